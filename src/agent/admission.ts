@@ -1,0 +1,56 @@
+import { LIMIT_EXCEEDED_MESSAGE } from '../domain/errors.js';
+
+/** A VPN tunnel as the server reports it. Tunnels hold seats; users and devices do not. */
+export interface TunnelInfo {
+  id: string;
+  user?: string;
+  address?: string;
+}
+
+export interface Tunnel extends TunnelInfo {
+  connectedAt: Date;
+}
+
+export type AdmitOutcome =
+  | { admitted: true; tunnel: Tunnel }
+  | { admitted: false; code: 'license_limit_exceeded'; message: string };
+
+/**
+ * Admission of tunnels against a capacity, in memory and O(1): a map of the tunnels holding seats.
+ * A tunnel id admitted twice holds one seat, so a client that reconnects never leaks seats.
+ */
+export class Admission {
+  readonly #tunnels = new Map<string, Tunnel>();
+  readonly #capacity: () => number;
+  readonly #now: () => Date;
+
+  constructor(capacity: () => number, now: () => Date) {
+    this.#capacity = capacity;
+    this.#now = now;
+  }
+
+  admit(info: TunnelInfo): AdmitOutcome {
+    const held = this.#tunnels.get(info.id);
+    if (held !== undefined) return { admitted: true, tunnel: held };
+    // A capacity that shrank below the tunnels up (a key that ended) drops no one; it admits no one new.
+    if (this.#tunnels.size >= this.#capacity()) {
+      return { admitted: false, code: 'license_limit_exceeded', message: LIMIT_EXCEEDED_MESSAGE };
+    }
+    const tunnel: Tunnel = { ...info, connectedAt: this.#now() };
+    this.#tunnels.set(info.id, tunnel);
+    return { admitted: true, tunnel };
+  }
+
+  /** Frees the tunnel's seat; false when it held none. */
+  release(id: string): boolean {
+    return this.#tunnels.delete(id);
+  }
+
+  get connected(): number {
+    return this.#tunnels.size;
+  }
+
+  tunnels(): Tunnel[] {
+    return [...this.#tunnels.values()];
+  }
+}

@@ -1,0 +1,292 @@
+import { randomBytes } from 'node:crypto';
+import {
+  type CertificatePayload,
+  checkBinding,
+  type Grant,
+  publicKeyFromPem,
+  verifyCertificate,
+} from '../domain/certificate.js';
+import type { Clock } from '../domain/clock.js';
+import { type ErrorCode, fail, ok, type Result } from '../domain/errors.js';
+import { type Fingerprint, fingerprintOf, type MachineProperties } from '../domain/fingerprint.js';
+import { parseLicenseKey } from '../domain/license-key.js';
+import { ACCESS_SERVER_POLICY, type Capacity, capacityAt, type SeatPolicy } from '../domain/seats.js';
+import { Admission, type AdmitOutcome, type Tunnel, type TunnelInfo } from './admission.js';
+import { ServiceClient } from './service-client.js';
+import { type AgentIdentity, AgentState, type StoredLicense } from './state.js';
+
+export interface AgentDeps {
+  stateDir: string;
+  clock: Clock;
+  machine: MachineProperties;
+  fetch?: typeof fetch;
+  policy?: SeatPolicy;
+}
+
+/** One stored license as the agent judges it now. */
+export interface LicenseReport {
+  licenseId: string;
+  keyHint: string;
+  seats: number;
+  ends: string | null;
+  certificateExpiresAt: string | null;
+  status: 'counting' | 'not_counting';
+  /** Why it does not count: the seeds' message for a machine mismatch, or what to do. */
+  reason: string | null;
+  code: ErrorCode | null;
+}
+
+export interface Usage {
+  serverId: string;
+  connected: number;
+  licensed: number;
+  licenses: LicenseReport[];
+  tunnels: Tunnel[];
+}
+
+interface Judged {
+  stored: StoredLicense;
+  /** Present when the signature verified. */
+  payload: CertificatePayload | undefined;
+  grant: Grant | undefined;
+  problem: { code: ErrorCode; reason: string } | undefined;
+}
+
+/**
+ * The VPN-server side: holds the activated licenses, works out the capacity from verified
+ * certificates only, and admits tunnels against it in memory. The service is needed to activate
+ * and refresh, never to admit.
+ */
+export class Agent {
+  readonly #state: AgentState;
+  readonly #clock: Clock;
+  readonly #machine: MachineProperties;
+  readonly #fingerprint: Fingerprint;
+  readonly #fetch: typeof fetch | undefined;
+  readonly #policy: SeatPolicy;
+  #identity: AgentIdentity;
+  #judged: Judged[] = [];
+  #unreadable: { file: string; reason: string }[] = [];
+  #capacity: Capacity | undefined;
+  readonly #admission: Admission;
+
+  constructor(deps: AgentDeps) {
+    this.#state = new AgentState(deps.stateDir);
+    this.#clock = deps.clock;
+    this.#machine = deps.machine;
+    this.#fingerprint = fingerprintOf(deps.machine);
+    this.#fetch = deps.fetch;
+    this.#policy = deps.policy ?? ACCESS_SERVER_POLICY;
+    this.#identity = this.#state.loadIdentity(deps.clock);
+    this.#admission = new Admission(
+      () => this.capacity().seats,
+      () => this.#clock.now(),
+    );
+    this.reload();
+  }
+
+  get serverId(): string {
+    return this.#identity.serverId;
+  }
+
+  get serviceUrl(): string | undefined {
+    return this.#identity.serviceUrl;
+  }
+
+  /** Reads the state directory again and verifies every certificate in it. */
+  reload(): void {
+    const { licenses, unreadable } = this.#state.loadLicenses();
+    const keys = new Map(
+      this.#identity.vendorKeys.map((key) => [key.kid, publicKeyFromPem(key.publicKeyPem)]),
+    );
+    this.#unreadable = unreadable;
+    this.#judged = licenses.map((stored) => {
+      const verified = verifyCertificate(stored.certificate, keys);
+      if (!verified.ok) {
+        return {
+          stored,
+          payload: undefined,
+          grant: undefined,
+          problem: { code: verified.error.code, reason: verified.error.detail },
+        };
+      }
+      const payload = verified.value;
+      const bound = checkBinding(payload, this.serverId, this.#fingerprint);
+      return bound.valid
+        ? { stored, payload, grant: bound.grant, problem: undefined }
+        : { stored, payload, grant: undefined, problem: { code: bound.code, reason: bound.reason } };
+    });
+    this.#capacity = undefined;
+  }
+
+  /** The capacity now; recomputed only when an instant at which it can change has passed. */
+  capacity(): Capacity {
+    const now = this.#clock.now();
+    if (this.#capacity === undefined || now.getTime() >= this.#capacity.changesAt) {
+      const grants = this.#judged.flatMap((judged) => (judged.grant === undefined ? [] : [judged.grant]));
+      this.#capacity = capacityAt(grants, now, this.#policy);
+    }
+    return this.#capacity;
+  }
+
+  admit(tunnel: TunnelInfo): AdmitOutcome {
+    return this.#admission.admit(tunnel);
+  }
+
+  release(tunnelId: string): boolean {
+    return this.#admission.release(tunnelId);
+  }
+
+  async #pinVendorKeys(client: ServiceClient): Promise<Result<void>> {
+    if (this.#identity.vendorKeys.length > 0) return ok(undefined);
+    const answer = await client.signingKeys();
+    if (!answer.ok) return answer;
+    // Trust on first use, as with SSH: later certificates must verify against these keys.
+    this.#identity = {
+      ...this.#identity,
+      vendorKeys: answer.value.keys.map(({ kid, publicKeyPem }) => ({ kid, publicKeyPem })),
+    };
+    this.#state.saveIdentity(this.#identity);
+    return ok(undefined);
+  }
+
+  /** Pins a vendor public key given by the vendor out of band, instead of trusting the first answer. */
+  pinVendorKey(kid: string, publicKeyPem: string): void {
+    const others = this.#identity.vendorKeys.filter((key) => key.kid !== kid);
+    this.#identity = { ...this.#identity, vendorKeys: [...others, { kid, publicKeyPem }] };
+    this.#state.saveIdentity(this.#identity);
+    this.reload();
+  }
+
+  /** Activates a key (or confirms an existing binding) and stores the certificate the service signed. */
+  async activate(typedKey: string, serviceUrl?: string): Promise<Result<LicenseReport>> {
+    const key = parseLicenseKey(typedKey);
+    if (!key.ok) return key;
+    const url = serviceUrl ?? this.#identity.serviceUrl;
+    if (url === undefined)
+      return fail(
+        'validation_failed',
+        'Give the license service URL (--service) for the first activation.',
+        'service',
+      );
+    const client = new ServiceClient(url, this.#fetch);
+    const pinned = await this.#pinVendorKeys(client);
+    if (!pinned.ok) return pinned;
+    if (this.#identity.serviceUrl !== url) {
+      this.#identity = { ...this.#identity, serviceUrl: url };
+      this.#state.saveIdentity(this.#identity);
+    }
+    return this.#exchange(client, 'activate', typedKey);
+  }
+
+  async #exchange(
+    client: ServiceClient,
+    kind: 'activate' | 'refresh',
+    key: string,
+  ): Promise<Result<LicenseReport>> {
+    const nonce = randomBytes(16).toString('base64url');
+    const request = { key, serverId: this.serverId, fingerprint: this.#machine, nonce };
+    const answer = kind === 'activate' ? await client.activate(request) : await client.refresh(request);
+    if (!answer.ok) return answer;
+    const keys = new Map(
+      this.#identity.vendorKeys.map((vendorKey) => [vendorKey.kid, publicKeyFromPem(vendorKey.publicKeyPem)]),
+    );
+    const verified = verifyCertificate(answer.value.certificate, keys);
+    if (!verified.ok) return verified;
+    if (verified.value.nonce !== nonce)
+      return fail('certificate_invalid', 'The service answered with a certificate for another request.');
+    const bound = checkBinding(verified.value, this.serverId, this.#fingerprint);
+    if (!bound.valid) return fail(bound.code, bound.reason);
+    this.#state.saveLicense({
+      licenseId: answer.value.licenseId,
+      key,
+      certificate: answer.value.certificate,
+    });
+    this.reload();
+    const report = this.licenses().find((license) => license.licenseId === answer.value.licenseId);
+    return report === undefined
+      ? fail('certificate_invalid', 'The stored certificate could not be read back.')
+      : ok(report);
+  }
+
+  /**
+   * Asks for fresh certificates for licenses whose certificate is past half its life (or all of
+   * them with `force`), so a reachable service always renews well before the TTL runs out.
+   */
+  async refresh(
+    options: { force?: boolean } = {},
+  ): Promise<{ licenseId: string; result: Result<LicenseReport> }[]> {
+    const url = this.#identity.serviceUrl;
+    if (url === undefined) return [];
+    const client = new ServiceClient(url, this.#fetch);
+    const now = this.#clock.now().getTime();
+    const due = this.#judged.filter(({ payload }) => {
+      if (options.force || payload === undefined) return true;
+      const issued = Date.parse(payload.issuedAt);
+      return now >= issued + (Date.parse(payload.expiresAt) - issued) / 2;
+    });
+    const results = [];
+    for (const { stored } of due)
+      results.push({
+        licenseId: stored.licenseId,
+        result: await this.#exchange(client, 'refresh', stored.key),
+      });
+    return results;
+  }
+
+  licenses(): LicenseReport[] {
+    const now = this.#clock.now().getTime();
+    return this.#judged.map(({ stored, payload, grant, problem }) => {
+      const base = {
+        licenseId: stored.licenseId,
+        keyHint: payload?.keyHint ?? stored.key.slice(-4),
+        seats: payload?.seats ?? 0,
+        ends: payload?.ends ?? null,
+        certificateExpiresAt: payload?.expiresAt ?? null,
+      };
+      if (problem !== undefined)
+        return { ...base, status: 'not_counting', reason: problem.reason, code: problem.code };
+      if (grant === undefined)
+        return { ...base, status: 'not_counting', reason: 'no certificate', code: 'certificate_invalid' };
+      if (now >= grant.ends.getTime()) {
+        return {
+          ...base,
+          status: 'not_counting',
+          reason: `the support term ended on ${base.ends?.slice(0, 10)}: renew the key`,
+          code: 'license_expired',
+        };
+      }
+      if (now >= grant.certificateExpiresAt.getTime()) {
+        return {
+          ...base,
+          status: 'not_counting',
+          reason: 'the certificate expired: refresh it with the license service (seatkeeper agent refresh)',
+          code: 'certificate_invalid',
+        };
+      }
+      if (now < grant.starts.getTime())
+        return {
+          ...base,
+          status: 'not_counting',
+          reason: `the term starts on ${grant.starts.toISOString().slice(0, 10)}`,
+          code: null,
+        };
+      return { ...base, status: 'counting', reason: null, code: null };
+    });
+  }
+
+  /** Stored files the agent could not read; shown beside the usage so they are not missed. */
+  get unreadable(): { file: string; reason: string }[] {
+    return this.#unreadable;
+  }
+
+  usage(): Usage {
+    return {
+      serverId: this.serverId,
+      connected: this.#admission.connected,
+      licensed: this.capacity().seats,
+      licenses: this.licenses(),
+      tunnels: this.#admission.tunnels(),
+    };
+  }
+}

@@ -1,0 +1,62 @@
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import type { MachineProperties } from '../domain/fingerprint.js';
+
+function firstReadable(paths: string[]): string {
+  for (const path of paths) {
+    try {
+      const text = readFileSync(path, 'utf8').trim();
+      if (text !== '') return text;
+    } catch {
+      // Try the next place this distribution may keep it.
+    }
+  }
+  return 'unknown';
+}
+
+function distribution(): string {
+  const release = firstReadable(['/etc/os-release', '/usr/lib/os-release']);
+  const field = (name: string) => new RegExp(`^${name}="?([^"\\n]*)"?$`, 'm').exec(release)?.[1] ?? '';
+  return [field('ID'), field('VERSION_ID')].filter(Boolean).join(' ') || 'unknown';
+}
+
+/** The properties of this machine a license is bound to, read from the system. */
+export function readMachineProperties(): MachineProperties {
+  const macs = Object.values(os.networkInterfaces())
+    .flatMap((addresses) => addresses ?? [])
+    .filter((address) => !address.internal)
+    .map((address) => address.mac);
+  return {
+    machineId: firstReadable(['/etc/machine-id', '/var/lib/dbus/machine-id']),
+    hostname: os.hostname(),
+    macs,
+    cpu: os.cpus()[0]?.model.trim() || 'unknown',
+    os: `${os.type()} ${os.arch()} ${distribution()}`,
+  };
+}
+
+/**
+ * Real properties, with any of them replaced from a JSON file (SEATKEEPER_MACHINE_FILE): tests and
+ * lab setups play several machines on one host this way.
+ */
+export function machinePropertiesFrom(overrideFile: string | undefined): MachineProperties {
+  const real = readMachineProperties();
+  if (overrideFile === undefined || overrideFile === '') return real;
+  let override: unknown;
+  try {
+    override = JSON.parse(readFileSync(overrideFile, 'utf8'));
+  } catch (error) {
+    throw new Error(`cannot read machine properties from ${overrideFile}: ${(error as Error).message}`);
+  }
+  if (typeof override !== 'object' || override === null || Array.isArray(override)) {
+    throw new Error(`${overrideFile} must hold a JSON object of machine properties`);
+  }
+  const merged = { ...real, ...override } as MachineProperties;
+  if (!Array.isArray(merged.macs) || !merged.macs.every((mac) => typeof mac === 'string')) {
+    throw new Error(`${overrideFile}: "macs" must be an array of strings`);
+  }
+  for (const name of ['machineId', 'hostname', 'cpu', 'os'] as const) {
+    if (typeof merged[name] !== 'string') throw new Error(`${overrideFile}: "${name}" must be a string`);
+  }
+  return merged;
+}

@@ -1,0 +1,77 @@
+import { fail, ok, type Result } from '../domain/errors.js';
+import type { MachineProperties } from '../domain/fingerprint.js';
+
+export interface ActivationAnswer {
+  licenseId: string;
+  activationId: string;
+  created: boolean;
+  certificate: unknown;
+}
+
+export interface SigningKey {
+  kid: string;
+  publicKeyPem: string;
+}
+
+/** The agent's side of the service's HTTP API. Refusals come back as the service's codes. */
+export class ServiceClient {
+  readonly #base: string;
+  readonly #fetch: typeof fetch;
+
+  constructor(baseUrl: string, fetchImpl: typeof fetch = fetch) {
+    this.#base = baseUrl.replace(/\/+$/, '');
+    this.#fetch = fetchImpl;
+  }
+
+  async #call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<Result<T>> {
+    let response: Response;
+    try {
+      response = await this.#fetch(`${this.#base}${path}`, {
+        method,
+        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(15_000),
+      });
+    } catch (error) {
+      return fail(
+        'service_unreachable',
+        `Cannot reach the license service at ${this.#base}: ${(error as Error).cause ?? (error as Error).message}`,
+      );
+    }
+    const payload = (await response.json().catch(() => undefined)) as Record<string, unknown> | undefined;
+    if (response.ok && payload !== undefined) return ok(payload as T);
+    if (payload !== undefined && typeof payload.code === 'string' && typeof payload.detail === 'string') {
+      return fail(
+        payload.code as never,
+        payload.detail,
+        typeof payload.field === 'string' ? payload.field : undefined,
+      );
+    }
+    return fail(
+      'service_unreachable',
+      `The license service at ${this.#base} answered ${response.status} without a usable body.`,
+    );
+  }
+
+  signingKeys(): Promise<Result<{ keys: SigningKey[] }>> {
+    return this.#call('GET', '/v1/signing-keys');
+  }
+
+  activate(request: {
+    key: string;
+    serverId: string;
+    fingerprint: MachineProperties;
+    nonce: string;
+  }): Promise<Result<ActivationAnswer>> {
+    return this.#call('POST', '/v1/activations', request);
+  }
+
+  refresh(request: {
+    key: string;
+    serverId: string;
+    fingerprint: MachineProperties;
+    nonce: string;
+  }): Promise<Result<ActivationAnswer>> {
+    return this.#call('POST', '/v1/activations/refresh', request);
+  }
+}

@@ -1,0 +1,91 @@
+import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Clock } from '../domain/clock.js';
+import { newId } from '../domain/ids.js';
+
+/**
+ * The agent's state directory: the server's identity, the pinned vendor keys and each activated
+ * license (its key and latest certificate). Written atomically, readable only by its owner, and
+ * all the agent needs to keep admitting tunnels across restarts with no service in reach.
+ */
+export interface AgentIdentity {
+  serverId: string;
+  createdAt: string;
+  serviceUrl?: string;
+  vendorKeys: { kid: string; publicKeyPem: string }[];
+}
+
+export interface StoredLicense {
+  licenseId: string;
+  key: string;
+  certificate: unknown;
+}
+
+function writeAtomically(path: string, value: unknown): void {
+  const temporary = `${path}.${process.pid}.tmp`;
+  writeFileSync(temporary, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600 });
+  renameSync(temporary, path);
+}
+
+export class AgentState {
+  readonly dir: string;
+
+  constructor(dir: string) {
+    this.dir = dir;
+  }
+
+  get #identityPath(): string {
+    return join(this.dir, 'agent.json');
+  }
+
+  get #licensesDir(): string {
+    return join(this.dir, 'licenses');
+  }
+
+  /** The identity, made on first use: a new server id for a new state directory. */
+  loadIdentity(clock: Clock): AgentIdentity {
+    mkdirSync(this.#licensesDir, { recursive: true, mode: 0o700 });
+    try {
+      return JSON.parse(readFileSync(this.#identityPath, 'utf8')) as AgentIdentity;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+        throw new Error(`cannot read ${this.#identityPath}: ${(error as Error).message}`);
+      }
+    }
+    const now = clock.now();
+    const identity: AgentIdentity = {
+      serverId: newId('srv', now.getTime()),
+      createdAt: now.toISOString(),
+      vendorKeys: [],
+    };
+    this.saveIdentity(identity);
+    return identity;
+  }
+
+  saveIdentity(identity: AgentIdentity): void {
+    writeAtomically(this.#identityPath, identity);
+  }
+
+  saveLicense(license: StoredLicense): void {
+    writeAtomically(join(this.#licensesDir, `${license.licenseId}.json`), license);
+  }
+
+  /** Every stored license; a file that cannot be read is reported, not skipped in silence. */
+  loadLicenses(): { licenses: StoredLicense[]; unreadable: { file: string; reason: string }[] } {
+    const licenses: StoredLicense[] = [];
+    const unreadable: { file: string; reason: string }[] = [];
+    for (const file of readdirSync(this.#licensesDir)
+      .filter((name) => name.endsWith('.json'))
+      .sort()) {
+      try {
+        const stored = JSON.parse(readFileSync(join(this.#licensesDir, file), 'utf8')) as StoredLicense;
+        if (typeof stored.licenseId !== 'string' || typeof stored.key !== 'string')
+          throw new Error('not a stored license');
+        licenses.push(stored);
+      } catch (error) {
+        unreadable.push({ file, reason: (error as Error).message });
+      }
+    }
+    return { licenses, unreadable };
+  }
+}

@@ -1,0 +1,133 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { Agent, type Usage } from '../agent/agent.js';
+import { machinePropertiesFrom } from '../agent/machine.js';
+import { keyIdOf, publicKeyFromPem } from '../domain/certificate.js';
+import { systemClock } from '../domain/clock.js';
+import { CliError, EXIT, note, orExit, print, printJson, table } from './output.js';
+
+interface AgentFlags {
+  state?: string;
+  machineFile?: string;
+  json?: boolean;
+}
+
+function openAgent(flags: AgentFlags): Agent {
+  const stateDir = resolve(flags.state ?? (process.env.SEATKEEPER_AGENT_STATE || 'agent-state'));
+  try {
+    const machine = machinePropertiesFrom(flags.machineFile ?? process.env.SEATKEEPER_MACHINE_FILE);
+    return new Agent({ stateDir, clock: systemClock, machine });
+  } catch (error) {
+    throw new CliError((error as Error).message, EXIT.usage, 'agent_state_invalid');
+  }
+}
+
+const withAgentOptions = (command: Command): Command =>
+  command
+    .option('--state <dir>', 'agent state directory (env SEATKEEPER_AGENT_STATE)', undefined)
+    .option(
+      '--machine-file <file>',
+      'JSON file overriding machine properties (env SEATKEEPER_MACHINE_FILE)',
+      undefined,
+    )
+    .option('--json', 'print the result as JSON');
+
+export function printUsage(usage: Usage): void {
+  // The first line reads like Access Server's `sacli LicUsage`: [connected, licensed].
+  print(`[${usage.connected}, ${usage.licensed}]`);
+  print();
+  print(`Server ${usage.serverId}: ${usage.connected} of ${usage.licensed} connections in use.`);
+  if (!usage.licenses.some((license) => license.status === 'counting')) {
+    print('No purchased key is active: the 2 built-in connections apply.');
+  }
+  if (usage.licenses.length > 0) {
+    print();
+    print(
+      table(
+        ['LICENSE', 'KEY', 'SEATS', 'STATUS', 'TERM ENDS', 'CERTIFICATE UNTIL', 'NOTE'],
+        usage.licenses.map((l) => [
+          l.licenseId,
+          `...-${l.keyHint}`,
+          String(l.seats),
+          l.status.replace('_', ' '),
+          l.ends?.slice(0, 10) ?? '-',
+          l.certificateExpiresAt?.slice(0, 16).replace('T', ' ') ?? '-',
+          l.reason ?? '',
+        ]),
+      ),
+    );
+  }
+  print();
+  if (usage.tunnels.length === 0) print('No tunnels are connected through this agent.');
+  else
+    print(
+      table(
+        ['TUNNEL', 'USER', 'ADDRESS', 'CONNECTED'],
+        usage.tunnels.map((t) => [t.id, t.user ?? '-', t.address ?? '-', t.connectedAt.toISOString()]),
+      ),
+    );
+}
+
+export function registerAgentCommands(program: Command): void {
+  const agent = program.command('agent').description('The VPN-server side: activate keys, see usage');
+
+  withAgentOptions(
+    agent
+      .command('activate')
+      .description('Activate a license key on this server')
+      .argument('<key>', 'the license key, as printed or in any case, dashes optional'),
+  )
+    .option('--service <url>', 'license service URL (remembered after the first activation)')
+    .option(
+      '--vendor-key <file>',
+      'vendor public key (PEM) to pin instead of trusting the service on first use',
+    )
+    .action(async (key: string, flags: AgentFlags & { service?: string; vendorKey?: string }) => {
+      const instance = openAgent(flags);
+      if (flags.vendorKey !== undefined) {
+        const pem = readFileSync(flags.vendorKey, 'utf8');
+        instance.pinVendorKey(keyIdOf(publicKeyFromPem(pem)), pem);
+      }
+      const report = orExit(await instance.activate(key, flags.service));
+      if (flags.json) {
+        printJson({ serverId: instance.serverId, license: report, usage: instance.usage() });
+        return;
+      }
+      print(
+        `Activated ${report.licenseId} (...-${report.keyHint}) on server ${instance.serverId}: ${report.seats} connections until ${report.ends?.slice(0, 10)}.`,
+      );
+      const { connected, licensed } = instance.usage();
+      print(`[${connected}, ${licensed}]`);
+    });
+
+  withAgentOptions(
+    agent
+      .command('usage')
+      .description('Connected tunnels and licensed connections on this server ([connected, licensed])'),
+  ).action((flags: AgentFlags) => {
+    const instance = openAgent(flags);
+    const usage = instance.usage();
+    for (const { file, reason } of instance.unreadable)
+      note(`warning: cannot read license file ${file}: ${reason}`);
+    if (flags.json) printJson(usage);
+    else printUsage(usage);
+  });
+
+  withAgentOptions(
+    agent.command('refresh').description('Ask the license service for fresh certificates before they expire'),
+  )
+    .option('--force', 'refresh every certificate, not only those past half their life')
+    .action(async (flags: AgentFlags & { force?: boolean }) => {
+      const instance = openAgent(flags);
+      const results = await instance.refresh({ force: flags.force ?? false });
+      if (flags.json) printJson({ refreshed: results });
+      else if (results.length === 0) print('No certificate needs refreshing yet.');
+      else
+        for (const { licenseId, result } of results)
+          print(
+            `${licenseId}: ${result.ok ? `refreshed, valid until ${result.value.certificateExpiresAt}` : `${result.error.code}: ${result.error.detail}`}`,
+          );
+      if (results.some(({ result }) => !result.ok)) process.exitCode = EXIT.refused;
+    });
+}

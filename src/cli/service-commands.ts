@@ -1,0 +1,250 @@
+import type { Command } from 'commander';
+import { pino } from 'pino';
+import { systemClock } from '../domain/clock.js';
+import { normalizeEmail } from '../domain/email.js';
+import { isId } from '../domain/ids.js';
+import { addMember, createAccount, listAccounts } from '../service/accounts/operations.js';
+import { createApp } from '../service/app.js';
+import { createBootstrapToken, createStaff } from '../service/auth/staff.js';
+import { ConfigError, loadServiceConfig, type ServiceFlags } from '../service/config.js';
+import type { ServiceContext } from '../service/context.js';
+import { issueLicense, type LicenseView, listLicenses } from '../service/licenses/operations.js';
+import { openContext } from '../service/runtime.js';
+import { CliError, EXIT, note, orExit, print, printJson, table } from './output.js';
+
+interface StoreFlags extends ServiceFlags {
+  json?: boolean;
+}
+
+function config(flags: ServiceFlags) {
+  try {
+    return loadServiceConfig(flags, process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new CliError(error.message, EXIT.usage, 'config_invalid');
+    throw error;
+  }
+}
+
+/** Runs an admin operation directly on the store the service uses (same --data / DATABASE_URL). */
+async function withContext<T>(flags: ServiceFlags, run: (ctx: ServiceContext) => Promise<T>): Promise<T> {
+  const ctx = await openContext(config(flags), systemClock).catch((error: unknown) => {
+    throw new CliError(
+      `cannot open the store: ${(error as Error).message}`,
+      EXIT.unavailable,
+      'store_unavailable',
+    );
+  });
+  try {
+    return await run(ctx);
+  } finally {
+    await ctx.store.close();
+  }
+}
+
+const emailOf = (input: string): string => orExit(normalizeEmail(input));
+
+const dataOption = (command: Command): Command =>
+  command
+    .option('--data <dir>', 'data directory (env SEATKEEPER_DATA)', undefined)
+    .addHelpText(
+      'after',
+      '\nSet DATABASE_URL=postgres://... to use PostgreSQL instead of the SQLite file in the data directory.',
+    );
+
+async function serve(flags: ServiceFlags): Promise<void> {
+  const settings = config(flags);
+  const logger = pino({ level: settings.logLevel, base: { service: 'seatkeeper' } });
+  const ctx = await openContext(settings, systemClock).catch((error: unknown) => {
+    throw new CliError(
+      `cannot open the store: ${(error as Error).message}`,
+      EXIT.unavailable,
+      'store_unavailable',
+    );
+  });
+  const app = await createApp({ ...ctx, logger });
+  const bootstrap = await createBootstrapToken(ctx);
+  const address = await app.listen({ host: settings.host, port: settings.port });
+  logger.info(
+    { url: address, engine: ctx.store.engine, store: ctx.store.location, kid: ctx.vendor.kid },
+    'seatkeeper listening',
+  );
+
+  note(`Seatkeeper license service on ${address} (${ctx.store.engine}: ${ctx.store.location})`);
+  note(`API docs: ${address}/docs`);
+  note(
+    `Vendor signing key ${ctx.vendor.kid}${ctx.vendor.created ? ' (new)' : ''}; agents pin this public key:`,
+  );
+  note(ctx.vendor.publicKeyPem.trim());
+  if (bootstrap !== undefined) {
+    note('One-time bootstrap token for the first vendor-staff user (shown once):');
+    note(`  ${bootstrap}`);
+    note(
+      `  curl -X POST ${address}/v1/staff/bootstrap -H 'content-type: application/json' -d '{"token":"${bootstrap}","email":"you@vendor.example"}'`,
+    );
+  }
+
+  const stop = async (signal: string) => {
+    logger.info({ signal }, 'seatkeeper stopping');
+    await app.close();
+    await ctx.store.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+}
+
+function printLicenses(licenses: LicenseView[]): void {
+  print(
+    table(
+      ['ID', 'KEY', 'CONNECTIONS', 'STATUS', 'TERM ENDS', 'SERVER'],
+      licenses.map((l) => [
+        l.id,
+        l.key,
+        String(l.connections),
+        l.status.replace('_', ' '),
+        l.ends.slice(0, 10),
+        l.server ? `${l.server.serverId} (${l.server.hostname})` : '-',
+      ]),
+    ),
+  );
+}
+
+export function registerServiceCommands(program: Command): void {
+  program
+    .command('serve')
+    .description('Start the license service (SQLite in the data directory unless DATABASE_URL is set)')
+    .option('--port <port>', 'port to listen on (env SEATKEEPER_PORT)', undefined)
+    .option('--host <host>', 'address to listen on (env SEATKEEPER_HOST)', undefined)
+    .option('--data <dir>', 'data directory: SQLite file and vendor keys (env SEATKEEPER_DATA)', undefined)
+    .option(
+      '--certificate-ttl <duration>',
+      'how long an online certificate counts, e.g. 7d (env SEATKEEPER_CERTIFICATE_TTL)',
+      undefined,
+    )
+    .option(
+      '--log-level <level>',
+      'fatal|error|warn|info|debug|trace|silent (env SEATKEEPER_LOG_LEVEL)',
+      undefined,
+    )
+    .action(serve);
+
+  dataOption(program.command('migrate').description('Run the database migrations and exit'))
+    .option('--json', 'print the result as JSON')
+    .action(async (flags: StoreFlags) => {
+      // Opening the context migrates; the names applied are not needed by a person.
+      await withContext(flags, async (ctx) => {
+        if (flags.json) printJson({ engine: ctx.store.engine, store: ctx.store.location, migrated: true });
+        else print(`Migrations are up to date (${ctx.store.engine}: ${ctx.store.location}).`);
+      });
+    });
+
+  const staff = program.command('staff').description('Vendor-staff users');
+  dataOption(
+    staff.command('create').description('Create a vendor-staff user and print its API token (shown once)'),
+  )
+    .requiredOption('--email <email>', 'the staff member’s email')
+    .option('--json', 'print the result as JSON')
+    .action(async (flags: StoreFlags & { email: string }) => {
+      const created = await withContext(flags, async (ctx) =>
+        orExit(await createStaff(ctx, emailOf(flags.email))),
+      );
+      if (flags.json) printJson(created);
+      else
+        print(`Staff ${created.email} (${created.userId}) created. API token, shown once:\n${created.token}`);
+    });
+
+  const account = program.command('account').description('Customer accounts');
+  dataOption(account.command('create').description('Create an account with its registered admin email'))
+    .requiredOption('--email <email>', 'registered admin email (unique, cannot be edited later)')
+    .option('--name <name>', 'display name')
+    .option('--json', 'print the result as JSON')
+    .action(async (flags: StoreFlags & { email: string; name?: string }) => {
+      const created = await withContext(flags, async (ctx) =>
+        orExit(await createAccount(ctx, { email: emailOf(flags.email), name: flags.name })),
+      );
+      if (flags.json) printJson(created);
+      else
+        print(
+          `Account ${created.account.id} created for ${created.account.email}.\nOwner API token, shown once:\n${created.ownerToken}`,
+        );
+    });
+  dataOption(account.command('list').description('List accounts'))
+    .option('--json', 'print the result as JSON')
+    .action(async (flags: StoreFlags) => {
+      const accounts = await withContext(flags, (ctx) => listAccounts(ctx));
+      if (flags.json) printJson({ accounts });
+      else
+        print(
+          table(
+            ['ID', 'EMAIL', 'NAME', 'CREATED'],
+            accounts.map((a) => [a.id, a.email, a.name, a.createdAt.slice(0, 10)]),
+          ),
+        );
+    });
+  dataOption(
+    account.command('add-member').description('Add a member to an account and print their API token'),
+  )
+    .requiredOption('--account <id>', 'account id (acc_...)')
+    .requiredOption('--email <email>', 'the member’s email')
+    .option('--json', 'print the result as JSON')
+    .action(async (flags: StoreFlags & { account: string; email: string }) => {
+      const added = await withContext(flags, async (ctx) =>
+        orExit(await addMember(ctx, flags.account, emailOf(flags.email))),
+      );
+      if (flags.json) printJson(added);
+      else print(`Member ${added.email} (${added.userId}) added. API token, shown once:\n${added.token}`);
+    });
+
+  const key = program.command('key').description('Fixed license keys');
+  dataOption(key.command('issue').description('Issue a fixed license key to an account'))
+    .requiredOption('--account <id>', 'account id (acc_...)')
+    .requiredOption('--connections <n>', 'concurrent connections')
+    .option('--years <n>', 'support/upgrade term in years', '1')
+    .option('--purchased <date>', 'purchase date (the term starts here), e.g. 2026-11-23; today by default')
+    .option('--json', 'print the result as JSON')
+    .action(
+      async (
+        flags: StoreFlags & { account: string; connections: string; years: string; purchased?: string },
+      ) => {
+        const connections = Number(flags.connections);
+        const years = Number(flags.years);
+        if (!Number.isInteger(connections) || connections < 1)
+          throw new CliError(
+            '--connections must be a whole number of at least 1',
+            EXIT.usage,
+            'validation_failed',
+          );
+        if (!Number.isInteger(years) || years < 1 || years > 10)
+          throw new CliError('--years must be a whole number from 1 to 10', EXIT.usage, 'validation_failed');
+        const purchasedAt = flags.purchased === undefined ? undefined : new Date(flags.purchased);
+        if (purchasedAt !== undefined && Number.isNaN(purchasedAt.getTime()))
+          throw new CliError(
+            `--purchased must be a date such as 2026-11-23; got "${flags.purchased}"`,
+            EXIT.usage,
+            'validation_failed',
+          );
+        if (!isId(flags.account, 'acc'))
+          throw new CliError(
+            `--account must be an account id (acc_...); got "${flags.account}"`,
+            EXIT.usage,
+            'validation_failed',
+          );
+        const issued = await withContext(flags, async (ctx) =>
+          orExit(await issueLicense(ctx, { accountId: flags.account, connections, years, purchasedAt })),
+        );
+        if (flags.json) printJson(issued);
+        else
+          print(
+            `${issued.key}\n${issued.connections} connections, support term until ${issued.ends.slice(0, 10)} (${issued.id}).`,
+          );
+      },
+    );
+  dataOption(key.command('list').description('List license keys with their status and server'))
+    .option('--account <id>', 'only this account’s keys')
+    .option('--json', 'print the result as JSON')
+    .action(async (flags: StoreFlags & { account?: string }) => {
+      const licenses = await withContext(flags, (ctx) => listLicenses(ctx, { accountId: flags.account }));
+      if (flags.json) printJson({ licenses });
+      else printLicenses(licenses);
+    });
+}

@@ -1,0 +1,59 @@
+/**
+ * The error catalog. Codes are public API: clients and scripts match on them, so they are never
+ * renamed. Each code has the HTTP status it maps to and a title a customer understands.
+ */
+export const ERRORS = {
+  validation_failed: { status: 400, title: 'The request is not valid' },
+  invalid_json: { status: 400, title: 'The request body is not valid JSON' },
+  unsupported_media_type: { status: 415, title: 'Send the request body as application/json' },
+  body_too_large: { status: 413, title: 'The request body is too large' },
+  unauthenticated: { status: 401, title: 'A valid API token is required' },
+  forbidden: { status: 403, title: 'This token may not do that' },
+  route_not_found: { status: 404, title: 'There is no such endpoint' },
+  account_not_found: { status: 404, title: 'There is no such account' },
+  email_taken: { status: 409, title: 'An account or user with this email already exists' },
+  bootstrap_token_invalid: { status: 401, title: 'The bootstrap token is unknown or was already used' },
+  license_not_found: { status: 404, title: 'There is no such license' },
+  license_key_malformed: { status: 400, title: 'The license key is mistyped' },
+  license_key_not_found: { status: 404, title: 'The license key is not known' },
+  license_expired: { status: 409, title: 'The license key has expired' },
+  license_revoked: { status: 409, title: 'The license key has been revoked' },
+  key_already_activated: {
+    status: 409,
+    title: 'License error: machine properties validation failed: verify fail: key already activated',
+  },
+  fingerprint_mismatch: {
+    status: 409,
+    title: 'License error: machine properties validation failed: verify fail: machine properties differ',
+  },
+  not_activated: { status: 404, title: 'The license key is not activated on this server' },
+  license_limit_exceeded: { status: 409, title: 'Licensed amount of concurrent connections exceeded' },
+  certificate_invalid: { status: 400, title: 'The license certificate is not valid' },
+  service_unavailable: { status: 503, title: 'The service cannot reach its store' },
+  service_unreachable: { status: 502, title: 'The license service cannot be reached' },
+  internal_error: { status: 500, title: 'Something went wrong on our side' },
+} as const satisfies Record<string, { status: number; title: string }>;
+
+export type ErrorCode = keyof typeof ERRORS;
+
+/** An expected failure: returned as data, mapped to HTTP or exit codes at the edges. */
+export interface Failure {
+  code: ErrorCode;
+  detail: string;
+  field?: string;
+}
+
+export type Result<T> = { ok: true; value: T } | { ok: false; error: Failure };
+
+export const ok = <T>(value: T): Result<T> => ({ ok: true, value });
+
+export const fail = (code: ErrorCode, detail: string, field?: string): { ok: false; error: Failure } => ({
+  ok: false,
+  error: field === undefined ? { code, detail } : { code, detail, field },
+});
+
+/** The seeds' wording for every machine-binding refusal, followed by what differed. */
+export const verifyFailMessage = (what: string): string =>
+  `License error: machine properties validation failed: verify fail: ${what}`;
+
+export const LIMIT_EXCEEDED_MESSAGE = ERRORS.license_limit_exceeded.title;

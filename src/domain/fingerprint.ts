@@ -1,0 +1,66 @@
+import { createHash } from 'node:crypto';
+import { canonicalJson } from './canonical-json.js';
+
+/**
+ * A machine fingerprint is a set of properties of the machine a license is bound to. The service
+ * and the certificate keep only a digest of each property, so a mismatch can say which property
+ * differed without either side storing the machine's details.
+ */
+export const FINGERPRINT_PROPERTIES = ['machineId', 'hostname', 'macs', 'cpu', 'os'] as const;
+
+export type FingerprintProperty = (typeof FINGERPRINT_PROPERTIES)[number];
+
+export interface MachineProperties {
+  machineId: string;
+  hostname: string;
+  macs: string[];
+  cpu: string;
+  os: string;
+}
+
+export type PropertyDigests = Record<FingerprintProperty, string>;
+
+export interface Fingerprint {
+  digest: string;
+  properties: PropertyDigests;
+}
+
+const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+/** The same machine reported twice must give the same value: order and case do not matter. */
+function normalize(name: FingerprintProperty, properties: MachineProperties): string {
+  if (name === 'macs') {
+    const macs = properties.macs.map((mac) => mac.trim().toLowerCase()).filter((mac) => !/^[0:]*$/.test(mac));
+    return [...new Set(macs)].sort().join(',');
+  }
+  const value = properties[name].trim();
+  return name === 'hostname' ? value.toLowerCase() : value;
+}
+
+export function fingerprintOf(properties: MachineProperties): Fingerprint {
+  const digests = {} as PropertyDigests;
+  for (const name of FINGERPRINT_PROPERTIES) digests[name] = sha256(`${name}:${normalize(name, properties)}`);
+  return { digest: sha256(canonicalJson(digests)), properties: digests };
+}
+
+/** The properties whose digests differ, in a fixed order; empty when the machines match. */
+export const differingProperties = (
+  expected: PropertyDigests,
+  actual: PropertyDigests,
+): FingerprintProperty[] => FINGERPRINT_PROPERTIES.filter((name) => expected[name] !== actual[name]);
+
+const LABELS: Record<FingerprintProperty, string> = {
+  machineId: 'machine id',
+  hostname: 'hostname',
+  macs: 'network interface MACs',
+  cpu: 'CPU model',
+  os: 'operating system',
+};
+
+/** `hostname and network interface MACs differ`: what a person reads after the seeds' prefix. */
+export function describeDifference(names: readonly FingerprintProperty[]): string {
+  const labels = names.map((name) => LABELS[name]);
+  const last = labels.pop();
+  const list = labels.length > 0 ? `${labels.join(', ')} and ${last}` : (last ?? 'nothing');
+  return `${list} ${names.length === 1 ? 'differs' : 'differ'} from the machine the license was activated on`;
+}

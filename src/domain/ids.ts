@@ -1,0 +1,31 @@
+import { randomBytes } from 'node:crypto';
+
+export type IdPrefix = 'acc' | 'usr' | 'tok' | 'lic' | 'act' | 'srv' | 'req';
+
+const BASE32 = '0123456789abcdefghjkmnpqrstvwxyz';
+
+/** Encodes the low `chars * 5` bits of `value`, most significant first. */
+function encodeTime(ms: number, chars: number): string {
+  let out = '';
+  let rest = ms;
+  for (let i = 0; i < chars; i++) {
+    out = BASE32[rest % 32] + out;
+    rest = Math.floor(rest / 32);
+  }
+  return out;
+}
+
+/**
+ * A prefixed, time-sortable id (`lic_01k...`): 48 bits of milliseconds then 80 random bits,
+ * in Crockford base32, so ids sort by creation time and are safe in URLs.
+ */
+export function newId(prefix: IdPrefix, nowMs: number, random: Uint8Array = randomBytes(16)): string {
+  let tail = '';
+  for (let i = 0; i < 16; i++) tail += BASE32[(random[i] ?? 0) & 31];
+  return `${prefix}_${encodeTime(nowMs, 10)}${tail}`;
+}
+
+const ID_PATTERN = /^[a-z]{3}_[0-9a-hjkmnp-tv-z]{26}$/;
+
+export const isId = (value: string, prefix: IdPrefix): boolean =>
+  value.startsWith(`${prefix}_`) && ID_PATTERN.test(value);

@@ -1,0 +1,32 @@
+/** Support/upgrade terms: calendar arithmetic in UTC, with no clock reads. */
+
+export interface Window {
+  starts: Date;
+  ends: Date;
+}
+
+const DAY_MS = 86_400_000;
+
+/** The same calendar date `years` later; 29 February becomes 28 February in a common year. */
+export function addYears(instant: Date, years: number): Date {
+  const result = new Date(instant.getTime());
+  const month = result.getUTCMonth();
+  result.setUTCFullYear(result.getUTCFullYear() + years);
+  if (result.getUTCMonth() !== month) result.setUTCDate(0);
+  return result;
+}
+
+/** A new key's term starts on its purchase date, not on its activation. */
+export const termFromPurchase = (purchasedAt: Date, years: number): Window => ({
+  starts: purchasedAt,
+  ends: addYears(purchasedAt, years),
+});
+
+/** Windows are half open: a term that ends at noon no longer counts at noon. */
+export const isWithin = (window: Window, now: Date): boolean =>
+  window.starts.getTime() <= now.getTime() && now.getTime() < window.ends.getTime();
+
+export const addDays = (instant: Date, days: number): Date => new Date(instant.getTime() + days * DAY_MS);
+
+/** `2027-11-23` for messages meant for people. */
+export const isoDate = (instant: Date): string => instant.toISOString().slice(0, 10);

@@ -1,0 +1,101 @@
+import { fail, ok, type Result } from '../../domain/errors.js';
+import { newId } from '../../domain/ids.js';
+import { issueApiToken } from '../auth/tokens.js';
+import type { ServiceContext } from '../context.js';
+import { isUniqueViolation } from '../store/database.js';
+import type { AccountRow } from '../store/schema.js';
+
+export interface AccountView {
+  id: string;
+  email: string;
+  name: string;
+  createdAt: string;
+}
+
+export const accountView = (row: AccountRow): AccountView => ({
+  id: row.id,
+  email: row.email,
+  name: row.name,
+  createdAt: new Date(row.created_at).toISOString(),
+});
+
+/**
+ * An account has exactly one registered admin email, unique across accounts and never edited;
+ * its owner gets the first API token.
+ */
+export async function createAccount(
+  ctx: ServiceContext,
+  input: { email: string; name?: string | undefined },
+): Promise<Result<{ account: AccountView; ownerToken: string }>> {
+  const now = ctx.clock.now();
+  const row: AccountRow = {
+    id: newId('acc', now.getTime()),
+    email: input.email,
+    name: input.name?.trim() || input.email,
+    created_at: now.getTime(),
+  };
+  try {
+    const ownerToken = await ctx.store.db.transaction().execute(async (tx) => {
+      await tx.insertInto('accounts').values(row).execute();
+      const userId = newId('usr', now.getTime());
+      await tx
+        .insertInto('users')
+        .values({
+          id: userId,
+          account_id: row.id,
+          email: row.email,
+          role: 'owner',
+          created_at: now.getTime(),
+        })
+        .execute();
+      return issueApiToken(tx, userId, now);
+    });
+    return ok({ account: accountView(row), ownerToken });
+  } catch (error) {
+    if (isUniqueViolation(error)) {
+      return fail(
+        'email_taken',
+        `An account with the registered email ${input.email} already exists.`,
+        'email',
+      );
+    }
+    throw error;
+  }
+}
+
+export async function findAccount(ctx: ServiceContext, id: string): Promise<AccountView | undefined> {
+  const row = await ctx.store.db.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirst();
+  return row === undefined ? undefined : accountView(row);
+}
+
+export async function listAccounts(ctx: ServiceContext): Promise<AccountView[]> {
+  const rows = await ctx.store.db.selectFrom('accounts').selectAll().orderBy('id').execute();
+  return rows.map(accountView);
+}
+
+/** A member of an account: sees the account's licenses, gets a token of their own. */
+export async function addMember(
+  ctx: ServiceContext,
+  accountId: string,
+  email: string,
+): Promise<Result<{ userId: string; email: string; token: string }>> {
+  if ((await findAccount(ctx, accountId)) === undefined) {
+    return fail('account_not_found', `There is no account ${accountId}.`, 'accountId');
+  }
+  const now = ctx.clock.now();
+  const userId = newId('usr', now.getTime());
+  try {
+    const token = await ctx.store.db.transaction().execute(async (tx) => {
+      await tx
+        .insertInto('users')
+        .values({ id: userId, account_id: accountId, email, role: 'member', created_at: now.getTime() })
+        .execute();
+      return issueApiToken(tx, userId, now);
+    });
+    return ok({ userId, email, token });
+  } catch (error) {
+    if (isUniqueViolation(error))
+      return fail('email_taken', `${email} is already a user of this account.`, 'email');
+    throw error;
+  }
+}

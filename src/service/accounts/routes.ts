@@ -1,0 +1,126 @@
+import { Type } from '@sinclair/typebox';
+import { normalizeEmail } from '../../domain/email.js';
+import { canManageAccount, canSeeAccount } from '../auth/principal.js';
+import { BEARER, requirePrincipal, requireStaff } from '../http/authenticate.js';
+import { problem, unwrap } from '../http/problem.js';
+import { Email, IdParam, problemResponses } from '../http/schemas.js';
+import type { RouteModule } from '../http/types.js';
+import { addMember, createAccount, findAccount, listAccounts } from './operations.js';
+
+const Account = Type.Object(
+  {
+    id: Type.String({ examples: ['acc_01kax5c1x8b2m4n6p8r0s2t4v6'] }),
+    email: Type.String({ description: 'The registered admin email; it cannot be edited' }),
+    name: Type.String(),
+    createdAt: Type.String({ format: 'date-time' }),
+  },
+  { $id: 'Account' },
+);
+
+const NewUser = Type.Object({
+  userId: Type.String(),
+  email: Type.String(),
+  token: Type.String({ description: 'API token, shown once' }),
+});
+
+const tags = ['accounts'];
+
+export const accountRoutes: RouteModule = (app, ctx) => {
+  app.addSchema(Account);
+
+  app.post(
+    '/v1/accounts',
+    {
+      schema: {
+        tags,
+        summary: 'Create an account with its registered admin email (staff)',
+        security: BEARER,
+        body: Type.Object(
+          { email: Email, name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) },
+          { additionalProperties: false },
+        ),
+        response: {
+          201: Type.Object({
+            account: Type.Ref('Account'),
+            ownerToken: Type.String({ description: 'Shown once' }),
+          }),
+          ...problemResponses(400, 401, 403, 409),
+        },
+      },
+    },
+    async (request, reply) => {
+      await requireStaff(ctx, request);
+      const email = unwrap(normalizeEmail(request.body.email));
+      const created = unwrap(await createAccount(ctx, { email, name: request.body.name }));
+      return reply.code(201).send(created);
+    },
+  );
+
+  app.get(
+    '/v1/accounts',
+    {
+      schema: {
+        tags,
+        summary: 'List accounts (staff) or the caller’s own account',
+        security: BEARER,
+        response: {
+          200: Type.Object({ accounts: Type.Array(Type.Ref('Account')) }),
+          ...problemResponses(401),
+        },
+      },
+    },
+    async (request) => {
+      const principal = await requirePrincipal(ctx, request);
+      if (principal.kind === 'staff') return { accounts: await listAccounts(ctx) };
+      const own = await findAccount(ctx, principal.accountId);
+      return { accounts: own === undefined ? [] : [own] };
+    },
+  );
+
+  app.get(
+    '/v1/accounts/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Get an account',
+        security: BEARER,
+        params: IdParam('acc', 'Account id'),
+        response: { 200: Type.Ref('Account'), ...problemResponses(400, 401, 404) },
+      },
+    },
+    async (request) => {
+      const principal = await requirePrincipal(ctx, request);
+      const account = canSeeAccount(principal, request.params.id)
+        ? await findAccount(ctx, request.params.id)
+        : undefined;
+      // Another account's id answers exactly like an unknown one: ids do not leak.
+      if (account === undefined)
+        throw problem('account_not_found', `There is no account ${request.params.id}.`, 'id');
+      return account;
+    },
+  );
+
+  app.post(
+    '/v1/accounts/:id/members',
+    {
+      schema: {
+        tags,
+        summary: 'Add a member to an account (its owner or staff)',
+        security: BEARER,
+        params: IdParam('acc', 'Account id'),
+        body: Type.Object({ email: Email }, { additionalProperties: false }),
+        response: { 201: NewUser, ...problemResponses(400, 401, 404, 409) },
+      },
+    },
+    async (request, reply) => {
+      const principal = await requirePrincipal(ctx, request);
+      if (!canManageAccount(principal, request.params.id)) {
+        if (canSeeAccount(principal, request.params.id))
+          throw problem('forbidden', 'Only the account owner may add members.');
+        throw problem('account_not_found', `There is no account ${request.params.id}.`, 'id');
+      }
+      const email = unwrap(normalizeEmail(request.body.email));
+      return reply.code(201).send(unwrap(await addMember(ctx, request.params.id, email)));
+    },
+  );
+};

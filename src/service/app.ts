@@ -1,0 +1,68 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyBaseLogger, LogController } from 'fastify';
+import type { Logger } from 'pino';
+import { newId } from '../domain/ids.js';
+import { accountRoutes } from './accounts/routes.js';
+import { activationRoutes } from './activation/routes.js';
+import { authRoutes } from './auth/routes.js';
+import type { ServiceContext } from './context.js';
+import { healthRoutes } from './health/routes.js';
+import { handleError, ProblemSchema, sendProblem } from './http/problem.js';
+import type { App } from './http/types.js';
+import { licenseRoutes } from './licenses/routes.js';
+
+export interface AppDeps extends ServiceContext {
+  logger: Logger;
+}
+
+export const BODY_LIMIT_BYTES = 64 * 1024;
+
+/** Builds the HTTP app from explicit dependencies; listening is the caller's business. */
+export async function createApp(deps: AppDeps): Promise<App> {
+  const { logger, ...ctx } = deps;
+  const app: App = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    genReqId: () => newId('req', ctx.clock.now().getTime()),
+    logController: new LogController({ requestIdLogLabel: 'requestId' }),
+    bodyLimit: BODY_LIMIT_BYTES,
+    // Wrong types are errors, not values to coerce; unknown fields are refused, not dropped.
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(request, reply, {
+      code: 'route_not_found',
+      detail: `There is no ${request.method} ${request.url.split('?')[0]}.`,
+    }),
+  );
+  app.addSchema(ProblemSchema);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Seatkeeper license service',
+        version: '1',
+        description:
+          'Licenses VPN servers and gateways by concurrent tunnels. Errors are application/problem+json with a stable code.',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    },
+    refResolver: {
+      buildLocalReference: (json, _baseUri, _fragment, i) =>
+        typeof json.$id === 'string' ? json.$id : `def-${i}`,
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  for (const routes of [healthRoutes, authRoutes, accountRoutes, licenseRoutes, activationRoutes])
+    routes(app, ctx);
+  return app;
+}

@@ -1,0 +1,35 @@
+import { Type } from '@sinclair/typebox';
+import { normalizeEmail } from '../../domain/email.js';
+import { unwrap } from '../http/problem.js';
+import { Email, problemResponses } from '../http/schemas.js';
+import type { RouteModule } from '../http/types.js';
+import { redeemBootstrapToken } from './staff.js';
+
+export const authRoutes: RouteModule = (app, ctx) => {
+  app.post(
+    '/v1/staff/bootstrap',
+    {
+      schema: {
+        tags: ['staff'],
+        summary:
+          'Create the first vendor-staff user with the one-time bootstrap token printed at first start',
+        body: Type.Object(
+          { token: Type.String({ minLength: 1, maxLength: 200 }), email: Email },
+          { additionalProperties: false },
+        ),
+        response: {
+          201: Type.Object({
+            userId: Type.String(),
+            email: Type.String(),
+            token: Type.String({ description: 'Shown once' }),
+          }),
+          ...problemResponses(400, 401, 409),
+        },
+      },
+    },
+    async (request, reply) => {
+      const email = unwrap(normalizeEmail(request.body.email));
+      return reply.code(201).send(unwrap(await redeemBootstrapToken(ctx, request.body.token, email)));
+    },
+  );
+};

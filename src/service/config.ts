@@ -1,0 +1,67 @@
+import { resolve } from 'node:path';
+
+/** Everything the service reads from flags and the environment, validated once at start. */
+export interface ServiceConfig {
+  host: string;
+  port: number;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  certificateTtlMs: number;
+  logLevel: string;
+}
+
+export interface ServiceFlags {
+  host?: string | undefined;
+  port?: string | undefined;
+  data?: string | undefined;
+  certificateTtl?: string | undefined;
+  logLevel?: string | undefined;
+}
+
+export class ConfigError extends Error {}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const UNITS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `90s`, `15m`, `12h`, `7d`. */
+export function parseDuration(text: string, name: string): number {
+  const match = /^(\d+)\s*([smhd])$/.exec(text.trim());
+  const unit = match?.[2] === undefined ? undefined : UNITS[match[2]];
+  if (match?.[1] === undefined || unit === undefined || Number(match[1]) === 0) {
+    throw new ConfigError(`${name} must be a duration such as 90s, 15m, 12h or 7d; got "${text}"`);
+  }
+  return Number(match[1]) * unit;
+}
+
+export function parsePort(text: string, name: string): number {
+  const port = Number(text);
+  if (!/^\d+$/.test(text) || port > 65_535)
+    throw new ConfigError(`${name} must be a port number from 0 to 65535; got "${text}"`);
+  return port;
+}
+
+/** Flags win over the environment; the environment wins over defaults. */
+export function loadServiceConfig(flags: ServiceFlags, env: NodeJS.ProcessEnv): ServiceConfig {
+  const pick = (flag: string | undefined, variable: string): string | undefined =>
+    flag ?? (env[variable] || undefined);
+  const logLevel = pick(flags.logLevel, 'SEATKEEPER_LOG_LEVEL') ?? 'info';
+  if (!LOG_LEVELS.includes(logLevel))
+    throw new ConfigError(`log level must be one of ${LOG_LEVELS.join(', ')}; got "${logLevel}"`);
+  const databaseUrl = env.DATABASE_URL || undefined;
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError(
+      `DATABASE_URL must be a PostgreSQL URL (postgres://user@host:5432/db); got "${databaseUrl}"`,
+    );
+  }
+  return {
+    host: pick(flags.host, 'SEATKEEPER_HOST') ?? '127.0.0.1',
+    port: parsePort(pick(flags.port, 'SEATKEEPER_PORT') ?? '8080', '--port / SEATKEEPER_PORT'),
+    dataDir: resolve(pick(flags.data, 'SEATKEEPER_DATA') ?? 'data'),
+    databaseUrl,
+    certificateTtlMs: parseDuration(
+      pick(flags.certificateTtl, 'SEATKEEPER_CERTIFICATE_TTL') ?? '7d',
+      '--certificate-ttl / SEATKEEPER_CERTIFICATE_TTL',
+    ),
+    logLevel,
+  };
+}

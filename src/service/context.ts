@@ -1,0 +1,18 @@
+import type { Clock } from '../domain/clock.js';
+import type { VendorKeys } from './secrets/vendor-keys.js';
+import type { Store } from './store/database.js';
+
+export interface ServicePolicy {
+  /** How long an online certificate counts before the agent must refresh it. */
+  certificateTtlMs: number;
+}
+
+/** What every operation gets, built by hand in one place. Nothing in it knows HTTP. */
+export interface ServiceContext {
+  store: Store;
+  clock: Clock;
+  vendor: VendorKeys;
+  policy: ServicePolicy;
+}
+
+export const DEFAULT_POLICY: ServicePolicy = { certificateTtlMs: 7 * 86_400_000 };

@@ -1,0 +1,149 @@
+import { fail, ok, type Result } from '../../domain/errors.js';
+import { newId } from '../../domain/ids.js';
+import {
+  generateLicenseKey,
+  licenseKeyDigest,
+  licenseKeyHint,
+  parseLicenseKey,
+} from '../../domain/license-key.js';
+import { termFromPurchase } from '../../domain/terms.js';
+import type { ServiceContext } from '../context.js';
+import { seal, unseal } from '../secrets/seal.js';
+import type { Database } from '../store/database.js';
+import type { LicenseRow } from '../store/schema.js';
+
+export type LicenseStatus = 'not_activated' | 'active' | 'expired' | 'revoked';
+
+export interface LicenseView {
+  id: string;
+  accountId: string;
+  kind: 'fixed';
+  key: string;
+  connections: number;
+  termYears: number;
+  purchasedAt: string;
+  starts: string;
+  ends: string;
+  status: LicenseStatus;
+  server: { serverId: string; hostname: string; activatedAt: string } | null;
+}
+
+interface BindingRow {
+  server_id: string | null;
+  hostname: string | null;
+  activated_at: number | null;
+}
+
+export function licenseStatus(license: LicenseRow, bound: boolean, now: Date): LicenseStatus {
+  if (license.revoked_at !== null) return 'revoked';
+  if (now.getTime() >= license.ends_at) return 'expired';
+  return bound ? 'active' : 'not_activated';
+}
+
+function licenseView(ctx: ServiceContext, row: LicenseRow & BindingRow): LicenseView {
+  const bound = row.server_id !== null;
+  return {
+    id: row.id,
+    accountId: row.account_id,
+    kind: row.kind,
+    key: unseal(row.key_sealed, ctx.vendor.dataKey),
+    connections: row.seats,
+    termYears: row.term_years,
+    purchasedAt: new Date(row.purchased_at).toISOString(),
+    starts: new Date(row.starts_at).toISOString(),
+    ends: new Date(row.ends_at).toISOString(),
+    status: licenseStatus(row, bound, ctx.clock.now()),
+    server:
+      row.server_id === null
+        ? null
+        : {
+            serverId: row.server_id,
+            hostname: row.hostname ?? '',
+            activatedAt: new Date(row.activated_at ?? 0).toISOString(),
+          },
+  };
+}
+
+const withBinding = (db: Database) =>
+  db
+    .selectFrom('licenses')
+    .leftJoin('activations', 'activations.license_id', 'licenses.id')
+    .selectAll('licenses')
+    .select(['activations.server_id', 'activations.hostname', 'activations.activated_at']);
+
+export interface IssueLicenseInput {
+  accountId: string;
+  connections: number;
+  years?: number | undefined;
+  purchasedAt?: Date | undefined;
+}
+
+/** Staff issue a fixed key: N concurrent connections, a support term from the purchase date. */
+export async function issueLicense(
+  ctx: ServiceContext,
+  input: IssueLicenseInput,
+): Promise<Result<LicenseView>> {
+  const account = await ctx.store.db
+    .selectFrom('accounts')
+    .select('id')
+    .where('id', '=', input.accountId)
+    .executeTakeFirst();
+  if (account === undefined)
+    return fail('account_not_found', `There is no account ${input.accountId}.`, 'accountId');
+  const now = ctx.clock.now();
+  const years = input.years ?? 1;
+  const term = termFromPurchase(input.purchasedAt ?? now, years);
+  const key = generateLicenseKey();
+  const canonical = parseLicenseKey(key);
+  if (!canonical.ok) throw new Error('generated a license key that does not parse');
+  const row: LicenseRow = {
+    id: newId('lic', now.getTime()),
+    account_id: input.accountId,
+    kind: 'fixed',
+    key_digest: licenseKeyDigest(canonical.value),
+    key_sealed: seal(key, ctx.vendor.dataKey),
+    key_hint: licenseKeyHint(canonical.value),
+    seats: input.connections,
+    term_years: years,
+    purchased_at: term.starts.getTime(),
+    starts_at: term.starts.getTime(),
+    ends_at: term.ends.getTime(),
+    revoked_at: null,
+    created_at: now.getTime(),
+  };
+  await ctx.store.db.insertInto('licenses').values(row).execute();
+  return ok(licenseView(ctx, { ...row, server_id: null, hostname: null, activated_at: null }));
+}
+
+export async function findLicense(ctx: ServiceContext, id: string): Promise<LicenseView | undefined> {
+  const row = await withBinding(ctx.store.db).where('licenses.id', '=', id).executeTakeFirst();
+  return row === undefined ? undefined : licenseView(ctx, row);
+}
+
+export async function listLicenses(
+  ctx: ServiceContext,
+  filter: { accountId?: string | undefined },
+): Promise<LicenseView[]> {
+  let query = withBinding(ctx.store.db).orderBy('licenses.id');
+  if (filter.accountId !== undefined) query = query.where('licenses.account_id', '=', filter.accountId);
+  return (await query.execute()).map((row) => licenseView(ctx, row));
+}
+
+/** Looks a typed key up: a mistyped key and an unknown key are different answers. */
+export async function findLicenseByKey(db: Database, typed: string): Promise<Result<LicenseRow>> {
+  const canonical = parseLicenseKey(typed);
+  if (!canonical.ok) return canonical;
+  const row = await db
+    .selectFrom('licenses')
+    .selectAll()
+    .where('key_digest', '=', licenseKeyDigest(canonical.value))
+    .executeTakeFirst();
+  if (row === undefined) {
+    return fail(
+      'license_key_not_found',
+      'This license key was never issued: check that it is the key from your order.',
+      'key',
+    );
+  }
+  return ok(row);
+}

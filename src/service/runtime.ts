@@ -1,0 +1,24 @@
+import { join } from 'node:path';
+import type { Clock } from '../domain/clock.js';
+import type { ServiceConfig } from './config.js';
+import type { ServiceContext } from './context.js';
+import { loadOrCreateVendorKeys } from './secrets/vendor-keys.js';
+import { migrate, openStore } from './store/database.js';
+
+export const sqlitePathIn = (dataDir: string): string => join(dataDir, 'seatkeeper.db');
+
+/** Opens the store (migrated) and the vendor keys: what both `serve` and the admin commands need. */
+export async function openContext(
+  config: Pick<ServiceConfig, 'dataDir' | 'databaseUrl' | 'certificateTtlMs'>,
+  clock: Clock,
+): Promise<ServiceContext> {
+  const vendor = loadOrCreateVendorKeys(config.dataDir);
+  const store = openStore({ databaseUrl: config.databaseUrl, sqlitePath: sqlitePathIn(config.dataDir) });
+  try {
+    await migrate(store);
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  return { store, clock, vendor, policy: { certificateTtlMs: config.certificateTtlMs } };
+}

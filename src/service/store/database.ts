@@ -1,0 +1,102 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, type Kysely as KyselyType, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
+import { migrator } from './migrations.js';
+import type { Tables } from './schema.js';
+
+export type Database = KyselyType<Tables>;
+export type Engine = 'sqlite' | 'postgres';
+
+export interface Store {
+  db: Database;
+  engine: Engine;
+  /** Where the data is, for logs: a file path, or the PostgreSQL URL without its password. */
+  location: string;
+  close(): Promise<void>;
+}
+
+export interface StoreOptions {
+  /** postgres://... selects PostgreSQL (`?options=-c search_path=x` picks a schema); otherwise SQLite. */
+  databaseUrl?: string | undefined;
+  sqlitePath: string;
+  poolSize?: number;
+}
+
+const INT8_OID = 20;
+
+function openSqlite(path: string): Store {
+  mkdirSync(dirname(path), { recursive: true });
+  const database = new SQLite(path);
+  database.pragma('journal_mode = WAL');
+  // FULL: an answered request is on disk even if the machine loses power right after.
+  database.pragma('synchronous = FULL');
+  database.pragma('foreign_keys = ON');
+  database.pragma('busy_timeout = 5000');
+  const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database }) });
+  return { db, engine: 'sqlite', location: path, close: () => db.destroy() };
+}
+
+function openPostgres(url: string, poolSize: number): Store {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: poolSize,
+    // bigint columns hold milliseconds, well inside the range a JavaScript number holds exactly.
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        oid === INT8_OID ? Number : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+    },
+  });
+  // An idle client that loses its connection must not crash the process; the pool replaces it.
+  pool.on('error', () => {});
+  const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
+  const parsed = new URL(url);
+  parsed.password = '';
+  return { db, engine: 'postgres', location: parsed.toString(), close: () => db.destroy() };
+}
+
+export function openStore(options: StoreOptions): Store {
+  const url = options.databaseUrl;
+  if (url !== undefined && url !== '') {
+    if (!/^postgres(ql)?:\/\//.test(url))
+      throw new Error(`DATABASE_URL must start with postgres://, got "${url}"`);
+    return openPostgres(url, options.poolSize ?? 10);
+  }
+  return openSqlite(options.sqlitePath);
+}
+
+/** Runs pending migrations; returns the names applied. Safe when several processes start at once. */
+export async function migrate(store: Store): Promise<string[]> {
+  const run = async (db: KyselyType<unknown>) => {
+    const { error, results } = await migrator(db).migrateToLatest();
+    if (error !== undefined) throw error;
+    return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+  };
+  if (store.engine === 'sqlite') return run(store.db as KyselyType<unknown>);
+  // Processes that start together would race to create the migration tables: serialize them.
+  return store.db.connection().execute(async (connection) => {
+    await sql`select pg_advisory_lock(7381001)`.execute(connection);
+    try {
+      return await run(connection as KyselyType<unknown>);
+    } finally {
+      await sql`select pg_advisory_unlock(7381001)`.execute(connection);
+    }
+  });
+}
+
+/** True when the store answers a trivial query. */
+export async function isReachable(store: Store): Promise<boolean> {
+  try {
+    await sql`select 1`.execute(store.db);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Unique-constraint violations, in either engine's words. */
+export function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}

@@ -1,0 +1,90 @@
+import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
+
+/**
+ * One schema, one set of migrations, two engines: only types and constraints both SQLite and
+ * PostgreSQL understand. Invariants live here as constraints, not only in code.
+ */
+const migrations: Record<string, Migration> = {
+  '2026-11-23-0001-core': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('accounts')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('email', 'text', (c) => c.notNull().unique())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+
+      await db.schema
+        .createTable('users')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('account_id', 'text', (c) => c.references('accounts.id'))
+        .addColumn('email', 'text', (c) => c.notNull())
+        .addColumn('role', 'text', (c) => c.notNull().check(sql`role in ('staff', 'owner', 'member')`))
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addCheckConstraint('users_staff_have_no_account', sql`(role = 'staff') = (account_id is null)`)
+        .execute();
+      await db.schema
+        .createIndex('users_account_email')
+        .on('users')
+        .columns(['account_id', 'email'])
+        .unique()
+        .execute();
+
+      await db.schema
+        .createTable('api_tokens')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('user_id', 'text', (c) => c.notNull().references('users.id'))
+        .addColumn('token_digest', 'text', (c) => c.notNull().unique())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+
+      await db.schema
+        .createTable('bootstrap_tokens')
+        .addColumn('token_digest', 'text', (c) => c.primaryKey())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('used_at', 'bigint')
+        .execute();
+
+      await db.schema
+        .createTable('licenses')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id'))
+        .addColumn('kind', 'text', (c) => c.notNull().check(sql`kind in ('fixed')`))
+        .addColumn('key_digest', 'text', (c) => c.notNull().unique())
+        .addColumn('key_sealed', 'text', (c) => c.notNull())
+        .addColumn('key_hint', 'text', (c) => c.notNull())
+        .addColumn('seats', 'integer', (c) => c.notNull().check(sql`seats > 0`))
+        .addColumn('term_years', 'integer', (c) => c.notNull().check(sql`term_years > 0`))
+        .addColumn('purchased_at', 'bigint', (c) => c.notNull())
+        .addColumn('starts_at', 'bigint', (c) => c.notNull())
+        .addColumn('ends_at', 'bigint', (c) => c.notNull())
+        .addColumn('revoked_at', 'bigint')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addCheckConstraint('licenses_term_order', sql`starts_at < ends_at`)
+        .execute();
+      await db.schema.createIndex('licenses_account').on('licenses').column('account_id').execute();
+
+      // One row per key, for good: the unique license_id is what makes exactly one server win a race.
+      await db.schema
+        .createTable('activations')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('license_id', 'text', (c) => c.notNull().unique().references('licenses.id'))
+        .addColumn('server_id', 'text', (c) => c.notNull())
+        .addColumn('fingerprint_digest', 'text', (c) => c.notNull())
+        .addColumn('fingerprint', 'text', (c) => c.notNull())
+        .addColumn('hostname', 'text', (c) => c.notNull())
+        .addColumn('activated_at', 'bigint', (c) => c.notNull())
+        .addColumn('refreshed_at', 'bigint', (c) => c.notNull())
+        .addColumn('certificates_issued', 'integer', (c) => c.notNull().defaultTo(1))
+        .execute();
+      await db.schema.createIndex('activations_server').on('activations').column('server_id').execute();
+    },
+  },
+};
+
+const provider: MigrationProvider = { getMigrations: async () => migrations };
+
+export function migrator(db: Kysely<unknown>): Migrator {
+  return new Migrator({ db, provider });
+}

@@ -1,0 +1,77 @@
+import type { Generated, Insertable, Selectable } from 'kysely';
+
+/** Instants are integer milliseconds since the epoch in both engines. */
+type Millis = number;
+
+export interface AccountsTable {
+  id: string;
+  /** The registered admin email, lower case; it cannot be edited. */
+  email: string;
+  name: string;
+  created_at: Millis;
+}
+
+export interface UsersTable {
+  id: string;
+  account_id: string | null;
+  email: string;
+  role: 'staff' | 'owner' | 'member';
+  created_at: Millis;
+}
+
+export interface ApiTokensTable {
+  id: string;
+  user_id: string;
+  token_digest: string;
+  created_at: Millis;
+}
+
+export interface BootstrapTokensTable {
+  token_digest: string;
+  created_at: Millis;
+  used_at: Millis | null;
+}
+
+export interface LicensesTable {
+  id: string;
+  account_id: string;
+  kind: 'fixed';
+  key_digest: string;
+  /** The key encrypted with the data key, so its owner can read it again. */
+  key_sealed: string;
+  key_hint: string;
+  seats: number;
+  term_years: number;
+  purchased_at: Millis;
+  starts_at: Millis;
+  ends_at: Millis;
+  revoked_at: Millis | null;
+  created_at: Millis;
+}
+
+export interface ActivationsTable {
+  id: string;
+  license_id: string;
+  server_id: string;
+  fingerprint_digest: string;
+  /** JSON of the per-property digests, to name what differs on a mismatch. */
+  fingerprint: string;
+  hostname: string;
+  activated_at: Millis;
+  refreshed_at: Millis;
+  certificates_issued: Generated<number>;
+}
+
+export interface Tables {
+  accounts: AccountsTable;
+  users: UsersTable;
+  api_tokens: ApiTokensTable;
+  bootstrap_tokens: BootstrapTokensTable;
+  licenses: LicensesTable;
+  activations: ActivationsTable;
+}
+
+export type LicenseRow = Selectable<LicensesTable>;
+export type ActivationRow = Selectable<ActivationsTable>;
+export type AccountRow = Selectable<AccountsTable>;
+export type NewLicense = Insertable<LicensesTable>;
