@@ -1,0 +1,72 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../../test/support/clock.js';
+import { ENGINES, testContext } from '../../../test/support/engines.js';
+import { createBootstrapToken, createStaff, redeemBootstrapToken } from '../auth/staff.js';
+import { authenticate } from '../auth/tokens.js';
+import type { ServiceContext } from '../context.js';
+import { addMember, createAccount, listAccounts } from './operations.js';
+
+describe.each(ENGINES)('accounts and staff on %s', (engine) => {
+  let ctx: ServiceContext & { cleanup: () => Promise<void> };
+
+  beforeEach(async () => {
+    ctx = await testContext(engine, new ManualClock());
+  });
+  afterEach(async () => ctx.cleanup());
+
+  it('creates an account whose owner token authenticates as that account', async () => {
+    const created = await createAccount(ctx, { email: 'admin@example.com', name: 'Example' });
+    expect(created.ok).toBe(true);
+    if (!created.ok) return;
+    const principal = await authenticate(ctx, created.value.ownerToken);
+    expect(principal).toEqual({
+      kind: 'account',
+      userId: expect.any(String),
+      accountId: created.value.account.id,
+      role: 'owner',
+    });
+    const tokens = await ctx.store.db.selectFrom('api_tokens').select('token_digest').execute();
+    expect(JSON.stringify(tokens)).not.toContain(created.value.ownerToken);
+  });
+
+  it('keeps one registered admin email per account, unique across accounts', async () => {
+    expect((await createAccount(ctx, { email: 'admin@example.com' })).ok).toBe(true);
+    const again = await createAccount(ctx, { email: 'admin@example.com' });
+    expect(again.ok ? undefined : again.error.code).toBe('email_taken');
+    expect(await listAccounts(ctx)).toHaveLength(1);
+  });
+
+  it('adds members who see the account but do not own it', async () => {
+    const created = await createAccount(ctx, { email: 'owner@example.com' });
+    if (!created.ok) throw new Error('setup');
+    const member = await addMember(ctx, created.value.account.id, 'colleague@example.com');
+    expect(member.ok).toBe(true);
+    if (!member.ok) return;
+    expect(await authenticate(ctx, member.value.token)).toMatchObject({
+      role: 'member',
+      accountId: created.value.account.id,
+    });
+    const twice = await addMember(ctx, created.value.account.id, 'colleague@example.com');
+    expect(twice.ok ? undefined : twice.error.code).toBe('email_taken');
+  });
+
+  it('makes one bootstrap token that creates the first staff user once', async () => {
+    const token = await createBootstrapToken(ctx);
+    expect(token).toMatch(/^skb_/);
+    expect(await createBootstrapToken(ctx)).toBeUndefined();
+    const [first, second] = await Promise.all([
+      redeemBootstrapToken(ctx, token ?? '', 'first@vendor.example'),
+      redeemBootstrapToken(ctx, token ?? '', 'second@vendor.example'),
+    ]);
+    expect([first.ok, second.ok].filter(Boolean)).toHaveLength(1);
+    const winner = first.ok ? first.value : second.ok ? second.value : undefined;
+    expect(await authenticate(ctx, winner?.token ?? '')).toMatchObject({ kind: 'staff' });
+    expect(await createBootstrapToken(ctx)).toBeUndefined();
+  });
+
+  it('refuses a second staff user with the same email', async () => {
+    expect((await createStaff(ctx, 'ops@vendor.example')).ok).toBe(true);
+    const again = await createStaff(ctx, 'ops@vendor.example');
+    expect(again.ok ? undefined : again.error.code).toBe('email_taken');
+  });
+});

@@ -1,0 +1,146 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DAY, ManualClock } from '../../../test/support/clock.js';
+import { ENGINES, testContext } from '../../../test/support/engines.js';
+import { accountWithKey, machine, nonce } from '../../../test/support/factories.js';
+import { publicKeyFromPem, verifyCertificate } from '../../domain/certificate.js';
+import { newId } from '../../domain/ids.js';
+import type { ServiceContext } from '../context.js';
+import { activate, refresh } from './operations.js';
+
+describe.each(ENGINES)('activation on %s', (engine) => {
+  let ctx: ServiceContext & { cleanup: () => Promise<void> };
+  let clock: ManualClock;
+  const serverA = newId('srv', Date.parse('2026-01-01'));
+  const serverB = newId('srv', Date.parse('2026-01-02'));
+
+  beforeEach(async () => {
+    clock = new ManualClock();
+    ctx = await testContext(engine, clock);
+  });
+  afterEach(async () => ctx.cleanup());
+
+  const request = (key: string, serverId = serverA, seed: string | number = 'a') => ({
+    key,
+    serverId,
+    fingerprint: machine(seed),
+    nonce: nonce(),
+  });
+  const vendorKeys = () => new Map([[ctx.vendor.kid, publicKeyFromPem(ctx.vendor.publicKeyPem)]]);
+
+  it('binds the key to the first server and returns a signed certificate for it', async () => {
+    const { license } = await accountWithKey(ctx, { connections: 10 });
+    const req = request(license.key);
+    const result = await activate(ctx, req);
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.value.created).toBe(true);
+    const payload = verifyCertificate(result.value.certificate, vendorKeys());
+    expect(payload.ok && payload.value).toMatchObject({
+      licenseId: license.id,
+      seats: 10,
+      serverId: serverA,
+      nonce: req.nonce,
+      starts: license.starts,
+      ends: license.ends,
+      issuedAt: clock.now().toISOString(),
+      expiresAt: new Date(clock.now().getTime() + 7 * DAY).toISOString(),
+    });
+  });
+
+  it('accepts the key as a person types it: lower case, spaces instead of dashes', async () => {
+    const { license } = await accountWithKey(ctx);
+    const typed = license.key.toLowerCase().replaceAll('-', ' ');
+    expect((await activate(ctx, request(typed))).ok).toBe(true);
+  });
+
+  it('gives the same server a fresh certificate for the same binding', async () => {
+    const { license } = await accountWithKey(ctx);
+    const first = await activate(ctx, request(license.key));
+    clock.advance(DAY);
+    const again = await activate(ctx, request(license.key));
+    expect(first.ok && again.ok).toBe(true);
+    if (!first.ok || !again.ok) return;
+    expect(again.value.created).toBe(false);
+    expect(again.value.activationId).toBe(first.value.activationId);
+    const payload = verifyCertificate(again.value.certificate, vendorKeys());
+    expect(payload.ok && payload.value.issuedAt).toBe(clock.now().toISOString());
+  });
+
+  it('refuses any other server with the seeds’ message and key_already_activated', async () => {
+    const { license } = await accountWithKey(ctx);
+    await activate(ctx, request(license.key));
+    const other = await activate(ctx, request(license.key, serverB, 'b'));
+    expect(other.ok).toBe(false);
+    if (other.ok) return;
+    expect(other.error.code).toBe('key_already_activated');
+    expect(other.error.detail).toMatch(/^License error: machine properties validation failed: verify fail: /);
+  });
+
+  it('refuses the same server id on another machine (a clone) and names what differs', async () => {
+    const { license } = await accountWithKey(ctx);
+    await activate(ctx, request(license.key));
+    const clone = await activate(ctx, {
+      ...request(license.key),
+      fingerprint: machine('a', { hostname: 'copy.example.net' }),
+    });
+    expect(clone.ok).toBe(false);
+    if (clone.ok) return;
+    expect(clone.error.code).toBe('fingerprint_mismatch');
+    expect(clone.error.detail).toBe(
+      'License error: machine properties validation failed: verify fail: hostname differs from the machine the license was activated on',
+    );
+  });
+
+  it('refuses an expired key, and the term counts from the purchase date, not the activation', async () => {
+    const { license } = await accountWithKey(ctx, { purchasedAt: new Date('2025-11-01T00:00:00.000Z') });
+    expect(license.ends).toBe('2026-11-01T00:00:00.000Z');
+    const result = await activate(ctx, request(license.key));
+    expect(result.ok ? undefined : result.error.code).toBe('license_expired');
+    expect(result.ok ? '' : result.error.detail).toContain('2026-11-01');
+  });
+
+  it('tells a mistyped key from an unknown one', async () => {
+    const { license } = await accountWithKey(ctx);
+    const typo = license.key.slice(0, 5) + (license.key[5] === 'A' ? 'B' : 'A') + license.key.slice(6);
+    const mistyped = await activate(ctx, request(typo));
+    expect(mistyped.ok ? undefined : mistyped.error).toMatchObject({
+      code: 'license_key_malformed',
+      field: 'key',
+    });
+    const unknown = await activate(ctx, request('0000-0000-0000-0000-0000'));
+    expect(unknown.ok ? undefined : unknown.error).toMatchObject({
+      code: 'license_key_not_found',
+      field: 'key',
+    });
+  });
+
+  it('refreshes only an existing binding', async () => {
+    const { license } = await accountWithKey(ctx);
+    const before = await refresh(ctx, request(license.key));
+    expect(before.ok ? undefined : before.error.code).toBe('not_activated');
+    await activate(ctx, request(license.key));
+    clock.advance(3 * DAY);
+    const after = await refresh(ctx, request(license.key));
+    expect(after.ok).toBe(true);
+    const other = await refresh(ctx, request(license.key, serverB, 'b'));
+    expect(other.ok ? undefined : other.error.code).toBe('key_already_activated');
+    const rows = await ctx.store.db.selectFrom('activations').selectAll().execute();
+    expect(rows).toHaveLength(1);
+    expect(rows[0]?.certificates_issued).toBe(2);
+  });
+
+  it('lets exactly one of 50 servers racing for one key win', async () => {
+    const { license } = await accountWithKey(ctx);
+    const servers = Array.from({ length: 50 }, (_, i) => newId('srv', Date.now() + i));
+    const results = await Promise.all(
+      servers.map((serverId, i) => activate(ctx, request(license.key, serverId, i))),
+    );
+    const winners = results.filter((result) => result.ok);
+    expect(winners).toHaveLength(1);
+    expect(
+      results.filter((result) => !result.ok && result.error.code === 'key_already_activated'),
+    ).toHaveLength(49);
+    const rows = await ctx.store.db.selectFrom('activations').selectAll().execute();
+    expect(rows).toHaveLength(1);
+  });
+});

@@ -1,0 +1,41 @@
+import { randomBytes } from 'node:crypto';
+import type { MachineProperties } from '../../src/domain/fingerprint.js';
+import { createAccount } from '../../src/service/accounts/operations.js';
+import type { ServiceContext } from '../../src/service/context.js';
+import { issueLicense, type LicenseView } from '../../src/service/licenses/operations.js';
+
+/** A distinct made-up machine per seed. */
+export const machine = (
+  seed: string | number,
+  overrides: Partial<MachineProperties> = {},
+): MachineProperties => ({
+  machineId: `machine-${seed}`,
+  hostname: `vpn-${seed}.example.net`,
+  macs: [`02:00:00:00:${String(seed).padStart(2, '0').slice(-2)}:01`],
+  cpu: 'Test CPU @ 2.0GHz',
+  os: 'Linux x64 debian 12',
+  ...overrides,
+});
+
+export const nonce = (): string => randomBytes(12).toString('base64url');
+
+export async function accountWithKey(
+  ctx: ServiceContext,
+  options: { connections?: number; years?: number; purchasedAt?: Date; email?: string } = {},
+): Promise<{ accountId: string; ownerToken: string; license: LicenseView }> {
+  const email = options.email ?? `owner-${randomBytes(4).toString('hex')}@example.com`;
+  const created = await createAccount(ctx, { email });
+  if (!created.ok) throw new Error(created.error.detail);
+  const license = await issueLicense(ctx, {
+    accountId: created.value.account.id,
+    connections: options.connections ?? 10,
+    years: options.years,
+    purchasedAt: options.purchasedAt,
+  });
+  if (!license.ok) throw new Error(license.error.detail);
+  return {
+    accountId: created.value.account.id,
+    ownerToken: created.value.ownerToken,
+    license: license.value,
+  };
+}

@@ -1,0 +1,58 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+
+export const CLI = resolve(import.meta.dirname, '../../bin/seatkeeper.js');
+
+export interface ServiceProcess {
+  url: string;
+  child: ChildProcess;
+  /** Everything it printed to stderr (the banner with the bootstrap token). */
+  stderr: () => string;
+  stop: () => Promise<void>;
+}
+
+/** Starts `seatkeeper serve` as a real process on 127.0.0.1 and an OS-chosen port. */
+export function startService(options: {
+  dataDir: string;
+  databaseUrl?: string | undefined;
+  args?: string[];
+}): Promise<ServiceProcess> {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  delete env.DATABASE_URL;
+  if (options.databaseUrl !== undefined) env.DATABASE_URL = options.databaseUrl;
+  const child = spawn(
+    process.execPath,
+    [CLI, 'serve', '--port', '0', '--data', options.dataDir, '--log-level', 'info', ...(options.args ?? [])],
+    {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await exited;
+  };
+  return new Promise((ready, failed) => {
+    const timer = setTimeout(() => {
+      void stop();
+      failed(new Error(`service did not start in 30 s:\n${stderr}`));
+    }, 30_000);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      failed(new Error(`service exited with ${code} before listening:\n${stderr}`));
+    });
+    createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
+      const entry = JSON.parse(line) as { msg?: string; url?: string };
+      if (entry.msg === 'seatkeeper listening' && entry.url !== undefined) {
+        clearTimeout(timer);
+        ready({ url: entry.url, child, stderr: () => stderr, stop });
+      }
+    });
+  });
+}
