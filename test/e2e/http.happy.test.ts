@@ -1,0 +1,131 @@
+import { Validator } from '@seriousme/openapi-schema-validator';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../support/engines.js';
+import { machine } from '../support/factories.js';
+import { bootstrapStaff, type Call, client } from '../support/http.js';
+import { type ServiceProcess, startService } from '../support/service-process.js';
+
+describe('HTTP API, happy path, against a real service process', () => {
+  const dir = tempDir();
+  let service: ServiceProcess;
+  let call: Call;
+  let staff: string;
+
+  beforeAll(async () => {
+    service = await startService({ dataDir: dir.path });
+    call = client(service.url);
+    staff = await bootstrapStaff(service);
+  });
+  afterAll(async () => {
+    await service.stop();
+    dir.remove();
+  });
+
+  it('answers /healthz with 200 while the store is reachable', async () => {
+    const answer = await call('GET', '/healthz');
+    expect(answer.status).toBe(200);
+    expect(answer.body).toEqual({ status: 'ok', engine: 'sqlite' });
+    expect(answer.headers.get('x-request-id')).toMatch(/^req_/);
+  });
+
+  it('serves a valid OpenAPI 3.1 document and readable docs', async () => {
+    const answer = await call('GET', '/openapi.json');
+    expect(answer.status).toBe(200);
+    expect(answer.body.openapi).toBe('3.1.0');
+    const validator = new Validator();
+    const result = await validator.validate(answer.body as object);
+    expect(result.errors ?? []).toEqual([]);
+    expect(result.valid).toBe(true);
+    expect(Object.keys(answer.body.paths as object)).toEqual(
+      expect.arrayContaining(['/v1/activations', '/v1/licenses', '/v1/accounts']),
+    );
+    const docs = await fetch(`${service.url}/docs/`);
+    expect(docs.status).toBe(200);
+    expect(await docs.text()).toContain('<html');
+  });
+
+  it('publishes the vendor public key for agents to pin', async () => {
+    const answer = await call<{ keys: { kid: string; alg: string; publicKeyPem: string }[] }>(
+      'GET',
+      '/v1/signing-keys',
+    );
+    expect(answer.body.keys).toEqual([
+      {
+        kid: expect.stringMatching(/^kid_/),
+        alg: 'Ed25519',
+        publicKeyPem: expect.stringContaining('BEGIN PUBLIC KEY'),
+      },
+    ]);
+    expect(service.stderr()).toContain(answer.body.keys[0]?.publicKeyPem.trim());
+  });
+
+  it('goes from an account to an activated key the account sees with its server', async () => {
+    const account = await call<{ account: { id: string }; ownerToken: string }>('POST', '/v1/accounts', {
+      token: staff,
+      body: { email: 'Admin@Customer.example', name: 'Customer' },
+    });
+    expect(account.status).toBe(201);
+    const issued = await call<{ id: string; key: string; status: string }>('POST', '/v1/licenses', {
+      token: staff,
+      body: { accountId: account.body.account.id, connections: 10 },
+    });
+    expect(issued.status).toBe(201);
+    expect(issued.body.status).toBe('not_activated');
+
+    const serverId = 'srv_01kax5c1x8b2m4n6p8r0s2t4v6';
+    const body = { key: issued.body.key, serverId, fingerprint: machine(1), nonce: 'nonce-0001' };
+    const activated = await call('POST', '/v1/activations', { body });
+    expect(activated.status).toBe(201);
+    expect(activated.body).toMatchObject({ licenseId: issued.body.id, created: true });
+    const again = await call('POST', '/v1/activations', { body: { ...body, nonce: 'nonce-0002' } });
+    expect(again.status).toBe(200);
+    expect(again.body.created).toBe(false);
+    const refreshed = await call('POST', '/v1/activations/refresh', {
+      body: { ...body, nonce: 'nonce-0003' },
+    });
+    expect(refreshed.status).toBe(200);
+
+    const mine = await call<{ licenses: { id: string; status: string; server: { serverId: string } }[] }>(
+      'GET',
+      '/v1/licenses',
+      {
+        token: account.body.ownerToken,
+      },
+    );
+    expect(mine.body.licenses).toEqual([
+      expect.objectContaining({
+        id: issued.body.id,
+        status: 'active',
+        server: expect.objectContaining({ serverId }),
+      }),
+    ]);
+    const one = await call('GET', `/v1/licenses/${issued.body.id}`, { token: account.body.ownerToken });
+    expect(one.status).toBe(200);
+    const accountView = await call('GET', `/v1/accounts/${account.body.account.id}`, {
+      token: account.body.ownerToken,
+    });
+    expect(accountView.body).toMatchObject({ email: 'admin@customer.example', name: 'Customer' });
+  });
+
+  it('lets an owner add a member who sees the account’s keys', async () => {
+    const account = await call<{ account: { id: string }; ownerToken: string }>('POST', '/v1/accounts', {
+      token: staff,
+      body: { email: 'owner@members.example' },
+    });
+    await call('POST', '/v1/licenses', {
+      token: staff,
+      body: { accountId: account.body.account.id, connections: 5, years: 2 },
+    });
+    const member = await call<{ token: string }>('POST', `/v1/accounts/${account.body.account.id}/members`, {
+      token: account.body.ownerToken,
+      body: { email: 'it@members.example' },
+    });
+    expect(member.status).toBe(201);
+    const seen = await call<{ licenses: { connections: number; termYears: number }[] }>(
+      'GET',
+      '/v1/licenses',
+      { token: member.body.token },
+    );
+    expect(seen.body.licenses).toEqual([expect.objectContaining({ connections: 5, termYears: 2 })]);
+  });
+});

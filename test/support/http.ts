@@ -1,0 +1,52 @@
+import type { ServiceProcess } from './service-process.js';
+
+export interface Answer<T = Record<string, unknown>> {
+  status: number;
+  headers: Headers;
+  body: T;
+  text: string;
+}
+
+export interface CallOptions {
+  token?: string;
+  body?: unknown;
+  /** Sent as is, to test what a JSON client would never send. */
+  raw?: string;
+  contentType?: string;
+}
+
+/** A small HTTP client for the end-to-end tier: real requests to the real process. */
+export function client(baseUrl: string) {
+  return async function call<T = Record<string, unknown>>(
+    method: string,
+    path: string,
+    options: CallOptions = {},
+  ): Promise<Answer<T>> {
+    const headers: Record<string, string> = {};
+    if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
+    const payload = options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
+    if (payload !== undefined) headers['content-type'] = options.contentType ?? 'application/json';
+    const response = await fetch(`${baseUrl}${path}`, { method, headers, body: payload });
+    const text = await response.text();
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      body = undefined;
+    }
+    return { status: response.status, headers: response.headers, body: body as T, text };
+  };
+}
+
+export type Call = ReturnType<typeof client>;
+
+/** Spends the bootstrap token the service printed at first start on a staff user; returns its token. */
+export async function bootstrapStaff(service: ServiceProcess): Promise<string> {
+  const bootstrap = /skb_[A-Za-z0-9_-]+/.exec(service.stderr())?.[0];
+  if (bootstrap === undefined) throw new Error(`no bootstrap token in:\n${service.stderr()}`);
+  const answer = await client(service.url)<{ token: string }>('POST', '/v1/staff/bootstrap', {
+    body: { token: bootstrap, email: 'staff@vendor.example' },
+  });
+  if (answer.status !== 201) throw new Error(`bootstrap failed: ${answer.text}`);
+  return answer.body.token;
+}
