@@ -1,0 +1,152 @@
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DAY, ManualClock } from '../../test/support/clock.js';
+import { tempDir } from '../../test/support/engines.js';
+import { accountWithKey, machine } from '../../test/support/factories.js';
+import { type InProcessService, startInProcessService } from '../../test/support/in-process-service.js';
+import { Agent } from './agent.js';
+
+describe('the agent, activated through a real service on 127.0.0.1', () => {
+  let clock: ManualClock;
+  let service: InProcessService;
+  let state: ReturnType<typeof tempDir>;
+
+  const openAgent = (stateDir = state.path, seed: string | number = 'srv-a') =>
+    new Agent({ stateDir, clock, machine: machine(seed) });
+  const issue = async (options: Parameters<typeof accountWithKey>[1] = {}) =>
+    (await accountWithKey(service.ctx, options)).license;
+
+  beforeEach(async () => {
+    clock = new ManualClock('2026-11-23T12:00:00.000Z');
+    service = await startInProcessService(clock);
+    state = tempDir('seatkeeper-agent-');
+  });
+  afterEach(async () => {
+    await service.close();
+    state.remove();
+  });
+
+  it('has the 2 built-in connections before any key is activated', () => {
+    const agent = openAgent();
+    expect(agent.usage()).toMatchObject({ connected: 0, licensed: 2, licenses: [] });
+    expect(agent.admit({ id: 't1' }).admitted).toBe(true);
+    expect(agent.admit({ id: 't2' }).admitted).toBe(true);
+    expect(agent.admit({ id: 't3' })).toEqual({
+      admitted: false,
+      code: 'license_limit_exceeded',
+      message: 'Licensed amount of concurrent connections exceeded',
+    });
+  });
+
+  it('follows the seeds’ example: ten admitted, the 11th denied, one released, the next admitted', async () => {
+    const license = await issue({ connections: 10 });
+    const agent = openAgent();
+    const activated = await agent.activate(license.key, service.url);
+    expect(activated.ok).toBe(true);
+    expect(agent.usage()).toMatchObject({ connected: 0, licensed: 10 });
+    for (let i = 1; i <= 10; i++)
+      expect(agent.admit({ id: `tunnel-${i}`, user: 'andrew' }).admitted).toBe(true);
+    const eleventh = agent.admit({ id: 'tunnel-11' });
+    expect(eleventh).toEqual({
+      admitted: false,
+      code: 'license_limit_exceeded',
+      message: 'Licensed amount of concurrent connections exceeded',
+    });
+    expect(agent.release('tunnel-4')).toBe(true);
+    expect(agent.admit({ id: 'tunnel-11' }).admitted).toBe(true);
+    expect(agent.usage()).toMatchObject({ connected: 10, licensed: 10 });
+  });
+
+  it('adds up several keys on one server, and the built-in connections stop counting', async () => {
+    const agent = openAgent();
+    await agent.activate((await issue({ connections: 10 })).key, service.url);
+    await agent.activate((await issue({ connections: 5 })).key);
+    expect(agent.usage().licensed).toBe(15);
+  });
+
+  it('keeps its identity and licenses across restarts, with no service in reach', async () => {
+    const license = await issue({ connections: 10 });
+    const first = openAgent();
+    await first.activate(license.key, service.url);
+    await service.close();
+    const restarted = openAgent();
+    expect(restarted.serverId).toBe(first.serverId);
+    expect(restarted.usage().licensed).toBe(10);
+    const unreachable = await restarted.activate(license.key);
+    expect(unreachable.ok ? undefined : unreachable.error.code).toBe('service_unreachable');
+  });
+
+  it('does not count a license on a cloned machine, and says why in the seeds’ words', async () => {
+    await openAgent().activate((await issue({ connections: 10 })).key, service.url);
+    const clone = tempDir('seatkeeper-clone-');
+    cpSync(state.path, clone.path, { recursive: true });
+    const cloned = openAgent(clone.path, 'other-hardware');
+    const usage = cloned.usage();
+    expect(usage.licensed).toBe(2);
+    expect(usage.licenses[0]).toMatchObject({ status: 'not_counting', code: 'fingerprint_mismatch' });
+    expect(usage.licenses[0]?.reason).toMatch(
+      /^License error: machine properties validation failed: verify fail: machine id, hostname and network interface MACs differ/,
+    );
+    clone.remove();
+  });
+
+  it('does not count a certificate edited by hand', async () => {
+    const license = await issue({ connections: 10 });
+    await openAgent().activate(license.key, service.url);
+    const file = join(state.path, 'licenses', `${license.id}.json`);
+    const stored = JSON.parse(readFileSync(file, 'utf8'));
+    stored.certificate.payload.seats = 1000;
+    writeFileSync(file, JSON.stringify(stored));
+    const agent = openAgent();
+    expect(agent.usage().licensed).toBe(2);
+    expect(agent.licenses()[0]).toMatchObject({ status: 'not_counting', code: 'certificate_invalid' });
+  });
+
+  it('stops counting a key at the moment its term ends, and falls back to the 2 built-in connections', async () => {
+    const ending = await issue({ connections: 10, purchasedAt: new Date('2025-11-24T12:00:00.000Z') });
+    const agent = openAgent();
+    await agent.activate(ending.key, service.url);
+    expect(agent.usage().licensed).toBe(10);
+    clock.set(ending.ends);
+    clock.advance(-1);
+    expect(agent.capacity().seats).toBe(10);
+    clock.advance(1);
+    expect(agent.capacity().seats).toBe(2);
+    expect(agent.licenses()[0]).toMatchObject({ status: 'not_counting', code: 'license_expired' });
+  });
+
+  it('stops counting a certificate whose TTL ran out, and counts again after a refresh', async () => {
+    const agent = openAgent();
+    await agent.activate((await issue({ connections: 10 })).key, service.url);
+    clock.advance(7 * DAY);
+    expect(agent.capacity().seats).toBe(2);
+    expect(agent.licenses()[0]?.reason).toContain('refresh');
+    const refreshed = await agent.refresh();
+    expect(refreshed.map(({ result }) => result.ok)).toEqual([true]);
+    expect(agent.capacity().seats).toBe(10);
+  });
+
+  it('refreshes certificates past half their life, well before the TTL ends', async () => {
+    const agent = openAgent();
+    await agent.activate((await issue({ connections: 10 })).key, service.url);
+    clock.advance(DAY);
+    expect(await agent.refresh()).toEqual([]);
+    clock.advance(3 * DAY);
+    expect((await agent.refresh()).map(({ result }) => result.ok)).toEqual([true]);
+    clock.advance(5 * DAY);
+    expect(agent.capacity().seats).toBe(10);
+  });
+
+  it('refuses to activate a key already bound to another server, with the seeds’ message', async () => {
+    const license = await issue();
+    await openAgent().activate(license.key, service.url);
+    const other = tempDir('seatkeeper-other-');
+    const result = await openAgent(other.path, 'srv-b').activate(license.key, service.url);
+    expect(result.ok ? undefined : result.error.code).toBe('key_already_activated');
+    expect(result.ok ? '' : result.error.detail).toMatch(
+      /^License error: machine properties validation failed: verify fail: /,
+    );
+    other.remove();
+  });
+});
