@@ -1,9 +1,13 @@
+import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { registerAgentCommands } from './agent-commands.js';
 import { CliError, EXIT } from './output.js';
 import { registerServiceCommands } from './service-commands.js';
 
+const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
+
 const program = new Command('seatkeeper')
+  .version(version)
   .description('Seatkeeper: licenses VPN servers and gateways by concurrent tunnels.')
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride()

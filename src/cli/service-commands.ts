@@ -2,8 +2,7 @@ import type { Command } from 'commander';
 import { pino } from 'pino';
 import { systemClock } from '../domain/clock.js';
 import { normalizeEmail } from '../domain/email.js';
-import { isId } from '../domain/ids.js';
-import { addMember, createAccount, listAccounts } from '../service/accounts/operations.js';
+import { addMember, createAccount, listAccounts, resolveAccount } from '../service/accounts/operations.js';
 import { createApp } from '../service/app.js';
 import { createBootstrapToken, createStaff } from '../service/auth/staff.js';
 import { ConfigError, loadServiceConfig, type ServiceFlags } from '../service/config.js';
@@ -39,6 +38,15 @@ async function withContext<T>(flags: ServiceFlags, run: (ctx: ServiceContext) =>
   } finally {
     await ctx.store.close();
   }
+}
+
+const usageError = (message: string): CliError => new CliError(message, EXIT.usage, 'validation_failed');
+
+function wholeNumber(flag: string, text: string, min: number, max: number): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < min || value > max)
+    throw usageError(`${flag} must be a whole number from ${min} to ${max}; got "${text}"`);
+  return value;
 }
 
 const emailOf = (input: string): string => orExit(normalizeEmail(input));
@@ -184,20 +192,23 @@ export function registerServiceCommands(program: Command): void {
   dataOption(
     account.command('add-member').description('Add a member to an account and print their API token'),
   )
-    .requiredOption('--account <id>', 'account id (acc_...)')
+    .requiredOption('--account <account>', 'account id (acc_...) or registered admin email')
     .requiredOption('--email <email>', 'the member’s email')
     .option('--json', 'print the result as JSON')
     .action(async (flags: StoreFlags & { account: string; email: string }) => {
-      const added = await withContext(flags, async (ctx) =>
-        orExit(await addMember(ctx, flags.account, emailOf(flags.email))),
-      );
+      const added = await withContext(flags, async (ctx) => {
+        const { id } = orExit(await resolveAccount(ctx, flags.account));
+        return orExit(await addMember(ctx, id, emailOf(flags.email)));
+      });
       if (flags.json) printJson(added);
       else print(`Member ${added.email} (${added.userId}) added. API token, shown once:\n${added.token}`);
     });
 
   const key = program.command('key').description('Fixed license keys');
-  dataOption(key.command('issue').description('Issue a fixed license key to an account'))
-    .requiredOption('--account <id>', 'account id (acc_...)')
+  dataOption(
+    key.command('issue').description('Issue a fixed license key to an account; prints the key first'),
+  )
+    .requiredOption('--account <account>', 'account id (acc_...) or registered admin email')
     .requiredOption('--connections <n>', 'concurrent connections')
     .option('--years <n>', 'support/upgrade term in years', '1')
     .option('--purchased <date>', 'purchase date (the term starts here), e.g. 2026-11-23; today by default')
@@ -206,33 +217,18 @@ export function registerServiceCommands(program: Command): void {
       async (
         flags: StoreFlags & { account: string; connections: string; years: string; purchased?: string },
       ) => {
-        const connections = Number(flags.connections);
-        const years = Number(flags.years);
-        if (!Number.isInteger(connections) || connections < 1)
-          throw new CliError(
-            '--connections must be a whole number of at least 1',
-            EXIT.usage,
-            'validation_failed',
-          );
-        if (!Number.isInteger(years) || years < 1 || years > 10)
-          throw new CliError('--years must be a whole number from 1 to 10', EXIT.usage, 'validation_failed');
+        const connections = wholeNumber('--connections', flags.connections, 1, 1_000_000);
+        const years = wholeNumber('--years', flags.years, 1, 10);
         const purchasedAt = flags.purchased === undefined ? undefined : new Date(flags.purchased);
-        if (purchasedAt !== undefined && Number.isNaN(purchasedAt.getTime()))
-          throw new CliError(
-            `--purchased must be a date such as 2026-11-23; got "${flags.purchased}"`,
-            EXIT.usage,
-            'validation_failed',
-          );
-        if (!isId(flags.account, 'acc'))
-          throw new CliError(
-            `--account must be an account id (acc_...); got "${flags.account}"`,
-            EXIT.usage,
-            'validation_failed',
-          );
-        const issued = await withContext(flags, async (ctx) =>
-          orExit(await issueLicense(ctx, { accountId: flags.account, connections, years, purchasedAt })),
-        );
+        if (purchasedAt !== undefined && Number.isNaN(purchasedAt.getTime())) {
+          throw usageError(`--purchased must be a date such as 2026-11-23; got "${flags.purchased}"`);
+        }
+        const issued = await withContext(flags, async (ctx) => {
+          const { id } = orExit(await resolveAccount(ctx, flags.account));
+          return orExit(await issueLicense(ctx, { accountId: id, connections, years, purchasedAt }));
+        });
         if (flags.json) printJson(issued);
+        // The key alone on the first line, so that KEY=$(seatkeeper key issue ... | head -1) works.
         else
           print(
             `${issued.key}\n${issued.connections} connections, support term until ${issued.ends.slice(0, 10)} (${issued.id}).`,
@@ -240,10 +236,14 @@ export function registerServiceCommands(program: Command): void {
       },
     );
   dataOption(key.command('list').description('List license keys with their status and server'))
-    .option('--account <id>', 'only this account’s keys')
+    .option('--account <account>', 'only this account’s keys: id or registered admin email')
     .option('--json', 'print the result as JSON')
     .action(async (flags: StoreFlags & { account?: string }) => {
-      const licenses = await withContext(flags, (ctx) => listLicenses(ctx, { accountId: flags.account }));
+      const licenses = await withContext(flags, async (ctx) => {
+        const accountId =
+          flags.account === undefined ? undefined : orExit(await resolveAccount(ctx, flags.account)).id;
+        return listLicenses(ctx, { accountId });
+      });
       if (flags.json) printJson({ licenses });
       else printLicenses(licenses);
     });

@@ -33,7 +33,7 @@ describe('HTTP API, happy path, against a real service process', () => {
     expect(answer.status).toBe(200);
     expect(answer.body.openapi).toBe('3.1.0');
     const validator = new Validator();
-    const result = await validator.validate(answer.body as object);
+    const result = await validator.validate(answer.body as Parameters<Validator['validate']>[0]);
     expect(result.errors ?? []).toEqual([]);
     expect(result.valid).toBe(true);
     expect(Object.keys(answer.body.paths as object)).toEqual(

@@ -68,6 +68,20 @@ export async function findAccount(ctx: ServiceContext, id: string): Promise<Acco
   return row === undefined ? undefined : accountView(row);
 }
 
+/** An account by its id (`acc_...`) or its registered admin email, as a person would name it. */
+export async function resolveAccount(ctx: ServiceContext, reference: string): Promise<Result<AccountView>> {
+  const column = reference.startsWith('acc_') ? 'id' : 'email';
+  const value = column === 'email' ? reference.trim().toLowerCase() : reference;
+  const row = await ctx.store.db
+    .selectFrom('accounts')
+    .selectAll()
+    .where(column, '=', value)
+    .executeTakeFirst();
+  return row === undefined
+    ? fail('account_not_found', `There is no account ${reference}.`, 'account')
+    : ok(accountView(row));
+}
+
 export async function listAccounts(ctx: ServiceContext): Promise<AccountView[]> {
   const rows = await ctx.store.db.selectFrom('accounts').selectAll().orderBy('id').execute();
   return rows.map(accountView);

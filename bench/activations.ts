@@ -1,0 +1,105 @@
+import { performance } from 'node:perf_hooks';
+import { systemClock } from '../src/domain/clock.js';
+import { newId } from '../src/domain/ids.js';
+import { createAccount } from '../src/service/accounts/operations.js';
+import { unwrap } from '../src/service/http/problem.js';
+import { issueLicense } from '../src/service/licenses/operations.js';
+import { openContext } from '../src/service/runtime.js';
+import { machine, nonce } from '../test/support/factories.js';
+import { startService } from '../test/support/service-process.js';
+import { emit, percentile, progress, round, withTempDir } from './support.js';
+
+const KEYS = 2000;
+const WARM_UP_KEYS = 50;
+const CONCURRENCY = 32;
+
+interface Outcome {
+  ms: number;
+  /** Status and body of a request that did not answer 201. */
+  failure?: string;
+}
+
+/** Issues keys straight through the operations, before the service runs on the same data dir. */
+async function issueKeys(dataDir: string, count: number): Promise<string[]> {
+  const config = { dataDir, databaseUrl: undefined, certificateTtlMs: 7 * 86_400_000 };
+  const ctx = await openContext(config, systemClock);
+  try {
+    const { account } = unwrap(await createAccount(ctx, { email: 'bench@example.com' }));
+    const keys: string[] = [];
+    for (let i = 0; i < count; i++)
+      keys.push(unwrap(await issueLicense(ctx, { accountId: account.id, connections: 10 })).key);
+    return keys;
+  } finally {
+    await ctx.store.close();
+  }
+}
+
+/** A first activation of `key` by its own server and machine. */
+const activationBody = (key: string, seed: number): string =>
+  JSON.stringify({ key, serverId: newId('srv', Date.now()), fingerprint: machine(seed), nonce: nonce() });
+
+async function activate(url: string, body: string): Promise<Outcome> {
+  const start = performance.now();
+  try {
+    const response = await fetch(`${url}/v1/activations`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
+    const text = await response.text();
+    const ms = performance.now() - start;
+    return response.status === 201 ? { ms } : { ms, failure: `${response.status} ${text}` };
+  } catch (error) {
+    return { ms: performance.now() - start, failure: String(error) };
+  }
+}
+
+/** Runs task over items with at most `concurrency` in flight; results keep the items' order. */
+async function inPool<T, R>(
+  items: readonly T[],
+  concurrency: number,
+  task: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < items.length; i = next++) results[i] = await task(items[i] as T);
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return results;
+}
+
+function report(outcomes: Outcome[], ms: number, failures: number): void {
+  const context = { requests: outcomes.length, concurrency: CONCURRENCY, failures, engine: 'sqlite' };
+  const latencies = outcomes.map((outcome) => outcome.ms).sort((a, b) => a - b);
+  emit('activations_per_second_http_sqlite', round((outcomes.length * 1000) / ms, 1), 'ops/s', {
+    ...context,
+    duration_ms: round(ms, 1),
+  });
+  for (const p of [50, 99])
+    emit(`activation_latency_p${p}_ms`, round(percentile(latencies, p / 100), 3), 'ms', context);
+}
+
+/** POST /v1/activations against the real `seatkeeper serve` process on SQLite, one fresh key each. */
+export async function benchActivations(): Promise<void> {
+  await withTempDir('seatkeeper-bench-service-', async (dataDir) => {
+    progress(`issuing ${KEYS + WARM_UP_KEYS} keys`);
+    const bodies = (await issueKeys(dataDir, KEYS + WARM_UP_KEYS)).map(activationBody);
+    const service = await startService({ dataDir });
+    try {
+      const post = (body: string) => activate(service.url, body);
+      progress(`warming up with ${WARM_UP_KEYS} activations`);
+      const warmUp = await inPool(bodies.slice(KEYS), CONCURRENCY, post);
+      progress(`measuring ${KEYS} activations at concurrency ${CONCURRENCY}`);
+      const start = performance.now();
+      const outcomes = await inPool(bodies.slice(0, KEYS), CONCURRENCY, post);
+      const ms = performance.now() - start;
+      const failed = [...warmUp, ...outcomes].filter((outcome) => outcome.failure !== undefined);
+      report(outcomes, ms, failed.length);
+      if (failed.length > 0)
+        throw new Error(`${failed.length} activations did not answer 201; first: ${failed[0]?.failure}`);
+    } finally {
+      await service.stop();
+    }
+  });
+}

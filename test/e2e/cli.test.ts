@@ -1,0 +1,167 @@
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../support/engines.js';
+import { CLI, type ServiceProcess, startService } from '../support/service-process.js';
+
+const run = promisify(execFile);
+
+interface Outcome {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the real `seatkeeper` command; a non-zero exit is an outcome to check, not a throw. */
+async function seatkeeper(
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<Outcome> {
+  const env = { ...process.env };
+  delete env.DATABASE_URL;
+  Object.assign(env, options.env);
+  try {
+    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { cwd: options.cwd, env });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+describe('the seatkeeper command against a real service process', () => {
+  const dir = tempDir();
+  const data = resolve(dir.path, 'data');
+  let service: ServiceProcess;
+
+  beforeAll(async () => {
+    service = await startService({ dataDir: data });
+  });
+  afterAll(async () => {
+    await service.stop();
+    dir.remove();
+  });
+
+  it('runs the README walkthrough as pasted: a 10-connection key, activated, shows [0, 10]', async () => {
+    const readme = readFileSync(resolve(import.meta.dirname, '../../README.md'), 'utf8');
+    const walkthrough = /## Walkthrough[\s\S]*?```sh\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(walkthrough).toContain('agent usage');
+    // The same lines, with the command and the service this test started in place of npx and port 8080.
+    const script = (walkthrough ?? '')
+      .replaceAll('npx seatkeeper', `"${process.execPath}" "${CLI}"`)
+      .replaceAll('http://127.0.0.1:8080', service.url);
+    const env = { ...process.env };
+    delete env.DATABASE_URL;
+    const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', script], { cwd: dir.path, env });
+    const lines = stdout.split('\n');
+    expect(lines).toContain('[0, 10]');
+    expect(lines.filter((line) => line === '[0, 10]')).toHaveLength(2);
+    expect(stdout).toMatch(/counting\s+\d{4}-\d{2}-\d{2}/);
+    expect(stdout).toMatch(/\bactive\s+\d{4}-\d{2}-\d{2}\s+srv_/);
+  });
+
+  it('prints JSON for every read command', async () => {
+    const state = resolve(dir.path, 'agent-state');
+    const usage = JSON.parse((await seatkeeper(['agent', 'usage', '--json', '--state', state])).stdout);
+    expect(usage).toMatchObject({ connected: 0, licensed: 10, tunnels: [] });
+    const keys = JSON.parse((await seatkeeper(['key', 'list', '--json', '--data', data])).stdout);
+    expect(keys.licenses).toEqual([expect.objectContaining({ status: 'active', connections: 10 })]);
+    const accounts = JSON.parse((await seatkeeper(['account', 'list', '--json', '--data', data])).stdout);
+    expect(accounts.accounts).toEqual([expect.objectContaining({ email: 'admin@example.com' })]);
+  });
+
+  it('exits 1 with the stable code when a licensing rule refuses', async () => {
+    const key = JSON.parse((await seatkeeper(['key', 'list', '--json', '--data', data])).stdout).licenses[0]
+      .key;
+    const other = await seatkeeper([
+      'agent',
+      'activate',
+      key,
+      '--service',
+      service.url,
+      '--state',
+      resolve(dir.path, 'other'),
+    ]);
+    expect(other.code).toBe(1);
+    expect(other.stderr).toMatch(
+      /^seatkeeper: License error: machine properties validation failed: verify fail: .*\(key_already_activated\)\n$/,
+    );
+    const typo = await seatkeeper([
+      'agent',
+      'activate',
+      'ABCD-EFGH-JKMN-PQRS-TVWX',
+      '--service',
+      service.url,
+      '--state',
+      resolve(dir.path, 'other'),
+    ]);
+    expect([typo.code, typo.stderr]).toEqual([1, expect.stringContaining('(license_key_malformed)')]);
+    const taken = await seatkeeper(['account', 'create', '--email', 'ADMIN@example.com', '--data', data]);
+    expect([taken.code, taken.stderr]).toEqual([1, expect.stringContaining('(email_taken)')]);
+  });
+
+  it('exits 2 on a mistake in the command or the configuration', async () => {
+    const cases: [string[], NodeJS.ProcessEnv, RegExp][] = [
+      [
+        ['key', 'issue', '--account', 'admin@example.com', '--connections', 'ten', '--data', data],
+        {},
+        /--connections must be a whole number/,
+      ],
+      [['key', 'issue', '--connections', '5', '--data', data], {}, /required option '--account <account>'/],
+      [['account', 'create', '--email', 'nope', '--data', data], {}, /is not an email address/],
+      [['serve', '--port', 'eighty', '--data', data], {}, /--port \/ SEATKEEPER_PORT must be a port number/],
+      [['serve', '--data', data, '--certificate-ttl', 'forever'], {}, /must be a duration/],
+      [
+        ['key', 'list', '--data', data],
+        { DATABASE_URL: 'mysql://localhost/db' },
+        /DATABASE_URL must be a PostgreSQL URL/,
+      ],
+      [['no-such-command'], {}, /unknown command/],
+    ];
+    for (const [args, env, message] of cases) {
+      const outcome = await seatkeeper(args, { env });
+      expect(outcome.code, args.join(' ')).toBe(2);
+      expect(outcome.stderr).toMatch(message);
+    }
+  });
+
+  it('exits 3 when the service cannot be reached', async () => {
+    const key = JSON.parse((await seatkeeper(['key', 'list', '--json', '--data', data])).stdout).licenses[0]
+      .key;
+    const outcome = await seatkeeper([
+      'agent',
+      'activate',
+      key,
+      '--service',
+      'http://127.0.0.1:9',
+      '--state',
+      resolve(dir.path, 'offline'),
+    ]);
+    expect(outcome.code).toBe(3);
+    expect(outcome.stderr).toContain('(service_unreachable)');
+  });
+
+  it('has --help on every command', async () => {
+    const commands = [
+      [],
+      ['serve'],
+      ['migrate'],
+      ['staff', 'create'],
+      ['account', 'create'],
+      ['account', 'list'],
+      ['account', 'add-member'],
+      ['key', 'issue'],
+      ['key', 'list'],
+      ['agent', 'activate'],
+      ['agent', 'usage'],
+      ['agent', 'refresh'],
+    ];
+    const outcomes = await Promise.all(commands.map((command) => seatkeeper([...command, '--help'])));
+    for (const [i, outcome] of outcomes.entries()) {
+      expect(outcome.code, commands[i]?.join(' ')).toBe(0);
+      expect(outcome.stdout).toMatch(/^Usage: seatkeeper/);
+    }
+  });
+});
