@@ -3,6 +3,7 @@ import { fail, ok, type Result, verifyFailMessage } from '../../domain/errors.js
 import {
   describeDifference,
   differingProperties,
+  type Fingerprint,
   fingerprintOf,
   type MachineProperties,
   type PropertyDigests,
@@ -28,49 +29,49 @@ export interface ActivationResult {
   certificate: LicenseCertificate;
 }
 
-function usable(license: LicenseRow, now: Date): Result<LicenseRow> {
-  if (license.revoked_at !== null)
+/** A request whose key names a usable license, with what it claims worked out once. */
+interface Claim {
+  request: ActivationRequest;
+  license: LicenseRow;
+  machine: Fingerprint;
+  now: Date;
+}
+
+async function claim(ctx: ServiceContext, request: ActivationRequest): Promise<Result<Claim>> {
+  const found = await findLicenseByKey(ctx.store.db, request.key);
+  if (!found.ok) return found;
+  const license = found.value;
+  const now = ctx.clock.now();
+  if (license.revoked_at !== null) {
     return fail('license_revoked', 'This license key has been revoked and can no longer be used.', 'key');
+  }
   if (now.getTime() >= license.ends_at) {
+    const ended = isoDate(new Date(license.ends_at));
     return fail(
       'license_expired',
-      `This license key's support term ended on ${isoDate(new Date(license.ends_at))}: renew it or buy a new key.`,
+      `This license key's support term ended on ${ended}: renew it or buy a new key.`,
       'key',
     );
   }
-  return ok(license);
+  return ok({ request, license, machine: fingerprintOf(request.fingerprint), now });
 }
 
 /** The binding must be this server on this machine; anything else is the seeds' refusal. */
-function sameBinding(
-  activation: ActivationRow,
-  request: ActivationRequest,
-  digest: string,
-  properties: PropertyDigests,
-): Result<ActivationRow> {
+function sameBinding(activation: ActivationRow, { request, machine }: Claim): Result<ActivationRow> {
   if (activation.server_id !== request.serverId) {
-    return fail(
-      'key_already_activated',
-      verifyFailMessage(
-        'this license key is already activated on another server; a key can be activated on one server only',
-      ),
-      'key',
-    );
+    const what =
+      'this license key is already activated on another server; a key can be activated on one server only';
+    return fail('key_already_activated', verifyFailMessage(what), 'key');
   }
-  if (activation.fingerprint_digest !== digest) {
-    const differing = differingProperties(JSON.parse(activation.fingerprint) as PropertyDigests, properties);
+  if (activation.fingerprint_digest !== machine.digest) {
+    const bound = JSON.parse(activation.fingerprint) as PropertyDigests;
+    const differing = differingProperties(bound, machine.properties);
     return fail('fingerprint_mismatch', verifyFailMessage(describeDifference(differing)), 'fingerprint');
   }
   return ok(activation);
 }
 
-function certify(
-  ctx: ServiceContext,
-  license: LicenseRow,
-  request: ActivationRequest,
-  now: Date,
-): LicenseCertificate {
-  const { digest, properties } = fingerprintOf(request.fingerprint);
+function certify(ctx: ServiceContext, { request, license, machine, now }: Claim): LicenseCertificate {
   return signCertificate(
     {
       format: 'seatkeeper-license-certificate/1',
@@ -82,7 +83,7 @@ function certify(
       starts: new Date(license.starts_at).toISOString(),
       ends: new Date(license.ends_at).toISOString(),
       serverId: request.serverId,
-      fingerprint: { digest, properties },
+      fingerprint: machine,
       nonce: request.nonce,
       issuedAt: now.toISOString(),
       expiresAt: new Date(now.getTime() + ctx.policy.certificateTtlMs).toISOString(),
@@ -91,28 +92,28 @@ function certify(
   );
 }
 
+/** A fresh certificate for an existing binding, if the request is that binding. */
 async function confirm(
   ctx: ServiceContext,
-  license: LicenseRow,
   activation: ActivationRow,
-  request: ActivationRequest,
-  now: Date,
+  claimed: Claim,
 ): Promise<Result<ActivationResult>> {
-  const { digest, properties } = fingerprintOf(request.fingerprint);
-  const same = sameBinding(activation, request, digest, properties);
+  const same = sameBinding(activation, claimed);
   if (!same.ok) return same;
   await ctx.store.db
     .updateTable('activations')
-    .set((eb) => ({ refreshed_at: now.getTime(), certificates_issued: eb('certificates_issued', '+', 1) }))
+    .set((eb) => ({
+      refreshed_at: claimed.now.getTime(),
+      certificates_issued: eb('certificates_issued', '+', 1),
+    }))
     .where('id', '=', activation.id)
     .execute();
-  return ok({
-    licenseId: license.id,
-    activationId: activation.id,
-    created: false,
-    certificate: certify(ctx, license, request, now),
-  });
+  const certificate = certify(ctx, claimed);
+  return ok({ licenseId: claimed.license.id, activationId: activation.id, created: false, certificate });
 }
+
+const bindingOf = (ctx: ServiceContext, licenseId: string) =>
+  ctx.store.db.selectFrom('activations').selectAll().where('license_id', '=', licenseId).executeTakeFirst();
 
 /**
  * Online activation. The first server binds the key for good; the same server asking again gets
@@ -123,22 +124,18 @@ export async function activate(
   ctx: ServiceContext,
   request: ActivationRequest,
 ): Promise<Result<ActivationResult>> {
-  const found = await findLicenseByKey(ctx.store.db, request.key);
-  if (!found.ok) return found;
-  const now = ctx.clock.now();
-  const license = usable(found.value, now);
-  if (!license.ok) return license;
-
-  const { digest, properties } = fingerprintOf(request.fingerprint);
+  const claimed = await claim(ctx, request);
+  if (!claimed.ok) return claimed;
+  const { license, machine, now } = claimed.value;
   const activationId = newId('act', now.getTime());
   const inserted = await ctx.store.db
     .insertInto('activations')
     .values({
       id: activationId,
-      license_id: license.value.id,
+      license_id: license.id,
       server_id: request.serverId,
-      fingerprint_digest: digest,
-      fingerprint: JSON.stringify(properties),
+      fingerprint_digest: machine.digest,
+      fingerprint: JSON.stringify(machine.properties),
       hostname: request.fingerprint.hostname,
       activated_at: now.getTime(),
       refreshed_at: now.getTime(),
@@ -148,18 +145,15 @@ export async function activate(
     .executeTakeFirst();
   if (inserted !== undefined) {
     return ok({
-      licenseId: license.value.id,
+      licenseId: license.id,
       activationId,
       created: true,
-      certificate: certify(ctx, license.value, request, now),
+      certificate: certify(ctx, claimed.value),
     });
   }
-  const existing = await ctx.store.db
-    .selectFrom('activations')
-    .selectAll()
-    .where('license_id', '=', license.value.id)
-    .executeTakeFirstOrThrow();
-  return confirm(ctx, license.value, existing, request, now);
+  const existing = await bindingOf(ctx, license.id);
+  if (existing === undefined) throw new Error(`activation of ${license.id} neither inserted nor found`);
+  return confirm(ctx, existing, claimed.value);
 }
 
 /** A bound server's fresh certificate before its TTL ends. Never makes a new binding. */
@@ -167,16 +161,9 @@ export async function refresh(
   ctx: ServiceContext,
   request: ActivationRequest,
 ): Promise<Result<ActivationResult>> {
-  const found = await findLicenseByKey(ctx.store.db, request.key);
-  if (!found.ok) return found;
-  const now = ctx.clock.now();
-  const license = usable(found.value, now);
-  if (!license.ok) return license;
-  const existing = await ctx.store.db
-    .selectFrom('activations')
-    .selectAll()
-    .where('license_id', '=', license.value.id)
-    .executeTakeFirst();
+  const claimed = await claim(ctx, request);
+  if (!claimed.ok) return claimed;
+  const existing = await bindingOf(ctx, claimed.value.license.id);
   if (existing === undefined) {
     return fail(
       'not_activated',
@@ -184,5 +171,5 @@ export async function refresh(
       'key',
     );
   }
-  return confirm(ctx, license.value, existing, request, now);
+  return confirm(ctx, existing, claimed.value);
 }
