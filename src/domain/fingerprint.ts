@@ -30,7 +30,10 @@ const sha256 = (text: string): string => createHash('sha256').update(text).diges
 /** The same machine reported twice must give the same value: order and case do not matter. */
 function normalize(name: FingerprintProperty, properties: MachineProperties): string {
   if (name === 'macs') {
-    const macs = properties.macs.map((mac) => mac.trim().toLowerCase()).filter((mac) => !/^[0:]*$/.test(mac));
+    // 02-00-5E-10-00-01, 02:00:5e:10:00:01 and 0200.5e10.0001 are one address; all zeros is none.
+    const macs = properties.macs
+      .map((mac) => mac.trim().toLowerCase().replace(/[-:.]/g, ''))
+      .filter((mac) => !/^0*$/.test(mac));
     return [...new Set(macs)].sort().join(',');
   }
   const value = properties[name].trim();
@@ -59,8 +62,9 @@ const LABELS: Record<FingerprintProperty, string> = {
 
 /** `hostname and network interface MACs differ`: what a person reads after the seeds' prefix. */
 export function describeDifference(names: readonly FingerprintProperty[]): string {
+  if (names.length === 0) return 'the machine fingerprint differs from the one the license was activated on';
   const labels = names.map((name) => LABELS[name]);
   const last = labels.pop();
-  const list = labels.length > 0 ? `${labels.join(', ')} and ${last}` : (last ?? 'nothing');
+  const list = labels.length > 0 ? `${labels.join(', ')} and ${last}` : (last ?? '');
   return `${list} ${names.length === 1 ? 'differs' : 'differ'} from the machine the license was activated on`;
 }

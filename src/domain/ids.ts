@@ -20,6 +20,8 @@ function encodeTime(ms: number, chars: number): string {
  * in Crockford base32, so ids sort by creation time and are safe in URLs.
  */
 export function newId(prefix: IdPrefix, nowMs: number, random: Uint8Array = randomBytes(16)): string {
+  if (!Number.isSafeInteger(nowMs) || nowMs < 0)
+    throw new RangeError(`an id needs a time in whole milliseconds; got ${nowMs}`);
   let tail = '';
   for (let i = 0; i < 16; i++) tail += BASE32[(random[i] ?? 0) & 31];
   return `${prefix}_${encodeTime(nowMs, 10)}${tail}`;

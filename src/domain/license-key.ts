@@ -41,14 +41,15 @@ export function generateLicenseKey(random: Uint8Array = randomBytes(LENGTH - 1))
  * canonical form (20 characters, no separators) or says what is wrong with it.
  */
 export function parseLicenseKey(input: string): Result<string> {
-  const compact = input.toUpperCase().replace(/[\s-]/g, '');
+  const compact = input.replace(/[\s-]/g, '');
   let canonical = '';
   for (const char of compact) {
-    const mapped = LOOKALIKES[char] ?? char;
+    // Upper-casing outside ASCII can turn one character into valid ones (ß to SS): refuse it first.
+    const mapped = char > '~' ? char : (LOOKALIKES[char.toUpperCase()] ?? char.toUpperCase());
     if (!ALPHABET.includes(mapped)) {
       return fail(
         'license_key_malformed',
-        `A license key has no "${char}" in it: check what you typed.`,
+        `A license key has no "${mapped}" in it: check what you typed.`,
         'key',
       );
     }

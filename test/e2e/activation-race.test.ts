@@ -44,11 +44,11 @@ function expectOneWinner(result: Awaited<ReturnType<typeof race>>): void {
   const losers = result.answers.filter((answer) => answer.status !== 201);
   expect(losers).toHaveLength(RACERS - 1);
   for (const loser of losers) expect([loser.status, loser.body.code]).toEqual([409, 'key_already_activated']);
-  const winner = result.answers.find((answer) => answer.status === 201);
+  const winner = result.answers.find((answer) => answer.status === 201)?.body as {
+    certificate: { payload: { serverId: string } };
+  };
   expect(result.license.status).toBe('active');
-  expect((winner?.body.certificate as { payload: { serverId: string } }).payload.serverId).toBe(
-    result.license.server.serverId,
-  );
+  expect(winner.certificate.payload.serverId).toBe(result.license.server.serverId);
 }
 
 describe('50 servers racing to activate one key', () => {

@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ERRORS, type ErrorCode, type Failure, type Result } from '../../domain/errors.js';
+import { isStoreUnavailable } from '../store/database.js';
 
 /** Thrown by route handlers only; the error handler turns it into application/problem+json. */
 export class ProblemError extends Error {
@@ -91,6 +92,13 @@ export function handleError(error: FastifyError, request: FastifyRequest, reply:
   if (error instanceof ProblemError) return sendProblem(request, reply, error.failure);
   const failure = fromFrameworkError(error);
   if (failure !== undefined) return sendProblem(request, reply, failure);
+  if (isStoreUnavailable(error)) {
+    request.log.error({ err: error }, 'store unavailable');
+    return sendProblem(request, reply, {
+      code: 'service_unavailable',
+      detail: 'The license store is not answering; try again shortly.',
+    });
+  }
   request.log.error({ err: error }, 'request failed');
   return sendProblem(request, reply, {
     code: 'internal_error',

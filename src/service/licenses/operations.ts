@@ -92,6 +92,10 @@ export async function issueLicense(
     return fail('account_not_found', `There is no account ${input.accountId}.`, 'accountId');
   const now = ctx.clock.now();
   const years = input.years ?? 1;
+  const purchased = input.purchasedAt?.getUTCFullYear();
+  if (purchased !== undefined && (purchased < 2000 || purchased > 2099)) {
+    return fail('validation_failed', 'The purchase date must fall between 2000 and 2099.', 'purchasedAt');
+  }
   const term = termFromPurchase(input.purchasedAt ?? now, years);
   const key = generateLicenseKey();
   const canonical = parseLicenseKey(key);

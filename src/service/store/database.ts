@@ -100,3 +100,23 @@ export function isUniqueViolation(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return code === '23505' || code === 'SQLITE_CONSTRAINT_UNIQUE' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
+
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'SQLITE_BUSY',
+  'SQLITE_IOERR',
+  'SQLITE_CANTOPEN',
+  'SQLITE_FULL',
+]);
+
+/** The store is down, busy or full: the client may retry, and nothing was changed. */
+export function isStoreUnavailable(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string')
+    return /Connection terminated|connection timeout/i.test(String((error as Error)?.message));
+  // PostgreSQL classes 08 (connection exception), 53 (insufficient resources), 57P (operator intervention).
+  return UNAVAILABLE_CODES.has(code) || /^(08|53|57P)/.test(code);
+}
