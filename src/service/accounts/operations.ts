@@ -1,6 +1,6 @@
 import { fail, ok, type Result } from '../../domain/errors.js';
 import { newId } from '../../domain/ids.js';
-import { issueApiToken } from '../auth/tokens.js';
+import { addUser, type NewUser } from '../auth/tokens.js';
 import type { ServiceContext } from '../context.js';
 import { isUniqueViolation } from '../store/database.js';
 import type { AccountRow } from '../store/schema.js';
@@ -37,18 +37,7 @@ export async function createAccount(
   try {
     const ownerToken = await ctx.store.db.transaction().execute(async (tx) => {
       await tx.insertInto('accounts').values(row).execute();
-      const userId = newId('usr', now.getTime());
-      await tx
-        .insertInto('users')
-        .values({
-          id: userId,
-          account_id: row.id,
-          email: row.email,
-          role: 'owner',
-          created_at: now.getTime(),
-        })
-        .execute();
-      return issueApiToken(tx, userId, now);
+      return (await addUser(tx, { accountId: row.id, email: row.email, role: 'owner' }, now)).token;
     });
     return ok({ account: accountView(row), ownerToken });
   } catch (error) {
@@ -92,21 +81,16 @@ export async function addMember(
   ctx: ServiceContext,
   accountId: string,
   email: string,
-): Promise<Result<{ userId: string; email: string; token: string }>> {
+): Promise<Result<NewUser>> {
   if ((await findAccount(ctx, accountId)) === undefined) {
     return fail('account_not_found', `There is no account ${accountId}.`, 'accountId');
   }
   const now = ctx.clock.now();
-  const userId = newId('usr', now.getTime());
   try {
-    const token = await ctx.store.db.transaction().execute(async (tx) => {
-      await tx
-        .insertInto('users')
-        .values({ id: userId, account_id: accountId, email, role: 'member', created_at: now.getTime() })
-        .execute();
-      return issueApiToken(tx, userId, now);
-    });
-    return ok({ userId, email, token });
+    const member = await ctx.store.db
+      .transaction()
+      .execute((tx) => addUser(tx, { accountId, email, role: 'member' }, now));
+    return ok(member);
   } catch (error) {
     if (isUniqueViolation(error))
       return fail('email_taken', `${email} is already a user of this account.`, 'email');

@@ -1,19 +1,11 @@
 import { fail, ok, type Result } from '../../domain/errors.js';
-import { newId } from '../../domain/ids.js';
 import type { ServiceContext } from '../context.js';
 import { newToken, tokenDigest } from '../secrets/seal.js';
 import { isUniqueViolation } from '../store/database.js';
-import { issueApiToken } from './tokens.js';
+import { addUser, type NewUser } from './tokens.js';
 
-export interface NewStaff {
-  userId: string;
-  email: string;
-  token: string;
-}
-
-export async function createStaff(ctx: ServiceContext, email: string): Promise<Result<NewStaff>> {
+export async function createStaff(ctx: ServiceContext, email: string): Promise<Result<NewUser>> {
   const now = ctx.clock.now();
-  const userId = newId('usr', now.getTime());
   const exists = await ctx.store.db
     .selectFrom('users')
     .select('id')
@@ -21,14 +13,10 @@ export async function createStaff(ctx: ServiceContext, email: string): Promise<R
     .where('email', '=', email)
     .executeTakeFirst();
   if (exists !== undefined) return fail('email_taken', `Vendor staff ${email} already exists.`, 'email');
-  const token = await ctx.store.db.transaction().execute(async (tx) => {
-    await tx
-      .insertInto('users')
-      .values({ id: userId, account_id: null, email, role: 'staff', created_at: now.getTime() })
-      .execute();
-    return issueApiToken(tx, userId, now);
-  });
-  return ok({ userId, email, token });
+  const staff = await ctx.store.db
+    .transaction()
+    .execute((tx) => addUser(tx, { accountId: null, email, role: 'staff' }, now));
+  return ok(staff);
 }
 
 /**
@@ -58,7 +46,7 @@ export async function redeemBootstrapToken(
   ctx: ServiceContext,
   token: string,
   email: string,
-): Promise<Result<NewStaff>> {
+): Promise<Result<NewUser>> {
   const now = ctx.clock.now();
   try {
     return await ctx.store.db.transaction().execute(async (tx) => {
@@ -75,12 +63,7 @@ export async function redeemBootstrapToken(
           'token',
         );
       }
-      const userId = newId('usr', now.getTime());
-      await tx
-        .insertInto('users')
-        .values({ id: userId, account_id: null, email, role: 'staff', created_at: now.getTime() })
-        .execute();
-      return ok({ userId, email, token: await issueApiToken(tx, userId, now) });
+      return ok(await addUser(tx, { accountId: null, email, role: 'staff' }, now));
     });
   } catch (error) {
     if (isUniqueViolation(error))

@@ -4,9 +4,31 @@ import { newToken, tokenDigest } from '../secrets/seal.js';
 import type { Database } from '../store/database.js';
 import type { Principal } from './principal.js';
 
-/** Makes an API token for a user; the token is returned once and stored only as its digest. */
-export async function issueApiToken(db: Database, userId: string, now: Date): Promise<string> {
+export interface NewUser {
+  userId: string;
+  email: string;
+  /** The user's first API token: returned once, stored only as its digest. */
+  token: string;
+}
+
+/** Adds a user (staff, or an account's owner or member) with an API token, inside the caller's transaction. */
+export async function addUser(
+  db: Database,
+  user: { accountId: string | null; email: string; role: 'staff' | 'owner' | 'member' },
+  now: Date,
+): Promise<NewUser> {
+  const userId = newId('usr', now.getTime());
   const token = newToken('skt');
+  await db
+    .insertInto('users')
+    .values({
+      id: userId,
+      account_id: user.accountId,
+      email: user.email,
+      role: user.role,
+      created_at: now.getTime(),
+    })
+    .execute();
   await db
     .insertInto('api_tokens')
     .values({
@@ -16,7 +38,7 @@ export async function issueApiToken(db: Database, userId: string, now: Date): Pr
       created_at: now.getTime(),
     })
     .execute();
-  return token;
+  return { userId, email: user.email, token };
 }
 
 export async function authenticate(ctx: ServiceContext, token: string): Promise<Principal | undefined> {
