@@ -1,12 +1,14 @@
 import { benchActivations } from './activations.js';
 import { benchAdmission, benchAgent } from './agent.js';
 import { benchCertificates } from './certificates.js';
+import { benchDurableWrites } from './store.js';
 
 /** `npm run bench`: one JSON line per figure on stdout, progress on stderr, non-zero exit on a failure. */
 try {
   benchAdmission();
   await benchAgent();
   benchCertificates();
+  await benchDurableWrites();
   await benchActivations();
 } catch (error) {
   process.stderr.write(`bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);

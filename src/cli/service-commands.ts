@@ -59,6 +59,25 @@ const dataOption = (command: Command): Command =>
       '\nSet DATABASE_URL=postgres://... to use PostgreSQL instead of the SQLite file in the data directory.',
     );
 
+function banner(address: string, ctx: ServiceContext, bootstrap: string | undefined): string {
+  const { engine, location } = ctx.store;
+  const lines = [
+    `Seatkeeper license service on ${address} (${engine}: ${location})`,
+    `API docs: ${address}/docs`,
+    `Vendor signing key ${ctx.vendor.kid}${ctx.vendor.created ? ' (new)' : ''}; agents pin this public key:`,
+    ctx.vendor.publicKeyPem.trim(),
+  ];
+  if (bootstrap !== undefined) {
+    const body = JSON.stringify({ token: bootstrap, email: 'you@vendor.example' });
+    lines.push(
+      'One-time bootstrap token for the first vendor-staff user (shown once):',
+      `  ${bootstrap}`,
+      `  curl -X POST ${address}/v1/staff/bootstrap -H 'content-type: application/json' -d '${body}'`,
+    );
+  }
+  return lines.join('\n');
+}
+
 async function serve(flags: ServiceFlags): Promise<void> {
   const settings = config(flags);
   const logger = pino({ level: settings.logLevel, base: { service: 'seatkeeper' } });
@@ -72,24 +91,12 @@ async function serve(flags: ServiceFlags): Promise<void> {
   const app = await createApp({ ...ctx, logger });
   const bootstrap = await createBootstrapToken(ctx);
   const address = await app.listen({ host: settings.host, port: settings.port });
+  // One write, so that whoever reads stderr gets the whole banner at once, bootstrap token included.
+  note(banner(address, ctx, bootstrap));
   logger.info(
     { url: address, engine: ctx.store.engine, store: ctx.store.location, kid: ctx.vendor.kid },
     'seatkeeper listening',
   );
-
-  note(`Seatkeeper license service on ${address} (${ctx.store.engine}: ${ctx.store.location})`);
-  note(`API docs: ${address}/docs`);
-  note(
-    `Vendor signing key ${ctx.vendor.kid}${ctx.vendor.created ? ' (new)' : ''}; agents pin this public key:`,
-  );
-  note(ctx.vendor.publicKeyPem.trim());
-  if (bootstrap !== undefined) {
-    note('One-time bootstrap token for the first vendor-staff user (shown once):');
-    note(`  ${bootstrap}`);
-    note(
-      `  curl -X POST ${address}/v1/staff/bootstrap -H 'content-type: application/json' -d '{"token":"${bootstrap}","email":"you@vendor.example"}'`,
-    );
-  }
 
   const stop = async (signal: string) => {
     logger.info({ signal }, 'seatkeeper stopping');

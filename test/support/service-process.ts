@@ -1,6 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 
 export const CLI = resolve(import.meta.dirname, '../../bin/seatkeeper.js');
 
@@ -47,12 +46,14 @@ export function startService(options: {
       clearTimeout(timer);
       failed(new Error(`service exited with ${code} before listening:\n${stderr}`));
     });
-    createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
-      const entry = JSON.parse(line) as { msg?: string; url?: string };
-      if (entry.msg === 'seatkeeper listening' && entry.url !== undefined) {
+    // The banner is written to stderr in one piece once the service listens: it is the signal.
+    child.stderr?.on('data', () => {
+      const url = /Seatkeeper license service on (http:\/\/\S+)/.exec(stderr)?.[1];
+      if (url !== undefined) {
         clearTimeout(timer);
-        ready({ url: entry.url, child, stderr: () => stderr, stop });
+        ready({ url, child, stderr: () => stderr, stop });
       }
     });
+    child.stdout?.resume();
   });
 }
