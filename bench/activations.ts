@@ -3,6 +3,8 @@ import { performance } from 'node:perf_hooks';
 import { systemClock } from '../src/domain/clock.js';
 import { newId } from '../src/domain/ids.js';
 import { createAccount } from '../src/service/accounts/operations.js';
+import { activate as activateOperation } from '../src/service/activation/operations.js';
+import type { ServiceContext } from '../src/service/context.js';
 import { unwrap } from '../src/service/http/problem.js';
 import { issueLicense } from '../src/service/licenses/operations.js';
 import { openContext } from '../src/service/runtime.js';
@@ -21,18 +23,49 @@ interface Outcome {
 }
 
 /** Issues keys straight through the operations, before the service runs on the same data dir. */
+const CONFIG = { databaseUrl: undefined, certificateTtlMs: 7 * 86_400_000 };
+
+async function issueKeysWith(ctx: ServiceContext, count: number): Promise<string[]> {
+  const { account } = unwrap(await createAccount(ctx, { email: 'bench@example.com' }));
+  const keys: string[] = [];
+  for (let i = 0; i < count; i++)
+    keys.push(unwrap(await issueLicense(ctx, { accountId: account.id, connections: 10 })).key);
+  return keys;
+}
+
 async function issueKeys(dataDir: string, count: number): Promise<string[]> {
-  const config = { dataDir, databaseUrl: undefined, certificateTtlMs: 7 * 86_400_000 };
-  const ctx = await openContext(config, systemClock);
+  const ctx = await openContext({ ...CONFIG, dataDir }, systemClock);
   try {
-    const { account } = unwrap(await createAccount(ctx, { email: 'bench@example.com' }));
-    const keys: string[] = [];
-    for (let i = 0; i < count; i++)
-      keys.push(unwrap(await issueLicense(ctx, { accountId: account.id, connections: 10 })).key);
-    return keys;
+    return await issueKeysWith(ctx, count);
   } finally {
     await ctx.store.close();
   }
+}
+
+/** The activation operation alone, one after another, on the same store: what HTTP adds is the difference. */
+export async function benchActivationOperation(): Promise<void> {
+  await withTempDir('seatkeeper-bench-operation-', async (dataDir) => {
+    const ctx = await openContext({ ...CONFIG, dataDir }, systemClock);
+    try {
+      progress(`issuing ${KEYS} keys for the in-process activations`);
+      const requests = (await issueKeysWith(ctx, KEYS)).map((key, i) => ({
+        key,
+        serverId: newId('srv', Date.now()),
+        fingerprint: machine(i),
+        nonce: nonce(),
+      }));
+      const start = performance.now();
+      for (const request of requests) unwrap(await activateOperation(ctx, request));
+      const ms = performance.now() - start;
+      emit('activations_per_second_in_process_sqlite', round((KEYS * 1000) / ms, 1), 'ops/s', {
+        requests: KEYS,
+        duration_ms: round(ms, 1),
+        synchronous: 'full',
+      });
+    } finally {
+      await ctx.store.close();
+    }
+  });
 }
 
 /** A first activation of `key` by its own server and machine. */

@@ -1,4 +1,4 @@
-import { benchActivations } from './activations.js';
+import { benchActivationOperation, benchActivations } from './activations.js';
 import { benchAdmission, benchAgent } from './agent.js';
 import { benchCertificates } from './certificates.js';
 import { benchDurableWrites } from './store.js';
@@ -9,6 +9,7 @@ try {
   await benchAgent();
   benchCertificates();
   await benchDurableWrites();
+  await benchActivationOperation();
   await benchActivations();
 } catch (error) {
   process.stderr.write(`bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
