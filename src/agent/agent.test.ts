@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -5,6 +6,7 @@ import { DAY, ManualClock } from '../../test/support/clock.js';
 import { tempDir } from '../../test/support/engines.js';
 import { accountWithKey, machine } from '../../test/support/factories.js';
 import { type InProcessService, startInProcessService } from '../../test/support/in-process-service.js';
+import { keyIdOf, signCertificate } from '../domain/certificate.js';
 import { Agent } from './agent.js';
 
 describe('the agent, activated through a real service on 127.0.0.1', () => {
@@ -148,5 +150,86 @@ describe('the agent, activated through a real service on 127.0.0.1', () => {
       /^License error: machine properties validation failed: verify fail: /,
     );
     other.remove();
+  });
+});
+
+describe('the agent against copied or forged files in its state directory', () => {
+  let clock: ManualClock;
+  let service: InProcessService;
+  let state: ReturnType<typeof tempDir>;
+
+  beforeEach(async () => {
+    clock = new ManualClock('2026-11-23T12:00:00.000Z');
+    service = await startInProcessService(clock);
+    state = tempDir('seatkeeper-agent-');
+  });
+  afterEach(async () => {
+    await service.close();
+    state.remove();
+  });
+
+  const vendorKey = () => ({ kid: service.ctx.vendor.kid, publicKeyPem: service.ctx.vendor.publicKeyPem });
+
+  it('counts a license once, however many copies of its file there are', async () => {
+    const license = (await accountWithKey(service.ctx, { connections: 10 })).license;
+    const agent = new Agent({ stateDir: state.path, clock, machine: machine('a') });
+    await agent.activate(license.key, service.url);
+    const file = join(state.path, 'licenses', `${license.id}.json`);
+    cpSync(file, join(state.path, 'licenses', 'copy.json'));
+    cpSync(file, join(state.path, 'licenses', 'copy-2.json'));
+    const reopened = new Agent({ stateDir: state.path, clock, machine: machine('a') });
+    expect(reopened.usage().licensed).toBe(10);
+    expect(reopened.licenses().filter((l) => l.status === 'counting')).toHaveLength(1);
+  });
+
+  it('trusts only the installed vendor key, not one written into its state', async () => {
+    const license = (await accountWithKey(service.ctx, { connections: 10 })).license;
+    const agent = new Agent({
+      stateDir: state.path,
+      clock,
+      machine: machine('a'),
+      vendorKeys: [vendorKey()],
+    });
+    expect((await agent.activate(license.key, service.url)).ok).toBe(true);
+    // Someone signs a certificate for 100000 seats with a key of their own and pins it in agent.json.
+    const forger = generateKeyPairSync('ed25519');
+    const forgerPem = forger.publicKey.export({ format: 'pem', type: 'spki' }).toString();
+    const stored = JSON.parse(readFileSync(join(state.path, 'licenses', `${license.id}.json`), 'utf8'));
+    const payload = { ...stored.certificate.payload, kid: keyIdOf(forger.publicKey), seats: 100_000 };
+    const forged = signCertificate(payload, forger.privateKey);
+    writeFileSync(
+      join(state.path, 'licenses', `${license.id}.json`),
+      JSON.stringify({ ...stored, certificate: forged }),
+    );
+    const identity = JSON.parse(readFileSync(join(state.path, 'agent.json'), 'utf8'));
+    identity.vendorKeys.push({ kid: keyIdOf(forger.publicKey), publicKeyPem: forgerPem });
+    writeFileSync(join(state.path, 'agent.json'), JSON.stringify(identity));
+
+    const reopened = new Agent({
+      stateDir: state.path,
+      clock,
+      machine: machine('a'),
+      vendorKeys: [vendorKey()],
+    });
+    expect(reopened.usage().licensed).toBe(2);
+    expect(reopened.licenses()[0]).toMatchObject({ status: 'not_counting', code: 'certificate_invalid' });
+  });
+
+  it('does not count a certificate stored under another license’s name', async () => {
+    const first = (await accountWithKey(service.ctx, { connections: 10 })).license;
+    const agent = new Agent({ stateDir: state.path, clock, machine: machine('a') });
+    await agent.activate(first.key, service.url);
+    const stored = JSON.parse(readFileSync(join(state.path, 'licenses', `${first.id}.json`), 'utf8'));
+    const otherId = 'lic_01kax5c1x8b2m4n6p8r0s2t4v6';
+    writeFileSync(
+      join(state.path, 'licenses', `${otherId}.json`),
+      JSON.stringify({ ...stored, licenseId: otherId }),
+    );
+    const reopened = new Agent({ stateDir: state.path, clock, machine: machine('a') });
+    expect(reopened.usage().licensed).toBe(10);
+    expect(reopened.licenses().find((l) => l.licenseId === otherId)).toMatchObject({
+      status: 'not_counting',
+      code: 'certificate_invalid',
+    });
   });
 });

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { type KeyObject, randomBytes } from 'node:crypto';
 import {
   type CertificatePayload,
   checkBinding,
@@ -9,16 +9,28 @@ import {
 import type { Clock } from '../domain/clock.js';
 import { type ErrorCode, fail, ok, type Result } from '../domain/errors.js';
 import { type Fingerprint, fingerprintOf, type MachineProperties } from '../domain/fingerprint.js';
+import { isId } from '../domain/ids.js';
 import { parseLicenseKey } from '../domain/license-key.js';
 import { ACCESS_SERVER_POLICY, type Capacity, capacityAt, type SeatPolicy } from '../domain/seats.js';
 import { Admission, type AdmitOutcome, type Tunnel, type TunnelInfo } from './admission.js';
 import { ServiceClient } from './service-client.js';
 import { type AgentIdentity, AgentState, type StoredLicense } from './state.js';
 
+export interface VendorKey {
+  kid: string;
+  publicKeyPem: string;
+}
+
 export interface AgentDeps {
   stateDir: string;
   clock: Clock;
   machine: MachineProperties;
+  /**
+   * The vendor keys to trust, installed with the agent where its users cannot write (a package's
+   * file). When given, they are the only trust anchor; otherwise the first service answer is pinned
+   * in the state directory (trust on first use).
+   */
+  vendorKeys?: VendorKey[];
   fetch?: typeof fetch;
   policy?: SeatPolicy;
 }
@@ -64,6 +76,7 @@ export class Agent {
   readonly #fingerprint: Fingerprint;
   readonly #fetch: typeof fetch | undefined;
   readonly #policy: SeatPolicy;
+  readonly #trustAnchor: VendorKey[] | undefined;
   #identity: AgentIdentity;
   #judged: Judged[] = [];
   #unreadable: { file: string; reason: string }[] = [];
@@ -77,6 +90,7 @@ export class Agent {
     this.#fingerprint = fingerprintOf(deps.machine);
     this.#fetch = deps.fetch;
     this.#policy = deps.policy ?? ACCESS_SERVER_POLICY;
+    this.#trustAnchor = deps.vendorKeys;
     this.#identity = this.#state.loadIdentity(deps.clock);
     this.#admission = new Admission(
       () => this.capacity().seats,
@@ -93,29 +107,53 @@ export class Agent {
     return this.#identity.serviceUrl;
   }
 
-  /** Reads the state directory again and verifies every certificate in it. */
+  #trustedKeys(): Map<string, KeyObject> {
+    const keys = this.#trustAnchor ?? this.#identity.vendorKeys;
+    return new Map(keys.map((key) => [key.kid, publicKeyFromPem(key.publicKeyPem)]));
+  }
+
+  #judge(stored: StoredLicense, keys: Map<string, KeyObject>): Judged {
+    const verified = verifyCertificate(stored.certificate, keys);
+    if (!verified.ok) {
+      return {
+        stored,
+        payload: undefined,
+        grant: undefined,
+        problem: { code: verified.error.code, reason: verified.error.detail },
+      };
+    }
+    const payload = verified.value;
+    if (payload.licenseId !== stored.licenseId) {
+      const reason = `the file for ${stored.licenseId} holds the certificate of ${payload.licenseId}`;
+      return { stored, payload, grant: undefined, problem: { code: 'certificate_invalid', reason } };
+    }
+    const bound = checkBinding(payload, this.serverId, this.#fingerprint);
+    return bound.valid
+      ? { stored, payload, grant: bound.grant, problem: undefined }
+      : { stored, payload, grant: undefined, problem: { code: bound.code, reason: bound.reason } };
+  }
+
+  /**
+   * Reads the state directory again and verifies every certificate in it. A license counts once,
+   * by its newest certificate, however many copies of its file lie around.
+   */
   reload(): void {
     const { licenses, unreadable } = this.#state.loadLicenses();
-    const keys = new Map(
-      this.#identity.vendorKeys.map((key) => [key.kid, publicKeyFromPem(key.publicKeyPem)]),
-    );
-    this.#unreadable = unreadable;
-    this.#judged = licenses.map((stored) => {
-      const verified = verifyCertificate(stored.certificate, keys);
-      if (!verified.ok) {
-        return {
-          stored,
-          payload: undefined,
-          grant: undefined,
-          problem: { code: verified.error.code, reason: verified.error.detail },
-        };
+    const keys = this.#trustedKeys();
+    const newest = new Map<string, Judged>();
+    const others: Judged[] = [];
+    for (const judged of licenses.map((stored) => this.#judge(stored, keys))) {
+      if (judged.payload === undefined || judged.problem?.code === 'certificate_invalid') {
+        others.push(judged);
+        continue;
       }
-      const payload = verified.value;
-      const bound = checkBinding(payload, this.serverId, this.#fingerprint);
-      return bound.valid
-        ? { stored, payload, grant: bound.grant, problem: undefined }
-        : { stored, payload, grant: undefined, problem: { code: bound.code, reason: bound.reason } };
-    });
+      const held = newest.get(judged.payload.licenseId);
+      if (held?.payload === undefined || held.payload.issuedAt < judged.payload.issuedAt) {
+        newest.set(judged.payload.licenseId, judged);
+      }
+    }
+    this.#unreadable = unreadable;
+    this.#judged = [...newest.values(), ...others];
     this.#capacity = undefined;
   }
 
@@ -138,24 +176,14 @@ export class Agent {
   }
 
   async #pinVendorKeys(client: ServiceClient): Promise<Result<void>> {
-    if (this.#identity.vendorKeys.length > 0) return ok(undefined);
+    if (this.#trustAnchor !== undefined || this.#identity.vendorKeys.length > 0) return ok(undefined);
     const answer = await client.signingKeys();
     if (!answer.ok) return answer;
     // Trust on first use, as with SSH: later certificates must verify against these keys.
-    this.#identity = {
-      ...this.#identity,
-      vendorKeys: answer.value.keys.map(({ kid, publicKeyPem }) => ({ kid, publicKeyPem })),
-    };
+    const vendorKeys = answer.value.keys.map(({ kid, publicKeyPem }) => ({ kid, publicKeyPem }));
+    this.#identity = { ...this.#identity, vendorKeys };
     this.#state.saveIdentity(this.#identity);
     return ok(undefined);
-  }
-
-  /** Pins a vendor public key given by the vendor out of band, instead of trusting the first answer. */
-  pinVendorKey(kid: string, publicKeyPem: string): void {
-    const others = this.#identity.vendorKeys.filter((key) => key.kid !== kid);
-    this.#identity = { ...this.#identity, vendorKeys: [...others, { kid, publicKeyPem }] };
-    this.#state.saveIdentity(this.#identity);
-    this.reload();
   }
 
   /** Activates a key (or confirms an existing binding) and stores the certificate the service signed. */
@@ -188,22 +216,19 @@ export class Agent {
     const request = { key, serverId: this.serverId, fingerprint: this.#machine, nonce };
     const answer = kind === 'activate' ? await client.activate(request) : await client.refresh(request);
     if (!answer.ok) return answer;
-    const keys = new Map(
-      this.#identity.vendorKeys.map((vendorKey) => [vendorKey.kid, publicKeyFromPem(vendorKey.publicKeyPem)]),
-    );
-    const verified = verifyCertificate(answer.value.certificate, keys);
+    const verified = verifyCertificate(answer.value.certificate, this.#trustedKeys());
     if (!verified.ok) return verified;
     if (verified.value.nonce !== nonce)
       return fail('certificate_invalid', 'The service answered with a certificate for another request.');
     const bound = checkBinding(verified.value, this.serverId, this.#fingerprint);
     if (!bound.valid) return fail(bound.code, bound.reason);
-    this.#state.saveLicense({
-      licenseId: answer.value.licenseId,
-      key,
-      certificate: answer.value.certificate,
-    });
+    // The file is named from the signed payload, never from the unsigned parts of the answer.
+    const { licenseId } = verified.value;
+    if (!isId(licenseId, 'lic'))
+      return fail('certificate_invalid', 'The certificate names no valid license id.');
+    this.#state.saveLicense({ licenseId, key, certificate: answer.value.certificate });
     this.reload();
-    const report = this.licenses().find((license) => license.licenseId === answer.value.licenseId);
+    const report = this.licenses().find((license) => license.licenseId === licenseId);
     return report === undefined
       ? fail('certificate_invalid', 'The stored certificate could not be read back.')
       : ok(report);

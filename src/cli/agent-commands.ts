@@ -1,23 +1,45 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { Agent, type Usage } from '../agent/agent.js';
+import { Agent, type Usage, type VendorKey } from '../agent/agent.js';
 import { machinePropertiesFrom } from '../agent/machine.js';
 import { keyIdOf, publicKeyFromPem } from '../domain/certificate.js';
 import { systemClock } from '../domain/clock.js';
-import { CliError, EXIT, note, orExit, print, printJson, table } from './output.js';
+import { CliError, EXIT, note, orExit, print, printJson, refused, table } from './output.js';
 
 interface AgentFlags {
   state?: string;
   machineFile?: string;
+  vendorKey?: string;
   json?: boolean;
+}
+
+/** The vendor public key file the agent was installed with, if any: then the only key it trusts. */
+function vendorKeysFrom(file: string | undefined): VendorKey[] | undefined {
+  if (file === undefined || file === '') return undefined;
+  try {
+    const publicKeyPem = readFileSync(file, 'utf8');
+    return [{ kid: keyIdOf(publicKeyFromPem(publicKeyPem)), publicKeyPem }];
+  } catch (error) {
+    throw new CliError(
+      `cannot read the vendor public key ${file}: ${(error as Error).message}`,
+      EXIT.usage,
+      'vendor_key_invalid',
+    );
+  }
 }
 
 function openAgent(flags: AgentFlags): Agent {
   const stateDir = resolve(flags.state ?? (process.env.SEATKEEPER_AGENT_STATE || 'agent-state'));
+  const vendorKeys = vendorKeysFrom(flags.vendorKey ?? process.env.SEATKEEPER_VENDOR_KEY);
   try {
     const machine = machinePropertiesFrom(flags.machineFile ?? process.env.SEATKEEPER_MACHINE_FILE);
-    return new Agent({ stateDir, clock: systemClock, machine });
+    return new Agent({
+      stateDir,
+      clock: systemClock,
+      machine,
+      ...(vendorKeys === undefined ? {} : { vendorKeys }),
+    });
   } catch (error) {
     throw new CliError((error as Error).message, EXIT.usage, 'agent_state_invalid');
   }
@@ -29,6 +51,11 @@ const withAgentOptions = (command: Command): Command =>
     .option(
       '--machine-file <file>',
       'JSON file overriding machine properties (env SEATKEEPER_MACHINE_FILE)',
+      undefined,
+    )
+    .option(
+      '--vendor-key <file>',
+      'vendor public key (PEM) to trust instead of pinning the service’s on first use (env SEATKEEPER_VENDOR_KEY)',
       undefined,
     )
     .option('--json', 'print the result as JSON');
@@ -79,16 +106,8 @@ export function registerAgentCommands(program: Command): void {
       .argument('<key>', 'the license key, as printed or in any case, dashes optional'),
   )
     .option('--service <url>', 'license service URL (remembered after the first activation)')
-    .option(
-      '--vendor-key <file>',
-      'vendor public key (PEM) to pin instead of trusting the service on first use',
-    )
-    .action(async (key: string, flags: AgentFlags & { service?: string; vendorKey?: string }) => {
+    .action(async (key: string, flags: AgentFlags & { service?: string }) => {
       const instance = openAgent(flags);
-      if (flags.vendorKey !== undefined) {
-        const pem = readFileSync(flags.vendorKey, 'utf8');
-        instance.pinVendorKey(keyIdOf(publicKeyFromPem(pem)), pem);
-      }
       const report = orExit(await instance.activate(key, flags.service));
       if (flags.json) {
         printJson({ serverId: instance.serverId, license: report, usage: instance.usage() });
@@ -128,6 +147,7 @@ export function registerAgentCommands(program: Command): void {
           print(
             `${licenseId}: ${result.ok ? `refreshed, valid until ${result.value.certificateExpiresAt}` : `${result.error.code}: ${result.error.detail}`}`,
           );
-      if (results.some(({ result }) => !result.ok)) process.exitCode = EXIT.refused;
+      const failure = results.find(({ result }) => !result.ok)?.result;
+      if (failure !== undefined && !failure.ok) process.exitCode = refused(failure.error).exitCode;
     });
 }

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
+import { isStoreUnavailable } from '../service/store/database.js';
 import { registerAgentCommands } from './agent-commands.js';
 import { CliError, EXIT } from './output.js';
 import { registerServiceCommands } from './service-commands.js';
@@ -13,8 +14,22 @@ const program = new Command('seatkeeper')
   .exitOverride()
   .addHelpText(
     'after',
-    '\nExit codes: 0 done, 1 refused by a licensing rule, 2 bad command or configuration, 3 service or store unreachable.',
+    '\nExit codes: 0 done, 1 refused by a licensing rule, 2 bad command or configuration, 3 service or store unreachable, 4 unexpected error.',
   );
+
+/** Errors no command turned into a CliError, in words and an exit code a script can use. */
+function explain(error: unknown): { message: string; exitCode: number } {
+  const { code, message } = error as NodeJS.ErrnoException;
+  if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+    return { message: `cannot listen: ${message} (${code})`, exitCode: EXIT.usage };
+  }
+  if (isStoreUnavailable(error))
+    return { message: `the store is not answering: ${message}`, exitCode: EXIT.unavailable };
+  return {
+    message: `unexpected error: ${message} (set SEATKEEPER_DEBUG=1 for details)`,
+    exitCode: EXIT.internal,
+  };
+}
 
 registerServiceCommands(program);
 registerAgentCommands(program);
@@ -28,7 +43,9 @@ try {
     process.stderr.write(`seatkeeper: ${error.message} (${error.code})\n`);
     process.exitCode = error.exitCode;
   } else {
-    process.stderr.write(`seatkeeper: unexpected error: ${(error as Error).stack ?? String(error)}\n`);
-    process.exitCode = EXIT.refused;
+    const { message, exitCode } = explain(error);
+    process.stderr.write(`seatkeeper: ${message}\n`);
+    if (process.env.SEATKEEPER_DEBUG) process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
+    process.exitCode = exitCode;
   }
 }

@@ -1,7 +1,7 @@
 import type { Failure, Result } from '../domain/errors.js';
 
 /** Exit codes: scripts can tell a refusal from a mistake in the command from an outage. */
-export const EXIT = { ok: 0, refused: 1, usage: 2, unavailable: 3 } as const;
+export const EXIT = { ok: 0, refused: 1, usage: 2, unavailable: 3, internal: 4 } as const;
 
 export class CliError extends Error {
   readonly exitCode: number;

@@ -23,14 +23,30 @@ export class ConfigError extends Error {}
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 const UNITS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
-/** `90s`, `15m`, `12h`, `7d`. */
+const MAX_DURATION_MS = 3650 * 86_400_000;
+
+/** `90s`, `15m`, `12h`, `7d`, up to ten years. */
 export function parseDuration(text: string, name: string): number {
   const match = /^(\d+)\s*([smhd])$/.exec(text.trim());
   const unit = match?.[2] === undefined ? undefined : UNITS[match[2]];
-  if (match?.[1] === undefined || unit === undefined || Number(match[1]) === 0) {
-    throw new ConfigError(`${name} must be a duration such as 90s, 15m, 12h or 7d; got "${text}"`);
+  const ms = match?.[1] === undefined || unit === undefined ? 0 : Number(match[1]) * unit;
+  if (!(ms > 0 && ms <= MAX_DURATION_MS)) {
+    throw new ConfigError(
+      `${name} must be a duration from 1s to 3650d, such as 90s, 15m, 12h or 7d; got "${text}"`,
+    );
   }
-  return Number(match[1]) * unit;
+  return ms;
+}
+
+/** The URL with its password replaced, for messages and logs. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password !== '') parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(unparseable URL)';
+  }
 }
 
 export function parsePort(text: string, name: string): number {
@@ -50,7 +66,7 @@ export function loadServiceConfig(flags: ServiceFlags, env: NodeJS.ProcessEnv): 
   const databaseUrl = env.DATABASE_URL || undefined;
   if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new ConfigError(
-      `DATABASE_URL must be a PostgreSQL URL (postgres://user@host:5432/db); got "${databaseUrl}"`,
+      `DATABASE_URL must be a PostgreSQL URL (postgres://user@host:5432/db); got "${redactUrl(databaseUrl)}"`,
     );
   }
   return {

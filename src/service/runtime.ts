@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { Clock } from '../domain/clock.js';
 import type { ServiceConfig } from './config.js';
 import type { ServiceContext } from './context.js';
-import { loadOrCreateVendorKeys } from './secrets/vendor-keys.js';
+import { bindVendorKeys, loadOrCreateVendorKeys } from './secrets/vendor-keys.js';
 import { migrate, openStore } from './store/database.js';
 
 export const sqlitePathIn = (dataDir: string): string => join(dataDir, 'seatkeeper.db');
@@ -16,6 +16,7 @@ export async function openContext(
   const store = openStore({ databaseUrl: config.databaseUrl, sqlitePath: sqlitePathIn(config.dataDir) });
   try {
     await migrate(store);
+    await bindVendorKeys(store.db, vendor, config.dataDir, clock.now());
   } catch (error) {
     await store.close();
     throw error;

@@ -1,47 +1,50 @@
 import { fail, ok, type Result } from '../../domain/errors.js';
 import type { ServiceContext } from '../context.js';
 import { newToken, tokenDigest } from '../secrets/seal.js';
-import { isUniqueViolation } from '../store/database.js';
+import { type Database, isUniqueViolation } from '../store/database.js';
 import { addUser, type NewUser } from './tokens.js';
 
+const staffTaken = (email: string) => fail('email_taken', `Vendor staff ${email} already exists.`, 'email');
+
+/** A vendor-staff user; the unique index on staff emails settles concurrent creations. */
 export async function createStaff(ctx: ServiceContext, email: string): Promise<Result<NewUser>> {
   const now = ctx.clock.now();
-  const exists = await ctx.store.db
-    .selectFrom('users')
-    .select('id')
-    .where('role', '=', 'staff')
-    .where('email', '=', email)
-    .executeTakeFirst();
-  if (exists !== undefined) return fail('email_taken', `Vendor staff ${email} already exists.`, 'email');
-  const staff = await ctx.store.db
-    .transaction()
-    .execute((tx) => addUser(tx, { accountId: null, email, role: 'staff' }, now));
-  return ok(staff);
+  try {
+    const staff = await ctx.store.db
+      .transaction()
+      .execute((tx) => addUser(tx, { accountId: null, email, role: 'staff' }, now));
+    return ok(staff);
+  } catch (error) {
+    if (isUniqueViolation(error)) return staffTaken(email);
+    throw error;
+  }
 }
+
+const hasStaff = async (db: Database): Promise<boolean> =>
+  (await db.selectFrom('users').select('id').where('role', '=', 'staff').executeTakeFirst()) !== undefined;
 
 /**
- * On a store with no staff yet, makes a one-time token that creates the first staff user.
- * Returns undefined when staff exist or an unused bootstrap token was already made.
+ * On a store with no staff yet, makes the one-time token that creates the first staff user. There
+ * is only ever one: of processes starting together, one makes it and the others return undefined.
  */
 export async function createBootstrapToken(ctx: ServiceContext): Promise<string | undefined> {
-  const db = ctx.store.db;
-  const staff = await db.selectFrom('users').select('id').where('role', '=', 'staff').executeTakeFirst();
-  if (staff !== undefined) return undefined;
-  const pending = await db
-    .selectFrom('bootstrap_tokens')
-    .select('token_digest')
-    .where('used_at', 'is', null)
-    .executeTakeFirst();
-  if (pending !== undefined) return undefined;
+  if (await hasStaff(ctx.store.db)) return undefined;
   const token = newToken('skb');
-  await db
+  const made = await ctx.store.db
     .insertInto('bootstrap_tokens')
-    .values({ token_digest: tokenDigest(token), created_at: ctx.clock.now().getTime(), used_at: null })
-    .execute();
-  return token;
+    .values({
+      id: 'first-staff',
+      token_digest: tokenDigest(token),
+      created_at: ctx.clock.now().getTime(),
+      used_at: null,
+    })
+    .onConflict((conflict) => conflict.column('id').doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  return made === undefined ? undefined : token;
 }
 
-/** Spends a bootstrap token on the first staff user; a token works once, even under races. */
+/** Spends the bootstrap token on the first staff user: it works once, and only while there is no staff. */
 export async function redeemBootstrapToken(
   ctx: ServiceContext,
   token: string,
@@ -50,6 +53,13 @@ export async function redeemBootstrapToken(
   const now = ctx.clock.now();
   try {
     return await ctx.store.db.transaction().execute(async (tx) => {
+      if (await hasStaff(tx)) {
+        return fail(
+          'bootstrap_token_invalid',
+          'Vendor staff exist already: ask one of them to create your user.',
+          'token',
+        );
+      }
       const spent = await tx
         .updateTable('bootstrap_tokens')
         .set({ used_at: now.getTime() })
@@ -66,8 +76,7 @@ export async function redeemBootstrapToken(
       return ok(await addUser(tx, { accountId: null, email, role: 'staff' }, now));
     });
   } catch (error) {
-    if (isUniqueViolation(error))
-      return fail('email_taken', `Vendor staff ${email} already exists.`, 'email');
+    if (isUniqueViolation(error)) return staffTaken(email);
     throw error;
   }
 }

@@ -93,7 +93,8 @@ export async function issueLicense(
   const now = ctx.clock.now();
   const years = input.years ?? 1;
   const purchased = input.purchasedAt?.getUTCFullYear();
-  if (purchased !== undefined && (purchased < 2000 || purchased > 2099)) {
+  // NaN (an instant Date cannot hold, such as a leap second) fails this test too.
+  if (purchased !== undefined && !(purchased >= 2000 && purchased <= 2099)) {
     return fail('validation_failed', 'The purchase date must fall between 2000 and 2099.', 'purchasedAt');
   }
   const term = termFromPurchase(input.purchasedAt ?? now, years);

@@ -1,13 +1,24 @@
 import {
+  createHmac,
   createPrivateKey,
   createPublicKey,
   generateKeyPairSync,
   type KeyObject,
   randomBytes,
 } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { keyIdOf } from '../../domain/certificate.js';
+import type { Database } from '../store/database.js';
 
 /** The vendor's secrets in the data directory. Several service instances share them through it. */
 export interface VendorKeys {
@@ -22,16 +33,27 @@ export interface VendorKeys {
 }
 
 /**
- * Writes `contents` only if the file does not exist yet (exclusive create), so two processes
- * starting together agree on one key: the loser reads the winner's.
+ * Writes `contents` to `path` only if it does not exist: written in full and synced to a temporary
+ * file, then linked into place, which fails if another process got there first. No reader ever
+ * sees half a key, and of processes starting together all end up with the same one.
  */
 function createOnce(path: string, contents: () => string | Buffer): boolean {
+  const temporary = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const fd = openSync(temporary, 'wx', 0o600);
   try {
-    writeFileSync(path, contents(), { flag: 'wx', mode: 0o600 });
+    writeFileSync(fd, contents());
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  try {
+    linkSync(temporary, path);
     return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw error;
+  } finally {
+    unlinkSync(temporary);
   }
 }
 
@@ -58,4 +80,42 @@ export function loadOrCreateVendorKeys(dataDir: string): VendorKeys {
     dataKey,
     created,
   };
+}
+
+const dataKeyCheck = (dataKey: Buffer): string =>
+  createHmac('sha256', dataKey).update('seatkeeper-data-key-check').digest('hex');
+
+/**
+ * Ties the database to the vendor keys of the first instance that used it. An instance started
+ * on another data directory would sign with another key and could not read the stored license
+ * keys: it refuses to start instead, and says how to fix it.
+ */
+export async function bindVendorKeys(
+  db: Database,
+  vendor: VendorKeys,
+  dataDir: string,
+  now: Date,
+): Promise<void> {
+  const check = dataKeyCheck(vendor.dataKey);
+  await db
+    .insertInto('vendor_keys')
+    .values({
+      id: 'vendor',
+      kid: vendor.kid,
+      public_key_pem: vendor.publicKeyPem,
+      data_key_check: check,
+      created_at: now.getTime(),
+    })
+    .onConflict((conflict) => conflict.column('id').doNothing())
+    .execute();
+  const bound = await db.selectFrom('vendor_keys').selectAll().executeTakeFirstOrThrow();
+  if (bound.kid !== vendor.kid || bound.data_key_check !== check) {
+    const what =
+      bound.kid !== vendor.kid
+        ? `signs with ${bound.kid}, but ${dataDir} holds ${vendor.kid}`
+        : `uses another data key than ${dataDir}`;
+    throw new Error(
+      `this database belongs to another vendor key set: it ${what}. Start every instance on the same data directory, or on copies of its signing-key.pem and data-key.`,
+    );
+  }
 }

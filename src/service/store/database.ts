@@ -52,15 +52,14 @@ function openPostgres(url: string, poolSize: number): Store {
   pool.on('error', () => {});
   const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
   const parsed = new URL(url);
-  parsed.password = '';
+  if (parsed.password !== '') parsed.password = '***';
   return { db, engine: 'postgres', location: parsed.toString(), close: () => db.destroy() };
 }
 
 export function openStore(options: StoreOptions): Store {
   const url = options.databaseUrl;
   if (url !== undefined && url !== '') {
-    if (!/^postgres(ql)?:\/\//.test(url))
-      throw new Error(`DATABASE_URL must start with postgres://, got "${url}"`);
+    if (!/^postgres(ql)?:\/\//.test(url)) throw new Error('DATABASE_URL must start with postgres://');
     return openPostgres(url, options.poolSize ?? 10);
   }
   return openSqlite(options.sqlitePath);

@@ -30,6 +30,14 @@ const migrations: Record<string, Migration> = {
         .columns(['account_id', 'email'])
         .unique()
         .execute();
+      // Staff have no account, and NULLs never collide in a unique index: their emails need their own.
+      await db.schema
+        .createIndex('users_staff_email')
+        .on('users')
+        .column('email')
+        .unique()
+        .where(sql.ref('role'), '=', sql.lit('staff'))
+        .execute();
 
       await db.schema
         .createTable('api_tokens')
@@ -39,11 +47,23 @@ const migrations: Record<string, Migration> = {
         .addColumn('created_at', 'bigint', (c) => c.notNull())
         .execute();
 
+      // At most one bootstrap token ever: the fixed id makes concurrent first starts agree.
       await db.schema
         .createTable('bootstrap_tokens')
-        .addColumn('token_digest', 'text', (c) => c.primaryKey())
+        .addColumn('id', 'text', (c) => c.primaryKey().check(sql`id = 'first-staff'`))
+        .addColumn('token_digest', 'text', (c) => c.notNull())
         .addColumn('created_at', 'bigint', (c) => c.notNull())
         .addColumn('used_at', 'bigint')
+        .execute();
+
+      // The vendor keys this database belongs to: instances with other keys refuse to start.
+      await db.schema
+        .createTable('vendor_keys')
+        .addColumn('id', 'text', (c) => c.primaryKey().check(sql`id = 'vendor'`))
+        .addColumn('kid', 'text', (c) => c.notNull())
+        .addColumn('public_key_pem', 'text', (c) => c.notNull())
+        .addColumn('data_key_check', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
         .execute();
 
       await db.schema

@@ -27,9 +27,19 @@ export interface ApiTokensTable {
 }
 
 export interface BootstrapTokensTable {
+  id: 'first-staff';
   token_digest: string;
   created_at: Millis;
   used_at: Millis | null;
+}
+
+export interface VendorKeysTable {
+  id: 'vendor';
+  kid: string;
+  public_key_pem: string;
+  /** An HMAC made with the data key: tells whether an instance has the same data key. */
+  data_key_check: string;
+  created_at: Millis;
 }
 
 export interface LicensesTable {
@@ -67,6 +77,7 @@ export interface Tables {
   users: UsersTable;
   api_tokens: ApiTokensTable;
   bootstrap_tokens: BootstrapTokensTable;
+  vendor_keys: VendorKeysTable;
   licenses: LicensesTable;
   activations: ActivationsTable;
 }
