@@ -216,4 +216,29 @@ describe('architecture', () => {
     );
     expect(violations).toEqual([]);
   });
+
+  it('keeps operations free of HTTP: no Fastify and nothing from service/http', () => {
+    const operations = inLayer(SERVICE).filter((file) => /\/operations\.ts$/.test(file.name));
+    expect(operations.length).toBeGreaterThanOrEqual(3);
+    const violations = operations.flatMap((file) => [
+      ...importsInto(file, [join(SERVICE, 'http')]).map((target) => `${file.name} -> ${target}`),
+      ...importSpecifiers(file.text)
+        .filter((specifier) => specifier.startsWith('fastify') || specifier.startsWith('@fastify/'))
+        .map((specifier) => `${file.name} -> ${specifier}`),
+    ]);
+    expect(violations).toEqual([]);
+  });
+
+  it('lets the CLI reuse operations, never routes', () => {
+    const routes = inLayer(SERVICE)
+      .filter((file) => /\/routes\.ts$/.test(file.name))
+      .map((file) => file.path.replace(/\.ts$/, '.js'));
+    expect(routes.length).toBeGreaterThanOrEqual(3);
+    const violations = inLayer(CLI).flatMap((file) =>
+      relativeImportTargets(file.path, file.text)
+        .filter((target) => routes.includes(target))
+        .map((target) => `${file.name} -> ${relative(ROOT, target)}`),
+    );
+    expect(violations).toEqual([]);
+  });
 });

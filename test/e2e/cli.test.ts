@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -62,50 +64,61 @@ describe('the seatkeeper command against a real service process', () => {
     expect(stdout).toMatch(/\bactive\s+\d{4}-\d{2}-\d{2}\s+srv_/);
   });
 
+  /** A fresh account with one fresh 10-connection key, made through the CLI. */
+  async function freshKey(): Promise<{ email: string; key: string }> {
+    const email = `cli-${randomBytes(4).toString('hex')}@example.com`;
+    expect((await seatkeeper(['account', 'create', '--email', email, '--data', data])).code).toBe(0);
+    const issued = await seatkeeper([
+      'key',
+      'issue',
+      '--account',
+      email,
+      '--connections',
+      '10',
+      '--json',
+      '--data',
+      data,
+    ]);
+    return { email, key: JSON.parse(issued.stdout).key };
+  }
+
+  const activate = (key: string, state: string, service: string) =>
+    seatkeeper(['agent', 'activate', key, '--service', service, '--state', resolve(dir.path, state)]);
+
   it('prints JSON for every read command', async () => {
-    const state = resolve(dir.path, 'agent-state');
-    const usage = JSON.parse((await seatkeeper(['agent', 'usage', '--json', '--state', state])).stdout);
+    const { email, key } = await freshKey();
+    expect((await activate(key, 'json-server', service.url)).code).toBe(0);
+    const usage = JSON.parse(
+      (await seatkeeper(['agent', 'usage', '--json', '--state', resolve(dir.path, 'json-server')])).stdout,
+    );
     expect(usage).toMatchObject({ connected: 0, licensed: 10, tunnels: [] });
-    const keys = JSON.parse((await seatkeeper(['key', 'list', '--json', '--data', data])).stdout);
-    expect(keys.licenses).toEqual([expect.objectContaining({ status: 'active', connections: 10 })]);
+    const keys = JSON.parse(
+      (await seatkeeper(['key', 'list', '--account', email, '--json', '--data', data])).stdout,
+    );
+    expect(keys.licenses).toEqual([expect.objectContaining({ key, status: 'active', connections: 10 })]);
     const accounts = JSON.parse((await seatkeeper(['account', 'list', '--json', '--data', data])).stdout);
-    expect(accounts.accounts).toEqual([expect.objectContaining({ email: 'admin@example.com' })]);
+    expect(accounts.accounts).toEqual(expect.arrayContaining([expect.objectContaining({ email })]));
   });
 
   it('exits 1 with the stable code when a licensing rule refuses', async () => {
-    const key = JSON.parse((await seatkeeper(['key', 'list', '--json', '--data', data])).stdout).licenses[0]
-      .key;
-    const other = await seatkeeper([
-      'agent',
-      'activate',
-      key,
-      '--service',
-      service.url,
-      '--state',
-      resolve(dir.path, 'other'),
-    ]);
+    const { email, key } = await freshKey();
+    expect((await activate(key, 'first-server', service.url)).code).toBe(0);
+    const other = await activate(key, 'second-server', service.url);
     expect(other.code).toBe(1);
     expect(other.stderr).toMatch(
       /^seatkeeper: License error: machine properties validation failed: verify fail: .*\(key_already_activated\)\n$/,
     );
-    const typo = await seatkeeper([
-      'agent',
-      'activate',
-      'ABCD-EFGH-JKMN-PQRS-TVWX',
-      '--service',
-      service.url,
-      '--state',
-      resolve(dir.path, 'other'),
-    ]);
+    const typo = await activate('ABCD-EFGH-JKMN-PQRS-TVWX', 'second-server', service.url);
     expect([typo.code, typo.stderr]).toEqual([1, expect.stringContaining('(license_key_malformed)')]);
-    const taken = await seatkeeper(['account', 'create', '--email', 'ADMIN@example.com', '--data', data]);
+    const taken = await seatkeeper(['account', 'create', '--email', email.toUpperCase(), '--data', data]);
     expect([taken.code, taken.stderr]).toEqual([1, expect.stringContaining('(email_taken)')]);
   });
 
   it('exits 2 on a mistake in the command or the configuration', async () => {
+    const missingKey = resolve(dir.path, 'no-such-key.pem');
     const cases: [string[], NodeJS.ProcessEnv, RegExp][] = [
       [
-        ['key', 'issue', '--account', 'admin@example.com', '--connections', 'ten', '--data', data],
+        ['key', 'issue', '--account', 'someone@example.com', '--connections', 'ten', '--data', data],
         {},
         /--connections must be a whole number/,
       ],
@@ -113,10 +126,17 @@ describe('the seatkeeper command against a real service process', () => {
       [['account', 'create', '--email', 'nope', '--data', data], {}, /is not an email address/],
       [['serve', '--port', 'eighty', '--data', data], {}, /--port \/ SEATKEEPER_PORT must be a port number/],
       [['serve', '--data', data, '--certificate-ttl', 'forever'], {}, /must be a duration/],
+      [['serve', '--data', data, '--certificate-ttl', '200000000d'], {}, /from 1s to 3650d/],
+      [['serve', '--data', data, '--port', new URL(service.url).port], {}, /cannot listen: .*EADDRINUSE/],
       [
         ['key', 'list', '--data', data],
-        { DATABASE_URL: 'mysql://localhost/db' },
+        { DATABASE_URL: 'mysql://user:secret@localhost/db' },
         /DATABASE_URL must be a PostgreSQL URL/,
+      ],
+      [
+        ['agent', 'usage', '--vendor-key', missingKey, '--state', resolve(dir.path, 'x')],
+        {},
+        /cannot read the vendor public key/,
       ],
       [['no-such-command'], {}, /unknown command/],
     ];
@@ -124,21 +144,21 @@ describe('the seatkeeper command against a real service process', () => {
       const outcome = await seatkeeper(args, { env });
       expect(outcome.code, args.join(' ')).toBe(2);
       expect(outcome.stderr).toMatch(message);
+      expect(outcome.stderr).not.toContain('secret');
+      expect(outcome.stderr).not.toMatch(/\n\s+at /);
     }
   });
 
   it('exits 3 when the service cannot be reached', async () => {
-    const key = JSON.parse((await seatkeeper(['key', 'list', '--json', '--data', data])).stdout).licenses[0]
-      .key;
-    const outcome = await seatkeeper([
-      'agent',
-      'activate',
-      key,
-      '--service',
-      'http://127.0.0.1:9',
-      '--state',
-      resolve(dir.path, 'offline'),
-    ]);
+    const { key } = await freshKey();
+    // A port that was free a moment ago: nothing answers there.
+    const closed = await new Promise<number>((done) => {
+      const server = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as AddressInfo;
+        server.close(() => done(port));
+      });
+    });
+    const outcome = await activate(key, 'offline-server', `http://127.0.0.1:${closed}`);
     expect(outcome.code).toBe(3);
     expect(outcome.stderr).toContain('(service_unreachable)');
   });

@@ -120,6 +120,8 @@ describe('HTTP API, bad input, against a real service process', () => {
     [{ connections: '10' }, 'connections'],
     [{ connections: 10, years: 0 }, 'years'],
     [{ connections: 10, purchasedAt: 'yesterday' }, 'purchasedAt'],
+    [{ connections: 10, purchasedAt: '2026-12-31T23:59:60Z' }, 'purchasedAt'],
+    [{ connections: 10, purchasedAt: '1970-01-01T00:00:00Z' }, 'purchasedAt'],
     [{ connections: 10, accountId: 'acc_123' }, 'accountId'],
   ])('refuses to issue a key with %j', async (input, field) => {
     const answer = await call('POST', '/v1/licenses', { token: staff, body: { accountId, ...input } });

@@ -71,6 +71,8 @@ describe('HTTP API, who may see and do what, against a real service process', ()
     expect([key.status, key.body.code]).toEqual([403, 'forbidden']);
     const listed = await call<{ licenses: unknown[] }>('GET', '/v1/licenses', { token: staff });
     expect(listed.body.licenses).toHaveLength(2);
+    const accounts = await call<{ accounts: unknown[] }>('GET', '/v1/accounts', { token: staff });
+    expect(accounts.body.accounts).toHaveLength(2);
   });
 
   it('shows an account only its own keys and account, even when it asks for another', async () => {
