@@ -16,6 +16,7 @@ describe('the agent, activated through a real service on 127.0.0.1', () => {
 
   const openAgent = (stateDir = state.path, seed: string | number = 'srv-a') =>
     new Agent({ stateDir, clock, machine: machine(seed) });
+  const vendorKey = () => ({ kid: service.ctx.vendor.kid, publicKeyPem: service.ctx.vendor.publicKeyPem });
   const issue = async (options: Parameters<typeof accountWithKey>[1] = {}) =>
     (await accountWithKey(service.ctx, options)).license;
 
@@ -151,24 +152,6 @@ describe('the agent, activated through a real service on 127.0.0.1', () => {
     );
     other.remove();
   });
-});
-
-describe('the agent against copied or forged files in its state directory', () => {
-  let clock: ManualClock;
-  let service: InProcessService;
-  let state: ReturnType<typeof tempDir>;
-
-  beforeEach(async () => {
-    clock = new ManualClock('2026-11-23T12:00:00.000Z');
-    service = await startInProcessService(clock);
-    state = tempDir('seatkeeper-agent-');
-  });
-  afterEach(async () => {
-    await service.close();
-    state.remove();
-  });
-
-  const vendorKey = () => ({ kid: service.ctx.vendor.kid, publicKeyPem: service.ctx.vendor.publicKeyPem });
 
   it('counts a license once, however many copies of its file there are', async () => {
     const license = (await accountWithKey(service.ctx, { connections: 10 })).license;
