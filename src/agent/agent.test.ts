@@ -155,12 +155,12 @@ describe('the agent, activated through a real service on 127.0.0.1', () => {
 
   it('counts a license once, however many copies of its file there are', async () => {
     const license = (await accountWithKey(service.ctx, { connections: 10 })).license;
-    const agent = new Agent({ stateDir: state.path, clock, machine: machine('a') });
+    const agent = openAgent();
     await agent.activate(license.key, service.url);
     const file = join(state.path, 'licenses', `${license.id}.json`);
     cpSync(file, join(state.path, 'licenses', 'copy.json'));
     cpSync(file, join(state.path, 'licenses', 'copy-2.json'));
-    const reopened = new Agent({ stateDir: state.path, clock, machine: machine('a') });
+    const reopened = openAgent();
     expect(reopened.usage().licensed).toBe(10);
     expect(reopened.licenses().filter((l) => l.status === 'counting')).toHaveLength(1);
   });
@@ -200,7 +200,7 @@ describe('the agent, activated through a real service on 127.0.0.1', () => {
 
   it('does not count a certificate stored under another license’s name', async () => {
     const first = (await accountWithKey(service.ctx, { connections: 10 })).license;
-    const agent = new Agent({ stateDir: state.path, clock, machine: machine('a') });
+    const agent = openAgent();
     await agent.activate(first.key, service.url);
     const stored = JSON.parse(readFileSync(join(state.path, 'licenses', `${first.id}.json`), 'utf8'));
     const otherId = 'lic_01kax5c1x8b2m4n6p8r0s2t4v6';
@@ -208,7 +208,7 @@ describe('the agent, activated through a real service on 127.0.0.1', () => {
       join(state.path, 'licenses', `${otherId}.json`),
       JSON.stringify({ ...stored, licenseId: otherId }),
     );
-    const reopened = new Agent({ stateDir: state.path, clock, machine: machine('a') });
+    const reopened = openAgent();
     expect(reopened.usage().licensed).toBe(10);
     expect(reopened.licenses().find((l) => l.licenseId === otherId)).toMatchObject({
       status: 'not_counting',
