@@ -1,0 +1,54 @@
+/**
+ * Shared pools: one subscription's seats drawn on by many servers at once. These are the rules the
+ * service applies to what the servers report; they read no clock and touch no store.
+ */
+export type EnforcementMode = 'reconcile' | 'lease';
+export type EnforcementOrder = 'newest' | 'oldest';
+
+export interface PoolTunnel {
+  serverId: string;
+  id: string;
+  /** Milliseconds since the epoch, as the server reported it. */
+  connectedAt: number;
+}
+
+/** Newest first (or oldest first); ties broken by server and tunnel id so every process agrees. */
+function enforcementRank(order: EnforcementOrder) {
+  const direction = order === 'newest' ? -1 : 1;
+  return (a: PoolTunnel, b: PoolTunnel): number =>
+    (a.connectedAt - b.connectedAt) * direction ||
+    (a.serverId < b.serverId ? -1 : a.serverId > b.serverId ? 1 : 0) ||
+    (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
+/**
+ * Reconcile mode: the tunnels to disconnect so that the pool is back within its seats, exactly as
+ * many as it is over, chosen across the whole pool by its order. With 100 seats, 30 tunnels on A
+ * and 71 on B, that is the one tunnel that connected last, wherever it is.
+ */
+export function tunnelsToDisconnect(
+  tunnels: readonly PoolTunnel[],
+  seats: number,
+  order: EnforcementOrder,
+): PoolTunnel[] {
+  const excess = tunnels.length - seats;
+  if (excess <= 0) return [];
+  return [...tunnels].sort(enforcementRank(order)).slice(0, excess);
+}
+
+/**
+ * Lease mode: the lease a member may hold after asking for `wanted` seats, given what the other
+ * live members hold. It never makes the sum of leases exceed the pool; a member may always shrink.
+ */
+export function grantLease(pool: { seats: number; leasedByOthers: number }, wanted: number): number {
+  const free = Math.max(0, pool.seats - pool.leasedByOthers);
+  return Math.max(0, Math.min(wanted, free));
+}
+
+/** A member that has not sent a heartbeat for `missedIntervals` intervals is out of the pool. */
+export const isLive = (
+  lastHeartbeatAt: number,
+  now: number,
+  intervalMs: number,
+  missedIntervals = 3,
+): boolean => now - lastHeartbeatAt < intervalMs * missedIntervals;
