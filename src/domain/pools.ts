@@ -45,10 +45,11 @@ export function grantLease(pool: { seats: number; leasedByOthers: number }, want
   return Math.max(0, Math.min(wanted, free));
 }
 
-/** A member that has not sent a heartbeat for `missedIntervals` intervals is out of the pool. */
-export const isLive = (
-  lastHeartbeatAt: number,
-  now: number,
-  intervalMs: number,
-  missedIntervals = 3,
-): boolean => now - lastHeartbeatAt < intervalMs * missedIntervals;
+/** A member that has not sent a heartbeat for three intervals is out of the pool. */
+export const MISSED_INTERVALS = 3;
+
+/** Members whose last heartbeat is after this instant are live. */
+export const liveSince = (now: number, intervalMs: number): number => now - intervalMs * MISSED_INTERVALS;
+
+export const isLive = (lastHeartbeatAt: number, now: number, intervalMs: number): boolean =>
+  lastHeartbeatAt > liveSince(now, intervalMs);

@@ -16,6 +16,17 @@ export function addYears(instant: Date, years: number): Date {
   return result;
 }
 
+/** The same day of the month `months` later; the 31st becomes the month's last day when it has none. */
+export function addMonths(instant: Date, months: number): Date {
+  const result = new Date(instant.getTime());
+  const day = result.getUTCDate();
+  result.setUTCDate(1);
+  result.setUTCMonth(result.getUTCMonth() + months);
+  const lastDay = new Date(Date.UTC(result.getUTCFullYear(), result.getUTCMonth() + 1, 0)).getUTCDate();
+  result.setUTCDate(Math.min(day, lastDay));
+  return result;
+}
+
 /** A new key's term starts on its purchase date, not on its activation. */
 export const termFromPurchase = (purchasedAt: Date, years: number): Window => ({
   starts: purchasedAt,

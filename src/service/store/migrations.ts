@@ -101,6 +101,52 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('activations_server').on('activations').column('server_id').execute();
     },
   },
+  '2026-11-23-0002-shared-pools': {
+    async up(db: Kysely<unknown>) {
+      // A subscription is a pool: its row is what every pool operation locks.
+      await db.schema
+        .createTable('subscriptions')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id'))
+        .addColumn('key_digest', 'text', (c) => c.notNull().unique())
+        .addColumn('key_sealed', 'text', (c) => c.notNull())
+        .addColumn('key_hint', 'text', (c) => c.notNull())
+        .addColumn('seats', 'integer', (c) => c.notNull().check(sql`seats > 0`))
+        .addColumn('period', 'text', (c) => c.notNull().check(sql`period in ('monthly', 'yearly')`))
+        .addColumn('auto_renew', 'integer', (c) => c.notNull().check(sql`auto_renew in (0, 1)`))
+        .addColumn('mode', 'text', (c) => c.notNull().check(sql`mode in ('reconcile', 'lease')`))
+        .addColumn('enforcement_order', 'text', (c) =>
+          c.notNull().check(sql`enforcement_order in ('newest', 'oldest')`),
+        )
+        .addColumn('heartbeat_interval_ms', 'bigint', (c) =>
+          c.notNull().check(sql`heartbeat_interval_ms > 0`),
+        )
+        .addColumn('grace_ms', 'bigint', (c) => c.notNull().check(sql`grace_ms >= 0`))
+        .addColumn('period_ends_at', 'bigint', (c) => c.notNull())
+        .addColumn('version', 'bigint', (c) => c.notNull().defaultTo(0))
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('subscriptions_account').on('subscriptions').column('account_id').execute();
+
+      // A server in a pool; unique server_id: a server holds at most one subscription.
+      await db.schema
+        .createTable('pool_members')
+        .addColumn('subscription_id', 'text', (c) => c.notNull().references('subscriptions.id'))
+        .addColumn('server_id', 'text', (c) => c.notNull().unique())
+        .addColumn('fingerprint_digest', 'text', (c) => c.notNull())
+        .addColumn('fingerprint', 'text', (c) => c.notNull())
+        .addColumn('hostname', 'text', (c) => c.notNull())
+        .addColumn('joined_at', 'bigint', (c) => c.notNull())
+        .addColumn('last_heartbeat_at', 'bigint', (c) => c.notNull())
+        .addColumn('last_sequence', 'bigint', (c) => c.notNull().defaultTo(0))
+        .addColumn('tunnel_count', 'integer', (c) => c.notNull().defaultTo(0).check(sql`tunnel_count >= 0`))
+        .addColumn('tunnels', 'text', (c) => c.notNull().defaultTo('[]'))
+        .addColumn('lease', 'integer', (c) => c.notNull().defaultTo(0).check(sql`lease >= 0`))
+        .addColumn('lease_expires_at', 'bigint', (c) => c.notNull().defaultTo(0))
+        .addPrimaryKeyConstraint('pool_members_pk', ['subscription_id', 'server_id'])
+        .execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

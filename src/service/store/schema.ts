@@ -72,6 +72,42 @@ export interface ActivationsTable {
   certificates_issued: Generated<number>;
 }
 
+export interface SubscriptionsTable {
+  id: string;
+  account_id: string;
+  key_digest: string;
+  key_sealed: string;
+  key_hint: string;
+  seats: number;
+  period: 'monthly' | 'yearly';
+  auto_renew: 0 | 1;
+  mode: 'reconcile' | 'lease';
+  enforcement_order: 'newest' | 'oldest';
+  heartbeat_interval_ms: number;
+  grace_ms: number;
+  period_ends_at: Millis;
+  /** Bumped by every pool operation: the write that serializes them on the pool's row. */
+  version: Generated<number>;
+  created_at: Millis;
+}
+
+export interface PoolMembersTable {
+  subscription_id: string;
+  server_id: string;
+  fingerprint_digest: string;
+  fingerprint: string;
+  hostname: string;
+  joined_at: Millis;
+  last_heartbeat_at: Millis;
+  /** The highest heartbeat sequence applied: an older or repeated one changes nothing. */
+  last_sequence: Generated<number>;
+  tunnel_count: Generated<number>;
+  /** JSON of the tunnels last reported: [{ id, connectedAt }]. */
+  tunnels: Generated<string>;
+  lease: Generated<number>;
+  lease_expires_at: Generated<Millis>;
+}
+
 export interface Tables {
   accounts: AccountsTable;
   users: UsersTable;
@@ -80,9 +116,13 @@ export interface Tables {
   vendor_keys: VendorKeysTable;
   licenses: LicensesTable;
   activations: ActivationsTable;
+  subscriptions: SubscriptionsTable;
+  pool_members: PoolMembersTable;
 }
 
 export type LicenseRow = Selectable<LicensesTable>;
 export type ActivationRow = Selectable<ActivationsTable>;
 export type AccountRow = Selectable<AccountsTable>;
 export type NewLicense = Insertable<LicensesTable>;
+export type SubscriptionRow = Selectable<SubscriptionsTable>;
+export type PoolMemberRow = Selectable<PoolMembersTable>;

@@ -1,0 +1,382 @@
+import { fail, ok, type Result, verifyFailMessage } from '../../domain/errors.js';
+import {
+  describeDifference,
+  differingProperties,
+  fingerprintOf,
+  type MachineProperties,
+  type PropertyDigests,
+} from '../../domain/fingerprint.js';
+import { newId } from '../../domain/ids.js';
+import {
+  type EnforcementMode,
+  type EnforcementOrder,
+  grantLease,
+  liveSince,
+  type PoolTunnel,
+  tunnelsToDisconnect,
+} from '../../domain/pools.js';
+import {
+  generateSubscriptionKey,
+  parseSubscriptionKey,
+  subscriptionKeyDigest,
+  subscriptionKeyHint,
+} from '../../domain/subscription-key.js';
+import { addMonths, addYears, isoDate } from '../../domain/terms.js';
+import type { ServiceContext } from '../context.js';
+import { seal, unseal } from '../secrets/seal.js';
+import type { Database } from '../store/database.js';
+import type { PoolMemberRow, SubscriptionRow } from '../store/schema.js';
+
+export const DEFAULT_HEARTBEAT_INTERVAL_MS = 30_000;
+export const DEFAULT_GRACE_MS = 2 * 86_400_000;
+/** A heartbeat whose clock is further off than this is refused: its connect times cannot be trusted. */
+export const MAX_CLOCK_SKEW_MS = 5 * 60_000;
+
+export interface SubscriptionView {
+  id: string;
+  accountId: string;
+  key: string;
+  connections: number;
+  period: 'monthly' | 'yearly';
+  autoRenew: boolean;
+  mode: EnforcementMode;
+  order: EnforcementOrder;
+  heartbeatIntervalMs: number;
+  graceMs: number;
+  periodEnds: string;
+}
+
+const subscriptionView = (ctx: ServiceContext, row: SubscriptionRow): SubscriptionView => ({
+  id: row.id,
+  accountId: row.account_id,
+  key: unseal(row.key_sealed, ctx.vendor.dataKey),
+  connections: row.seats,
+  period: row.period,
+  autoRenew: row.auto_renew === 1,
+  mode: row.mode,
+  order: row.enforcement_order,
+  heartbeatIntervalMs: row.heartbeat_interval_ms,
+  graceMs: row.grace_ms,
+  periodEnds: new Date(row.period_ends_at).toISOString(),
+});
+
+export interface CreateSubscriptionInput {
+  accountId: string;
+  connections: number;
+  period: 'monthly' | 'yearly';
+  autoRenew?: boolean | undefined;
+  mode?: EnforcementMode | undefined;
+  order?: EnforcementOrder | undefined;
+  heartbeatIntervalMs?: number | undefined;
+  graceMs?: number | undefined;
+}
+
+/** Staff create a subscription: a pool of N connections for a period that renewal moves on. */
+export async function createSubscription(
+  ctx: ServiceContext,
+  input: CreateSubscriptionInput,
+): Promise<Result<SubscriptionView>> {
+  const account = await ctx.store.db
+    .selectFrom('accounts')
+    .select('id')
+    .where('id', '=', input.accountId)
+    .executeTakeFirst();
+  if (account === undefined)
+    return fail('account_not_found', `There is no account ${input.accountId}.`, 'accountId');
+  const now = ctx.clock.now();
+  const key = generateSubscriptionKey();
+  const row: SubscriptionRow = {
+    id: newId('sub', now.getTime()),
+    account_id: input.accountId,
+    key_digest: subscriptionKeyDigest(key),
+    key_sealed: seal(key, ctx.vendor.dataKey),
+    key_hint: subscriptionKeyHint(key),
+    seats: input.connections,
+    period: input.period,
+    auto_renew: input.autoRenew === false ? 0 : 1,
+    mode: input.mode ?? 'reconcile',
+    enforcement_order: input.order ?? 'newest',
+    heartbeat_interval_ms: input.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS,
+    grace_ms: input.graceMs ?? DEFAULT_GRACE_MS,
+    period_ends_at: (input.period === 'monthly' ? addMonths(now, 1) : addYears(now, 1)).getTime(),
+    version: 0,
+    created_at: now.getTime(),
+  };
+  await ctx.store.db.insertInto('subscriptions').values(row).execute();
+  return ok(subscriptionView(ctx, row));
+}
+
+async function usableSubscription(db: Database, typed: string, now: Date): Promise<Result<SubscriptionRow>> {
+  const key = parseSubscriptionKey(typed);
+  if (!key.ok) return key;
+  const row = await db
+    .selectFrom('subscriptions')
+    .selectAll()
+    .where('key_digest', '=', subscriptionKeyDigest(key.value))
+    .executeTakeFirst();
+  if (row === undefined)
+    return fail('license_key_not_found', 'This subscription key was never issued.', 'key');
+  if (now.getTime() >= row.period_ends_at) {
+    return fail(
+      'subscription_expired',
+      `This subscription ended on ${isoDate(new Date(row.period_ends_at))}: renew it.`,
+      'key',
+    );
+  }
+  return ok(row);
+}
+
+export interface Membership {
+  subscriptionId: string;
+  serverId: string;
+  connections: number;
+  mode: EnforcementMode;
+  order: EnforcementOrder;
+  heartbeatIntervalMs: number;
+  graceMs: number;
+  periodEnds: string;
+  created: boolean;
+}
+
+const membershipOf = (row: SubscriptionRow, serverId: string, created: boolean): Membership => ({
+  subscriptionId: row.id,
+  serverId,
+  connections: row.seats,
+  mode: row.mode,
+  order: row.enforcement_order,
+  heartbeatIntervalMs: row.heartbeat_interval_ms,
+  graceMs: row.grace_ms,
+  periodEnds: new Date(row.period_ends_at).toISOString(),
+  created,
+});
+
+/**
+ * Activates a subscription on a server: many servers may join one pool, a server belongs to at
+ * most one. The unique server_id settles a server joining two pools at once.
+ */
+export async function joinPool(
+  ctx: ServiceContext,
+  request: { key: string; serverId: string; fingerprint: MachineProperties },
+): Promise<Result<Membership>> {
+  const now = ctx.clock.now();
+  const found = await usableSubscription(ctx.store.db, request.key, now);
+  if (!found.ok) return found;
+  const subscription = found.value;
+  const machine = fingerprintOf(request.fingerprint);
+  const inserted = await ctx.store.db
+    .insertInto('pool_members')
+    .values({
+      subscription_id: subscription.id,
+      server_id: request.serverId,
+      fingerprint_digest: machine.digest,
+      fingerprint: JSON.stringify(machine.properties),
+      hostname: request.fingerprint.hostname,
+      joined_at: now.getTime(),
+      last_heartbeat_at: now.getTime(),
+    })
+    .onConflict((conflict) => conflict.column('server_id').doNothing())
+    .returning('server_id')
+    .executeTakeFirst();
+  if (inserted !== undefined) return ok(membershipOf(subscription, request.serverId, true));
+  const member = await ctx.store.db
+    .selectFrom('pool_members')
+    .selectAll()
+    .where('server_id', '=', request.serverId)
+    .executeTakeFirstOrThrow();
+  if (member.subscription_id !== subscription.id) {
+    return fail(
+      'server_has_subscription',
+      'This server already uses another subscription: a server holds one subscription at a time.',
+      'serverId',
+    );
+  }
+  if (member.fingerprint_digest !== machine.digest) {
+    const differing = differingProperties(
+      JSON.parse(member.fingerprint) as PropertyDigests,
+      machine.properties,
+    );
+    return fail('fingerprint_mismatch', verifyFailMessage(describeDifference(differing)), 'fingerprint');
+  }
+  return ok(membershipOf(subscription, request.serverId, false));
+}
+
+export interface HeartbeatRequest {
+  key: string;
+  serverId: string;
+  /** Increases with every heartbeat of this server: an older or repeated one changes nothing. */
+  sequence: number;
+  /** The server's clock when it sent the heartbeat (ms). */
+  sentAt: number;
+  tunnels: { id: string; connectedAt: number }[];
+  /** Lease mode: the seats this server wants to hold. */
+  wanted?: number | undefined;
+}
+
+export interface HeartbeatAnswer {
+  mode: EnforcementMode;
+  connections: number;
+  /** Reconcile: tunnels across the live pool. Lease: seats leased across the pool. */
+  used: number;
+  /** Reconcile: this server's tunnels to disconnect now. */
+  disconnect: string[];
+  /** Lease: the seats this server may hold, until `leaseExpiresAt`. */
+  lease: number;
+  leaseExpiresAt: string | null;
+  nextHeartbeatInMs: number;
+  answeredAt: string;
+}
+
+function checkReport(request: HeartbeatRequest, now: Date): Result<void> {
+  const skew = request.sentAt - now.getTime();
+  if (Math.abs(skew) > MAX_CLOCK_SKEW_MS) {
+    return fail(
+      'clock_skew',
+      `The server's clock is ${Math.round(skew / 1000)} s off the service's: set it right (NTP) and try again.`,
+      'sentAt',
+    );
+  }
+  const ids = new Set<string>();
+  for (const tunnel of request.tunnels) {
+    if (ids.has(tunnel.id))
+      return fail('validation_failed', `Tunnel ${tunnel.id} is reported twice.`, 'tunnels');
+    ids.add(tunnel.id);
+    if (tunnel.connectedAt > request.sentAt + 1000) {
+      return fail(
+        'validation_failed',
+        `Tunnel ${tunnel.id} connected after the heartbeat was sent.`,
+        'tunnels',
+      );
+    }
+  }
+  return ok(undefined);
+}
+
+const liveMembers = (db: Database, subscription: SubscriptionRow, now: number) =>
+  db
+    .selectFrom('pool_members')
+    .select(['server_id', 'tunnel_count', 'tunnels', 'lease'])
+    .where('subscription_id', '=', subscription.id)
+    .where('last_heartbeat_at', '>', liveSince(now, subscription.heartbeat_interval_ms))
+    .execute();
+
+/** Reconcile: sum the live pool; when it is over, this server's share of the exact excess. */
+async function reconcile(db: Database, subscription: SubscriptionRow, serverId: string, now: number) {
+  const members = await liveMembers(db, subscription, now);
+  const used = members.reduce((sum, member) => sum + member.tunnel_count, 0);
+  if (used <= subscription.seats) return { used, disconnect: [] };
+  const tunnels: PoolTunnel[] = members.flatMap((member) =>
+    (JSON.parse(member.tunnels) as { id: string; connectedAt: number }[]).map((t) => ({
+      serverId: member.server_id,
+      ...t,
+    })),
+  );
+  const chosen = tunnelsToDisconnect(tunnels, subscription.seats, subscription.enforcement_order);
+  return {
+    used,
+    disconnect: chosen.filter((tunnel) => tunnel.serverId === serverId).map((tunnel) => tunnel.id),
+  };
+}
+
+/**
+ * A member's heartbeat: one short transaction that first writes the pool's row, so that every
+ * pool operation on it, from any service process, runs one after another.
+ */
+export async function heartbeat(
+  ctx: ServiceContext,
+  request: HeartbeatRequest,
+): Promise<Result<HeartbeatAnswer>> {
+  const now = ctx.clock.now();
+  const found = await usableSubscription(ctx.store.db, request.key, now);
+  if (!found.ok) return found;
+  const checked = checkReport(request, now);
+  if (!checked.ok) return checked;
+  const at = now.getTime();
+
+  return ctx.store.db.transaction().execute(async (tx): Promise<Result<HeartbeatAnswer>> => {
+    const subscription = await tx
+      .updateTable('subscriptions')
+      .set((eb) => ({ version: eb('version', '+', 1) }))
+      .where('id', '=', found.value.id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    const member: PoolMemberRow | undefined = await tx
+      .selectFrom('pool_members')
+      .selectAll()
+      .where('subscription_id', '=', subscription.id)
+      .where('server_id', '=', request.serverId)
+      .executeTakeFirst();
+    if (member === undefined) {
+      return fail(
+        'not_activated',
+        'This server has not joined the subscription: activate it first.',
+        'serverId',
+      );
+    }
+    const fresh = request.sequence > member.last_sequence;
+    const interval = subscription.heartbeat_interval_ms;
+    let lease = member.lease;
+    let leaseExpiresAt = member.lease_expires_at;
+    if (fresh && subscription.mode === 'lease') {
+      const others = await tx
+        .selectFrom('pool_members')
+        .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('lease'), eb.lit(0)).as('leased'))
+        .where('subscription_id', '=', subscription.id)
+        .where('server_id', '!=', request.serverId)
+        .where('lease_expires_at', '>', at)
+        .executeTakeFirstOrThrow();
+      lease = grantLease(
+        { seats: subscription.seats, leasedByOthers: Number(others.leased) },
+        request.wanted ?? request.tunnels.length,
+      );
+      // The lease lapses exactly when the member stops counting as live.
+      leaseExpiresAt = at - liveSince(0, interval);
+    }
+    if (fresh) {
+      await tx
+        .updateTable('pool_members')
+        .set({
+          last_heartbeat_at: at,
+          last_sequence: request.sequence,
+          tunnel_count: request.tunnels.length,
+          tunnels: JSON.stringify(request.tunnels.map(({ id, connectedAt }) => ({ id, connectedAt }))),
+          lease,
+          lease_expires_at: leaseExpiresAt,
+        })
+        .where('subscription_id', '=', subscription.id)
+        .where('server_id', '=', request.serverId)
+        .execute();
+    }
+    const base = {
+      mode: subscription.mode,
+      connections: subscription.seats,
+      nextHeartbeatInMs: interval,
+      answeredAt: now.toISOString(),
+    };
+    if (subscription.mode === 'lease') {
+      const leased = await tx
+        .selectFrom('pool_members')
+        .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('lease'), eb.lit(0)).as('leased'))
+        .where('subscription_id', '=', subscription.id)
+        .where('lease_expires_at', '>', at)
+        .executeTakeFirstOrThrow();
+      return ok({
+        ...base,
+        used: Number(leased.leased),
+        disconnect: [],
+        lease,
+        leaseExpiresAt: new Date(leaseExpiresAt).toISOString(),
+      });
+    }
+    const { used, disconnect } = await reconcile(tx, subscription, request.serverId, at);
+    return ok({ ...base, used, disconnect, lease: 0, leaseExpiresAt: null });
+  });
+}
+
+export async function listSubscriptions(
+  ctx: ServiceContext,
+  filter: { accountId?: string | undefined },
+): Promise<SubscriptionView[]> {
+  let query = ctx.store.db.selectFrom('subscriptions').selectAll().orderBy('id');
+  if (filter.accountId !== undefined) query = query.where('account_id', '=', filter.accountId);
+  return (await query.execute()).map((row) => subscriptionView(ctx, row));
+}

@@ -1,0 +1,261 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DAY, ManualClock } from '../../../test/support/clock.js';
+import { ENGINES, testContext } from '../../../test/support/engines.js';
+import { machine } from '../../../test/support/factories.js';
+import { newId } from '../../domain/ids.js';
+import { createAccount } from '../accounts/operations.js';
+import type { ServiceContext } from '../context.js';
+import {
+  type CreateSubscriptionInput,
+  createSubscription,
+  heartbeat,
+  joinPool,
+  type SubscriptionView,
+} from './operations.js';
+
+const SECOND = 1000;
+
+describe.each(ENGINES)('shared pools on %s', (engine) => {
+  let ctx: ServiceContext & { cleanup: () => Promise<void> };
+  let clock: ManualClock;
+  let accountId: string;
+  const sequences = new Map<string, number>();
+
+  beforeEach(async () => {
+    clock = new ManualClock('2026-11-23T12:00:00.000Z');
+    ctx = await testContext(engine, clock);
+    const account = await createAccount(ctx, { email: 'pools@example.com' });
+    if (!account.ok) throw new Error(account.error.detail);
+    accountId = account.value.account.id;
+    sequences.clear();
+  });
+  afterEach(async () => ctx.cleanup());
+
+  async function subscription(input: Partial<CreateSubscriptionInput> = {}): Promise<SubscriptionView> {
+    const created = await createSubscription(ctx, {
+      accountId,
+      connections: 100,
+      period: 'yearly',
+      ...input,
+    });
+    if (!created.ok) throw new Error(created.error.detail);
+    return created.value;
+  }
+
+  async function server(sub: SubscriptionView, name: string): Promise<string> {
+    const serverId = newId('srv', clock.now().getTime());
+    const joined = await joinPool(ctx, { key: sub.key, serverId, fingerprint: machine(name) });
+    if (!joined.ok) throw new Error(joined.error.detail);
+    return serverId;
+  }
+
+  /** `count` tunnels connected one second apart, the first at `firstAt`. */
+  const tunnels = (prefix: string, count: number, firstAt: number) =>
+    Array.from({ length: count }, (_, i) => ({ id: `${prefix}-${i}`, connectedAt: firstAt + i * SECOND }));
+
+  function beat(
+    sub: SubscriptionView,
+    serverId: string,
+    reported: { id: string; connectedAt: number }[],
+    extra: { wanted?: number } = {},
+  ) {
+    const sequence = (sequences.get(serverId) ?? 0) + 1;
+    sequences.set(serverId, sequence);
+    return heartbeat(ctx, {
+      key: sub.key,
+      serverId,
+      sequence,
+      sentAt: clock.now().getTime(),
+      tunnels: reported,
+      ...extra,
+    });
+  }
+
+  const start = () => clock.now().getTime() - 3600 * SECOND;
+
+  it('creates a monthly or yearly subscription with a long key of its own kind', async () => {
+    const monthly = await subscription({ period: 'monthly', connections: 25 });
+    expect(monthly).toMatchObject({
+      connections: 25,
+      period: 'monthly',
+      autoRenew: true,
+      mode: 'reconcile',
+      order: 'newest',
+      periodEnds: '2026-12-23T12:00:00.000Z',
+    });
+    expect(monthly.key).toMatch(/^sub_[A-Za-z0-9_-]{43}$/);
+    expect((await subscription({ period: 'yearly' })).periodEnds).toBe('2027-11-23T12:00:00.000Z');
+  });
+
+  it('lets many servers join one pool, each server only one pool', async () => {
+    const first = await subscription();
+    const other = await subscription();
+    const serverId = await server(first, 'a');
+    await server(first, 'b');
+    const again = await joinPool(ctx, { key: first.key, serverId, fingerprint: machine('a') });
+    expect(again.ok && again.value.created).toBe(false);
+    const elsewhere = await joinPool(ctx, { key: other.key, serverId, fingerprint: machine('a') });
+    expect(elsewhere.ok ? undefined : elsewhere.error.code).toBe('server_has_subscription');
+    const clone = await joinPool(ctx, { key: first.key, serverId, fingerprint: machine('copy') });
+    expect(clone.ok ? undefined : clone.error.code).toBe('fingerprint_mismatch');
+    expect(await ctx.store.db.selectFrom('pool_members').select('server_id').execute()).toHaveLength(2);
+  });
+
+  it('is fine with 99 tunnels on A and 1 on B against 100 connections (the seeds’ first example)', async () => {
+    const sub = await subscription();
+    const [a, b] = [await server(sub, 'a'), await server(sub, 'b')];
+    const onA = await beat(sub, a, tunnels('a', 99, start()));
+    const onB = await beat(sub, b, tunnels('b', 1, start() + 500 * SECOND));
+    expect(onA.ok && onA.value).toMatchObject({ used: 99, disconnect: [] });
+    expect(onB.ok && onB.value).toMatchObject({ used: 100, disconnect: [] });
+  });
+
+  it('disconnects the one tunnel that connected last with 30 on A and 71 on B (the seeds’ second example)', async () => {
+    const sub = await subscription();
+    const [a, b] = [await server(sub, 'a'), await server(sub, 'b')];
+    await beat(sub, b, tunnels('b', 71, start()));
+    // A's 30th tunnel is the last of all 101.
+    const onA = await beat(sub, a, tunnels('a', 30, start() + 100 * SECOND));
+    expect(onA.ok && onA.value).toMatchObject({ used: 101, disconnect: ['a-29'] });
+    const onB = await beat(sub, b, tunnels('b', 71, start()));
+    expect(onB.ok && onB.value).toMatchObject({ used: 101, disconnect: [] });
+    // A obeyed: at its next heartbeat the pool is back within its 100 connections.
+    const after = await beat(sub, a, tunnels('a', 29, start() + 100 * SECOND));
+    expect(after.ok && after.value).toMatchObject({ used: 100, disconnect: [] });
+  });
+
+  it('disconnects the oldest tunnels first when the pool says so', async () => {
+    const sub = await subscription({ connections: 10, order: 'oldest' });
+    const [a, b] = [await server(sub, 'a'), await server(sub, 'b')];
+    await beat(sub, a, tunnels('a', 6, start() + 10 * SECOND));
+    const onB = await beat(sub, b, tunnels('b', 6, start()));
+    expect(onB.ok && onB.value.disconnect).toEqual(['b-0', 'b-1']);
+    const onA = await beat(sub, a, tunnels('a', 6, start() + 10 * SECOND));
+    expect(onA.ok && onA.value.disconnect).toEqual([]);
+  });
+
+  it('drops a server that stopped sending heartbeats for three intervals from the sum', async () => {
+    const sub = await subscription({ connections: 10, heartbeatIntervalMs: 30 * SECOND });
+    const [a, b] = [await server(sub, 'a'), await server(sub, 'b')];
+    await beat(sub, b, tunnels('b', 8, start()));
+    const over = await beat(sub, a, tunnels('a', 5, start() + 100 * SECOND));
+    expect(over.ok && over.value).toMatchObject({ used: 13, disconnect: ['a-4', 'a-3', 'a-2'] });
+    clock.advance(89 * SECOND);
+    expect(
+      ((await beat(sub, a, tunnels('a', 5, start() + 100 * SECOND))) as { value: { used: number } }).value
+        .used,
+    ).toBe(13);
+    clock.advance(SECOND);
+    const dropped = await beat(sub, a, tunnels('a', 5, start() + 100 * SECOND));
+    expect(dropped.ok && dropped.value).toMatchObject({ used: 5, disconnect: [] });
+  });
+
+  it('changes nothing for a repeated or replayed heartbeat', async () => {
+    const sub = await subscription({ connections: 10 });
+    const a = await server(sub, 'a');
+    await heartbeat(ctx, {
+      key: sub.key,
+      serverId: a,
+      sequence: 5,
+      sentAt: clock.now().getTime(),
+      tunnels: tunnels('a', 3, start()),
+    });
+    const replayed = await heartbeat(ctx, {
+      key: sub.key,
+      serverId: a,
+      sequence: 4,
+      sentAt: clock.now().getTime(),
+      tunnels: tunnels('a', 9, start()),
+    });
+    expect(replayed.ok && replayed.value.used).toBe(3);
+    const repeated = await heartbeat(ctx, {
+      key: sub.key,
+      serverId: a,
+      sequence: 5,
+      sentAt: clock.now().getTime(),
+      tunnels: [],
+    });
+    expect(repeated.ok && repeated.value.used).toBe(3);
+  });
+
+  it('refuses bad heartbeats with a clear code and counts nothing from them', async () => {
+    const sub = await subscription({ connections: 10 });
+    const a = await server(sub, 'a');
+    await beat(sub, a, tunnels('a', 2, start()));
+    const now = clock.now().getTime();
+    const stranger = await heartbeat(ctx, {
+      key: sub.key,
+      serverId: newId('srv', now),
+      sequence: 1,
+      sentAt: now,
+      tunnels: [],
+    });
+    expect(stranger.ok ? undefined : stranger.error.code).toBe('not_activated');
+    const twice = await heartbeat(ctx, {
+      key: sub.key,
+      serverId: a,
+      sequence: 10,
+      sentAt: now,
+      tunnels: [...tunnels('a', 2, start()), { id: 'a-0', connectedAt: start() }],
+    });
+    expect(twice.ok ? undefined : twice.error).toMatchObject({ code: 'validation_failed', field: 'tunnels' });
+    const skewed = await heartbeat(ctx, {
+      key: sub.key,
+      serverId: a,
+      sequence: 11,
+      sentAt: now + 3600 * SECOND,
+      tunnels: [],
+    });
+    expect(skewed.ok ? undefined : skewed.error.code).toBe('clock_skew');
+    const future = await heartbeat(ctx, {
+      key: sub.key,
+      serverId: a,
+      sequence: 12,
+      sentAt: now,
+      tunnels: [{ id: 'x', connectedAt: now + 60 * SECOND }],
+    });
+    expect(future.ok ? undefined : future.error.code).toBe('validation_failed');
+    const wrongKey = await heartbeat(ctx, {
+      key: 'sub_nope',
+      serverId: a,
+      sequence: 13,
+      sentAt: now,
+      tunnels: [],
+    });
+    expect(wrongKey.ok ? undefined : wrongKey.error.code).toBe('license_key_malformed');
+    const unchanged = await beat(sub, a, tunnels('a', 2, start()));
+    expect(unchanged.ok && unchanged.value.used).toBe(2);
+  });
+
+  it('refuses heartbeats once the subscription period has ended', async () => {
+    const sub = await subscription({ period: 'monthly' });
+    const a = await server(sub, 'a');
+    clock.advance(31 * DAY);
+    const late = await beat(sub, a, []);
+    expect(late.ok ? undefined : late.error.code).toBe('subscription_expired');
+  });
+
+  it('leases seats only while the leases fit the pool, even when 20 servers ask at once', async () => {
+    const sub = await subscription({ connections: 100, mode: 'lease' });
+    const servers = await Promise.all(Array.from({ length: 20 }, (_, i) => server(sub, `s${i}`)));
+    const answers = await Promise.all(servers.map((serverId) => beat(sub, serverId, [], { wanted: 10 })));
+    const granted = answers.map((answer) => (answer.ok ? answer.value.lease : Number.NaN));
+    expect(granted.reduce((sum, lease) => sum + lease, 0)).toBe(100);
+    expect(granted.filter((lease) => lease === 10)).toHaveLength(10);
+    const rows = await ctx.store.db.selectFrom('pool_members').select('lease').execute();
+    expect(rows.reduce((sum, row) => sum + row.lease, 0)).toBe(100);
+  });
+
+  it('gives a lapsed lease’s seats back to the pool, and lets a member shrink its lease', async () => {
+    const sub = await subscription({ connections: 10, mode: 'lease', heartbeatIntervalMs: 30 * SECOND });
+    const [a, b] = [await server(sub, 'a'), await server(sub, 'b')];
+    expect(((await beat(sub, a, [], { wanted: 8 })) as { value: { lease: number } }).value.lease).toBe(8);
+    expect(((await beat(sub, b, [], { wanted: 8 })) as { value: { lease: number } }).value.lease).toBe(2);
+    expect(((await beat(sub, a, [], { wanted: 3 })) as { value: { lease: number } }).value.lease).toBe(3);
+    expect(((await beat(sub, b, [], { wanted: 8 })) as { value: { lease: number } }).value.lease).toBe(7);
+    clock.advance(90 * SECOND);
+    // A stopped heartbeating: its 3 seats are free again.
+    const afterLapse = await beat(sub, b, [], { wanted: 10 });
+    expect(afterLapse.ok && afterLapse.value).toMatchObject({ lease: 10, used: 10 });
+  });
+});
