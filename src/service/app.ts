@@ -12,6 +12,7 @@ import { healthRoutes } from './health/routes.js';
 import { handleError, ProblemSchema, sendProblem } from './http/problem.js';
 import type { App } from './http/types.js';
 import { licenseRoutes } from './licenses/routes.js';
+import { poolRoutes } from './pools/routes.js';
 
 export interface AppDeps extends ServiceContext {
   logger: Logger;
@@ -62,7 +63,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  for (const routes of [healthRoutes, authRoutes, accountRoutes, licenseRoutes, activationRoutes])
+  for (const routes of [healthRoutes, authRoutes, accountRoutes, licenseRoutes, activationRoutes, poolRoutes])
     routes(app, ctx);
   return app;
 }

@@ -1,0 +1,175 @@
+import { Type } from '@sinclair/typebox';
+import { BEARER, requirePrincipal, requireStaff } from '../http/authenticate.js';
+import { unwrap } from '../http/problem.js';
+import { problemResponses } from '../http/schemas.js';
+import type { RouteModule } from '../http/types.js';
+import { createSubscription, heartbeat, joinPool, listSubscriptions } from './operations.js';
+
+const Subscription = Type.Object(
+  {
+    id: Type.String(),
+    accountId: Type.String(),
+    key: Type.String({ description: 'The subscription key, shown to its owner' }),
+    connections: Type.Integer(),
+    period: Type.Union([Type.Literal('monthly'), Type.Literal('yearly')]),
+    autoRenew: Type.Boolean(),
+    mode: Type.Union([Type.Literal('reconcile'), Type.Literal('lease')]),
+    order: Type.Union([Type.Literal('newest'), Type.Literal('oldest')]),
+    heartbeatIntervalMs: Type.Integer(),
+    graceMs: Type.Integer(),
+    periodEnds: Type.String({ format: 'date-time' }),
+  },
+  { $id: 'Subscription' },
+);
+
+const SubscriptionKey = Type.String({
+  minLength: 1,
+  maxLength: 100,
+  description: 'The subscription key (sub_...)',
+});
+const ServerId = Type.String({ pattern: '^srv_[0-9a-z]{26}$' });
+const Text = Type.String({ minLength: 1, maxLength: 256 });
+
+const tags = ['subscriptions'];
+
+export const poolRoutes: RouteModule = (app, ctx) => {
+  app.addSchema(Subscription);
+
+  app.post(
+    '/v1/subscriptions',
+    {
+      schema: {
+        tags,
+        summary: 'Create a subscription: a pool of connections shared by many servers (staff)',
+        security: BEARER,
+        body: Type.Object(
+          {
+            accountId: Type.String({ pattern: '^acc_[0-9a-z]{26}$' }),
+            connections: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
+            period: Type.Union([Type.Literal('monthly'), Type.Literal('yearly')]),
+            autoRenew: Type.Optional(Type.Boolean()),
+            mode: Type.Optional(Type.Union([Type.Literal('reconcile'), Type.Literal('lease')])),
+            order: Type.Optional(Type.Union([Type.Literal('newest'), Type.Literal('oldest')])),
+            heartbeatIntervalMs: Type.Optional(Type.Integer({ minimum: 1000, maximum: 3_600_000 })),
+            graceMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 30 * 86_400_000 })),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 201: Type.Ref('Subscription'), ...problemResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      await requireStaff(ctx, request);
+      return reply.code(201).send(unwrap(await createSubscription(ctx, request.body)));
+    },
+  );
+
+  app.get(
+    '/v1/subscriptions',
+    {
+      schema: {
+        tags,
+        summary: 'List subscriptions: staff see all, an account its own',
+        security: BEARER,
+        response: {
+          200: Type.Object({ subscriptions: Type.Array(Type.Ref('Subscription')) }),
+          ...problemResponses(401),
+        },
+      },
+    },
+    async (request) => {
+      const principal = await requirePrincipal(ctx, request);
+      const filter = principal.kind === 'staff' ? {} : { accountId: principal.accountId };
+      return { subscriptions: await listSubscriptions(ctx, filter) };
+    },
+  );
+
+  app.post(
+    '/v1/subscriptions/activations',
+    {
+      schema: {
+        tags,
+        summary: 'Activate a subscription on a server: the server joins its pool',
+        body: Type.Object(
+          {
+            key: SubscriptionKey,
+            serverId: ServerId,
+            fingerprint: Type.Object(
+              {
+                machineId: Text,
+                hostname: Text,
+                macs: Type.Array(Type.String({ maxLength: 64 }), { maxItems: 64 }),
+                cpu: Text,
+                os: Text,
+              },
+              { additionalProperties: false },
+            ),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({
+            subscriptionId: Type.String(),
+            serverId: Type.String(),
+            connections: Type.Integer(),
+            mode: Type.String(),
+            order: Type.String(),
+            heartbeatIntervalMs: Type.Integer(),
+            graceMs: Type.Integer(),
+            periodEnds: Type.String(),
+            created: Type.Boolean(),
+          }),
+          ...problemResponses(400, 404, 409),
+        },
+      },
+    },
+    async (request) => unwrap(await joinPool(ctx, request.body)),
+  );
+
+  app.post(
+    '/v1/heartbeats',
+    {
+      schema: {
+        tags,
+        summary:
+          'A pool member reports its tunnels; the answer says what to disconnect (reconcile) or its lease (lease)',
+        body: Type.Object(
+          {
+            key: SubscriptionKey,
+            serverId: ServerId,
+            sequence: Type.Integer({ minimum: 1, description: 'Grows with every heartbeat of this server' }),
+            sentAt: Type.Integer({ minimum: 0, description: 'The server’s clock, ms since the epoch' }),
+            tunnels: Type.Array(
+              Type.Object(
+                {
+                  id: Type.String({ minLength: 1, maxLength: 128, pattern: '^[\\x21-\\x7e]+$' }),
+                  connectedAt: Type.Integer({ minimum: 0 }),
+                },
+                { additionalProperties: false },
+              ),
+              { maxItems: 100_000 },
+            ),
+            wanted: Type.Optional(
+              Type.Integer({ minimum: 0, maximum: 1_000_000, description: 'Lease mode: seats wanted' }),
+            ),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({
+            mode: Type.String(),
+            connections: Type.Integer(),
+            used: Type.Integer(),
+            disconnect: Type.Array(Type.String()),
+            lease: Type.Integer(),
+            leaseExpiresAt: Type.Union([Type.String(), Type.Null()]),
+            nextHeartbeatInMs: Type.Integer(),
+            answeredAt: Type.String(),
+          }),
+          ...problemResponses(400, 404, 409),
+        },
+      },
+    },
+    async (request) => unwrap(await heartbeat(ctx, request.body)),
+  );
+};
