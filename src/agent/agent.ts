@@ -13,6 +13,7 @@ import { isId } from '../domain/ids.js';
 import { parseLicenseKey } from '../domain/license-key.js';
 import { ACCESS_SERVER_POLICY, type Capacity, capacityAt, type SeatPolicy } from '../domain/seats.js';
 import { Admission, type AdmitOutcome, type Tunnel, type TunnelInfo } from './admission.js';
+import { PoolMembership } from './pool-membership.js';
 import { ServiceClient } from './service-client.js';
 import { type AgentIdentity, AgentState, type StoredLicense } from './state.js';
 
@@ -46,6 +47,13 @@ export interface LicenseReport {
   /** Why it does not count: the seeds' message for a machine mismatch, or what to do. */
   reason: string | null;
   code: ErrorCode | null;
+}
+
+export interface HeartbeatOutcome {
+  /** Tunnels the pool ordered off this server; their seats are already free. */
+  disconnected: string[];
+  used: number;
+  lease: number;
 }
 
 export interface Usage {
@@ -82,6 +90,8 @@ export class Agent {
   #unreadable: { file: string; reason: string }[] = [];
   #capacity: Capacity | undefined;
   readonly #admission: Admission;
+  #pool: PoolMembership | undefined;
+  #heartbeatInFlight: Promise<Result<HeartbeatOutcome>> | undefined;
 
   constructor(deps: AgentDeps) {
     this.#state = new AgentState(deps.stateDir);
@@ -92,6 +102,8 @@ export class Agent {
     this.#policy = deps.policy ?? ACCESS_SERVER_POLICY;
     this.#trustAnchor = deps.vendorKeys;
     this.#identity = this.#state.loadIdentity(deps.clock);
+    const subscription = this.#state.loadSubscription();
+    this.#pool = subscription === undefined ? undefined : new PoolMembership(subscription);
     this.#admission = new Admission(
       () => this.capacity().seats,
       () => this.#clock.now(),
@@ -157,22 +169,117 @@ export class Agent {
     this.#capacity = undefined;
   }
 
-  /** The capacity now; recomputed only when an instant at which it can change has passed. */
+  /**
+   * The capacity now; recomputed only when an instant at which it can change has passed. A
+   * subscription that counts here overrides the fixed keys; when it does not (its grace or lease
+   * ran out), the fixed keys and built-in connections apply.
+   */
   capacity(): Capacity {
     const now = this.#clock.now();
     if (this.#capacity === undefined || now.getTime() >= this.#capacity.changesAt) {
       const grants = this.#judged.flatMap((judged) => (judged.grant === undefined ? [] : [judged.grant]));
-      this.#capacity = capacityAt(grants, now, this.#policy);
+      const fixed = capacityAt(grants, now, this.#policy);
+      const pooled = this.#pool?.seats(now.getTime());
+      this.#capacity =
+        pooled === undefined || this.#pool === undefined
+          ? {
+              ...fixed,
+              changesAt: Math.min(
+                fixed.changesAt,
+                this.#pool?.changesAt(now.getTime()) ?? Number.POSITIVE_INFINITY,
+              ),
+            }
+          : { seats: pooled, counting: [], changesAt: this.#pool.changesAt(now.getTime()) };
     }
     return this.#capacity;
   }
 
   admit(tunnel: TunnelInfo): AdmitOutcome {
-    return this.#admission.admit(tunnel);
+    const outcome = this.#admission.admit(tunnel);
+    // Lease mode: ask for more seats ahead of need, in the background, so admissions do not wait.
+    const pool = this.#pool;
+    if (pool?.stored.mode === 'lease' && this.capacity().seats - this.#admission.connected <= pool.lowWater) {
+      // A failed request is retried by the next heartbeat; only a local fault (the disk) lands here.
+      this.heartbeat().catch(() => undefined);
+    }
+    return outcome;
   }
 
   release(tunnelId: string): boolean {
     return this.#admission.release(tunnelId);
+  }
+
+  /** Activates a subscription on this server: it joins the pool and sends its first heartbeat. */
+  async joinSubscription(typedKey: string, serviceUrl?: string): Promise<Result<HeartbeatOutcome>> {
+    const url = serviceUrl ?? this.#identity.serviceUrl;
+    if (url === undefined)
+      return fail('validation_failed', 'Give the license service URL (--service).', 'service');
+    const key = typedKey.trim();
+    const joined = await new ServiceClient(url, this.#fetch).joinSubscription({
+      key,
+      serverId: this.serverId,
+      fingerprint: this.#machine,
+    });
+    if (!joined.ok) return joined;
+    if (this.#identity.serviceUrl !== url) {
+      this.#identity = { ...this.#identity, serviceUrl: url };
+      this.#state.saveIdentity(this.#identity);
+    }
+    const { subscriptionId, connections, mode, heartbeatIntervalMs, graceMs, periodEnds } = joined.value;
+    const sequence = this.#pool?.stored.subscriptionId === subscriptionId ? this.#pool.stored.sequence : 0;
+    this.#pool = new PoolMembership({
+      key,
+      subscriptionId,
+      mode,
+      connections,
+      heartbeatIntervalMs,
+      graceMs,
+      periodEnds,
+      sequence,
+      answer: null,
+    });
+    this.#state.saveSubscription(this.#pool.stored);
+    this.#capacity = undefined;
+    return this.heartbeat();
+  }
+
+  /**
+   * Reports this server's tunnels to its pool. Reconcile: releases the tunnels the service orders
+   * off and returns them, for the VPN server to disconnect. Lease: asks for the seats in use plus a
+   * block. One heartbeat at a time; a call while one is on its way shares its outcome.
+   */
+  heartbeat(): Promise<Result<HeartbeatOutcome>> {
+    this.#heartbeatInFlight ??= this.#sendHeartbeat().finally(() => {
+      this.#heartbeatInFlight = undefined;
+    });
+    return this.#heartbeatInFlight;
+  }
+
+  async #sendHeartbeat(): Promise<Result<HeartbeatOutcome>> {
+    const pool = this.#pool;
+    const url = this.#identity.serviceUrl;
+    if (pool === undefined || url === undefined)
+      return fail('not_activated', 'This server has no subscription.');
+    const now = this.#clock.now().getTime();
+    const tunnels = this.#admission
+      .tunnels()
+      .map((tunnel) => ({ id: tunnel.id, connectedAt: tunnel.connectedAt.getTime() }));
+    const request = {
+      key: pool.stored.key,
+      serverId: this.serverId,
+      sequence: pool.nextSequence(now),
+      sentAt: now,
+      tunnels,
+      ...(pool.stored.mode === 'lease' ? { wanted: tunnels.length + pool.block } : {}),
+    };
+    this.#state.saveSubscription(pool.stored);
+    const answer = await new ServiceClient(url, this.#fetch).heartbeat(request);
+    if (!answer.ok) return answer;
+    const disconnected = answer.value.disconnect.filter((id) => this.#admission.release(id));
+    pool.apply(answer.value, tunnels.length, this.#clock.now().getTime());
+    this.#state.saveSubscription(pool.stored);
+    this.#capacity = undefined;
+    return ok({ disconnected, used: answer.value.used, lease: answer.value.lease });
   }
 
   async #pinVendorKeys(client: ServiceClient): Promise<Result<void>> {

@@ -1,5 +1,6 @@
 import { fail, ok, type Result } from '../domain/errors.js';
 import type { MachineProperties } from '../domain/fingerprint.js';
+import type { PoolAnswerFromService } from './pool-membership.js';
 
 export interface ActivationAnswer {
   licenseId: string;
@@ -64,6 +65,30 @@ export class ServiceClient {
     nonce: string;
   }): Promise<Result<ActivationAnswer>> {
     return this.#call('POST', '/v1/activations', request);
+  }
+
+  joinSubscription(request: { key: string; serverId: string; fingerprint: MachineProperties }): Promise<
+    Result<{
+      subscriptionId: string;
+      connections: number;
+      mode: 'reconcile' | 'lease';
+      heartbeatIntervalMs: number;
+      graceMs: number;
+      periodEnds: string;
+    }>
+  > {
+    return this.#call('POST', '/v1/subscriptions/activations', request);
+  }
+
+  heartbeat(request: {
+    key: string;
+    serverId: string;
+    sequence: number;
+    sentAt: number;
+    tunnels: { id: string; connectedAt: number }[];
+    wanted?: number;
+  }): Promise<Result<PoolAnswerFromService>> {
+    return this.#call('POST', '/v1/heartbeats', request);
   }
 
   refresh(request: {

@@ -11,6 +11,7 @@ import {
 import { join } from 'node:path';
 import type { Clock } from '../domain/clock.js';
 import { newId } from '../domain/ids.js';
+import type { StoredSubscription } from './pool-membership.js';
 
 /**
  * The agent's state directory: the server's identity, the pinned vendor keys and each activated
@@ -80,6 +81,23 @@ export class AgentState {
 
   saveIdentity(identity: AgentIdentity): void {
     writeAtomically(this.#identityPath, identity);
+  }
+
+  get #subscriptionPath(): string {
+    return join(this.dir, 'subscription.json');
+  }
+
+  saveSubscription(subscription: StoredSubscription): void {
+    writeAtomically(this.#subscriptionPath, subscription);
+  }
+
+  loadSubscription(): StoredSubscription | undefined {
+    try {
+      return JSON.parse(readFileSync(this.#subscriptionPath, 'utf8')) as StoredSubscription;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw new Error(`cannot read ${this.#subscriptionPath}: ${(error as Error).message}`);
+    }
   }
 
   saveLicense(license: StoredLicense): void {

@@ -1,0 +1,134 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DAY, ManualClock } from '../../test/support/clock.js';
+import { tempDir } from '../../test/support/engines.js';
+import { accountWithKey, machine } from '../../test/support/factories.js';
+import { type InProcessService, startInProcessService } from '../../test/support/in-process-service.js';
+import { type CreateSubscriptionInput, createSubscription } from '../service/pools/operations.js';
+import { Agent } from './agent.js';
+
+const SECOND = 1000;
+
+describe('agents sharing a subscription through a real service on 127.0.0.1', () => {
+  let clock: ManualClock;
+  let service: InProcessService;
+  const dirs: ReturnType<typeof tempDir>[] = [];
+
+  beforeEach(async () => {
+    clock = new ManualClock('2026-11-23T12:00:00.000Z');
+    service = await startInProcessService(clock);
+  });
+  afterEach(async () => {
+    await service.close();
+    for (const dir of dirs.splice(0)) dir.remove();
+  });
+
+  async function subscriptionKey(input: Partial<CreateSubscriptionInput> = {}): Promise<string> {
+    const { accountId } = await accountWithKey(service.ctx);
+    const created = await createSubscription(service.ctx, {
+      accountId,
+      connections: 10,
+      period: 'yearly',
+      ...input,
+    });
+    if (!created.ok) throw new Error(created.error.detail);
+    return created.value.key;
+  }
+
+  function agentOn(name: string, stateDir?: string): Agent {
+    let dir = stateDir;
+    if (dir === undefined) {
+      const made = tempDir(`seatkeeper-pool-${name}-`);
+      dirs.push(made);
+      dir = made.path;
+    }
+    return new Agent({ stateDir: dir, clock, machine: machine(name) });
+  }
+
+  const admitMany = (agent: Agent, prefix: string, count: number) => {
+    const outcomes = [];
+    for (let i = 0; i < count; i++) {
+      outcomes.push(agent.admit({ id: `${prefix}-${i}` }).admitted);
+      clock.advance(SECOND);
+    }
+    return outcomes;
+  };
+
+  it('admits up to what the pool has left as far as the last answer tells (reconcile)', async () => {
+    const key = await subscriptionKey({ connections: 10 });
+    const [a, b] = [agentOn('a'), agentOn('b')];
+    expect((await a.joinSubscription(key, service.url)).ok).toBe(true);
+    expect((await b.joinSubscription(key, service.url)).ok).toBe(true);
+    expect(admitMany(a, 'a', 6).every(Boolean)).toBe(true);
+    await a.heartbeat();
+    await b.heartbeat();
+    expect(b.capacity().seats).toBe(4);
+    expect(admitMany(b, 'b', 5)).toEqual([true, true, true, true, false]);
+  });
+
+  it('disconnects exactly the excess, the newest tunnels, when servers admitted before they knew', async () => {
+    const key = await subscriptionKey({ connections: 10 });
+    const [a, b] = [agentOn('a'), agentOn('b')];
+    await a.joinSubscription(key, service.url);
+    await b.joinSubscription(key, service.url);
+    admitMany(a, 'a', 6);
+    admitMany(b, 'b', 6);
+    const first = await a.heartbeat();
+    const second = await b.heartbeat();
+    expect(first.ok && first.value.disconnected).toEqual([]);
+    expect(second.ok && second.value.disconnected).toEqual(['b-5', 'b-4']);
+    expect(a.usage().connected + b.usage().connected).toBe(10);
+    // B's next heartbeat reports what it obeyed: the pool is back within its 10 connections.
+    const settled = await b.heartbeat();
+    expect(settled.ok && settled.value).toMatchObject({ used: 10, disconnected: [] });
+  });
+
+  it('never over-admits in lease mode: admits inside its lease, denies when the pool is leased out, drops no one', async () => {
+    const key = await subscriptionKey({ connections: 10, mode: 'lease' });
+    const [a, b] = [agentOn('a'), agentOn('b')];
+    await a.joinSubscription(key, service.url);
+    await b.joinSubscription(key, service.url);
+    let admittedA = 0;
+    let admittedB = 0;
+    for (let i = 0; i < 12; i++) {
+      if (a.admit({ id: `a-${i}` }).admitted) admittedA++;
+      await a.heartbeat();
+      if (b.admit({ id: `b-${i}` }).admitted) admittedB++;
+      await b.heartbeat();
+      const leased = (a.capacity().seats ?? 0) + (b.capacity().seats ?? 0);
+      expect(leased).toBeLessThanOrEqual(10);
+      expect(a.usage().connected + b.usage().connected).toBeLessThanOrEqual(10);
+    }
+    expect(admittedA + admittedB).toBe(10);
+    const denied = a.admit({ id: 'a-late' });
+    expect(denied).toMatchObject({ admitted: false, code: 'license_limit_exceeded' });
+    expect(a.usage().connected).toBe(admittedA);
+  });
+
+  it('keeps working on its last answer through the grace period, across a restart, then falls back', async () => {
+    const key = await subscriptionKey({ connections: 10, graceMs: 2 * DAY });
+    const stateDir = tempDir('seatkeeper-pool-grace-');
+    dirs.push(stateDir);
+    const agent = agentOn('a', stateDir.path);
+    await agent.joinSubscription(key, service.url);
+    admitMany(agent, 'a', 3);
+    await agent.heartbeat();
+    await service.close();
+    clock.advance(2 * DAY - 10 * SECOND);
+    const restarted = agentOn('a', stateDir.path);
+    expect(restarted.capacity().seats).toBe(10);
+    const unreachable = await restarted.heartbeat();
+    expect(unreachable.ok ? undefined : unreachable.error.code).toBe('service_unreachable');
+    clock.advance(10 * SECOND);
+    expect(restarted.capacity().seats).toBe(2);
+  });
+
+  it('overrides the fixed keys on the server while the subscription counts', async () => {
+    const { license } = await accountWithKey(service.ctx, { connections: 10 });
+    const key = await subscriptionKey({ connections: 5 });
+    const agent = agentOn('a');
+    await agent.activate(license.key, service.url);
+    expect(agent.capacity().seats).toBe(10);
+    await agent.joinSubscription(key);
+    expect(agent.capacity().seats).toBe(5);
+  });
+});
