@@ -1,9 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DAY, ManualClock } from '../../test/support/clock.js';
 import { tempDir } from '../../test/support/engines.js';
-import { accountWithKey, machine } from '../../test/support/factories.js';
+import { accountWithKey, machine, subscriptionKey as newSubscription } from '../../test/support/factories.js';
 import { type InProcessService, startInProcessService } from '../../test/support/in-process-service.js';
-import { type CreateSubscriptionInput, createSubscription } from '../service/pools/operations.js';
 import { Agent } from './agent.js';
 
 const SECOND = 1000;
@@ -21,18 +20,6 @@ describe('agents sharing a subscription through a real service on 127.0.0.1', ()
     await service.close();
     for (const dir of dirs.splice(0)) dir.remove();
   });
-
-  async function subscriptionKey(input: Partial<CreateSubscriptionInput> = {}): Promise<string> {
-    const { accountId } = await accountWithKey(service.ctx);
-    const created = await createSubscription(service.ctx, {
-      accountId,
-      connections: 10,
-      period: 'yearly',
-      ...input,
-    });
-    if (!created.ok) throw new Error(created.error.detail);
-    return created.value.key;
-  }
 
   function agentOn(name: string, stateDir?: string): Agent {
     let dir = stateDir;
@@ -54,7 +41,7 @@ describe('agents sharing a subscription through a real service on 127.0.0.1', ()
   };
 
   it('admits up to what the pool has left as far as the last answer tells (reconcile)', async () => {
-    const key = await subscriptionKey({ connections: 10 });
+    const key = await newSubscription(service.ctx, { connections: 10 });
     const [a, b] = [agentOn('a'), agentOn('b')];
     expect((await a.joinSubscription(key, service.url)).ok).toBe(true);
     expect((await b.joinSubscription(key, service.url)).ok).toBe(true);
@@ -66,7 +53,7 @@ describe('agents sharing a subscription through a real service on 127.0.0.1', ()
   });
 
   it('disconnects exactly the excess, the newest tunnels, when servers admitted before they knew', async () => {
-    const key = await subscriptionKey({ connections: 10 });
+    const key = await newSubscription(service.ctx, { connections: 10 });
     const [a, b] = [agentOn('a'), agentOn('b')];
     await a.joinSubscription(key, service.url);
     await b.joinSubscription(key, service.url);
@@ -83,7 +70,7 @@ describe('agents sharing a subscription through a real service on 127.0.0.1', ()
   });
 
   it('never over-admits in lease mode: admits inside its lease, denies when the pool is leased out, drops no one', async () => {
-    const key = await subscriptionKey({ connections: 10, mode: 'lease' });
+    const key = await newSubscription(service.ctx, { connections: 10, mode: 'lease' });
     const [a, b] = [agentOn('a'), agentOn('b')];
     await a.joinSubscription(key, service.url);
     await b.joinSubscription(key, service.url);
@@ -105,7 +92,7 @@ describe('agents sharing a subscription through a real service on 127.0.0.1', ()
   });
 
   it('keeps working on its last answer through the grace period, across a restart, then falls back', async () => {
-    const key = await subscriptionKey({ connections: 10, graceMs: 2 * DAY });
+    const key = await newSubscription(service.ctx, { connections: 10, graceMs: 2 * DAY });
     const stateDir = tempDir('seatkeeper-pool-grace-');
     dirs.push(stateDir);
     const agent = agentOn('a', stateDir.path);
@@ -124,7 +111,7 @@ describe('agents sharing a subscription through a real service on 127.0.0.1', ()
 
   it('overrides the fixed keys on the server while the subscription counts', async () => {
     const { license } = await accountWithKey(service.ctx, { connections: 10 });
-    const key = await subscriptionKey({ connections: 5 });
+    const key = await newSubscription(service.ctx, { connections: 5 });
     const agent = agentOn('a');
     await agent.activate(license.key, service.url);
     expect(agent.capacity().seats).toBe(10);

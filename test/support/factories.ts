@@ -3,6 +3,7 @@ import type { MachineProperties } from '../../src/domain/fingerprint.js';
 import { createAccount } from '../../src/service/accounts/operations.js';
 import type { ServiceContext } from '../../src/service/context.js';
 import { issueLicense, type LicenseView } from '../../src/service/licenses/operations.js';
+import { type CreateSubscriptionInput, createSubscription } from '../../src/service/pools/operations.js';
 
 /** A distinct made-up machine per seed. */
 export const machine = (
@@ -38,4 +39,15 @@ export async function accountWithKey(
     ownerToken: created.value.ownerToken,
     license: license.value,
   };
+}
+
+/** A subscription of an account of its own; returns its key. */
+export async function subscriptionKey(
+  ctx: ServiceContext,
+  input: Partial<CreateSubscriptionInput> = {},
+): Promise<string> {
+  const { accountId } = await accountWithKey(ctx);
+  const created = await createSubscription(ctx, { accountId, connections: 10, period: 'yearly', ...input });
+  if (!created.ok) throw new Error(created.error.detail);
+  return created.value.key;
 }
