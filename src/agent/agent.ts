@@ -56,11 +56,24 @@ export interface HeartbeatOutcome {
   lease: number;
 }
 
+export interface SubscriptionReport {
+  subscriptionId: string;
+  mode: 'reconcile' | 'lease';
+  connections: number;
+  /** Whether the subscription sets this server's capacity now (else its grace or lease ran out). */
+  counting: boolean;
+  /** Reconcile: tunnels across the pool at the last answer. Lease: seats leased across the pool. */
+  poolUsed: number | null;
+  lease: number | null;
+  lastAnswerAt: string | null;
+}
+
 export interface Usage {
   serverId: string;
   connected: number;
   licensed: number;
   licenses: LicenseReport[];
+  subscription: SubscriptionReport | null;
   tunnels: Tunnel[];
 }
 
@@ -412,12 +425,27 @@ export class Agent {
     return this.#unreadable;
   }
 
+  #subscriptionReport(): SubscriptionReport | null {
+    if (this.#pool === undefined) return null;
+    const { subscriptionId, mode, connections, answer } = this.#pool.stored;
+    return {
+      subscriptionId,
+      mode,
+      connections,
+      counting: this.#pool.seats(this.#clock.now().getTime()) !== undefined,
+      poolUsed: answer?.used ?? null,
+      lease: mode === 'lease' ? (answer?.lease ?? 0) : null,
+      lastAnswerAt: answer === null ? null : new Date(answer.receivedAt).toISOString(),
+    };
+  }
+
   usage(): Usage {
     return {
       serverId: this.serverId,
       connected: this.#admission.connected,
       licensed: this.capacity().seats,
       licenses: this.licenses(),
+      subscription: this.#subscriptionReport(),
       tunnels: this.#admission.tunnels(),
     };
   }

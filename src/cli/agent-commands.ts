@@ -65,8 +65,20 @@ export function printUsage(usage: Usage): void {
   print(`[${usage.connected}, ${usage.licensed}]`);
   print();
   print(`Server ${usage.serverId}: ${usage.connected} of ${usage.licensed} connections in use.`);
-  if (!usage.licenses.some((license) => license.status === 'counting')) {
+  const subscriptionCounts = usage.subscription?.counting === true;
+  if (!subscriptionCounts && !usage.licenses.some((license) => license.status === 'counting')) {
     print('No purchased key is active: the 2 built-in connections apply.');
+  }
+  const sub = usage.subscription;
+  if (sub !== null) {
+    const state = sub.counting
+      ? 'counting'
+      : 'not counting (no answer within its grace or lease): fixed keys and built-in connections apply';
+    const pool =
+      sub.mode === 'lease'
+        ? `lease ${sub.lease} of ${sub.connections}`
+        : `${sub.poolUsed ?? '?'} of ${sub.connections} in use across the pool`;
+    print(`Subscription ${sub.subscriptionId} (${sub.mode}): ${pool}; ${state}.`);
   }
   if (usage.licenses.length > 0) {
     print();
@@ -118,6 +130,21 @@ export function registerAgentCommands(program: Command): void {
       );
       const { connected, licensed } = instance.usage();
       print(`[${connected}, ${licensed}]`);
+    });
+
+  withAgentOptions(
+    agent
+      .command('subscribe')
+      .description('Activate a subscription on this server: it joins the subscription’s shared pool')
+      .argument('<key>', 'the subscription key (sks_...)'),
+  )
+    .option('--service <url>', 'license service URL (remembered after the first activation)')
+    .action(async (key: string, flags: AgentFlags & { service?: string }) => {
+      const instance = openAgent(flags);
+      orExit(await instance.joinSubscription(key, flags.service));
+      const usage = instance.usage();
+      if (flags.json) printJson(usage);
+      else printUsage(usage);
     });
 
   withAgentOptions(

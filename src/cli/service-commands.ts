@@ -5,9 +5,10 @@ import { normalizeEmail } from '../domain/email.js';
 import { addMember, createAccount, listAccounts, resolveAccount } from '../service/accounts/operations.js';
 import { createApp } from '../service/app.js';
 import { createBootstrapToken, createStaff } from '../service/auth/staff.js';
-import { ConfigError, loadServiceConfig, type ServiceFlags } from '../service/config.js';
+import { ConfigError, loadServiceConfig, parseDuration, type ServiceFlags } from '../service/config.js';
 import type { ServiceContext } from '../service/context.js';
 import { issueLicense, type LicenseView, listLicenses } from '../service/licenses/operations.js';
+import { createSubscription, listSubscriptions } from '../service/pools/operations.js';
 import { openContext } from '../service/runtime.js';
 import { CliError, EXIT, note, orExit, print, printJson, table } from './output.js';
 
@@ -47,6 +48,20 @@ function wholeNumber(flag: string, text: string, min: number, max: number): numb
   if (!/^\d+$/.test(text) || value < min || value > max)
     throw usageError(`${flag} must be a whole number from ${min} to ${max}; got "${text}"`);
   return value;
+}
+
+function oneOf<const T extends string>(flag: string, text: string, choices: readonly T[]): T {
+  const choice = choices.find((candidate) => candidate === text);
+  if (choice === undefined) throw usageError(`${flag} must be one of ${choices.join(', ')}; got "${text}"`);
+  return choice;
+}
+
+function durationOf(flag: string, text: string): number {
+  try {
+    return parseDuration(text, flag);
+  } catch (error) {
+    throw usageError((error as Error).message);
+  }
 }
 
 const emailOf = (input: string): string => orExit(normalizeEmail(input));
@@ -253,5 +268,91 @@ export function registerServiceCommands(program: Command): void {
       });
       if (flags.json) printJson({ licenses });
       else printLicenses(licenses);
+    });
+
+  const subscription = program
+    .command('subscription')
+    .description('Subscriptions: connection pools shared by many servers');
+  dataOption(
+    subscription.command('create').description('Create a subscription for an account; prints its key first'),
+  )
+    .requiredOption('--account <account>', 'account id (acc_...) or registered admin email')
+    .requiredOption('--connections <n>', 'concurrent connections across all its servers')
+    .option('--period <period>', 'monthly or yearly', 'monthly')
+    .option(
+      '--mode <mode>',
+      'reconcile (disconnect the excess after the fact) or lease (never over-admit)',
+      'reconcile',
+    )
+    .option('--order <order>', 'reconcile: disconnect the newest or the oldest tunnels first', 'newest')
+    .option('--heartbeat <duration>', 'how often servers report, e.g. 30s', '30s')
+    .option('--grace <duration>', 'how long a server goes on without answers, e.g. 2d', '2d')
+    .option('--no-auto-renew', 'end the subscription with its period')
+    .option('--json', 'print the result as JSON')
+    .action(
+      async (
+        flags: StoreFlags & {
+          account: string;
+          connections: string;
+          period: string;
+          mode: string;
+          order: string;
+          heartbeat: string;
+          grace: string;
+          autoRenew: boolean;
+        },
+      ) => {
+        const connections = wholeNumber('--connections', flags.connections, 1, 1_000_000);
+        const period = oneOf('--period', flags.period, ['monthly', 'yearly'] as const);
+        const mode = oneOf('--mode', flags.mode, ['reconcile', 'lease'] as const);
+        const order = oneOf('--order', flags.order, ['newest', 'oldest'] as const);
+        const heartbeatIntervalMs = durationOf('--heartbeat', flags.heartbeat);
+        const graceMs = durationOf('--grace', flags.grace);
+        const created = await withContext(flags, async (ctx) => {
+          const { id } = orExit(await resolveAccount(ctx, flags.account));
+          return orExit(
+            await createSubscription(ctx, {
+              accountId: id,
+              connections,
+              period,
+              mode,
+              order,
+              heartbeatIntervalMs,
+              graceMs,
+              autoRenew: flags.autoRenew,
+            }),
+          );
+        });
+        if (flags.json) printJson(created);
+        else
+          print(
+            `${created.key}\n${created.connections} connections (${created.mode}), ${created.period}, until ${created.periodEnds.slice(0, 10)} (${created.id}).`,
+          );
+      },
+    );
+  dataOption(subscription.command('list').description('List subscriptions'))
+    .option('--account <account>', 'only this account’s subscriptions: id or registered admin email')
+    .option('--json', 'print the result as JSON')
+    .action(async (flags: StoreFlags & { account?: string }) => {
+      const subscriptions = await withContext(flags, async (ctx) => {
+        const accountId =
+          flags.account === undefined ? undefined : orExit(await resolveAccount(ctx, flags.account)).id;
+        return listSubscriptions(ctx, { accountId });
+      });
+      if (flags.json) printJson({ subscriptions });
+      else
+        print(
+          table(
+            ['ID', 'ACCOUNT', 'CONNECTIONS', 'MODE', 'PERIOD', 'ENDS'],
+            subscriptions.map((s) => [
+              s.id,
+              s.accountId,
+              String(s.connections),
+              s.mode,
+              s.period,
+              s.periodEnds.slice(0, 10),
+            ]),
+          ),
+        );
     });
 }

@@ -163,6 +163,53 @@ describe('the seatkeeper command against a real service process', () => {
     expect(outcome.stderr).toContain('(service_unreachable)');
   });
 
+  it('creates a subscription and joins a server to its pool', async () => {
+    const { email } = await freshKey();
+    const created = await seatkeeper([
+      'subscription',
+      'create',
+      '--account',
+      email,
+      '--connections',
+      '50',
+      '--mode',
+      'lease',
+      '--data',
+      data,
+    ]);
+    expect(created.code).toBe(0);
+    const key = created.stdout.split('\n')[0] ?? '';
+    expect(key).toMatch(/^sks_/);
+    const state = resolve(dir.path, 'pool-server');
+    const joined = await seatkeeper(['agent', 'subscribe', key, '--service', service.url, '--state', state]);
+    expect(joined.code).toBe(0);
+    expect(joined.stdout).toMatch(/^\[0, \d+\]\n/);
+    expect(joined.stdout).toContain('(lease): lease');
+    const usage = JSON.parse((await seatkeeper(['agent', 'usage', '--json', '--state', state])).stdout);
+    expect(usage.subscription).toMatchObject({ mode: 'lease', connections: 50, counting: true });
+    expect(usage.licensed).toBe(usage.subscription.lease);
+    const listed = JSON.parse(
+      (await seatkeeper(['subscription', 'list', '--account', email, '--json', '--data', data])).stdout,
+    );
+    expect(listed.subscriptions).toEqual([expect.objectContaining({ key, connections: 50, mode: 'lease' })]);
+    const bad = await seatkeeper([
+      'subscription',
+      'create',
+      '--account',
+      email,
+      '--connections',
+      '5',
+      '--period',
+      'weekly',
+      '--data',
+      data,
+    ]);
+    expect([bad.code, bad.stderr]).toEqual([
+      2,
+      expect.stringContaining('--period must be one of monthly, yearly'),
+    ]);
+  });
+
   it('has --help on every command', async () => {
     const commands = [
       [],
@@ -177,6 +224,9 @@ describe('the seatkeeper command against a real service process', () => {
       ['agent', 'activate'],
       ['agent', 'usage'],
       ['agent', 'refresh'],
+      ['agent', 'subscribe'],
+      ['subscription', 'create'],
+      ['subscription', 'list'],
     ];
     const outcomes = await Promise.all(commands.map((command) => seatkeeper([...command, '--help'])));
     for (const [i, outcome] of outcomes.entries()) {

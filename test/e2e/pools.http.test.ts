@@ -103,7 +103,7 @@ describe('subscriptions and heartbeats over HTTP, against a real service process
     ['a connect time as text', { tunnels: [{ id: 'x', connectedAt: 'now' }] }, 400, 'validation_failed'],
     ['a clock an hour off', { sentAt: Date.now() + 3_600_000 }, 400, 'clock_skew'],
     ['an unknown server', { serverId: 'srv_01kax5c1x8b2m4n6p8r0s2t4v6' }, 404, 'not_activated'],
-    ['a malformed key', { key: 'sub_short' }, 400, 'license_key_malformed'],
+    ['a malformed key', { key: 'sks_short' }, 400, 'license_key_malformed'],
     ['a zero sequence', { sequence: 0 }, 400, 'validation_failed'],
   ])('refuses a heartbeat with %s and counts nothing from it', async (_name, overrides, status, code) => {
     const answer = await call('POST', '/v1/heartbeats', {

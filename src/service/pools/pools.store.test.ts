@@ -83,7 +83,7 @@ describe.each(ENGINES)('shared pools on %s', (engine) => {
       order: 'newest',
       periodEnds: '2026-12-23T12:00:00.000Z',
     });
-    expect(monthly.key).toMatch(/^sub_[A-Za-z0-9_-]{43}$/);
+    expect(monthly.key).toMatch(/^sks_[A-Za-z0-9_-]{43}$/);
     expect((await subscription({ period: 'yearly' })).periodEnds).toBe('2027-11-23T12:00:00.000Z');
   });
 
@@ -216,7 +216,7 @@ describe.each(ENGINES)('shared pools on %s', (engine) => {
     });
     expect(future.ok ? undefined : future.error.code).toBe('validation_failed');
     const wrongKey = await heartbeat(ctx, {
-      key: 'sub_nope',
+      key: 'sks_nope',
       serverId: a,
       sequence: 13,
       sentAt: now,

@@ -25,7 +25,7 @@ const Subscription = Type.Object(
 const SubscriptionKey = Type.String({
   minLength: 1,
   maxLength: 100,
-  description: 'The subscription key (sub_...)',
+  description: 'The subscription key (sks_...)',
 });
 const ServerId = Type.String({ pattern: '^srv_[0-9a-z]{26}$' });
 const Text = Type.String({ minLength: 1, maxLength: 256 });
