@@ -285,12 +285,11 @@ export class Agent {
       tunnels,
       ...(pool.stored.mode === 'lease' ? { wanted: tunnels.length + pool.block } : {}),
     };
-    this.#state.saveSubscription(pool.stored);
     const answer = await new ServiceClient(url, this.#fetch).heartbeat(request);
     if (!answer.ok) return answer;
     const disconnected = answer.value.disconnect.filter((id) => this.#admission.release(id));
     pool.apply(answer.value, tunnels.length, this.#clock.now().getTime());
-    this.#state.saveSubscription(pool.stored);
+    this.#state.saveSubscription(pool.stored, false);
     this.#capacity = undefined;
     return ok({ disconnected, used: answer.value.used, lease: answer.value.lease });
   }

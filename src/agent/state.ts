@@ -31,13 +31,16 @@ export interface StoredLicense {
   certificate: unknown;
 }
 
-/** Written in full and synced before it replaces the old file: a crash leaves one or the other. */
-function writeAtomically(path: string, value: unknown): void {
+/**
+ * Written in full before it replaces the old file: a crash leaves one or the other. Durable writes
+ * are also synced to disk first; the pool's last answer, rewritten at every heartbeat, is not.
+ */
+function writeAtomically(path: string, value: unknown, durable = true): void {
   const temporary = `${path}.${process.pid}.tmp`;
   const fd = openSync(temporary, 'w', 0o600);
   try {
     writeFileSync(fd, `${JSON.stringify(value, null, 2)}\n`);
-    fsyncSync(fd);
+    if (durable) fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
@@ -87,8 +90,9 @@ export class AgentState {
     return join(this.dir, 'subscription.json');
   }
 
-  saveSubscription(subscription: StoredSubscription): void {
-    writeAtomically(this.#subscriptionPath, subscription);
+  /** Durable when the subscription is joined; a heartbeat's answer is only kept, not synced. */
+  saveSubscription(subscription: StoredSubscription, durable = true): void {
+    writeAtomically(this.#subscriptionPath, subscription, durable);
   }
 
   loadSubscription(): StoredSubscription | undefined {

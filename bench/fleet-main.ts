@@ -1,0 +1,44 @@
+import { Command } from 'commander';
+import { DEFAULT_FLEET, runFleet } from './fleet.js';
+
+/** `npm run fleet -- --servers N --seats S --events E --mode reconcile|lease`: one JSON report. */
+const whole = (name: string) => (text: string) => {
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < 1)
+    throw new Error(`${name} must be a whole number of at least 1; got "${text}"`);
+  return value;
+};
+
+const program = new Command('fleet')
+  .description('Drive the real service over HTTP with simulated servers sharing one subscription')
+  .option('--servers <n>', 'simulated servers', whole('--servers'), DEFAULT_FLEET.servers)
+  .option('--seats <n>', 'connections in the pool', whole('--seats'), DEFAULT_FLEET.seats)
+  .option('--events <n>', 'connect and disconnect events', whole('--events'), DEFAULT_FLEET.events)
+  .option('--mode <mode>', 'reconcile or lease', DEFAULT_FLEET.mode)
+  .option(
+    '--heartbeat-ms <n>',
+    'heartbeat interval of every server',
+    whole('--heartbeat-ms'),
+    DEFAULT_FLEET.heartbeatMs,
+  )
+  .option(
+    '--rate <n>',
+    'events per second at most (default: as fast as they go)',
+    whole('--rate'),
+    DEFAULT_FLEET.rate,
+  )
+  .parse();
+
+const flags = program.opts<{
+  servers: number;
+  seats: number;
+  events: number;
+  mode: string;
+  heartbeatMs: number;
+}>();
+if (flags.mode !== 'reconcile' && flags.mode !== 'lease') {
+  process.stderr.write(`fleet: --mode must be reconcile or lease; got "${flags.mode}"\n`);
+  process.exit(2);
+}
+const report = await runFleet({ ...DEFAULT_FLEET, ...flags, mode: flags.mode });
+process.stdout.write(`${JSON.stringify(report)}\n`);
