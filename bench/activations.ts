@@ -1,4 +1,3 @@
-import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { systemClock } from '../src/domain/clock.js';
 import { newId } from '../src/domain/ids.js';
@@ -10,7 +9,7 @@ import { issueLicense } from '../src/service/licenses/operations.js';
 import { openContext } from '../src/service/runtime.js';
 import { machine, nonce } from '../test/support/factories.js';
 import { startService } from '../test/support/service-process.js';
-import { emit, percentile, progress, round, withTempDir } from './support.js';
+import { emit, inPool, percentile, postJson, progress, round, withTempDir } from './support.js';
 
 const KEYS = 2000;
 const WARM_UP_KEYS = 50;
@@ -72,49 +71,15 @@ export async function benchActivationOperation(): Promise<void> {
 const activationBody = (key: string, seed: number): string =>
   JSON.stringify({ key, serverId: newId('srv', Date.now()), fingerprint: machine(seed), nonce: nonce() });
 
-// Node's http client with keep-alive: lighter than fetch, so less of the shared CPU goes to the client.
-const agent = new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY });
-
-function post(url: URL, body: string): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const headers = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
-    const request = http.request(url, { method: 'POST', agent, headers }, (response) => {
-      let text = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => {
-        text += chunk;
-      });
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, text }));
-    });
-    request.on('error', reject);
-    request.end(body);
-  });
-}
-
 async function activate(url: string, body: string): Promise<Outcome> {
   const start = performance.now();
   try {
-    const { status, text } = await post(new URL('/v1/activations', url), body);
+    const { status, text } = await postJson(new URL('/v1/activations', url), body);
     const ms = performance.now() - start;
     return status === 201 ? { ms } : { ms, failure: `${status} ${text}` };
   } catch (error) {
     return { ms: performance.now() - start, failure: String(error) };
   }
-}
-
-/** Runs task over items with at most `concurrency` in flight; results keep the items' order. */
-async function inPool<T, R>(
-  items: readonly T[],
-  concurrency: number,
-  task: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    for (let i = next++; i < items.length; i = next++) results[i] = await task(items[i] as T);
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  return results;
 }
 
 function report(outcomes: Outcome[], ms: number, failures: number): void {

@@ -25,7 +25,7 @@ import { addMonths, addYears, isoDate } from '../../domain/terms.js';
 import type { ServiceContext } from '../context.js';
 import { seal, unseal } from '../secrets/seal.js';
 import type { Database } from '../store/database.js';
-import type { PoolMemberRow, SubscriptionRow } from '../store/schema.js';
+import type { SubscriptionRow } from '../store/schema.js';
 
 export const DEFAULT_HEARTBEAT_INTERVAL_MS = 30_000;
 export const DEFAULT_GRACE_MS = 2 * 86_400_000;
@@ -251,19 +251,17 @@ function checkReport(request: HeartbeatRequest, now: Date): Result<void> {
   return ok(undefined);
 }
 
-const liveMembers = (db: Database, subscription: SubscriptionRow, now: number) =>
-  db
-    .selectFrom('pool_members')
-    .select(['server_id', 'tunnel_count', 'tunnels', 'lease'])
-    .where('subscription_id', '=', subscription.id)
-    .where('last_heartbeat_at', '>', liveSince(now, subscription.heartbeat_interval_ms))
-    .execute();
-
-/** Reconcile: sum the live pool; when it is over, this server's share of the exact excess. */
+/** Reconcile: sum the live pool; only when it is over, read its tunnels for this server's share of the excess. */
 async function reconcile(db: Database, subscription: SubscriptionRow, serverId: string, now: number) {
-  const members = await liveMembers(db, subscription, now);
-  const used = members.reduce((sum, member) => sum + member.tunnel_count, 0);
-  if (used <= subscription.seats) return { used, disconnect: [] };
+  const live = db
+    .selectFrom('pool_members')
+    .where('subscription_id', '=', subscription.id)
+    .where('last_heartbeat_at', '>', liveSince(now, subscription.heartbeat_interval_ms));
+  const { used } = await live
+    .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('tunnel_count'), eb.lit(0)).as('used'))
+    .executeTakeFirstOrThrow();
+  if (Number(used) <= subscription.seats) return { used: Number(used), disconnect: [] };
+  const members = await live.select(['server_id', 'tunnels']).execute();
   const tunnels: PoolTunnel[] = members.flatMap((member) =>
     (JSON.parse(member.tunnels) as { id: string; connectedAt: number }[]).map((t) => ({
       serverId: member.server_id,
@@ -272,15 +270,120 @@ async function reconcile(db: Database, subscription: SubscriptionRow, serverId: 
   );
   const chosen = tunnelsToDisconnect(tunnels, subscription.seats, subscription.enforcement_order);
   return {
-    used,
+    used: Number(used),
     disconnect: chosen.filter((tunnel) => tunnel.serverId === serverId).map((tunnel) => tunnel.id),
   };
 }
 
+const notMember = () =>
+  fail('not_activated', 'This server has not joined the subscription: activate it first.', 'serverId');
+
+const answerBase = (subscription: SubscriptionRow, now: Date) => ({
+  mode: subscription.mode,
+  connections: subscription.seats,
+  nextHeartbeatInMs: subscription.heartbeat_interval_ms,
+  answeredAt: now.toISOString(),
+});
+
+/** The member row as a heartbeat leaves it; only a higher sequence than the stored one changes it. */
+const reported = (request: HeartbeatRequest, at: number) => ({
+  last_heartbeat_at: at,
+  last_sequence: request.sequence,
+  tunnel_count: request.tunnels.length,
+  tunnels: JSON.stringify(request.tunnels.map(({ id, connectedAt }) => ({ id, connectedAt }))),
+});
+
 /**
- * A member's heartbeat: one short transaction that first writes the pool's row, so that every
- * pool operation on it, from any service process, runs one after another.
+ * Reconcile mode: the member writes only its own row, conditionally on the sequence (two heartbeats
+ * of one server racing: the higher one wins), then the pool is summed as it stands.
  */
+async function reconcileHeartbeat(
+  ctx: ServiceContext,
+  subscription: SubscriptionRow,
+  request: HeartbeatRequest,
+  now: Date,
+): Promise<Result<HeartbeatAnswer>> {
+  const db = ctx.store.db;
+  const at = now.getTime();
+  const member = db
+    .selectFrom('pool_members')
+    .where('subscription_id', '=', subscription.id)
+    .where('server_id', '=', request.serverId);
+  const applied = await db
+    .updateTable('pool_members')
+    .set(reported(request, at))
+    .where('subscription_id', '=', subscription.id)
+    .where('server_id', '=', request.serverId)
+    .where('last_sequence', '<', request.sequence)
+    .executeTakeFirst();
+  // Nothing applied: a stale or repeated heartbeat, which changes nothing, or a stranger.
+  if (applied.numUpdatedRows === 0n && (await member.select('server_id').executeTakeFirst()) === undefined)
+    return notMember();
+  const { used, disconnect } = await reconcile(db, subscription, request.serverId, at);
+  return ok({ ...answerBase(subscription, now), used, disconnect, lease: 0, leaseExpiresAt: null });
+}
+
+/**
+ * Lease mode: one short transaction that first writes the pool's row, so that lease changes from
+ * any service process run one after another and the leases always fit the pool.
+ */
+async function leaseHeartbeat(
+  ctx: ServiceContext,
+  found: SubscriptionRow,
+  request: HeartbeatRequest,
+  now: Date,
+): Promise<Result<HeartbeatAnswer>> {
+  const at = now.getTime();
+  return ctx.store.db.transaction().execute(async (tx): Promise<Result<HeartbeatAnswer>> => {
+    const subscription = await tx
+      .updateTable('subscriptions')
+      .set((eb) => ({ version: eb('version', '+', 1) }))
+      .where('id', '=', found.id)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    const member = await tx
+      .selectFrom('pool_members')
+      .select(['last_sequence', 'lease', 'lease_expires_at'])
+      .where('subscription_id', '=', subscription.id)
+      .where('server_id', '=', request.serverId)
+      .executeTakeFirst();
+    if (member === undefined) return notMember();
+    let { lease, lease_expires_at: leaseExpiresAt } = member;
+    const leasedBy = (others: boolean) => {
+      let query = tx
+        .selectFrom('pool_members')
+        .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('lease'), eb.lit(0)).as('leased'))
+        .where('subscription_id', '=', subscription.id)
+        .where('lease_expires_at', '>', at);
+      if (others) query = query.where('server_id', '!=', request.serverId);
+      return query.executeTakeFirstOrThrow().then((row) => Number(row.leased));
+    };
+    if (request.sequence > member.last_sequence) {
+      lease = grantLease(
+        { seats: subscription.seats, leasedByOthers: await leasedBy(true) },
+        request.wanted ?? request.tunnels.length,
+      );
+      // The lease lapses exactly when the member stops counting as live.
+      leaseExpiresAt = at - liveSince(0, subscription.heartbeat_interval_ms);
+      await tx
+        .updateTable('pool_members')
+        .set({ ...reported(request, at), lease, lease_expires_at: leaseExpiresAt })
+        .where('subscription_id', '=', subscription.id)
+        .where('server_id', '=', request.serverId)
+        .execute();
+    }
+    const used = await leasedBy(false);
+    return ok({
+      ...answerBase(subscription, now),
+      used,
+      disconnect: [],
+      lease,
+      leaseExpiresAt: new Date(leaseExpiresAt).toISOString(),
+    });
+  });
+}
+
+/** A member's heartbeat: its tunnels reported, the pool's answer returned. */
 export async function heartbeat(
   ctx: ServiceContext,
   request: HeartbeatRequest,
@@ -290,86 +393,9 @@ export async function heartbeat(
   if (!found.ok) return found;
   const checked = checkReport(request, now);
   if (!checked.ok) return checked;
-  const at = now.getTime();
-
-  return ctx.store.db.transaction().execute(async (tx): Promise<Result<HeartbeatAnswer>> => {
-    const subscription = await tx
-      .updateTable('subscriptions')
-      .set((eb) => ({ version: eb('version', '+', 1) }))
-      .where('id', '=', found.value.id)
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    const member: PoolMemberRow | undefined = await tx
-      .selectFrom('pool_members')
-      .selectAll()
-      .where('subscription_id', '=', subscription.id)
-      .where('server_id', '=', request.serverId)
-      .executeTakeFirst();
-    if (member === undefined) {
-      return fail(
-        'not_activated',
-        'This server has not joined the subscription: activate it first.',
-        'serverId',
-      );
-    }
-    const fresh = request.sequence > member.last_sequence;
-    const interval = subscription.heartbeat_interval_ms;
-    let lease = member.lease;
-    let leaseExpiresAt = member.lease_expires_at;
-    if (fresh && subscription.mode === 'lease') {
-      const others = await tx
-        .selectFrom('pool_members')
-        .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('lease'), eb.lit(0)).as('leased'))
-        .where('subscription_id', '=', subscription.id)
-        .where('server_id', '!=', request.serverId)
-        .where('lease_expires_at', '>', at)
-        .executeTakeFirstOrThrow();
-      lease = grantLease(
-        { seats: subscription.seats, leasedByOthers: Number(others.leased) },
-        request.wanted ?? request.tunnels.length,
-      );
-      // The lease lapses exactly when the member stops counting as live.
-      leaseExpiresAt = at - liveSince(0, interval);
-    }
-    if (fresh) {
-      await tx
-        .updateTable('pool_members')
-        .set({
-          last_heartbeat_at: at,
-          last_sequence: request.sequence,
-          tunnel_count: request.tunnels.length,
-          tunnels: JSON.stringify(request.tunnels.map(({ id, connectedAt }) => ({ id, connectedAt }))),
-          lease,
-          lease_expires_at: leaseExpiresAt,
-        })
-        .where('subscription_id', '=', subscription.id)
-        .where('server_id', '=', request.serverId)
-        .execute();
-    }
-    const base = {
-      mode: subscription.mode,
-      connections: subscription.seats,
-      nextHeartbeatInMs: interval,
-      answeredAt: now.toISOString(),
-    };
-    if (subscription.mode === 'lease') {
-      const leased = await tx
-        .selectFrom('pool_members')
-        .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('lease'), eb.lit(0)).as('leased'))
-        .where('subscription_id', '=', subscription.id)
-        .where('lease_expires_at', '>', at)
-        .executeTakeFirstOrThrow();
-      return ok({
-        ...base,
-        used: Number(leased.leased),
-        disconnect: [],
-        lease,
-        leaseExpiresAt: new Date(leaseExpiresAt).toISOString(),
-      });
-    }
-    const { used, disconnect } = await reconcile(tx, subscription, request.serverId, at);
-    return ok({ ...base, used, disconnect, lease: 0, leaseExpiresAt: null });
-  });
+  return found.value.mode === 'lease'
+    ? leaseHeartbeat(ctx, found.value, request, now)
+    : reconcileHeartbeat(ctx, found.value, request, now);
 }
 
 export async function listSubscriptions(

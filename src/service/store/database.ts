@@ -1,7 +1,14 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, type Kysely as KyselyType, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import {
+  Kysely,
+  type Kysely as KyselyType,
+  PostgresDialect,
+  type SqliteDatabase,
+  SqliteDialect,
+  sql,
+} from 'kysely';
 import pg from 'pg';
 import { migrator } from './migrations.js';
 import type { Tables } from './schema.js';
@@ -26,6 +33,28 @@ export interface StoreOptions {
 
 const INT8_OID = 20;
 
+const STATEMENT_CACHE_SIZE = 500;
+
+/**
+ * Kysely prepares every query anew; preparing costs as much as running a short one. Queries are
+ * parameterized, so their texts are few: keep the prepared statements. A statement runs to the end
+ * synchronously before the next use, so sharing one is safe.
+ */
+function withStatementCache(database: SQLite.Database): SqliteDatabase {
+  const statements = new Map<string, SQLite.Statement>();
+  return {
+    close: () => database.close(),
+    prepare: (sql: string) => {
+      let statement = statements.get(sql);
+      if (statement === undefined) {
+        statement = database.prepare(sql);
+        if (statements.size < STATEMENT_CACHE_SIZE) statements.set(sql, statement);
+      }
+      return statement as unknown as ReturnType<SqliteDatabase['prepare']>;
+    },
+  };
+}
+
 function openSqlite(path: string): Store {
   mkdirSync(dirname(path), { recursive: true });
   const database = new SQLite(path);
@@ -34,7 +63,7 @@ function openSqlite(path: string): Store {
   database.pragma('synchronous = FULL');
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
-  const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database }) });
+  const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
   return { db, engine: 'sqlite', location: path, close: () => db.destroy() };
 }
 

@@ -145,6 +145,12 @@ const migrations: Record<string, Migration> = {
         .addColumn('lease_expires_at', 'bigint', (c) => c.notNull().defaultTo(0))
         .addPrimaryKeyConstraint('pool_members_pk', ['subscription_id', 'server_id'])
         .execute();
+      // Covers the sum of a pool's live tunnels, so a heartbeat never reads the members' tunnel lists.
+      await db.schema
+        .createIndex('pool_members_live')
+        .on('pool_members')
+        .columns(['subscription_id', 'last_heartbeat_at', 'tunnel_count'])
+        .execute();
     },
   },
 };
