@@ -9,7 +9,7 @@ import { createSubscription } from '../src/service/pools/operations.js';
 import { openContext } from '../src/service/runtime.js';
 import { accountWithKey, machine } from '../test/support/factories.js';
 import { type ServiceProcess, startService } from '../test/support/service-process.js';
-import { progress, withTempDir } from './support.js';
+import { emit, progress, round, withTempDir } from './support.js';
 
 export interface FleetOptions {
   servers: number;
@@ -271,4 +271,32 @@ export async function runFleet(options: FleetOptions): Promise<FleetReport> {
       await service.stop();
     }
   });
+}
+
+/** The lease fleet and the redis-semaphore peer on one workload, and how they compare. */
+export async function benchFleetVersusRedis(
+  runPeer: (
+    options: FleetOptions,
+  ) => Promise<{ admissionsPerSecond: number; denied: number; overAdmittedEvents: number }>,
+): Promise<void> {
+  const options: FleetOptions = { ...DEFAULT_FLEET, servers: 10, seats: 100, events: 20_000, mode: 'lease' };
+  const context = { servers: options.servers, seats: options.seats, events: options.events };
+  const ours = await runFleet(options);
+  emit('fleet_lease_admissions_per_second', ours.admissionsPerSecond, 'ops/s', {
+    ...context,
+    denied: ours.denied,
+    over_admitted_events: ours.overAdmittedEvents,
+  });
+  const peer = await runPeer(options);
+  emit('redis_semaphore_admissions_per_second', peer.admissionsPerSecond, 'ops/s', {
+    ...context,
+    denied: peer.denied,
+    over_admitted_events: peer.overAdmittedEvents,
+  });
+  emit(
+    'lease_vs_redis_semaphore_ratio',
+    round(ours.admissionsPerSecond / peer.admissionsPerSecond, 1),
+    'x',
+    context,
+  );
 }

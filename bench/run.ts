@@ -1,6 +1,9 @@
 import { benchActivationOperation, benchActivations } from './activations.js';
 import { benchAdmission, benchAgent } from './agent.js';
 import { benchCertificates } from './certificates.js';
+import { benchFleetVersusRedis } from './fleet.js';
+import { benchHeartbeats } from './heartbeats.js';
+import { runRedisPeer } from './redis-peer.js';
 import { benchDurableWrites } from './store.js';
 
 /** `npm run bench`: one JSON line per figure on stdout, progress on stderr, non-zero exit on a failure. */
@@ -11,6 +14,8 @@ try {
   await benchDurableWrites();
   await benchActivationOperation();
   await benchActivations();
+  await benchHeartbeats();
+  await benchFleetVersusRedis((options) => runRedisPeer(options));
 } catch (error) {
   process.stderr.write(`bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
   process.exitCode = 1;
