@@ -105,6 +105,7 @@ export class Agent {
   readonly #admission: Admission;
   #pool: PoolMembership | undefined;
   #heartbeatInFlight: Promise<Result<HeartbeatOutcome>> | undefined;
+  #client: { url: string; client: ServiceClient } | undefined;
 
   constructor(deps: AgentDeps) {
     this.#state = new AgentState(deps.stateDir);
@@ -130,6 +131,12 @@ export class Agent {
 
   get serviceUrl(): string | undefined {
     return this.#identity.serviceUrl;
+  }
+
+  /** One client per service URL list, so that it remembers which instance answered last. */
+  #clientFor(url: string): ServiceClient {
+    if (this.#client?.url !== url) this.#client = { url, client: new ServiceClient(url, this.#fetch) };
+    return this.#client.client;
   }
 
   #trustedKeys(): Map<string, KeyObject> {
@@ -228,7 +235,7 @@ export class Agent {
     if (url === undefined)
       return fail('validation_failed', 'Give the license service URL (--service).', 'service');
     const key = typedKey.trim();
-    const joined = await new ServiceClient(url, this.#fetch).joinSubscription({
+    const joined = await this.#clientFor(url).joinSubscription({
       key,
       serverId: this.serverId,
       fingerprint: this.#machine,
@@ -285,7 +292,7 @@ export class Agent {
       tunnels,
       ...(pool.stored.mode === 'lease' ? { wanted: tunnels.length + pool.block } : {}),
     };
-    const answer = await new ServiceClient(url, this.#fetch).heartbeat(request);
+    const answer = await this.#clientFor(url).heartbeat(request);
     if (!answer.ok) return answer;
     const disconnected = answer.value.disconnect.filter((id) => this.#admission.release(id));
     pool.apply(answer.value, tunnels.length, this.#clock.now().getTime());
@@ -316,7 +323,7 @@ export class Agent {
         'Give the license service URL (--service) for the first activation.',
         'service',
       );
-    const client = new ServiceClient(url, this.#fetch);
+    const client = this.#clientFor(url);
     const pinned = await this.#pinVendorKeys(client);
     if (!pinned.ok) return pinned;
     if (this.#identity.serviceUrl !== url) {
@@ -362,7 +369,7 @@ export class Agent {
   ): Promise<{ licenseId: string; result: Result<LicenseReport> }[]> {
     const url = this.#identity.serviceUrl;
     if (url === undefined) return [];
-    const client = new ServiceClient(url, this.#fetch);
+    const client = this.#clientFor(url);
     const now = this.#clock.now().getTime();
     const due = this.#judged.filter(({ payload }) => {
       if (options.force || payload === undefined) return true;

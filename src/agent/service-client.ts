@@ -14,31 +14,51 @@ export interface SigningKey {
   publicKeyPem: string;
 }
 
-/** The agent's side of the service's HTTP API. Refusals come back as the service's codes. */
+/**
+ * The agent's side of the service's HTTP API. Refusals come back as the service's codes. Given
+ * several service URLs (comma-separated), a request that cannot reach one instance goes to the
+ * next, and the client stays with the one that answered; every request it sends is idempotent.
+ */
 export class ServiceClient {
-  readonly #base: string;
+  readonly #bases: string[];
   readonly #fetch: typeof fetch;
+  #preferred = 0;
 
-  constructor(baseUrl: string, fetchImpl: typeof fetch = fetch) {
-    this.#base = baseUrl.replace(/\/+$/, '');
+  constructor(baseUrls: string, fetchImpl: typeof fetch = fetch) {
+    this.#bases = baseUrls
+      .split(',')
+      .map((url) => url.trim().replace(/\/+$/, ''))
+      .filter((url) => url !== '');
     this.#fetch = fetchImpl;
   }
 
   async #call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<Result<T>> {
-    let response: Response;
-    try {
-      response = await this.#fetch(`${this.#base}${path}`, {
-        method,
-        headers: body === undefined ? {} : { 'content-type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(15_000),
-      });
-    } catch (error) {
-      return fail(
-        'service_unreachable',
-        `Cannot reach the license service at ${this.#base}: ${(error as Error).cause ?? (error as Error).message}`,
-      );
+    const failures: string[] = [];
+    for (let attempt = 0; attempt < this.#bases.length; attempt++) {
+      const index = (this.#preferred + attempt) % this.#bases.length;
+      const base = this.#bases[index] as string;
+      let response: Response;
+      try {
+        response = await this.#fetch(`${base}${path}`, {
+          method,
+          headers: body === undefined ? {} : { 'content-type': 'application/json' },
+          body: body === undefined ? undefined : JSON.stringify(body),
+          signal: AbortSignal.timeout(15_000),
+        });
+      } catch (error) {
+        failures.push(`${base}: ${(error as Error).cause ?? (error as Error).message}`);
+        continue;
+      }
+      this.#preferred = index;
+      return this.#read<T>(base, response);
     }
+    return fail(
+      'service_unreachable',
+      `Cannot reach the license service at ${failures.join('; ') || 'no URL given'}`,
+    );
+  }
+
+  async #read<T>(base: string, response: Response): Promise<Result<T>> {
     const payload = (await response.json().catch(() => undefined)) as Record<string, unknown> | undefined;
     if (response.ok && payload !== undefined) return ok(payload as T);
     if (payload !== undefined && typeof payload.code === 'string' && typeof payload.detail === 'string') {
@@ -50,7 +70,7 @@ export class ServiceClient {
     }
     return fail(
       'service_unreachable',
-      `The license service at ${this.#base} answered ${response.status} without a usable body.`,
+      `The license service at ${base} answered ${response.status} without a usable body.`,
     );
   }
 

@@ -42,7 +42,10 @@ describe.skipIf(!process.env.DATABASE_URL)(
       for (const dir of dirs) dir.remove();
     });
 
-    /** `count` agents on one subscription, spread over the service processes, on one test clock. */
+    /**
+     * `count` agents on one subscription, each given every service process's URL starting with a
+     * different one, so that they are spread over the processes and can fail over; one test clock.
+     */
     async function fleet(
       input: Partial<CreateSubscriptionInput>,
       count: number,
@@ -54,7 +57,8 @@ describe.skipIf(!process.env.DATABASE_URL)(
         const dir = tempDir('seatkeeper-scale-');
         dirs.push(dir);
         const agent = new Agent({ stateDir: dir.path, clock, machine: machine(`scale-${i}-${Date.now()}`) });
-        const joined = await agent.joinSubscription(key, services[i % PROCESSES]?.url);
+        const urls = services.map((_, j) => services[(i + j) % PROCESSES]?.url).join(',');
+        const joined = await agent.joinSubscription(key, urls);
         if (!joined.ok) throw new Error(joined.error.detail);
         agents.push(agent);
       }
@@ -118,6 +122,38 @@ describe.skipIf(!process.env.DATABASE_URL)(
       const answers = [];
       for (const agent of [a, b, c]) answers.push(await agent.heartbeat());
       expect(answers.at(-1)).toMatchObject({ ok: true, value: { used: 10, disconnected: [] } });
+    });
+
+    // Last, because it kills one of the processes.
+    it('loses no lease and no activation when a process is killed with SIGKILL mid-run; agents carry on', async () => {
+      const clock = new ManualClock(new Date());
+      const agents = await fleet({ connections: 24, mode: 'lease' }, 6, clock);
+      const round = async (name: string) => {
+        for (const [i, agent] of agents.entries()) agent.admit({ id: `${name}-${i}` });
+        const answers = await Promise.all(agents.map((agent) => agent.heartbeat()));
+        expect(answers.filter((answer) => !answer.ok)).toEqual([]);
+        expect(connected(agents)).toBeLessThanOrEqual(24);
+      };
+      for (let i = 0; i < 3; i++) await round(`before-${i}`);
+      const members = () => ctx.store.db.selectFrom('pool_members').select(['server_id', 'lease']).execute();
+      const leasesOf = async (ids: string[]) => {
+        const rows = await members();
+        return ids.map((id) => rows.find((row) => row.server_id === id)?.lease);
+      };
+      const ids = agents.map((agent) => agent.serverId);
+      const before = await leasesOf(ids);
+
+      const victim = services[0];
+      const exited = new Promise((done) => victim?.child.once('exit', done));
+      victim?.child.kill('SIGKILL');
+      await exited;
+
+      // Every lease an agent was answered with is in the database: nothing answered was lost.
+      expect(await leasesOf(ids)).toEqual(before);
+      expect(before).toEqual(agents.map((agent) => agent.usage().subscription?.lease));
+      // The agents whose first URL was the dead process fail over to the others and carry on.
+      for (let i = 0; i < 3; i++) await round(`after-${i}`);
+      expect((await members()).filter((row) => ids.includes(row.server_id))).toHaveLength(6);
     });
   },
 );
