@@ -106,6 +106,7 @@ export class Agent {
   #pool: PoolMembership | undefined;
   #heartbeatInFlight: Promise<Result<HeartbeatOutcome>> | undefined;
   #client: { url: string; client: ServiceClient } | undefined;
+  #lastTopUpAt = Number.NEGATIVE_INFINITY;
 
   constructor(deps: AgentDeps) {
     this.#state = new AgentState(deps.stateDir);
@@ -216,11 +217,16 @@ export class Agent {
 
   admit(tunnel: TunnelInfo): AdmitOutcome {
     const outcome = this.#admission.admit(tunnel);
-    // Lease mode: ask for more seats ahead of need, in the background, so admissions do not wait.
+    // Lease mode: ask for more seats ahead of need, in the background, so admissions do not wait;
+    // at most ten times an interval, so a full pool is not asked again at every attempt.
     const pool = this.#pool;
     if (pool?.stored.mode === 'lease' && this.capacity().seats - this.#admission.connected <= pool.lowWater) {
-      // A failed request is retried by the next heartbeat; only a local fault (the disk) lands here.
-      this.heartbeat().catch(() => undefined);
+      const now = this.#clock.now().getTime();
+      if (now - this.#lastTopUpAt >= pool.stored.heartbeatIntervalMs / 10) {
+        this.#lastTopUpAt = now;
+        // A failed request is retried by the next heartbeat; only a local fault (the disk) lands here.
+        this.heartbeat().catch(() => undefined);
+      }
     }
     return outcome;
   }
