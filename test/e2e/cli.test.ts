@@ -48,20 +48,31 @@ describe('the seatkeeper command against a real service process', () => {
 
   it('runs the README walkthrough as pasted: a 10-connection key, activated, shows [0, 10]', async () => {
     const readme = readFileSync(resolve(import.meta.dirname, '../../README.md'), 'utf8');
-    const walkthrough = /## Walkthrough[\s\S]*?```sh\n([\s\S]*?)```/.exec(readme)?.[1];
+    const block = (heading: string) =>
+      new RegExp(`## ${heading}[\\s\\S]*?\`\`\`sh\\n([\\s\\S]*?)\`\`\``).exec(readme)?.[1] ?? '';
+    const walkthrough = block('Walkthrough');
+    const subscriptions = block('Subscriptions');
     expect(walkthrough).toContain('agent usage');
+    expect(subscriptions).toContain('agent subscribe');
     // The same lines, with the command and the service this test started in place of npx and port 8080.
-    const script = (walkthrough ?? '')
-      .replaceAll('npx seatkeeper', `"${process.execPath}" "${CLI}"`)
-      .replaceAll('http://127.0.0.1:8080', service.url);
-    const env = { ...process.env };
-    delete env.DATABASE_URL;
-    const { stdout } = await run('bash', ['-euo', 'pipefail', '-c', script], { cwd: dir.path, env });
+    const paste = async (lines: string) => {
+      const script = lines
+        .replaceAll('npx seatkeeper', `"${process.execPath}" "${CLI}"`)
+        .replaceAll('http://127.0.0.1:8080', service.url);
+      const env = { ...process.env };
+      delete env.DATABASE_URL;
+      return (await run('bash', ['-euo', 'pipefail', '-c', script], { cwd: dir.path, env })).stdout;
+    };
+    const stdout = await paste(walkthrough);
     const lines = stdout.split('\n');
     expect(lines).toContain('[0, 10]');
     expect(lines.filter((line) => line === '[0, 10]')).toHaveLength(2);
     expect(stdout).toMatch(/counting\s+\d{4}-\d{2}-\d{2}/);
     expect(stdout).toMatch(/\bactive\s+\d{4}-\d{2}-\d{2}\s+srv_/);
+    // The subscription section, pasted after the walkthrough, joins a second server to a pool.
+    expect(await paste(subscriptions)).toMatch(
+      /Subscription sub_\w+ \(lease\): lease \d+ of 100; counting\./,
+    );
   });
 
   /** A fresh account with one fresh 10-connection key, made through the CLI. */
@@ -180,7 +191,7 @@ describe('the seatkeeper command against a real service process', () => {
     expect(created.code).toBe(0);
     const key = created.stdout.split('\n')[0] ?? '';
     expect(key).toMatch(/^sks_/);
-    const state = resolve(dir.path, 'pool-server');
+    const state = resolve(dir.path, 'cli-pool-server');
     const joined = await seatkeeper(['agent', 'subscribe', key, '--service', service.url, '--state', state]);
     expect(joined.code).toBe(0);
     expect(joined.stdout).toMatch(/^\[0, \d+\]\n/);
