@@ -8,7 +8,7 @@ import { createBootstrapToken, createStaff } from '../service/auth/staff.js';
 import { ConfigError, loadServiceConfig, parseDuration, type ServiceFlags } from '../service/config.js';
 import type { ServiceContext } from '../service/context.js';
 import { issueLicense, type LicenseView, listLicenses } from '../service/licenses/operations.js';
-import { createSubscription, listSubscriptions } from '../service/pools/operations.js';
+import { createSubscription, listSubscriptions, renewSubscription } from '../service/pools/operations.js';
 import { openContext } from '../service/runtime.js';
 import { CliError, EXIT, note, orExit, print, printJson, table } from './output.js';
 
@@ -330,6 +330,18 @@ export function registerServiceCommands(program: Command): void {
           );
       },
     );
+  dataOption(
+    subscription
+      .command('renew')
+      .description('Renew a subscription by one period')
+      .argument('<id>', 'subscription id (sub_...)'),
+  )
+    .option('--json', 'print the result as JSON')
+    .action(async (id: string, flags: StoreFlags) => {
+      const renewed = await withContext(flags, async (ctx) => orExit(await renewSubscription(ctx, id)));
+      if (flags.json) printJson(renewed);
+      else print(`${renewed.id} renewed until ${renewed.periodEnds.slice(0, 10)}.`);
+    });
   dataOption(subscription.command('list').description('List subscriptions'))
     .option('--account <account>', 'only this account’s subscriptions: id or registered admin email')
     .option('--json', 'print the result as JSON')

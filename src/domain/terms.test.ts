@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { addDays, addYears, isoDate, isWithin, termFromPurchase } from './terms.js';
+import {
+  addDays,
+  addMonths,
+  addYears,
+  autoRenewedEnd,
+  isoDate,
+  isWithin,
+  renewedEnd,
+  termFromPurchase,
+} from './terms.js';
 
 const at = (iso: string): Date => new Date(iso);
 
@@ -94,5 +103,30 @@ describe('addDays and isoDate', () => {
   it('prints the UTC calendar date', () => {
     expect(isoDate(at('2027-11-23T23:59:59.999Z'))).toBe('2027-11-23');
     expect(isoDate(at('2027-11-24T00:00:00.000Z'))).toBe('2027-11-24');
+  });
+});
+
+describe('subscription periods', () => {
+  it('adds months keeping the day, or the month’s last day', () => {
+    expect(addMonths(new Date('2026-01-31T00:00:00Z'), 1).toISOString()).toBe('2026-02-28T00:00:00.000Z');
+    expect(addMonths(new Date('2026-11-23T12:00:00Z'), 2).toISOString()).toBe('2027-01-23T12:00:00.000Z');
+  });
+
+  it('renews from the end in advance and from the renewal once ended', () => {
+    const end = new Date('2027-01-01T00:00:00Z');
+    expect(renewedEnd(end, 'yearly', new Date('2026-06-01T00:00:00Z')).toISOString()).toBe(
+      '2028-01-01T00:00:00.000Z',
+    );
+    expect(renewedEnd(end, 'monthly', new Date('2027-03-10T00:00:00Z')).toISOString()).toBe(
+      '2027-04-10T00:00:00.000Z',
+    );
+  });
+
+  it('auto-renews by whole periods with no gap, from the 31st without drifting', () => {
+    const end = new Date('2027-01-31T00:00:00Z');
+    expect(autoRenewedEnd(end, 'monthly', new Date('2027-03-05T00:00:00Z')).toISOString()).toBe(
+      '2027-03-31T00:00:00.000Z',
+    );
+    expect(autoRenewedEnd(end, 'monthly', new Date('2027-01-30T00:00:00Z'))).toEqual(end);
   });
 });

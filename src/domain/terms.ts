@@ -41,3 +41,23 @@ export const addDays = (instant: Date, days: number): Date => new Date(instant.g
 
 /** `2027-11-23` for messages meant for people. */
 export const isoDate = (instant: Date): string => instant.toISOString().slice(0, 10);
+
+export type Period = 'monthly' | 'yearly';
+
+export const addPeriod = (instant: Date, period: Period, count = 1): Date =>
+  period === 'monthly' ? addMonths(instant, count) : addYears(instant, count);
+
+/**
+ * A subscription's end after a renewal: one period after its current end when renewed in advance,
+ * one period after the renewal when it had already ended (it is not back-dated).
+ */
+export const renewedEnd = (ends: Date, period: Period, now: Date): Date =>
+  addPeriod(ends.getTime() > now.getTime() ? ends : now, period);
+
+/** Auto-renewal: the end moved on by whole periods until it lies after `now`, with no gap. */
+export function autoRenewedEnd(ends: Date, period: Period, now: Date): Date {
+  let periods = 0;
+  let end = ends;
+  while (end.getTime() <= now.getTime()) end = addPeriod(ends, period, ++periods);
+  return end;
+}

@@ -203,6 +203,17 @@ describe('the seatkeeper command against a real service process', () => {
       (await seatkeeper(['subscription', 'list', '--account', email, '--json', '--data', data])).stdout,
     );
     expect(listed.subscriptions).toEqual([expect.objectContaining({ key, connections: 50, mode: 'lease' })]);
+    const id = listed.subscriptions[0].id;
+    const renewed = await seatkeeper(['subscription', 'renew', id, '--json', '--data', data]);
+    expect(JSON.parse(renewed.stdout).periodEnds > listed.subscriptions[0].periodEnds).toBe(true);
+    const unknown = await seatkeeper([
+      'subscription',
+      'renew',
+      'sub_01kax5c1x8b2m4n6p8r0s2t4v6',
+      '--data',
+      data,
+    ]);
+    expect([unknown.code, unknown.stderr]).toEqual([1, expect.stringContaining('(subscription_not_found)')]);
     const bad = await seatkeeper([
       'subscription',
       'create',
@@ -238,6 +249,7 @@ describe('the seatkeeper command against a real service process', () => {
       ['agent', 'subscribe'],
       ['subscription', 'create'],
       ['subscription', 'list'],
+      ['subscription', 'renew'],
     ];
     const outcomes = await Promise.all(commands.map((command) => seatkeeper([...command, '--help'])));
     for (const [i, outcome] of outcomes.entries()) {

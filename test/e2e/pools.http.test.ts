@@ -87,6 +87,28 @@ describe('subscriptions and heartbeats over HTTP, against a real service process
     expect([denied.status, denied.body.code]).toEqual([403, 'forbidden']);
   });
 
+  it('lets staff renew a subscription by a period, and nobody else', async () => {
+    const listed = await call<{ subscriptions: { id: string; periodEnds: string }[] }>(
+      'GET',
+      '/v1/subscriptions',
+      { token: staff },
+    );
+    const [subscription] = listed.body.subscriptions;
+    const renewed = await call<{ periodEnds: string }>(
+      'POST',
+      `/v1/subscriptions/${subscription?.id}/renew`,
+      { token: staff },
+    );
+    expect(renewed.status).toBe(200);
+    expect(renewed.body.periodEnds > (subscription?.periodEnds ?? '')).toBe(true);
+    const byOwner = await call('POST', `/v1/subscriptions/${subscription?.id}/renew`, { token: owner });
+    expect([byOwner.status, byOwner.body.code]).toEqual([403, 'forbidden']);
+    const unknown = await call('POST', '/v1/subscriptions/sub_01kax5c1x8b2m4n6p8r0s2t4v6/renew', {
+      token: staff,
+    });
+    expect([unknown.status, unknown.body.code]).toEqual([404, 'subscription_not_found']);
+  });
+
   it.each([
     [
       'duplicate tunnel ids',

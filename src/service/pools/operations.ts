@@ -21,7 +21,7 @@ import {
   subscriptionKeyDigest,
   subscriptionKeyHint,
 } from '../../domain/subscription-key.js';
-import { addMonths, addYears, isoDate } from '../../domain/terms.js';
+import { addPeriod, autoRenewedEnd, isoDate, renewedEnd } from '../../domain/terms.js';
 import type { ServiceContext } from '../context.js';
 import { seal, unseal } from '../secrets/seal.js';
 import type { Database } from '../store/database.js';
@@ -98,7 +98,7 @@ export async function createSubscription(
     enforcement_order: input.order ?? 'newest',
     heartbeat_interval_ms: input.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS,
     grace_ms: input.graceMs ?? DEFAULT_GRACE_MS,
-    period_ends_at: (input.period === 'monthly' ? addMonths(now, 1) : addYears(now, 1)).getTime(),
+    period_ends_at: addPeriod(now, input.period).getTime(),
     version: 0,
     created_at: now.getTime(),
   };
@@ -116,14 +116,46 @@ async function usableSubscription(db: Database, typed: string, now: Date): Promi
     .executeTakeFirst();
   if (row === undefined)
     return fail('license_key_not_found', 'This subscription key was never issued.', 'key');
-  if (now.getTime() >= row.period_ends_at) {
-    return fail(
-      'subscription_expired',
-      `This subscription ended on ${isoDate(new Date(row.period_ends_at))}: renew it.`,
-      'key',
-    );
-  }
-  return ok(row);
+  if (now.getTime() < row.period_ends_at) return ok(row);
+  if (row.auto_renew === 1) return ok(await autoRenew(db, row, now));
+  return fail(
+    'subscription_expired',
+    `This subscription ended on ${isoDate(new Date(row.period_ends_at))}: renew it.`,
+    'key',
+  );
+}
+
+/**
+ * An auto-renewing subscription whose period ended moves on by whole periods. The update is
+ * conditional on the end it read, so processes racing to renew it move it once.
+ */
+async function autoRenew(db: Database, row: SubscriptionRow, now: Date): Promise<SubscriptionRow> {
+  const ends = autoRenewedEnd(new Date(row.period_ends_at), row.period, now).getTime();
+  await db
+    .updateTable('subscriptions')
+    .set({ period_ends_at: ends })
+    .where('id', '=', row.id)
+    .where('period_ends_at', '=', row.period_ends_at)
+    .execute();
+  return { ...row, period_ends_at: ends };
+}
+
+/** Staff renew a subscription by one period: from its end when in advance, from now when it had ended. */
+export async function renewSubscription(ctx: ServiceContext, id: string): Promise<Result<SubscriptionView>> {
+  const now = ctx.clock.now();
+  return ctx.store.db.transaction().execute(async (tx) => {
+    // Writing the row first locks it (PostgreSQL) or the database (SQLite): renewals run one at a time.
+    const row = await tx
+      .updateTable('subscriptions')
+      .set((eb) => ({ version: eb('version', '+', 1) }))
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirst();
+    if (row === undefined) return fail('subscription_not_found', `There is no subscription ${id}.`, 'id');
+    const ends = renewedEnd(new Date(row.period_ends_at), row.period, now).getTime();
+    await tx.updateTable('subscriptions').set({ period_ends_at: ends }).where('id', '=', id).execute();
+    return ok(subscriptionView(ctx, { ...row, period_ends_at: ends }));
+  });
 }
 
 export interface Membership {

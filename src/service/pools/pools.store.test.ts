@@ -10,6 +10,7 @@ import {
   createSubscription,
   heartbeat,
   joinPool,
+  renewSubscription,
   type SubscriptionView,
 } from './operations.js';
 
@@ -227,8 +228,8 @@ describe.each(ENGINES)('shared pools on %s', (engine) => {
     expect(unchanged.ok && unchanged.value.used).toBe(2);
   });
 
-  it('refuses heartbeats once the subscription period has ended', async () => {
-    const sub = await subscription({ period: 'monthly' });
+  it('refuses heartbeats once a subscription that does not auto-renew has ended', async () => {
+    const sub = await subscription({ period: 'monthly', autoRenew: false });
     const a = await server(sub, 'a');
     clock.advance(31 * DAY);
     const late = await beat(sub, a, []);
@@ -257,5 +258,29 @@ describe.each(ENGINES)('shared pools on %s', (engine) => {
     // A stopped heartbeating: its 3 seats are free again.
     const afterLapse = await beat(sub, b, [], { wanted: 10 });
     expect(afterLapse.ok && afterLapse.value).toMatchObject({ lease: 10, used: 10 });
+  });
+
+  it('moves an auto-renewing subscription on by whole periods when its period ends, once', async () => {
+    const sub = await subscription({ period: 'monthly' });
+    const a = await server(sub, 'a');
+    clock.set('2027-01-30T00:00:00.000Z');
+    const [first, second] = await Promise.all([beat(sub, a, []), beat(sub, a, [])]);
+    expect(first.ok && second.ok).toBe(true);
+    const row = await ctx.store.db
+      .selectFrom('subscriptions')
+      .select('period_ends_at')
+      .executeTakeFirstOrThrow();
+    expect(new Date(row.period_ends_at).toISOString()).toBe('2027-02-23T12:00:00.000Z');
+  });
+
+  it('renews by one period: from its end in advance, from the renewal when it had ended', async () => {
+    const sub = await subscription({ period: 'monthly', autoRenew: false });
+    const early = await renewSubscription(ctx, sub.id);
+    expect(early.ok && early.value.periodEnds).toBe('2027-01-23T12:00:00.000Z');
+    clock.set('2027-03-01T00:00:00.000Z');
+    const late = await renewSubscription(ctx, sub.id);
+    expect(late.ok && late.value.periodEnds).toBe('2027-04-01T00:00:00.000Z');
+    const missing = await renewSubscription(ctx, 'sub_01kax5c1x8b2m4n6p8r0s2t4v6');
+    expect(missing.ok ? undefined : missing.error.code).toBe('subscription_not_found');
   });
 });

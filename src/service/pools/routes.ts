@@ -1,9 +1,15 @@
 import { Type } from '@sinclair/typebox';
 import { BEARER, requirePrincipal, requireStaff } from '../http/authenticate.js';
 import { unwrap } from '../http/problem.js';
-import { problemResponses } from '../http/schemas.js';
+import { IdParam, problemResponses } from '../http/schemas.js';
 import type { RouteModule } from '../http/types.js';
-import { createSubscription, heartbeat, joinPool, listSubscriptions } from './operations.js';
+import {
+  createSubscription,
+  heartbeat,
+  joinPool,
+  listSubscriptions,
+  renewSubscription,
+} from './operations.js';
 
 const Subscription = Type.Object(
   {
@@ -81,6 +87,23 @@ export const poolRoutes: RouteModule = (app, ctx) => {
       const principal = await requirePrincipal(ctx, request);
       const filter = principal.kind === 'staff' ? {} : { accountId: principal.accountId };
       return { subscriptions: await listSubscriptions(ctx, filter) };
+    },
+  );
+
+  app.post(
+    '/v1/subscriptions/:id/renew',
+    {
+      schema: {
+        tags,
+        summary: 'Renew a subscription by one period (staff): from its end in advance, from now once ended',
+        security: BEARER,
+        params: IdParam('sub', 'Subscription id'),
+        response: { 200: Type.Ref('Subscription'), ...problemResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => {
+      await requireStaff(ctx, request);
+      return unwrap(await renewSubscription(ctx, request.params.id));
     },
   );
 
