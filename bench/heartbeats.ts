@@ -53,6 +53,7 @@ export async function benchHeartbeats(): Promise<void> {
       }));
       progress(`measuring ${HEARTBEATS} heartbeats at concurrency ${CONCURRENCY}`);
       const cpuBefore = cpuSeconds(service.child.pid);
+      const clientBefore = process.cpuUsage();
       const start = performance.now();
       const statuses = await inPool(beats, CONCURRENCY, async ({ serverId, sequence }) => {
         const body = JSON.stringify({ key, serverId, sequence, sentAt: Date.now(), tunnels });
@@ -60,6 +61,7 @@ export async function benchHeartbeats(): Promise<void> {
       });
       const ms = performance.now() - start;
       const cpu = cpuSeconds(service.child.pid) - cpuBefore;
+      const client = process.cpuUsage(clientBefore);
       const failures = statuses.filter((status) => status !== 200).length;
       emit('heartbeats_per_second_http_sqlite', round((HEARTBEATS * 1000) / ms, 1), 'ops/s', {
         heartbeats: HEARTBEATS,
@@ -68,6 +70,7 @@ export async function benchHeartbeats(): Promise<void> {
         concurrency: CONCURRENCY,
         failures,
         service_cpu_percent: round((cpu * 100_000) / ms),
+        client_cpu_percent: round((client.user + client.system) / 10 / ms),
         log_level: 'warn',
       });
       if (failures > 0) throw new Error(`${failures} heartbeats did not answer 200`);

@@ -1,5 +1,6 @@
 import type { Clock } from '../domain/clock.js';
 import type { VendorKeys } from './secrets/vendor-keys.js';
+import type { CommitBatcher } from './store/commit-batcher.js';
 import type { Store } from './store/database.js';
 
 export interface ServicePolicy {
@@ -13,6 +14,8 @@ export interface ServiceContext {
   clock: Clock;
   vendor: VendorKeys;
   policy: ServicePolicy;
+  /** Shares one commit among small writes that arrive together (heartbeats). */
+  batch: CommitBatcher;
 }
 
 export const DEFAULT_POLICY: ServicePolicy = { certificateTtlMs: 7 * 86_400_000 };

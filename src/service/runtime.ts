@@ -3,6 +3,7 @@ import type { Clock } from '../domain/clock.js';
 import type { ServiceConfig } from './config.js';
 import type { ServiceContext } from './context.js';
 import { bindVendorKeys, loadOrCreateVendorKeys } from './secrets/vendor-keys.js';
+import { CommitBatcher } from './store/commit-batcher.js';
 import { migrate, openStore } from './store/database.js';
 
 export const sqlitePathIn = (dataDir: string): string => join(dataDir, 'seatkeeper.db');
@@ -21,5 +22,11 @@ export async function openContext(
     await store.close();
     throw error;
   }
-  return { store, clock, vendor, policy: { certificateTtlMs: config.certificateTtlMs } };
+  return {
+    store,
+    clock,
+    vendor,
+    policy: { certificateTtlMs: config.certificateTtlMs },
+    batch: new CommitBatcher(store.db),
+  };
 }

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/service/app.js';
 import { DEFAULT_POLICY } from '../../src/service/context.js';
 import { loadOrCreateVendorKeys } from '../../src/service/secrets/vendor-keys.js';
+import { CommitBatcher } from '../../src/service/store/commit-batcher.js';
 import { openStore, type Store } from '../../src/service/store/database.js';
 import { ManualClock } from '../support/clock.js';
 import { tempDir } from '../support/engines.js';
@@ -23,6 +24,7 @@ describe('a service whose store does not answer', () => {
       clock: new ManualClock(),
       vendor: loadOrCreateVendorKeys(dir.path),
       policy: DEFAULT_POLICY,
+      batch: new CommitBatcher(store.db),
       logger: pino({ level: 'silent' }),
     });
     call = client(await app.listen({ host: '127.0.0.1', port: 0 }));

@@ -341,13 +341,16 @@ async function reconcileHeartbeat(
     .selectFrom('pool_members')
     .where('subscription_id', '=', subscription.id)
     .where('server_id', '=', request.serverId);
-  const applied = await db
-    .updateTable('pool_members')
-    .set(reported(request, at))
-    .where('subscription_id', '=', subscription.id)
-    .where('server_id', '=', request.serverId)
-    .where('last_sequence', '<', request.sequence)
-    .executeTakeFirst();
+  // Heartbeats are many and small: they share commits (the answer still waits for the commit).
+  const applied = await ctx.batch.run((tx) =>
+    tx
+      .updateTable('pool_members')
+      .set(reported(request, at))
+      .where('subscription_id', '=', subscription.id)
+      .where('server_id', '=', request.serverId)
+      .where('last_sequence', '<', request.sequence)
+      .executeTakeFirst(),
+  );
   // Nothing applied: a stale or repeated heartbeat, which changes nothing, or a stranger.
   if (applied.numUpdatedRows === 0n && (await member.select('server_id').executeTakeFirst()) === undefined)
     return notMember();
