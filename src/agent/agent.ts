@@ -281,6 +281,21 @@ export class Agent {
     return this.#heartbeatInFlight;
   }
 
+  /**
+   * Sends a heartbeat every interval of the subscription until stopped. `onOutcome` hears each
+   * outcome: the tunnels ordered off, for the VPN server to disconnect, or why it failed.
+   */
+  startHeartbeats(onOutcome: (outcome: Result<HeartbeatOutcome>) => void = () => {}): () => void {
+    const interval = this.#pool?.stored.heartbeatIntervalMs;
+    if (interval === undefined) return () => {};
+    const timer = setInterval(() => {
+      this.heartbeat().then(onOutcome, (error: unknown) =>
+        onOutcome(fail('service_unreachable', String(error))),
+      );
+    }, interval);
+    return () => clearInterval(timer);
+  }
+
   async #sendHeartbeat(): Promise<Result<HeartbeatOutcome>> {
     const pool = this.#pool;
     const url = this.#identity.serviceUrl;

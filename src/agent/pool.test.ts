@@ -118,4 +118,20 @@ describe('agents sharing a subscription through a real service on 127.0.0.1', ()
     await agent.joinSubscription(key);
     expect(agent.capacity().seats).toBe(5);
   });
+
+  it('sends heartbeats every interval of the subscription once started, until stopped', async () => {
+    const key = await newSubscription(service.ctx, { connections: 10, heartbeatIntervalMs: 50 });
+    const agent = agentOn('a');
+    await agent.joinSubscription(key, service.url);
+    const outcomes: boolean[] = [];
+    const stop = agent.startHeartbeats((outcome) => outcomes.push(outcome.ok));
+    await new Promise((done) => setTimeout(done, 230));
+    stop();
+    const sent = outcomes.length;
+    expect(sent).toBeGreaterThanOrEqual(2);
+    expect(outcomes.every(Boolean)).toBe(true);
+    // At most the one that was on its way when stopped; not the two more ticks that would follow.
+    await new Promise((done) => setTimeout(done, 120));
+    expect(outcomes.length).toBeLessThanOrEqual(sent + 1);
+  });
 });
