@@ -261,11 +261,14 @@ export class Agent {
       heartbeatIntervalMs,
       graceMs,
       periodEnds,
+      joinedAt: this.#clock.now().getTime(),
       sequence,
       answer: null,
     });
     this.#state.saveSubscription(this.#pool.stored);
     this.#capacity = undefined;
+    // A heartbeat of the old membership may still be on its way: this one must be the new one's.
+    await this.#heartbeatInFlight;
     return this.heartbeat();
   }
 
@@ -289,9 +292,17 @@ export class Agent {
     const interval = this.#pool?.stored.heartbeatIntervalMs;
     if (interval === undefined) return () => {};
     const timer = setInterval(() => {
-      this.heartbeat().then(onOutcome, (error: unknown) =>
-        onOutcome(fail('service_unreachable', String(error))),
-      );
+      // A tick while one is on its way (a top-up, a slow service) is skipped, not reported twice.
+      if (this.#heartbeatInFlight !== undefined) return;
+      this.heartbeat()
+        .catch((error: unknown) => fail('service_unreachable', String(error)))
+        .then((outcome) => {
+          try {
+            onOutcome(outcome);
+          } catch {
+            // The listener's fault must not stop the heartbeats or the process.
+          }
+        });
     }, interval);
     return () => clearInterval(timer);
   }
@@ -301,22 +312,31 @@ export class Agent {
     const url = this.#identity.serviceUrl;
     if (pool === undefined || url === undefined)
       return fail('not_activated', 'This server has no subscription.');
-    const now = this.#clock.now().getTime();
+    const sentAt = this.#clock.now().getTime();
     const tunnels = this.#admission
       .tunnels()
       .map((tunnel) => ({ id: tunnel.id, connectedAt: tunnel.connectedAt.getTime() }));
+    const { sequence, wanted } = pool.prepare(sentAt, tunnels.length);
+    this.#capacity = undefined;
     const request = {
       key: pool.stored.key,
       serverId: this.serverId,
-      sequence: pool.nextSequence(now),
-      sentAt: now,
+      sequence,
+      sentAt,
       tunnels,
-      ...(pool.stored.mode === 'lease' ? { wanted: tunnels.length + pool.block } : {}),
+      ...(wanted === undefined ? {} : { wanted }),
     };
     const answer = await this.#clientFor(url).heartbeat(request);
-    if (!answer.ok) return answer;
+    // The answer belongs to the membership that sent it; the server may have joined another since.
+    if (this.#pool !== pool)
+      return fail('not_activated', 'The server joined another subscription meanwhile.');
+    if (!answer.ok) {
+      pool.abandon();
+      this.#capacity = undefined;
+      return answer;
+    }
     const disconnected = answer.value.disconnect.filter((id) => this.#admission.release(id));
-    pool.apply(answer.value, tunnels.length, this.#clock.now().getTime());
+    pool.apply(answer.value, tunnels.length, sentAt, this.#clock.now().getTime());
     this.#state.saveSubscription(pool.stored, false);
     this.#capacity = undefined;
     return ok({ disconnected, used: answer.value.used, lease: answer.value.lease });

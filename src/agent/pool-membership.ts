@@ -8,7 +8,10 @@ export interface StoredSubscription {
   connections: number;
   heartbeatIntervalMs: number;
   graceMs: number;
+  /** As the service last said: renewals move it on, and every answer carries it. */
   periodEnds: string;
+  /** When this server joined (agent clock, ms): before a first answer, the grace runs from here. */
+  joinedAt: number;
   /** The last heartbeat sequence sent; the next one is higher, even after a restart. */
   sequence: number;
   answer: PoolAnswer | null;
@@ -30,6 +33,7 @@ export interface PoolAnswerFromService {
   disconnect: string[];
   lease: number;
   leaseExpiresAt: string | null;
+  periodEnds: string;
   answeredAt: string;
 }
 
@@ -40,6 +44,11 @@ export interface PoolAnswerFromService {
  */
 export class PoolMembership {
   stored: StoredSubscription;
+  /**
+   * Lease mode: the seats asked for by a heartbeat on its way. The service may shrink the lease
+   * to that, and hand the rest to other servers, so until the answer no more are used.
+   */
+  #asking: number | undefined;
 
   constructor(stored: StoredSubscription) {
     this.stored = stored;
@@ -47,25 +56,24 @@ export class PoolMembership {
 
   /** The seats this server may hold now; undefined when the subscription does not count here now. */
   seats(now: number): number | undefined {
-    const { answer, connections, mode } = this.stored;
+    const { answer, connections, mode, graceMs, joinedAt } = this.stored;
     if (now >= Date.parse(this.stored.periodEnds)) return undefined;
     if (mode === 'lease') {
       if (answer === null) return 0;
-      return now < answer.leaseUntil ? answer.lease : undefined;
+      if (now >= answer.leaseUntil) return undefined;
+      return this.#asking === undefined ? answer.lease : Math.min(answer.lease, this.#asking);
     }
-    if (answer === null) return connections;
-    if (now >= answer.receivedAt + this.stored.graceMs) return undefined;
+    if (answer === null) return now < joinedAt + graceMs ? connections : undefined;
+    if (now >= answer.receivedAt + graceMs) return undefined;
     return Math.max(0, connections - (answer.used - answer.reported));
   }
 
   /** The next instant the seats can change without a new answer. */
   changesAt(now: number): number {
-    const { answer } = this.stored;
+    const { answer, graceMs, joinedAt } = this.stored;
     const candidates = [Date.parse(this.stored.periodEnds)];
-    if (answer !== null)
-      candidates.push(
-        this.stored.mode === 'lease' ? answer.leaseUntil : answer.receivedAt + this.stored.graceMs,
-      );
+    if (answer === null) candidates.push(joinedAt + graceMs);
+    else candidates.push(this.stored.mode === 'lease' ? answer.leaseUntil : answer.receivedAt + graceMs);
     return Math.min(...candidates.filter((instant) => instant > now), Number.POSITIVE_INFINITY);
   }
 
@@ -79,22 +87,35 @@ export class PoolMembership {
     return Math.ceil(this.block / 2);
   }
 
-  nextSequence(now: number): number {
+  /** The next heartbeat's sequence and, in lease mode, the seats it asks for (held to until answered). */
+  prepare(now: number, connected: number): { sequence: number; wanted: number | undefined } {
     // Milliseconds keep growing across restarts even if the stored counter was lost.
     this.stored.sequence = Math.max(this.stored.sequence + 1, now);
-    return this.stored.sequence;
+    const wanted = this.stored.mode === 'lease' ? connected + this.block : undefined;
+    this.#asking = wanted;
+    return { sequence: this.stored.sequence, wanted };
   }
 
-  apply(answer: PoolAnswerFromService, reported: number, now: number): void {
-    // The lease is kept for as long as the service said, measured from when the answer arrived.
+  /** The heartbeat failed: the lease it asked about is still the one held. */
+  abandon(): void {
+    this.#asking = undefined;
+  }
+
+  /**
+   * The service's answer to a heartbeat sent at `sentAt`. The lease is counted from the sending,
+   * not the arrival, so it never outlives the service's own count of it.
+   */
+  apply(answer: PoolAnswerFromService, reported: number, sentAt: number, receivedAt: number): void {
     const leaseFor =
       answer.leaseExpiresAt === null ? 0 : Date.parse(answer.leaseExpiresAt) - Date.parse(answer.answeredAt);
+    this.#asking = undefined;
+    this.stored.periodEnds = answer.periodEnds;
     this.stored.answer = {
       used: answer.used,
       reported,
       lease: answer.lease,
-      leaseUntil: now + leaseFor,
-      receivedAt: now,
+      leaseUntil: sentAt + leaseFor,
+      receivedAt,
     };
   }
 }

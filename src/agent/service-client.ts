@@ -49,6 +49,12 @@ export class ServiceClient {
         failures.push(`${base}: ${(error as Error).cause ?? (error as Error).message}`);
         continue;
       }
+      // An instance that answers but cannot serve (5xx, a proxy's 502) is skipped like one that is down.
+      if (response.status >= 500 && attempt < this.#bases.length - 1) {
+        failures.push(`${base}: answered ${response.status}`);
+        await response.body?.cancel();
+        continue;
+      }
       this.#preferred = index;
       return this.#read<T>(base, response);
     }

@@ -127,6 +127,13 @@ describe('subscriptions and heartbeats over HTTP, against a real service process
     ['an unknown server', { serverId: 'srv_01kax5c1x8b2m4n6p8r0s2t4v6' }, 404, 'not_activated'],
     ['a malformed key', { key: 'sks_short' }, 400, 'license_key_malformed'],
     ['a zero sequence', { sequence: 0 }, 400, 'validation_failed'],
+    ['a sequence past what a number holds exactly', { sequence: 1e300 }, 400, 'validation_failed'],
+    [
+      'a connect time past what a number holds exactly',
+      { tunnels: [{ id: 'x', connectedAt: 1e300 }] },
+      400,
+      'validation_failed',
+    ],
   ])('refuses a heartbeat with %s and counts nothing from it', async (_name, overrides, status, code) => {
     const answer = await call('POST', '/v1/heartbeats', {
       body: { key, serverId: servers.b, sequence: 1_000, sentAt: Date.now(), tunnels: [], ...overrides },

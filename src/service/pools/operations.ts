@@ -255,6 +255,8 @@ export interface HeartbeatAnswer {
   lease: number;
   leaseExpiresAt: string | null;
   nextHeartbeatInMs: number;
+  /** The end of the subscription's current period, as renewals move it. */
+  periodEnds: string;
   answeredAt: string;
 }
 
@@ -314,6 +316,7 @@ const answerBase = (subscription: SubscriptionRow, now: Date) => ({
   mode: subscription.mode,
   connections: subscription.seats,
   nextHeartbeatInMs: subscription.heartbeat_interval_ms,
+  periodEnds: new Date(subscription.period_ends_at).toISOString(),
   answeredAt: now.toISOString(),
 });
 

@@ -38,6 +38,9 @@ const Text = Type.String({ minLength: 1, maxLength: 256 });
 
 const tags = ['subscriptions'];
 
+/** The most tunnels one heartbeat may report. */
+const HEARTBEAT_MAX_TUNNELS = 50_000;
+
 export const poolRoutes: RouteModule = (app, ctx) => {
   app.addSchema(Subscription);
 
@@ -152,6 +155,8 @@ export const poolRoutes: RouteModule = (app, ctx) => {
   app.post(
     '/v1/heartbeats',
     {
+      // A large gateway reports thousands of tunnels: room for all of them, each id at its longest.
+      bodyLimit: HEARTBEAT_MAX_TUNNELS * 200 + 4096,
       schema: {
         tags,
         summary:
@@ -160,17 +165,25 @@ export const poolRoutes: RouteModule = (app, ctx) => {
           {
             key: SubscriptionKey,
             serverId: ServerId,
-            sequence: Type.Integer({ minimum: 1, description: 'Grows with every heartbeat of this server' }),
-            sentAt: Type.Integer({ minimum: 0, description: 'The server’s clock, ms since the epoch' }),
+            sequence: Type.Integer({
+              minimum: 1,
+              maximum: Number.MAX_SAFE_INTEGER,
+              description: 'Grows with every heartbeat of this server',
+            }),
+            sentAt: Type.Integer({
+              minimum: 0,
+              maximum: Number.MAX_SAFE_INTEGER,
+              description: 'The server’s clock, ms since the epoch',
+            }),
             tunnels: Type.Array(
               Type.Object(
                 {
                   id: Type.String({ minLength: 1, maxLength: 128, pattern: '^[\\x21-\\x7e]+$' }),
-                  connectedAt: Type.Integer({ minimum: 0 }),
+                  connectedAt: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }),
                 },
                 { additionalProperties: false },
               ),
-              { maxItems: 100_000 },
+              { maxItems: HEARTBEAT_MAX_TUNNELS },
             ),
             wanted: Type.Optional(
               Type.Integer({ minimum: 0, maximum: 1_000_000, description: 'Lease mode: seats wanted' }),
@@ -187,6 +200,7 @@ export const poolRoutes: RouteModule = (app, ctx) => {
             lease: Type.Integer(),
             leaseExpiresAt: Type.Union([Type.String(), Type.Null()]),
             nextHeartbeatInMs: Type.Integer(),
+            periodEnds: Type.String({ format: 'date-time' }),
             answeredAt: Type.String(),
           }),
           ...problemResponses(400, 404, 409),

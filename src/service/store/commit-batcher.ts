@@ -10,7 +10,7 @@ interface Pending {
  * Group commit: small writes that arrive together run in one transaction, so many requests share
  * one durable commit instead of one each. Every caller's promise settles after that commit, so an
  * answered request is still a committed one. If the shared transaction fails, each write is tried
- * again alone, so one bad write cannot take the others down with it.
+ * again alone, in order, so one bad write cannot take the others down with it.
  */
 export class CommitBatcher {
   readonly #db: Database;
@@ -38,7 +38,8 @@ export class CommitBatcher {
       });
       for (const [i, item] of batch.entries()) item.resolve(results[i]);
     } catch {
-      for (const item of batch) this.#db.transaction().execute(item.work).then(item.resolve, item.reject);
+      for (const item of batch)
+        await this.#db.transaction().execute(item.work).then(item.resolve, item.reject);
     }
   }
 }
