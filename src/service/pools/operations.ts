@@ -106,7 +106,7 @@ export async function createSubscription(
   return ok(subscriptionView(ctx, row));
 }
 
-async function usableSubscription(db: Database, typed: string, now: Date): Promise<Result<SubscriptionRow>> {
+async function subscriptionByKey(db: Database, typed: string): Promise<Result<SubscriptionRow>> {
   const key = parseSubscriptionKey(typed);
   if (!key.ok) return key;
   const row = await db
@@ -114,16 +114,22 @@ async function usableSubscription(db: Database, typed: string, now: Date): Promi
     .selectAll()
     .where('key_digest', '=', subscriptionKeyDigest(key.value))
     .executeTakeFirst();
-  if (row === undefined)
-    return fail('license_key_not_found', 'This subscription key was never issued.', 'key');
-  if (now.getTime() < row.period_ends_at) return ok(row);
-  if (row.auto_renew === 1) return ok(await autoRenew(db, row, now));
-  return fail(
+  return row === undefined
+    ? fail('license_key_not_found', 'This subscription key was never issued.', 'key')
+    : ok(row);
+}
+
+const hasEnded = (row: SubscriptionRow, now: Date): boolean => now.getTime() >= row.period_ends_at;
+
+const ended = (row: SubscriptionRow) =>
+  fail(
     'subscription_expired',
     `This subscription ended on ${isoDate(new Date(row.period_ends_at))}: renew it.`,
     'key',
   );
-}
+
+/** Whether the subscription can be used now, or will be once an auto-renewal moves it on. */
+const usable = (row: SubscriptionRow, now: Date): boolean => !hasEnded(row, now) || row.auto_renew === 1;
 
 /**
  * An auto-renewing subscription whose period ended moves on by whole periods. The update is
@@ -191,45 +197,64 @@ export async function joinPool(
   request: { key: string; serverId: string; fingerprint: MachineProperties },
 ): Promise<Result<Membership>> {
   const now = ctx.clock.now();
-  const found = await usableSubscription(ctx.store.db, request.key, now);
+  const found = await subscriptionByKey(ctx.store.db, request.key);
   if (!found.ok) return found;
-  const subscription = found.value;
+  if (!usable(found.value, now)) return ended(found.value);
   const machine = fingerprintOf(request.fingerprint);
+  const fresh = {
+    subscription_id: found.value.id,
+    fingerprint_digest: machine.digest,
+    fingerprint: JSON.stringify(machine.properties),
+    hostname: request.fingerprint.hostname,
+    joined_at: now.getTime(),
+    last_heartbeat_at: now.getTime(),
+  };
   const inserted = await ctx.store.db
     .insertInto('pool_members')
-    .values({
-      subscription_id: subscription.id,
-      server_id: request.serverId,
-      fingerprint_digest: machine.digest,
-      fingerprint: JSON.stringify(machine.properties),
-      hostname: request.fingerprint.hostname,
-      joined_at: now.getTime(),
-      last_heartbeat_at: now.getTime(),
-    })
+    .values({ ...fresh, server_id: request.serverId })
     .onConflict((conflict) => conflict.column('server_id').doNothing())
     .returning('server_id')
     .executeTakeFirst();
-  if (inserted !== undefined) return ok(membershipOf(subscription, request.serverId, true));
-  const member = await ctx.store.db
-    .selectFrom('pool_members')
-    .selectAll()
-    .where('server_id', '=', request.serverId)
-    .executeTakeFirstOrThrow();
-  if (member.subscription_id !== subscription.id) {
-    return fail(
-      'server_has_subscription',
-      'This server already uses another subscription: a server holds one subscription at a time.',
-      'serverId',
-    );
+  let created = inserted !== undefined;
+  if (!created) {
+    const member = await ctx.store.db
+      .selectFrom('pool_members')
+      .selectAll()
+      .where('server_id', '=', request.serverId)
+      .executeTakeFirstOrThrow();
+    if (member.subscription_id !== found.value.id) {
+      const held = await ctx.store.db
+        .selectFrom('subscriptions')
+        .selectAll()
+        .where('id', '=', member.subscription_id)
+        .executeTakeFirstOrThrow();
+      if (usable(held, now)) {
+        return fail(
+          'server_has_subscription',
+          'This server already uses another subscription: a server holds one subscription at a time.',
+          'serverId',
+        );
+      }
+      // Its subscription has ended for good: the server moves to the new one, starting afresh there.
+      await ctx.store.db
+        .updateTable('pool_members')
+        .set({ ...fresh, last_sequence: 0, tunnel_count: 0, tunnels: '[]', lease: 0, lease_expires_at: 0 })
+        .where('server_id', '=', request.serverId)
+        .where('subscription_id', '=', member.subscription_id)
+        .execute();
+      created = true;
+    } else if (member.fingerprint_digest !== machine.digest) {
+      const differing = differingProperties(
+        JSON.parse(member.fingerprint) as PropertyDigests,
+        machine.properties,
+      );
+      return fail('fingerprint_mismatch', verifyFailMessage(describeDifference(differing)), 'fingerprint');
+    }
   }
-  if (member.fingerprint_digest !== machine.digest) {
-    const differing = differingProperties(
-      JSON.parse(member.fingerprint) as PropertyDigests,
-      machine.properties,
-    );
-    return fail('fingerprint_mismatch', verifyFailMessage(describeDifference(differing)), 'fingerprint');
-  }
-  return ok(membershipOf(subscription, request.serverId, false));
+  const subscription = hasEnded(found.value, now)
+    ? await autoRenew(ctx.store.db, found.value, now)
+    : found.value;
+  return ok(membershipOf(subscription, request.serverId, created));
 }
 
 export interface HeartbeatRequest {
@@ -427,13 +452,28 @@ export async function heartbeat(
   request: HeartbeatRequest,
 ): Promise<Result<HeartbeatAnswer>> {
   const now = ctx.clock.now();
-  const found = await usableSubscription(ctx.store.db, request.key, now);
+  const found = await subscriptionByKey(ctx.store.db, request.key);
   if (!found.ok) return found;
+  let subscription = found.value;
+  if (hasEnded(subscription, now)) {
+    if (subscription.auto_renew === 0) return ended(subscription);
+    // Only a well-formed heartbeat of a member moves an ended auto-renewing subscription on.
+    const checked = checkReport(request, now);
+    if (!checked.ok) return checked;
+    const member = await ctx.store.db
+      .selectFrom('pool_members')
+      .select('server_id')
+      .where('subscription_id', '=', subscription.id)
+      .where('server_id', '=', request.serverId)
+      .executeTakeFirst();
+    if (member === undefined) return notMember();
+    subscription = await autoRenew(ctx.store.db, subscription, now);
+  }
   const checked = checkReport(request, now);
   if (!checked.ok) return checked;
-  return found.value.mode === 'lease'
-    ? leaseHeartbeat(ctx, found.value, request, now)
-    : reconcileHeartbeat(ctx, found.value, request, now);
+  return subscription.mode === 'lease'
+    ? leaseHeartbeat(ctx, subscription, request, now)
+    : reconcileHeartbeat(ctx, subscription, request, now);
 }
 
 export async function listSubscriptions(

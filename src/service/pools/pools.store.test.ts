@@ -283,4 +283,54 @@ describe.each(ENGINES)('shared pools on %s', (engine) => {
     const missing = await renewSubscription(ctx, 'sub_01kax5c1x8b2m4n6p8r0s2t4v6');
     expect(missing.ok ? undefined : missing.error.code).toBe('subscription_not_found');
   });
+
+  it('moves an ended subscription on only for a well-formed heartbeat of a member', async () => {
+    const sub = await subscription({ period: 'monthly' });
+    const a = await server(sub, 'a');
+    clock.set('2027-01-30T00:00:00.000Z');
+    const now = clock.now().getTime();
+    const stranger = await heartbeat(ctx, {
+      key: sub.key,
+      serverId: newId('srv', now),
+      sequence: 1,
+      sentAt: now,
+      tunnels: [],
+    });
+    expect(stranger.ok ? undefined : stranger.error.code).toBe('not_activated');
+    const skewed = await heartbeat(ctx, {
+      key: sub.key,
+      serverId: a,
+      sequence: 1,
+      sentAt: now + 3_600_000,
+      tunnels: [],
+    });
+    expect(skewed.ok ? undefined : skewed.error.code).toBe('clock_skew');
+    const ends = async () =>
+      (await ctx.store.db.selectFrom('subscriptions').select('period_ends_at').executeTakeFirstOrThrow())
+        .period_ends_at;
+    expect(new Date(await ends()).toISOString()).toBe('2026-12-23T12:00:00.000Z');
+    const member = await beat(sub, a, []);
+    expect(member.ok && member.value.periodEnds).toBe('2027-02-23T12:00:00.000Z');
+  });
+
+  it('lets a server whose subscription ended for good join another, and only then', async () => {
+    const first = await subscription({ period: 'monthly', autoRenew: false });
+    const second = await subscription({ period: 'yearly' });
+    const a = await server(first, 'a');
+    const early = await joinPool(ctx, { key: second.key, serverId: a, fingerprint: machine('a') });
+    expect(early.ok ? undefined : early.error.code).toBe('server_has_subscription');
+    clock.advance(31 * DAY);
+    const moved = await joinPool(ctx, { key: second.key, serverId: a, fingerprint: machine('a') });
+    expect(moved.ok && moved.value).toMatchObject({ subscriptionId: second.id, created: true });
+    const answer = await heartbeat(ctx, {
+      key: second.key,
+      serverId: a,
+      sequence: 1,
+      sentAt: clock.now().getTime(),
+      tunnels: [],
+    });
+    expect(answer.ok).toBe(true);
+    const members = await ctx.store.db.selectFrom('pool_members').select('subscription_id').execute();
+    expect(members).toEqual([{ subscription_id: second.id }]);
+  });
 });
