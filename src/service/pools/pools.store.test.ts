@@ -260,7 +260,7 @@ describe.each(ENGINES)('shared pools on %s', (engine) => {
     expect(afterLapse.ok && afterLapse.value).toMatchObject({ lease: 10, used: 10 });
   });
 
-  it('moves an auto-renewing subscription on by whole periods when its period ends, once', async () => {
+  it('moves an auto-renewing subscription on by whole periods when its period ends, with heartbeats racing', async () => {
     const sub = await subscription({ period: 'monthly' });
     const a = await server(sub, 'a');
     clock.set('2027-01-30T00:00:00.000Z');
