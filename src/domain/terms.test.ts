@@ -3,10 +3,11 @@ import {
   addDays,
   addMonths,
   addYears,
-  autoRenewedEnd,
+  autoRenewed,
   isoDate,
   isWithin,
-  renewedEnd,
+  periodEnd,
+  renewed,
   termFromPurchase,
 } from './terms.js';
 
@@ -113,20 +114,21 @@ describe('subscription periods', () => {
   });
 
   it('renews from the end in advance and from the renewal once ended', () => {
-    const end = new Date('2027-01-01T00:00:00Z');
-    expect(renewedEnd(end, 'yearly', new Date('2026-06-01T00:00:00Z')).toISOString()).toBe(
-      '2028-01-01T00:00:00.000Z',
-    );
-    expect(renewedEnd(end, 'monthly', new Date('2027-03-10T00:00:00Z')).toISOString()).toBe(
-      '2027-04-10T00:00:00.000Z',
-    );
+    const periods = { anchor: new Date('2026-01-01T00:00:00Z'), count: 1 };
+    expect(
+      periodEnd(renewed(periods, 'yearly', new Date('2026-06-01T00:00:00Z')), 'yearly').toISOString(),
+    ).toBe('2028-01-01T00:00:00.000Z');
+    expect(
+      periodEnd(renewed(periods, 'monthly', new Date('2027-03-10T00:00:00Z')), 'monthly').toISOString(),
+    ).toBe('2027-04-10T00:00:00.000Z');
   });
 
   it('auto-renews by whole periods with no gap, from the 31st without drifting', () => {
-    const end = new Date('2027-01-31T00:00:00Z');
-    expect(autoRenewedEnd(end, 'monthly', new Date('2027-03-05T00:00:00Z')).toISOString()).toBe(
-      '2027-03-31T00:00:00.000Z',
-    );
-    expect(autoRenewedEnd(end, 'monthly', new Date('2027-01-30T00:00:00Z'))).toEqual(end);
+    const periods = { anchor: new Date('2027-01-31T00:00:00Z'), count: 1 };
+    const ends = (at: string) =>
+      periodEnd(autoRenewed(periods, 'monthly', new Date(at)), 'monthly').toISOString();
+    expect(ends('2027-03-05T00:00:00Z')).toBe('2027-03-31T00:00:00.000Z');
+    expect(ends('2027-03-31T00:00:00Z')).toBe('2027-04-30T00:00:00.000Z');
+    expect(autoRenewed(periods, 'monthly', new Date('2027-02-01T00:00:00Z'))).toEqual(periods);
   });
 });

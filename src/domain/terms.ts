@@ -48,16 +48,26 @@ export const addPeriod = (instant: Date, period: Period, count = 1): Date =>
   period === 'monthly' ? addMonths(instant, count) : addYears(instant, count);
 
 /**
- * A subscription's end after a renewal: one period after its current end when renewed in advance,
- * one period after the renewal when it had already ended (it is not back-dated).
+ * A subscription's periods: whole periods counted from an anchor, so that a month end is not
+ * shortened for good (31 January, 28 February, 31 March, not 28 March).
  */
-export const renewedEnd = (ends: Date, period: Period, now: Date): Date =>
-  addPeriod(ends.getTime() > now.getTime() ? ends : now, period);
+export interface Periods {
+  anchor: Date;
+  count: number;
+}
 
-/** Auto-renewal: the end moved on by whole periods until it lies after `now`, with no gap. */
-export function autoRenewedEnd(ends: Date, period: Period, now: Date): Date {
-  let periods = 0;
-  let end = ends;
-  while (end.getTime() <= now.getTime()) end = addPeriod(ends, period, ++periods);
-  return end;
+export const periodEnd = ({ anchor, count }: Periods, period: Period): Date =>
+  addPeriod(anchor, period, count);
+
+/** A renewal: one more period when renewed in advance; once ended, a new period from now (not back-dated). */
+export const renewed = (periods: Periods, period: Period, now: Date): Periods =>
+  periodEnd(periods, period).getTime() > now.getTime()
+    ? { anchor: periods.anchor, count: periods.count + 1 }
+    : { anchor: now, count: 1 };
+
+/** Auto-renewal: whole periods from the same anchor until the end lies after `now`, with no gap. */
+export function autoRenewed(periods: Periods, period: Period, now: Date): Periods {
+  let count = periods.count;
+  while (addPeriod(periods.anchor, period, count).getTime() <= now.getTime()) count++;
+  return { anchor: periods.anchor, count };
 }

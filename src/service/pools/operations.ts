@@ -21,7 +21,7 @@ import {
   subscriptionKeyDigest,
   subscriptionKeyHint,
 } from '../../domain/subscription-key.js';
-import { addPeriod, autoRenewedEnd, isoDate, renewedEnd } from '../../domain/terms.js';
+import { autoRenewed, isoDate, type Periods, periodEnd, renewed } from '../../domain/terms.js';
 import type { ServiceContext } from '../context.js';
 import { seal, unseal } from '../secrets/seal.js';
 import type { Database } from '../store/database.js';
@@ -98,7 +98,9 @@ export async function createSubscription(
     enforcement_order: input.order ?? 'newest',
     heartbeat_interval_ms: input.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS,
     grace_ms: input.graceMs ?? DEFAULT_GRACE_MS,
-    period_ends_at: addPeriod(now, input.period).getTime(),
+    period_anchor: now.getTime(),
+    period_count: 1,
+    period_ends_at: periodEnd({ anchor: now, count: 1 }, input.period).getTime(),
     version: 0,
     created_at: now.getTime(),
   };
@@ -119,6 +121,11 @@ async function subscriptionByKey(db: Database, typed: string): Promise<Result<Su
     : ok(row);
 }
 
+const periodsOf = (row: SubscriptionRow): Periods => ({
+  anchor: new Date(row.period_anchor),
+  count: row.period_count,
+});
+
 const hasEnded = (row: SubscriptionRow, now: Date): boolean => now.getTime() >= row.period_ends_at;
 
 const ended = (row: SubscriptionRow) =>
@@ -136,14 +143,15 @@ const usable = (row: SubscriptionRow, now: Date): boolean => !hasEnded(row, now)
  * conditional on the end it read, so processes racing to renew it move it once.
  */
 async function autoRenew(db: Database, row: SubscriptionRow, now: Date): Promise<SubscriptionRow> {
-  const ends = autoRenewedEnd(new Date(row.period_ends_at), row.period, now).getTime();
+  const next = autoRenewed(periodsOf(row), row.period, now);
+  const ends = periodEnd(next, row.period).getTime();
   await db
     .updateTable('subscriptions')
-    .set({ period_ends_at: ends })
+    .set({ period_count: next.count, period_ends_at: ends })
     .where('id', '=', row.id)
     .where('period_ends_at', '=', row.period_ends_at)
     .execute();
-  return { ...row, period_ends_at: ends };
+  return { ...row, period_count: next.count, period_ends_at: ends };
 }
 
 /** Staff renew a subscription by one period: from its end when in advance, from now when it had ended. */
@@ -158,9 +166,11 @@ export async function renewSubscription(ctx: ServiceContext, id: string): Promis
       .returningAll()
       .executeTakeFirst();
     if (row === undefined) return fail('subscription_not_found', `There is no subscription ${id}.`, 'id');
-    const ends = renewedEnd(new Date(row.period_ends_at), row.period, now).getTime();
-    await tx.updateTable('subscriptions').set({ period_ends_at: ends }).where('id', '=', id).execute();
-    return ok(subscriptionView(ctx, { ...row, period_ends_at: ends }));
+    const next = renewed(periodsOf(row), row.period, now);
+    const ends = periodEnd(next, row.period).getTime();
+    const moved = { period_anchor: next.anchor.getTime(), period_count: next.count, period_ends_at: ends };
+    await tx.updateTable('subscriptions').set(moved).where('id', '=', id).execute();
+    return ok(subscriptionView(ctx, { ...row, ...moved }));
   });
 }
 

@@ -122,6 +122,8 @@ const migrations: Record<string, Migration> = {
           c.notNull().check(sql`heartbeat_interval_ms > 0`),
         )
         .addColumn('grace_ms', 'bigint', (c) => c.notNull().check(sql`grace_ms >= 0`))
+        .addColumn('period_anchor', 'bigint', (c) => c.notNull())
+        .addColumn('period_count', 'integer', (c) => c.notNull().check(sql`period_count > 0`))
         .addColumn('period_ends_at', 'bigint', (c) => c.notNull())
         .addColumn('version', 'bigint', (c) => c.notNull().defaultTo(0))
         .addColumn('created_at', 'bigint', (c) => c.notNull())

@@ -85,6 +85,9 @@ export interface SubscriptionsTable {
   enforcement_order: 'newest' | 'oldest';
   heartbeat_interval_ms: number;
   grace_ms: number;
+  /** Periods are counted from here, so month ends do not drift; the end is stored for queries. */
+  period_anchor: Millis;
+  period_count: number;
   period_ends_at: Millis;
   /** Bumped by every pool operation: the write that serializes them on the pool's row. */
   version: Generated<number>;
