@@ -52,6 +52,18 @@ export async function createAccount(
   }
 }
 
+/** That the account exists: what every operation that gives an account something checks first. */
+export async function accountExists(ctx: ServiceContext, accountId: string): Promise<Result<void>> {
+  const row = await ctx.store.db
+    .selectFrom('accounts')
+    .select('id')
+    .where('id', '=', accountId)
+    .executeTakeFirst();
+  return row === undefined
+    ? fail('account_not_found', `There is no account ${accountId}.`, 'accountId')
+    : ok(undefined);
+}
+
 export async function findAccount(ctx: ServiceContext, id: string): Promise<AccountView | undefined> {
   const row = await ctx.store.db.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirst();
   return row === undefined ? undefined : accountView(row);

@@ -7,6 +7,7 @@ import {
   parseLicenseKey,
 } from '../../domain/license-key.js';
 import { termFromPurchase } from '../../domain/terms.js';
+import { accountExists } from '../accounts/operations.js';
 import type { ServiceContext } from '../context.js';
 import { seal, unseal } from '../secrets/seal.js';
 import type { Database } from '../store/database.js';
@@ -83,13 +84,8 @@ export async function issueLicense(
   ctx: ServiceContext,
   input: IssueLicenseInput,
 ): Promise<Result<LicenseView>> {
-  const account = await ctx.store.db
-    .selectFrom('accounts')
-    .select('id')
-    .where('id', '=', input.accountId)
-    .executeTakeFirst();
-  if (account === undefined)
-    return fail('account_not_found', `There is no account ${input.accountId}.`, 'accountId');
+  const account = await accountExists(ctx, input.accountId);
+  if (!account.ok) return account;
   const now = ctx.clock.now();
   const years = input.years ?? 1;
   const purchased = input.purchasedAt?.getUTCFullYear();

@@ -22,6 +22,7 @@ import {
   subscriptionKeyHint,
 } from '../../domain/subscription-key.js';
 import { autoRenewed, isoDate, type Periods, periodEnd, renewed } from '../../domain/terms.js';
+import { accountExists } from '../accounts/operations.js';
 import type { ServiceContext } from '../context.js';
 import { seal, unseal } from '../secrets/seal.js';
 import type { Database } from '../store/database.js';
@@ -76,13 +77,8 @@ export async function createSubscription(
   ctx: ServiceContext,
   input: CreateSubscriptionInput,
 ): Promise<Result<SubscriptionView>> {
-  const account = await ctx.store.db
-    .selectFrom('accounts')
-    .select('id')
-    .where('id', '=', input.accountId)
-    .executeTakeFirst();
-  if (account === undefined)
-    return fail('account_not_found', `There is no account ${input.accountId}.`, 'accountId');
+  const account = await accountExists(ctx, input.accountId);
+  if (!account.ok) return account;
   const now = ctx.clock.now();
   const key = generateSubscriptionKey();
   const row: SubscriptionRow = {
