@@ -5,7 +5,11 @@ import { Agent } from '../src/agent/agent.js';
 import { systemClock } from '../src/domain/clock.js';
 import type { EnforcementMode } from '../src/domain/pools.js';
 import { unwrap } from '../src/service/http/problem.js';
-import { createSubscription } from '../src/service/pools/operations.js';
+import {
+  type CreateSubscriptionInput,
+  createSubscription,
+  type SubscriptionView,
+} from '../src/service/pools/operations.js';
 import { openContext } from '../src/service/runtime.js';
 import { accountWithKey, machine } from '../test/support/factories.js';
 import { type ServiceProcess, startService } from '../test/support/service-process.js';
@@ -188,6 +192,23 @@ export interface FleetReport extends FleetCounters {
   settledExcess: number;
 }
 
+/** A subscription of a new account, made straight in the store of `dataDir` before a service runs on it. */
+export async function subscriptionIn(
+  dataDir: string,
+  input: Omit<CreateSubscriptionInput, 'accountId' | 'period'>,
+): Promise<SubscriptionView> {
+  const ctx = await openContext(
+    { dataDir, databaseUrl: undefined, certificateTtlMs: 86_400_000 },
+    systemClock,
+  );
+  try {
+    const { accountId } = await accountWithKey(ctx);
+    return unwrap(await createSubscription(ctx, { ...input, accountId, period: 'yearly' }));
+  } finally {
+    await ctx.store.close();
+  }
+}
+
 /**
  * N simulated servers, each a real Agent with its own state directory and machine, in one pool of
  * a real service over HTTP, doing the workload's connects and disconnects.
@@ -195,21 +216,11 @@ export interface FleetReport extends FleetCounters {
 export async function runFleet(options: FleetOptions): Promise<FleetReport> {
   return withTempDir('seatkeeper-fleet-', async (dir) => {
     const dataDir = join(dir, 'data');
-    const ctx = await openContext(
-      { dataDir, databaseUrl: undefined, certificateTtlMs: 86_400_000 },
-      systemClock,
-    );
-    const { accountId } = await accountWithKey(ctx);
-    const subscription = unwrap(
-      await createSubscription(ctx, {
-        accountId,
-        connections: options.seats,
-        period: 'yearly',
-        mode: options.mode,
-        heartbeatIntervalMs: options.heartbeatMs,
-      }),
-    );
-    await ctx.store.close();
+    const subscription = await subscriptionIn(dataDir, {
+      connections: options.seats,
+      mode: options.mode,
+      heartbeatIntervalMs: options.heartbeatMs,
+    });
 
     const service: ServiceProcess = await startService({ dataDir, args: ['--log-level', 'warn'] });
     const agents: Agent[] = [];

@@ -1,13 +1,9 @@
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { systemClock } from '../src/domain/clock.js';
 import { newId } from '../src/domain/ids.js';
-import { unwrap } from '../src/service/http/problem.js';
-import { createSubscription } from '../src/service/pools/operations.js';
-import { openContext } from '../src/service/runtime.js';
-import { accountWithKey, machine } from '../test/support/factories.js';
+import { machine } from '../test/support/factories.js';
 import { startService } from '../test/support/service-process.js';
-import { cpuSeconds } from './fleet.js';
+import { cpuSeconds, subscriptionIn } from './fleet.js';
 import { emit, inPool, postJson, progress, round, withTempDir } from './support.js';
 
 const SERVERS = 200;
@@ -19,19 +15,7 @@ const CONCURRENCY = 32;
 export async function benchHeartbeats(): Promise<void> {
   await withTempDir('seatkeeper-bench-heartbeats-', async (dir) => {
     const dataDir = join(dir, 'data');
-    const ctx = await openContext(
-      { dataDir, databaseUrl: undefined, certificateTtlMs: 86_400_000 },
-      systemClock,
-    );
-    const { accountId } = await accountWithKey(ctx);
-    const { key } = unwrap(
-      await createSubscription(ctx, {
-        accountId,
-        connections: SERVERS * TUNNELS_PER_SERVER,
-        period: 'yearly',
-      }),
-    );
-    await ctx.store.close();
+    const { key } = await subscriptionIn(dataDir, { connections: SERVERS * TUNNELS_PER_SERVER });
 
     const service = await startService({ dataDir, args: ['--log-level', 'warn'] });
     try {

@@ -8,6 +8,7 @@ import type { ServiceContext } from '../context.js';
 import {
   type CreateSubscriptionInput,
   createSubscription,
+  type HeartbeatRequest,
   heartbeat,
   joinPool,
   renewSubscription,
@@ -73,6 +74,12 @@ describe.each(ENGINES)('shared pools on %s', (engine) => {
   }
 
   const start = () => clock.now().getTime() - 3600 * SECOND;
+
+  /** A heartbeat as given: what `beat` leaves to defaults (sequence, time, tunnels) stated here. */
+  const send = (
+    sub: { key: string },
+    fields: Partial<HeartbeatRequest> & { serverId: string; sequence: number },
+  ) => heartbeat(ctx, { key: sub.key, sentAt: clock.now().getTime(), tunnels: [], ...fields });
 
   it('creates a monthly or yearly subscription with a long key of its own kind', async () => {
     const monthly = await subscription({ period: 'monthly', connections: 25 });
@@ -154,28 +161,10 @@ describe.each(ENGINES)('shared pools on %s', (engine) => {
   it('changes nothing for a repeated or replayed heartbeat', async () => {
     const sub = await subscription({ connections: 10 });
     const a = await server(sub, 'a');
-    await heartbeat(ctx, {
-      key: sub.key,
-      serverId: a,
-      sequence: 5,
-      sentAt: clock.now().getTime(),
-      tunnels: tunnels('a', 3, start()),
-    });
-    const replayed = await heartbeat(ctx, {
-      key: sub.key,
-      serverId: a,
-      sequence: 4,
-      sentAt: clock.now().getTime(),
-      tunnels: tunnels('a', 9, start()),
-    });
+    await send(sub, { serverId: a, sequence: 5, tunnels: tunnels('a', 3, start()) });
+    const replayed = await send(sub, { serverId: a, sequence: 4, tunnels: tunnels('a', 9, start()) });
     expect(replayed.ok && replayed.value.used).toBe(3);
-    const repeated = await heartbeat(ctx, {
-      key: sub.key,
-      serverId: a,
-      sequence: 5,
-      sentAt: clock.now().getTime(),
-      tunnels: [],
-    });
+    const repeated = await send(sub, { serverId: a, sequence: 5 });
     expect(repeated.ok && repeated.value.used).toBe(3);
   });
 
@@ -184,45 +173,25 @@ describe.each(ENGINES)('shared pools on %s', (engine) => {
     const a = await server(sub, 'a');
     await beat(sub, a, tunnels('a', 2, start()));
     const now = clock.now().getTime();
-    const stranger = await heartbeat(ctx, {
-      key: sub.key,
-      serverId: newId('srv', now),
-      sequence: 1,
-      sentAt: now,
-      tunnels: [],
-    });
+    const stranger = await send(sub, { serverId: newId('srv', now), sequence: 1, sentAt: now });
     expect(stranger.ok ? undefined : stranger.error.code).toBe('not_activated');
-    const twice = await heartbeat(ctx, {
-      key: sub.key,
+    const twice = await send(sub, {
       serverId: a,
       sequence: 10,
       sentAt: now,
       tunnels: [...tunnels('a', 2, start()), { id: 'a-0', connectedAt: start() }],
     });
     expect(twice.ok ? undefined : twice.error).toMatchObject({ code: 'validation_failed', field: 'tunnels' });
-    const skewed = await heartbeat(ctx, {
-      key: sub.key,
-      serverId: a,
-      sequence: 11,
-      sentAt: now + 3600 * SECOND,
-      tunnels: [],
-    });
+    const skewed = await send(sub, { serverId: a, sequence: 11, sentAt: now + 3600 * SECOND });
     expect(skewed.ok ? undefined : skewed.error.code).toBe('clock_skew');
-    const future = await heartbeat(ctx, {
-      key: sub.key,
+    const future = await send(sub, {
       serverId: a,
       sequence: 12,
       sentAt: now,
       tunnels: [{ id: 'x', connectedAt: now + 60 * SECOND }],
     });
     expect(future.ok ? undefined : future.error.code).toBe('validation_failed');
-    const wrongKey = await heartbeat(ctx, {
-      key: 'sks_nope',
-      serverId: a,
-      sequence: 13,
-      sentAt: now,
-      tunnels: [],
-    });
+    const wrongKey = await send({ key: 'sks_nope' }, { serverId: a, sequence: 13, sentAt: now });
     expect(wrongKey.ok ? undefined : wrongKey.error.code).toBe('license_key_malformed');
     const unchanged = await beat(sub, a, tunnels('a', 2, start()));
     expect(unchanged.ok && unchanged.value.used).toBe(2);
@@ -289,21 +258,9 @@ describe.each(ENGINES)('shared pools on %s', (engine) => {
     const a = await server(sub, 'a');
     clock.set('2027-01-30T00:00:00.000Z');
     const now = clock.now().getTime();
-    const stranger = await heartbeat(ctx, {
-      key: sub.key,
-      serverId: newId('srv', now),
-      sequence: 1,
-      sentAt: now,
-      tunnels: [],
-    });
+    const stranger = await send(sub, { serverId: newId('srv', now), sequence: 1, sentAt: now });
     expect(stranger.ok ? undefined : stranger.error.code).toBe('not_activated');
-    const skewed = await heartbeat(ctx, {
-      key: sub.key,
-      serverId: a,
-      sequence: 1,
-      sentAt: now + 3_600_000,
-      tunnels: [],
-    });
+    const skewed = await send(sub, { serverId: a, sequence: 1, sentAt: now + 3_600_000 });
     expect(skewed.ok ? undefined : skewed.error.code).toBe('clock_skew');
     const ends = async () =>
       (await ctx.store.db.selectFrom('subscriptions').select('period_ends_at').executeTakeFirstOrThrow())
@@ -322,13 +279,7 @@ describe.each(ENGINES)('shared pools on %s', (engine) => {
     clock.advance(31 * DAY);
     const moved = await joinPool(ctx, { key: second.key, serverId: a, fingerprint: machine('a') });
     expect(moved.ok && moved.value).toMatchObject({ subscriptionId: second.id, created: true });
-    const answer = await heartbeat(ctx, {
-      key: second.key,
-      serverId: a,
-      sequence: 1,
-      sentAt: clock.now().getTime(),
-      tunnels: [],
-    });
+    const answer = await send(second, { serverId: a, sequence: 1 });
     expect(answer.ok).toBe(true);
     const members = await ctx.store.db.selectFrom('pool_members').select('subscription_id').execute();
     expect(members).toEqual([{ subscription_id: second.id }]);
