@@ -41,6 +41,24 @@ export class Admission {
     return { admitted: true, tunnel };
   }
 
+  /**
+   * Counts a tunnel that is already up (found when the agent starts beside a running VPN server),
+   * whatever the capacity: it was admitted before, and dropping it is the pool's call, not ours.
+   */
+  adopt(info: TunnelInfo, connectedAt: Date): Tunnel {
+    const tunnel: Tunnel = { ...info, connectedAt };
+    this.#tunnels.set(info.id, tunnel);
+    return tunnel;
+  }
+
+  /** The same identity connected again and its old session goes: the new one takes its seat. */
+  replace(oldId: string, info: TunnelInfo): AdmitOutcome {
+    if (!this.#tunnels.delete(oldId)) return this.admit(info);
+    const tunnel: Tunnel = { ...info, connectedAt: this.#now() };
+    this.#tunnels.set(info.id, tunnel);
+    return { admitted: true, tunnel };
+  }
+
   /** Frees the tunnel's seat; false when it held none. */
   release(id: string): boolean {
     return this.#tunnels.delete(id);

@@ -235,6 +235,28 @@ export class Agent {
     return this.#admission.release(tunnelId);
   }
 
+  /** Counts a tunnel found already up, whatever the capacity (see `Admission.adopt`). */
+  adopt(tunnel: TunnelInfo, connectedAt: Date): Tunnel {
+    return this.#admission.adopt(tunnel, connectedAt);
+  }
+
+  /** A new session of the same identity takes the old session's seat (see `Admission.replace`). */
+  replace(oldTunnelId: string, tunnel: TunnelInfo): AdmitOutcome {
+    return this.#admission.replace(oldTunnelId, tunnel);
+  }
+
+  /**
+   * Lease mode, after a refusal: asks the pool for more seats at once and says whether it may now
+   * admit more. A tunnel is then refused only when the pool, not just this server's lease, is full.
+   */
+  async topUp(): Promise<boolean> {
+    const pool = this.#pool;
+    if (pool?.stored.mode !== 'lease' || !pool.mayGrow) return false;
+    const before = this.capacity().seats;
+    const answer = await this.heartbeat();
+    return answer.ok && this.capacity().seats > before;
+  }
+
   /** Activates a subscription on this server: it joins the pool and sends its first heartbeat. */
   async joinSubscription(typedKey: string, serviceUrl?: string): Promise<Result<HeartbeatOutcome>> {
     const url = serviceUrl ?? this.#identity.serviceUrl;

@@ -82,6 +82,12 @@ export class PoolMembership {
     return Math.max(2, Math.ceil(this.stored.connections * 0.05));
   }
 
+  /** Lease mode: whether the pool had seats no server leased at the last answer (or gave none yet). */
+  get mayGrow(): boolean {
+    const { answer, connections } = this.stored;
+    return answer === null || answer.used < connections;
+  }
+
   /** Lease mode: ask for more when fewer than this many seats of the lease are free. */
   get lowWater(): number {
     return Math.ceil(this.block / 2);

@@ -6,6 +6,7 @@ import {
   readdirSync,
   readFileSync,
   renameSync,
+  unlinkSync,
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
@@ -125,5 +126,84 @@ export class AgentState {
       }
     }
     return { licenses, unreadable };
+  }
+
+  get #runLockPath(): string {
+    return join(this.dir, 'run.lock');
+  }
+
+  get #liveUsagePath(): string {
+    return join(this.dir, 'live-usage.json');
+  }
+
+  /** The process of the `agent run` that holds this directory, if one is alive. */
+  runningAgent(): number | undefined {
+    let pid: number;
+    try {
+      pid = Number(readFileSync(this.#runLockPath, 'utf8').trim());
+    } catch {
+      return undefined;
+    }
+    if (!Number.isInteger(pid) || pid <= 0) return undefined;
+    try {
+      process.kill(pid, 0);
+      return pid;
+    } catch (error) {
+      // EPERM: alive, but another user's.
+      return (error as NodeJS.ErrnoException).code === 'EPERM' ? pid : undefined;
+    }
+  }
+
+  /**
+   * Takes the directory for this process's `agent run`: two agents deciding for one server would
+   * each count half its tunnels. A lock left by a process that died is taken over.
+   */
+  claimRun(): { claimed: true; release: () => void } | { claimed: false; pid: number } {
+    for (;;) {
+      try {
+        const fd = openSync(this.#runLockPath, 'wx', 0o600);
+        writeFileSync(fd, `${process.pid}\n`);
+        closeSync(fd);
+        return {
+          claimed: true,
+          release: () => {
+            for (const path of [this.#liveUsagePath, this.#runLockPath]) {
+              try {
+                unlinkSync(path);
+              } catch {
+                // Already gone.
+              }
+            }
+          },
+        };
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      }
+      const pid = this.runningAgent();
+      if (pid !== undefined) return { claimed: false, pid };
+      // The holder died: remove its lock, then race for it like anyone else.
+      try {
+        unlinkSync(this.#runLockPath);
+      } catch {
+        // Another process removed it first.
+      }
+    }
+  }
+
+  /** What the running agent reports of its tunnels, for `agent usage` in another process. */
+  saveLiveUsage(usage: unknown): void {
+    writeAtomically(this.#liveUsagePath, { pid: process.pid, usage }, false);
+  }
+
+  /** The running agent's last report, or undefined when no agent runs on this directory. */
+  loadLiveUsage(): unknown {
+    const pid = this.runningAgent();
+    if (pid === undefined) return undefined;
+    try {
+      const saved = JSON.parse(readFileSync(this.#liveUsagePath, 'utf8')) as { pid: number; usage: unknown };
+      return saved.pid === pid ? saved.usage : undefined;
+    } catch {
+      return undefined;
+    }
   }
 }

@@ -1,10 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { pino } from 'pino';
 import { Agent, type Usage, type VendorKey } from '../agent/agent.js';
 import { machinePropertiesFrom } from '../agent/machine.js';
+import { parseManagementAddress } from '../agent/openvpn/management-connection.js';
+import { runAgent } from '../agent/openvpn/run.js';
+import { AgentState } from '../agent/state.js';
 import { keyIdOf, publicKeyFromPem } from '../domain/certificate.js';
 import { systemClock } from '../domain/clock.js';
+import { LOG_LEVELS } from '../service/config.js';
 import { CliError, EXIT, note, orExit, print, printJson, refused, table } from './output.js';
 
 interface AgentFlags {
@@ -29,8 +34,11 @@ function vendorKeysFrom(file: string | undefined): VendorKey[] | undefined {
   }
 }
 
+const stateDirOf = (flags: AgentFlags): string =>
+  resolve(flags.state ?? (process.env.SEATKEEPER_AGENT_STATE || 'agent-state'));
+
 function openAgent(flags: AgentFlags): Agent {
-  const stateDir = resolve(flags.state ?? (process.env.SEATKEEPER_AGENT_STATE || 'agent-state'));
+  const stateDir = stateDirOf(flags);
   const vendorKeys = vendorKeysFrom(flags.vendorKey ?? process.env.SEATKEEPER_VENDOR_KEY);
   try {
     const machine = machinePropertiesFrom(flags.machineFile ?? process.env.SEATKEEPER_MACHINE_FILE);
@@ -108,6 +116,91 @@ export function printUsage(usage: Usage): void {
     );
 }
 
+/** The usage the running agent last published for this state directory, if one runs. */
+function liveUsage(stateDir: string): Usage | undefined {
+  const usage = new AgentState(stateDir).loadLiveUsage() as Usage | undefined;
+  if (usage === undefined) return undefined;
+  return {
+    ...usage,
+    tunnels: usage.tunnels.map((tunnel) => ({ ...tunnel, connectedAt: new Date(tunnel.connectedAt) })),
+  };
+}
+
+function readPasswordFile(file: string | undefined): string | undefined {
+  if (file === undefined || file === '') return undefined;
+  try {
+    // OpenVPN reads the first line of its password file; so does the agent.
+    return readFileSync(file, 'utf8').split(/\r?\n/)[0];
+  } catch (error) {
+    throw new CliError(
+      `cannot read the management password file ${file}: ${(error as Error).message}`,
+      EXIT.usage,
+      'config_invalid',
+    );
+  }
+}
+
+interface RunFlags extends AgentFlags {
+  openvpnManagement?: string;
+  managementPasswordFile?: string;
+  duplicateCn?: boolean;
+  logLevel?: string;
+}
+
+async function run(flags: RunFlags): Promise<void> {
+  const addressText = flags.openvpnManagement ?? process.env.SEATKEEPER_OPENVPN_MANAGEMENT;
+  if (addressText === undefined || addressText === '')
+    throw new CliError(
+      'give the OpenVPN management interface: --openvpn-management 127.0.0.1:7505 (or a unix socket path)',
+      EXIT.usage,
+      'config_invalid',
+    );
+  const address = orExit(parseManagementAddress(addressText));
+  const password = readPasswordFile(
+    flags.managementPasswordFile ?? process.env.SEATKEEPER_OPENVPN_MANAGEMENT_PASSWORD_FILE,
+  );
+  const level = flags.logLevel ?? process.env.SEATKEEPER_LOG_LEVEL ?? 'info';
+  if (!LOG_LEVELS.includes(level))
+    throw new CliError(
+      `log level must be one of ${LOG_LEVELS.join(', ')}; got "${level}"`,
+      EXIT.usage,
+      'config_invalid',
+    );
+  const logger = pino({ level, base: { service: 'seatkeeper-agent' } });
+  const instance = openAgent(flags);
+  let running: ReturnType<typeof runAgent>;
+  try {
+    running = runAgent(instance, {
+      stateDir: stateDirOf(flags),
+      address,
+      password,
+      duplicateCn: flags.duplicateCn ?? false,
+      logger,
+    });
+  } catch (error) {
+    throw new CliError((error as Error).message, EXIT.usage, 'agent_already_running');
+  }
+  const { connected, licensed } = instance.usage();
+  logger.info({ event: 'started', serverId: instance.serverId, connected, licensed }, 'agent started');
+  const stop = (signal: string) => {
+    logger.info({ event: 'stopping', signal }, 'agent stopping');
+    running.stop();
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+  // `systemctl reload`: read keys activated by another command since the start.
+  process.on('SIGHUP', () => {
+    instance.reload();
+    const usage = instance.usage();
+    logger.info(
+      { event: 'reloaded', licensed: usage.licensed, connected: usage.connected },
+      'licenses read again',
+    );
+  });
+  await running.done;
+  process.exit(0);
+}
+
 export function registerAgentCommands(program: Command): void {
   const agent = program.command('agent').description('The VPN-server side: activate keys, see usage');
 
@@ -153,12 +246,35 @@ export function registerAgentCommands(program: Command): void {
       .description('Connected tunnels and licensed connections on this server ([connected, licensed])'),
   ).action((flags: AgentFlags) => {
     const instance = openAgent(flags);
-    const usage = instance.usage();
+    // A running agent (`agent run`) holds the tunnels; this process only reads what it reports.
+    const usage = liveUsage(stateDirOf(flags)) ?? instance.usage();
     for (const { file, reason } of instance.unreadable)
       note(`warning: cannot read license file ${file}: ${reason}`);
     if (flags.json) printJson(usage);
     else printUsage(usage);
   });
+
+  withAgentOptions(
+    agent
+      .command('run')
+      .description(
+        'Decide every connection of an OpenVPN server through its management interface, until stopped',
+      ),
+  )
+    .option(
+      '--openvpn-management <address>',
+      "HOST:PORT or unix socket path of the server's management interface (env SEATKEEPER_OPENVPN_MANAGEMENT)",
+    )
+    .option(
+      '--management-password-file <file>',
+      "the password file named on the server's management line, if any (env SEATKEEPER_OPENVPN_MANAGEMENT_PASSWORD_FILE)",
+    )
+    .option(
+      '--duplicate-cn',
+      'the server runs with duplicate-cn: every session of a common name holds a seat',
+    )
+    .option('--log-level <level>', `${LOG_LEVELS.join('|')} (env SEATKEEPER_LOG_LEVEL)`)
+    .action(run);
 
   withAgentOptions(
     agent.command('refresh').description('Ask the license service for fresh certificates before they expire'),

@@ -1,0 +1,305 @@
+import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
+import { accessSync, constants, existsSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+/**
+ * Real OpenVPN servers and clients on 127.0.0.1 for tests and benchmarks: a throw-away PKI made
+ * with openssl, servers on a tun device kept down and unrouted, clients on `dev null` over TCP.
+ * Every process started here is remembered and killed by its id in `stopAll`.
+ */
+const run = promisify(execFile);
+
+/** Why real OpenVPN cannot run here, or undefined when it can. */
+export function openvpnUnavailable(): string | undefined {
+  if (spawnSync('openvpn', ['--version']).error !== undefined)
+    return 'openvpn is not installed (apt-get install openvpn)';
+  if (spawnSync('openssl', ['version']).error !== undefined) return 'openssl is not installed';
+  if (!existsSync('/dev/net/tun')) return 'no /dev/net/tun: the OpenVPN server needs a tun device';
+  if (process.getuid?.() !== 0) return 'not root: the OpenVPN server cannot open a tun device';
+  try {
+    accessSync('/dev/net/tun', constants.R_OK | constants.W_OK);
+  } catch {
+    return '/dev/net/tun is not readable and writable';
+  }
+  return undefined;
+}
+
+/** A port nobody listens on now, chosen by the OS. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address !== null ? resolve(address.port) : reject(),
+      );
+    });
+  });
+}
+
+const EC_KEY = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
+
+/** A CA and the certificates it signs, in one directory; client certificates made on demand. */
+export class Pki {
+  readonly dir: string;
+  readonly #made = new Map<string, Promise<void>>();
+
+  private constructor(dir: string) {
+    this.dir = dir;
+  }
+
+  static async create(dir: string): Promise<Pki> {
+    await run(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        ...EC_KEY,
+        '-keyout',
+        'ca.key',
+        '-out',
+        'ca.crt',
+        '-days',
+        '2',
+        '-subj',
+        '/CN=test-ca',
+      ],
+      { cwd: dir },
+    );
+    writeFileSync(
+      join(dir, 'server.ext'),
+      'basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=serverAuth\n',
+    );
+    writeFileSync(
+      join(dir, 'client.ext'),
+      'basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=clientAuth\n',
+    );
+    const pki = new Pki(dir);
+    await pki.#sign('server', 'server.ext');
+    return pki;
+  }
+
+  async #sign(name: string, extensions: string): Promise<void> {
+    const options = { cwd: this.dir };
+    await run(
+      'openssl',
+      ['req', ...EC_KEY, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`],
+      options,
+    );
+    await run(
+      'openssl',
+      [
+        'x509',
+        '-req',
+        '-in',
+        `${name}.csr`,
+        '-CA',
+        'ca.crt',
+        '-CAkey',
+        'ca.key',
+        '-set_serial',
+        `0x${Buffer.from(name).toString('hex').slice(0, 30)}`,
+        '-out',
+        `${name}.crt`,
+        '-days',
+        '2',
+        '-extfile',
+        extensions,
+      ],
+      options,
+    );
+  }
+
+  /** The certificate and key of a client with this common name, made at the first ask. */
+  client(name: string): Promise<void> {
+    let made = this.#made.get(name);
+    if (made === undefined) {
+      made = this.#sign(name, 'client.ext');
+      this.#made.set(name, made);
+    }
+    return made;
+  }
+}
+
+/** A running OpenVPN process and everything it has logged so far. */
+export class OpenvpnProcess {
+  readonly child: ChildProcess;
+  readonly name: string;
+  #log = '';
+  readonly #waiters = new Set<() => void>();
+  readonly exited: Promise<number | null>;
+
+  constructor(name: string, child: ChildProcess) {
+    this.name = name;
+    this.child = child;
+    const append = (chunk: Buffer) => {
+      this.#log += chunk.toString();
+      for (const waiter of this.#waiters) waiter();
+    };
+    child.stdout?.on('data', append);
+    child.stderr?.on('data', append);
+    this.exited = new Promise((done) =>
+      child.once('exit', (code) => {
+        for (const waiter of this.#waiters) waiter();
+        done(code);
+      }),
+    );
+  }
+
+  get log(): string {
+    return this.#log;
+  }
+
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** Waits until the log matches; fails with the log after `timeoutMs` or if the process exits first. */
+  waitFor(pattern: RegExp, timeoutMs = 20_000): Promise<RegExpMatchArray> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const match = this.#log.match(pattern);
+        if (match !== null) {
+          done();
+          resolve(match);
+        } else if (!this.running) {
+          done();
+          reject(new Error(`${this.name} exited before logging ${pattern}:\n${this.#log.slice(-3000)}`));
+        }
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(
+          new Error(`${this.name} did not log ${pattern} in ${timeoutMs} ms:\n${this.#log.slice(-3000)}`),
+        );
+      }, timeoutMs);
+      const done = () => {
+        clearTimeout(timer);
+        this.#waiters.delete(check);
+      };
+      this.#waiters.add(check);
+      check();
+    });
+  }
+
+  kill(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+    if (this.running) this.child.kill(signal);
+    return this.exited;
+  }
+}
+
+export const CONNECTED = /Initialization Sequence Completed/;
+export const DENIED = /AUTH_FAILED,Licensed amount of concurrent connections exceeded/;
+
+/** Starts OpenVPN servers and clients on 127.0.0.1 and kills every one of them at the end. */
+export class OpenvpnLab {
+  readonly pki: Pki;
+  readonly #processes = new Set<OpenvpnProcess>();
+  #servers = 0;
+
+  private constructor(pki: Pki) {
+    this.pki = pki;
+  }
+
+  static async create(dir: string): Promise<OpenvpnLab> {
+    return new OpenvpnLab(await Pki.create(dir));
+  }
+
+  #spawn(name: string, args: string[]): OpenvpnProcess {
+    const child = spawn('openvpn', ['--cd', this.pki.dir, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const process = new OpenvpnProcess(name, child);
+    this.#processes.add(process);
+    return process;
+  }
+
+  /**
+   * A server whose connections wait for a management client's decision (the three lines of the
+   * guide), on a tun device it leaves down and unrouted. `managed: false` admits on its own.
+   */
+  async server(
+    options: { managed?: boolean } = {},
+  ): Promise<{ process: OpenvpnProcess; port: number; management: number }> {
+    const [port, management] = [await freePort(), await freePort()];
+    const index = this.#servers++;
+    const args = [
+      '--dev',
+      'tun',
+      '--proto',
+      'tcp-server',
+      '--port',
+      String(port),
+      '--local',
+      '127.0.0.1',
+      '--server',
+      `10.${100 + index}.0.0`,
+      '255.255.0.0',
+      '--topology',
+      'subnet',
+      '--ifconfig-noexec',
+      '--route-noexec',
+      '--ca',
+      'ca.crt',
+      '--cert',
+      'server.crt',
+      '--key',
+      'server.key',
+      '--dh',
+      'none',
+      '--keepalive',
+      '10',
+      '60',
+      '--connect-freq-initial',
+      '10000',
+      '10',
+      '--management',
+      '127.0.0.1',
+      String(management),
+      '--verb',
+      '3',
+    ];
+    if (options.managed !== false) args.push('--management-client-auth', '--auth-user-pass-optional');
+    const process = this.#spawn(`server ${index}`, args);
+    await process.waitFor(/TCPv4_SERVER link local \(bound\)|Listening for incoming TCP connection/);
+    return { process, port, management };
+  }
+
+  /** A client with its own certificate (common name `name`) on `dev null`, over TCP. */
+  async client(name: string, port: number): Promise<OpenvpnProcess> {
+    await this.pki.client(name);
+    return this.#spawn(`client ${name}`, [
+      '--client',
+      '--dev',
+      'null',
+      '--proto',
+      'tcp-client',
+      '--remote',
+      '127.0.0.1',
+      String(port),
+      '--ifconfig-noexec',
+      '--route-noexec',
+      '--nobind',
+      '--ca',
+      'ca.crt',
+      '--cert',
+      `${name}.crt`,
+      '--key',
+      `${name}.key`,
+      '--remote-cert-tls',
+      'server',
+      '--auth-retry',
+      'none',
+      '--connect-retry',
+      '1',
+      '--verb',
+      '3',
+    ]);
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all([...this.#processes].map((process) => process.kill('SIGKILL')));
+    this.#processes.clear();
+  }
+}
