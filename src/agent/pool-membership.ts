@@ -77,9 +77,12 @@ export class PoolMembership {
     return Math.min(...candidates.filter((instant) => instant > now), Number.POSITIVE_INFINITY);
   }
 
-  /** Lease mode: seats asked for beyond those in use, so most admissions need no round trip. */
+  /**
+   * Lease mode: seats asked for beyond those in use, so most admissions need no round trip. A
+   * twentieth of the pool: in a small pool, an idle server's block would keep others from seats.
+   */
   get block(): number {
-    return Math.max(2, Math.ceil(this.stored.connections * 0.05));
+    return Math.max(1, Math.ceil(this.stored.connections * 0.05));
   }
 
   /** Lease mode: whether the pool had seats no server leased at the last answer (or gave none yet). */

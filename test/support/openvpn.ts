@@ -3,6 +3,7 @@ import { accessSync, constants, existsSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { CLI } from './service-process.js';
 
 /**
  * Real OpenVPN servers and clients on 127.0.0.1 for tests and benchmarks: a throw-away PKI made
@@ -39,6 +40,41 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+/** A server on a tun device it leaves down and unrouted; port, management and subnet are given per server. */
+const SERVER_CONFIG = `dev tun
+proto tcp-server
+local 127.0.0.1
+topology subnet
+ifconfig-noexec
+route-noexec
+ca ca.crt
+cert server.crt
+key server.key
+dh none
+keepalive 10 60
+connect-freq-initial 10000 10
+verb 3
+`;
+
+/** The guide's lines: every connection waits for the agent's decision. */
+const MANAGED_LINES = `management-client-auth
+auth-user-pass-optional
+`;
+
+/** A client needing no tun device; the remote, certificate and key are given per client. */
+const CLIENT_CONFIG = `client
+dev null
+proto tcp-client
+nobind
+ifconfig-noexec
+route-noexec
+ca ca.crt
+remote-cert-tls server
+auth-retry none
+connect-retry 1
+verb 3
+`;
 
 const EC_KEY = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
 
@@ -77,6 +113,9 @@ export class Pki {
       join(dir, 'client.ext'),
       'basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=clientAuth\n',
     );
+    writeFileSync(join(dir, 'server-unmanaged.conf'), SERVER_CONFIG);
+    writeFileSync(join(dir, 'server.conf'), `${SERVER_CONFIG}${MANAGED_LINES}`);
+    writeFileSync(join(dir, 'client.conf'), CLIENT_CONFIG);
     const pki = new Pki(dir);
     await pki.#sign('server', 'server.ext');
     return pki;
@@ -124,8 +163,8 @@ export class Pki {
   }
 }
 
-/** A running OpenVPN process and everything it has logged so far. */
-export class OpenvpnProcess {
+/** A process started for a test (OpenVPN or the agent) and everything it has printed so far. */
+export class WatchedProcess {
   readonly child: ChildProcess;
   readonly name: string;
   #log = '';
@@ -197,7 +236,7 @@ export const DENIED = /AUTH_FAILED,Licensed amount of concurrent connections exc
 /** Starts OpenVPN servers and clients on 127.0.0.1 and kills every one of them at the end. */
 export class OpenvpnLab {
   readonly pki: Pki;
-  readonly #processes = new Set<OpenvpnProcess>();
+  readonly #processes = new Set<WatchedProcess>();
   #servers = 0;
 
   private constructor(pki: Pki) {
@@ -208,11 +247,11 @@ export class OpenvpnLab {
     return new OpenvpnLab(await Pki.create(dir));
   }
 
-  #spawn(name: string, args: string[]): OpenvpnProcess {
-    const child = spawn('openvpn', ['--cd', this.pki.dir, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const process = new OpenvpnProcess(name, child);
-    this.#processes.add(process);
-    return process;
+  #spawn(name: string, command: string, args: string[]): WatchedProcess {
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const started = new WatchedProcess(name, child);
+    this.#processes.add(started);
+    return started;
   }
 
   /**
@@ -220,86 +259,55 @@ export class OpenvpnLab {
    * guide), on a tun device it leaves down and unrouted. `managed: false` admits on its own.
    */
   async server(
-    options: { managed?: boolean } = {},
-  ): Promise<{ process: OpenvpnProcess; port: number; management: number }> {
+    options: { managed?: boolean; args?: string[] } = {},
+  ): Promise<{ process: WatchedProcess; port: number; management: number }> {
     const [port, management] = [await freePort(), await freePort()];
     const index = this.#servers++;
+    const config = options.managed === false ? 'server-unmanaged.conf' : 'server.conf';
     const args = [
-      '--dev',
-      'tun',
-      '--proto',
-      'tcp-server',
-      '--port',
-      String(port),
-      '--local',
-      '127.0.0.1',
-      '--server',
-      `10.${100 + index}.0.0`,
-      '255.255.0.0',
-      '--topology',
-      'subnet',
-      '--ifconfig-noexec',
-      '--route-noexec',
-      '--ca',
-      'ca.crt',
-      '--cert',
-      'server.crt',
-      '--key',
-      'server.key',
-      '--dh',
-      'none',
-      '--keepalive',
-      '10',
-      '60',
-      '--connect-freq-initial',
-      '10000',
-      '10',
-      '--management',
-      '127.0.0.1',
-      String(management),
-      '--verb',
-      '3',
+      ...['--config', config, '--port', String(port), '--management', '127.0.0.1', String(management)],
+      ...['--server', `10.${100 + (index % 100)}.0.0`, '255.255.0.0', ...(options.args ?? [])],
     ];
-    if (options.managed !== false) args.push('--management-client-auth', '--auth-user-pass-optional');
-    const process = this.#spawn(`server ${index}`, args);
-    await process.waitFor(/TCPv4_SERVER link local \(bound\)|Listening for incoming TCP connection/);
-    return { process, port, management };
+    const server = this.#spawn(`server ${index}`, 'openvpn', ['--cd', this.pki.dir, ...args]);
+    await server.waitFor(/TCPv4_SERVER link local \(bound\)|Listening for incoming TCP connection/);
+    return { process: server, port, management };
   }
 
   /** A client with its own certificate (common name `name`) on `dev null`, over TCP. */
-  async client(name: string, port: number): Promise<OpenvpnProcess> {
+  async client(name: string, port: number): Promise<WatchedProcess> {
     await this.pki.client(name);
-    return this.#spawn(`client ${name}`, [
-      '--client',
-      '--dev',
-      'null',
-      '--proto',
-      'tcp-client',
+    const args = [
+      '--config',
+      'client.conf',
       '--remote',
       '127.0.0.1',
       String(port),
-      '--ifconfig-noexec',
-      '--route-noexec',
-      '--nobind',
-      '--ca',
-      'ca.crt',
       '--cert',
       `${name}.crt`,
       '--key',
       `${name}.key`,
-      '--remote-cert-tls',
-      'server',
-      '--auth-retry',
-      'none',
-      '--connect-retry',
-      '1',
-      '--verb',
-      '3',
+    ];
+    return this.#spawn(`client ${name}`, 'openvpn', ['--cd', this.pki.dir, ...args]);
+  }
+
+  /** `seatkeeper agent run` on a state directory, attached to a server's management port; ready when it says so. */
+  async agent(stateDir: string, management: number, args: string[] = []): Promise<WatchedProcess> {
+    const agent = this.#spawn(`agent on ${management}`, process.execPath, [
+      CLI,
+      'agent',
+      'run',
+      '--state',
+      stateDir,
+      '--openvpn-management',
+      `127.0.0.1:${management}`,
+      ...args,
     ]);
+    await agent.waitFor(/"event":"ready"/);
+    return agent;
   }
 
   async stopAll(): Promise<void> {
-    await Promise.all([...this.#processes].map((process) => process.kill('SIGKILL')));
+    await Promise.all([...this.#processes].map((started) => started.kill('SIGKILL')));
     this.#processes.clear();
   }
 }

@@ -1,0 +1,277 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../support/engines.js';
+import { bootstrapStaff, type Call, client } from '../support/http.js';
+import {
+  CONNECTED,
+  DENIED,
+  OpenvpnLab,
+  openvpnUnavailable,
+  type WatchedProcess,
+} from '../support/openvpn.js';
+import { CLI, type ServiceProcess, startService } from '../support/service-process.js';
+
+/**
+ * The agent deciding for real OpenVPN servers: real servers and clients on 127.0.0.1, the real
+ * `seatkeeper agent run` on their management interfaces and a real license service.
+ */
+const unavailable = openvpnUnavailable();
+if (unavailable !== undefined) console.warn(`skipping the OpenVPN end-to-end tests: ${unavailable}`);
+
+const HALTED = /Halt command was pushed by server \('Licensed amount of concurrent connections exceeded'\)/;
+const run = promisify(execFile);
+
+interface LiveUsage {
+  connected: number;
+  licensed: number;
+  tunnels: { id: string; user?: string; address?: string; connectedAt: string }[];
+}
+
+async function seatkeeper(...args: string[]): Promise<string> {
+  const { stdout } = await run(process.execPath, [CLI, ...args]);
+  return stdout;
+}
+
+const usageOf = async (stateDir: string): Promise<LiveUsage> =>
+  JSON.parse(await seatkeeper('agent', 'usage', '--json', '--state', stateDir)) as LiveUsage;
+
+/** Polls until `check` holds; fails with the last value seen. */
+async function eventually<T>(
+  read: () => Promise<T>,
+  check: (value: T) => boolean,
+  timeoutMs = 20_000,
+): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (check(value)) return value;
+    if (Date.now() > until)
+      throw new Error(`condition not met in ${timeoutMs} ms; last: ${JSON.stringify(value)}`);
+    await new Promise((resume) => setTimeout(resume, 200));
+  }
+}
+
+const connectedOf = (stateDir: string, count: number) =>
+  eventually(
+    () => usageOf(stateDir),
+    (usage) => usage.connected === count,
+  );
+
+describe('OpenVPN must run where it is required', () => {
+  it.runIf(process.env.SEATKEEPER_REQUIRE_OPENVPN === '1' && unavailable !== undefined)(
+    'has a tun device, root and openvpn',
+    () => {
+      throw new Error(`SEATKEEPER_REQUIRE_OPENVPN=1 but: ${unavailable}`);
+    },
+  );
+});
+
+describe.skipIf(unavailable !== undefined)('the agent on real OpenVPN servers', { timeout: 120_000 }, () => {
+  const dirs: ReturnType<typeof tempDir>[] = [];
+  const dir = () => {
+    const made = tempDir('seatkeeper-ovpn-');
+    dirs.push(made);
+    return made.path;
+  };
+  let lab: OpenvpnLab;
+  let service: ServiceProcess;
+  let call: Call;
+  let staff: string;
+  let accountId: string;
+
+  beforeAll(async () => {
+    [lab, service] = await Promise.all([OpenvpnLab.create(dir()), startService({ dataDir: dir() })]);
+    call = client(service.url);
+    staff = await bootstrapStaff(service);
+    const account = await call<{ account: { id: string } }>('POST', '/v1/accounts', {
+      token: staff,
+      body: { email: 'vpn-admin@example.com' },
+    });
+    accountId = account.body.account.id;
+  });
+  afterEach(async () => {
+    await lab.stopAll();
+  });
+  afterAll(async () => {
+    await lab?.stopAll();
+    await service?.stop();
+    for (const made of dirs) made.remove();
+  });
+
+  async function connect(name: string, port: number): Promise<WatchedProcess> {
+    const vpnClient = await lab.client(name, port);
+    await vpnClient.waitFor(CONNECTED);
+    return vpnClient;
+  }
+
+  async function denied(name: string, port: number): Promise<WatchedProcess> {
+    const vpnClient = await lab.client(name, port);
+    await vpnClient.waitFor(DENIED);
+    await vpnClient.exited;
+    return vpnClient;
+  }
+
+  async function keyOf(connections: number): Promise<string> {
+    const issued = await call<{ key: string }>('POST', '/v1/licenses', {
+      token: staff,
+      body: { accountId, connections },
+    });
+    expect(issued.status).toBe(201);
+    return issued.body.key;
+  }
+
+  async function subscription(mode: 'reconcile' | 'lease', heartbeatIntervalMs: number): Promise<string> {
+    const created = await call<{ key: string }>('POST', '/v1/subscriptions', {
+      token: staff,
+      body: { accountId, connections: 3, period: 'monthly', mode, heartbeatIntervalMs },
+    });
+    expect(created.status).toBe(201);
+    return created.body.key;
+  }
+
+  it('1. with no key, admits the 2 built-in connections and denies the third with the seeds’ message', async () => {
+    const server = await lab.server();
+    const state = dir();
+    const agent = await lab.agent(state, server.management);
+    await connect('one-a', server.port);
+    await connect('one-b', server.port);
+    const third = await denied('one-c', server.port);
+    expect(third.log).toContain('AUTH_FAILED,Licensed amount of concurrent connections exceeded');
+    const usage = await usageOf(state);
+    expect(usage).toMatchObject({ connected: 2, licensed: 2 });
+    expect(usage.tunnels.map((tunnel) => tunnel.user).sort()).toEqual(['one-a', 'one-b']);
+    expect(usage.tunnels.every((tunnel) => /^127\.0\.0\.1:\d+$/.test(tunnel.address ?? ''))).toBe(true);
+    expect(agent.log).toMatch(/"event":"deny".*"user":"one-c"/);
+    expect(server.process.log).toContain('Licensed amount of concurrent connections exceeded');
+  });
+
+  it('2. with a 3-connection key, denies the fourth and admits a new client once one exits', async () => {
+    const server = await lab.server();
+    const state = dir();
+    await seatkeeper('agent', 'activate', await keyOf(3), '--service', service.url, '--state', state);
+    await lab.agent(state, server.management);
+    const clients = [];
+    for (const name of ['two-a', 'two-b', 'two-c']) clients.push(await connect(name, server.port));
+    await denied('two-d', server.port);
+    await clients[0]?.kill('SIGTERM');
+    await connectedOf(state, 2);
+    await connect('two-e', server.port);
+    expect(await usageOf(state)).toMatchObject({ connected: 3, licensed: 3 });
+  });
+
+  it('3. reconcile: a subscription of 3 on two servers halts the client that connected last', async () => {
+    const key = await subscription('reconcile', 4_000);
+    const servers = [await lab.server(), await lab.server()];
+    const states = [dir(), dir()];
+    for (const state of states)
+      await seatkeeper('agent', 'subscribe', key, '--service', service.url, '--state', state);
+    await Promise.all(servers.map((server, i) => lab.agent(states[i] as string, server.management)));
+    const [a, b] = servers as [(typeof servers)[0], (typeof servers)[0]];
+    // Both agents admit before either hears of the other's tunnels: the pool goes over by one.
+    const up = [
+      await connect('three-a1', a.port),
+      await connect('three-a2', a.port),
+      await connect('three-b1', b.port),
+    ];
+    const last = await connect('three-b2', b.port);
+    await last.waitFor(HALTED, 30_000);
+    await last.exited;
+    const usages = await eventually(
+      () => Promise.all(states.map(usageOf)),
+      (both) => both[0]?.connected === 2 && both[1]?.connected === 1,
+    );
+    expect(usages.map((usage) => usage.connected)).toEqual([2, 1]);
+    for (const vpnClient of up) {
+      expect(vpnClient.running).toBe(true);
+      expect(vpnClient.log).not.toMatch(HALTED);
+    }
+  });
+
+  it('4. lease: the fourth connection is denied wherever it arrives, and no tunnel up is dropped', async () => {
+    const key = await subscription('lease', 4_000);
+    const servers = [await lab.server(), await lab.server()];
+    const states = [dir(), dir()];
+    for (const state of states)
+      await seatkeeper('agent', 'subscribe', key, '--service', service.url, '--state', state);
+    await Promise.all(servers.map((server, i) => lab.agent(states[i] as string, server.management)));
+    const [a, b] = servers as [(typeof servers)[0], (typeof servers)[0]];
+    const up = [
+      await connect('four-a1', a.port),
+      await connect('four-a2', a.port),
+      await connect('four-b1', b.port),
+    ];
+    await denied('four-a3', a.port);
+    await denied('four-b2', b.port);
+    // Two more heartbeat intervals: the lease is renewed, and nobody is ordered off.
+    await new Promise((resume) => setTimeout(resume, 8_000));
+    await denied('four-b3', b.port);
+    for (const vpnClient of up) {
+      expect(vpnClient.running).toBe(true);
+      expect(vpnClient.log).not.toMatch(/Halt command|SIGUSR1/);
+    }
+    const usages = await Promise.all(states.map(usageOf));
+    expect(usages.map((usage) => usage.connected)).toEqual([2, 1]);
+  });
+
+  it('5. an agent restarted with 3 tunnels up keeps them up and counts them', async () => {
+    const server = await lab.server();
+    const state = dir();
+    await seatkeeper('agent', 'activate', await keyOf(3), '--service', service.url, '--state', state);
+    const agent = await lab.agent(state, server.management);
+    const up = [];
+    for (const name of ['five-a', 'five-b', 'five-c']) up.push(await connect(name, server.port));
+    await agent.kill('SIGTERM');
+    // A connection made while no agent listens waits; OpenVPN does not replay it to the next agent.
+    const waiting = await lab.client('five-d', server.port);
+    await server.process.waitFor(/five-d.*(Peer Connection Initiated|TLS: Initial packet)/);
+    const restarted = await lab.agent(state, server.management);
+    expect(restarted.log).toMatch(/"event":"resync","adopted":3/);
+    expect((await usageOf(state)).connected).toBe(3);
+    // The waiting connection is restarted so that it asks again, and is denied: 3 of 3 are in use.
+    await waiting.waitFor(DENIED);
+    for (const vpnClient of up) {
+      expect(vpnClient.running).toBe(true);
+      expect(vpnClient.log).not.toMatch(/SIGUSR1|Halt command/);
+    }
+    await up[0]?.kill('SIGKILL');
+    await connectedOf(state, 2);
+    await connect('five-e', server.port);
+    expect((await usageOf(state)).connected).toBe(3);
+  });
+
+  it('6. a TCP client killed with SIGKILL frees its seat for a new client', async () => {
+    const server = await lab.server();
+    const state = dir();
+    await lab.agent(state, server.management);
+    await connect('six-a', server.port);
+    const killed = await connect('six-b', server.port);
+    await denied('six-c', server.port);
+    await killed.kill('SIGKILL');
+    await connectedOf(state, 1);
+    await connect('six-d', server.port);
+    const usage = await usageOf(state);
+    expect(usage.tunnels.map((tunnel) => tunnel.user).sort()).toEqual(['six-a', 'six-d']);
+  });
+
+  it('keeps one seat for an identity that connects again, and admitted tunnels through renegotiation', async () => {
+    // Renegotiation every 2 s; an unanswered one would drop the tunnel after the 4 s hand window.
+    const server = await lab.server({ args: ['--reneg-sec', '2', '--hand-window', '4'] });
+    const state = dir();
+    const agent = await lab.agent(state, server.management);
+    const first = await connect('same', server.port);
+    await connect('other', server.port);
+    const again = await connect('same', server.port);
+    // The old session is gone at OpenVPN's order; stop its client before it retries.
+    await first.kill('SIGKILL');
+    expect(agent.log).toMatch(/"event":"replace"/);
+    await new Promise((resume) => setTimeout(resume, 7_000));
+    expect(again.running).toBe(true);
+    expect(again.log).not.toMatch(/SIGUSR1|AUTH_FAILED/);
+    expect(server.process.log).toMatch(/soft reset/);
+    const usage = await usageOf(state);
+    expect(usage.connected).toBe(2);
+    expect(usage.tunnels.map((tunnel) => tunnel.user).sort()).toEqual(['other', 'same']);
+    await denied('third', server.port);
+  });
+});
