@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../support/engines.js';
@@ -273,5 +274,34 @@ describe.skipIf(unavailable !== undefined)('the agent on real OpenVPN servers', 
     expect(usage.connected).toBe(2);
     expect(usage.tunnels.map((tunnel) => tunnel.user).sort()).toEqual(['other', 'same']);
     await denied('third', server.port);
+  });
+
+  it('attaches through a unix socket with a password, and again after the server restarts', async () => {
+    const work = dir();
+    const passwordFile = `${work}/management-password`;
+    writeFileSync(passwordFile, 'correct horse\n', { mode: 0o600 });
+    const wrongFile = `${work}/wrong-password`;
+    writeFileSync(wrongFile, 'battery staple\n', { mode: 0o600 });
+    const management = { socket: `${work}/management.sock`, passwordFile };
+    const first = await lab.server({ management });
+    const refused = lab.startAgent(dir(), management.socket, ['--management-password-file', wrongFile]);
+    await refused.waitFor(/"event":"management_unavailable".*refused the password/);
+    await refused.kill();
+    const state = dir();
+    const agent = await lab.agent(state, management.socket, ['--management-password-file', passwordFile]);
+    const up = [await connect('unix-a', first.port), await connect('unix-b', first.port)];
+    await first.process.kill('SIGTERM');
+    await agent.waitFor(/"event":"detached"/);
+    // The clients keep retrying; the restarted server asks the agent, which attaches again.
+    const second = await lab.server({ management, port: first.port });
+    for (const vpnClient of up)
+      await vpnClient.waitFor(
+        /Initialization Sequence Completed[\s\S]*Initialization Sequence Completed/,
+        30_000,
+      );
+    expect(agent.log.match(/"event":"ready"/g)?.length).toBeGreaterThanOrEqual(2);
+    const usage = await connectedOf(state, 2);
+    expect(usage.tunnels.map((tunnel) => tunnel.user).sort()).toEqual(['unix-a', 'unix-b']);
+    await denied('unix-c', second.port);
   });
 });

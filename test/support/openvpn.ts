@@ -259,18 +259,34 @@ export class OpenvpnLab {
    * guide), on a tun device it leaves down and unrouted. `managed: false` admits on its own.
    */
   async server(
-    options: { managed?: boolean; args?: string[] } = {},
-  ): Promise<{ process: WatchedProcess; port: number; management: number }> {
-    const [port, management] = [await freePort(), await freePort()];
+    options: {
+      managed?: boolean;
+      args?: string[];
+      /** The same port again, for a restart. */
+      port?: number;
+      /** A unix socket (with a password file) instead of a TCP port on 127.0.0.1. */
+      management?: number | { socket: string; passwordFile: string };
+    } = {},
+  ): Promise<{ process: WatchedProcess; port: number; management: number | string }> {
+    const port = options.port ?? (await freePort());
+    const management = options.management ?? (await freePort());
+    const managementArgs =
+      typeof management === 'number'
+        ? ['127.0.0.1', String(management)]
+        : [management.socket, 'unix', management.passwordFile];
     const index = this.#servers++;
     const config = options.managed === false ? 'server-unmanaged.conf' : 'server.conf';
     const args = [
-      ...['--config', config, '--port', String(port), '--management', '127.0.0.1', String(management)],
+      ...['--config', config, '--port', String(port), '--management', ...managementArgs],
       ...['--server', `10.${100 + (index % 100)}.0.0`, '255.255.0.0', ...(options.args ?? [])],
     ];
     const server = this.#spawn(`server ${index}`, 'openvpn', ['--cd', this.pki.dir, ...args]);
     await server.waitFor(/TCPv4_SERVER link local \(bound\)|Listening for incoming TCP connection/);
-    return { process: server, port, management };
+    return {
+      process: server,
+      port,
+      management: typeof management === 'number' ? management : management.socket,
+    };
   }
 
   /** A client with its own certificate (common name `name`) on `dev null`, over TCP. */
@@ -290,18 +306,16 @@ export class OpenvpnLab {
     return this.#spawn(`client ${name}`, 'openvpn', ['--cd', this.pki.dir, ...args]);
   }
 
-  /** `seatkeeper agent run` on a state directory, attached to a server's management port; ready when it says so. */
-  async agent(stateDir: string, management: number, args: string[] = []): Promise<WatchedProcess> {
-    const agent = this.#spawn(`agent on ${management}`, process.execPath, [
-      CLI,
-      'agent',
-      'run',
-      '--state',
-      stateDir,
-      '--openvpn-management',
-      `127.0.0.1:${management}`,
-      ...args,
-    ]);
+  /** `seatkeeper agent run` on a state directory, attached to a server's management interface. */
+  startAgent(stateDir: string, management: number | string, args: string[] = []): WatchedProcess {
+    const address = typeof management === 'number' ? `127.0.0.1:${management}` : management;
+    const command = [CLI, 'agent', 'run', '--state', stateDir, '--openvpn-management', address, ...args];
+    return this.#spawn(`agent on ${address}`, process.execPath, command);
+  }
+
+  /** `startAgent`, once it says it decides connections. */
+  async agent(stateDir: string, management: number | string, args: string[] = []): Promise<WatchedProcess> {
+    const agent = this.startAgent(stateDir, management, args);
     await agent.waitFor(/"event":"ready"/);
     return agent;
   }

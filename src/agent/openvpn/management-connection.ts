@@ -44,6 +44,7 @@ export class ManagementConnection {
   readonly #pending: PendingCommand[] = [];
   #buffer = '';
   #closed = false;
+  #passwordSent = false;
   onMessage: (message: ManagementMessage) => void = () => {};
   onClose: () => void = () => {};
 
@@ -76,7 +77,13 @@ export class ManagementConnection {
       };
       socket.once('error', abort);
       connection.onMessage = (message) => {
-        if (message.type === 'reply' && message.line.startsWith('ERROR'))
+        if (message.type === 'reply' && message.line === 'ERROR: bad password')
+          abort(
+            new Error(
+              `the management interface at ${describeAddress(address)} refused the password${password === undefined ? ': it asks for one (--management-password-file)' : ' of --management-password-file'}`,
+            ),
+          );
+        else if (message.type === 'reply' && message.line.startsWith('ERROR'))
           abort(new Error(`the management interface refused: ${message.line}`));
         if (message.type !== 'notice' || message.source !== 'INFO') return;
         clearTimeout(timer);
@@ -102,9 +109,15 @@ export class ManagementConnection {
       this.#line(line);
       end = this.#buffer.indexOf('\n');
     }
-    // The password prompt is the one line sent without its end.
+    // The password prompt is the one line sent without its end; asked again, the password was wrong.
     if (this.#buffer === 'ENTER PASSWORD:') {
       this.#buffer = '';
+      if (this.#passwordSent) {
+        this.onMessage({ type: 'reply', line: 'ERROR: bad password' });
+        this.#socket.destroy();
+        return;
+      }
+      this.#passwordSent = true;
       this.#socket.write(`${password ?? ''}\n`);
     }
   }
