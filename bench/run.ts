@@ -3,6 +3,7 @@ import { benchAdmission, benchAgent } from './agent.js';
 import { benchCertificates } from './certificates.js';
 import { benchFleetVersusRedis } from './fleet.js';
 import { benchHeartbeats } from './heartbeats.js';
+import { benchOpenvpn } from './openvpn.js';
 import { runRedisPeer } from './redis-peer.js';
 import { benchDurableWrites } from './store.js';
 
@@ -16,6 +17,7 @@ try {
   await benchActivations();
   await benchHeartbeats();
   await benchFleetVersusRedis((options) => runRedisPeer(options));
+  await benchOpenvpn();
 } catch (error) {
   process.stderr.write(`bench failed: ${error instanceof Error ? error.stack : String(error)}\n`);
   process.exitCode = 1;
