@@ -117,8 +117,6 @@ export class Agent {
     this.#policy = deps.policy ?? ACCESS_SERVER_POLICY;
     this.#trustAnchor = deps.vendorKeys;
     this.#identity = this.#state.loadIdentity(deps.clock);
-    const subscription = this.#state.loadSubscription();
-    this.#pool = subscription === undefined ? undefined : new PoolMembership(subscription);
     this.#admission = new Admission(
       () => this.capacity().seats,
       () => this.#clock.now(),
@@ -171,6 +169,8 @@ export class Agent {
    * by its newest certificate, however many copies of its file lie around.
    */
   reload(): void {
+    // Another command may have pinned the vendor keys or set the service URL since this one started.
+    this.#identity = this.#state.loadIdentity(this.#clock);
     const { licenses, unreadable } = this.#state.loadLicenses();
     const keys = this.#trustedKeys();
     const newest = new Map<string, Judged>();
@@ -187,6 +187,10 @@ export class Agent {
     }
     this.#unreadable = unreadable;
     this.#judged = [...newest.values(), ...others];
+    // A subscription joined by another command since this agent started.
+    const subscription = this.#state.loadSubscription();
+    if (subscription !== undefined && subscription.subscriptionId !== this.#pool?.stored.subscriptionId)
+      this.#pool = new PoolMembership(subscription);
     this.#capacity = undefined;
   }
 

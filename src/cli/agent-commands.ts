@@ -126,6 +126,20 @@ function liveUsage(stateDir: string): Usage | undefined {
   };
 }
 
+/** Tells the `agent run` on this state directory, if any, to read what this command stored. */
+function notifyRunningAgent(stateDir: string): void {
+  const pid = new AgentState(stateDir).runningAgent();
+  if (pid === undefined) return;
+  try {
+    process.kill(pid, 'SIGHUP');
+    note(`The running agent (pid ${pid}) reads the change now.`);
+  } catch (error) {
+    note(
+      `warning: could not tell the running agent (pid ${pid}): ${(error as Error).message}; reload it (SIGHUP)`,
+    );
+  }
+}
+
 function readPasswordFile(file: string | undefined): string | undefined {
   if (file === undefined || file === '') return undefined;
   try {
@@ -190,7 +204,7 @@ async function run(flags: RunFlags): Promise<void> {
   process.once('SIGINT', () => stop('SIGINT'));
   // `systemctl reload`: read keys activated by another command since the start.
   process.on('SIGHUP', () => {
-    instance.reload();
+    running.reload();
     const usage = instance.usage();
     logger.info(
       { event: 'reloaded', licensed: usage.licensed, connected: usage.connected },
@@ -214,6 +228,7 @@ export function registerAgentCommands(program: Command): void {
     .action(async (key: string, flags: AgentFlags & { service?: string }) => {
       const instance = openAgent(flags);
       const report = orExit(await instance.activate(key, flags.service));
+      notifyRunningAgent(stateDirOf(flags));
       if (flags.json) {
         printJson({ serverId: instance.serverId, license: report, usage: instance.usage() });
         return;
@@ -235,6 +250,7 @@ export function registerAgentCommands(program: Command): void {
     .action(async (key: string, flags: AgentFlags & { service?: string }) => {
       const instance = openAgent(flags);
       orExit(await instance.joinSubscription(key, flags.service));
+      notifyRunningAgent(stateDirOf(flags));
       const usage = instance.usage();
       if (flags.json) printJson(usage);
       else printUsage(usage);
@@ -283,6 +299,7 @@ export function registerAgentCommands(program: Command): void {
     .action(async (flags: AgentFlags & { force?: boolean }) => {
       const instance = openAgent(flags);
       const results = await instance.refresh({ force: flags.force ?? false });
+      if (results.some(({ result }) => result.ok)) notifyRunningAgent(stateDirOf(flags));
       if (flags.json) printJson({ refreshed: results });
       else if (results.length === 0) print('No certificate needs refreshing yet.');
       else

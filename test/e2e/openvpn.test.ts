@@ -150,8 +150,13 @@ describe.skipIf(unavailable !== undefined)('the agent on real OpenVPN servers', 
   it('2. with a 3-connection key, denies the fourth and admits a new client once one exits', async () => {
     const server = await lab.server();
     const state = dir();
-    await seatkeeper('agent', 'activate', await keyOf(3), '--service', service.url, '--state', state);
     await lab.agent(state, server.management);
+    // Activated while the agent runs: the command tells it, and it counts the key at once.
+    await seatkeeper('agent', 'activate', await keyOf(3), '--service', service.url, '--state', state);
+    await eventually(
+      () => usageOf(state),
+      (usage) => usage.licensed === 3,
+    );
     const clients = [];
     for (const name of ['two-a', 'two-b', 'two-c']) clients.push(await connect(name, server.port));
     await denied('two-d', server.port);

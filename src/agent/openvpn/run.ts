@@ -16,6 +16,8 @@ export interface RunOptions {
 
 export interface RunningAgent {
   gatekeeper: Gatekeeper;
+  /** Reads the state directory again: keys activated and a subscription joined since the start. */
+  reload: () => void;
   /** Stops deciding, heartbeats and refreshes, and gives the state directory back. */
   stop: () => void;
   /** Ends when the gatekeeper has stopped. */
@@ -48,6 +50,15 @@ export function runAgent(agent: Agent, options: RunOptions): RunningAgent {
   };
 
   let stopHeartbeats: (() => void) | undefined;
+  /** Heartbeats at the subscription's interval, from the first count on; a new subscription restarts them. */
+  const restartHeartbeats = () => {
+    stopHeartbeats?.();
+    stopHeartbeats = undefined;
+    if (agent.usage().subscription === null) return;
+    // The pool hears the count at once, then at every interval.
+    void agent.heartbeat().then(report);
+    stopHeartbeats = agent.startHeartbeats(report);
+  };
   const gatekeeper: Gatekeeper = new Gatekeeper(agent, {
     address: options.address,
     password: options.password,
@@ -55,10 +66,7 @@ export function runAgent(agent: Agent, options: RunOptions): RunningAgent {
     logger,
     onChange: (change) => {
       publish();
-      if (change !== 'attached' || agent.usage().subscription === null) return;
-      // The pool hears the rebuilt count at once; periodic heartbeats start with the first count.
-      void agent.heartbeat().then(report);
-      stopHeartbeats ??= agent.startHeartbeats(report);
+      if (change === 'attached') restartHeartbeats();
     },
   });
 
@@ -95,6 +103,12 @@ export function runAgent(agent: Agent, options: RunOptions): RunningAgent {
   return {
     gatekeeper,
     done,
+    reload: () => {
+      const before = agent.usage().subscription?.subscriptionId;
+      agent.reload();
+      if (agent.usage().subscription?.subscriptionId !== before && gatekeeper.attached) restartHeartbeats();
+      publish();
+    },
     stop: () => {
       gatekeeper.stop();
       stopHeartbeats?.();
