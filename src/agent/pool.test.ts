@@ -91,6 +91,24 @@ describe('agents sharing a subscription through a real service on 127.0.0.1', ()
     expect(a.usage().connected).toBe(admittedA);
   });
 
+  it('lease: after a refusal, asks the pool at once and admits when the pool, not just its lease, has room', async () => {
+    const key = await newSubscription(service.ctx, { connections: 40, mode: 'lease' });
+    const [a, b] = [agentOn('a'), agentOn('b')];
+    await a.joinSubscription(key, service.url);
+    await b.joinSubscription(key, service.url);
+    // A fills its lease faster than its background top-ups come back.
+    const admitted = admitMany(a, 'a', 30).filter(Boolean).length;
+    expect(admitted).toBeLessThan(30);
+    expect(await a.topUp()).toBe(true);
+    expect(a.admit({ id: 'a-after-top-up' }).admitted).toBe(true);
+    // Once the pool is leased out, a refusal asks nobody: there is nothing to get.
+    while (b.admit({ id: `b-${b.usage().connected}` }).admitted || (await b.topUp())) clock.advance(10);
+    const full = b.usage().subscription;
+    expect(full?.poolUsed).toBe(40);
+    expect(await b.topUp()).toBe(false);
+    expect(a.usage().connected + b.usage().connected).toBeLessThanOrEqual(40);
+  });
+
   it('keeps working on its last answer through the grace period, across a restart, then falls back', async () => {
     const key = await newSubscription(service.ctx, { connections: 10, graceMs: 2 * DAY });
     const stateDir = tempDir('seatkeeper-pool-grace-');

@@ -305,6 +305,7 @@ describe.skipIf(unavailable !== undefined)('the agent on real OpenVPN servers', 
         30_000,
       );
     expect(agent.log.match(/"event":"ready"/g)?.length).toBeGreaterThanOrEqual(2);
+    expect(agent.log).toMatch(/"event":"server_restarted"/);
     const usage = await connectedOf(state, 2);
     expect(usage.tunnels.map((tunnel) => tunnel.user).sort()).toEqual(['unix-a', 'unix-b']);
     await denied('unix-c', second.port);

@@ -58,6 +58,8 @@ export class Gatekeeper {
   /** Clients decided while a `status` was on its way: its list may predate them. */
   #decidedDuringStatus: Set<string> | undefined;
   #stopped = false;
+  /** The OpenVPN process last attached to. */
+  #serverPid: string | undefined;
   #wake: (() => void) | undefined;
   /** Decision times in milliseconds, from the event's last line to the answer written. */
   readonly decisionTimes: number[] = [];
@@ -118,6 +120,7 @@ export class Gatekeeper {
     );
     const resync = setInterval(() => void this.#resync(), this.#options.resyncIntervalMs ?? 60_000);
     try {
+      await this.#checkServerProcess(connection);
       await this.#resync();
       const { connected, licensed } = this.#agent.usage();
       this.#log.info({ event: 'ready', connected, licensed }, 'deciding connections');
@@ -129,6 +132,29 @@ export class Gatekeeper {
     }
     if (!this.#stopped)
       this.#log.warn({ event: 'detached' }, 'the OpenVPN management interface closed; attaching again');
+  }
+
+  /**
+   * A restarted server numbers its clients from 0 again: the tunnels held for the old process are
+   * gone, and their ids must not be taken for the new process's clients.
+   */
+  async #checkServerProcess(connection: ManagementConnection): Promise<void> {
+    const reply = await connection.send(commands.pid);
+    const pid = /pid=(\d+)/.exec(reply.lines[0] ?? '')?.[1];
+    if (pid === undefined) return;
+    if (this.#serverPid !== undefined && pid !== this.#serverPid) {
+      const freed = this.#admitted.size;
+      for (const cid of [...this.#admitted.keys()]) this.#agent.release(tunnelIdOf(cid));
+      this.#admitted.clear();
+      this.#sessionOf.clear();
+      this.#deciding.clear();
+      this.#denied.clear();
+      this.#log.info(
+        { event: 'server_restarted', pid, freed },
+        'the OpenVPN server restarted: its old tunnels are gone',
+      );
+    }
+    this.#serverPid = pid;
   }
 
   #send(command: string): void {

@@ -98,6 +98,7 @@ export const commands = {
       : `client-kill ${cid} ${quote(`HALT,${haltReason}`)}`;
   },
   status: 'status 3',
+  pid: 'pid',
   releaseHold: 'hold release',
 } as const;
 
