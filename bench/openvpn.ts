@@ -52,11 +52,14 @@ async function series(lab: OpenvpnLab, figure: string, decider: Decider | undefi
 
 /** The peer: admits every connection at once and does nothing else. */
 const bareResponder: Decider = async (management) => {
-  const connection = await ManagementConnection.open({ host: '127.0.0.1', port: management });
-  connection.onMessage = (message) => {
-    if (message.type === 'client' && message.event.kind === 'CONNECT' && message.event.kid !== undefined)
-      void connection.send(commands.authorize(message.event.cid, message.event.kid));
-  };
+  const connection: ManagementConnection = await ManagementConnection.open(
+    { host: '127.0.0.1', port: management },
+    undefined,
+    (message) => {
+      if (message.type === 'client' && message.event.kind === 'CONNECT' && message.event.kid !== undefined)
+        void connection.send(commands.authorize(message.event.cid, message.event.kid));
+    },
+  );
   return { stop: async () => connection.close() };
 };
 
@@ -108,6 +111,7 @@ export async function benchOpenvpn(): Promise<void> {
       emit('agent_decision_ms', round(percentile(sorted, 0.5), 3), 'ms', {
         decisions: sorted.length,
         admitted,
+        mean_ms: round(sorted.reduce((sum, ms) => sum + ms, 0) / sorted.length, 3),
         p99_ms: round(percentile(sorted, 0.99), 3),
         max_ms: round(sorted.at(-1) ?? Number.NaN, 3),
         connect_over_bare_responder_ms: round(withAgent - bare, 1),

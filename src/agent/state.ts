@@ -48,6 +48,15 @@ function writeAtomically(path: string, value: unknown, durable = true): void {
   renameSync(temporary, path);
 }
 
+/** This boot of the machine, where the system tells it (Linux). */
+function currentBootId(): string | undefined {
+  try {
+    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
+
 export class AgentState {
   readonly dir: string;
 
@@ -136,15 +145,23 @@ export class AgentState {
     return join(this.dir, 'live-usage.json');
   }
 
-  /** The process of the `agent run` that holds this directory, if one is alive. */
+  /**
+   * The process of the `agent run` that holds this directory, if one is alive. A lock from before
+   * the last boot is stale even if its process id has been given to another process since.
+   */
   runningAgent(): number | undefined {
     let pid: number;
+    let bootId: string | undefined;
     try {
-      pid = Number(readFileSync(this.#runLockPath, 'utf8').trim());
+      const [pidText, lockBoot] = readFileSync(this.#runLockPath, 'utf8').trim().split(/\s+/);
+      pid = Number(pidText);
+      bootId = lockBoot;
     } catch {
       return undefined;
     }
-    if (!Number.isInteger(pid) || pid <= 0) return undefined;
+    // This very process, before it took the lock: the lock is an old one whose id came back.
+    if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return undefined;
+    if (bootId !== undefined && bootId !== currentBootId()) return undefined;
     try {
       process.kill(pid, 0);
       return pid;
@@ -162,7 +179,7 @@ export class AgentState {
     for (;;) {
       try {
         const fd = openSync(this.#runLockPath, 'wx', 0o600);
-        writeFileSync(fd, `${process.pid}\n`);
+        writeFileSync(fd, `${process.pid} ${currentBootId() ?? ''}\n`);
         closeSync(fd);
         return {
           claimed: true,

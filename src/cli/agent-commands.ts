@@ -5,11 +5,11 @@ import { pino } from 'pino';
 import { Agent, type Usage, type VendorKey } from '../agent/agent.js';
 import { machinePropertiesFrom } from '../agent/machine.js';
 import { parseManagementAddress } from '../agent/openvpn/management-connection.js';
-import { runAgent } from '../agent/openvpn/run.js';
+import { AgentAlreadyRunning, runAgent } from '../agent/openvpn/run.js';
 import { AgentState } from '../agent/state.js';
 import { keyIdOf, publicKeyFromPem } from '../domain/certificate.js';
 import { systemClock } from '../domain/clock.js';
-import { LOG_LEVELS } from '../service/config.js';
+import { LOG_LEVELS, parseDuration } from '../service/config.js';
 import { CliError, EXIT, note, orExit, print, printJson, refused, table } from './output.js';
 
 interface AgentFlags {
@@ -159,6 +159,7 @@ interface RunFlags extends AgentFlags {
   managementPasswordFile?: string;
   duplicateCn?: boolean;
   logLevel?: string;
+  resyncInterval?: string;
 }
 
 async function run(flags: RunFlags): Promise<void> {
@@ -180,6 +181,13 @@ async function run(flags: RunFlags): Promise<void> {
       EXIT.usage,
       'config_invalid',
     );
+  const resyncText = flags.resyncInterval ?? process.env.SEATKEEPER_RESYNC_INTERVAL ?? '60s';
+  let resyncIntervalMs: number;
+  try {
+    resyncIntervalMs = parseDuration(resyncText, '--resync-interval');
+  } catch (error) {
+    throw new CliError((error as Error).message, EXIT.usage, 'config_invalid');
+  }
   const logger = pino({ level, base: { service: 'seatkeeper-agent' } });
   const instance = openAgent(flags);
   let running: ReturnType<typeof runAgent>;
@@ -189,11 +197,18 @@ async function run(flags: RunFlags): Promise<void> {
       address,
       password,
       duplicateCn: flags.duplicateCn ?? false,
+      resyncIntervalMs,
       logger,
     });
   } catch (error) {
-    throw new CliError((error as Error).message, EXIT.usage, 'agent_already_running');
+    const code = error instanceof AgentAlreadyRunning ? error.code : 'agent_state_invalid';
+    throw new CliError((error as Error).message, EXIT.usage, code);
   }
+  if (password === undefined && 'host' in address)
+    logger.warn(
+      { event: 'management_unprotected' },
+      'the management interface has no password: any local user who attaches while the agent is away decides connections; give it a password file or a unix socket',
+    );
   const { connected, licensed } = instance.usage();
   logger.info({ event: 'started', serverId: instance.serverId, connected, licensed }, 'agent started');
   const stop = (signal: string) => {
@@ -203,14 +218,7 @@ async function run(flags: RunFlags): Promise<void> {
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
   // `systemctl reload`: read keys activated by another command since the start.
-  process.on('SIGHUP', () => {
-    running.reload();
-    const usage = instance.usage();
-    logger.info(
-      { event: 'reloaded', licensed: usage.licensed, connected: usage.connected },
-      'licenses read again',
-    );
-  });
+  process.on('SIGHUP', () => running.reload());
   await running.done;
   process.exit(0);
 }
@@ -288,6 +296,10 @@ export function registerAgentCommands(program: Command): void {
     .option(
       '--duplicate-cn',
       'the server runs with duplicate-cn: every session of a common name holds a seat',
+    )
+    .option(
+      '--resync-interval <duration>',
+      'how often the count is checked against the server’s client list, e.g. 60s (env SEATKEEPER_RESYNC_INTERVAL)',
     )
     .option('--log-level <level>', `${LOG_LEVELS.join('|')} (env SEATKEEPER_LOG_LEVEL)`)
     .action(run);

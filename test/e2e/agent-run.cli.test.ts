@@ -1,4 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../support/engines.js';
 import { freePort } from '../support/openvpn.js';
@@ -19,6 +21,10 @@ describe('seatkeeper agent run, before any OpenVPN server', () => {
     [['--openvpn-management', 'localhost'], /must be HOST:PORT/],
     [['--openvpn-management', '127.0.0.1:99999'], /must be HOST:PORT/],
     [['--openvpn-management', '127.0.0.1:7505', '--log-level', 'loud'], /log level must be one of/],
+    [
+      ['--openvpn-management', '127.0.0.1:7505', '--resync-interval', 'often'],
+      /--resync-interval must be a duration/,
+    ],
     [
       ['--openvpn-management', '127.0.0.1:7505', '--management-password-file', '/nonexistent/pw'],
       /cannot read the management password file/,
@@ -67,7 +73,8 @@ describe('seatkeeper agent run, before any OpenVPN server', () => {
       await new Promise((done) => first.once('exit', done));
     }
     expect(first.exitCode).toBe(0);
-    // A clean stop gives the directory back: the next agent starts.
+    // A clean stop gives the directory back, and a lock left from before a reboot does not count.
+    writeFileSync(join(state.path, 'run.lock'), `${process.pid} boot-before-this-one\n`);
     const third = spawn(process.execPath, [
       CLI,
       'agent',

@@ -6,32 +6,9 @@ import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../support/engines.js';
-import { CLI, type ServiceProcess, startService } from '../support/service-process.js';
+import { CLI, type ServiceProcess, seatkeeper, startService } from '../support/service-process.js';
 
 const run = promisify(execFile);
-
-interface Outcome {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the real `seatkeeper` command; a non-zero exit is an outcome to check, not a throw. */
-async function seatkeeper(
-  args: string[],
-  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
-): Promise<Outcome> {
-  const env = { ...process.env };
-  delete env.DATABASE_URL;
-  Object.assign(env, options.env);
-  try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { cwd: options.cwd, env });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code: number; stdout: string; stderr: string };
-    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
-  }
-}
 
 describe('the seatkeeper command against a real service process', () => {
   const dir = tempDir();

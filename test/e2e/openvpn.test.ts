@@ -1,6 +1,4 @@
-import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../support/engines.js';
 import { bootstrapStaff, type Call, client } from '../support/http.js';
@@ -11,7 +9,7 @@ import {
   openvpnUnavailable,
   type WatchedProcess,
 } from '../support/openvpn.js';
-import { CLI, type ServiceProcess, startService } from '../support/service-process.js';
+import { type ServiceProcess, seatkeeper, startService } from '../support/service-process.js';
 
 /**
  * The agent deciding for real OpenVPN servers: real servers and clients on 127.0.0.1, the real
@@ -21,21 +19,21 @@ const unavailable = openvpnUnavailable();
 if (unavailable !== undefined) console.warn(`skipping the OpenVPN end-to-end tests: ${unavailable}`);
 
 const HALTED = /Halt command was pushed by server \('Licensed amount of concurrent connections exceeded'\)/;
-const run = promisify(execFile);
-
 interface LiveUsage {
   connected: number;
   licensed: number;
   tunnels: { id: string; user?: string; address?: string; connectedAt: string }[];
 }
 
-async function seatkeeper(...args: string[]): Promise<string> {
-  const { stdout } = await run(process.execPath, [CLI, ...args]);
-  return stdout;
+async function cli(...args: string[]): Promise<string> {
+  const outcome = await seatkeeper(args);
+  if (outcome.code !== 0)
+    throw new Error(`seatkeeper ${args.join(' ')} exited with ${outcome.code}: ${outcome.stderr}`);
+  return outcome.stdout;
 }
 
 const usageOf = async (stateDir: string): Promise<LiveUsage> =>
-  JSON.parse(await seatkeeper('agent', 'usage', '--json', '--state', stateDir)) as LiveUsage;
+  JSON.parse(await cli('agent', 'usage', '--json', '--state', stateDir)) as LiveUsage;
 
 /** Polls until `check` holds; fails with the last value seen. */
 async function eventually<T>(
@@ -152,7 +150,7 @@ describe.skipIf(unavailable !== undefined)('the agent on real OpenVPN servers', 
     const state = dir();
     await lab.agent(state, server.management);
     // Activated while the agent runs: the command tells it, and it counts the key at once.
-    await seatkeeper('agent', 'activate', await keyOf(3), '--service', service.url, '--state', state);
+    await cli('agent', 'activate', await keyOf(3), '--service', service.url, '--state', state);
     await eventually(
       () => usageOf(state),
       (usage) => usage.licensed === 3,
@@ -171,8 +169,14 @@ describe.skipIf(unavailable !== undefined)('the agent on real OpenVPN servers', 
     const servers = [await lab.server(), await lab.server()];
     const states = [dir(), dir()];
     for (const state of states)
-      await seatkeeper('agent', 'subscribe', key, '--service', service.url, '--state', state);
-    await Promise.all(servers.map((server, i) => lab.agent(states[i] as string, server.management)));
+      await cli('agent', 'subscribe', key, '--service', service.url, '--state', state);
+    // The count is checked against the server's list every second: a halted client still listed
+    // for the seconds before its DISCONNECT must not be counted again.
+    await Promise.all(
+      servers.map((server, i) =>
+        lab.agent(states[i] as string, server.management, ['--resync-interval', '1s']),
+      ),
+    );
     const [a, b] = servers as [(typeof servers)[0], (typeof servers)[0]];
     // Both agents admit before either hears of the other's tunnels: the pool goes over by one.
     const up = [
@@ -188,6 +192,9 @@ describe.skipIf(unavailable !== undefined)('the agent on real OpenVPN servers', 
       (both) => both[0]?.connected === 2 && both[1]?.connected === 1,
     );
     expect(usages.map((usage) => usage.connected)).toEqual([2, 1]);
+    // Two more intervals: nobody else is ordered off.
+    await new Promise((resume) => setTimeout(resume, 8_000));
+    expect((await Promise.all(states.map(usageOf))).map((usage) => usage.connected)).toEqual([2, 1]);
     for (const vpnClient of up) {
       expect(vpnClient.running).toBe(true);
       expect(vpnClient.log).not.toMatch(HALTED);
@@ -199,7 +206,7 @@ describe.skipIf(unavailable !== undefined)('the agent on real OpenVPN servers', 
     const servers = [await lab.server(), await lab.server()];
     const states = [dir(), dir()];
     for (const state of states)
-      await seatkeeper('agent', 'subscribe', key, '--service', service.url, '--state', state);
+      await cli('agent', 'subscribe', key, '--service', service.url, '--state', state);
     await Promise.all(servers.map((server, i) => lab.agent(states[i] as string, server.management)));
     const [a, b] = servers as [(typeof servers)[0], (typeof servers)[0]];
     const up = [
@@ -223,7 +230,7 @@ describe.skipIf(unavailable !== undefined)('the agent on real OpenVPN servers', 
   it('5. an agent restarted with 3 tunnels up keeps them up and counts them', async () => {
     const server = await lab.server();
     const state = dir();
-    await seatkeeper('agent', 'activate', await keyOf(3), '--service', service.url, '--state', state);
+    await cli('agent', 'activate', await keyOf(3), '--service', service.url, '--state', state);
     const agent = await lab.agent(state, server.management);
     const up = [];
     for (const name of ['five-a', 'five-b', 'five-c']) up.push(await connect(name, server.port));
@@ -233,6 +240,7 @@ describe.skipIf(unavailable !== undefined)('the agent on real OpenVPN servers', 
     await server.process.waitFor(/five-d.*(Peer Connection Initiated|TLS: Initial packet)/);
     const restarted = await lab.agent(state, server.management);
     expect(restarted.log).toMatch(/"event":"resync","adopted":3/);
+    await restarted.waitFor(/"event":"restart_stalled","restarted":1/);
     expect((await usageOf(state)).connected).toBe(3);
     // The waiting connection is restarted so that it asks again, and is denied: 3 of 3 are in use.
     await waiting.waitFor(DENIED);
@@ -309,5 +317,17 @@ describe.skipIf(unavailable !== undefined)('the agent on real OpenVPN servers', 
     const usage = await connectedOf(state, 2);
     expect(usage.tunnels.map((tunnel) => tunnel.user).sort()).toEqual(['unix-a', 'unix-b']);
     await denied('unix-c', second.port);
+  });
+
+  it('with --duplicate-cn, counts every session of one common name', async () => {
+    const server = await lab.server({ args: ['--duplicate-cn'] });
+    const state = dir();
+    await lab.agent(state, server.management, ['--duplicate-cn']);
+    await connect('shared', server.port);
+    await connect('shared', server.port);
+    await denied('shared', server.port);
+    const usage = await usageOf(state);
+    expect(usage.connected).toBe(2);
+    expect(usage.tunnels.map((tunnel) => tunnel.user)).toEqual(['shared', 'shared']);
   });
 });

@@ -1,7 +1,36 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
+import { promisify } from 'node:util';
 
 export const CLI = resolve(import.meta.dirname, '../../bin/seatkeeper.js');
+
+const run = promisify(execFile);
+
+export interface CliOutcome {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs the real `seatkeeper` command; a non-zero exit is an outcome to check, not a throw. The
+ * service-side commands use the SQLite store of their `--data` unless `env` sets DATABASE_URL.
+ */
+export async function seatkeeper(
+  args: string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<CliOutcome> {
+  const env = { ...process.env };
+  delete env.DATABASE_URL;
+  Object.assign(env, options.env);
+  try {
+    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { cwd: options.cwd, env });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as CliOutcome;
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
 
 export interface ServiceProcess {
   url: string;

@@ -8,7 +8,13 @@ import {
   type ManagementAddress,
   ManagementConnection,
 } from './management-connection.js';
-import { type ClientEvent, commands, type ManagementMessage, parseStatus } from './protocol.js';
+import {
+  type ClientEvent,
+  commands,
+  type ManagementMessage,
+  parseStatus,
+  type StatusClient,
+} from './protocol.js';
 
 /** What the gatekeeper needs of the agent: its admission and, in lease mode, a way to ask for more. */
 export interface Admitter {
@@ -28,6 +34,11 @@ export interface GatekeeperOptions {
   logger: Logger;
   /** How often the agent checks its count against the server's own list. */
   resyncIntervalMs?: number;
+  /**
+   * After attaching, how long a connection may stay undecided before it is taken for one that
+   * asked while no agent listened (OpenVPN does not ask again) and is restarted.
+   */
+  stalledAfterMs?: number;
   /** The first and the longest wait before attaching again after the server went away. */
   backoffMs?: { first: number; max: number };
   /** Called after every change of the tunnels held, and after every (re)attachment. */
@@ -36,6 +47,13 @@ export interface GatekeeperOptions {
 
 /** The seat of an OpenVPN client is held under this tunnel id while it is up. */
 const tunnelIdOf = (cid: string) => `cid-${cid}`;
+
+/** The name a tunnel is shown under: the username it logged in with, else its certificate's. */
+const userOf = (username: string | undefined, commonName: string): string | undefined =>
+  username !== undefined && username !== '' ? username : commonName === '' ? undefined : commonName;
+
+/** Listed by `status 3` but not yet given an address: still in its handshake or waiting for a decision. */
+const isPending = (client: StatusClient) => client.virtualAddress === '' && client.virtualIpv6Address === '';
 
 /**
  * Decides every connection to one OpenVPN server through its management interface: admits or
@@ -47,20 +65,24 @@ export class Gatekeeper {
   readonly #options: GatekeeperOptions;
   readonly #log: Logger;
   #connection: ManagementConnection | undefined;
-  /** Admitted clients: cid to the common name, for the one-session-per-identity rule. */
+  /** Admitted clients, holding seats: cid to common name. */
   readonly #admitted = new Map<string, string>();
   /** The admitted cid of each common name (without duplicate-cn). */
   readonly #sessionOf = new Map<string, string>();
+  /** Sessions another session of their common name replaced; still listed means duplicate-cn. */
+  readonly #replaced = new Set<string>();
   /** Clients whose decision waits on the pool; a DISCONNECT meanwhile cancels it. */
   readonly #deciding = new Set<string>();
-  /** Denied clients, until their DISCONNECT: a resync must not make them retry. */
-  readonly #denied = new Set<string>();
-  /** Clients decided while a `status` was on its way: its list may predate them. */
+  /** Clients denied or ordered off, until their DISCONNECT: never counted again, never restarted. */
+  readonly #ended = new Set<string>();
+  /** Client events that came while the attachment's first count was being made. */
+  #held: ClientEvent[] | undefined;
+  /** Clients decided while a periodic `status` was on its way: its list may predate them. */
   #decidedDuringStatus: Set<string> | undefined;
   #stopped = false;
+  #wake: (() => void) | undefined;
   /** The OpenVPN process last attached to. */
   #serverPid: string | undefined;
-  #wake: (() => void) | undefined;
   /** Decision times in milliseconds, from the event's last line to the answer written. */
   readonly decisionTimes: number[] = [];
 
@@ -108,27 +130,45 @@ export class Gatekeeper {
   }
 
   async #attachOnce(): Promise<void> {
-    const connection = await ManagementConnection.open(this.#options.address, this.#options.password);
+    // Events are held until the count is rebuilt: a REAUTH of a tunnel not yet counted, or a
+    // CONNECT reusing the number of a client of a restarted server, must meet the right state.
+    this.#held = [];
+    const connection = await ManagementConnection.open(
+      this.#options.address,
+      this.#options.password,
+      (message) => this.#receive(message),
+    );
+    if (this.#stopped) {
+      connection.close();
+      return;
+    }
     const closed = new Promise<void>((done) => {
       connection.onClose = done;
     });
     this.#connection = connection;
-    connection.onMessage = (message) => this.#receive(message);
     this.#log.info(
       { event: 'attached', address: describeAddress(this.#options.address) },
       'attached to the OpenVPN management interface',
     );
-    const resync = setInterval(() => void this.#resync(), this.#options.resyncIntervalMs ?? 60_000);
+    let resync: NodeJS.Timeout | undefined;
+    let stalled: NodeJS.Timeout | undefined;
     try {
       await this.#checkServerProcess(connection);
-      await this.#resync();
+      const pending = await this.#resync();
+      for (const event of this.#held.splice(0)) this.#dispatch(event);
+      this.#held = undefined;
+      this.#options.onChange?.('attached');
       const { connected, licensed } = this.#agent.usage();
       this.#log.info({ event: 'ready', connected, licensed }, 'deciding connections');
-      this.#options.onChange?.('attached');
+      if (pending.size > 0)
+        stalled = setTimeout(() => void this.#restartStalled(pending), this.#options.stalledAfterMs ?? 3_000);
+      resync = setInterval(() => void this.#resync(), this.#options.resyncIntervalMs ?? 60_000);
       await closed;
     } finally {
       clearInterval(resync);
+      clearTimeout(stalled);
       this.#connection = undefined;
+      this.#held = undefined;
     }
     if (!this.#stopped)
       this.#log.warn({ event: 'detached' }, 'the OpenVPN management interface closed; attaching again');
@@ -144,11 +184,10 @@ export class Gatekeeper {
     if (pid === undefined) return;
     if (this.#serverPid !== undefined && pid !== this.#serverPid) {
       const freed = this.#admitted.size;
-      for (const cid of [...this.#admitted.keys()]) this.#agent.release(tunnelIdOf(cid));
-      this.#admitted.clear();
-      this.#sessionOf.clear();
+      for (const cid of [...this.#admitted.keys()]) this.#free(cid);
       this.#deciding.clear();
-      this.#denied.clear();
+      this.#ended.clear();
+      this.#replaced.clear();
       this.#log.info(
         { event: 'server_restarted', pid, freed },
         'the OpenVPN server restarted: its old tunnels are gone',
@@ -176,7 +215,11 @@ export class Gatekeeper {
       return;
     }
     if (message.type !== 'client') return;
-    const { event } = message;
+    if (this.#held !== undefined) this.#held.push(message.event);
+    else this.#dispatch(message.event);
+  }
+
+  #dispatch(event: ClientEvent): void {
     switch (event.kind) {
       case 'CONNECT':
         void this.#decide(event, performance.now());
@@ -188,7 +231,7 @@ export class Gatekeeper {
         else void this.#decide(event, performance.now());
         return;
       case 'DISCONNECT':
-        this.#ended(event.cid);
+        this.#disconnected(event.cid);
         return;
       case 'ESTABLISHED':
         return;
@@ -198,10 +241,10 @@ export class Gatekeeper {
   #tunnelInfo(event: ClientEvent): TunnelInfo {
     const { common_name: commonName, username, untrusted_ip: ip, untrusted_port: port } = event.env;
     const address = ip === undefined ? undefined : port === undefined ? ip : `${ip}:${port}`;
-    const user = username !== undefined && username !== '' ? username : commonName;
+    const user = userOf(username, commonName ?? '');
     return {
       id: tunnelIdOf(event.cid),
-      ...(user === undefined || user === '' ? {} : { user }),
+      ...(user === undefined ? {} : { user }),
       ...(address === undefined ? {} : { address }),
     };
   }
@@ -214,22 +257,24 @@ export class Gatekeeper {
     this.#decidedDuringStatus?.add(cid);
     let outcome = this.#admitOrReplace(cid, commonName, tunnel);
     if (!outcome.admitted) {
+      // Lease mode: a full lease may still grow from the pool; the client waits meanwhile.
       this.#deciding.add(cid);
-      const more = await this.#agent.topUp();
-      const stillWaiting = this.#deciding.delete(cid);
-      if (!stillWaiting) return;
+      const more = await this.#agent.topUp().catch((error: unknown) => {
+        this.#log.warn({ event: 'top_up_failed' }, (error as Error).message);
+        return false;
+      });
+      if (!this.#deciding.delete(cid)) return;
       if (more) outcome = this.#admitOrReplace(cid, commonName, tunnel);
     }
     const { connected, licensed } = this.#agent.usage();
     const fields = { cid, user: tunnel.user, address: tunnel.address, connected, licensed };
     if (outcome.admitted) {
-      this.#admitted.set(cid, commonName);
-      if (!this.#options.duplicateCn && commonName !== '') this.#sessionOf.set(commonName, cid);
+      this.#hold(cid, commonName);
       this.#send(commands.authorize(cid, kid));
       this.#recordDecision(receivedAt);
       this.#log.info({ event: 'admit', ...fields }, 'connection admitted');
     } else {
-      this.#denied.add(cid);
+      this.#ended.add(cid);
       this.#send(
         commands.deny(
           cid,
@@ -253,7 +298,8 @@ export class Gatekeeper {
     const previous = this.#options.duplicateCn ? undefined : this.#sessionOf.get(commonName);
     if (previous === undefined || previous === cid || !this.#admitted.has(previous))
       return this.#agent.admit(tunnel);
-    this.#admitted.delete(previous);
+    this.#forget(previous);
+    this.#replaced.add(previous);
     this.#log.info(
       { event: 'replace', cid, replaces: previous, user: tunnel.user },
       'the same identity connected again: its new session takes the seat',
@@ -261,21 +307,37 @@ export class Gatekeeper {
     return this.#agent.replace(tunnelIdOf(previous), tunnel);
   }
 
-  #ended(cid: string): void {
-    this.#deciding.delete(cid);
-    this.#denied.delete(cid);
+  /** Records a client as holding the seat the agent gave it. */
+  #hold(cid: string, commonName: string): void {
+    this.#admitted.set(cid, commonName);
+    if (!this.#options.duplicateCn && commonName !== '') this.#sessionOf.set(commonName, cid);
+  }
+
+  /** Stops tracking a client; returns its common name if it held a seat. */
+  #forget(cid: string): string | undefined {
     const commonName = this.#admitted.get(cid);
+    if (commonName === undefined) return undefined;
+    this.#admitted.delete(cid);
+    if (this.#sessionOf.get(commonName) === cid) this.#sessionOf.delete(commonName);
+    return commonName;
+  }
+
+  /** Stops tracking a client and frees its seat. */
+  #free(cid: string): string | undefined {
+    const commonName = this.#forget(cid);
+    if (commonName !== undefined) this.#agent.release(tunnelIdOf(cid));
+    return commonName;
+  }
+
+  #disconnected(cid: string): void {
+    this.#deciding.delete(cid);
+    this.#ended.delete(cid);
+    this.#replaced.delete(cid);
+    const commonName = this.#free(cid);
     if (commonName === undefined) return;
-    this.#forget(cid, commonName);
-    this.#agent.release(tunnelIdOf(cid));
     const { connected, licensed } = this.#agent.usage();
     this.#log.info({ event: 'release', cid, user: commonName, connected, licensed }, 'connection ended');
     this.#options.onChange?.('decision');
-  }
-
-  #forget(cid: string, commonName: string): void {
-    this.#admitted.delete(cid);
-    if (this.#sessionOf.get(commonName) === cid) this.#sessionOf.delete(commonName);
   }
 
   /**
@@ -285,9 +347,9 @@ export class Gatekeeper {
   disconnect(tunnelIds: readonly string[]): void {
     for (const tunnelId of tunnelIds) {
       const cid = tunnelId.startsWith('cid-') ? tunnelId.slice(4) : undefined;
-      const commonName = cid === undefined ? undefined : this.#admitted.get(cid);
+      const commonName = cid === undefined ? undefined : this.#forget(cid);
       if (cid === undefined || commonName === undefined) continue;
-      this.#forget(cid, commonName);
+      this.#ended.add(cid);
       this.#send(commands.kill(cid, LIMIT_EXCEEDED_MESSAGE));
       this.#log.info(
         { event: 'halt', cid, user: commonName },
@@ -298,51 +360,90 @@ export class Gatekeeper {
   }
 
   /**
-   * Brings the count in line with the server's own list: tunnels that ended unseen are freed,
-   * tunnels already up are counted, and connections that waited while no management client was
-   * attached (OpenVPN does not replay them) are restarted so that they ask again.
+   * Brings the count in line with the server's own list: tunnels that ended unseen are freed and
+   * tunnels already up are counted. Returns the clients still undecided and not known to the agent.
    */
-  async #resync(): Promise<void> {
+  async #resync(): Promise<Set<string>> {
     const connection = this.#connection;
-    if (connection === undefined) return;
+    const pending = new Set<string>();
+    // One at a time: a second list would race the first one's view of recent decisions.
+    if (connection === undefined || this.#decidedDuringStatus !== undefined) return pending;
     const decided = new Set<string>();
     this.#decidedDuringStatus = decided;
-    const reply = await connection.send(commands.status);
-    if (this.#decidedDuringStatus === decided) this.#decidedDuringStatus = undefined;
-    if (!reply.ok) return;
+    const reply = await connection.send(commands.status).finally(() => {
+      this.#decidedDuringStatus = undefined;
+    });
+    if (!reply.ok) return pending;
     const listed = parseStatus(reply.lines);
     const listedIds = new Set(listed.map((client) => client.cid));
     let freed = 0;
     let adopted = 0;
-    let restarted = 0;
-    for (const [cid, commonName] of [...this.#admitted]) {
+    for (const cid of [...this.#admitted.keys()]) {
       if (listedIds.has(cid) || decided.has(cid)) continue;
-      this.#forget(cid, commonName);
-      this.#agent.release(tunnelIdOf(cid));
+      this.#free(cid);
       freed++;
     }
+    for (const cid of [...this.#ended, ...this.#replaced])
+      if (!listedIds.has(cid)) {
+        this.#ended.delete(cid);
+        this.#replaced.delete(cid);
+      }
     for (const client of listed) {
       const { cid } = client;
-      if (this.#admitted.has(cid) || decided.has(cid) || this.#deciding.has(cid) || this.#denied.has(cid))
+      if (this.#admitted.has(cid) || decided.has(cid) || this.#deciding.has(cid) || this.#ended.has(cid))
         continue;
-      if (client.virtualAddress === '') {
-        this.#send(commands.kill(cid));
-        restarted++;
+      if (isPending(client)) {
+        pending.add(cid);
         continue;
       }
-      const user = client.username ?? client.commonName;
-      this.#agent.adopt({ id: tunnelIdOf(cid), user, address: client.realAddress }, client.connectedAt);
-      this.#admitted.set(cid, client.commonName);
-      if (!this.#options.duplicateCn) this.#sessionOf.set(client.commonName, cid);
+      if (this.#replaced.delete(cid))
+        this.#log.warn(
+          { event: 'duplicate_cn', cid, user: client.commonName },
+          'the server keeps several sessions of one common name: it runs with duplicate-cn, so start the agent with --duplicate-cn',
+        );
+      this.#agent.adopt(
+        {
+          id: tunnelIdOf(cid),
+          user: userOf(client.username, client.commonName),
+          address: client.realAddress,
+        },
+        client.connectedAt,
+      );
+      this.#hold(cid, client.commonName);
       adopted++;
     }
-    const { connected, licensed } = this.#agent.usage();
-    if (freed + adopted + restarted > 0) {
+    if (freed + adopted > 0) {
+      const { connected, licensed } = this.#agent.usage();
       this.#log.info(
-        { event: 'resync', adopted, freed, restarted, connected, licensed },
+        { event: 'resync', adopted, freed, connected, licensed },
         'count rebuilt from the server’s client list',
       );
       this.#options.onChange?.('decision');
     }
+    return pending;
+  }
+
+  /**
+   * Connections that were waiting when the agent attached and that no event has brought since:
+   * they asked while no agent listened, and OpenVPN will not ask again. Restarted, they ask anew.
+   */
+  async #restartStalled(candidates: Set<string>): Promise<void> {
+    const connection = this.#connection;
+    if (connection === undefined) return;
+    const reply = await connection.send(commands.status);
+    if (!reply.ok) return;
+    let restarted = 0;
+    for (const client of parseStatus(reply.lines)) {
+      const { cid } = client;
+      if (!candidates.has(cid) || !isPending(client) || this.#admitted.has(cid)) continue;
+      if (this.#deciding.has(cid) || this.#ended.has(cid)) continue;
+      this.#send(commands.kill(cid));
+      restarted++;
+    }
+    if (restarted > 0)
+      this.#log.info(
+        { event: 'restart_stalled', restarted },
+        'connections made while no agent listened were restarted to ask again',
+      );
   }
 }

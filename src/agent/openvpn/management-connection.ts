@@ -54,11 +54,13 @@ export class ManagementConnection {
 
   /**
    * Connects and waits for the interface's greeting, sending the password first when it asks.
-   * Fails with the reason when the server is not there or refuses the password.
+   * Every message after the greeting goes to `onMessage`, from the very next line on. Fails with
+   * the reason when the server is not there or refuses the password.
    */
   static open(
     address: ManagementAddress,
-    password?: string,
+    password: string | undefined,
+    onMessage: (message: ManagementMessage) => void,
     timeoutMs = 5_000,
   ): Promise<ManagementConnection> {
     const socket = 'path' in address ? connect(address.path) : connect(address.port, address.host);
@@ -88,7 +90,7 @@ export class ManagementConnection {
         if (message.type !== 'notice' || message.source !== 'INFO') return;
         clearTimeout(timer);
         socket.off('error', abort);
-        connection.onMessage = () => {};
+        connection.onMessage = onMessage;
         resolve(connection);
       };
       socket.on('data', (chunk: string) => connection.#receive(chunk, password));

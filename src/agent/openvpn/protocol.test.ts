@@ -61,6 +61,7 @@ describe('the management interface as text', () => {
   it('refuses a client id that is not a number, so nothing else reaches the server', () => {
     expect(() => commands.authorize('1\nsignal SIGTERM', '1')).toThrow(/not a management client id/);
     expect(() => commands.kill('')).toThrow(/not a management client id/);
+    expect(() => quote('reason\nsignal SIGTERM')).toThrow(/line break/);
   });
 
   it('reads the clients of `status 3` by its header, pending ones with no virtual address', () => {
@@ -81,6 +82,7 @@ describe('the management interface as text', () => {
         username: undefined,
         realAddress: '127.0.0.1:41822',
         virtualAddress: '10.100.0.2',
+        virtualIpv6Address: '',
         connectedAt: new Date(1795846388_000),
       },
       {
@@ -89,6 +91,7 @@ describe('the management interface as text', () => {
         username: 'carol-user',
         realAddress: '127.0.0.1:46794',
         virtualAddress: '',
+        virtualIpv6Address: '',
         connectedAt: new Date(1795846427_000),
       },
     ]);

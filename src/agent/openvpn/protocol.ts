@@ -20,8 +20,9 @@ export interface StatusClient {
   commonName: string;
   username: string | undefined;
   realAddress: string;
-  /** Empty while the connection still waits for its authorization. */
+  /** Both empty while the connection is in its handshake or waits for its authorization. */
   virtualAddress: string;
+  virtualIpv6Address: string;
   connectedAt: Date;
 }
 
@@ -71,6 +72,8 @@ export class MessageReader {
 
 /** One argument of a command, quoted the way the management interface reads it. */
 export function quote(argument: string): string {
+  // A line break would end the command and start another one.
+  if (/[\r\n]/.test(argument)) throw new Error('a management command argument cannot hold a line break');
   return `"${argument.replace(/[\\"]/g, (char) => `\\${char}`)}"`;
 }
 
@@ -120,6 +123,7 @@ export function parseStatus(lines: readonly string[]): StatusClient[] {
       username: username === '' || username === 'UNDEF' ? undefined : username,
       realAddress: field('Real Address'),
       virtualAddress: field('Virtual Address'),
+      virtualIpv6Address: field('Virtual IPv6 Address'),
       connectedAt: new Date(Number(field('Connected Since (time_t)')) * 1000),
     });
   }

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
-import type { Agent } from '../agent.js';
+import type { Result } from '../../domain/errors.js';
+import type { Agent, HeartbeatOutcome } from '../agent.js';
 import { AgentState } from '../state.js';
 import { Gatekeeper } from './gatekeeper.js';
 import type { ManagementAddress } from './management-connection.js';
@@ -10,6 +11,8 @@ export interface RunOptions {
   password?: string | undefined;
   duplicateCn?: boolean;
   logger: Logger;
+  /** How often the count is checked against the server's client list. */
+  resyncIntervalMs?: number;
   /** How often certificates past half their life are renewed. */
   refreshIntervalMs?: number;
 }
@@ -24,6 +27,11 @@ export interface RunningAgent {
   done: Promise<void>;
 }
 
+/** Another `agent run` holds the state directory. */
+export class AgentAlreadyRunning extends Error {
+  readonly code = 'agent_already_running';
+}
+
 /**
  * `agent run`: the long-running agent beside one OpenVPN server. Holds the state directory for
  * itself, decides connections through the management interface, reports to its pool and keeps its
@@ -34,43 +42,27 @@ export function runAgent(agent: Agent, options: RunOptions): RunningAgent {
   const state = new AgentState(options.stateDir);
   const claim = state.claimRun();
   if (!claim.claimed)
-    throw new Error(`another agent (pid ${claim.pid}) is running on the state directory ${options.stateDir}`);
+    throw new AgentAlreadyRunning(
+      `another agent (pid ${claim.pid}) is running on the state directory ${options.stateDir}`,
+    );
 
+  const publishNow = () => {
+    try {
+      state.saveLiveUsage(agent.usage());
+    } catch (error) {
+      logger.warn({ event: 'usage_not_saved' }, (error as Error).message);
+    }
+  };
   let published: NodeJS.Timeout | undefined;
+  // Decisions come in bursts: one write for each burst is enough for a reader.
   const publish = () => {
-    // Decisions come in bursts: one write for each burst is enough for a reader.
     published ??= setTimeout(() => {
       published = undefined;
-      try {
-        state.saveLiveUsage(agent.usage());
-      } catch (error) {
-        logger.warn({ event: 'usage_not_saved' }, (error as Error).message);
-      }
+      publishNow();
     }, 50);
   };
 
-  let stopHeartbeats: (() => void) | undefined;
-  /** Heartbeats at the subscription's interval, from the first count on; a new subscription restarts them. */
-  const restartHeartbeats = () => {
-    stopHeartbeats?.();
-    stopHeartbeats = undefined;
-    if (agent.usage().subscription === null) return;
-    // The pool hears the count at once, then at every interval.
-    void agent.heartbeat().then(report);
-    stopHeartbeats = agent.startHeartbeats(report);
-  };
-  const gatekeeper: Gatekeeper = new Gatekeeper(agent, {
-    address: options.address,
-    password: options.password,
-    duplicateCn: options.duplicateCn ?? false,
-    logger,
-    onChange: (change) => {
-      publish();
-      if (change === 'attached') restartHeartbeats();
-    },
-  });
-
-  function report(outcome: Awaited<ReturnType<Agent['heartbeat']>>): void {
+  function report(outcome: Result<HeartbeatOutcome>): void {
     if (!outcome.ok) {
       logger.warn({ event: 'heartbeat_failed', code: outcome.error.code }, outcome.error.detail);
       return;
@@ -80,34 +72,81 @@ export function runAgent(agent: Agent, options: RunOptions): RunningAgent {
     publish();
   }
 
+  // A heartbeat throws only on a local fault (the state directory cannot be written).
+  const heartbeatNow = () =>
+    agent
+      .heartbeat()
+      .then(report)
+      .catch((error: unknown) => logger.error({ event: 'heartbeat_failed' }, (error as Error).message));
+
+  let stopHeartbeats: (() => void) | undefined;
+  /** Heartbeats at the subscription's interval, from the first count on; a new subscription restarts them. */
+  const restartHeartbeats = () => {
+    stopHeartbeats?.();
+    stopHeartbeats = undefined;
+    if (agent.usage().subscription === null) return;
+    // The pool hears the count at once, then at every interval.
+    void heartbeatNow();
+    stopHeartbeats = agent.startHeartbeats(report);
+  };
+
+  const gatekeeper: Gatekeeper = new Gatekeeper(agent, {
+    address: options.address,
+    password: options.password,
+    duplicateCn: options.duplicateCn ?? false,
+    logger,
+    ...(options.resyncIntervalMs === undefined ? {} : { resyncIntervalMs: options.resyncIntervalMs }),
+    onChange: (change) => {
+      if (change === 'decision') {
+        publish();
+        return;
+      }
+      publishNow();
+      restartHeartbeats();
+    },
+  });
+
   const refresh = async () => {
-    for (const { licenseId, result } of await agent.refresh()) {
-      if (result.ok)
-        logger.info({ event: 'certificate_refreshed', licenseId, until: result.value.certificateExpiresAt });
-      else
-        logger.warn(
-          { event: 'certificate_not_refreshed', licenseId, code: result.error.code },
-          result.error.detail,
-        );
+    try {
+      for (const { licenseId, result } of await agent.refresh()) {
+        if (result.ok)
+          logger.info({
+            event: 'certificate_refreshed',
+            licenseId,
+            until: result.value.certificateExpiresAt,
+          });
+        else
+          logger.warn(
+            { event: 'certificate_not_refreshed', licenseId, code: result.error.code },
+            result.error.detail,
+          );
+      }
+    } catch (error) {
+      logger.error({ event: 'certificate_not_refreshed' }, (error as Error).message);
     }
     publish();
   };
-  const refresher = setInterval(
-    () => void refresh().catch(() => undefined),
-    options.refreshIntervalMs ?? 3_600_000,
-  );
-  void refresh().catch(() => undefined);
+  const refresher = setInterval(() => void refresh(), options.refreshIntervalMs ?? 3_600_000);
+  void refresh();
 
-  publish();
+  publishNow();
   const done = gatekeeper.run();
   return {
     gatekeeper,
     done,
     reload: () => {
       const before = agent.usage().subscription?.subscriptionId;
-      agent.reload();
+      try {
+        agent.reload();
+      } catch (error) {
+        // The agent goes on with what it had; the files are for the administrator to fix.
+        logger.error({ event: 'reload_failed' }, (error as Error).message);
+        return;
+      }
       if (agent.usage().subscription?.subscriptionId !== before && gatekeeper.attached) restartHeartbeats();
-      publish();
+      const { connected, licensed } = agent.usage();
+      logger.info({ event: 'reloaded', connected, licensed }, 'licenses read again');
+      publishNow();
     },
     stop: () => {
       gatekeeper.stop();
