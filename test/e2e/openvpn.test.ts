@@ -120,13 +120,22 @@ describe.skipIf(unavailable !== undefined)('the agent on real OpenVPN servers', 
     return issued.body.key;
   }
 
-  async function subscription(mode: 'reconcile' | 'lease', heartbeatIntervalMs: number): Promise<string> {
+  /** Two servers, each with its agent, sharing one new subscription of 3 connections. */
+  async function twoServersSharing(mode: 'reconcile' | 'lease', agentArgs: string[] = []) {
     const created = await call<{ key: string }>('POST', '/v1/subscriptions', {
       token: staff,
-      body: { accountId, connections: 3, period: 'monthly', mode, heartbeatIntervalMs },
+      body: { accountId, connections: 3, period: 'monthly', mode, heartbeatIntervalMs: 4_000 },
     });
     expect(created.status).toBe(201);
-    return created.body.key;
+    const [a, b] = [await lab.server(), await lab.server()];
+    const states = [dir(), dir()];
+    for (const state of states)
+      await cli('agent', 'subscribe', created.body.key, '--service', service.url, '--state', state);
+    await Promise.all([
+      lab.agent(states[0] as string, a.management, agentArgs),
+      lab.agent(states[1] as string, b.management, agentArgs),
+    ]);
+    return { a, b, states };
   }
 
   it('1. with no key, admits the 2 built-in connections and denies the third with the seeds’ message', async () => {
@@ -165,19 +174,9 @@ describe.skipIf(unavailable !== undefined)('the agent on real OpenVPN servers', 
   });
 
   it('3. reconcile: a subscription of 3 on two servers halts the client that connected last', async () => {
-    const key = await subscription('reconcile', 4_000);
-    const servers = [await lab.server(), await lab.server()];
-    const states = [dir(), dir()];
-    for (const state of states)
-      await cli('agent', 'subscribe', key, '--service', service.url, '--state', state);
     // The count is checked against the server's list every second: a halted client still listed
     // for the seconds before its DISCONNECT must not be counted again.
-    await Promise.all(
-      servers.map((server, i) =>
-        lab.agent(states[i] as string, server.management, ['--resync-interval', '1s']),
-      ),
-    );
-    const [a, b] = servers as [(typeof servers)[0], (typeof servers)[0]];
+    const { a, b, states } = await twoServersSharing('reconcile', ['--resync-interval', '1s']);
     // Both agents admit before either hears of the other's tunnels: the pool goes over by one.
     const up = [
       await connect('three-a1', a.port),
@@ -202,13 +201,7 @@ describe.skipIf(unavailable !== undefined)('the agent on real OpenVPN servers', 
   });
 
   it('4. lease: the fourth connection is denied wherever it arrives, and no tunnel up is dropped', async () => {
-    const key = await subscription('lease', 4_000);
-    const servers = [await lab.server(), await lab.server()];
-    const states = [dir(), dir()];
-    for (const state of states)
-      await cli('agent', 'subscribe', key, '--service', service.url, '--state', state);
-    await Promise.all(servers.map((server, i) => lab.agent(states[i] as string, server.management)));
-    const [a, b] = servers as [(typeof servers)[0], (typeof servers)[0]];
+    const { a, b, states } = await twoServersSharing('lease');
     const up = [
       await connect('four-a1', a.port),
       await connect('four-a2', a.port),
