@@ -11,6 +11,7 @@ import { type ErrorCode, fail, ok, type Result } from '../domain/errors.js';
 import { type Fingerprint, fingerprintOf, type MachineProperties } from '../domain/fingerprint.js';
 import { isId } from '../domain/ids.js';
 import { parseLicenseKey } from '../domain/license-key.js';
+import { type PoolGrant, type PoolGrantPayload, verifyPoolGrant } from '../domain/pool-grant.js';
 import { ACCESS_SERVER_POLICY, type Capacity, capacityAt, type SeatPolicy } from '../domain/seats.js';
 import { Admission, type AdmitOutcome, type Tunnel, type TunnelInfo } from './admission.js';
 import { PoolMembership } from './pool-membership.js';
@@ -189,8 +190,10 @@ export class Agent {
     this.#judged = [...newest.values(), ...others];
     // A subscription joined by another command since this agent started.
     const subscription = this.#state.loadSubscription();
-    if (subscription !== undefined && subscription.subscriptionId !== this.#pool?.stored.subscriptionId)
-      this.#pool = new PoolMembership(subscription);
+    if (subscription !== undefined && subscription.subscriptionId !== this.#pool?.stored.subscriptionId) {
+      const grant = this.#verifyGrant(subscription.grant, subscription.subscriptionId);
+      this.#pool = new PoolMembership(subscription, grant.ok ? grant.value : undefined);
+    }
     this.#capacity = undefined;
   }
 
@@ -255,7 +258,7 @@ export class Agent {
    */
   async topUp(): Promise<boolean> {
     const pool = this.#pool;
-    if (pool?.stored.mode !== 'lease' || !pool.mayGrow) return false;
+    if (pool?.grant?.mode !== 'lease' || !pool.mayGrow) return false;
     const before = this.capacity().seats;
     const answer = await this.heartbeat();
     return answer.ok && this.capacity().seats > before;
@@ -267,30 +270,39 @@ export class Agent {
     if (url === undefined)
       return fail('validation_failed', 'Give the license service URL (--service).', 'service');
     const key = typedKey.trim();
-    const joined = await this.#clientFor(url).joinSubscription({
+    const client = this.#clientFor(url);
+    const pinned = await this.#pinVendorKeys(client);
+    if (!pinned.ok) return pinned;
+    const joined = await client.joinSubscription({
       key,
       serverId: this.serverId,
       fingerprint: this.#machine,
     });
     if (!joined.ok) return joined;
+    const grant = this.#verifyGrant(joined.value.grant, joined.value.subscriptionId);
+    if (!grant.ok) return grant;
     if (this.#identity.serviceUrl !== url) {
       this.#identity = { ...this.#identity, serviceUrl: url };
       this.#state.saveIdentity(this.#identity);
     }
     const { subscriptionId, connections, mode, heartbeatIntervalMs, graceMs, periodEnds } = joined.value;
     const sequence = this.#pool?.stored.subscriptionId === subscriptionId ? this.#pool.stored.sequence : 0;
-    this.#pool = new PoolMembership({
-      key,
-      subscriptionId,
-      mode,
-      connections,
-      heartbeatIntervalMs,
-      graceMs,
-      periodEnds,
-      joinedAt: this.#clock.now().getTime(),
-      sequence,
-      answer: null,
-    });
+    this.#pool = new PoolMembership(
+      {
+        key,
+        subscriptionId,
+        mode,
+        connections,
+        heartbeatIntervalMs,
+        graceMs,
+        periodEnds,
+        joinedAt: this.#clock.now().getTime(),
+        sequence,
+        answer: null,
+        grant: joined.value.grant as PoolGrant,
+      },
+      grant.value,
+    );
     this.#state.saveSubscription(this.#pool.stored);
     this.#capacity = undefined;
     // A heartbeat of the old membership may still be on its way: this one must be the new one's.
@@ -361,11 +373,26 @@ export class Agent {
       this.#capacity = undefined;
       return answer;
     }
+    const grant = this.#verifyGrant(answer.value.grant, pool.stored.subscriptionId);
+    if (!grant.ok) {
+      pool.abandon();
+      this.#capacity = undefined;
+      return grant;
+    }
     const disconnected = answer.value.disconnect.filter((id) => this.#admission.release(id));
-    pool.apply(answer.value, tunnels.length, sentAt, this.#clock.now().getTime());
+    pool.apply(answer.value, grant.value, sentAt, this.#clock.now().getTime());
     this.#state.saveSubscription(pool.stored, false);
     this.#capacity = undefined;
     return ok({ disconnected, used: answer.value.used, lease: answer.value.lease });
+  }
+
+  /** A pool grant counts only if the vendor signed it, for this server and this subscription. */
+  #verifyGrant(candidate: unknown, subscriptionId: string): Result<PoolGrantPayload> {
+    const verified = verifyPoolGrant(candidate, this.#trustedKeys());
+    if (!verified.ok) return verified;
+    if (verified.value.serverId !== this.serverId || verified.value.subscriptionId !== subscriptionId)
+      return fail('certificate_invalid', 'The pool grant was made for another server or subscription.');
+    return verified;
   }
 
   async #pinVendorKeys(client: ServiceClient): Promise<Result<void>> {
@@ -501,13 +528,14 @@ export class Agent {
   #subscriptionReport(): SubscriptionReport | null {
     if (this.#pool === undefined) return null;
     const { subscriptionId, mode, connections, answer } = this.#pool.stored;
+    const { grant } = this.#pool;
     return {
       subscriptionId,
       mode,
       connections,
       counting: this.#pool.seats(this.#clock.now().getTime()) !== undefined,
-      poolUsed: answer?.used ?? null,
-      lease: mode === 'lease' ? (answer?.lease ?? 0) : null,
+      poolUsed: answer === null ? null : (grant?.used ?? null),
+      lease: mode === 'lease' ? (answer === null ? 0 : (grant?.lease ?? 0)) : null,
       lastAnswerAt: answer === null ? null : new Date(answer.receivedAt).toISOString(),
     };
   }

@@ -1,3 +1,4 @@
+import { grantedSeats, type PoolGrant, type PoolGrantPayload } from '../domain/pool-grant.js';
 import type { EnforcementMode } from '../domain/pools.js';
 
 /** What the agent keeps of its subscription, across restarts: enough to go on without the service. */
@@ -15,15 +16,12 @@ export interface StoredSubscription {
   /** The last heartbeat sequence sent; the next one is higher, even after a restart. */
   sequence: number;
   answer: PoolAnswer | null;
+  /** The service's last signed grant (at joining, then at every answer): the seats come from it. */
+  grant: PoolGrant | null;
 }
 
-/** The service's last answer, with its instants moved onto the agent's own clock. */
+/** When the service's last answer was sent and received, on the agent's own clock. */
 export interface PoolAnswer {
-  /** Reconcile: tunnels across the pool. Lease: seats leased across the pool. */
-  used: number;
-  /** How many tunnels this server reported in the heartbeat answered. */
-  reported: number;
-  lease: number;
   leaseUntil: number;
   receivedAt: number;
 }
@@ -35,6 +33,8 @@ export interface PoolAnswerFromService {
   leaseExpiresAt: string | null;
   periodEnds: string;
   answeredAt: string;
+  /** Checked by the agent before it is applied. */
+  grant: unknown;
 }
 
 /**
@@ -44,34 +44,48 @@ export interface PoolAnswerFromService {
  */
 export class PoolMembership {
   stored: StoredSubscription;
+  /** The stored grant, verified by the agent; without one the subscription does not count. */
+  #grant: PoolGrantPayload | undefined;
   /**
    * Lease mode: the seats asked for by a heartbeat on its way. The service may shrink the lease
    * to that, and hand the rest to other servers, so until the answer no more are used.
    */
   #asking: number | undefined;
 
-  constructor(stored: StoredSubscription) {
+  constructor(stored: StoredSubscription, grant: PoolGrantPayload | undefined) {
     this.stored = stored;
+    this.#grant = grant;
   }
 
-  /** The seats this server may hold now; undefined when the subscription does not count here now. */
+  /** What the last verified grant says: the figures an agent reports. */
+  get grant(): PoolGrantPayload | undefined {
+    return this.#grant;
+  }
+
+  /**
+   * The seats this server may hold now; undefined when the subscription does not count here now.
+   * The figures come from the signed grant and end with it; the agent's own clock may end them
+   * sooner (a lease counted from the sending), never later.
+   */
   seats(now: number): number | undefined {
-    const { answer, connections, mode, graceMs, joinedAt } = this.stored;
-    if (now >= Date.parse(this.stored.periodEnds)) return undefined;
-    if (mode === 'lease') {
+    const grant = this.#grant;
+    if (grant === undefined || grantedSeats(grant, now) === undefined) return undefined;
+    const { answer, graceMs, joinedAt } = this.stored;
+    const granted = grantedSeats(grant, now) ?? 0;
+    if (grant.mode === 'lease') {
       if (answer === null) return 0;
       if (now >= answer.leaseUntil) return undefined;
-      return this.#asking === undefined ? answer.lease : Math.min(answer.lease, this.#asking);
+      return this.#asking === undefined ? granted : Math.min(granted, this.#asking);
     }
-    if (answer === null) return now < joinedAt + graceMs ? connections : undefined;
-    if (now >= answer.receivedAt + graceMs) return undefined;
-    return Math.max(0, connections - (answer.used - answer.reported));
+    const lastHeard = answer === null ? joinedAt : answer.receivedAt;
+    return now < lastHeard + graceMs ? granted : undefined;
   }
 
   /** The next instant the seats can change without a new answer. */
   changesAt(now: number): number {
     const { answer, graceMs, joinedAt } = this.stored;
     const candidates = [Date.parse(this.stored.periodEnds)];
+    if (this.#grant !== undefined) candidates.push(Date.parse(this.#grant.validUntil));
     if (answer === null) candidates.push(joinedAt + graceMs);
     else candidates.push(this.stored.mode === 'lease' ? answer.leaseUntil : answer.receivedAt + graceMs);
     return Math.min(...candidates.filter((instant) => instant > now), Number.POSITIVE_INFINITY);
@@ -87,8 +101,7 @@ export class PoolMembership {
 
   /** Lease mode: whether the pool had seats no server leased at the last answer (or gave none yet). */
   get mayGrow(): boolean {
-    const { answer, connections } = this.stored;
-    return answer === null || answer.used < connections;
+    return this.#grant === undefined || this.#grant.used < this.#grant.connections;
   }
 
   /** Lease mode: ask for more when fewer than this many seats of the lease are free. */
@@ -111,20 +124,16 @@ export class PoolMembership {
   }
 
   /**
-   * The service's answer to a heartbeat sent at `sentAt`. The lease is counted from the sending,
-   * not the arrival, so it never outlives the service's own count of it.
+   * The service's answer to a heartbeat sent at `sentAt`, with its grant already verified. The
+   * lease is counted from the sending, not the arrival, so it never outlives the service's count.
    */
-  apply(answer: PoolAnswerFromService, reported: number, sentAt: number, receivedAt: number): void {
+  apply(answer: PoolAnswerFromService, grant: PoolGrantPayload, sentAt: number, receivedAt: number): void {
     const leaseFor =
       answer.leaseExpiresAt === null ? 0 : Date.parse(answer.leaseExpiresAt) - Date.parse(answer.answeredAt);
     this.#asking = undefined;
-    this.stored.periodEnds = answer.periodEnds;
-    this.stored.answer = {
-      used: answer.used,
-      reported,
-      lease: answer.lease,
-      leaseUntil: sentAt + leaseFor,
-      receivedAt,
-    };
+    this.#grant = grant;
+    this.stored.periodEnds = grant.periodEnds;
+    this.stored.grant = answer.grant as PoolGrant;
+    this.stored.answer = { leaseUntil: sentAt + leaseFor, receivedAt };
   }
 }

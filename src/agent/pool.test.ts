@@ -1,3 +1,5 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DAY, ManualClock } from '../../test/support/clock.js';
 import { tempDir } from '../../test/support/engines.js';
@@ -107,6 +109,35 @@ describe('agents sharing a subscription through a real service on 127.0.0.1', ()
     expect(full?.poolUsed).toBe(40);
     expect(await b.topUp()).toBe(false);
     expect(a.usage().connected + b.usage().connected).toBeLessThanOrEqual(40);
+  });
+
+  it('counts a subscription only from the signed grant: an edited state file gains nothing', async () => {
+    const key = await newSubscription(service.ctx, { connections: 10 });
+    const made = tempDir('seatkeeper-pool-tamper-');
+    dirs.push(made);
+    const agent = agentOn('tamper', made.path);
+    await agent.joinSubscription(key, service.url);
+    expect(agent.capacity().seats).toBe(10);
+    const file = join(made.path, 'subscription.json');
+    const saved = JSON.parse(readFileSync(file, 'utf8'));
+    // The plain figures raised: the grant still says 10 and for how long.
+    writeFileSync(file, JSON.stringify({ ...saved, connections: 1000, graceMs: 1e12 }));
+    const edited = agentOn('tamper', made.path);
+    expect(edited.capacity().seats).toBe(10);
+    // The grant itself raised: its signature fails, the subscription does not count at all.
+    writeFileSync(
+      file,
+      JSON.stringify({
+        ...saved,
+        grant: { ...saved.grant, payload: { ...saved.grant.payload, connections: 1000 } },
+      }),
+    );
+    const forged = agentOn('tamper', made.path);
+    expect(forged.capacity().seats).toBe(2);
+    expect(forged.usage().subscription?.counting).toBe(false);
+    // And the stretched grace ends with the grant's.
+    clock.advance(3 * DAY);
+    expect(edited.capacity().seats).toBe(2);
   });
 
   it('keeps working on its last answer through the grace period, across a restart, then falls back', async () => {

@@ -101,6 +101,7 @@ export class ServiceClient {
       heartbeatIntervalMs: number;
       graceMs: number;
       periodEnds: string;
+      grant: unknown;
     }>
   > {
     return this.#call('POST', '/v1/subscriptions/activations', request);

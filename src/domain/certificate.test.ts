@@ -144,7 +144,7 @@ describe('signCertificate and verifyCertificate', () => {
     ['a null payload', { payload: null, signature: 'abc' }],
     ['a numeric signature', { payload: payload(), signature: 123 }],
   ])('rejects garbage without throwing: %s', (_, candidate) => {
-    expectInvalid(candidate, /damaged or not a Seatkeeper certificate/);
+    expectInvalid(candidate, /damaged or not a Seatkeeper license certificate/);
   });
 
   it.each<[string, (p: Record<string, unknown>) => void]>([
@@ -176,7 +176,7 @@ describe('signCertificate and verifyCertificate', () => {
     edit(bad);
     // Signed over the bad payload with the vendor key: only the shape check can catch it.
     const certificate = signCertificate(bad as unknown as CertificatePayload, vendor.privateKey);
-    expectInvalid(certificate, /damaged or not a Seatkeeper certificate/);
+    expectInvalid(certificate, /damaged or not a Seatkeeper license certificate/);
   });
 
   it('rejects an extra top-level field', () => {

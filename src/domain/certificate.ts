@@ -1,9 +1,10 @@
-import { createHash, createPublicKey, type KeyObject, sign, verify } from 'node:crypto';
+import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
 import { type Static, Type } from '@sinclair/typebox';
-import { Value } from '@sinclair/typebox/value';
-import { canonicalJson } from './canonical-json.js';
-import { type ErrorCode, fail, ok, type Result, verifyFailMessage } from './errors.js';
+import { type ErrorCode, type Result, verifyFailMessage } from './errors.js';
 import { describeDifference, differingProperties, type Fingerprint } from './fingerprint.js';
+import { type PublicKeys, signedSchema, signPayload, verifySigned } from './signed.js';
+
+export type { PublicKeys } from './signed.js';
 
 /**
  * A license certificate: what the service decided about one key on one server, signed with the
@@ -42,10 +43,7 @@ export const CertificatePayloadSchema = Type.Object(
   { additionalProperties: false },
 );
 
-export const CertificateSchema = Type.Object(
-  { payload: CertificatePayloadSchema, signature: Type.String({ description: 'Ed25519, base64url' }) },
-  { additionalProperties: false, $id: 'LicenseCertificate' },
-);
+export const CertificateSchema = signedSchema(CertificatePayloadSchema, 'LicenseCertificate');
 
 export type CertificatePayload = Static<typeof CertificatePayloadSchema>;
 export type LicenseCertificate = Static<typeof CertificateSchema>;
@@ -56,33 +54,13 @@ export function keyIdOf(publicKey: KeyObject): string {
   return `kid_${createHash('sha256').update(raw).digest('hex').slice(0, 16)}`;
 }
 
-export function signCertificate(payload: CertificatePayload, privateKey: KeyObject): LicenseCertificate {
-  const signature = sign(null, Buffer.from(canonicalJson(payload)), privateKey).toString('base64url');
-  return { payload, signature };
-}
-
-export type PublicKeys = ReadonlyMap<string, KeyObject>;
+export const signCertificate = (payload: CertificatePayload, privateKey: KeyObject): LicenseCertificate =>
+  signPayload(payload, privateKey);
 
 export const publicKeyFromPem = (pem: string): KeyObject => createPublicKey(pem);
 
-/** Shape and signature: a certificate edited by hand or signed by another key fails here. */
-export function verifyCertificate(candidate: unknown, keys: PublicKeys): Result<CertificatePayload> {
-  if (!Value.Check(CertificateSchema, candidate)) {
-    return fail('certificate_invalid', 'The license certificate is damaged or not a Seatkeeper certificate.');
-  }
-  const { payload, signature } = candidate;
-  const key = keys.get(payload.kid);
-  if (key === undefined) {
-    return fail(
-      'certificate_invalid',
-      `The certificate is signed by ${payload.kid}, which is not a pinned vendor key.`,
-    );
-  }
-  const valid = verify(null, Buffer.from(canonicalJson(payload)), key, Buffer.from(signature, 'base64url'));
-  return valid
-    ? ok(payload)
-    : fail('certificate_invalid', 'The license certificate signature does not verify.');
-}
+export const verifyCertificate = (candidate: unknown, keys: PublicKeys): Result<CertificatePayload> =>
+  verifySigned(CertificateSchema, candidate, keys, 'license certificate');
 
 export interface Grant {
   licenseId: string;

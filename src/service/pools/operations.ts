@@ -7,6 +7,7 @@ import {
   type PropertyDigests,
 } from '../../domain/fingerprint.js';
 import { newId } from '../../domain/ids.js';
+import { type PoolGrant, signPoolGrant } from '../../domain/pool-grant.js';
 import {
   type EnforcementMode,
   type EnforcementOrder,
@@ -180,9 +181,17 @@ export interface Membership {
   graceMs: number;
   periodEnds: string;
   created: boolean;
+  /** Before a first heartbeat: reconcile, the whole pool for the grace period; lease, no seats. */
+  grant: PoolGrant;
 }
 
-const membershipOf = (row: SubscriptionRow, serverId: string, created: boolean): Membership => ({
+const membershipOf = (
+  ctx: ServiceContext,
+  row: SubscriptionRow,
+  serverId: string,
+  created: boolean,
+  now: Date,
+): Membership => ({
   subscriptionId: row.id,
   serverId,
   connections: row.seats,
@@ -192,6 +201,12 @@ const membershipOf = (row: SubscriptionRow, serverId: string, created: boolean):
   graceMs: row.grace_ms,
   periodEnds: new Date(row.period_ends_at).toISOString(),
   created,
+  grant: grantFor(ctx, row, serverId, now, {
+    used: 0,
+    reported: 0,
+    lease: 0,
+    validUntil: now.getTime() + row.grace_ms,
+  }),
 });
 
 /**
@@ -260,7 +275,7 @@ export async function joinPool(
   const subscription = hasEnded(found.value, now)
     ? await autoRenew(ctx.store.db, found.value, now)
     : found.value;
-  return ok(membershipOf(subscription, request.serverId, created));
+  return ok(membershipOf(ctx, subscription, request.serverId, created, now));
 }
 
 export interface HeartbeatRequest {
@@ -289,6 +304,8 @@ export interface HeartbeatAnswer {
   /** The end of the subscription's current period, as renewals move it. */
   periodEnds: string;
   answeredAt: string;
+  /** The figures above that set this server's seats, signed with the vendor key. */
+  grant: PoolGrant;
 }
 
 function checkReport(request: HeartbeatRequest, now: Date): Result<void> {
@@ -343,13 +360,59 @@ async function reconcile(db: Database, subscription: SubscriptionRow, serverId: 
 const notMember = () =>
   fail('not_activated', 'This server has not joined the subscription: activate it first.', 'serverId');
 
-const answerBase = (subscription: SubscriptionRow, now: Date) => ({
-  mode: subscription.mode,
-  connections: subscription.seats,
-  nextHeartbeatInMs: subscription.heartbeat_interval_ms,
-  periodEnds: new Date(subscription.period_ends_at).toISOString(),
-  answeredAt: now.toISOString(),
-});
+/** The pool's figures for one server, signed so that its agent can hold them against tampering. */
+function grantFor(
+  ctx: ServiceContext,
+  subscription: SubscriptionRow,
+  serverId: string,
+  now: Date,
+  figures: { used: number; reported: number; lease: number; validUntil: number },
+): PoolGrant {
+  return signPoolGrant(
+    {
+      format: 'seatkeeper-pool-grant/1',
+      kid: ctx.vendor.kid,
+      subscriptionId: subscription.id,
+      serverId,
+      mode: subscription.mode,
+      connections: subscription.seats,
+      used: figures.used,
+      reported: figures.reported,
+      lease: figures.lease,
+      answeredAt: now.toISOString(),
+      validUntil: new Date(figures.validUntil).toISOString(),
+      periodEnds: new Date(subscription.period_ends_at).toISOString(),
+    },
+    ctx.vendor.privateKey,
+  );
+}
+
+function answerOf(
+  ctx: ServiceContext,
+  subscription: SubscriptionRow,
+  request: HeartbeatRequest,
+  now: Date,
+  outcome: { used: number; disconnect: string[]; lease: number; leaseExpiresAt: number | null },
+): HeartbeatAnswer {
+  const { used, disconnect, lease, leaseExpiresAt } = outcome;
+  return {
+    mode: subscription.mode,
+    connections: subscription.seats,
+    used,
+    disconnect,
+    lease,
+    leaseExpiresAt: leaseExpiresAt === null ? null : new Date(leaseExpiresAt).toISOString(),
+    nextHeartbeatInMs: subscription.heartbeat_interval_ms,
+    periodEnds: new Date(subscription.period_ends_at).toISOString(),
+    answeredAt: now.toISOString(),
+    grant: grantFor(ctx, subscription, request.serverId, now, {
+      used,
+      reported: request.tunnels.length,
+      lease,
+      validUntil: leaseExpiresAt ?? now.getTime() + subscription.grace_ms,
+    }),
+  };
+}
 
 /** The member row as a heartbeat leaves it; only a higher sequence than the stored one changes it. */
 const reported = (request: HeartbeatRequest, at: number) => ({
@@ -389,7 +452,7 @@ async function reconcileHeartbeat(
   if (applied.numUpdatedRows === 0n && (await member.select('server_id').executeTakeFirst()) === undefined)
     return notMember();
   const { used, disconnect } = await reconcile(db, subscription, request.serverId, at);
-  return ok({ ...answerBase(subscription, now), used, disconnect, lease: 0, leaseExpiresAt: null });
+  return ok(answerOf(ctx, subscription, request, now, { used, disconnect, lease: 0, leaseExpiresAt: null }));
 }
 
 /**
@@ -442,13 +505,7 @@ async function leaseHeartbeat(
         .execute();
     }
     const used = await leasedBy(false);
-    return ok({
-      ...answerBase(subscription, now),
-      used,
-      disconnect: [],
-      lease,
-      leaseExpiresAt: new Date(leaseExpiresAt).toISOString(),
-    });
+    return ok(answerOf(ctx, subscription, request, now, { used, disconnect: [], lease, leaseExpiresAt }));
   });
 }
 

@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { PoolGrantSchema } from '../../domain/pool-grant.js';
 import { BEARER, requirePrincipal, requireStaff } from '../http/authenticate.js';
 import { unwrap } from '../http/problem.js';
 import { IdParam, problemResponses } from '../http/schemas.js';
@@ -43,6 +44,7 @@ const HEARTBEAT_MAX_TUNNELS = 50_000;
 
 export const poolRoutes: RouteModule = (app, ctx) => {
   app.addSchema(Subscription);
+  app.addSchema(PoolGrantSchema);
 
   app.post(
     '/v1/subscriptions',
@@ -144,6 +146,7 @@ export const poolRoutes: RouteModule = (app, ctx) => {
             graceMs: Type.Integer(),
             periodEnds: Type.String(),
             created: Type.Boolean(),
+            grant: Type.Ref('PoolGrant'),
           }),
           ...problemResponses(400, 404, 409),
         },
@@ -202,6 +205,7 @@ export const poolRoutes: RouteModule = (app, ctx) => {
             nextHeartbeatInMs: Type.Integer(),
             periodEnds: Type.String({ format: 'date-time' }),
             answeredAt: Type.String(),
+            grant: Type.Ref('PoolGrant'),
           }),
           ...problemResponses(400, 404, 409),
         },
