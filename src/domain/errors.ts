@@ -27,6 +27,8 @@ export const ERRORS = {
     title: 'License error: machine properties validation failed: verify fail: machine properties differ',
   },
   not_activated: { status: 404, title: 'The license key is not activated on this server' },
+  license_activated: { status: 409, title: 'The license key is already activated on a server' },
+  refund_period_over: { status: 409, title: 'The refund period for this key is over' },
   subscription_not_found: { status: 404, title: 'There is no such subscription' },
   subscription_expired: { status: 409, title: 'The subscription has ended' },
   server_has_subscription: { status: 409, title: 'This server already uses another subscription' },

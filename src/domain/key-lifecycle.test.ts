@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import { checkRefund, checkRenewal, checkSplit, type KeyFacts, renewedTerm } from './key-lifecycle.js';
+import { termFromPurchase } from './terms.js';
+
+const bought = new Date('2026-03-10T09:00:00.000Z');
+const key = (overrides: Partial<KeyFacts> = {}): KeyFacts => ({
+  seats: 10,
+  purchasedAt: bought,
+  term: termFromPurchase(bought, 1),
+  termYears: 1,
+  activated: false,
+  ended: false,
+  ...overrides,
+});
+const day = (iso: string) => new Date(`${iso}T12:00:00.000Z`);
+
+describe('renewing a key', () => {
+  it('in advance: the new years start the day after the current expiration date', () => {
+    const renewed = renewedTerm(key(), 1, day('2026-12-01'));
+    expect(renewed.term.starts).toEqual(bought);
+    expect(renewed.term.ends.toISOString()).toBe('2028-03-10T09:00:00.000Z');
+    expect(renewed.termYears).toBe(2);
+    expect(renewedTerm(key(), 3, day('2027-03-09')).term.ends.toISOString()).toBe('2030-03-10T09:00:00.000Z');
+  });
+
+  it('once expired: the new term starts on the renewal date, not back-dated', () => {
+    const now = day('2027-06-01');
+    const renewed = renewedTerm(key(), 2, now);
+    expect(renewed.term).toEqual({ starts: now, ends: new Date('2029-06-01T12:00:00.000Z') });
+    expect(renewed.termYears).toBe(2);
+  });
+
+  it('counts the last instant of a term as ended, so a renewal at that instant starts then', () => {
+    const renewed = renewedTerm(key(), 1, key().term.ends);
+    expect(renewed.term.starts).toEqual(key().term.ends);
+  });
+
+  it('keeps leap days stable across renewals: years are counted from the term’s start', () => {
+    const leap = new Date('2028-02-29T00:00:00.000Z');
+    const facts = { term: termFromPurchase(leap, 1), termYears: 1 };
+    expect(facts.term.ends.toISOString()).toBe('2029-02-28T00:00:00.000Z');
+    const twice = renewedTerm(renewedTerm(facts, 1, leap), 2, leap);
+    expect(twice.term.ends.toISOString()).toBe('2032-02-29T00:00:00.000Z');
+  });
+
+  it('refuses 0, fractions and more than 10 years, and an ended key', () => {
+    for (const years of [0, 1.5, 11, -1]) expect(checkRenewal(key(), years)).toMatchObject({ ok: false });
+    expect(checkRenewal(key({ ended: true }), 1)).toMatchObject({
+      ok: false,
+      error: { code: 'license_revoked' },
+    });
+    expect(checkRenewal(key(), 5)).toEqual({ ok: true, value: undefined });
+  });
+});
+
+describe('refunding a key', () => {
+  it('is allowed for a key never activated, within 30 days of its purchase', () => {
+    expect(checkRefund(key(), day('2026-04-08'))).toEqual({ ok: true, value: undefined });
+    expect(checkRefund(key(), new Date('2026-04-09T08:59:59.999Z')).ok).toBe(true);
+  });
+
+  it('is refused for an activated key, after 30 days, and for an ended key, saying why', () => {
+    expect(checkRefund(key({ activated: true }), day('2026-03-11'))).toMatchObject({
+      ok: false,
+      error: { code: 'license_activated', detail: expect.stringMatching(/already activated/) },
+    });
+    expect(checkRefund(key(), new Date('2026-04-09T09:00:00.000Z'))).toMatchObject({
+      ok: false,
+      error: { code: 'refund_period_over', detail: expect.stringMatching(/within 30 days.*2026-03-10/) },
+    });
+    expect(checkRefund(key({ ended: true }), day('2026-03-11'))).toMatchObject({
+      ok: false,
+      error: { code: 'license_revoked' },
+    });
+  });
+});
+
+describe('splitting a key', () => {
+  it('needs parts that add up to the key’s connections', () => {
+    expect(checkSplit(key(), [5, 5])).toEqual({ ok: true, value: undefined });
+    expect(checkSplit(key(), [2, 3, 5])).toEqual({ ok: true, value: undefined });
+    expect(checkSplit(key(), [5, 4])).toMatchObject({
+      ok: false,
+      error: { detail: expect.stringMatching(/add up to 9/) },
+    });
+    for (const parts of [[10], [], [0, 10], [2.5, 7.5], [11, -1]])
+      expect(checkSplit(key(), parts)).toMatchObject({ ok: false, error: { code: 'validation_failed' } });
+  });
+
+  it('is refused for an activated key and an ended one', () => {
+    expect(checkSplit(key({ activated: true }), [5, 5])).toMatchObject({
+      ok: false,
+      error: { code: 'license_activated', detail: expect.stringMatching(/cannot be split/) },
+    });
+    expect(checkSplit(key({ ended: true }), [5, 5])).toMatchObject({
+      ok: false,
+      error: { code: 'license_revoked' },
+    });
+  });
+});

@@ -1,0 +1,98 @@
+import { fail, ok, type Result } from './errors.js';
+import { addDays, addYears, isoDate, type Window } from './terms.js';
+
+/**
+ * What may happen to a fixed key after it is bought: renewal, refund and split, as the seeds put
+ * them. Pure rules over a key's facts; the service applies them inside one transaction.
+ */
+export interface KeyFacts {
+  seats: number;
+  purchasedAt: Date;
+  /** The current support/upgrade term, and how many years it covers from its start. */
+  term: Window;
+  termYears: number;
+  activated: boolean;
+  /** Refunded, split or replaced: the key is done with. */
+  ended: boolean;
+}
+
+/** Refunds are given for keys never activated, within this many days of their purchase. */
+export const REFUND_DAYS = 30;
+
+/**
+ * The term after renewing for `years`. Ahead of its end, the new years start where the current
+ * term ends (the day after the expiration date); once it has ended, they start on the renewal
+ * date and are not back-dated.
+ */
+export function renewedTerm(
+  key: Pick<KeyFacts, 'term' | 'termYears'>,
+  years: number,
+  now: Date,
+): { term: Window; termYears: number } {
+  if (now.getTime() < key.term.ends.getTime()) {
+    const termYears = key.termYears + years;
+    return { term: { starts: key.term.starts, ends: addYears(key.term.starts, termYears) }, termYears };
+  }
+  return { term: { starts: now, ends: addYears(now, years) }, termYears: years };
+}
+
+const endedRefusal = () =>
+  fail(
+    'license_revoked',
+    'This license key has been revoked, split or replaced: nothing more can be done with it.',
+    'key',
+  );
+
+export function checkRenewal(key: KeyFacts, years: number): Result<void> {
+  if (key.ended) return endedRefusal();
+  if (!Number.isInteger(years) || years < 1 || years > 10)
+    return fail('validation_failed', 'A key is renewed for 1 to 10 years.', 'years');
+  return ok(undefined);
+}
+
+/** Refunds: only for a key never activated, and within 30 days of its purchase. */
+export function checkRefund(key: KeyFacts, now: Date): Result<void> {
+  if (key.ended) return endedRefusal();
+  if (key.activated)
+    return fail(
+      'license_activated',
+      'Refunds are not given for license keys already activated on a server.',
+      'key',
+    );
+  const lastDay = addDays(key.purchasedAt, REFUND_DAYS);
+  if (now.getTime() >= lastDay.getTime())
+    return fail(
+      'refund_period_over',
+      `Refunds are given within ${REFUND_DAYS} days of the purchase; this key was bought on ${isoDate(key.purchasedAt)}.`,
+      'key',
+    );
+  return ok(undefined);
+}
+
+/**
+ * Splits: a key never activated becomes several keys whose connections add up to its own, with
+ * the same term. An activated key is tied to its server's configuration and cannot be divided.
+ */
+export function checkSplit(key: KeyFacts, parts: readonly number[]): Result<void> {
+  if (key.ended) return endedRefusal();
+  if (key.activated)
+    return fail(
+      'license_activated',
+      'An activated license key cannot be split: it is tied to the configuration it was activated on.',
+      'key',
+    );
+  if (parts.length < 2 || parts.length > 100 || parts.some((part) => !Number.isInteger(part) || part < 1))
+    return fail(
+      'validation_failed',
+      'Split a key into 2 to 100 keys of at least 1 connection each.',
+      'parts',
+    );
+  const total = parts.reduce((sum, part) => sum + part, 0);
+  if (total !== key.seats)
+    return fail(
+      'validation_failed',
+      `The new keys' connections must add up to the key's ${key.seats}; they add up to ${total}.`,
+      'parts',
+    );
+  return ok(undefined);
+}
