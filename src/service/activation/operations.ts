@@ -10,9 +10,11 @@ import {
 } from '../../domain/fingerprint.js';
 import { newId } from '../../domain/ids.js';
 import { isoDate } from '../../domain/terms.js';
+import { recordAudit } from '../audit/log.js';
 import type { ServiceContext } from '../context.js';
 import { findLicenseByKey } from '../licenses/operations.js';
 import type { ActivationRow, LicenseRow } from '../store/schema.js';
+import { inTransaction } from '../store/transaction.js';
 
 export interface ActivationRequest {
   key: string;
@@ -37,14 +39,15 @@ interface Claim {
   now: Date;
 }
 
+const revokedRefusal = () =>
+  fail('license_revoked', 'This license key has been revoked and can no longer be used.', 'key');
+
 async function claim(ctx: ServiceContext, request: ActivationRequest): Promise<Result<Claim>> {
   const found = await findLicenseByKey(ctx.store.db, request.key);
   if (!found.ok) return found;
   const license = found.value;
   const now = ctx.clock.now();
-  if (license.revoked_at !== null) {
-    return fail('license_revoked', 'This license key has been revoked and can no longer be used.', 'key');
-  }
+  if (license.revoked_at !== null) return revokedRefusal();
   if (now.getTime() >= license.ends_at) {
     const ended = isoDate(new Date(license.ends_at));
     return fail(
@@ -128,22 +131,53 @@ export async function activate(
   if (!claimed.ok) return claimed;
   const { license, machine, now } = claimed.value;
   const activationId = newId('act', now.getTime());
-  const inserted = await ctx.store.db
-    .insertInto('activations')
-    .values({
-      id: activationId,
-      license_id: license.id,
-      server_id: request.serverId,
-      fingerprint_digest: machine.digest,
-      fingerprint: JSON.stringify(machine.properties),
-      hostname: request.fingerprint.hostname,
-      activated_at: now.getTime(),
-      refreshed_at: now.getTime(),
-    })
-    .onConflict((conflict) => conflict.column('license_id').doNothing())
-    .returning('id')
-    .executeTakeFirst();
-  if (inserted !== undefined) {
+  const binding = {
+    id: activationId,
+    license_id: license.id,
+    server_id: request.serverId,
+    fingerprint_digest: machine.digest,
+    fingerprint: JSON.stringify(machine.properties),
+    hostname: request.fingerprint.hostname,
+    activated_at: now.getTime(),
+    refreshed_at: now.getTime(),
+  };
+  // The key's row is taken first, as refunds and splits take it: a key refunded meanwhile is
+  // seen here, and a refund after this commit sees the activation.
+  const inserted = await inTransaction(ctx.store.db, async (tx) => {
+    const usable = await tx
+      .updateTable('licenses')
+      .set((eb) => ({ version: eb('version', '+', 1) }))
+      .where('id', '=', license.id)
+      .where('revoked_at', 'is', null)
+      .returning('id')
+      .executeTakeFirst();
+    if (usable === undefined) return revokedRefusal();
+    const row = await tx
+      .insertInto('activations')
+      .values(binding)
+      .onConflict((conflict) => conflict.column('license_id').doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    if (row !== undefined)
+      await recordAudit(tx, now, [
+        {
+          actor: request.serverId,
+          accountId: license.account_id,
+          entity: 'activation',
+          entityId: activationId,
+          action: 'activated',
+          after: {
+            licenseId: license.id,
+            serverId: request.serverId,
+            hostname: binding.hostname,
+            fingerprint: machine.digest,
+          },
+        },
+      ]);
+    return ok(row !== undefined);
+  });
+  if (!inserted.ok) return inserted;
+  if (inserted.value) {
     return ok({
       licenseId: license.id,
       activationId,

@@ -6,8 +6,9 @@ import {
   licenseKeyHint,
   parseLicenseKey,
 } from '../../domain/license-key.js';
-import { termFromPurchase } from '../../domain/terms.js';
+import { termFromPurchase, type Window } from '../../domain/terms.js';
 import { accountExists } from '../accounts/operations.js';
+import { recordAudit } from '../audit/log.js';
 import type { ServiceContext } from '../context.js';
 import { seal, unseal } from '../secrets/seal.js';
 import type { Database } from '../store/database.js';
@@ -27,6 +28,8 @@ export interface LicenseView {
   ends: string;
   status: LicenseStatus;
   server: { serverId: string; hostname: string; activatedAt: string } | null;
+  endedReason: LicenseRow['ended_reason'];
+  parentId: string | null;
 }
 
 interface BindingRow {
@@ -54,6 +57,8 @@ function licenseView(ctx: ServiceContext, row: LicenseRow & BindingRow): License
     starts: new Date(row.starts_at).toISOString(),
     ends: new Date(row.ends_at).toISOString(),
     status: licenseStatus(row, bound, ctx.clock.now()),
+    endedReason: row.ended_reason,
+    parentId: row.parent_id,
     server:
       row.server_id === null
         ? null
@@ -77,7 +82,73 @@ export interface IssueLicenseInput {
   connections: number;
   years?: number | undefined;
   purchasedAt?: Date | undefined;
+  /** Who issues it, for the audit log: a user id, or `operator` at the command line. */
+  actor?: string | undefined;
 }
+
+/** A new key's row: a fresh key, sealed for its owner, for `seats` connections over `term`. */
+export function newKeyRow(
+  ctx: ServiceContext,
+  now: Date,
+  facts: {
+    accountId: string;
+    seats: number;
+    termYears: number;
+    purchasedAt: Date;
+    term: Window;
+    parentId?: string;
+  },
+): { row: Omit<LicenseRow, 'version'>; key: string } {
+  const key = generateLicenseKey();
+  const canonical = parseLicenseKey(key);
+  if (!canonical.ok) throw new Error('generated a license key that does not parse');
+  return {
+    key,
+    row: {
+      id: newId('lic', now.getTime()),
+      account_id: facts.accountId,
+      kind: 'fixed',
+      key_digest: licenseKeyDigest(canonical.value),
+      key_sealed: seal(key, ctx.vendor.dataKey),
+      key_hint: licenseKeyHint(canonical.value),
+      seats: facts.seats,
+      term_years: facts.termYears,
+      purchased_at: facts.purchasedAt.getTime(),
+      starts_at: facts.term.starts.getTime(),
+      ends_at: facts.term.ends.getTime(),
+      revoked_at: null,
+      created_at: now.getTime(),
+      ended_reason: null,
+      parent_id: facts.parentId ?? null,
+    },
+  };
+}
+
+/** What the audit log keeps of a key: never the key itself, only its last group. */
+export const auditedKey = (
+  row: Pick<
+    LicenseRow,
+    | 'key_hint'
+    | 'seats'
+    | 'starts_at'
+    | 'ends_at'
+    | 'term_years'
+    | 'revoked_at'
+    | 'ended_reason'
+    | 'parent_id'
+    | 'account_id'
+  >,
+) => ({
+  keyHint: row.key_hint,
+  accountId: row.account_id,
+  connections: row.seats,
+  termYears: row.term_years,
+  starts: new Date(row.starts_at).toISOString(),
+  ends: new Date(row.ends_at).toISOString(),
+  revokedAt: row.revoked_at === null ? null : new Date(row.revoked_at).toISOString(),
+  endedReason: row.ended_reason,
+  parentId: row.parent_id,
+});
 
 /** Staff issue a fixed key: N concurrent connections, a support term from the purchase date. */
 export async function issueLicense(
@@ -93,27 +164,30 @@ export async function issueLicense(
   if (purchased !== undefined && !(purchased >= 2000 && purchased <= 2099)) {
     return fail('validation_failed', 'The purchase date must fall between 2000 and 2099.', 'purchasedAt');
   }
-  const term = termFromPurchase(input.purchasedAt ?? now, years);
-  const key = generateLicenseKey();
-  const canonical = parseLicenseKey(key);
-  if (!canonical.ok) throw new Error('generated a license key that does not parse');
-  const row: LicenseRow = {
-    id: newId('lic', now.getTime()),
-    account_id: input.accountId,
-    kind: 'fixed',
-    key_digest: licenseKeyDigest(canonical.value),
-    key_sealed: seal(key, ctx.vendor.dataKey),
-    key_hint: licenseKeyHint(canonical.value),
+  const purchasedAt = input.purchasedAt ?? now;
+  const { row } = newKeyRow(ctx, now, {
+    accountId: input.accountId,
     seats: input.connections,
-    term_years: years,
-    purchased_at: term.starts.getTime(),
-    starts_at: term.starts.getTime(),
-    ends_at: term.ends.getTime(),
-    revoked_at: null,
-    created_at: now.getTime(),
-  };
-  await ctx.store.db.insertInto('licenses').values(row).execute();
-  return ok(licenseView(ctx, { ...row, server_id: null, hostname: null, activated_at: null }));
+    termYears: years,
+    purchasedAt,
+    term: termFromPurchase(purchasedAt, years),
+  });
+  await ctx.store.db.transaction().execute(async (tx) => {
+    await tx.insertInto('licenses').values(row).execute();
+    await recordAudit(tx, now, [
+      {
+        actor: input.actor ?? 'operator',
+        accountId: row.account_id,
+        entity: 'license',
+        entityId: row.id,
+        action: 'issued',
+        after: auditedKey(row),
+      },
+    ]);
+  });
+  const stored = await findLicense(ctx, row.id);
+  if (stored === undefined) throw new Error(`issued ${row.id} but cannot read it back`);
+  return ok(stored);
 }
 
 export async function findLicense(ctx: ServiceContext, id: string): Promise<LicenseView | undefined> {

@@ -30,6 +30,15 @@ const License = Type.Object(
       Type.Object({ serverId: Type.String(), hostname: Type.String(), activatedAt: Instant }),
       Type.Null(),
     ]),
+    endedReason: Type.Union(
+      [Type.Literal('refunded'), Type.Literal('split'), Type.Literal('replaced'), Type.Null()],
+      {
+        description: 'Why a revoked key is done with',
+      },
+    ),
+    parentId: Type.Union([Type.String(), Type.Null()], {
+      description: 'The key this one was split from or replaces',
+    }),
   },
   { $id: 'License' },
 );

@@ -155,6 +155,44 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '2026-11-28-0003-key-lifecycle': {
+    async up(db: Kysely<unknown>) {
+      // Every change to a key takes its row first (version + 1), so rival changes run one at a time.
+      await db.schema
+        .alterTable('licenses')
+        .addColumn('version', 'bigint', (c) => c.notNull().defaultTo(0))
+        .execute();
+      await db.schema
+        .alterTable('licenses')
+        .addColumn('ended_reason', 'text', (c) =>
+          c.check(sql`ended_reason in ('refunded', 'split', 'replaced')`),
+        )
+        .execute();
+      await db.schema
+        .alterTable('licenses')
+        .addColumn('parent_id', 'text', (c) => c.references('licenses.id'))
+        .execute();
+      // Who changed what and when, with the rows before and after; written in the change's transaction.
+      await db.schema
+        .createTable('audit_log')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('at', 'bigint', (c) => c.notNull())
+        .addColumn('actor', 'text', (c) => c.notNull())
+        .addColumn('account_id', 'text')
+        .addColumn('entity', 'text', (c) => c.notNull())
+        .addColumn('entity_id', 'text', (c) => c.notNull())
+        .addColumn('action', 'text', (c) => c.notNull())
+        .addColumn('before', 'text')
+        .addColumn('after', 'text')
+        .execute();
+      await db.schema.createIndex('audit_log_entity').on('audit_log').columns(['entity_id', 'id']).execute();
+      await db.schema
+        .createIndex('audit_log_account')
+        .on('audit_log')
+        .columns(['account_id', 'id'])
+        .execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -57,6 +57,26 @@ export interface LicensesTable {
   ends_at: Millis;
   revoked_at: Millis | null;
   created_at: Millis;
+  version: Generated<number>;
+  /** Why the key is done with: refunded, split into others, or replaced by another. */
+  ended_reason: 'refunded' | 'split' | 'replaced' | null;
+  /** The key this one was split from or replaces. */
+  parent_id: string | null;
+}
+
+export interface AuditLogTable {
+  id: string;
+  at: Millis;
+  /** A user id, or `system` for the service's own jobs. */
+  actor: string;
+  /** The account whose thing changed, so an account reads its own entries. */
+  account_id: string | null;
+  entity: 'account' | 'license' | 'activation' | 'subscription' | 'request';
+  entity_id: string;
+  action: string;
+  /** JSON of the row before and after the change (null when there is none). */
+  before: string | null;
+  after: string | null;
 }
 
 export interface ActivationsTable {
@@ -121,6 +141,7 @@ export interface Tables {
   activations: ActivationsTable;
   subscriptions: SubscriptionsTable;
   pool_members: PoolMembersTable;
+  audit_log: AuditLogTable;
 }
 
 export type LicenseRow = Selectable<LicensesTable>;
@@ -129,3 +150,4 @@ export type AccountRow = Selectable<AccountsTable>;
 export type NewLicense = Insertable<LicensesTable>;
 export type SubscriptionRow = Selectable<SubscriptionsTable>;
 export type PoolMemberRow = Selectable<PoolMembersTable>;
+export type AuditRow = Selectable<AuditLogTable>;

@@ -1,0 +1,80 @@
+import { newId } from '../../domain/ids.js';
+import type { ServiceContext } from '../context.js';
+import type { Database } from '../store/database.js';
+import type { AuditLogTable, AuditRow } from '../store/schema.js';
+
+/** One change, as the operation that made it describes it. */
+export interface AuditEntry {
+  actor: string;
+  accountId: string | null;
+  entity: AuditLogTable['entity'];
+  entityId: string;
+  action: string;
+  before?: unknown;
+  after?: unknown;
+}
+
+export interface AuditView {
+  id: string;
+  at: string;
+  actor: string;
+  accountId: string | null;
+  entity: AuditLogTable['entity'];
+  entityId: string;
+  action: string;
+  before: unknown;
+  after: unknown;
+}
+
+const json = (value: unknown) => (value === undefined ? null : JSON.stringify(value));
+
+/**
+ * Appends entries to the audit log, in the transaction of the change they describe: the change
+ * and its record commit together or not at all. Nothing ever updates or deletes an entry.
+ */
+export async function recordAudit(tx: Database, now: Date, entries: readonly AuditEntry[]): Promise<void> {
+  if (entries.length === 0) return;
+  await tx
+    .insertInto('audit_log')
+    .values(
+      entries.map((entry) => ({
+        id: newId('aud', now.getTime()),
+        at: now.getTime(),
+        actor: entry.actor,
+        account_id: entry.accountId,
+        entity: entry.entity,
+        entity_id: entry.entityId,
+        action: entry.action,
+        before: json(entry.before),
+        after: json(entry.after),
+      })),
+    )
+    .execute();
+}
+
+const viewOf = (row: AuditRow): AuditView => ({
+  id: row.id,
+  at: new Date(row.at).toISOString(),
+  actor: row.actor,
+  accountId: row.account_id,
+  entity: row.entity,
+  entityId: row.entity_id,
+  action: row.action,
+  before: row.before === null ? null : JSON.parse(row.before),
+  after: row.after === null ? null : JSON.parse(row.after),
+});
+
+/** Entries oldest first, for one thing (`entityId`) or one account, or all of them for staff. */
+export async function auditTrail(
+  ctx: ServiceContext,
+  filter: { entityId?: string | undefined; accountId?: string | undefined; limit?: number },
+): Promise<AuditView[]> {
+  let query = ctx.store.db
+    .selectFrom('audit_log')
+    .selectAll()
+    .orderBy('id')
+    .limit(filter.limit ?? 1000);
+  if (filter.entityId !== undefined) query = query.where('entity_id', '=', filter.entityId);
+  if (filter.accountId !== undefined) query = query.where('account_id', '=', filter.accountId);
+  return (await query.execute()).map(viewOf);
+}

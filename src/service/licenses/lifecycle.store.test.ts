@@ -1,0 +1,197 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DAY, ManualClock } from '../../../test/support/clock.js';
+import { ENGINES, testContext } from '../../../test/support/engines.js';
+import { accountWithKey, machine, nonce } from '../../../test/support/factories.js';
+import { activate } from '../activation/operations.js';
+import { auditTrail } from '../audit/log.js';
+import type { ServiceContext } from '../context.js';
+import { refundLicense, renewLicenses, splitLicense } from './lifecycle.js';
+import { findLicense, type LicenseView } from './operations.js';
+
+describe.each(ENGINES)('the life of a fixed key on %s', (engine) => {
+  let ctx: ServiceContext & { cleanup: () => Promise<void> };
+  let clock: ManualClock;
+  const actor = 'usr_staff';
+
+  beforeEach(async () => {
+    clock = new ManualClock('2026-11-23T12:00:00.000Z');
+    ctx = await testContext(engine, clock);
+  });
+  afterEach(async () => ctx.cleanup());
+
+  const activated = async (license: LicenseView, seed: string) => {
+    const result = await activate(ctx, {
+      key: license.key,
+      serverId: `srv_01kax5c1x8b2m4n6p8r0s2t${seed.padStart(3, '0').slice(-3)}`,
+      fingerprint: machine(seed),
+      nonce: nonce(),
+    });
+    return result;
+  };
+
+  /** The key as stored, and its audit trail: what a refusal must leave untouched. */
+  const snapshot = async (id: string) => ({
+    license: await findLicense(ctx, id),
+    trail: await auditTrail(ctx, { entityId: id }),
+  });
+
+  describe('renewal', () => {
+    it('in advance adds the years after the current expiration date', async () => {
+      const { license } = await accountWithKey(ctx);
+      clock.advance(200 * DAY);
+      const renewed = await renewLicenses(ctx, { licenseIds: [license.id], years: 2, actor });
+      expect(renewed.ok && renewed.value[0]).toMatchObject({
+        starts: '2026-11-23T12:00:00.000Z',
+        ends: '2029-11-23T12:00:00.000Z',
+        termYears: 3,
+        status: 'not_activated',
+      });
+    });
+
+    it('after expiry starts the new term on the renewal date, and the key counts again', async () => {
+      const { license } = await accountWithKey(ctx);
+      clock.advance(400 * DAY);
+      expect((await findLicense(ctx, license.id))?.status).toBe('expired');
+      expect((await activated(license, '1')).ok).toBe(false);
+      const renewed = await renewLicenses(ctx, { licenseIds: [license.id], years: 1, actor });
+      expect(renewed.ok && renewed.value[0]).toMatchObject({
+        starts: '2027-12-28T12:00:00.000Z',
+        ends: '2028-12-28T12:00:00.000Z',
+        termYears: 1,
+      });
+      const certified = await activated(license, '1');
+      expect(certified.ok && certified.value.certificate.payload.starts).toBe('2027-12-28T12:00:00.000Z');
+    });
+
+    it('renews several keys in one operation, and none of them when one cannot be renewed', async () => {
+      const [a, b, c] = [await accountWithKey(ctx), await accountWithKey(ctx), await accountWithKey(ctx)];
+      const both = await renewLicenses(ctx, { licenseIds: [a.license.id, b.license.id], years: 1, actor });
+      expect(both.ok && both.value.map((view) => view.ends)).toEqual([
+        '2028-11-23T12:00:00.000Z',
+        '2028-11-23T12:00:00.000Z',
+      ]);
+      expect((await refundLicense(ctx, { licenseId: c.license.id, actor })).ok).toBe(true);
+      const before = await snapshot(a.license.id);
+      const refused = await renewLicenses(ctx, { licenseIds: [a.license.id, c.license.id], years: 1, actor });
+      expect(refused).toMatchObject({ ok: false, error: { code: 'license_revoked' } });
+      expect(await snapshot(a.license.id)).toEqual(before);
+      const unknown = await renewLicenses(ctx, {
+        licenseIds: ['lic_01kax5c1x8b2m4n6p8r0s2t4v6'],
+        years: 1,
+        actor,
+      });
+      expect(unknown).toMatchObject({ ok: false, error: { code: 'license_not_found' } });
+    });
+  });
+
+  describe('refund', () => {
+    it('revokes a key never activated, within 30 days; it can never be activated afterwards', async () => {
+      const { license } = await accountWithKey(ctx);
+      clock.advance(29 * DAY);
+      const refunded = await refundLicense(ctx, { licenseId: license.id, actor });
+      expect(refunded.ok && refunded.value).toMatchObject({ status: 'revoked', endedReason: 'refunded' });
+      expect(await activated(license, '2')).toMatchObject({ ok: false, error: { code: 'license_revoked' } });
+      const trail = await auditTrail(ctx, { entityId: license.id });
+      expect(trail.map((entry) => entry.action)).toEqual(['issued', 'refunded']);
+      expect(trail[1]).toMatchObject({
+        actor,
+        before: { revokedAt: null },
+        after: { endedReason: 'refunded' },
+      });
+    });
+
+    it('is refused for an activated key and after 30 days, changing nothing', async () => {
+      const { license } = await accountWithKey(ctx);
+      expect((await activated(license, '3')).ok).toBe(true);
+      const before = await snapshot(license.id);
+      expect(await refundLicense(ctx, { licenseId: license.id, actor })).toMatchObject({
+        ok: false,
+        error: { code: 'license_activated' },
+      });
+      expect(await snapshot(license.id)).toEqual(before);
+      const late = (await accountWithKey(ctx)).license;
+      clock.advance(30 * DAY);
+      const lateBefore = await snapshot(late.id);
+      expect(await refundLicense(ctx, { licenseId: late.id, actor })).toMatchObject({
+        ok: false,
+        error: { code: 'refund_period_over' },
+      });
+      expect(await snapshot(late.id)).toEqual(lateBefore);
+    });
+  });
+
+  describe('split', () => {
+    it('makes keys that add up to the original, with its term; the original is retired', async () => {
+      const { license } = await accountWithKey(ctx, { connections: 10, years: 2 });
+      clock.advance(100 * DAY);
+      const split = await splitLicense(ctx, { licenseId: license.id, parts: [3, 7], actor });
+      if (!split.ok) throw new Error(split.error.detail);
+      expect(split.value.original).toMatchObject({ status: 'revoked', endedReason: 'split' });
+      expect(split.value.keys.map((key) => key.connections)).toEqual([3, 7]);
+      for (const key of split.value.keys) {
+        expect(key).toMatchObject({
+          starts: license.starts,
+          ends: license.ends,
+          termYears: 2,
+          parentId: license.id,
+        });
+        expect(key.key).not.toBe(license.key);
+      }
+      expect(await activated(license, '4')).toMatchObject({ ok: false, error: { code: 'license_revoked' } });
+      expect((await activated(split.value.keys[0] as LicenseView, '5')).ok).toBe(true);
+      expect((await auditTrail(ctx, { entityId: license.id })).map((entry) => entry.action)).toEqual([
+        'issued',
+        'split',
+      ]);
+    });
+
+    it('is refused for an activated key and for parts that do not add up, changing nothing', async () => {
+      const { license } = await accountWithKey(ctx, { connections: 10 });
+      const before = await snapshot(license.id);
+      expect(await splitLicense(ctx, { licenseId: license.id, parts: [3, 6], actor })).toMatchObject({
+        ok: false,
+        error: { code: 'validation_failed', field: 'parts' },
+      });
+      expect((await activated(license, '6')).ok).toBe(true);
+      const activatedBefore = await snapshot(license.id);
+      expect(await splitLicense(ctx, { licenseId: license.id, parts: [5, 5], actor })).toMatchObject({
+        ok: false,
+        error: { code: 'license_activated' },
+      });
+      expect(await snapshot(license.id)).toEqual(activatedBefore);
+      expect(before.trail).toHaveLength(1);
+    });
+  });
+
+  describe('rival changes to one key at once: exactly one wins', () => {
+    it('a split and a refund', async () => {
+      for (let round = 0; round < 5; round++) {
+        const { license } = await accountWithKey(ctx, { connections: 10 });
+        const [split, refund] = await Promise.all([
+          splitLicense(ctx, { licenseId: license.id, parts: [5, 5], actor }),
+          refundLicense(ctx, { licenseId: license.id, actor }),
+        ]);
+        expect([split.ok, refund.ok].filter(Boolean)).toHaveLength(1);
+        const loser = split.ok ? refund : split;
+        expect(loser).toMatchObject({ ok: false, error: { code: 'license_revoked' } });
+        const children = (
+          await ctx.store.db.selectFrom('licenses').select('id').where('parent_id', '=', license.id).execute()
+        ).length;
+        expect(children).toBe(split.ok ? 2 : 0);
+      }
+    });
+
+    it('a refund and an activation', async () => {
+      for (let round = 0; round < 5; round++) {
+        const { license } = await accountWithKey(ctx, { connections: 10 });
+        const [refund, activation] = await Promise.all([
+          refundLicense(ctx, { licenseId: license.id, actor }),
+          activated(license, `${round}7`),
+        ]);
+        expect([refund.ok, activation.ok].filter(Boolean)).toHaveLength(1);
+        const view = await findLicense(ctx, license.id);
+        expect(view?.status).toBe(refund.ok ? 'revoked' : 'active');
+      }
+    });
+  });
+});
