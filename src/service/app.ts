@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { newId } from '../domain/ids.js';
 import { accountRoutes } from './accounts/routes.js';
 import { activationRoutes } from './activation/routes.js';
+import { auditRoutes } from './audit/routes.js';
 import { authRoutes } from './auth/routes.js';
 import type { ServiceContext } from './context.js';
 import { healthRoutes } from './health/routes.js';
@@ -63,7 +64,15 @@ export async function createApp(deps: AppDeps): Promise<App> {
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  for (const routes of [healthRoutes, authRoutes, accountRoutes, licenseRoutes, activationRoutes, poolRoutes])
+  for (const routes of [
+    healthRoutes,
+    authRoutes,
+    accountRoutes,
+    licenseRoutes,
+    activationRoutes,
+    poolRoutes,
+    auditRoutes,
+  ])
     routes(app, ctx);
   return app;
 }

@@ -4,6 +4,7 @@ import { BEARER, requirePrincipal, requireStaff } from '../http/authenticate.js'
 import { problem, unwrap } from '../http/problem.js';
 import { IdParam, Instant, problemResponses } from '../http/schemas.js';
 import type { RouteModule } from '../http/types.js';
+import { refundLicense, renewLicenses, splitLicense } from './lifecycle.js';
 import { findLicense, issueLicense, listLicenses } from './operations.js';
 
 const License = Type.Object(
@@ -76,11 +77,12 @@ export const licenseRoutes: RouteModule = (app, ctx) => {
       },
     },
     async (request, reply) => {
-      await requireStaff(ctx, request);
+      const { userId } = await requireStaff(ctx, request);
       const { purchasedAt, ...rest } = request.body;
       const issued = unwrap(
         await issueLicense(ctx, {
           ...rest,
+          actor: userId,
           purchasedAt: purchasedAt === undefined ? undefined : new Date(purchasedAt),
         }),
       );
@@ -134,6 +136,80 @@ export const licenseRoutes: RouteModule = (app, ctx) => {
         throw problem('license_not_found', `There is no license ${request.params.id}.`, 'id');
       }
       return license;
+    },
+  );
+
+  const LicenseId = Type.String({ pattern: '^lic_[0-9a-z]{26}$' });
+
+  app.post(
+    '/v1/licenses/renewals',
+    {
+      schema: {
+        tags,
+        summary:
+          'Renew keys for more years, all or none: ahead of the end after the current term, once expired from today (staff)',
+        security: BEARER,
+        body: Type.Object(
+          {
+            licenseIds: Type.Array(LicenseId, { minItems: 1, maxItems: 1000 }),
+            years: Type.Integer({ minimum: 1, maximum: 10 }),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({ licenses: Type.Array(Type.Ref('License')) }),
+          ...problemResponses(400, 401, 403, 404, 409),
+        },
+      },
+    },
+    async (request) => {
+      const { userId } = await requireStaff(ctx, request);
+      return { licenses: unwrap(await renewLicenses(ctx, { ...request.body, actor: userId })) };
+    },
+  );
+
+  app.post(
+    '/v1/licenses/:id/refund',
+    {
+      schema: {
+        tags,
+        summary:
+          'Refund a key never activated, within 30 days of its purchase: it is revoked for good (staff)',
+        security: BEARER,
+        params: IdParam('lic', 'License id'),
+        response: { 200: Type.Ref('License'), ...problemResponses(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request) => {
+      const { userId } = await requireStaff(ctx, request);
+      return unwrap(await refundLicense(ctx, { licenseId: request.params.id, actor: userId }));
+    },
+  );
+
+  app.post(
+    '/v1/licenses/:id/split',
+    {
+      schema: {
+        tags,
+        summary:
+          'Split a key never activated into keys whose connections add up to its own, with its term (staff)',
+        security: BEARER,
+        params: IdParam('lic', 'License id'),
+        body: Type.Object(
+          { parts: Type.Array(Type.Integer({ minimum: 1 }), { minItems: 2, maxItems: 100 }) },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({ original: Type.Ref('License'), keys: Type.Array(Type.Ref('License')) }),
+          ...problemResponses(400, 401, 403, 404, 409),
+        },
+      },
+    },
+    async (request) => {
+      const { userId } = await requireStaff(ctx, request);
+      return unwrap(
+        await splitLicense(ctx, { licenseId: request.params.id, parts: request.body.parts, actor: userId }),
+      );
     },
   );
 };

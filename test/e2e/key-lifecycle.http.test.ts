@@ -1,0 +1,139 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../support/engines.js';
+import { machine, nonce } from '../support/factories.js';
+import { bootstrapStaff, type Call, client } from '../support/http.js';
+import { type ServiceProcess, startService } from '../support/service-process.js';
+
+interface License {
+  id: string;
+  key: string;
+  status: string;
+  ends: string;
+  termYears: number;
+  connections: number;
+  endedReason: string | null;
+  parentId: string | null;
+}
+
+describe('renewals, refunds, splits and the audit log over HTTP, against a real service process', () => {
+  const dir = tempDir();
+  let service: ServiceProcess;
+  let call: Call;
+  let staff: string;
+  const accounts: { id: string; owner: string }[] = [];
+
+  beforeAll(async () => {
+    service = await startService({ dataDir: dir.path });
+    call = client(service.url);
+    staff = await bootstrapStaff(service);
+    for (const email of ['first@lifecycle.example', 'second@lifecycle.example']) {
+      const made = await call<{ account: { id: string }; ownerToken: string }>('POST', '/v1/accounts', {
+        token: staff,
+        body: { email },
+      });
+      accounts.push({ id: made.body.account.id, owner: made.body.ownerToken });
+    }
+  });
+  afterAll(async () => {
+    await service.stop();
+    dir.remove();
+  });
+
+  const issue = async (connections = 10) =>
+    (
+      await call<License>('POST', '/v1/licenses', {
+        token: staff,
+        body: { accountId: accounts[0]?.id, connections },
+      })
+    ).body;
+
+  it('renews keys in one call for staff, and refuses owners and bad years', async () => {
+    const [a, b] = [await issue(), await issue()];
+    const renewed = await call<{ licenses: License[] }>('POST', '/v1/licenses/renewals', {
+      token: staff,
+      body: { licenseIds: [a.id, b.id], years: 2 },
+    });
+    expect(renewed.status).toBe(200);
+    expect(renewed.body.licenses.map((license) => license.termYears)).toEqual([3, 3]);
+    const byOwner = await call('POST', '/v1/licenses/renewals', {
+      token: accounts[0]?.owner,
+      body: { licenseIds: [a.id], years: 1 },
+    });
+    expect(byOwner.status).toBe(403);
+    for (const years of [0, 11, 1.5, '1'])
+      expect(
+        (await call('POST', '/v1/licenses/renewals', { token: staff, body: { licenseIds: [a.id], years } }))
+          .status,
+      ).toBe(400);
+    const unknown = await call('POST', '/v1/licenses/renewals', {
+      token: staff,
+      body: { licenseIds: ['lic_01kax5c1x8b2m4n6p8r0s2t4v6'], years: 1 },
+    });
+    expect(unknown.body).toMatchObject({ code: 'license_not_found' });
+  });
+
+  it('refunds and splits keys never activated, and refuses an activated one with 409', async () => {
+    const refunded = await call<License>('POST', `/v1/licenses/${(await issue()).id}/refund`, {
+      token: staff,
+    });
+    expect(refunded.body).toMatchObject({ status: 'revoked', endedReason: 'refunded' });
+    const original = await issue(10);
+    const split = await call<{ original: License; keys: License[] }>(
+      'POST',
+      `/v1/licenses/${original.id}/split`,
+      {
+        token: staff,
+        body: { parts: [4, 6] },
+      },
+    );
+    expect(split.status).toBe(200);
+    expect(split.body.keys.map((key) => [key.connections, key.parentId])).toEqual([
+      [4, original.id],
+      [6, original.id],
+    ]);
+    const used = await issue();
+    const activation = await call('POST', '/v1/activations', {
+      body: {
+        key: used.key,
+        serverId: 'srv_01kax5c1x8b2m4n6p8r0s2t4v7',
+        fingerprint: machine('life'),
+        nonce: nonce(),
+      },
+    });
+    expect(activation.status).toBe(201);
+    const refusedRefund = await call('POST', `/v1/licenses/${used.id}/refund`, { token: staff });
+    expect(refusedRefund.status).toBe(409);
+    expect(refusedRefund.body).toMatchObject({ code: 'license_activated' });
+    const refusedSplit = await call('POST', `/v1/licenses/${used.id}/split`, {
+      token: staff,
+      body: { parts: [5, 5] },
+    });
+    expect(refusedSplit.body).toMatchObject({ code: 'license_activated' });
+    const badParts = await call('POST', `/v1/licenses/${original.id}/split`, {
+      token: staff,
+      body: { parts: [10] },
+    });
+    expect(badParts.status).toBe(400);
+  });
+
+  it('shows an account its own audit entries and staff all of them', async () => {
+    const key = await issue();
+    await call('POST', '/v1/licenses/renewals', { token: staff, body: { licenseIds: [key.id], years: 1 } });
+    const own = await call<{ entries: { action: string; entityId: string; actor: string }[] }>(
+      'GET',
+      `/v1/audit?entityId=${key.id}`,
+      { token: accounts[0]?.owner },
+    );
+    expect(own.status).toBe(200);
+    expect(own.body.entries.map((entry) => entry.action)).toEqual(['issued', 'renewed']);
+    expect(own.body.entries[1]?.actor).toMatch(/^usr_/);
+    const other = await call<{ entries: unknown[] }>('GET', `/v1/audit?entityId=${key.id}`, {
+      token: accounts[1]?.owner,
+    });
+    expect(other.body.entries).toEqual([]);
+    const all = await call<{ entries: { accountId: string }[] }>('GET', '/v1/audit', { token: staff });
+    expect(all.body.entries.length).toBeGreaterThan(own.body.entries.length);
+    expect((await call('GET', '/v1/audit')).status).toBe(401);
+    expect((await call('GET', '/v1/audit?entityId=nope', { token: staff })).status).toBe(400);
+  });
+});
