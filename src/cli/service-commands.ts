@@ -1,78 +1,28 @@
 import type { Command } from 'commander';
 import { pino } from 'pino';
 import { systemClock } from '../domain/clock.js';
-import { normalizeEmail } from '../domain/email.js';
 import { addMember, createAccount, listAccounts, resolveAccount } from '../service/accounts/operations.js';
 import { createApp } from '../service/app.js';
 import { createBootstrapToken, createStaff } from '../service/auth/staff.js';
-import { ConfigError, loadServiceConfig, parseDuration, type ServiceFlags } from '../service/config.js';
+import type { ServiceFlags } from '../service/config.js';
 import type { ServiceContext } from '../service/context.js';
-import { issueLicense, type LicenseView, listLicenses } from '../service/licenses/operations.js';
+import { issueLicense, listLicenses } from '../service/licenses/operations.js';
 import { createSubscription, listSubscriptions, renewSubscription } from '../service/pools/operations.js';
 import { openContext } from '../service/runtime.js';
+import { registerKeyLifecycleCommands } from './key-commands.js';
 import { CliError, EXIT, note, orExit, print, printJson, table } from './output.js';
-
-interface StoreFlags extends ServiceFlags {
-  json?: boolean;
-}
-
-function config(flags: ServiceFlags) {
-  try {
-    return loadServiceConfig(flags, process.env);
-  } catch (error) {
-    if (error instanceof ConfigError) throw new CliError(error.message, EXIT.usage, 'config_invalid');
-    throw error;
-  }
-}
-
-/** Runs an admin operation directly on the store the service uses (same --data / DATABASE_URL). */
-async function withContext<T>(flags: ServiceFlags, run: (ctx: ServiceContext) => Promise<T>): Promise<T> {
-  const ctx = await openContext(config(flags), systemClock).catch((error: unknown) => {
-    throw new CliError(
-      `cannot open the store: ${(error as Error).message}`,
-      EXIT.unavailable,
-      'store_unavailable',
-    );
-  });
-  try {
-    return await run(ctx);
-  } finally {
-    await ctx.store.close();
-  }
-}
-
-const usageError = (message: string): CliError => new CliError(message, EXIT.usage, 'validation_failed');
-
-function wholeNumber(flag: string, text: string, min: number, max: number): number {
-  const value = Number(text);
-  if (!/^\d+$/.test(text) || value < min || value > max)
-    throw usageError(`${flag} must be a whole number from ${min} to ${max}; got "${text}"`);
-  return value;
-}
-
-function oneOf<const T extends string>(flag: string, text: string, choices: readonly T[]): T {
-  const choice = choices.find((candidate) => candidate === text);
-  if (choice === undefined) throw usageError(`${flag} must be one of ${choices.join(', ')}; got "${text}"`);
-  return choice;
-}
-
-function durationOf(flag: string, text: string): number {
-  try {
-    return parseDuration(text, flag);
-  } catch (error) {
-    throw usageError((error as Error).message);
-  }
-}
-
-const emailOf = (input: string): string => orExit(normalizeEmail(input));
-
-const dataOption = (command: Command): Command =>
-  command
-    .option('--data <dir>', 'data directory (env SEATKEEPER_DATA)', undefined)
-    .addHelpText(
-      'after',
-      '\nSet DATABASE_URL=postgres://... to use PostgreSQL instead of the SQLite file in the data directory.',
-    );
+import {
+  config,
+  dataOption,
+  durationOf,
+  emailOf,
+  oneOf,
+  printLicenses,
+  type StoreFlags,
+  usageError,
+  wholeNumber,
+  withContext,
+} from './store-access.js';
 
 function banner(address: string, ctx: ServiceContext, bootstrap: string | undefined): string {
   const { engine, location } = ctx.store;
@@ -121,22 +71,6 @@ async function serve(flags: ServiceFlags): Promise<void> {
   };
   process.once('SIGINT', () => void stop('SIGINT'));
   process.once('SIGTERM', () => void stop('SIGTERM'));
-}
-
-function printLicenses(licenses: LicenseView[]): void {
-  print(
-    table(
-      ['ID', 'KEY', 'CONNECTIONS', 'STATUS', 'TERM ENDS', 'SERVER'],
-      licenses.map((l) => [
-        l.id,
-        l.key,
-        String(l.connections),
-        l.status.replace('_', ' '),
-        l.ends.slice(0, 10),
-        l.server ? `${l.server.serverId} (${l.server.hostname})` : '-',
-      ]),
-    ),
-  );
 }
 
 export function registerServiceCommands(program: Command): void {
@@ -269,6 +203,8 @@ export function registerServiceCommands(program: Command): void {
       if (flags.json) printJson({ licenses });
       else printLicenses(licenses);
     });
+
+  registerKeyLifecycleCommands(key, program);
 
   const subscription = program
     .command('subscription')

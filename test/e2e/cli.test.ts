@@ -209,6 +209,33 @@ describe('the seatkeeper command against a real service process', () => {
     ]);
   });
 
+  it('renews, splits and refunds keys, and prints a key’s history', async () => {
+    const { key } = await freshKey();
+    const renewed = await seatkeeper(['key', 'renew', key, '--years', '2', '--json', '--data', data]);
+    expect(JSON.parse(renewed.stdout).licenses[0]).toMatchObject({ termYears: 3 });
+    const split = await seatkeeper(['key', 'split', key, '--into', '4,6', '--json', '--data', data]);
+    const parts = JSON.parse(split.stdout).keys as { key: string; connections: number }[];
+    expect(parts.map((part) => part.connections)).toEqual([4, 6]);
+    // The original is retired: a refund is refused with the stable code, exit 1.
+    const refused = await seatkeeper(['key', 'refund', key, '--data', data]);
+    expect([refused.code, refused.stderr]).toEqual([1, expect.stringContaining('(license_revoked)')]);
+    const refunded = await seatkeeper(['key', 'refund', parts[0]?.key ?? '', '--data', data]);
+    expect([refunded.code, refunded.stdout]).toEqual([0, expect.stringMatching(/^Refunded lic_\w+/)]);
+    const history = await seatkeeper(['audit', '--key', key, '--data', data]);
+    expect(history.stdout).toMatch(/operator\s+issued[\s\S]*operator\s+renewed[\s\S]*operator\s+split/);
+    expect(history.stdout).toContain('termYears: 1 -> 3');
+    const json = JSON.parse((await seatkeeper(['audit', '--key', key, '--json', '--data', data])).stdout);
+    expect(json.entries.map((entry: { action: string }) => entry.action)).toEqual([
+      'issued',
+      'renewed',
+      'split',
+    ]);
+    const badSplit = await seatkeeper(['key', 'split', parts[1]?.key ?? '', '--into', '6', '--data', data]);
+    expect([badSplit.code, badSplit.stderr]).toEqual([2, expect.stringContaining('--into must list')]);
+    const mistyped = await seatkeeper(['audit', '--key', 'NOT-A-KEY', '--data', data]);
+    expect([mistyped.code, mistyped.stderr]).toEqual([1, expect.stringContaining('(license_key_malformed)')]);
+  });
+
   it('has --help on every command', async () => {
     const commands = [
       [],
@@ -220,6 +247,11 @@ describe('the seatkeeper command against a real service process', () => {
       ['account', 'add-member'],
       ['key', 'issue'],
       ['key', 'list'],
+      ['key', 'renew'],
+      ['key', 'refund'],
+      ['key', 'split'],
+      ['audit'],
+      ['agent', 'run'],
       ['agent', 'activate'],
       ['agent', 'usage'],
       ['agent', 'refresh'],

@@ -1,0 +1,153 @@
+import type { Command } from 'commander';
+import { ok, type Result } from '../domain/errors.js';
+import { isId } from '../domain/ids.js';
+import { type AuditView, auditTrail } from '../service/audit/log.js';
+import type { ServiceContext } from '../service/context.js';
+import { refundLicense, renewLicenses, splitLicense } from '../service/licenses/lifecycle.js';
+import { findLicenseByKey } from '../service/licenses/operations.js';
+import { orExit, print, printJson, table } from './output.js';
+import {
+  dataOption,
+  printLicenses,
+  type StoreFlags,
+  usageError,
+  wholeNumber,
+  withContext,
+} from './store-access.js';
+
+/** At the command line the operator is the one who acts; the audit log says so. */
+const OPERATOR = 'operator';
+
+/** A key as typed (any case, dashes optional) or its id (lic_...). */
+async function licenseIdOf(ctx: ServiceContext, text: string): Promise<Result<string>> {
+  if (isId(text, 'lic')) return ok(text);
+  const found = await findLicenseByKey(ctx.store.db, text);
+  return found.ok ? ok(found.value.id) : found;
+}
+
+function partsOf(text: string): number[] {
+  const parts = text.split(',').map((part) => part.trim());
+  if (parts.length < 2 || parts.some((part) => !/^\d+$/.test(part)))
+    throw usageError(`--into must list the new keys' connections, such as 3,7; got "${text}"`);
+  return parts.map(Number);
+}
+
+function printAudit(entries: AuditView[]): void {
+  if (entries.length === 0) {
+    print('No entries.');
+    return;
+  }
+  print(
+    table(
+      ['WHEN', 'WHO', 'WHAT', 'ON', 'CHANGE'],
+      entries.map((entry) => [
+        entry.at.slice(0, 19).replace('T', ' '),
+        entry.actor,
+        entry.action,
+        entry.entityId,
+        describeChange(entry.before, entry.after),
+      ]),
+    ),
+  );
+}
+
+/** The fields that changed, `name: before -> after`, or the new thing's fields. */
+function describeChange(before: unknown, after: unknown): string {
+  const was = (before ?? {}) as Record<string, unknown>;
+  const now = (after ?? {}) as Record<string, unknown>;
+  return Object.keys(now)
+    .filter((name) => JSON.stringify(was[name]) !== JSON.stringify(now[name]))
+    .map((name) =>
+      name in was
+        ? `${name}: ${JSON.stringify(was[name])} -> ${JSON.stringify(now[name])}`
+        : `${name}: ${JSON.stringify(now[name])}`,
+    )
+    .join(', ');
+}
+
+export function registerKeyLifecycleCommands(key: Command, program: Command): void {
+  dataOption(
+    key
+      .command('renew')
+      .description(
+        'Renew keys for more years, all or none (ahead of the end: after the current term; expired: from today)',
+      )
+      .argument('<keys...>', 'license keys or their ids (lic_...)'),
+  )
+    .option('--years <n>', 'years to add', '1')
+    .option('--json', 'print the result as JSON')
+    .action(async (keys: string[], flags: StoreFlags & { years: string }) => {
+      const years = wholeNumber('--years', flags.years, 1, 10);
+      const renewed = await withContext(flags, async (ctx) => {
+        const licenseIds = [];
+        for (const typed of keys) licenseIds.push(orExit(await licenseIdOf(ctx, typed)));
+        return orExit(await renewLicenses(ctx, { licenseIds, years, actor: OPERATOR }));
+      });
+      if (flags.json) printJson({ licenses: renewed });
+      else printLicenses(renewed);
+    });
+
+  dataOption(
+    key
+      .command('refund')
+      .description('Refund a key never activated, within 30 days of its purchase: it is revoked for good')
+      .argument('<key>', 'the license key or its id (lic_...)'),
+  )
+    .option('--json', 'print the result as JSON')
+    .action(async (typed: string, flags: StoreFlags) => {
+      const refunded = await withContext(flags, async (ctx) =>
+        orExit(
+          await refundLicense(ctx, { licenseId: orExit(await licenseIdOf(ctx, typed)), actor: OPERATOR }),
+        ),
+      );
+      if (flags.json) printJson(refunded);
+      else print(`Refunded ${refunded.id}: the key is revoked and can never be activated.`);
+    });
+
+  dataOption(
+    key
+      .command('split')
+      .description(
+        'Split a key never activated into keys whose connections add up to its own; prints the new keys',
+      )
+      .argument('<key>', 'the license key or its id (lic_...)'),
+  )
+    .requiredOption('--into <connections>', "the new keys' connections, comma-separated, e.g. 3,7")
+    .option('--json', 'print the result as JSON')
+    .action(async (typed: string, flags: StoreFlags & { into: string }) => {
+      const parts = partsOf(flags.into);
+      const split = await withContext(flags, async (ctx) =>
+        orExit(
+          await splitLicense(ctx, {
+            licenseId: orExit(await licenseIdOf(ctx, typed)),
+            parts,
+            actor: OPERATOR,
+          }),
+        ),
+      );
+      if (flags.json) printJson(split);
+      else {
+        print(`Split ${split.original.id} into ${split.keys.length} keys; it is retired.`);
+        printLicenses(split.keys);
+      }
+    });
+
+  dataOption(
+    program
+      .command('audit')
+      .description('The audit log: who changed what and when, oldest first')
+      .option('--key <key>', "one key's history: the license key or its id (lic_...)")
+      .option('--entity <id>', "one thing's history: an account, activation or subscription id"),
+  )
+    .option('--json', 'print the result as JSON')
+    .action(async (flags: StoreFlags & { key?: string; entity?: string }) => {
+      if (flags.key !== undefined && flags.entity !== undefined)
+        throw usageError('give --key or --entity, not both');
+      const entries = await withContext(flags, async (ctx) => {
+        const entityId = flags.key === undefined ? flags.entity : orExit(await licenseIdOf(ctx, flags.key));
+        return auditTrail(ctx, { entityId });
+      });
+      if (flags.json) printJson({ entries });
+      else printAudit(entries);
+    });
+}

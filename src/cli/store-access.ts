@@ -1,0 +1,91 @@
+import type { Command } from 'commander';
+import { systemClock } from '../domain/clock.js';
+import { normalizeEmail } from '../domain/email.js';
+import { ConfigError, loadServiceConfig, parseDuration, type ServiceFlags } from '../service/config.js';
+import type { ServiceContext } from '../service/context.js';
+import type { LicenseView } from '../service/licenses/operations.js';
+import { openContext } from '../service/runtime.js';
+import { CliError, EXIT, orExit, print, table } from './output.js';
+
+/** What the service-side commands share: the store they work on, flag parsing, key tables. */
+export interface StoreFlags extends ServiceFlags {
+  json?: boolean;
+}
+
+export function config(flags: ServiceFlags) {
+  try {
+    return loadServiceConfig(flags, process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new CliError(error.message, EXIT.usage, 'config_invalid');
+    throw error;
+  }
+}
+
+/** Runs an admin operation directly on the store the service uses (same --data / DATABASE_URL). */
+export async function withContext<T>(
+  flags: ServiceFlags,
+  run: (ctx: ServiceContext) => Promise<T>,
+): Promise<T> {
+  const ctx = await openContext(config(flags), systemClock).catch((error: unknown) => {
+    throw new CliError(
+      `cannot open the store: ${(error as Error).message}`,
+      EXIT.unavailable,
+      'store_unavailable',
+    );
+  });
+  try {
+    return await run(ctx);
+  } finally {
+    await ctx.store.close();
+  }
+}
+
+export const usageError = (message: string): CliError =>
+  new CliError(message, EXIT.usage, 'validation_failed');
+
+export function wholeNumber(flag: string, text: string, min: number, max: number): number {
+  const value = Number(text);
+  if (!/^\d+$/.test(text) || value < min || value > max)
+    throw usageError(`${flag} must be a whole number from ${min} to ${max}; got "${text}"`);
+  return value;
+}
+
+export function oneOf<const T extends string>(flag: string, text: string, choices: readonly T[]): T {
+  const choice = choices.find((candidate) => candidate === text);
+  if (choice === undefined) throw usageError(`${flag} must be one of ${choices.join(', ')}; got "${text}"`);
+  return choice;
+}
+
+export function durationOf(flag: string, text: string): number {
+  try {
+    return parseDuration(text, flag);
+  } catch (error) {
+    throw usageError((error as Error).message);
+  }
+}
+
+export const emailOf = (input: string): string => orExit(normalizeEmail(input));
+
+export const dataOption = (command: Command): Command =>
+  command
+    .option('--data <dir>', 'data directory (env SEATKEEPER_DATA)', undefined)
+    .addHelpText(
+      'after',
+      '\nSet DATABASE_URL=postgres://... to use PostgreSQL instead of the SQLite file in the data directory.',
+    );
+
+export function printLicenses(licenses: LicenseView[]): void {
+  print(
+    table(
+      ['ID', 'KEY', 'CONNECTIONS', 'STATUS', 'TERM ENDS', 'SERVER'],
+      licenses.map((l) => [
+        l.id,
+        l.key,
+        String(l.connections),
+        l.status.replace('_', ' '),
+        l.ends.slice(0, 10),
+        l.server ? `${l.server.serverId} (${l.server.hostname})` : '-',
+      ]),
+    ),
+  );
+}
