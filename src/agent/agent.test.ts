@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DAY, ManualClock } from '../../test/support/clock.js';
 import { tempDir } from '../../test/support/engines.js';
-import { accountWithKey, machine } from '../../test/support/factories.js';
+import { accountWithKey, failoverKeyOf, machine } from '../../test/support/factories.js';
 import { type InProcessService, startInProcessService } from '../../test/support/in-process-service.js';
 import { keyIdOf, signCertificate } from '../domain/certificate.js';
 import { Agent } from './agent.js';
@@ -40,6 +40,21 @@ describe('the agent, activated through a real service on 127.0.0.1', () => {
       code: 'license_limit_exceeded',
       message: 'Licensed amount of concurrent connections exceeded',
     });
+  });
+
+  it('activates a failover key only as a failover server, and refreshes it as one', async () => {
+    const license = await issue({ connections: 10 });
+    const failover = await failoverKeyOf(service.ctx, license.id);
+    const standby = openAgent(state.path, 'standby');
+    expect(await standby.activate(failover.key, service.url)).toMatchObject({
+      ok: false,
+      error: { code: 'failover_key_mismatch' },
+    });
+    expect((await standby.activate(failover.key, service.url, { failover: true })).ok).toBe(true);
+    expect(standby.usage().licensed).toBe(10);
+    clock.advance(4 * DAY);
+    const [refreshed] = await standby.refresh();
+    expect(refreshed?.result.ok).toBe(true);
   });
 
   it('follows the seeds’ example: ten admitted, the 11th denied, one released, the next admitted', async () => {

@@ -407,7 +407,12 @@ export class Agent {
   }
 
   /** Activates a key (or confirms an existing binding) and stores the certificate the service signed. */
-  async activate(typedKey: string, serviceUrl?: string): Promise<Result<LicenseReport>> {
+  /** `failover`: this is an integrated standby server, and the key is the failover key of its primary's. */
+  async activate(
+    typedKey: string,
+    serviceUrl?: string,
+    options: { failover?: boolean } = {},
+  ): Promise<Result<LicenseReport>> {
     const key = parseLicenseKey(typedKey);
     if (!key.ok) return key;
     const url = serviceUrl ?? this.#identity.serviceUrl;
@@ -424,16 +429,23 @@ export class Agent {
       this.#identity = { ...this.#identity, serviceUrl: url };
       this.#state.saveIdentity(this.#identity);
     }
-    return this.#exchange(client, 'activate', typedKey);
+    return this.#exchange(client, 'activate', typedKey, options.failover === true);
   }
 
   async #exchange(
     client: ServiceClient,
     kind: 'activate' | 'refresh',
     key: string,
+    failover: boolean,
   ): Promise<Result<LicenseReport>> {
     const nonce = randomBytes(16).toString('base64url');
-    const request = { key, serverId: this.serverId, fingerprint: this.#machine, nonce };
+    const request = {
+      key,
+      serverId: this.serverId,
+      fingerprint: this.#machine,
+      nonce,
+      ...(failover ? { failover } : {}),
+    };
     const answer = kind === 'activate' ? await client.activate(request) : await client.refresh(request);
     if (!answer.ok) return answer;
     const verified = verifyCertificate(answer.value.certificate, this.#trustedKeys());
@@ -471,10 +483,10 @@ export class Agent {
       return now >= issued + (Date.parse(payload.expiresAt) - issued) / 2;
     });
     const results = [];
-    for (const { stored } of due)
+    for (const { stored, payload } of due)
       results.push({
         licenseId: stored.licenseId,
-        result: await this.#exchange(client, 'refresh', stored.key),
+        result: await this.#exchange(client, 'refresh', stored.key, payload?.kind === 'failover'),
       });
     return results;
   }

@@ -89,6 +89,7 @@ export class ServiceClient {
     serverId: string;
     fingerprint: MachineProperties;
     nonce: string;
+    failover?: boolean;
   }): Promise<Result<ActivationAnswer>> {
     return this.#call('POST', '/v1/activations', request);
   }
@@ -123,6 +124,7 @@ export class ServiceClient {
     serverId: string;
     fingerprint: MachineProperties;
     nonce: string;
+    failover?: boolean;
   }): Promise<Result<ActivationAnswer>> {
     return this.#call('POST', '/v1/activations/refresh', request);
   }

@@ -233,9 +233,12 @@ export function registerAgentCommands(program: Command): void {
       .argument('<key>', 'the license key, as printed or in any case, dashes optional'),
   )
     .option('--service <url>', 'license service URL (remembered after the first activation)')
-    .action(async (key: string, flags: AgentFlags & { service?: string }) => {
+    .option('--failover', 'this is an integrated failover (standby) server, and the key its failover key')
+    .action(async (key: string, flags: AgentFlags & { service?: string; failover?: boolean }) => {
       const instance = openAgent(flags);
-      const report = orExit(await instance.activate(key, flags.service));
+      const report = orExit(
+        await instance.activate(key, flags.service, { failover: flags.failover === true }),
+      );
       notifyRunningAgent(stateDirOf(flags));
       if (flags.json) {
         printJson({ serverId: instance.serverId, license: report, usage: instance.usage() });

@@ -3,7 +3,13 @@ import { ok, type Result } from '../domain/errors.js';
 import { isId } from '../domain/ids.js';
 import { type AuditView, auditTrail } from '../service/audit/log.js';
 import type { ServiceContext } from '../service/context.js';
-import { refundLicense, renewLicenses, splitLicense } from '../service/licenses/lifecycle.js';
+import {
+  issueFailoverKey,
+  refundLicense,
+  renewLicenses,
+  replaceLicense,
+  splitLicense,
+} from '../service/licenses/lifecycle.js';
 import { findLicenseByKey } from '../service/licenses/operations.js';
 import { orExit, print, printJson, table } from './output.js';
 import {
@@ -130,6 +136,51 @@ export function registerKeyLifecycleCommands(key: Command, program: Command): vo
         print(`Split ${split.original.id} into ${split.keys.length} keys; it is retired.`);
         printLicenses(split.keys);
       }
+    });
+
+  dataOption(
+    key
+      .command('replace')
+      .description(
+        'License replacement program, within the support term: a new key; the old one stops after 7 days',
+      )
+      .argument('<key>', 'the license key or its id (lic_...)'),
+  )
+    .option('--json', 'print the result as JSON')
+    .action(async (typed: string, flags: StoreFlags) => {
+      const replaced = await withContext(flags, async (ctx) =>
+        orExit(
+          await replaceLicense(ctx, { licenseId: orExit(await licenseIdOf(ctx, typed)), actor: OPERATOR }),
+        ),
+      );
+      if (flags.json) printJson(replaced);
+      else {
+        print(
+          `${replaced.replacement.key}\nReplacement ${replaced.replacement.id} issued; ${replaced.original.id} stops at ${replaced.original.revokedAt}.`,
+        );
+      }
+    });
+
+  dataOption(
+    key
+      .command('failover')
+      .description(
+        'The free failover key of a key, for an integrated standby server (one per key); prints it first',
+      )
+      .argument('<key>', 'the license key or its id (lic_...)'),
+  )
+    .option('--json', 'print the result as JSON')
+    .action(async (typed: string, flags: StoreFlags) => {
+      const failover = await withContext(flags, async (ctx) =>
+        orExit(
+          await issueFailoverKey(ctx, { licenseId: orExit(await licenseIdOf(ctx, typed)), actor: OPERATOR }),
+        ),
+      );
+      if (flags.json) printJson(failover);
+      else
+        print(
+          `${failover.key}\nFailover key ${failover.id} for ${failover.failoverOf}: ${failover.connections} connections until ${failover.ends.slice(0, 10)}. Activate it on the standby server with: seatkeeper agent activate KEY --failover`,
+        );
     });
 
   dataOption(

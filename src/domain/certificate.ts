@@ -21,7 +21,7 @@ export const CertificatePayloadSchema = Type.Object(
     kid: Type.String({ description: 'Id of the vendor signing key' }),
     licenseId: Type.String(),
     keyHint: Type.String({ description: 'Last group of the license key' }),
-    kind: Type.Literal('fixed'),
+    kind: Type.Union([Type.Literal('fixed'), Type.Literal('failover')]),
     seats: Type.Integer({ minimum: 1 }),
     starts: Instant,
     ends: Instant,

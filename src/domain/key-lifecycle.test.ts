@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { checkRefund, checkRenewal, checkSplit, type KeyFacts, renewedTerm } from './key-lifecycle.js';
+import {
+  checkFailover,
+  checkRefund,
+  checkRenewal,
+  checkReplacement,
+  checkSplit,
+  type KeyFacts,
+  renewedTerm,
+} from './key-lifecycle.js';
 import { termFromPurchase } from './terms.js';
 
 const bought = new Date('2026-03-10T09:00:00.000Z');
@@ -10,6 +18,7 @@ const key = (overrides: Partial<KeyFacts> = {}): KeyFacts => ({
   termYears: 1,
   activated: false,
   ended: false,
+  failover: false,
   ...overrides,
 });
 const day = (iso: string) => new Date(`${iso}T12:00:00.000Z`);
@@ -93,6 +102,40 @@ describe('splitting a key', () => {
       error: { code: 'license_activated', detail: expect.stringMatching(/cannot be split/) },
     });
     expect(checkSplit(key({ ended: true }), [5, 5])).toMatchObject({
+      ok: false,
+      error: { code: 'license_revoked' },
+    });
+  });
+});
+
+describe('the license replacement program', () => {
+  it('replaces a key within its support term, and refuses after it, saying a new key must be bought', () => {
+    expect(checkReplacement(key({ activated: true }), day('2027-03-09'))).toEqual({
+      ok: true,
+      value: undefined,
+    });
+    expect(checkReplacement(key({ activated: true }), key().term.ends)).toMatchObject({
+      ok: false,
+      error: {
+        code: 'support_term_over',
+        detail: expect.stringMatching(/ended on 2027-03-10.*new key must be bought/),
+      },
+    });
+    expect(checkReplacement(key({ ended: true }), day('2026-05-01'))).toMatchObject({
+      ok: false,
+      error: { code: 'license_revoked' },
+    });
+  });
+});
+
+describe('failover keys', () => {
+  it('are given for an ordinary key, never for a failover key or an ended one', () => {
+    expect(checkFailover(key())).toEqual({ ok: true, value: undefined });
+    expect(checkFailover(key({ failover: true }))).toMatchObject({
+      ok: false,
+      error: { code: 'failover_key_mismatch' },
+    });
+    expect(checkFailover(key({ ended: true }))).toMatchObject({
       ok: false,
       error: { code: 'license_revoked' },
     });

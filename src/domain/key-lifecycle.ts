@@ -14,6 +14,8 @@ export interface KeyFacts {
   activated: boolean;
   /** Refunded, split or replaced: the key is done with. */
   ended: boolean;
+  /** A failover key, for an integrated standby server. */
+  failover: boolean;
 }
 
 /** Refunds are given for keys never activated, within this many days of their purchase. */
@@ -94,5 +96,31 @@ export function checkSplit(key: KeyFacts, parts: readonly number[]): Result<void
       `The new keys' connections must add up to the key's ${key.seats}; they add up to ${total}.`,
       'parts',
     );
+  return ok(undefined);
+}
+
+/** After a replacement, the old key keeps working on its machine this many days, then stops. */
+export const REPLACEMENT_OVERLAP_DAYS = 7;
+
+/**
+ * The license replacement program: within the key's support term, a changed machine gets a new
+ * key, and the old one stops after a week. Outside the term a new key must be bought.
+ */
+export function checkReplacement(key: KeyFacts, now: Date): Result<void> {
+  if (key.ended) return endedRefusal();
+  if (now.getTime() >= key.term.ends.getTime())
+    return fail(
+      'support_term_over',
+      `This key's support/upgrade term ended on ${isoDate(key.term.ends)}: the license replacement program covers keys within their term only, so a new key must be bought.`,
+      'key',
+    );
+  return ok(undefined);
+}
+
+/** A failover key is issued free, once, for an ordinary key in use; never for a failover key. */
+export function checkFailover(key: KeyFacts): Result<void> {
+  if (key.ended) return endedRefusal();
+  if (key.failover)
+    return fail('failover_key_mismatch', 'A failover key has no failover key of its own.', 'key');
   return ok(undefined);
 }

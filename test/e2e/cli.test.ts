@@ -232,6 +232,19 @@ describe('the seatkeeper command against a real service process', () => {
     ]);
     const badSplit = await seatkeeper(['key', 'split', parts[1]?.key ?? '', '--into', '6', '--data', data]);
     expect([badSplit.code, badSplit.stderr]).toEqual([2, expect.stringContaining('--into must list')]);
+    const replaced = await seatkeeper(['key', 'replace', parts[1]?.key ?? '', '--data', data]);
+    expect(replaced.stdout).toMatch(
+      /^([0-9A-Z]{4}-){4}[0-9A-Z]{4}\nReplacement lic_\w+ issued; lic_\w+ stops at \d{4}-/,
+    );
+    const failover = await seatkeeper([
+      'key',
+      'failover',
+      replaced.stdout.split('\n')[0] ?? '',
+      '--json',
+      '--data',
+      data,
+    ]);
+    expect(JSON.parse(failover.stdout)).toMatchObject({ kind: 'failover', connections: 6 });
     const mistyped = await seatkeeper(['audit', '--key', 'NOT-A-KEY', '--data', data]);
     expect([mistyped.code, mistyped.stderr]).toEqual([1, expect.stringContaining('(license_key_malformed)')]);
   });
@@ -250,6 +263,8 @@ describe('the seatkeeper command against a real service process', () => {
       ['key', 'renew'],
       ['key', 'refund'],
       ['key', 'split'],
+      ['key', 'replace'],
+      ['key', 'failover'],
       ['audit'],
       ['agent', 'run'],
       ['agent', 'activate'],

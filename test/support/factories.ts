@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { MachineProperties } from '../../src/domain/fingerprint.js';
 import { createAccount } from '../../src/service/accounts/operations.js';
 import type { ServiceContext } from '../../src/service/context.js';
+import { issueFailoverKey } from '../../src/service/licenses/lifecycle.js';
 import { issueLicense, type LicenseView } from '../../src/service/licenses/operations.js';
 import { type CreateSubscriptionInput, createSubscription } from '../../src/service/pools/operations.js';
 
@@ -50,4 +51,11 @@ export async function subscriptionKey(
   const created = await createSubscription(ctx, { accountId, connections: 10, period: 'yearly', ...input });
   if (!created.ok) throw new Error(created.error.detail);
   return created.value.key;
+}
+
+/** The failover key of a key, as staff would issue it. */
+export async function failoverKeyOf(ctx: ServiceContext, licenseId: string): Promise<LicenseView> {
+  const failover = await issueFailoverKey(ctx, { licenseId, actor: 'usr_test' });
+  if (!failover.ok) throw new Error(failover.error.detail);
+  return failover.value;
 }

@@ -21,6 +21,8 @@ export interface ActivationRequest {
   serverId: string;
   fingerprint: MachineProperties;
   nonce: string;
+  /** Asked by an integrated failover (standby) server: only a failover key may be used, and only there. */
+  failover?: boolean | undefined;
 }
 
 export interface ActivationResult {
@@ -47,7 +49,21 @@ async function claim(ctx: ServiceContext, request: ActivationRequest): Promise<R
   if (!found.ok) return found;
   const license = found.value;
   const now = ctx.clock.now();
-  if (license.revoked_at !== null) return revokedRefusal();
+  // A replaced key works on for its overlap week; a refunded or split one stops at once.
+  if (license.revoked_at !== null && now.getTime() >= license.revoked_at) return revokedRefusal();
+  const failoverKey = license.failover_of !== null;
+  if (failoverKey && request.failover !== true)
+    return fail(
+      'failover_key_mismatch',
+      'This is a failover license key: it can only be activated on an integrated failover (standby) server, as a failover key.',
+      'key',
+    );
+  if (!failoverKey && request.failover === true)
+    return fail(
+      'failover_key_mismatch',
+      'An ordinary license key cannot be activated on a failover server: ask for the failover key of your key.',
+      'key',
+    );
   if (now.getTime() >= license.ends_at) {
     const ended = isoDate(new Date(license.ends_at));
     return fail(
@@ -81,7 +97,7 @@ function certify(ctx: ServiceContext, { request, license, machine, now }: Claim)
       kid: ctx.vendor.kid,
       licenseId: license.id,
       keyHint: license.key_hint,
-      kind: license.kind,
+      kind: license.failover_of === null ? 'fixed' : 'failover',
       seats: license.seats,
       starts: new Date(license.starts_at).toISOString(),
       ends: new Date(license.ends_at).toISOString(),
@@ -89,7 +105,10 @@ function certify(ctx: ServiceContext, { request, license, machine, now }: Claim)
       fingerprint: machine,
       nonce: request.nonce,
       issuedAt: now.toISOString(),
-      expiresAt: new Date(now.getTime() + ctx.policy.certificateTtlMs).toISOString(),
+      // Never past the instant the key stops (a replaced key's overlap week).
+      expiresAt: new Date(
+        Math.min(now.getTime() + ctx.policy.certificateTtlMs, license.revoked_at ?? Infinity),
+      ).toISOString(),
     },
     ctx.vendor.privateKey,
   );

@@ -33,6 +33,9 @@ const ActivationRequest = Type.Object(
       maxLength: 128,
       description: 'Echoed in the certificate so the agent knows it is fresh',
     }),
+    failover: Type.Optional(
+      Type.Boolean({ description: 'This is an integrated failover (standby) server using a failover key' }),
+    ),
   },
   { additionalProperties: false },
 );

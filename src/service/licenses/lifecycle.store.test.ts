@@ -2,10 +2,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DAY, ManualClock } from '../../../test/support/clock.js';
 import { ENGINES, testContext } from '../../../test/support/engines.js';
 import { accountWithKey, machine, nonce } from '../../../test/support/factories.js';
-import { activate } from '../activation/operations.js';
+import { activate, refresh } from '../activation/operations.js';
 import { auditTrail } from '../audit/log.js';
 import type { ServiceContext } from '../context.js';
-import { refundLicense, renewLicenses, splitLicense } from './lifecycle.js';
+import { issueFailoverKey, refundLicense, renewLicenses, replaceLicense, splitLicense } from './lifecycle.js';
 import { findLicense, type LicenseView } from './operations.js';
 
 describe.each(ENGINES)('the life of a fixed key on %s', (engine) => {
@@ -160,6 +160,110 @@ describe.each(ENGINES)('the life of a fixed key on %s', (engine) => {
       });
       expect(await snapshot(license.id)).toEqual(activatedBefore);
       expect(before.trail).toHaveLength(1);
+    });
+  });
+
+  describe('the license replacement program', () => {
+    it('issues a new key within the term; the old one works on its machine for 7 more days, then stops', async () => {
+      const { license } = await accountWithKey(ctx, { connections: 25 });
+      const first = await activated(license, '8');
+      expect(first.ok).toBe(true);
+      clock.advance(100 * DAY);
+      const replaced = await replaceLicense(ctx, { licenseId: license.id, actor });
+      if (!replaced.ok) throw new Error(replaced.error.detail);
+      expect(replaced.value.replacement).toMatchObject({
+        connections: 25,
+        starts: license.starts,
+        ends: license.ends,
+        parentId: license.id,
+        status: 'not_activated',
+      });
+      expect(replaced.value.original).toMatchObject({ status: 'active', endedReason: 'replaced' });
+      // Its certificates never outlive the week; another server cannot take it meanwhile.
+      const renewedCertificate = await refresh(ctx, {
+        key: license.key,
+        serverId: `srv_01kax5c1x8b2m4n6p8r0s2t008`,
+        fingerprint: machine('8'),
+        nonce: nonce(),
+      });
+      expect(renewedCertificate.ok && renewedCertificate.value.certificate.payload.expiresAt).toBe(
+        new Date(clock.now().getTime() + 7 * DAY).toISOString(),
+      );
+      expect(await activated(license, '9')).toMatchObject({ ok: false, error: { code: 'license_revoked' } });
+      expect((await activated(replaced.value.replacement, '10')).ok).toBe(true);
+      clock.advance(7 * DAY);
+      expect((await findLicense(ctx, license.id))?.status).toBe('revoked');
+      expect(
+        await refresh(ctx, {
+          key: license.key,
+          serverId: `srv_01kax5c1x8b2m4n6p8r0s2t008`,
+          fingerprint: machine('8'),
+          nonce: nonce(),
+        }),
+      ).toMatchObject({
+        ok: false,
+        error: { code: 'license_revoked' },
+      });
+    });
+
+    it('is refused after the support term: a new key must be bought; nothing changes', async () => {
+      const { license } = await accountWithKey(ctx);
+      expect((await activated(license, '11')).ok).toBe(true);
+      clock.advance(366 * DAY);
+      const before = await snapshot(license.id);
+      expect(await replaceLicense(ctx, { licenseId: license.id, actor })).toMatchObject({
+        ok: false,
+        error: { code: 'support_term_over', detail: expect.stringMatching(/new key must be bought/) },
+      });
+      expect(await snapshot(license.id)).toEqual(before);
+    });
+  });
+
+  describe('failover keys', () => {
+    it('are issued once per key, with its connections and term, and activate only as failover keys', async () => {
+      const { license } = await accountWithKey(ctx, { connections: 50 });
+      const failover = await issueFailoverKey(ctx, { licenseId: license.id, actor });
+      if (!failover.ok) throw new Error(failover.error.detail);
+      expect(failover.value).toMatchObject({
+        kind: 'failover',
+        connections: 50,
+        ends: license.ends,
+        failoverOf: license.id,
+      });
+      expect(await issueFailoverKey(ctx, { licenseId: license.id, actor })).toMatchObject({
+        ok: false,
+        error: { code: 'failover_key_exists' },
+      });
+      expect(await issueFailoverKey(ctx, { licenseId: failover.value.id, actor })).toMatchObject({
+        ok: false,
+        error: { code: 'failover_key_mismatch' },
+      });
+      const standby = {
+        serverId: 'srv_01kax5c1x8b2m4n6p8r0s2t012',
+        fingerprint: machine('12'),
+        nonce: nonce(),
+      };
+      // A failover key is not an ordinary key, and an ordinary key is not a failover key.
+      expect(await activate(ctx, { key: failover.value.key, ...standby })).toMatchObject({
+        ok: false,
+        error: { code: 'failover_key_mismatch' },
+      });
+      expect(await activate(ctx, { key: license.key, ...standby, failover: true })).toMatchObject({
+        ok: false,
+        error: { code: 'failover_key_mismatch' },
+      });
+      const bound = await activate(ctx, { key: failover.value.key, ...standby, failover: true });
+      expect(bound.ok && bound.value.certificate.payload).toMatchObject({ kind: 'failover', seats: 50 });
+    });
+
+    it('of two asked at once, exactly one is issued', async () => {
+      const { license } = await accountWithKey(ctx);
+      const both = await Promise.all([
+        issueFailoverKey(ctx, { licenseId: license.id, actor }),
+        issueFailoverKey(ctx, { licenseId: license.id, actor }),
+      ]);
+      expect(both.filter((result) => result.ok)).toHaveLength(1);
+      expect(both.find((result) => !result.ok)).toMatchObject({ error: { code: 'failover_key_exists' } });
     });
   });
 

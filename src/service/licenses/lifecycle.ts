@@ -1,14 +1,18 @@
 import { fail, ok, type Result } from '../../domain/errors.js';
 import {
+  checkFailover,
   checkRefund,
   checkRenewal,
+  checkReplacement,
   checkSplit,
   type KeyFacts,
+  REPLACEMENT_OVERLAP_DAYS,
   renewedTerm,
 } from '../../domain/key-lifecycle.js';
+import { addDays } from '../../domain/terms.js';
 import { recordAudit } from '../audit/log.js';
 import type { ServiceContext } from '../context.js';
-import type { Database } from '../store/database.js';
+import { type Database, isUniqueViolation } from '../store/database.js';
 import type { LicenseRow } from '../store/schema.js';
 import { inTransaction } from '../store/transaction.js';
 import { auditedKey, findLicense, type LicenseView, newKeyRow } from './operations.js';
@@ -45,6 +49,7 @@ async function lockKey(
       termYears: row.term_years,
       activated: activation !== undefined,
       ended: row.revoked_at !== null,
+      failover: row.failover_of !== null,
     },
   });
 }
@@ -183,3 +188,123 @@ export async function splitLicense(
   if (original === undefined) throw new Error(`split ${input.licenseId} but cannot read it back`);
   return ok({ original, keys: await viewsOf(ctx, split.value.keys) });
 }
+
+/** A new key like `row` (its account, connections and term), made from it for `reason`. */
+function successorOf(
+  ctx: ServiceContext,
+  now: Date,
+  row: LicenseRow,
+  link: { parentId?: string; failoverOf?: string },
+) {
+  return newKeyRow(ctx, now, {
+    accountId: row.account_id,
+    seats: row.seats,
+    termYears: row.term_years,
+    purchasedAt: new Date(row.purchased_at),
+    term: { starts: new Date(row.starts_at), ends: new Date(row.ends_at) },
+    ...link,
+  }).row;
+}
+
+/**
+ * The license replacement program, for a changed machine: within the key's support term a new
+ * key is issued, and the old one keeps working on its machine for 7 more days, then stops. Its
+ * certificates never outlive that week, and it can no longer be activated anywhere.
+ */
+export async function replaceLicense(
+  ctx: ServiceContext,
+  input: { licenseId: string; actor: string },
+): Promise<Result<{ original: LicenseView; replacement: LicenseView }>> {
+  const now = ctx.clock.now();
+  const replaced = await inTransaction(ctx.store.db, async (tx) => {
+    const locked = await lockKey(tx, input.licenseId);
+    if (!locked.ok) return locked;
+    const { row, facts } = locked.value;
+    const allowed = checkReplacement(facts, now);
+    if (!allowed.ok) return allowed;
+    const changed = {
+      revoked_at: addDays(now, REPLACEMENT_OVERLAP_DAYS).getTime(),
+      ended_reason: 'replaced' as const,
+    };
+    await tx.updateTable('licenses').set(changed).where('id', '=', row.id).execute();
+    const replacement = successorOf(ctx, now, row, { parentId: row.id });
+    await tx.insertInto('licenses').values(replacement).execute();
+    await recordAudit(tx, now, [
+      {
+        actor: input.actor,
+        accountId: row.account_id,
+        entity: 'license',
+        entityId: row.id,
+        action: 'replaced',
+        before: auditedKey(row),
+        after: { ...auditedKey({ ...row, ...changed }), replacement: replacement.id },
+      },
+      {
+        actor: input.actor,
+        accountId: row.account_id,
+        entity: 'license',
+        entityId: replacement.id,
+        action: 'issued_as_replacement',
+        after: auditedKey(replacement),
+      },
+    ]);
+    return ok({ original: row.id, replacement: replacement.id });
+  });
+  if (!replaced.ok) return replaced;
+  const [original, replacement] = await viewsOf(ctx, [replaced.value.original, replaced.value.replacement]);
+  if (original === undefined || replacement === undefined)
+    throw new Error(`replaced ${input.licenseId} but cannot read the keys back`);
+  return ok({ original, replacement });
+}
+
+/**
+ * A failover key for an integrated standby server: free, one per key, with the key's connections
+ * and term. It activates only as a failover key, on the standby's machine.
+ */
+export async function issueFailoverKey(
+  ctx: ServiceContext,
+  input: { licenseId: string; actor: string },
+): Promise<Result<LicenseView>> {
+  const now = ctx.clock.now();
+  const issued = await inTransaction(ctx.store.db, async (tx) => {
+    const locked = await lockKey(tx, input.licenseId);
+    if (!locked.ok) return locked;
+    const { row, facts } = locked.value;
+    const allowed = checkFailover(facts);
+    if (!allowed.ok) return allowed;
+    const existing = await tx
+      .selectFrom('licenses')
+      .select('id')
+      .where('failover_of', '=', row.id)
+      .executeTakeFirst();
+    if (existing !== undefined) return failoverExists(row.id, existing.id);
+    const failover = successorOf(ctx, now, row, { failoverOf: row.id });
+    await tx.insertInto('licenses').values(failover).execute();
+    await recordAudit(tx, now, [
+      {
+        actor: input.actor,
+        accountId: row.account_id,
+        entity: 'license',
+        entityId: failover.id,
+        action: 'issued_as_failover',
+        after: auditedKey(failover),
+      },
+    ]);
+    return ok(failover.id);
+  }).catch((error: unknown) => {
+    // Two requests at once: the unique failover_of lets one in.
+    if (isUniqueViolation(error)) return failoverExists(input.licenseId);
+    throw error;
+  });
+  if (!issued.ok) return issued;
+  const [view] = await viewsOf(ctx, [issued.value]);
+  if (view === undefined) throw new Error(`issued ${issued.value} but cannot read it back`);
+  return ok(view);
+}
+
+const failoverExists = (licenseId: string, failoverId?: string) =>
+  fail(
+    'failover_key_exists',
+    `The key ${licenseId} already has its failover key${failoverId === undefined ? '' : ` (${failoverId})`}: one failover key is given per key.`,
+    'licenseId',
+  );

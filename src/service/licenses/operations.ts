@@ -19,7 +19,8 @@ export type LicenseStatus = 'not_activated' | 'active' | 'expired' | 'revoked';
 export interface LicenseView {
   id: string;
   accountId: string;
-  kind: 'fixed';
+  /** A failover key carries its original's connections and term, for an integrated standby server. */
+  kind: 'fixed' | 'failover';
   key: string;
   connections: number;
   termYears: number;
@@ -30,6 +31,9 @@ export interface LicenseView {
   server: { serverId: string; hostname: string; activatedAt: string } | null;
   endedReason: LicenseRow['ended_reason'];
   parentId: string | null;
+  failoverOf: string | null;
+  /** Set once the key is revoked, or will be (a replaced key's last instant). */
+  revokedAt: string | null;
 }
 
 interface BindingRow {
@@ -39,7 +43,8 @@ interface BindingRow {
 }
 
 export function licenseStatus(license: LicenseRow, bound: boolean, now: Date): LicenseStatus {
-  if (license.revoked_at !== null) return 'revoked';
+  // A replaced key works on for its overlap week: revoked from the instant it stops.
+  if (license.revoked_at !== null && now.getTime() >= license.revoked_at) return 'revoked';
   if (now.getTime() >= license.ends_at) return 'expired';
   return bound ? 'active' : 'not_activated';
 }
@@ -49,7 +54,7 @@ function licenseView(ctx: ServiceContext, row: LicenseRow & BindingRow): License
   return {
     id: row.id,
     accountId: row.account_id,
-    kind: row.kind,
+    kind: row.failover_of === null ? 'fixed' : 'failover',
     key: unseal(row.key_sealed, ctx.vendor.dataKey),
     connections: row.seats,
     termYears: row.term_years,
@@ -59,6 +64,8 @@ function licenseView(ctx: ServiceContext, row: LicenseRow & BindingRow): License
     status: licenseStatus(row, bound, ctx.clock.now()),
     endedReason: row.ended_reason,
     parentId: row.parent_id,
+    failoverOf: row.failover_of,
+    revokedAt: row.revoked_at === null ? null : new Date(row.revoked_at).toISOString(),
     server:
       row.server_id === null
         ? null
@@ -97,6 +104,7 @@ export function newKeyRow(
     purchasedAt: Date;
     term: Window;
     parentId?: string;
+    failoverOf?: string;
   },
 ): { row: Omit<LicenseRow, 'version'>; key: string } {
   const key = generateLicenseKey();
@@ -120,6 +128,7 @@ export function newKeyRow(
       created_at: now.getTime(),
       ended_reason: null,
       parent_id: facts.parentId ?? null,
+      failover_of: facts.failoverOf ?? null,
     },
   };
 }
@@ -136,6 +145,7 @@ export const auditedKey = (
     | 'revoked_at'
     | 'ended_reason'
     | 'parent_id'
+    | 'failover_of'
     | 'account_id'
   >,
 ) => ({
@@ -148,6 +158,7 @@ export const auditedKey = (
   revokedAt: row.revoked_at === null ? null : new Date(row.revoked_at).toISOString(),
   endedReason: row.ended_reason,
   parentId: row.parent_id,
+  failoverOf: row.failover_of,
 });
 
 /** Staff issue a fixed key: N concurrent connections, a support term from the purchase date. */

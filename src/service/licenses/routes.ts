@@ -4,14 +4,16 @@ import { BEARER, requirePrincipal, requireStaff } from '../http/authenticate.js'
 import { problem, unwrap } from '../http/problem.js';
 import { IdParam, Instant, problemResponses } from '../http/schemas.js';
 import type { RouteModule } from '../http/types.js';
-import { refundLicense, renewLicenses, splitLicense } from './lifecycle.js';
+import { issueFailoverKey, refundLicense, renewLicenses, replaceLicense, splitLicense } from './lifecycle.js';
 import { findLicense, issueLicense, listLicenses } from './operations.js';
 
 const License = Type.Object(
   {
     id: Type.String(),
     accountId: Type.String(),
-    kind: Type.Literal('fixed'),
+    kind: Type.Union([Type.Literal('fixed'), Type.Literal('failover')], {
+      description: 'A failover key carries its original’s connections and term, for a standby server',
+    }),
     key: Type.String({
       description: 'The license key, shown to its owner',
       examples: ['7K2M-QX9D-4TRB-WN3H-8CPA'],
@@ -39,6 +41,12 @@ const License = Type.Object(
     ),
     parentId: Type.Union([Type.String(), Type.Null()], {
       description: 'The key this one was split from or replaces',
+    }),
+    failoverOf: Type.Union([Type.String(), Type.Null()], {
+      description: 'The key a failover key stands in for',
+    }),
+    revokedAt: Type.Union([Instant, Type.Null()], {
+      description: 'When the key stopped, or stops (a replaced key works on for a week)',
     }),
   },
   { $id: 'License' },
@@ -210,6 +218,46 @@ export const licenseRoutes: RouteModule = (app, ctx) => {
       return unwrap(
         await splitLicense(ctx, { licenseId: request.params.id, parts: request.body.parts, actor: userId }),
       );
+    },
+  );
+
+  app.post(
+    '/v1/licenses/:id/replacement',
+    {
+      schema: {
+        tags,
+        summary:
+          'License replacement program, within the support term: a new key for a changed machine; the old one stops after 7 days (staff)',
+        security: BEARER,
+        params: IdParam('lic', 'License id'),
+        response: {
+          200: Type.Object({ original: Type.Ref('License'), replacement: Type.Ref('License') }),
+          ...problemResponses(400, 401, 403, 404, 409),
+        },
+      },
+    },
+    async (request) => {
+      const { userId } = await requireStaff(ctx, request);
+      return unwrap(await replaceLicense(ctx, { licenseId: request.params.id, actor: userId }));
+    },
+  );
+
+  app.post(
+    '/v1/licenses/:id/failover-key',
+    {
+      schema: {
+        tags,
+        summary: 'The free failover key of a key, for an integrated standby server: one per key (staff)',
+        security: BEARER,
+        params: IdParam('lic', 'License id'),
+        response: { 201: Type.Ref('License'), ...problemResponses(400, 401, 403, 404, 409) },
+      },
+    },
+    async (request, reply) => {
+      const { userId } = await requireStaff(ctx, request);
+      return reply
+        .code(201)
+        .send(unwrap(await issueFailoverKey(ctx, { licenseId: request.params.id, actor: userId })));
     },
   );
 };

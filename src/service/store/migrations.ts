@@ -193,6 +193,21 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '2026-11-28-0004-failover-keys': {
+    async up(db: Kysely<unknown>) {
+      // The key a failover key stands in for; unique: one failover key per original.
+      await db.schema
+        .alterTable('licenses')
+        .addColumn('failover_of', 'text', (c) => c.references('licenses.id'))
+        .execute();
+      await db.schema
+        .createIndex('licenses_failover_of')
+        .unique()
+        .on('licenses')
+        .column('failover_of')
+        .execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

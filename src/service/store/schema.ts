@@ -62,6 +62,8 @@ export interface LicensesTable {
   ended_reason: 'refunded' | 'split' | 'replaced' | null;
   /** The key this one was split from or replaces. */
   parent_id: string | null;
+  /** Set on a failover key: the key whose connections and term it carries, for a standby server. */
+  failover_of: string | null;
 }
 
 export interface AuditLogTable {
