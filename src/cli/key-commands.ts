@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { ok, type Result } from '../domain/errors.js';
 import { isId } from '../domain/ids.js';
+import { resolveAccount } from '../service/accounts/operations.js';
 import { type AuditView, auditTrail } from '../service/audit/log.js';
 import type { ServiceContext } from '../service/context.js';
 import {
@@ -9,6 +10,7 @@ import {
   renewLicenses,
   replaceLicense,
   splitLicense,
+  transferLicenses,
 } from '../service/licenses/lifecycle.js';
 import { findLicenseByKey } from '../service/licenses/operations.js';
 import { orExit, print, printJson, table } from './output.js';
@@ -182,6 +184,42 @@ export function registerKeyLifecycleCommands(key: Command, program: Command): vo
           `${failover.key}\nFailover key ${failover.id} for ${failover.failoverOf}: ${failover.connections} connections until ${failover.ends.slice(0, 10)}. Activate it on the standby server with: seatkeeper agent activate KEY --failover`,
         );
     });
+
+  dataOption(
+    key
+      .command('transfer')
+      .description(
+        'Move keys to another account with their activations and terms (the old account no longer sees them)',
+      )
+      .argument('<keys...>', 'license keys or their ids (lic_...)'),
+  )
+    .requiredOption('--to <account>', 'the account to move them to: id or registered admin email')
+    .requiredOption(
+      '--requested-by <email>',
+      'who asks: the keys’ admin email or its domain, or anyone citing --order',
+    )
+    .option('--order <number>', 'the order number on an older invoice of these keys (SO-...)')
+    .option('--json', 'print the result as JSON')
+    .action(
+      async (keys: string[], flags: StoreFlags & { to: string; requestedBy: string; order?: string }) => {
+        const moved = await withContext(flags, async (ctx) => {
+          const licenseIds = [];
+          for (const typed of keys) licenseIds.push(orExit(await licenseIdOf(ctx, typed)));
+          const to = orExit(await resolveAccount(ctx, flags.to));
+          return orExit(
+            await transferLicenses(ctx, {
+              licenseIds,
+              toAccountId: to.id,
+              requesterEmail: flags.requestedBy,
+              orderNumber: flags.order,
+              actor: OPERATOR,
+            }),
+          );
+        });
+        if (flags.json) printJson({ licenses: moved });
+        else printLicenses(moved);
+      },
+    );
 
   dataOption(
     program

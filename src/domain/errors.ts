@@ -32,6 +32,7 @@ export const ERRORS = {
   support_term_over: { status: 409, title: 'The key’s support/upgrade term is over' },
   failover_key_exists: { status: 409, title: 'This key already has its failover key' },
   failover_key_mismatch: { status: 409, title: 'Failover keys and ordinary keys are not interchangeable' },
+  transfer_not_authorized: { status: 403, title: 'This request may not move these keys' },
   subscription_not_found: { status: 404, title: 'There is no such subscription' },
   subscription_expired: { status: 409, title: 'The subscription has ended' },
   server_has_subscription: { status: 409, title: 'This server already uses another subscription' },

@@ -31,3 +31,13 @@ const ID_PATTERN = /^[a-z]{3}_[0-9a-hjkmnp-tv-z]{26}$/;
 
 export const isId = (value: string, prefix: IdPrefix): boolean =>
   value.startsWith(`${prefix}_`) && ID_PATTERN.test(value);
+
+/**
+ * The number of an order, printed on its invoice and quoted by customers (`SO-7K2MQX9D`): 40
+ * random bits in upper-case Crockford base32, short enough to read out on the phone.
+ */
+export function newOrderNumber(random: Uint8Array = randomBytes(8)): string {
+  let digits = '';
+  for (let i = 0; i < 8; i++) digits += BASE32[(random[i] ?? 0) & 31];
+  return `SO-${digits.toUpperCase()}`;
+}

@@ -5,6 +5,7 @@ import {
   checkRenewal,
   checkReplacement,
   checkSplit,
+  checkTransferAuthority,
   type KeyFacts,
   renewedTerm,
 } from './key-lifecycle.js';
@@ -139,5 +140,47 @@ describe('failover keys', () => {
       ok: false,
       error: { code: 'license_revoked' },
     });
+  });
+});
+
+describe('transfers to another account', () => {
+  const request = (requesterEmail: string, citedOrder?: string) => ({
+    ownerEmail: 'it@old-corp.example',
+    requesterEmail,
+    citedOrder,
+    keyOrders: ['SO-7K2MQX9D', 'SO-7K2MQX9D'],
+  });
+
+  it('are asked by the registered admin email or one of its domain (an acquired company)', () => {
+    expect(checkTransferAuthority(request('IT@old-corp.example')).ok).toBe(true);
+    expect(checkTransferAuthority(request('cfo@Old-Corp.example')).ok).toBe(true);
+  });
+
+  it('do not count a shared public mail domain as one company', () => {
+    const shared = { ...request('someone@gmail.com'), ownerEmail: 'owner@gmail.com' };
+    expect(checkTransferAuthority(shared).ok).toBe(false);
+    expect(checkTransferAuthority({ ...shared, requesterEmail: 'Owner@Gmail.com' }).ok).toBe(true);
+  });
+
+  it('from anyone else, need the order number of those keys, and say what is missing', () => {
+    expect(checkTransferAuthority(request('buyer@new-corp.example'))).toMatchObject({
+      ok: false,
+      error: {
+        code: 'transfer_not_authorized',
+        field: 'requesterEmail',
+        detail: expect.stringMatching(/cite the order number/),
+      },
+    });
+    expect(checkTransferAuthority(request('buyer@new-corp.example', 'so-7k2mqx9d')).ok).toBe(true);
+    expect(checkTransferAuthority(request('buyer@new-corp.example', 'SO-00000000'))).toMatchObject({
+      ok: false,
+      error: { field: 'orderNumber', detail: expect.stringMatching(/not the order of these keys/) },
+    });
+    expect(
+      checkTransferAuthority({
+        ...request('buyer@new-corp.example', 'SO-7K2MQX9D'),
+        keyOrders: ['SO-7K2MQX9D', 'SO-OTHER000'],
+      }).ok,
+    ).toBe(false);
   });
 });

@@ -124,3 +124,55 @@ export function checkFailover(key: KeyFacts): Result<void> {
     return fail('failover_key_mismatch', 'A failover key has no failover key of its own.', 'key');
   return ok(undefined);
 }
+
+const domainOf = (email: string) => email.slice(email.lastIndexOf('@') + 1).toLowerCase();
+
+/** Mail services anyone can sign up to: sharing one of their domains says nothing of a company. */
+const PUBLIC_MAIL_DOMAINS = new Set([
+  'gmail.com',
+  'googlemail.com',
+  'outlook.com',
+  'hotmail.com',
+  'live.com',
+  'msn.com',
+  'yahoo.com',
+  'icloud.com',
+  'me.com',
+  'aol.com',
+  'proton.me',
+  'protonmail.com',
+  'gmx.com',
+  'gmx.net',
+  'mail.com',
+  'yandex.com',
+  'zoho.com',
+]);
+
+const sameCompany = (a: string, b: string) =>
+  domainOf(a) === domainOf(b) && !PUBLIC_MAIL_DOMAINS.has(domainOf(a));
+
+/**
+ * Who may move keys to another account: the keys' registered admin email, or an email of the same
+ * domain (a company that was acquired; a public mail service's domain does not count); anyone else
+ * must cite the order those keys were bought in.
+ */
+export function checkTransferAuthority(request: {
+  ownerEmail: string;
+  requesterEmail: string;
+  citedOrder: string | undefined;
+  keyOrders: readonly string[];
+}): Result<void> {
+  const requester = request.requesterEmail.trim().toLowerCase();
+  if (requester === request.ownerEmail.toLowerCase() || sameCompany(requester, request.ownerEmail))
+    return ok(undefined);
+  const cited = request.citedOrder?.trim().toUpperCase();
+  if (cited !== undefined && cited !== '' && request.keyOrders.every((order) => order === cited))
+    return ok(undefined);
+  return fail(
+    'transfer_not_authorized',
+    cited === undefined || cited === ''
+      ? 'A transfer must come from the registered admin email of the keys, or an email of the same domain; otherwise cite the order number of an older invoice for these keys.'
+      : `The order ${cited} is not the order of these keys: cite the order number on their invoice.`,
+    cited === undefined || cited === '' ? 'requesterEmail' : 'orderNumber',
+  );
+}

@@ -265,6 +265,7 @@ describe('the seatkeeper command against a real service process', () => {
       ['key', 'split'],
       ['key', 'replace'],
       ['key', 'failover'],
+      ['key', 'transfer'],
       ['audit'],
       ['agent', 'run'],
       ['agent', 'activate'],

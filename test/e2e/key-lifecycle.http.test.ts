@@ -116,6 +116,30 @@ describe('renewals, refunds, splits and the audit log over HTTP, against a real 
     expect(badParts.status).toBe(400);
   });
 
+  it('transfers keys to another account for staff, refusing an unrelated requester without the order', async () => {
+    const key = await issue();
+    const [first, second] = accounts as [{ id: string; owner: string }, { id: string; owner: string }];
+    const body = {
+      licenseIds: [key.id],
+      toAccountId: second.id,
+      requesterEmail: 'someone@elsewhere.example',
+    };
+    const refused = await call('POST', '/v1/licenses/transfers', { token: staff, body });
+    expect([refused.status, refused.body]).toEqual([
+      403,
+      expect.objectContaining({ code: 'transfer_not_authorized' }),
+    ]);
+    const byOwner = await call('POST', '/v1/licenses/transfers', { token: first.owner, body });
+    expect(byOwner.status).toBe(403);
+    const moved = await call<{ licenses: License[] }>('POST', '/v1/licenses/transfers', {
+      token: staff,
+      body: { ...body, orderNumber: (key as License & { orderNumber: string }).orderNumber },
+    });
+    expect(moved.status).toBe(200);
+    expect((await call('GET', `/v1/licenses/${key.id}`, { token: first.owner })).status).toBe(404);
+    expect((await call('GET', `/v1/licenses/${key.id}`, { token: second.owner })).status).toBe(200);
+  });
+
   it('shows an account its own audit entries and staff all of them', async () => {
     const key = await issue();
     await call('POST', '/v1/licenses/renewals', { token: staff, body: { licenseIds: [key.id], years: 1 } });

@@ -5,8 +5,15 @@ import { accountWithKey, machine, nonce } from '../../../test/support/factories.
 import { activate, refresh } from '../activation/operations.js';
 import { auditTrail } from '../audit/log.js';
 import type { ServiceContext } from '../context.js';
-import { issueFailoverKey, refundLicense, renewLicenses, replaceLicense, splitLicense } from './lifecycle.js';
-import { findLicense, type LicenseView } from './operations.js';
+import {
+  issueFailoverKey,
+  refundLicense,
+  renewLicenses,
+  replaceLicense,
+  splitLicense,
+  transferLicenses,
+} from './lifecycle.js';
+import { findLicense, type LicenseView, listLicenses } from './operations.js';
 
 describe.each(ENGINES)('the life of a fixed key on %s', (engine) => {
   let ctx: ServiceContext & { cleanup: () => Promise<void> };
@@ -264,6 +271,66 @@ describe.each(ENGINES)('the life of a fixed key on %s', (engine) => {
       ]);
       expect(both.filter((result) => result.ok)).toHaveLength(1);
       expect(both.find((result) => !result.ok)).toMatchObject({ error: { code: 'failover_key_exists' } });
+    });
+  });
+
+  describe('transfers to another account', () => {
+    it('move keys with their activations and terms; the old account no longer sees them', async () => {
+      const from = await accountWithKey(ctx, { email: 'it@old-corp.example' });
+      const to = await accountWithKey(ctx, { email: 'admin@new-corp.example' });
+      expect((await activated(from.license, '13')).ok).toBe(true);
+      const moved = await transferLicenses(ctx, {
+        licenseIds: [from.license.id],
+        toAccountId: to.accountId,
+        requesterEmail: 'cfo@old-corp.example',
+        actor,
+      });
+      expect(moved.ok && moved.value[0]).toMatchObject({
+        accountId: to.accountId,
+        status: 'active',
+        ends: from.license.ends,
+        server: { serverId: 'srv_01kax5c1x8b2m4n6p8r0s2t013' },
+      });
+      expect((await listLicenses(ctx, { accountId: from.accountId })).map((key) => key.id)).toEqual([]);
+      expect((await listLicenses(ctx, { accountId: to.accountId })).map((key) => key.id)).toContain(
+        from.license.id,
+      );
+      expect((await auditTrail(ctx, { accountId: from.accountId })).map((entry) => entry.action)).toContain(
+        'transferred_out',
+      );
+      expect((await auditTrail(ctx, { accountId: to.accountId })).map((entry) => entry.action)).toContain(
+        'transferred_in',
+      );
+    });
+
+    it('from an unrelated email, need the keys’ order number; refusals change nothing', async () => {
+      const from = await accountWithKey(ctx, { email: 'it@seller.example' });
+      const to = await accountWithKey(ctx, { email: 'ops@buyer.example' });
+      const ask = (orderNumber?: string) =>
+        transferLicenses(ctx, {
+          licenseIds: [from.license.id],
+          toAccountId: to.accountId,
+          requesterEmail: 'ops@buyer.example',
+          orderNumber,
+          actor,
+        });
+      const before = await snapshot(from.license.id);
+      expect(await ask()).toMatchObject({
+        ok: false,
+        error: { code: 'transfer_not_authorized', field: 'requesterEmail' },
+      });
+      expect(await ask('SO-00000000')).toMatchObject({
+        ok: false,
+        error: { code: 'transfer_not_authorized', field: 'orderNumber' },
+      });
+      expect(await snapshot(from.license.id)).toEqual(before);
+      expect(from.license.orderNumber).toMatch(/^SO-[0-9A-Z]{8}$/);
+      expect((await ask(from.license.orderNumber?.toLowerCase())).ok).toBe(true);
+      // Already moved: a second transfer to the same account is refused.
+      expect(await ask(from.license.orderNumber ?? '')).toMatchObject({
+        ok: false,
+        error: { code: 'validation_failed' },
+      });
     });
   });
 

@@ -5,6 +5,7 @@ import {
   checkRenewal,
   checkReplacement,
   checkSplit,
+  checkTransferAuthority,
   type KeyFacts,
   REPLACEMENT_OVERLAP_DAYS,
   renewedTerm,
@@ -159,6 +160,7 @@ export async function splitLicense(
           purchasedAt: facts.purchasedAt,
           term: facts.term,
           parentId: row.id,
+          orderNumber: row.order_number,
         }).row,
     );
     await tx.insertInto('licenses').values(parts).execute();
@@ -202,6 +204,7 @@ function successorOf(
     termYears: row.term_years,
     purchasedAt: new Date(row.purchased_at),
     term: { starts: new Date(row.starts_at), ends: new Date(row.ends_at) },
+    orderNumber: row.order_number,
     ...link,
   }).row;
 }
@@ -308,3 +311,86 @@ const failoverExists = (licenseId: string, failoverId?: string) =>
     `The key ${licenseId} already has its failover key${failoverId === undefined ? '' : ` (${failoverId})`}: one failover key is given per key.`,
     'licenseId',
   );
+
+/**
+ * Moves keys to another account (a new admin account, or the company that acquired the owner),
+ * with their activations and terms: the old account no longer sees them. Asked by the keys'
+ * registered admin email or one of its domain, or by anyone citing the order of those keys.
+ */
+export async function transferLicenses(
+  ctx: ServiceContext,
+  input: {
+    licenseIds: readonly string[];
+    toAccountId: string;
+    requesterEmail: string;
+    orderNumber?: string | undefined;
+    actor: string;
+  },
+): Promise<Result<LicenseView[]>> {
+  const ids = [...new Set(input.licenseIds)].sort();
+  if (ids.length === 0) return fail('validation_failed', 'Name at least one key to transfer.', 'licenseIds');
+  const now = ctx.clock.now();
+  const moved = await inTransaction(ctx.store.db, async (tx) => {
+    const target = await tx
+      .selectFrom('accounts')
+      .select('id')
+      .where('id', '=', input.toAccountId)
+      .executeTakeFirst();
+    if (target === undefined)
+      return fail('account_not_found', `There is no account ${input.toAccountId}.`, 'toAccountId');
+    const rows: LicenseRow[] = [];
+    for (const id of ids) {
+      const locked = await lockKey(tx, id);
+      if (!locked.ok) return locked;
+      if (locked.value.facts.ended)
+        return fail(
+          'license_revoked',
+          `The key ${id} is revoked, split or replaced: there is nothing to transfer.`,
+          'licenseIds',
+        );
+      rows.push(locked.value.row);
+    }
+    const owners = new Set(rows.map((row) => row.account_id));
+    const [from] = owners;
+    if (owners.size !== 1 || from === undefined)
+      return fail('validation_failed', 'Transfer the keys of one account at a time.', 'licenseIds');
+    if (from === input.toAccountId)
+      return fail('validation_failed', 'These keys already belong to that account.', 'toAccountId');
+    const owner = await tx
+      .selectFrom('accounts')
+      .select('email')
+      .where('id', '=', from)
+      .executeTakeFirstOrThrow();
+    const authority = checkTransferAuthority({
+      ownerEmail: owner.email,
+      requesterEmail: input.requesterEmail,
+      citedOrder: input.orderNumber,
+      keyOrders: rows.map((row) => row.order_number ?? ''),
+    });
+    if (!authority.ok) return authority;
+    await tx.updateTable('licenses').set({ account_id: input.toAccountId }).where('id', 'in', ids).execute();
+    await recordAudit(
+      tx,
+      now,
+      rows.flatMap((row) => {
+        const change = {
+          actor: input.actor,
+          entity: 'license' as const,
+          entityId: row.id,
+          before: auditedKey(row),
+          after: {
+            ...auditedKey({ ...row, account_id: input.toAccountId }),
+            requestedBy: input.requesterEmail,
+          },
+        };
+        // Each side keeps its record of the move; only the new account sees the key from now on.
+        return [
+          { ...change, accountId: from, action: 'transferred_out' },
+          { ...change, accountId: input.toAccountId, action: 'transferred_in' },
+        ];
+      }),
+    );
+    return ok(ids);
+  });
+  return moved.ok ? ok(await viewsOf(ctx, moved.value)) : moved;
+}

@@ -1,5 +1,5 @@
 import { fail, ok, type Result } from '../../domain/errors.js';
-import { newId } from '../../domain/ids.js';
+import { newId, newOrderNumber } from '../../domain/ids.js';
 import {
   generateLicenseKey,
   licenseKeyDigest,
@@ -32,6 +32,7 @@ export interface LicenseView {
   endedReason: LicenseRow['ended_reason'];
   parentId: string | null;
   failoverOf: string | null;
+  orderNumber: string | null;
   /** Set once the key is revoked, or will be (a replaced key's last instant). */
   revokedAt: string | null;
 }
@@ -65,6 +66,7 @@ function licenseView(ctx: ServiceContext, row: LicenseRow & BindingRow): License
     endedReason: row.ended_reason,
     parentId: row.parent_id,
     failoverOf: row.failover_of,
+    orderNumber: row.order_number,
     revokedAt: row.revoked_at === null ? null : new Date(row.revoked_at).toISOString(),
     server:
       row.server_id === null
@@ -105,6 +107,8 @@ export function newKeyRow(
     term: Window;
     parentId?: string;
     failoverOf?: string;
+    /** A new order by default; keys made from a key keep its order. */
+    orderNumber?: string | null;
   },
 ): { row: Omit<LicenseRow, 'version'>; key: string } {
   const key = generateLicenseKey();
@@ -129,6 +133,7 @@ export function newKeyRow(
       ended_reason: null,
       parent_id: facts.parentId ?? null,
       failover_of: facts.failoverOf ?? null,
+      order_number: facts.orderNumber === undefined ? newOrderNumber() : facts.orderNumber,
     },
   };
 }

@@ -2,9 +2,16 @@ import { Type } from '@sinclair/typebox';
 import { canSeeAccount } from '../auth/principal.js';
 import { BEARER, requirePrincipal, requireStaff } from '../http/authenticate.js';
 import { problem, unwrap } from '../http/problem.js';
-import { IdParam, Instant, problemResponses } from '../http/schemas.js';
+import { Email, IdParam, Instant, problemResponses } from '../http/schemas.js';
 import type { RouteModule } from '../http/types.js';
-import { issueFailoverKey, refundLicense, renewLicenses, replaceLicense, splitLicense } from './lifecycle.js';
+import {
+  issueFailoverKey,
+  refundLicense,
+  renewLicenses,
+  replaceLicense,
+  splitLicense,
+  transferLicenses,
+} from './lifecycle.js';
 import { findLicense, issueLicense, listLicenses } from './operations.js';
 
 const License = Type.Object(
@@ -42,6 +49,7 @@ const License = Type.Object(
     parentId: Type.Union([Type.String(), Type.Null()], {
       description: 'The key this one was split from or replaces',
     }),
+    orderNumber: Type.Union([Type.String(), Type.Null()], { description: 'The order on the key’s invoice' }),
     failoverOf: Type.Union([Type.String(), Type.Null()], {
       description: 'The key a failover key stands in for',
     }),
@@ -258,6 +266,37 @@ export const licenseRoutes: RouteModule = (app, ctx) => {
       return reply
         .code(201)
         .send(unwrap(await issueFailoverKey(ctx, { licenseId: request.params.id, actor: userId })));
+    },
+  );
+
+  app.post(
+    '/v1/licenses/transfers',
+    {
+      schema: {
+        tags,
+        summary:
+          "Move keys to another account with their activations and terms, at the request of the keys' admin email, its domain, or anyone citing their order (staff)",
+        security: BEARER,
+        body: Type.Object(
+          {
+            licenseIds: Type.Array(LicenseId, { minItems: 1, maxItems: 1000 }),
+            toAccountId: Type.String({ pattern: '^acc_[0-9a-z]{26}$' }),
+            requesterEmail: Email,
+            orderNumber: Type.Optional(
+              Type.String({ maxLength: 32, description: 'The order on an older invoice' }),
+            ),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({ licenses: Type.Array(Type.Ref('License')) }),
+          ...problemResponses(400, 401, 403, 404, 409),
+        },
+      },
+    },
+    async (request) => {
+      const { userId } = await requireStaff(ctx, request);
+      return { licenses: unwrap(await transferLicenses(ctx, { ...request.body, actor: userId })) };
     },
   );
 };

@@ -208,6 +208,13 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '2026-11-28-0005-order-numbers': {
+    async up(db: Kysely<unknown>) {
+      // The order a key was bought in, as its invoice shows it; keys made from a key keep it.
+      await db.schema.alterTable('licenses').addColumn('order_number', 'text').execute();
+      await db.schema.createIndex('licenses_order').on('licenses').column('order_number').execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

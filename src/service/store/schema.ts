@@ -64,6 +64,8 @@ export interface LicensesTable {
   parent_id: string | null;
   /** Set on a failover key: the key whose connections and term it carries, for a standby server. */
   failover_of: string | null;
+  /** The order the key was bought in (`SO-...`), as its invoice shows it. */
+  order_number: string | null;
 }
 
 export interface AuditLogTable {
