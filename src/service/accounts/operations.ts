@@ -1,5 +1,6 @@
 import { fail, ok, type Result } from '../../domain/errors.js';
 import { newId } from '../../domain/ids.js';
+import { recordAudit } from '../audit/log.js';
 import { addUser, type NewUser } from '../auth/tokens.js';
 import type { ServiceContext } from '../context.js';
 import { isUniqueViolation } from '../store/database.js';
@@ -25,7 +26,7 @@ export const accountView = (row: AccountRow): AccountView => ({
  */
 export async function createAccount(
   ctx: ServiceContext,
-  input: { email: string; name?: string | undefined },
+  input: { email: string; name?: string | undefined; actor?: string | undefined },
 ): Promise<Result<{ account: AccountView; ownerToken: string }>> {
   const now = ctx.clock.now();
   const row: AccountRow = {
@@ -37,7 +38,18 @@ export async function createAccount(
   try {
     const ownerToken = await ctx.store.db.transaction().execute(async (tx) => {
       await tx.insertInto('accounts').values(row).execute();
-      return (await addUser(tx, { accountId: row.id, email: row.email, role: 'owner' }, now)).token;
+      const owner = await addUser(tx, { accountId: row.id, email: row.email, role: 'owner' }, now);
+      await recordAudit(tx, now, [
+        {
+          actor: input.actor ?? 'operator',
+          accountId: row.id,
+          entity: 'account',
+          entityId: row.id,
+          action: 'created',
+          after: { email: row.email, name: row.name, owner: owner.userId },
+        },
+      ]);
+      return owner.token;
     });
     return ok({ account: accountView(row), ownerToken });
   } catch (error) {
@@ -93,15 +105,27 @@ export async function addMember(
   ctx: ServiceContext,
   accountId: string,
   email: string,
+  actor = 'operator',
 ): Promise<Result<NewUser>> {
   if ((await findAccount(ctx, accountId)) === undefined) {
     return fail('account_not_found', `There is no account ${accountId}.`, 'accountId');
   }
   const now = ctx.clock.now();
   try {
-    const member = await ctx.store.db
-      .transaction()
-      .execute((tx) => addUser(tx, { accountId, email, role: 'member' }, now));
+    const member = await ctx.store.db.transaction().execute(async (tx) => {
+      const added = await addUser(tx, { accountId, email, role: 'member' }, now);
+      await recordAudit(tx, now, [
+        {
+          actor,
+          accountId,
+          entity: 'account',
+          entityId: accountId,
+          action: 'member_added',
+          after: { userId: added.userId, email: added.email, role: 'member' },
+        },
+      ]);
+      return added;
+    });
     return ok(member);
   } catch (error) {
     if (isUniqueViolation(error))

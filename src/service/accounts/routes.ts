@@ -49,9 +49,9 @@ export const accountRoutes: RouteModule = (app, ctx) => {
       },
     },
     async (request, reply) => {
-      await requireStaff(ctx, request);
+      const { userId } = await requireStaff(ctx, request);
       const email = unwrap(normalizeEmail(request.body.email));
-      const created = unwrap(await createAccount(ctx, { email, name: request.body.name }));
+      const created = unwrap(await createAccount(ctx, { email, name: request.body.name, actor: userId }));
       return reply.code(201).send(created);
     },
   );
@@ -120,7 +120,7 @@ export const accountRoutes: RouteModule = (app, ctx) => {
         throw problem('account_not_found', `There is no account ${request.params.id}.`, 'id');
       }
       const email = unwrap(normalizeEmail(request.body.email));
-      return reply.code(201).send(unwrap(await addMember(ctx, request.params.id, email)));
+      return reply.code(201).send(unwrap(await addMember(ctx, request.params.id, email, principal.userId)));
     },
   );
 };

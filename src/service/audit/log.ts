@@ -72,7 +72,7 @@ export async function auditTrail(
   let query = ctx.store.db
     .selectFrom('audit_log')
     .selectAll()
-    .orderBy('id')
+    .orderBy('seq')
     .limit(filter.limit ?? 1000);
   if (filter.entityId !== undefined) query = query.where('entity_id', '=', filter.entityId);
   if (filter.accountId !== undefined) query = query.where('account_id', '=', filter.accountId);

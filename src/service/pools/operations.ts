@@ -24,6 +24,7 @@ import {
 } from '../../domain/subscription-key.js';
 import { autoRenewed, isoDate, type Periods, periodEnd, renewed } from '../../domain/terms.js';
 import { accountExists } from '../accounts/operations.js';
+import { recordAudit } from '../audit/log.js';
 import type { ServiceContext } from '../context.js';
 import { seal, unseal } from '../secrets/seal.js';
 import type { Database } from '../store/database.js';
@@ -71,6 +72,8 @@ export interface CreateSubscriptionInput {
   order?: EnforcementOrder | undefined;
   heartbeatIntervalMs?: number | undefined;
   graceMs?: number | undefined;
+  /** Who creates it, for the audit log: a user id, or `operator` at the command line. */
+  actor?: string | undefined;
 }
 
 /** Staff create a subscription: a pool of N connections for a period that renewal moves on. */
@@ -101,7 +104,19 @@ export async function createSubscription(
     version: 0,
     created_at: now.getTime(),
   };
-  await ctx.store.db.insertInto('subscriptions').values(row).execute();
+  await ctx.store.db.transaction().execute(async (tx) => {
+    await tx.insertInto('subscriptions').values(row).execute();
+    await recordAudit(tx, now, [
+      {
+        actor: input.actor ?? 'operator',
+        accountId: row.account_id,
+        entity: 'subscription',
+        entityId: row.id,
+        action: 'created',
+        after: auditedSubscription(row),
+      },
+    ]);
+  });
   return ok(subscriptionView(ctx, row));
 }
 
@@ -141,18 +156,48 @@ const usable = (row: SubscriptionRow, now: Date): boolean => !hasEnded(row, now)
  */
 async function autoRenew(db: Database, row: SubscriptionRow, now: Date): Promise<SubscriptionRow> {
   const next = autoRenewed(periodsOf(row), row.period, now);
-  const ends = periodEnd(next, row.period).getTime();
-  await db
-    .updateTable('subscriptions')
-    .set({ period_count: next.count, period_ends_at: ends })
-    .where('id', '=', row.id)
-    .where('period_ends_at', '=', row.period_ends_at)
-    .execute();
-  return { ...row, period_count: next.count, period_ends_at: ends };
+  const moved = { ...row, period_count: next.count, period_ends_at: periodEnd(next, row.period).getTime() };
+  await db.transaction().execute(async (tx) => {
+    const applied = await tx
+      .updateTable('subscriptions')
+      .set({ period_count: moved.period_count, period_ends_at: moved.period_ends_at })
+      .where('id', '=', row.id)
+      .where('period_ends_at', '=', row.period_ends_at)
+      .executeTakeFirst();
+    // Only the process that moved it records the move.
+    if (applied.numUpdatedRows > 0n)
+      await recordAudit(tx, now, [
+        {
+          actor: 'system',
+          accountId: row.account_id,
+          entity: 'subscription',
+          entityId: row.id,
+          action: 'auto_renewed',
+          before: auditedSubscription(row),
+          after: auditedSubscription(moved),
+        },
+      ]);
+  });
+  return moved;
 }
 
+/** What the audit log keeps of a subscription: never its key. */
+const auditedSubscription = (row: SubscriptionRow) => ({
+  accountId: row.account_id,
+  keyHint: row.key_hint,
+  connections: row.seats,
+  period: row.period,
+  autoRenew: row.auto_renew === 1,
+  mode: row.mode,
+  periodEnds: new Date(row.period_ends_at).toISOString(),
+});
+
 /** Staff renew a subscription by one period: from its end when in advance, from now when it had ended. */
-export async function renewSubscription(ctx: ServiceContext, id: string): Promise<Result<SubscriptionView>> {
+export async function renewSubscription(
+  ctx: ServiceContext,
+  id: string,
+  actor = 'operator',
+): Promise<Result<SubscriptionView>> {
   const now = ctx.clock.now();
   return ctx.store.db.transaction().execute(async (tx) => {
     // Writing the row first locks it (PostgreSQL) or the database (SQLite): renewals run one at a time.
@@ -167,6 +212,17 @@ export async function renewSubscription(ctx: ServiceContext, id: string): Promis
     const ends = periodEnd(next, row.period).getTime();
     const moved = { period_anchor: next.anchor.getTime(), period_count: next.count, period_ends_at: ends };
     await tx.updateTable('subscriptions').set(moved).where('id', '=', id).execute();
+    await recordAudit(tx, now, [
+      {
+        actor,
+        accountId: row.account_id,
+        entity: 'subscription',
+        entityId: id,
+        action: 'renewed',
+        before: auditedSubscription(row),
+        after: auditedSubscription({ ...row, ...moved }),
+      },
+    ]);
     return ok(subscriptionView(ctx, { ...row, ...moved }));
   });
 }
@@ -272,6 +328,21 @@ export async function joinPool(
       return fail('fingerprint_mismatch', verifyFailMessage(describeDifference(differing)), 'fingerprint');
     }
   }
+  if (created)
+    await recordAudit(ctx.store.db, now, [
+      {
+        actor: request.serverId,
+        accountId: found.value.account_id,
+        entity: 'subscription',
+        entityId: found.value.id,
+        action: 'server_joined',
+        after: {
+          serverId: request.serverId,
+          hostname: request.fingerprint.hostname,
+          fingerprint: machine.digest,
+        },
+      },
+    ]);
   const subscription = hasEnded(found.value, now)
     ? await autoRenew(ctx.store.db, found.value, now)
     : found.value;

@@ -70,8 +70,8 @@ export const poolRoutes: RouteModule = (app, ctx) => {
       },
     },
     async (request, reply) => {
-      await requireStaff(ctx, request);
-      return reply.code(201).send(unwrap(await createSubscription(ctx, request.body)));
+      const { userId } = await requireStaff(ctx, request);
+      return reply.code(201).send(unwrap(await createSubscription(ctx, { ...request.body, actor: userId })));
     },
   );
 
@@ -107,8 +107,8 @@ export const poolRoutes: RouteModule = (app, ctx) => {
       },
     },
     async (request) => {
-      await requireStaff(ctx, request);
-      return unwrap(await renewSubscription(ctx, request.params.id));
+      const { userId } = await requireStaff(ctx, request);
+      return unwrap(await renewSubscription(ctx, request.params.id, userId));
     },
   );
 

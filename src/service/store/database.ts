@@ -97,7 +97,7 @@ export function openStore(options: StoreOptions): Store {
 /** Runs pending migrations; returns the names applied. Safe when several processes start at once. */
 export async function migrate(store: Store): Promise<string[]> {
   const run = async (db: KyselyType<unknown>) => {
-    const { error, results } = await migrator(db).migrateToLatest();
+    const { error, results } = await migrator(db, store.engine).migrateToLatest();
     if (error !== undefined) throw error;
     return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
   };

@@ -4,7 +4,8 @@ import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } fr
  * One schema, one set of migrations, two engines: only types and constraints both SQLite and
  * PostgreSQL understand. Invariants live here as constraints, not only in code.
  */
-const migrations: Record<string, Migration> = {
+/** One schema for both engines; where their SQL must differ, `engine` says which is migrated. */
+const migrationsFor = (engine: 'sqlite' | 'postgres'): Record<string, Migration> => ({
   '2026-11-23-0001-core': {
     async up(db: Kysely<unknown>) {
       await db.schema
@@ -175,7 +176,11 @@ const migrations: Record<string, Migration> = {
       // Who changed what and when, with the rows before and after; written in the change's transaction.
       await db.schema
         .createTable('audit_log')
-        .addColumn('id', 'text', (c) => c.primaryKey())
+        // The order entries were written in, even within one millisecond.
+        .addColumn('seq', engine === 'postgres' ? 'bigserial' : 'integer', (c) =>
+          engine === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement(),
+        )
+        .addColumn('id', 'text', (c) => c.notNull().unique())
         .addColumn('at', 'bigint', (c) => c.notNull())
         .addColumn('actor', 'text', (c) => c.notNull())
         .addColumn('account_id', 'text')
@@ -185,11 +190,11 @@ const migrations: Record<string, Migration> = {
         .addColumn('before', 'text')
         .addColumn('after', 'text')
         .execute();
-      await db.schema.createIndex('audit_log_entity').on('audit_log').columns(['entity_id', 'id']).execute();
+      await db.schema.createIndex('audit_log_entity').on('audit_log').columns(['entity_id', 'seq']).execute();
       await db.schema
         .createIndex('audit_log_account')
         .on('audit_log')
-        .columns(['account_id', 'id'])
+        .columns(['account_id', 'seq'])
         .execute();
     },
   },
@@ -215,10 +220,9 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('licenses_order').on('licenses').column('order_number').execute();
     },
   },
-};
+});
 
-const provider: MigrationProvider = { getMigrations: async () => migrations };
-
-export function migrator(db: Kysely<unknown>): Migrator {
+export function migrator(db: Kysely<unknown>, engine: 'sqlite' | 'postgres'): Migrator {
+  const provider: MigrationProvider = { getMigrations: async () => migrationsFor(engine) };
   return new Migrator({ db, provider });
 }

@@ -69,6 +69,7 @@ export interface LicensesTable {
 }
 
 export interface AuditLogTable {
+  seq: Generated<number>;
   id: string;
   at: Millis;
   /** A user id, or `system` for the service's own jobs. */
