@@ -50,6 +50,16 @@ export interface LicenseReport {
   code: ErrorCode | null;
 }
 
+/** What `agent offline-request` writes for the service: an activation request carried by hand. */
+export interface OfflineRequest {
+  format: 'seatkeeper-offline-request/1';
+  key: string;
+  serverId: string;
+  fingerprint: MachineProperties;
+  nonce: string;
+  failover?: boolean;
+}
+
 export interface HeartbeatOutcome {
   /** Tunnels the pool ordered off this server; their seats are already free. */
   disconnected: string[];
@@ -448,22 +458,69 @@ export class Agent {
     };
     const answer = kind === 'activate' ? await client.activate(request) : await client.refresh(request);
     if (!answer.ok) return answer;
-    const verified = verifyCertificate(answer.value.certificate, this.#trustedKeys());
+    return this.#install(answer.value.certificate, key, (certified) => certified === nonce);
+  }
+
+  /**
+   * Verifies a certificate (signature, that it answers a request of this server, this server and
+   * this machine) and stores it as the key's. Online and offline activation end here alike.
+   */
+  #install(certificate: unknown, key: string, requested: (nonce: string) => boolean): Result<LicenseReport> {
+    const verified = verifyCertificate(certificate, this.#trustedKeys());
     if (!verified.ok) return verified;
-    if (verified.value.nonce !== nonce)
-      return fail('certificate_invalid', 'The service answered with a certificate for another request.');
     const bound = checkBinding(verified.value, this.serverId, this.#fingerprint);
     if (!bound.valid) return fail(bound.code, bound.reason);
+    if (!requested(verified.value.nonce))
+      return fail('certificate_invalid', 'The certificate answers another request, not one of this server.');
     // The file is named from the signed payload, never from the unsigned parts of the answer.
     const { licenseId } = verified.value;
     if (!isId(licenseId, 'lic'))
       return fail('certificate_invalid', 'The certificate names no valid license id.');
-    this.#state.saveLicense({ licenseId, key, certificate: answer.value.certificate });
+    this.#state.saveLicense({ licenseId, key, certificate });
     this.reload();
     const report = this.licenses().find((license) => license.licenseId === licenseId);
     return report === undefined
       ? fail('certificate_invalid', 'The stored certificate could not be read back.')
       : ok(report);
+  }
+
+  /**
+   * Offline activation, first step: the request for a server with no route to the service, for
+   * someone who has one to submit. Its nonce is kept, so that only the answer to it is imported.
+   */
+  offlineRequest(typedKey: string, options: { failover?: boolean } = {}): Result<OfflineRequest> {
+    const key = parseLicenseKey(typedKey);
+    if (!key.ok) return key;
+    const nonce = randomBytes(16).toString('base64url');
+    this.#state.savePendingOffline([...this.#state.loadPendingOffline(), { nonce, key: typedKey.trim() }]);
+    return ok({
+      format: 'seatkeeper-offline-request/1',
+      key: typedKey.trim(),
+      serverId: this.serverId,
+      fingerprint: this.#machine,
+      nonce,
+      ...(options.failover === true ? { failover: true } : {}),
+    });
+  }
+
+  /**
+   * Offline activation, last step: installs the certificate the service answered a request of
+   * this server with. One edited by hand, made for another machine, or answering no request of
+   * this server is refused, saying why.
+   */
+  offlineImport(file: unknown): Result<LicenseReport> {
+    if (this.#trustAnchor === undefined && this.#identity.vendorKeys.length === 0)
+      return fail(
+        'certificate_invalid',
+        'An offline certificate is checked against the vendor public key: install it with --vendor-key (the PEM the service prints).',
+      );
+    const certificate = (file as { certificate?: unknown } | null)?.certificate ?? file;
+    const pending = this.#state.loadPendingOffline();
+    const nonce = (certificate as { payload?: { nonce?: unknown } } | null)?.payload?.nonce;
+    const request = pending.find((entry) => entry.nonce === nonce);
+    const installed = this.#install(certificate, request?.key ?? '', () => request !== undefined);
+    if (installed.ok) this.#state.savePendingOffline(pending.filter((entry) => entry !== request));
+    return installed;
   }
 
   /**

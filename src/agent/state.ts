@@ -223,4 +223,22 @@ export class AgentState {
       return undefined;
     }
   }
+
+  get #pendingOfflinePath(): string {
+    return join(this.dir, 'offline-requests.json');
+  }
+
+  /** Offline requests written and not yet answered: their nonces, and the keys they are for. */
+  loadPendingOffline(): { nonce: string; key: string }[] {
+    try {
+      return JSON.parse(readFileSync(this.#pendingOfflinePath, 'utf8')) as { nonce: string; key: string }[];
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw new Error(`cannot read ${this.#pendingOfflinePath}: ${(error as Error).message}`);
+    }
+  }
+
+  savePendingOffline(pending: { nonce: string; key: string }[]): void {
+    writeAtomically(this.#pendingOfflinePath, pending);
+  }
 }

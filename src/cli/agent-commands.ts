@@ -126,6 +126,19 @@ function liveUsage(stateDir: string): Usage | undefined {
   };
 }
 
+/** A JSON file given on the command line (`-` for standard input), or a clear refusal. */
+export function readJsonFile(file: string): unknown {
+  try {
+    return JSON.parse(readFileSync(file === '-' ? 0 : file, 'utf8'));
+  } catch (error) {
+    throw new CliError(
+      `cannot read ${file === '-' ? 'standard input' : file} as JSON: ${(error as Error).message}`,
+      EXIT.usage,
+      'validation_failed',
+    );
+  }
+}
+
 /** Tells the `agent run` on this state directory, if any, to read what this command stored. */
 function notifyRunningAgent(stateDir: string): void {
   const pid = new AgentState(stateDir).runningAgent();
@@ -279,6 +292,44 @@ export function registerAgentCommands(program: Command): void {
       note(`warning: cannot read license file ${file}: ${reason}`);
     if (flags.json) printJson(usage);
     else printUsage(usage);
+  });
+
+  withAgentOptions(
+    agent
+      .command('offline-request')
+      .description(
+        'Offline activation: write the activation request of this server, for the key’s account to submit',
+      )
+      .argument('<key>', 'the license key'),
+  )
+    .option('--failover', 'this is an integrated failover (standby) server, and the key its failover key')
+    .action((key: string, flags: AgentFlags & { failover?: boolean }) => {
+      const instance = openAgent(flags);
+      printJson(orExit(instance.offlineRequest(key, { failover: flags.failover === true })));
+      note(
+        'Submit this file with `seatkeeper key offline-activate` (vendor) or POST /v1/activations/offline, then run `seatkeeper agent offline-import` with the answer.',
+      );
+    });
+
+  withAgentOptions(
+    agent
+      .command('offline-import')
+      .description(
+        'Offline activation: install the certificate the service answered this server’s request with',
+      )
+      .argument('<file>', 'the certificate file, or - for standard input'),
+  ).action((file: string, flags: AgentFlags) => {
+    const instance = openAgent(flags);
+    const report = orExit(instance.offlineImport(readJsonFile(file)));
+    notifyRunningAgent(stateDirOf(flags));
+    if (flags.json) printJson({ serverId: instance.serverId, license: report, usage: instance.usage() });
+    else {
+      print(
+        `Installed ${report.licenseId} (...-${report.keyHint}): ${report.seats} connections until ${report.ends?.slice(0, 10)}.`,
+      );
+      const { connected, licensed } = instance.usage();
+      print(`[${connected}, ${licensed}]`);
+    }
   });
 
   withAgentOptions(

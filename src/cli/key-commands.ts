@@ -1,7 +1,10 @@
+import { Value } from '@sinclair/typebox/value';
 import type { Command } from 'commander';
 import { ok, type Result } from '../domain/errors.js';
 import { isId } from '../domain/ids.js';
 import { resolveAccount } from '../service/accounts/operations.js';
+import { OfflineRequest } from '../service/activation/contract.js';
+import { activateOffline } from '../service/activation/operations.js';
 import { type AuditView, auditTrail } from '../service/audit/log.js';
 import type { ServiceContext } from '../service/context.js';
 import {
@@ -13,6 +16,7 @@ import {
   transferLicenses,
 } from '../service/licenses/lifecycle.js';
 import { findLicenseByKey } from '../service/licenses/operations.js';
+import { readJsonFile } from './agent-commands.js';
 import { orExit, print, printJson, table } from './output.js';
 import {
   dataOption,
@@ -220,6 +224,26 @@ export function registerKeyLifecycleCommands(key: Command, program: Command): vo
         else printLicenses(moved);
       },
     );
+
+  dataOption(
+    key
+      .command('offline-activate')
+      .description(
+        'Offline activation: answer a server’s request file with its certificate (prints the certificate file)',
+      )
+      .argument('<request>', 'the file `seatkeeper agent offline-request` wrote, or - for standard input'),
+  ).action(async (file: string, flags: StoreFlags) => {
+    const candidate = readJsonFile(file);
+    if (!Value.Check(OfflineRequest, candidate))
+      throw usageError(
+        `${file} is not an offline activation request: write one with \`seatkeeper agent offline-request KEY\``,
+      );
+    const { format: _format, ...request } = candidate;
+    const answer = await withContext(flags, async (ctx) =>
+      orExit(await activateOffline(ctx, { accountId: undefined }, request)),
+    );
+    printJson(answer);
+  });
 
   dataOption(
     program

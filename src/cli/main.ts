@@ -31,6 +31,12 @@ function explain(error: unknown): { message: string; exitCode: number } {
   };
 }
 
+// Output piped into a command that stops reading (`| head`) is not an error of ours.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(EXIT.ok);
+  throw error;
+});
+
 registerServiceCommands(program);
 registerAgentCommands(program);
 

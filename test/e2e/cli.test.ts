@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { createPrivateKey, createPublicKey, randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -249,6 +249,62 @@ describe('the seatkeeper command against a real service process', () => {
     expect([mistyped.code, mistyped.stderr]).toEqual([1, expect.stringContaining('(license_key_malformed)')]);
   });
 
+  it('activates a key offline: request file, certificate file, import; edited or foreign ones refused', async () => {
+    const { key } = await freshKey();
+    const state = resolve(dir.path, 'offline-server');
+    const requestFile = resolve(dir.path, 'offline-request.json');
+    const certificateFile = resolve(dir.path, 'offline-certificate.json');
+    const vendorKey = resolve(dir.path, 'vendor.pem');
+    const signing = createPrivateKey(readFileSync(resolve(data, 'signing-key.pem')));
+    writeFileSync(vendorKey, createPublicKey(signing).export({ type: 'spki', format: 'pem' }));
+    const requested = await seatkeeper(['agent', 'offline-request', key, '--state', state]);
+    writeFileSync(requestFile, requested.stdout);
+    const answered = await seatkeeper(['key', 'offline-activate', requestFile, '--data', data]);
+    expect(answered.code).toBe(0);
+    writeFileSync(certificateFile, answered.stdout);
+    const certificate = JSON.parse(answered.stdout).certificate;
+    // Nothing can refresh it: it lives to the end of the key's term.
+    expect(certificate.payload.expiresAt).toBe(certificate.payload.ends);
+    const imported = await seatkeeper([
+      'agent',
+      'offline-import',
+      certificateFile,
+      '--state',
+      state,
+      '--vendor-key',
+      vendorKey,
+    ]);
+    expect([imported.code, imported.stdout]).toEqual([0, expect.stringContaining('[0, 10]')]);
+
+    const edited = resolve(dir.path, 'edited.json');
+    writeFileSync(edited, answered.stdout.replace('"seats": 10', '"seats": 100'));
+    const forged = await seatkeeper([
+      'agent',
+      'offline-import',
+      edited,
+      '--state',
+      state,
+      '--vendor-key',
+      vendorKey,
+    ]);
+    expect([forged.code, forged.stderr]).toEqual([1, expect.stringContaining('signature does not verify')]);
+    const elsewhere = await seatkeeper([
+      'agent',
+      'offline-import',
+      certificateFile,
+      '--state',
+      resolve(dir.path, 'another-server'),
+      '--vendor-key',
+      vendorKey,
+    ]);
+    expect([elsewhere.code, elsewhere.stderr]).toEqual([
+      1,
+      expect.stringContaining('License error: machine properties validation failed: verify fail:'),
+    ]);
+    const noRequest = await seatkeeper(['key', 'offline-activate', vendorKey, '--data', data]);
+    expect([noRequest.code, noRequest.stderr]).toEqual([2, expect.stringContaining('cannot read')]);
+  });
+
   it('has --help on every command', async () => {
     const commands = [
       [],
@@ -266,6 +322,9 @@ describe('the seatkeeper command against a real service process', () => {
       ['key', 'replace'],
       ['key', 'failover'],
       ['key', 'transfer'],
+      ['key', 'offline-activate'],
+      ['agent', 'offline-request'],
+      ['agent', 'offline-import'],
       ['audit'],
       ['agent', 'run'],
       ['agent', 'activate'],

@@ -140,6 +140,38 @@ describe('renewals, refunds, splits and the audit log over HTTP, against a real 
     expect((await call('GET', `/v1/licenses/${key.id}`, { token: second.owner })).status).toBe(200);
   });
 
+  it('answers an offline request of the key’s own account, and no other account’s', async () => {
+    const key = await issue();
+    const request = {
+      format: 'seatkeeper-offline-request/1',
+      key: key.key,
+      serverId: 'srv_01kax5c1x8b2m4n6p8r0s2t4v8',
+      fingerprint: machine('offline'),
+      nonce: nonce(),
+    };
+    expect((await call('POST', '/v1/activations/offline', { body: request })).status).toBe(401);
+    const foreign = await call('POST', '/v1/activations/offline', {
+      token: accounts[1]?.owner,
+      body: request,
+    });
+    expect([foreign.status, foreign.body]).toEqual([
+      404,
+      expect.objectContaining({ code: 'license_key_not_found' }),
+    ]);
+    const answered = await call<{ certificate: { payload: { expiresAt: string; ends: string } } }>(
+      'POST',
+      '/v1/activations/offline',
+      { token: accounts[0]?.owner, body: request },
+    );
+    expect(answered.status).toBe(201);
+    expect(answered.body.certificate.payload.expiresAt).toBe(answered.body.certificate.payload.ends);
+    const bad = await call('POST', '/v1/activations/offline', {
+      token: staff,
+      body: { ...request, format: 'other' },
+    });
+    expect(bad.status).toBe(400);
+  });
+
   it('shows an account its own audit entries and staff all of them', async () => {
     const key = await issue();
     await call('POST', '/v1/licenses/renewals', { token: staff, body: { licenseIds: [key.id], years: 1 } });

@@ -12,7 +12,7 @@ import { newId } from '../../domain/ids.js';
 import { isoDate } from '../../domain/terms.js';
 import { recordAudit } from '../audit/log.js';
 import type { ServiceContext } from '../context.js';
-import { findLicenseByKey } from '../licenses/operations.js';
+import { findLicenseByKey, keyNotFound } from '../licenses/operations.js';
 import type { ActivationRow, LicenseRow } from '../store/schema.js';
 import { inTransaction } from '../store/transaction.js';
 
@@ -39,12 +39,18 @@ interface Claim {
   license: LicenseRow;
   machine: Fingerprint;
   now: Date;
+  /** Offline: nothing will refresh the certificate, so it lives to the end of the key's term. */
+  offline: boolean;
 }
 
 const revokedRefusal = () =>
   fail('license_revoked', 'This license key has been revoked and can no longer be used.', 'key');
 
-async function claim(ctx: ServiceContext, request: ActivationRequest): Promise<Result<Claim>> {
+async function claim(
+  ctx: ServiceContext,
+  request: ActivationRequest,
+  offline = false,
+): Promise<Result<Claim>> {
   const found = await findLicenseByKey(ctx.store.db, request.key);
   if (!found.ok) return found;
   const license = found.value;
@@ -72,7 +78,7 @@ async function claim(ctx: ServiceContext, request: ActivationRequest): Promise<R
       'key',
     );
   }
-  return ok({ request, license, machine: fingerprintOf(request.fingerprint), now });
+  return ok({ request, license, machine: fingerprintOf(request.fingerprint), now, offline });
 }
 
 /** The binding must be this server on this machine; anything else is the seeds' refusal. */
@@ -90,7 +96,11 @@ function sameBinding(activation: ActivationRow, { request, machine }: Claim): Re
   return ok(activation);
 }
 
-function certify(ctx: ServiceContext, { request, license, machine, now }: Claim): LicenseCertificate {
+function certify(
+  ctx: ServiceContext,
+  { request, license, machine, now, offline }: Claim,
+): LicenseCertificate {
+  const lifetimeEnd = offline ? license.ends_at : now.getTime() + ctx.policy.certificateTtlMs;
   return signCertificate(
     {
       format: 'seatkeeper-license-certificate/1',
@@ -107,7 +117,7 @@ function certify(ctx: ServiceContext, { request, license, machine, now }: Claim)
       issuedAt: now.toISOString(),
       // Never past the instant the key stops (a replaced key's overlap week).
       expiresAt: new Date(
-        Math.min(now.getTime() + ctx.policy.certificateTtlMs, license.revoked_at ?? Infinity),
+        Math.min(lifetimeEnd, license.revoked_at ?? Number.POSITIVE_INFINITY),
       ).toISOString(),
     },
     ctx.vendor.privateKey,
@@ -145,8 +155,9 @@ const bindingOf = (ctx: ServiceContext, licenseId: string) =>
 export async function activate(
   ctx: ServiceContext,
   request: ActivationRequest,
+  options: { offline?: boolean } = {},
 ): Promise<Result<ActivationResult>> {
-  const claimed = await claim(ctx, request);
+  const claimed = await claim(ctx, request, options.offline === true);
   if (!claimed.ok) return claimed;
   const { license, machine, now } = claimed.value;
   const activationId = newId('act', now.getTime());
@@ -225,4 +236,21 @@ export async function refresh(
     );
   }
   return confirm(ctx, existing, claimed.value);
+}
+
+/**
+ * Offline activation, for a server with no route to the service: its request file, submitted by
+ * the key's account (or staff), gets the same binding rules and a certificate that lives to the
+ * end of the key's term. A key of another account is answered as unknown.
+ */
+export async function activateOffline(
+  ctx: ServiceContext,
+  submitter: { accountId: string | undefined },
+  request: ActivationRequest,
+): Promise<Result<ActivationResult>> {
+  const found = await findLicenseByKey(ctx.store.db, request.key);
+  if (!found.ok) return found;
+  if (submitter.accountId !== undefined && found.value.account_id !== submitter.accountId)
+    return keyNotFound();
+  return activate(ctx, request, { offline: true });
 }

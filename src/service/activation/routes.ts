@@ -1,44 +1,11 @@
 import { Type } from '@sinclair/typebox';
 import { CertificateSchema } from '../../domain/certificate.js';
+import { BEARER, requirePrincipal } from '../http/authenticate.js';
 import { unwrap } from '../http/problem.js';
 import { problemResponses } from '../http/schemas.js';
 import type { RouteModule } from '../http/types.js';
-import { activate, refresh } from './operations.js';
-
-const Text = (description: string) => Type.String({ minLength: 1, maxLength: 256, description });
-
-const ActivationRequest = Type.Object(
-  {
-    key: Type.String({
-      minLength: 1,
-      maxLength: 64,
-      description: 'The license key as typed: any case, dashes or spaces optional',
-    }),
-    serverId: Type.String({ pattern: '^srv_[0-9a-z]{26}$', description: 'The agent’s server id' }),
-    fingerprint: Type.Object(
-      {
-        machineId: Text('Machine id (/etc/machine-id)'),
-        hostname: Text('Host name'),
-        macs: Type.Array(Type.String({ maxLength: 64 }), {
-          maxItems: 64,
-          description: 'Network interface MAC addresses',
-        }),
-        cpu: Text('CPU model'),
-        os: Text('Operating system and release'),
-      },
-      { additionalProperties: false, description: 'Machine properties the key is bound to' },
-    ),
-    nonce: Type.String({
-      minLength: 8,
-      maxLength: 128,
-      description: 'Echoed in the certificate so the agent knows it is fresh',
-    }),
-    failover: Type.Optional(
-      Type.Boolean({ description: 'This is an integrated failover (standby) server using a failover key' }),
-    ),
-  },
-  { additionalProperties: false },
-);
+import { ActivationRequest, OfflineRequest } from './contract.js';
+import { activate, activateOffline, refresh } from './operations.js';
 
 const ActivationResponse = Type.Object({
   licenseId: Type.String(),
@@ -84,6 +51,31 @@ export const activationRoutes: RouteModule = (app, ctx) => {
     },
     async (request, reply) => {
       const result = unwrap(await activate(ctx, request.body));
+      return reply.code(result.created ? 201 : 200).send(result);
+    },
+  );
+
+  app.post(
+    '/v1/activations/offline',
+    {
+      schema: {
+        tags,
+        summary:
+          'Offline activation: the request file of a server with no route to the service, submitted by the key’s account (or staff); the certificate lives to the end of the key’s term',
+        security: BEARER,
+        body: OfflineRequest,
+        response: {
+          200: ActivationResponse,
+          201: ActivationResponse,
+          ...problemResponses(400, 401, 404, 409),
+        },
+      },
+    },
+    async (request, reply) => {
+      const principal = await requirePrincipal(ctx, request);
+      const { format: _format, ...activation } = request.body;
+      const submitter = { accountId: principal.kind === 'staff' ? undefined : principal.accountId };
+      const result = unwrap(await activateOffline(ctx, submitter, activation));
       return reply.code(result.created ? 201 : 200).send(result);
     },
   );

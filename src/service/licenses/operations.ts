@@ -220,6 +220,13 @@ export async function listLicenses(
   return (await query.execute()).map((row) => licenseView(ctx, row));
 }
 
+export const keyNotFound = () =>
+  fail(
+    'license_key_not_found',
+    'This license key was never issued: check that it is the key from your order.',
+    'key',
+  );
+
 /** Looks a typed key up: a mistyped key and an unknown key are different answers. */
 export async function findLicenseByKey(db: Database, typed: string): Promise<Result<LicenseRow>> {
   const canonical = parseLicenseKey(typed);
@@ -229,12 +236,5 @@ export async function findLicenseByKey(db: Database, typed: string): Promise<Res
     .selectAll()
     .where('key_digest', '=', licenseKeyDigest(canonical.value))
     .executeTakeFirst();
-  if (row === undefined) {
-    return fail(
-      'license_key_not_found',
-      'This license key was never issued: check that it is the key from your order.',
-      'key',
-    );
-  }
-  return ok(row);
+  return row === undefined ? keyNotFound() : ok(row);
 }

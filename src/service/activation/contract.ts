@@ -1,0 +1,43 @@
+import { Type } from '@sinclair/typebox';
+
+/** The shape of an activation request, online or carried by hand: checked at the HTTP edge and by the CLI. */
+const Text = (description: string) => Type.String({ minLength: 1, maxLength: 256, description });
+
+export const ActivationRequest = Type.Object(
+  {
+    key: Type.String({
+      minLength: 1,
+      maxLength: 64,
+      description: 'The license key as typed: any case, dashes or spaces optional',
+    }),
+    serverId: Type.String({ pattern: '^srv_[0-9a-z]{26}$', description: 'The agent’s server id' }),
+    fingerprint: Type.Object(
+      {
+        machineId: Text('Machine id (/etc/machine-id)'),
+        hostname: Text('Host name'),
+        macs: Type.Array(Type.String({ maxLength: 64 }), {
+          maxItems: 64,
+          description: 'Network interface MAC addresses',
+        }),
+        cpu: Text('CPU model'),
+        os: Text('Operating system and release'),
+      },
+      { additionalProperties: false, description: 'Machine properties the key is bound to' },
+    ),
+    nonce: Type.String({
+      minLength: 8,
+      maxLength: 128,
+      description: 'Echoed in the certificate so the agent knows it is fresh',
+    }),
+    failover: Type.Optional(
+      Type.Boolean({ description: 'This is an integrated failover (standby) server using a failover key' }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+/** What `seatkeeper agent offline-request` writes: an activation request carried by hand. */
+export const OfflineRequest = Type.Object(
+  { ...ActivationRequest.properties, format: Type.Optional(Type.Literal('seatkeeper-offline-request/1')) },
+  { additionalProperties: false },
+);
