@@ -108,27 +108,7 @@ export async function refundLicense(
   input: { licenseId: string; actor: string },
 ): Promise<Result<LicenseView>> {
   const now = ctx.clock.now();
-  const refunded = await inTransaction(ctx.store.db, async (tx) => {
-    const locked = await lockKey(tx, input.licenseId);
-    if (!locked.ok) return locked;
-    const { row, facts } = locked.value;
-    const allowed = checkRefund(facts, now);
-    if (!allowed.ok) return allowed;
-    const changed = { revoked_at: now.getTime(), ended_reason: 'refunded' as const };
-    await tx.updateTable('licenses').set(changed).where('id', '=', row.id).execute();
-    await recordAudit(tx, now, [
-      {
-        actor: input.actor,
-        accountId: row.account_id,
-        entity: 'license',
-        entityId: row.id,
-        action: 'refunded',
-        before: auditedKey(row),
-        after: auditedKey({ ...row, ...changed }),
-      },
-    ]);
-    return ok(row.id);
-  });
+  const refunded = await inTransaction(ctx.store.db, (tx) => refundIn(tx, input, now));
   if (!refunded.ok) return refunded;
   const [view] = await viewsOf(ctx, [refunded.value]);
   return view === undefined ? fail('license_not_found', `There is no license ${input.licenseId}.`) : ok(view);
@@ -143,48 +123,7 @@ export async function splitLicense(
   input: { licenseId: string; parts: readonly number[]; actor: string },
 ): Promise<Result<{ original: LicenseView; keys: LicenseView[] }>> {
   const now = ctx.clock.now();
-  const split = await inTransaction(ctx.store.db, async (tx) => {
-    const locked = await lockKey(tx, input.licenseId);
-    if (!locked.ok) return locked;
-    const { row, facts } = locked.value;
-    const allowed = checkSplit(facts, input.parts);
-    if (!allowed.ok) return allowed;
-    const changed = { revoked_at: now.getTime(), ended_reason: 'split' as const };
-    await tx.updateTable('licenses').set(changed).where('id', '=', row.id).execute();
-    const parts = input.parts.map(
-      (seats) =>
-        newKeyRow(ctx, now, {
-          accountId: row.account_id,
-          seats,
-          termYears: row.term_years,
-          purchasedAt: facts.purchasedAt,
-          term: facts.term,
-          parentId: row.id,
-          orderNumber: row.order_number,
-        }).row,
-    );
-    await tx.insertInto('licenses').values(parts).execute();
-    await recordAudit(tx, now, [
-      {
-        actor: input.actor,
-        accountId: row.account_id,
-        entity: 'license',
-        entityId: row.id,
-        action: 'split',
-        before: auditedKey(row),
-        after: { ...auditedKey({ ...row, ...changed }), into: parts.map((part) => part.id) },
-      },
-      ...parts.map((part) => ({
-        actor: input.actor,
-        accountId: part.account_id,
-        entity: 'license' as const,
-        entityId: part.id,
-        action: 'split_from',
-        after: auditedKey(part),
-      })),
-    ]);
-    return ok({ original: row.id, keys: parts.map((part) => part.id) });
-  });
+  const split = await inTransaction(ctx.store.db, (tx) => splitIn(tx, ctx, input, now));
   if (!split.ok) return split;
   const [original] = await viewsOf(ctx, [split.value.original]);
   if (original === undefined) throw new Error(`split ${input.licenseId} but cannot read it back`);
@@ -219,40 +158,7 @@ export async function replaceLicense(
   input: { licenseId: string; actor: string },
 ): Promise<Result<{ original: LicenseView; replacement: LicenseView }>> {
   const now = ctx.clock.now();
-  const replaced = await inTransaction(ctx.store.db, async (tx) => {
-    const locked = await lockKey(tx, input.licenseId);
-    if (!locked.ok) return locked;
-    const { row, facts } = locked.value;
-    const allowed = checkReplacement(facts, now);
-    if (!allowed.ok) return allowed;
-    const changed = {
-      revoked_at: addDays(now, REPLACEMENT_OVERLAP_DAYS).getTime(),
-      ended_reason: 'replaced' as const,
-    };
-    await tx.updateTable('licenses').set(changed).where('id', '=', row.id).execute();
-    const replacement = successorOf(ctx, now, row, { parentId: row.id });
-    await tx.insertInto('licenses').values(replacement).execute();
-    await recordAudit(tx, now, [
-      {
-        actor: input.actor,
-        accountId: row.account_id,
-        entity: 'license',
-        entityId: row.id,
-        action: 'replaced',
-        before: auditedKey(row),
-        after: { ...auditedKey({ ...row, ...changed }), replacement: replacement.id },
-      },
-      {
-        actor: input.actor,
-        accountId: row.account_id,
-        entity: 'license',
-        entityId: replacement.id,
-        action: 'issued_as_replacement',
-        after: auditedKey(replacement),
-      },
-    ]);
-    return ok({ original: row.id, replacement: replacement.id });
-  });
+  const replaced = await inTransaction(ctx.store.db, (tx) => replaceIn(tx, ctx, input, now));
   if (!replaced.ok) return replaced;
   const [original, replacement] = await viewsOf(ctx, [replaced.value.original, replaced.value.replacement]);
   if (original === undefined || replacement === undefined)
@@ -269,36 +175,13 @@ export async function issueFailoverKey(
   input: { licenseId: string; actor: string },
 ): Promise<Result<LicenseView>> {
   const now = ctx.clock.now();
-  const issued = await inTransaction(ctx.store.db, async (tx) => {
-    const locked = await lockKey(tx, input.licenseId);
-    if (!locked.ok) return locked;
-    const { row, facts } = locked.value;
-    const allowed = checkFailover(facts);
-    if (!allowed.ok) return allowed;
-    const existing = await tx
-      .selectFrom('licenses')
-      .select('id')
-      .where('failover_of', '=', row.id)
-      .executeTakeFirst();
-    if (existing !== undefined) return failoverExists(row.id, existing.id);
-    const failover = successorOf(ctx, now, row, { failoverOf: row.id });
-    await tx.insertInto('licenses').values(failover).execute();
-    await recordAudit(tx, now, [
-      {
-        actor: input.actor,
-        accountId: row.account_id,
-        entity: 'license',
-        entityId: failover.id,
-        action: 'issued_as_failover',
-        after: auditedKey(failover),
-      },
-    ]);
-    return ok(failover.id);
-  }).catch((error: unknown) => {
-    // Two requests at once: the unique failover_of lets one in.
-    if (isUniqueViolation(error)) return failoverExists(input.licenseId);
-    throw error;
-  });
+  const issued = await inTransaction(ctx.store.db, (tx) => failoverIn(tx, ctx, input, now)).catch(
+    (error: unknown) => {
+      // Two requests at once: the unique failover_of lets one in.
+      if (isUniqueViolation(error)) return failoverExists(input.licenseId);
+      throw error;
+    },
+  );
   if (!issued.ok) return issued;
   const [view] = await viewsOf(ctx, [issued.value]);
   if (view === undefined) throw new Error(`issued ${issued.value} but cannot read it back`);
@@ -312,6 +195,14 @@ const failoverExists = (licenseId: string, failoverId?: string) =>
     'licenseId',
   );
 
+export interface TransferInput {
+  licenseIds: readonly string[];
+  toAccountId: string;
+  requesterEmail: string;
+  orderNumber?: string | undefined;
+  actor: string;
+}
+
 /**
  * Moves keys to another account (a new admin account, or the company that acquired the owner),
  * with their activations and terms: the old account no longer sees them. Asked by the keys'
@@ -319,78 +210,221 @@ const failoverExists = (licenseId: string, failoverId?: string) =>
  */
 export async function transferLicenses(
   ctx: ServiceContext,
-  input: {
-    licenseIds: readonly string[];
-    toAccountId: string;
-    requesterEmail: string;
-    orderNumber?: string | undefined;
-    actor: string;
-  },
+  input: TransferInput,
 ): Promise<Result<LicenseView[]>> {
+  const now = ctx.clock.now();
+  const moved = await inTransaction(ctx.store.db, (tx) => transferIn(tx, input, now));
+  return moved.ok ? ok(await viewsOf(ctx, moved.value)) : moved;
+}
+
+/** `refundLicense` inside a transaction of the caller's (a support request's approval). */
+export async function refundIn(tx: Database, input: { licenseId: string; actor: string }, now: Date) {
+  const locked = await lockKey(tx, input.licenseId);
+  if (!locked.ok) return locked;
+  const { row, facts } = locked.value;
+  const allowed = checkRefund(facts, now);
+  if (!allowed.ok) return allowed;
+  const changed = { revoked_at: now.getTime(), ended_reason: 'refunded' as const };
+  await tx.updateTable('licenses').set(changed).where('id', '=', row.id).execute();
+  await recordAudit(tx, now, [
+    {
+      actor: input.actor,
+      accountId: row.account_id,
+      entity: 'license',
+      entityId: row.id,
+      action: 'refunded',
+      before: auditedKey(row),
+      after: auditedKey({ ...row, ...changed }),
+    },
+  ]);
+  return ok(row.id);
+}
+
+/** `splitLicense` inside a transaction of the caller's (a support request's approval). */
+export async function splitIn(
+  tx: Database,
+  ctx: ServiceContext,
+  input: { licenseId: string; parts: readonly number[]; actor: string },
+  now: Date,
+) {
+  const locked = await lockKey(tx, input.licenseId);
+  if (!locked.ok) return locked;
+  const { row, facts } = locked.value;
+  const allowed = checkSplit(facts, input.parts);
+  if (!allowed.ok) return allowed;
+  const changed = { revoked_at: now.getTime(), ended_reason: 'split' as const };
+  await tx.updateTable('licenses').set(changed).where('id', '=', row.id).execute();
+  const parts = input.parts.map(
+    (seats) =>
+      newKeyRow(ctx, now, {
+        accountId: row.account_id,
+        seats,
+        termYears: row.term_years,
+        purchasedAt: facts.purchasedAt,
+        term: facts.term,
+        parentId: row.id,
+        orderNumber: row.order_number,
+      }).row,
+  );
+  await tx.insertInto('licenses').values(parts).execute();
+  await recordAudit(tx, now, [
+    {
+      actor: input.actor,
+      accountId: row.account_id,
+      entity: 'license',
+      entityId: row.id,
+      action: 'split',
+      before: auditedKey(row),
+      after: { ...auditedKey({ ...row, ...changed }), into: parts.map((part) => part.id) },
+    },
+    ...parts.map((part) => ({
+      actor: input.actor,
+      accountId: part.account_id,
+      entity: 'license' as const,
+      entityId: part.id,
+      action: 'split_from',
+      after: auditedKey(part),
+    })),
+  ]);
+  return ok({ original: row.id, keys: parts.map((part) => part.id) });
+}
+
+/** `replaceLicense` inside a transaction of the caller's (a support request's approval). */
+export async function replaceIn(
+  tx: Database,
+  ctx: ServiceContext,
+  input: { licenseId: string; actor: string },
+  now: Date,
+) {
+  const locked = await lockKey(tx, input.licenseId);
+  if (!locked.ok) return locked;
+  const { row, facts } = locked.value;
+  const allowed = checkReplacement(facts, now);
+  if (!allowed.ok) return allowed;
+  const changed = {
+    revoked_at: addDays(now, REPLACEMENT_OVERLAP_DAYS).getTime(),
+    ended_reason: 'replaced' as const,
+  };
+  await tx.updateTable('licenses').set(changed).where('id', '=', row.id).execute();
+  const replacement = successorOf(ctx, now, row, { parentId: row.id });
+  await tx.insertInto('licenses').values(replacement).execute();
+  await recordAudit(tx, now, [
+    {
+      actor: input.actor,
+      accountId: row.account_id,
+      entity: 'license',
+      entityId: row.id,
+      action: 'replaced',
+      before: auditedKey(row),
+      after: { ...auditedKey({ ...row, ...changed }), replacement: replacement.id },
+    },
+    {
+      actor: input.actor,
+      accountId: row.account_id,
+      entity: 'license',
+      entityId: replacement.id,
+      action: 'issued_as_replacement',
+      after: auditedKey(replacement),
+    },
+  ]);
+  return ok({ original: row.id, replacement: replacement.id });
+}
+
+/** `issueFailoverKey` inside a transaction of the caller's (a support request's approval). */
+export async function failoverIn(
+  tx: Database,
+  ctx: ServiceContext,
+  input: { licenseId: string; actor: string },
+  now: Date,
+) {
+  const locked = await lockKey(tx, input.licenseId);
+  if (!locked.ok) return locked;
+  const { row, facts } = locked.value;
+  const allowed = checkFailover(facts);
+  if (!allowed.ok) return allowed;
+  const existing = await tx
+    .selectFrom('licenses')
+    .select('id')
+    .where('failover_of', '=', row.id)
+    .executeTakeFirst();
+  if (existing !== undefined) return failoverExists(row.id, existing.id);
+  const failover = successorOf(ctx, now, row, { failoverOf: row.id });
+  await tx.insertInto('licenses').values(failover).execute();
+  await recordAudit(tx, now, [
+    {
+      actor: input.actor,
+      accountId: row.account_id,
+      entity: 'license',
+      entityId: failover.id,
+      action: 'issued_as_failover',
+      after: auditedKey(failover),
+    },
+  ]);
+  return ok(failover.id);
+}
+
+/** `transferLicenses` inside a transaction of the caller's (a support request's approval). */
+export async function transferIn(tx: Database, input: TransferInput, now: Date): Promise<Result<string[]>> {
   const ids = [...new Set(input.licenseIds)].sort();
   if (ids.length === 0) return fail('validation_failed', 'Name at least one key to transfer.', 'licenseIds');
-  const now = ctx.clock.now();
-  const moved = await inTransaction(ctx.store.db, async (tx) => {
-    const target = await tx
-      .selectFrom('accounts')
-      .select('id')
-      .where('id', '=', input.toAccountId)
-      .executeTakeFirst();
-    if (target === undefined)
-      return fail('account_not_found', `There is no account ${input.toAccountId}.`, 'toAccountId');
-    const rows: LicenseRow[] = [];
-    for (const id of ids) {
-      const locked = await lockKey(tx, id);
-      if (!locked.ok) return locked;
-      if (locked.value.facts.ended)
-        return fail(
-          'license_revoked',
-          `The key ${id} is revoked, split or replaced: there is nothing to transfer.`,
-          'licenseIds',
-        );
-      rows.push(locked.value.row);
-    }
-    const owners = new Set(rows.map((row) => row.account_id));
-    const [from] = owners;
-    if (owners.size !== 1 || from === undefined)
-      return fail('validation_failed', 'Transfer the keys of one account at a time.', 'licenseIds');
-    if (from === input.toAccountId)
-      return fail('validation_failed', 'These keys already belong to that account.', 'toAccountId');
-    const owner = await tx
-      .selectFrom('accounts')
-      .select('email')
-      .where('id', '=', from)
-      .executeTakeFirstOrThrow();
-    const authority = checkTransferAuthority({
-      ownerEmail: owner.email,
-      requesterEmail: input.requesterEmail,
-      citedOrder: input.orderNumber,
-      keyOrders: rows.map((row) => row.order_number ?? ''),
-    });
-    if (!authority.ok) return authority;
-    await tx.updateTable('licenses').set({ account_id: input.toAccountId }).where('id', 'in', ids).execute();
-    await recordAudit(
-      tx,
-      now,
-      rows.flatMap((row) => {
-        const change = {
-          actor: input.actor,
-          entity: 'license' as const,
-          entityId: row.id,
-          before: auditedKey(row),
-          after: {
-            ...auditedKey({ ...row, account_id: input.toAccountId }),
-            requestedBy: input.requesterEmail,
-          },
-        };
-        // Each side keeps its record of the move; only the new account sees the key from now on.
-        return [
-          { ...change, accountId: from, action: 'transferred_out' },
-          { ...change, accountId: input.toAccountId, action: 'transferred_in' },
-        ];
-      }),
-    );
-    return ok(ids);
+  const target = await tx
+    .selectFrom('accounts')
+    .select('id')
+    .where('id', '=', input.toAccountId)
+    .executeTakeFirst();
+  if (target === undefined)
+    return fail('account_not_found', `There is no account ${input.toAccountId}.`, 'toAccountId');
+  const rows: LicenseRow[] = [];
+  for (const id of ids) {
+    const locked = await lockKey(tx, id);
+    if (!locked.ok) return locked;
+    if (locked.value.facts.ended)
+      return fail(
+        'license_revoked',
+        `The key ${id} is revoked, split or replaced: there is nothing to transfer.`,
+        'licenseIds',
+      );
+    rows.push(locked.value.row);
+  }
+  const owners = new Set(rows.map((row) => row.account_id));
+  const [from] = owners;
+  if (owners.size !== 1 || from === undefined)
+    return fail('validation_failed', 'Transfer the keys of one account at a time.', 'licenseIds');
+  if (from === input.toAccountId)
+    return fail('validation_failed', 'These keys already belong to that account.', 'toAccountId');
+  const owner = await tx
+    .selectFrom('accounts')
+    .select('email')
+    .where('id', '=', from)
+    .executeTakeFirstOrThrow();
+  const authority = checkTransferAuthority({
+    ownerEmail: owner.email,
+    requesterEmail: input.requesterEmail,
+    citedOrder: input.orderNumber,
+    keyOrders: rows.map((row) => row.order_number ?? ''),
   });
-  return moved.ok ? ok(await viewsOf(ctx, moved.value)) : moved;
+  if (!authority.ok) return authority;
+  await tx.updateTable('licenses').set({ account_id: input.toAccountId }).where('id', 'in', ids).execute();
+  await recordAudit(
+    tx,
+    now,
+    rows.flatMap((row) => {
+      const change = {
+        actor: input.actor,
+        entity: 'license' as const,
+        entityId: row.id,
+        before: auditedKey(row),
+        after: {
+          ...auditedKey({ ...row, account_id: input.toAccountId }),
+          requestedBy: input.requesterEmail,
+        },
+      };
+      // Each side keeps its record of the move; only the new account sees the key from now on.
+      return [
+        { ...change, accountId: from, action: 'transferred_out' },
+        { ...change, accountId: input.toAccountId, action: 'transferred_in' },
+      ];
+    }),
+  );
+  return ok(ids);
 }
