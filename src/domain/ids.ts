@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 
-export type IdPrefix = 'acc' | 'usr' | 'tok' | 'lic' | 'act' | 'srv' | 'req' | 'sub' | 'aud';
+export type IdPrefix = 'acc' | 'usr' | 'tok' | 'lic' | 'act' | 'srv' | 'req' | 'sub' | 'aud' | 'tkt';
 
 const BASE32 = '0123456789abcdefghjkmnpqrstvwxyz';
 

@@ -172,6 +172,59 @@ describe('renewals, refunds, splits and the audit log over HTTP, against a real 
     expect(bad.status).toBe(400);
   });
 
+  it('takes support requests from customers; staff approve or decline them, and the customer sees it', async () => {
+    const key = await issue();
+    const owner = accounts[0]?.owner;
+    const body = { type: 'refund', licenseId: key.id, message: 'Bought twice by mistake.' };
+    const opened = await call<{ id: string; status: string }>('POST', '/v1/support-requests', {
+      token: owner,
+      body,
+    });
+    expect([opened.status, opened.body.status]).toEqual([201, 'open']);
+    expect((await call('POST', '/v1/support-requests', { token: staff, body })).status).toBe(403);
+    expect(
+      (await call('POST', '/v1/support-requests', { token: owner, body: { ...body, type: 'upgrade' } }))
+        .status,
+    ).toBe(400);
+    const queue = await call<{ requests: { id: string }[] }>('GET', '/v1/support-requests?status=open', {
+      token: staff,
+    });
+    expect(queue.body.requests.map((request) => request.id)).toContain(opened.body.id);
+    expect(
+      (await call('POST', `/v1/support-requests/${opened.body.id}/approve`, { token: owner })).status,
+    ).toBe(403);
+    const approved = await call<{ status: string }>(
+      'POST',
+      `/v1/support-requests/${opened.body.id}/approve`,
+      { token: staff },
+    );
+    expect([approved.status, approved.body.status]).toEqual([200, 'approved']);
+    const again = await call('POST', `/v1/support-requests/${opened.body.id}/decline`, {
+      token: staff,
+      body: { reason: 'Late.' },
+    });
+    expect([again.status, again.body]).toEqual([
+      409,
+      expect.objectContaining({ code: 'request_already_decided' }),
+    ]);
+    const mine = await call<{ requests: { id: string; status: string }[] }>('GET', '/v1/support-requests', {
+      token: owner,
+    });
+    expect(mine.body.requests.find((request) => request.id === opened.body.id)?.status).toBe('approved');
+    const theirs = await call<{ requests: unknown[] }>('GET', '/v1/support-requests', {
+      token: accounts[1]?.owner,
+    });
+    expect(theirs.body.requests).toEqual([]);
+    expect((await call('GET', `/v1/licenses/${key.id}`, { token: owner })).body).toMatchObject({
+      endedReason: 'refunded',
+    });
+    const unknown = await call('POST', '/v1/support-requests/tkt_01kax5c1x8b2m4n6p8r0s2t4v6/decline', {
+      token: staff,
+      body: { reason: 'No.' },
+    });
+    expect(unknown.status).toBe(404);
+  });
+
   it('shows an account its own audit entries and staff all of them', async () => {
     const key = await issue();
     await call('POST', '/v1/licenses/renewals', { token: staff, body: { licenseIds: [key.id], years: 1 } });

@@ -220,6 +220,42 @@ const migrationsFor = (engine: 'sqlite' | 'postgres'): Record<string, Migration>
       await db.schema.createIndex('licenses_order').on('licenses').column('order_number').execute();
     },
   },
+  '2026-11-28-0006-support-requests': {
+    async up(db: Kysely<unknown>) {
+      // A request waits in the queue until staff approve it (its operation runs) or decline it.
+      await db.schema
+        .createTable('support_requests')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id'))
+        .addColumn('requester_id', 'text', (c) => c.notNull().references('users.id'))
+        .addColumn('requester_email', 'text', (c) => c.notNull())
+        .addColumn('type', 'text', (c) =>
+          c.notNull().check(sql`type in ('refund', 'split', 'transfer', 'replacement', 'failover')`),
+        )
+        .addColumn('license_id', 'text', (c) => c.notNull().references('licenses.id'))
+        .addColumn('details', 'text', (c) => c.notNull())
+        .addColumn('message', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) =>
+          c.notNull().check(sql`status in ('open', 'approved', 'declined')`),
+        )
+        .addColumn('decided_by', 'text')
+        .addColumn('decided_at', 'bigint')
+        .addColumn('decision', 'text')
+        .addColumn('outcome', 'text')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('support_requests_queue')
+        .on('support_requests')
+        .columns(['status', 'id'])
+        .execute();
+      await db.schema
+        .createIndex('support_requests_account')
+        .on('support_requests')
+        .columns(['account_id', 'id'])
+        .execute();
+    },
+  },
 });
 
 export function migrator(db: Kysely<unknown>, engine: 'sqlite' | 'postgres'): Migrator {

@@ -84,6 +84,26 @@ export interface AuditLogTable {
   after: string | null;
 }
 
+export interface SupportRequestsTable {
+  id: string;
+  account_id: string;
+  requester_id: string;
+  requester_email: string;
+  type: 'refund' | 'split' | 'transfer' | 'replacement' | 'failover';
+  license_id: string;
+  /** JSON: what the operation needs besides the key (the parts of a split, a transfer's target). */
+  details: string;
+  message: string;
+  status: 'open' | 'approved' | 'declined';
+  decided_by: string | null;
+  decided_at: Millis | null;
+  /** Staff's words to the requester: why it was declined, or a note with the approval. */
+  decision: string | null;
+  /** JSON: what the approved operation made (the new keys). */
+  outcome: string | null;
+  created_at: Millis;
+}
+
 export interface ActivationsTable {
   id: string;
   license_id: string;
@@ -147,6 +167,7 @@ export interface Tables {
   subscriptions: SubscriptionsTable;
   pool_members: PoolMembersTable;
   audit_log: AuditLogTable;
+  support_requests: SupportRequestsTable;
 }
 
 export type LicenseRow = Selectable<LicensesTable>;
@@ -156,3 +177,4 @@ export type NewLicense = Insertable<LicensesTable>;
 export type SubscriptionRow = Selectable<SubscriptionsTable>;
 export type PoolMemberRow = Selectable<PoolMembersTable>;
 export type AuditRow = Selectable<AuditLogTable>;
+export type SupportRequestRow = Selectable<SupportRequestsTable>;

@@ -1,0 +1,302 @@
+import { fail, ok, type Result } from '../../domain/errors.js';
+import { newId } from '../../domain/ids.js';
+import { licenseKeyDigest, parseLicenseKey } from '../../domain/license-key.js';
+import { checkEligibility, checkNonPrimaryRequester, type RequestType } from '../../domain/support.js';
+import { resolveAccount } from '../accounts/operations.js';
+import { recordAudit } from '../audit/log.js';
+import type { Principal } from '../auth/principal.js';
+import type { ServiceContext } from '../context.js';
+import { failoverIn, refundIn, replaceIn, splitIn, transferIn } from '../licenses/lifecycle.js';
+import type { Database } from '../store/database.js';
+import type { SupportRequestRow } from '../store/schema.js';
+import { inTransaction } from '../store/transaction.js';
+
+/**
+ * The ticketing system: an account opens a request about one of its keys; staff approve it (the
+ * operation runs in the approval's transaction) or decline it with a reason; the requester sees
+ * the outcome. Approving or declining a request twice, at once or not, decides it once.
+ */
+export interface OpenRequestInput {
+  type: RequestType;
+  licenseId: string;
+  message: string;
+  /** Split: the new keys' connections. */
+  parts?: number[] | undefined;
+  /** Transfer: the account to move the key to (its id or registered admin email). */
+  toAccount?: string | undefined;
+  /** From a requester who is not the primary holder: the proof of the account's authority. */
+  licenseKey?: string | undefined;
+  primaryHolder?: string | undefined;
+  orderNumber?: string | undefined;
+}
+
+export interface SupportRequestView {
+  id: string;
+  accountId: string;
+  requesterEmail: string;
+  type: RequestType;
+  licenseId: string;
+  message: string;
+  details: Record<string, unknown>;
+  status: 'open' | 'approved' | 'declined';
+  decision: string | null;
+  decidedAt: string | null;
+  outcome: unknown;
+  createdAt: string;
+}
+
+const viewOf = (row: SupportRequestRow): SupportRequestView => ({
+  id: row.id,
+  accountId: row.account_id,
+  requesterEmail: row.requester_email,
+  type: row.type,
+  licenseId: row.license_id,
+  message: row.message,
+  details: JSON.parse(row.details) as Record<string, unknown>,
+  status: row.status,
+  decision: row.decision,
+  decidedAt: row.decided_at === null ? null : new Date(row.decided_at).toISOString(),
+  outcome: row.outcome === null ? null : JSON.parse(row.outcome),
+  createdAt: new Date(row.created_at).toISOString(),
+});
+
+const requestNotFound = (id: string) => fail('request_not_found', `There is no support request ${id}.`, 'id');
+
+const sameText = (a: string | undefined, b: string) =>
+  a !== undefined && a.trim().toLowerCase() === b.toLowerCase();
+
+/** An account's user opens a request about one of the account's keys. */
+export async function openRequest(
+  ctx: ServiceContext,
+  requester: Extract<Principal, { kind: 'account' }>,
+  input: OpenRequestInput,
+): Promise<Result<SupportRequestView>> {
+  const now = ctx.clock.now();
+  const db = ctx.store.db;
+  const active = await db
+    .selectFrom('licenses')
+    .select('id')
+    .where('account_id', '=', requester.accountId)
+    .where('revoked_at', 'is', null)
+    .where('ends_at', '>', now.getTime())
+    .executeTakeFirst();
+  const eligible = checkEligibility(active !== undefined);
+  if (!eligible.ok) return eligible;
+  const license = await db
+    .selectFrom('licenses')
+    .selectAll()
+    .where('id', '=', input.licenseId)
+    .where('account_id', '=', requester.accountId)
+    .executeTakeFirst();
+  if (license === undefined)
+    return fail('license_not_found', `There is no license ${input.licenseId}.`, 'licenseId');
+  const [account, user] = await Promise.all([
+    db.selectFrom('accounts').selectAll().where('id', '=', requester.accountId).executeTakeFirstOrThrow(),
+    db.selectFrom('users').select('email').where('id', '=', requester.userId).executeTakeFirstOrThrow(),
+  ]);
+  if (requester.role !== 'owner') {
+    const typed = input.licenseKey === undefined ? undefined : parseLicenseKey(input.licenseKey);
+    const proof = checkNonPrimaryRequester({
+      licenseKey: {
+        given: input.licenseKey !== undefined && input.licenseKey.trim() !== '',
+        matches: typed?.ok === true && licenseKeyDigest(typed.value) === license.key_digest,
+      },
+      primaryHolder: {
+        given: input.primaryHolder !== undefined && input.primaryHolder.trim() !== '',
+        matches: sameText(input.primaryHolder, account.email) || sameText(input.primaryHolder, account.name),
+      },
+      orderNumber: {
+        given: input.orderNumber !== undefined && input.orderNumber.trim() !== '',
+        matches: license.order_number !== null && sameText(input.orderNumber, license.order_number),
+      },
+    });
+    if (!proof.ok) return proof;
+  }
+  const details = detailsFor(input);
+  if (!details.ok) return details;
+  const row: SupportRequestRow = {
+    id: newId('tkt', now.getTime()),
+    account_id: requester.accountId,
+    requester_id: requester.userId,
+    requester_email: user.email,
+    type: input.type,
+    license_id: license.id,
+    details: JSON.stringify(details.value),
+    message: input.message.trim(),
+    status: 'open',
+    decided_by: null,
+    decided_at: null,
+    decision: null,
+    outcome: null,
+    created_at: now.getTime(),
+  };
+  await db.transaction().execute(async (tx) => {
+    await tx.insertInto('support_requests').values(row).execute();
+    await recordAudit(tx, now, [
+      {
+        actor: requester.userId,
+        accountId: row.account_id,
+        entity: 'request',
+        entityId: row.id,
+        action: 'opened',
+        after: viewOf(row),
+      },
+    ]);
+  });
+  return ok(viewOf(row));
+}
+
+function detailsFor(input: OpenRequestInput): Result<Record<string, unknown>> {
+  if (input.type === 'split') {
+    if (input.parts === undefined)
+      return fail('request_incomplete', 'A split names the new keys’ connections (parts).', 'parts');
+    return ok({ parts: input.parts });
+  }
+  if (input.type === 'transfer') {
+    if (input.toAccount === undefined || input.toAccount.trim() === '')
+      return fail(
+        'request_incomplete',
+        'A transfer names the account to move the key to (toAccount).',
+        'toAccount',
+      );
+    return ok({
+      toAccount: input.toAccount.trim(),
+      ...(input.orderNumber === undefined ? {} : { orderNumber: input.orderNumber }),
+    });
+  }
+  return ok({});
+}
+
+/** Runs the request's operation in the approval's transaction; what it made is the outcome. */
+async function runOperation(
+  tx: Database,
+  ctx: ServiceContext,
+  row: SupportRequestRow,
+  actor: string,
+  now: Date,
+): Promise<Result<unknown>> {
+  const details = JSON.parse(row.details) as { parts?: number[]; toAccount?: string; orderNumber?: string };
+  const base = { licenseId: row.license_id, actor };
+  switch (row.type) {
+    case 'refund':
+      return refundIn(tx, base, now);
+    case 'split':
+      return splitIn(tx, ctx, { ...base, parts: details.parts ?? [] }, now);
+    case 'replacement':
+      return replaceIn(tx, ctx, base, now);
+    case 'failover':
+      return failoverIn(tx, ctx, base, now);
+    case 'transfer': {
+      const target = await resolveAccount(ctx, details.toAccount ?? '');
+      if (!target.ok) return target;
+      return transferIn(
+        tx,
+        {
+          licenseIds: [row.license_id],
+          toAccountId: target.value.id,
+          requesterEmail: row.requester_email,
+          orderNumber: details.orderNumber,
+          actor,
+        },
+        now,
+      );
+    }
+  }
+}
+
+/** Takes an open request for this transaction's decision; a decided one is refused. */
+async function claimOpen(tx: Database, id: string): Promise<Result<SupportRequestRow>> {
+  const row = await tx.selectFrom('support_requests').selectAll().where('id', '=', id).executeTakeFirst();
+  if (row === undefined) return requestNotFound(id);
+  const taken = await tx
+    .updateTable('support_requests')
+    .set({ status: 'open' })
+    .where('id', '=', id)
+    .where('status', '=', 'open')
+    .returningAll()
+    .executeTakeFirst();
+  if (taken === undefined)
+    return fail('request_already_decided', `The support request ${id} was already ${row.status}.`, 'id');
+  return ok(taken);
+}
+
+/** Staff approve: the operation runs, and the request records it, in one transaction. */
+export async function approveRequest(
+  ctx: ServiceContext,
+  input: { id: string; actor: string },
+): Promise<Result<SupportRequestView>> {
+  const now = ctx.clock.now();
+  return inTransaction(ctx.store.db, async (tx) => {
+    const claimed = await claimOpen(tx, input.id);
+    if (!claimed.ok) return claimed;
+    const outcome = await runOperation(tx, ctx, claimed.value, input.actor, now);
+    if (!outcome.ok) return outcome;
+    const decided = {
+      status: 'approved' as const,
+      decided_by: input.actor,
+      decided_at: now.getTime(),
+      decision: null,
+      outcome: JSON.stringify(outcome.value),
+    };
+    await tx.updateTable('support_requests').set(decided).where('id', '=', input.id).execute();
+    const after = viewOf({ ...claimed.value, ...decided });
+    await recordAudit(tx, now, [
+      {
+        actor: input.actor,
+        accountId: claimed.value.account_id,
+        entity: 'request',
+        entityId: input.id,
+        action: 'approved',
+        before: viewOf(claimed.value),
+        after,
+      },
+    ]);
+    return ok(after);
+  });
+}
+
+/** Staff decline with a reason the requester reads; nothing else changes. */
+export async function declineRequest(
+  ctx: ServiceContext,
+  input: { id: string; actor: string; reason: string },
+): Promise<Result<SupportRequestView>> {
+  const reason = input.reason.trim();
+  if (reason === '')
+    return fail('validation_failed', 'Say why the request is declined: the requester reads it.', 'reason');
+  const now = ctx.clock.now();
+  return inTransaction(ctx.store.db, async (tx) => {
+    const claimed = await claimOpen(tx, input.id);
+    if (!claimed.ok) return claimed;
+    const decided = {
+      status: 'declined' as const,
+      decided_by: input.actor,
+      decided_at: now.getTime(),
+      decision: reason,
+    };
+    await tx.updateTable('support_requests').set(decided).where('id', '=', input.id).execute();
+    const after = viewOf({ ...claimed.value, ...decided });
+    await recordAudit(tx, now, [
+      {
+        actor: input.actor,
+        accountId: claimed.value.account_id,
+        entity: 'request',
+        entityId: input.id,
+        action: 'declined',
+        before: viewOf(claimed.value),
+        after,
+      },
+    ]);
+    return ok(after);
+  });
+}
+
+/** The queue for staff (open ones, oldest first), or an account's own requests. */
+export async function listRequests(
+  ctx: ServiceContext,
+  filter: { accountId?: string | undefined; status?: SupportRequestRow['status'] | undefined },
+): Promise<SupportRequestView[]> {
+  let query = ctx.store.db.selectFrom('support_requests').selectAll().orderBy('id');
+  if (filter.accountId !== undefined) query = query.where('account_id', '=', filter.accountId);
+  if (filter.status !== undefined) query = query.where('status', '=', filter.status);
+  return (await query.execute()).map(viewOf);
+}
