@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { isStoreUnavailable } from '../service/store/database.js';
 import { registerAgentCommands } from './agent-commands.js';
 import { CliError, EXIT } from './output.js';
+import { registerRequestCommands } from './request-commands.js';
 import { registerServiceCommands } from './service-commands.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
@@ -38,6 +39,7 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 });
 
 registerServiceCommands(program);
+registerRequestCommands(program);
 registerAgentCommands(program);
 
 try {

@@ -305,6 +305,50 @@ describe('the seatkeeper command against a real service process', () => {
     expect([noRequest.code, noRequest.stderr]).toEqual([2, expect.stringContaining('cannot read')]);
   });
 
+  it('shows staff the queue of support requests and decides them', async () => {
+    const email = `tickets-${randomBytes(4).toString('hex')}@example.com`;
+    const created = JSON.parse(
+      (await seatkeeper(['account', 'create', '--email', email, '--json', '--data', data])).stdout,
+    );
+    const issued = JSON.parse(
+      (
+        await seatkeeper([
+          'key',
+          'issue',
+          '--account',
+          email,
+          '--connections',
+          '10',
+          '--json',
+          '--data',
+          data,
+        ])
+      ).stdout,
+    );
+    const opened = await fetch(`${service.url}/v1/support-requests`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${created.ownerToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ type: 'failover', licenseId: issued.id, message: 'Standby node.' }),
+    });
+    expect(opened.status).toBe(201);
+    const { id } = (await opened.json()) as { id: string };
+    const queue = JSON.parse(
+      (await seatkeeper(['request', 'list', '--open', '--json', '--data', data])).stdout,
+    );
+    expect(queue.requests.map((request: { id: string }) => request.id)).toContain(id);
+    const approved = await seatkeeper(['request', 'approve', id, '--data', data]);
+    expect([approved.code, approved.stdout]).toEqual([
+      0,
+      expect.stringContaining(`Approved ${id} (failover)`),
+    ]);
+    const twice = await seatkeeper(['request', 'decline', id, '--reason', 'Too late', '--data', data]);
+    expect([twice.code, twice.stderr]).toEqual([1, expect.stringContaining('(request_already_decided)')]);
+    const keys = JSON.parse(
+      (await seatkeeper(['key', 'list', '--account', email, '--json', '--data', data])).stdout,
+    );
+    expect(keys.licenses.map((key: { kind: string }) => key.kind).sort()).toEqual(['failover', 'fixed']);
+  });
+
   it('has --help on every command', async () => {
     const commands = [
       [],
@@ -325,6 +369,9 @@ describe('the seatkeeper command against a real service process', () => {
       ['key', 'offline-activate'],
       ['agent', 'offline-request'],
       ['agent', 'offline-import'],
+      ['request', 'list'],
+      ['request', 'approve'],
+      ['request', 'decline'],
       ['audit'],
       ['agent', 'run'],
       ['agent', 'activate'],
