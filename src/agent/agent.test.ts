@@ -57,6 +57,71 @@ describe('the agent, activated through a real service on 127.0.0.1', () => {
     expect(refreshed?.result.ok).toBe(true);
   });
 
+  it('follows a machine that changed a little, three times in the key’s life, then stays locked', async () => {
+    const license = await issue({ connections: 10 });
+    expect((await openAgent(state.path, 'moving').activate(license.key, service.url)).ok).toBe(true);
+    for (const round of [1, 2, 3]) {
+      const changed = new Agent({
+        stateDir: state.path,
+        clock,
+        machine: machine('moving', { hostname: `renamed-${round}` }),
+      });
+      expect(changed.capacity().seats).toBe(2);
+      expect(changed.licenses()[0]?.reason).toMatch(
+        /^License error: machine properties validation failed: verify fail: hostname differs/,
+      );
+      const [followed] = await changed.refresh();
+      expect(followed?.result.ok).toBe(true);
+      expect(changed.capacity().seats).toBe(10);
+    }
+    const fourth = new Agent({
+      stateDir: state.path,
+      clock,
+      machine: machine('moving', { hostname: 'renamed-4' }),
+    });
+    const [refused] = await fourth.refresh();
+    expect(refused?.result).toMatchObject({
+      ok: false,
+      error: {
+        code: 'fingerprint_mismatch',
+        detail: expect.stringMatching(/verify fail: hostname differs.*stays locked/),
+      },
+    });
+    expect(fourth.capacity().seats).toBe(2);
+    // The last valid configuration still counts.
+    expect(
+      new Agent({
+        stateDir: state.path,
+        clock,
+        machine: machine('moving', { hostname: 'renamed-3' }),
+      }).capacity().seats,
+    ).toBe(10);
+  });
+
+  it('never follows a clone on other hardware: its seats stop counting there, with the seeds’ message', async () => {
+    const license = await issue({ connections: 10 });
+    expect((await openAgent(state.path, 'original').activate(license.key, service.url)).ok).toBe(true);
+    const clone = new Agent({
+      stateDir: state.path,
+      clock,
+      machine: machine('original', { machineId: 'other-hardware' }),
+    });
+    const [refused] = await clone.refresh();
+    expect(refused?.result).toMatchObject({
+      ok: false,
+      error: {
+        code: 'fingerprint_mismatch',
+        detail:
+          'License error: machine properties validation failed: verify fail: machine id differs from the machine the license was activated on',
+      },
+    });
+    expect(clone.usage()).toMatchObject({
+      licensed: 2,
+      licenses: [{ status: 'not_counting', code: 'fingerprint_mismatch' }],
+    });
+    expect(openAgent(state.path, 'original').capacity().seats).toBe(10);
+  });
+
   it('follows the seeds’ example: ten admitted, the 11th denied, one released, the next admitted', async () => {
     const license = await issue({ connections: 10 });
     const agent = openAgent();

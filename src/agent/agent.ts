@@ -534,8 +534,9 @@ export class Agent {
     if (url === undefined) return [];
     const client = this.#clientFor(url);
     const now = this.#clock.now().getTime();
-    const due = this.#judged.filter(({ payload }) => {
-      if (options.force || payload === undefined) return true;
+    // A machine that changed within the tolerance asks now: the service follows it, or says why not.
+    const due = this.#judged.filter(({ payload, problem }) => {
+      if (options.force || payload === undefined || problem?.code === 'fingerprint_mismatch') return true;
       const issued = Date.parse(payload.issuedAt);
       return now >= issued + (Date.parse(payload.expiresAt) - issued) / 2;
     });

@@ -81,14 +81,34 @@ describe.each(ENGINES)('activation on %s', (engine) => {
     await activate(ctx, request(license.key));
     const clone = await activate(ctx, {
       ...request(license.key),
-      fingerprint: machine('a', { hostname: 'copy.example.net' }),
+      fingerprint: machine('a', { machineId: 'cloned-elsewhere', macs: ['02:00:00:00:99:01'] }),
     });
     expect(clone.ok).toBe(false);
     if (clone.ok) return;
     expect(clone.error.code).toBe('fingerprint_mismatch');
     expect(clone.error.detail).toBe(
-      'License error: machine properties validation failed: verify fail: hostname differs from the machine the license was activated on',
+      'License error: machine properties validation failed: verify fail: machine id and network interface MACs differ from the machine the license was activated on',
     );
+  });
+
+  it('follows a small machine change once, even when the changed machine asks twice at once', async () => {
+    const { license } = await accountWithKey(ctx);
+    await activate(ctx, request(license.key));
+    const changed = {
+      ...request(license.key),
+      fingerprint: machine('a', { hostname: 'renamed.example.net' }),
+    };
+    const both = await Promise.all([
+      refresh(ctx, { ...changed, nonce: nonce() }),
+      refresh(ctx, { ...changed, nonce: nonce() }),
+    ]);
+    expect(both.map((result) => result.ok)).toEqual([true, true]);
+    const row = await ctx.store.db
+      .selectFrom('activations')
+      .select('renegotiations')
+      .where('license_id', '=', license.id)
+      .executeTakeFirstOrThrow();
+    expect(row.renegotiations).toBe(1);
   });
 
   it('refuses an expired key, and the term counts from the purchase date, not the activation', async () => {

@@ -9,6 +9,7 @@ import {
   type PropertyDigests,
 } from '../../domain/fingerprint.js';
 import { newId } from '../../domain/ids.js';
+import { judgeMachineChange } from '../../domain/machine-change.js';
 import { isoDate } from '../../domain/terms.js';
 import { recordAudit } from '../audit/log.js';
 import type { ServiceContext } from '../context.js';
@@ -81,19 +82,67 @@ async function claim(
   return ok({ request, license, machine: fingerprintOf(request.fingerprint), now, offline });
 }
 
-/** The binding must be this server on this machine; anything else is the seeds' refusal. */
-function sameBinding(activation: ActivationRow, { request, machine }: Claim): Result<ActivationRow> {
+/**
+ * The binding must be this server on this machine; anything else is the seeds' refusal. A machine
+ * that changed within the tolerance is followed (at most 3 times in the key's lifetime): the
+ * binding moves to it, conditionally on the fingerprint it held, so racing requests move it once.
+ */
+async function sameBinding(
+  ctx: ServiceContext,
+  activation: ActivationRow,
+  { request, machine, license, now }: Claim,
+): Promise<Result<ActivationRow>> {
   if (activation.server_id !== request.serverId) {
     const what =
       'this license key is already activated on another server; a key can be activated on one server only';
     return fail('key_already_activated', verifyFailMessage(what), 'key');
   }
-  if (activation.fingerprint_digest !== machine.digest) {
-    const bound = JSON.parse(activation.fingerprint) as PropertyDigests;
-    const differing = differingProperties(bound, machine.properties);
-    return fail('fingerprint_mismatch', verifyFailMessage(describeDifference(differing)), 'fingerprint');
-  }
-  return ok(activation);
+  const differing = differingProperties(
+    JSON.parse(activation.fingerprint) as PropertyDigests,
+    machine.properties,
+  );
+  const change = judgeMachineChange(differing, activation.renegotiations);
+  if (change.kind === 'same') return ok(activation);
+  if (change.kind === 'refused')
+    return fail('fingerprint_mismatch', verifyFailMessage(change.what), 'fingerprint');
+  const moved = { fingerprint_digest: machine.digest, fingerprint: JSON.stringify(machine.properties) };
+  const followed = await inTransaction(ctx.store.db, async (tx) => {
+    const row = await tx
+      .updateTable('activations')
+      .set((eb) => ({ ...moved, renegotiations: eb('renegotiations', '+', 1) }))
+      .where('id', '=', activation.id)
+      .where('fingerprint_digest', '=', activation.fingerprint_digest)
+      .returningAll()
+      .executeTakeFirst();
+    if (row === undefined) {
+      // Another request moved it first: fine if it moved it here.
+      const current = await tx
+        .selectFrom('activations')
+        .selectAll()
+        .where('id', '=', activation.id)
+        .executeTakeFirstOrThrow();
+      return current.fingerprint_digest === machine.digest
+        ? ok(current)
+        : fail('fingerprint_mismatch', verifyFailMessage(describeDifference(differing)), 'fingerprint');
+    }
+    await recordAudit(tx, now, [
+      {
+        actor: request.serverId,
+        accountId: license.account_id,
+        entity: 'activation',
+        entityId: activation.id,
+        action: 'renegotiated',
+        before: { fingerprint: activation.fingerprint_digest, renegotiations: activation.renegotiations },
+        after: {
+          fingerprint: machine.digest,
+          renegotiations: row.renegotiations,
+          changed: differing,
+        },
+      },
+    ]);
+    return ok(row);
+  });
+  return followed;
 }
 
 function certify(
@@ -130,7 +179,7 @@ async function confirm(
   activation: ActivationRow,
   claimed: Claim,
 ): Promise<Result<ActivationResult>> {
-  const same = sameBinding(activation, claimed);
+  const same = await sameBinding(ctx, activation, claimed);
   if (!same.ok) return same;
   await ctx.store.db
     .updateTable('activations')

@@ -256,6 +256,17 @@ const migrationsFor = (engine: 'sqlite' | 'postgres'): Record<string, Migration>
         .execute();
     },
   },
+  '2026-11-28-0007-machine-changes': {
+    async up(db: Kysely<unknown>) {
+      // How many times the binding followed a changed machine: 3 at most in a key's lifetime.
+      await db.schema
+        .alterTable('activations')
+        .addColumn('renegotiations', 'integer', (c) =>
+          c.notNull().defaultTo(0).check(sql`renegotiations between 0 and 3`),
+        )
+        .execute();
+    },
+  },
 });
 
 export function migrator(db: Kysely<unknown>, engine: 'sqlite' | 'postgres'): Migrator {

@@ -115,6 +115,8 @@ export interface ActivationsTable {
   activated_at: Millis;
   refreshed_at: Millis;
   certificates_issued: Generated<number>;
+  /** How many times the binding followed a changed machine (at most 3). */
+  renegotiations: Generated<number>;
 }
 
 export interface SubscriptionsTable {
