@@ -57,6 +57,25 @@ describe('the agent, activated through a real service on 127.0.0.1', () => {
     expect(refreshed?.result.ok).toBe(true);
   });
 
+  it('keeps counting a legacy key past its support term on its machine; a new machine cannot take it', async () => {
+    const { license } = await accountWithKey(service.ctx, { connections: 10, legacy: true });
+    const agent = openAgent(state.path, 'old-box');
+    expect((await agent.activate(license.key, service.url)).ok).toBe(true);
+    clock.advance(400 * DAY);
+    const [refreshed] = await agent.refresh();
+    expect(refreshed?.result.ok).toBe(true);
+    expect(agent.capacity().seats).toBe(10);
+    const other = tempDir('seatkeeper-agent-new-box-');
+    try {
+      expect(await openAgent(other.path, 'new-box').activate(license.key, service.url)).toMatchObject({
+        ok: false,
+        error: { code: 'license_expired' },
+      });
+    } finally {
+      other.remove();
+    }
+  });
+
   it('follows a machine that changed a little, three times in the key’s life, then stays locked', async () => {
     const license = await issue({ connections: 10 });
     expect((await openAgent(state.path, 'moving').activate(license.key, service.url)).ok).toBe(true);

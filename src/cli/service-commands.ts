@@ -168,10 +168,20 @@ export function registerServiceCommands(program: Command): void {
     .requiredOption('--connections <n>', 'concurrent connections')
     .option('--years <n>', 'support/upgrade term in years', '1')
     .option('--purchased <date>', 'purchase date (the term starts here), e.g. 2026-11-23; today by default')
+    .option(
+      '--legacy',
+      'old terms (Access Server 1.8.4 and before): never expires on the machine it is activated on',
+    )
     .option('--json', 'print the result as JSON')
     .action(
       async (
-        flags: StoreFlags & { account: string; connections: string; years: string; purchased?: string },
+        flags: StoreFlags & {
+          account: string;
+          connections: string;
+          years: string;
+          purchased?: string;
+          legacy?: boolean;
+        },
       ) => {
         const connections = wholeNumber('--connections', flags.connections, 1, 1_000_000);
         const years = wholeNumber('--years', flags.years, 1, 10);
@@ -181,7 +191,15 @@ export function registerServiceCommands(program: Command): void {
         }
         const issued = await withContext(flags, async (ctx) => {
           const { id } = orExit(await resolveAccount(ctx, flags.account));
-          return orExit(await issueLicense(ctx, { accountId: id, connections, years, purchasedAt }));
+          return orExit(
+            await issueLicense(ctx, {
+              accountId: id,
+              connections,
+              years,
+              purchasedAt,
+              legacy: flags.legacy === true,
+            }),
+          );
         });
         if (flags.json) printJson(issued);
         // The key alone on the first line, so that KEY=$(seatkeeper key issue ... | head -1) works.

@@ -39,6 +39,11 @@ export const CertificatePayloadSchema = Type.Object(
     nonce: Type.String(),
     issuedAt: Instant,
     expiresAt: Type.String({ pattern: INSTANT, description: 'After this the agent must refresh' }),
+    legacy: Type.Optional(
+      Type.Literal(true, {
+        description: 'Old terms: counts past its support term on the machine it is bound to',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -61,6 +66,9 @@ export const publicKeyFromPem = (pem: string): KeyObject => createPublicKey(pem)
 
 export const verifyCertificate = (candidate: unknown, keys: PublicKeys): Result<CertificatePayload> =>
   verifySigned(CertificateSchema, candidate, keys, 'license certificate');
+
+/** The last instant a Date can hold: a window that never ends. */
+const END_OF_TIME = new Date(8_640_000_000_000_000);
 
 export interface Grant {
   licenseId: string;
@@ -102,7 +110,8 @@ export function checkBinding(
       keyHint: payload.keyHint,
       seats: payload.seats,
       starts: new Date(payload.starts),
-      ends: new Date(payload.ends),
+      // A legacy key's support term decides replacements, not whether it counts on its machine.
+      ends: payload.legacy === true ? END_OF_TIME : new Date(payload.ends),
       certificateExpiresAt: new Date(payload.expiresAt),
     },
   };

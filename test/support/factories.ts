@@ -23,7 +23,13 @@ export const nonce = (): string => randomBytes(12).toString('base64url');
 
 export async function accountWithKey(
   ctx: ServiceContext,
-  options: { connections?: number; years?: number; purchasedAt?: Date; email?: string } = {},
+  options: {
+    connections?: number;
+    years?: number;
+    purchasedAt?: Date;
+    email?: string;
+    legacy?: boolean;
+  } = {},
 ): Promise<{ accountId: string; ownerToken: string; license: LicenseView }> {
   const email = options.email ?? `owner-${randomBytes(4).toString('hex')}@example.com`;
   const created = await createAccount(ctx, { email });
@@ -33,6 +39,7 @@ export async function accountWithKey(
     connections: options.connections ?? 10,
     years: options.years,
     purchasedAt: options.purchasedAt,
+    legacy: options.legacy,
   });
   if (!license.ok) throw new Error(license.error.detail);
   return {

@@ -44,6 +44,16 @@ interface Claim {
   offline: boolean;
 }
 
+/** The last instant a Date can hold. */
+const MAX_INSTANT = 8_640_000_000_000_000;
+
+const expiredRefusal = (license: LicenseRow) =>
+  fail(
+    'license_expired',
+    `This license key's support term ended on ${isoDate(new Date(license.ends_at))}: renew it or buy a new key.`,
+    'key',
+  );
+
 const revokedRefusal = () =>
   fail('license_revoked', 'This license key has been revoked and can no longer be used.', 'key');
 
@@ -71,14 +81,9 @@ async function claim(
       'An ordinary license key cannot be activated on a failover server: ask for the failover key of your key.',
       'key',
     );
-  if (now.getTime() >= license.ends_at) {
-    const ended = isoDate(new Date(license.ends_at));
-    return fail(
-      'license_expired',
-      `This license key's support term ended on ${ended}: renew it or buy a new key.`,
-      'key',
-    );
-  }
+  // A legacy key never expires on the machine it is bound to: only a new binding is refused.
+  if (now.getTime() >= license.ends_at && license.legacy !== 1) return expiredRefusal(license);
+
   return ok({ request, license, machine: fingerprintOf(request.fingerprint), now, offline });
 }
 
@@ -149,7 +154,9 @@ function certify(
   ctx: ServiceContext,
   { request, license, machine, now, offline }: Claim,
 ): LicenseCertificate {
-  const lifetimeEnd = offline ? license.ends_at : now.getTime() + ctx.policy.certificateTtlMs;
+  // Offline, nothing refreshes it: to the end of the term, or for good on a legacy key's machine.
+  const offlineEnd = license.legacy === 1 ? MAX_INSTANT : license.ends_at;
+  const lifetimeEnd = offline ? offlineEnd : now.getTime() + ctx.policy.certificateTtlMs;
   return signCertificate(
     {
       format: 'seatkeeper-license-certificate/1',
@@ -157,6 +164,7 @@ function certify(
       licenseId: license.id,
       keyHint: license.key_hint,
       kind: license.failover_of === null ? 'fixed' : 'failover',
+      ...(license.legacy === 1 ? { legacy: true as const } : {}),
       seats: license.seats,
       starts: new Date(license.starts_at).toISOString(),
       ends: new Date(license.ends_at).toISOString(),
@@ -231,6 +239,7 @@ export async function activate(
       .returning('id')
       .executeTakeFirst();
     if (usable === undefined) return revokedRefusal();
+    if (now.getTime() >= license.ends_at) return expiredRefusal(license);
     const row = await tx
       .insertInto('activations')
       .values(binding)

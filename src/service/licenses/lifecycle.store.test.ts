@@ -213,6 +213,16 @@ describe.each(ENGINES)('the life of a fixed key on %s', (engine) => {
       });
     });
 
+    it('is refused for a legacy key past its term too: its term still decides replacements', async () => {
+      const { license } = await accountWithKey(ctx, { legacy: true });
+      expect((await activated(license, '14')).ok).toBe(true);
+      clock.advance(366 * DAY);
+      expect(await replaceLicense(ctx, { licenseId: license.id, actor })).toMatchObject({
+        ok: false,
+        error: { code: 'support_term_over' },
+      });
+    });
+
     it('is refused after the support term: a new key must be bought; nothing changes', async () => {
       const { license } = await accountWithKey(ctx);
       expect((await activated(license, '11')).ok).toBe(true);

@@ -144,6 +144,7 @@ function successorOf(
     purchasedAt: new Date(row.purchased_at),
     term: { starts: new Date(row.starts_at), ends: new Date(row.ends_at) },
     orderNumber: row.order_number,
+    legacy: row.legacy === 1,
     ...link,
   }).row;
 }
@@ -264,6 +265,7 @@ export async function splitIn(
         term: facts.term,
         parentId: row.id,
         orderNumber: row.order_number,
+        legacy: row.legacy === 1,
       }).row,
   );
   await tx.insertInto('licenses').values(parts).execute();

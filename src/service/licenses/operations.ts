@@ -33,6 +33,8 @@ export interface LicenseView {
   parentId: string | null;
   failoverOf: string | null;
   orderNumber: string | null;
+  /** On the old terms: it never expires on the machine it was activated on. */
+  legacy: boolean;
   /** Set once the key is revoked, or will be (a replaced key's last instant). */
   revokedAt: string | null;
 }
@@ -67,6 +69,7 @@ function licenseView(ctx: ServiceContext, row: LicenseRow & BindingRow): License
     parentId: row.parent_id,
     failoverOf: row.failover_of,
     orderNumber: row.order_number,
+    legacy: row.legacy === 1,
     revokedAt: row.revoked_at === null ? null : new Date(row.revoked_at).toISOString(),
     server:
       row.server_id === null
@@ -93,6 +96,8 @@ export interface IssueLicenseInput {
   purchasedAt?: Date | undefined;
   /** Who issues it, for the audit log: a user id, or `operator` at the command line. */
   actor?: string | undefined;
+  /** On the old terms (Access Server 1.8.4 and before): never expires on its machine. */
+  legacy?: boolean | undefined;
 }
 
 /** A new key's row: a fresh key, sealed for its owner, for `seats` connections over `term`. */
@@ -109,6 +114,7 @@ export function newKeyRow(
     failoverOf?: string;
     /** A new order by default; keys made from a key keep its order. */
     orderNumber?: string | null;
+    legacy?: boolean;
   },
 ): { row: Omit<LicenseRow, 'version'>; key: string } {
   const key = generateLicenseKey();
@@ -134,6 +140,7 @@ export function newKeyRow(
       parent_id: facts.parentId ?? null,
       failover_of: facts.failoverOf ?? null,
       order_number: facts.orderNumber === undefined ? newOrderNumber() : facts.orderNumber,
+      legacy: facts.legacy === true ? 1 : 0,
     },
   };
 }
@@ -187,6 +194,7 @@ export async function issueLicense(
     termYears: years,
     purchasedAt,
     term: termFromPurchase(purchasedAt, years),
+    legacy: input.legacy === true,
   });
   await ctx.store.db.transaction().execute(async (tx) => {
     await tx.insertInto('licenses').values(row).execute();

@@ -50,6 +50,7 @@ const License = Type.Object(
       description: 'The key this one was split from or replaces',
     }),
     orderNumber: Type.Union([Type.String(), Type.Null()], { description: 'The order on the key’s invoice' }),
+    legacy: Type.Boolean({ description: 'Old terms: never expires on the machine it was activated on' }),
     failoverOf: Type.Union([Type.String(), Type.Null()], {
       description: 'The key a failover key stands in for',
     }),
@@ -85,6 +86,11 @@ export const licenseRoutes: RouteModule = (app, ctx) => {
             ),
             purchasedAt: Type.Optional(
               Type.String({ format: 'date-time', description: 'The term starts here; now by default' }),
+            ),
+            legacy: Type.Optional(
+              Type.Boolean({
+                description: 'Old terms (Access Server 1.8.4 and before): never expires on its machine',
+              }),
             ),
           },
           { additionalProperties: false },

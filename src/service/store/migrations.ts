@@ -267,6 +267,15 @@ const migrationsFor = (engine: 'sqlite' | 'postgres'): Record<string, Migration>
         .execute();
     },
   },
+  '2026-11-28-0008-legacy-keys': {
+    async up(db: Kysely<unknown>) {
+      // Keys on the old terms: they never expire on the machine they were activated on.
+      await db.schema
+        .alterTable('licenses')
+        .addColumn('legacy', 'integer', (c) => c.notNull().defaultTo(0).check(sql`legacy in (0, 1)`))
+        .execute();
+    },
+  },
 });
 
 export function migrator(db: Kysely<unknown>, engine: 'sqlite' | 'postgres'): Migrator {

@@ -66,6 +66,8 @@ export interface LicensesTable {
   failover_of: string | null;
   /** The order the key was bought in (`SO-...`), as its invoice shows it. */
   order_number: string | null;
+  /** 1 for a key on the old terms: it never expires on the machine it was activated on. */
+  legacy: Generated<0 | 1>;
 }
 
 export interface AuditLogTable {
