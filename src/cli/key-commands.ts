@@ -20,15 +20,13 @@ import { readJsonFile } from './agent-commands.js';
 import { orExit, print, printJson, table } from './output.js';
 import {
   dataOption,
+  OPERATOR,
   printLicenses,
   type StoreFlags,
   usageError,
   wholeNumber,
   withContext,
 } from './store-access.js';
-
-/** At the command line the operator is the one who acts; the audit log says so. */
-const OPERATOR = 'operator';
 
 /** A key as typed (any case, dashes optional) or its id (lic_...). */
 async function licenseIdOf(ctx: ServiceContext, text: string): Promise<Result<string>> {

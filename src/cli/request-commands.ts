@@ -7,10 +7,7 @@ import {
   type SupportRequestView,
 } from '../service/support/operations.js';
 import { orExit, print, printJson, table } from './output.js';
-import { dataOption, oneOf, type StoreFlags, usageError, withContext } from './store-access.js';
-
-/** At the command line the operator is the staff member who decides. */
-const OPERATOR = 'operator';
+import { dataOption, OPERATOR, oneOf, type StoreFlags, usageError, withContext } from './store-access.js';
 
 function requestId(text: string): string {
   if (!isId(text, 'tkt')) throw usageError(`a support request id looks like tkt_...; got "${text}"`);

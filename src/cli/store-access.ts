@@ -8,6 +8,10 @@ import { openContext } from '../service/runtime.js';
 import { CliError, EXIT, orExit, print, table } from './output.js';
 
 /** What the service-side commands share: the store they work on, flag parsing, key tables. */
+
+/** At the command line the operator acts; the audit log says so. */
+export const OPERATOR = 'operator';
+
 export interface StoreFlags extends ServiceFlags {
   json?: boolean;
 }

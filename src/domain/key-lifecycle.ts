@@ -38,6 +38,14 @@ export function renewedTerm(
   return { term: { starts: now, ends: addYears(now, years) }, termYears: years };
 }
 
+/** A failover key follows its original: what happens to the original happens to it. */
+export const failoverFollows = () =>
+  fail(
+    'failover_key_mismatch',
+    'A failover key follows the key it stands in for: ask about that key, and its failover key goes along.',
+    'key',
+  );
+
 const endedRefusal = () =>
   fail(
     'license_revoked',
@@ -55,6 +63,7 @@ export function checkRenewal(key: KeyFacts, years: number): Result<void> {
 /** Refunds: only for a key never activated, and within 30 days of its purchase. */
 export function checkRefund(key: KeyFacts, now: Date): Result<void> {
   if (key.ended) return endedRefusal();
+  if (key.failover) return failoverFollows();
   if (key.activated)
     return fail(
       'license_activated',
@@ -77,6 +86,7 @@ export function checkRefund(key: KeyFacts, now: Date): Result<void> {
  */
 export function checkSplit(key: KeyFacts, parts: readonly number[]): Result<void> {
   if (key.ended) return endedRefusal();
+  if (key.failover) return failoverFollows();
   if (key.activated)
     return fail(
       'license_activated',
@@ -108,6 +118,7 @@ export const REPLACEMENT_OVERLAP_DAYS = 7;
  */
 export function checkReplacement(key: KeyFacts, now: Date): Result<void> {
   if (key.ended) return endedRefusal();
+  if (key.failover) return failoverFollows();
   if (now.getTime() >= key.term.ends.getTime())
     return fail(
       'support_term_over',

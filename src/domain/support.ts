@@ -36,12 +36,11 @@ export function checkNonPrimaryRequester(proof: NonPrimaryProof): Result<void> {
       `A requester who is not the primary license holder must give ${missing.map((field) => LABELS[field]).join(', ')}.`,
       missing[0],
     );
-  const wrong = fields.find((field) => !proof[field].matches);
-  if (wrong !== undefined)
+  // One answer for any mismatch, so that the three facts cannot be guessed one at a time.
+  if (fields.some((field) => !proof[field].matches))
     return fail(
       'request_incomplete',
-      `${LABELS[wrong][0]?.toUpperCase()}${LABELS[wrong].slice(1)} does not match this account's records.`,
-      wrong,
+      "The license key, primary holder and order number given do not match this account's records.",
     );
   return ok(undefined);
 }

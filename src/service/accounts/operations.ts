@@ -3,6 +3,7 @@ import { newId } from '../../domain/ids.js';
 import { recordAudit } from '../audit/log.js';
 import { addUser, type NewUser } from '../auth/tokens.js';
 import type { ServiceContext } from '../context.js';
+import type { Database } from '../store/database.js';
 import { isUniqueViolation } from '../store/database.js';
 import type { AccountRow } from '../store/schema.js';
 
@@ -82,14 +83,15 @@ export async function findAccount(ctx: ServiceContext, id: string): Promise<Acco
 }
 
 /** An account by its id (`acc_...`) or its registered admin email, as a person would name it. */
-export async function resolveAccount(ctx: ServiceContext, reference: string): Promise<Result<AccountView>> {
+export async function resolveAccount(
+  store: ServiceContext | Database,
+  reference: string,
+): Promise<Result<AccountView>> {
   const column = reference.startsWith('acc_') ? 'id' : 'email';
   const value = column === 'email' ? reference.trim().toLowerCase() : reference;
-  const row = await ctx.store.db
-    .selectFrom('accounts')
-    .selectAll()
-    .where(column, '=', value)
-    .executeTakeFirst();
+  // Inside a transaction, through it: a second connection would wait for the transaction's own lock.
+  const db = 'store' in store ? store.store.db : store;
+  const row = await db.selectFrom('accounts').selectAll().where(column, '=', value).executeTakeFirst();
   return row === undefined
     ? fail('account_not_found', `There is no account ${reference}.`, 'account')
     : ok(accountView(row));

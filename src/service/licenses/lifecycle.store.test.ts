@@ -273,6 +273,49 @@ describe.each(ENGINES)('the life of a fixed key on %s', (engine) => {
       expect(bound.ok && bound.value.certificate.payload).toMatchObject({ kind: 'failover', seats: 50 });
     });
 
+    it('follow their original: refunded, renewed and moved with it, never on their own', async () => {
+      const { license } = await accountWithKey(ctx);
+      const failover = await issueFailoverKey(ctx, { licenseId: license.id, actor });
+      if (!failover.ok) throw new Error(failover.error.detail);
+      expect(await refundLicense(ctx, { licenseId: failover.value.id, actor })).toMatchObject({
+        ok: false,
+        error: { code: 'failover_key_mismatch' },
+      });
+      await renewLicenses(ctx, { licenseIds: [license.id], years: 1, actor });
+      expect((await findLicense(ctx, failover.value.id))?.ends).toBe('2028-11-23T12:00:00.000Z');
+      const buyer = await accountWithKey(ctx, { email: 'buyer@elsewhere.example' });
+      const moved = await transferLicenses(ctx, {
+        licenseIds: [license.id],
+        toAccountId: buyer.accountId,
+        requesterEmail: 'someone@elsewhere.example',
+        orderNumber: license.orderNumber ?? '',
+        actor,
+      });
+      expect(moved.ok).toBe(true);
+      expect((await findLicense(ctx, failover.value.id))?.accountId).toBe(buyer.accountId);
+      expect((await refundLicense(ctx, { licenseId: license.id, actor })).ok).toBe(true);
+      expect(await findLicense(ctx, failover.value.id)).toMatchObject({
+        status: 'revoked',
+        endedReason: 'refunded',
+      });
+    });
+
+    it('count as the original’s activation: a key whose failover key is activated is not refunded', async () => {
+      const { license } = await accountWithKey(ctx);
+      const failover = await issueFailoverKey(ctx, { licenseId: license.id, actor });
+      if (!failover.ok) throw new Error(failover.error.detail);
+      const standby = {
+        serverId: 'srv_01kax5c1x8b2m4n6p8r0s2t015',
+        fingerprint: machine('15'),
+        nonce: nonce(),
+      };
+      expect((await activate(ctx, { key: failover.value.key, ...standby, failover: true })).ok).toBe(true);
+      expect(await refundLicense(ctx, { licenseId: license.id, actor })).toMatchObject({
+        ok: false,
+        error: { code: 'license_activated' },
+      });
+    });
+
     it('of two asked at once, exactly one is issued', async () => {
       const { license } = await accountWithKey(ctx);
       const both = await Promise.all([

@@ -6,6 +6,7 @@ import {
   checkReplacement,
   checkSplit,
   checkTransferAuthority,
+  failoverFollows,
   type KeyFacts,
   REPLACEMENT_OVERLAP_DAYS,
   renewedTerm,
@@ -36,10 +37,14 @@ async function lockKey(
     .returningAll()
     .executeTakeFirst();
   if (row === undefined) return fail('license_not_found', `There is no license ${licenseId}.`, 'licenseId');
+  // A key counts as used when it or its failover key is activated.
   const activation = await tx
     .selectFrom('activations')
-    .select('id')
-    .where('license_id', '=', licenseId)
+    .select('activations.id')
+    .leftJoin('licenses', 'licenses.id', 'activations.license_id')
+    .where((eb) =>
+      eb.or([eb('activations.license_id', '=', licenseId), eb('licenses.failover_of', '=', licenseId)]),
+    )
     .executeTakeFirst();
   return ok({
     row,
@@ -53,6 +58,20 @@ async function lockKey(
       failover: row.failover_of !== null,
     },
   });
+}
+
+/** What happens to a key happens to its failover key: revoked, renewed or moved alike. */
+async function failoverFollow(
+  tx: Database,
+  originalId: string,
+  changed: Partial<Pick<LicenseRow, 'revoked_at' | 'ended_reason' | 'starts_at' | 'ends_at' | 'term_years'>>,
+): Promise<void> {
+  await tx
+    .updateTable('licenses')
+    .set(changed)
+    .where('failover_of', '=', originalId)
+    .where('revoked_at', 'is', null)
+    .execute();
 }
 
 async function viewsOf(ctx: ServiceContext, ids: readonly string[]): Promise<LicenseView[]> {
@@ -85,6 +104,7 @@ export async function renewLicenses(
         term_years: termYears,
       };
       await tx.updateTable('licenses').set(changed).where('id', '=', id).execute();
+      await failoverFollow(tx, id, changed);
       await recordAudit(tx, now, [
         {
           actor: input.actor,
@@ -227,6 +247,7 @@ export async function refundIn(tx: Database, input: { licenseId: string; actor: 
   if (!allowed.ok) return allowed;
   const changed = { revoked_at: now.getTime(), ended_reason: 'refunded' as const };
   await tx.updateTable('licenses').set(changed).where('id', '=', row.id).execute();
+  await failoverFollow(tx, row.id, changed);
   await recordAudit(tx, now, [
     {
       actor: input.actor,
@@ -255,6 +276,7 @@ export async function splitIn(
   if (!allowed.ok) return allowed;
   const changed = { revoked_at: now.getTime(), ended_reason: 'split' as const };
   await tx.updateTable('licenses').set(changed).where('id', '=', row.id).execute();
+  await failoverFollow(tx, row.id, changed);
   const parts = input.parts.map(
     (seats) =>
       newKeyRow(ctx, now, {
@@ -308,6 +330,7 @@ export async function replaceIn(
     ended_reason: 'replaced' as const,
   };
   await tx.updateTable('licenses').set(changed).where('id', '=', row.id).execute();
+  await failoverFollow(tx, row.id, changed);
   const replacement = successorOf(ctx, now, row, { parentId: row.id });
   await tx.insertInto('licenses').values(replacement).execute();
   await recordAudit(tx, now, [
@@ -380,6 +403,7 @@ export async function transferIn(tx: Database, input: TransferInput, now: Date):
   for (const id of ids) {
     const locked = await lockKey(tx, id);
     if (!locked.ok) return locked;
+    if (locked.value.facts.failover) return failoverFollows();
     if (locked.value.facts.ended)
       return fail(
         'license_revoked',
@@ -407,6 +431,12 @@ export async function transferIn(tx: Database, input: TransferInput, now: Date):
   });
   if (!authority.ok) return authority;
   await tx.updateTable('licenses').set({ account_id: input.toAccountId }).where('id', 'in', ids).execute();
+  // Failover keys go with the keys they stand in for.
+  await tx
+    .updateTable('licenses')
+    .set({ account_id: input.toAccountId })
+    .where('failover_of', 'in', ids)
+    .execute();
   await recordAudit(
     tx,
     now,

@@ -48,7 +48,8 @@ interface BindingRow {
 export function licenseStatus(license: LicenseRow, bound: boolean, now: Date): LicenseStatus {
   // A replaced key works on for its overlap week: revoked from the instant it stops.
   if (license.revoked_at !== null && now.getTime() >= license.revoked_at) return 'revoked';
-  if (now.getTime() >= license.ends_at) return 'expired';
+  // A legacy key bound to its machine goes on working there after its support term.
+  if (now.getTime() >= license.ends_at && !(license.legacy === 1 && bound)) return 'expired';
   return bound ? 'active' : 'not_activated';
 }
 

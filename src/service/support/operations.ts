@@ -175,6 +175,19 @@ async function runOperation(
   actor: string,
   now: Date,
 ): Promise<Result<unknown>> {
+  // The key may have moved to another account since the request was opened.
+  const owned = await tx
+    .selectFrom('licenses')
+    .select('id')
+    .where('id', '=', row.license_id)
+    .where('account_id', '=', row.account_id)
+    .executeTakeFirst();
+  if (owned === undefined)
+    return fail(
+      'license_not_found',
+      `The key ${row.license_id} no longer belongs to the account that asked.`,
+      'licenseId',
+    );
   const details = JSON.parse(row.details) as { parts?: number[]; toAccount?: string; orderNumber?: string };
   const base = { licenseId: row.license_id, actor };
   switch (row.type) {
@@ -187,7 +200,7 @@ async function runOperation(
     case 'failover':
       return failoverIn(tx, ctx, base, now);
     case 'transfer': {
-      const target = await resolveAccount(ctx, details.toAccount ?? '');
+      const target = await resolveAccount(tx, details.toAccount ?? '');
       if (!target.ok) return target;
       return transferIn(
         tx,
