@@ -150,7 +150,7 @@ export async function splitLicense(
   return ok({ original, keys: await viewsOf(ctx, split.value.keys) });
 }
 
-/** A new key like `row` (its account, connections and term), made from it for `reason`. */
+/** A new key like `row` (its account, connections, term, order and terms of use), linked to it. */
 function successorOf(
   ctx: ServiceContext,
   now: Date,
@@ -277,19 +277,7 @@ export async function splitIn(
   const changed = { revoked_at: now.getTime(), ended_reason: 'split' as const };
   await tx.updateTable('licenses').set(changed).where('id', '=', row.id).execute();
   await failoverFollow(tx, row.id, changed);
-  const parts = input.parts.map(
-    (seats) =>
-      newKeyRow(ctx, now, {
-        accountId: row.account_id,
-        seats,
-        termYears: row.term_years,
-        purchasedAt: facts.purchasedAt,
-        term: facts.term,
-        parentId: row.id,
-        orderNumber: row.order_number,
-        legacy: row.legacy === 1,
-      }).row,
-  );
+  const parts = input.parts.map((seats) => successorOf(ctx, now, { ...row, seats }, { parentId: row.id }));
   await tx.insertInto('licenses').values(parts).execute();
   await recordAudit(tx, now, [
     {

@@ -233,23 +233,32 @@ async function claimOpen(tx: Database, id: string): Promise<Result<SupportReques
   return ok(taken);
 }
 
-/** Staff approve: the operation runs, and the request records it, in one transaction. */
-export async function approveRequest(
+/**
+ * Decides an open request in one transaction: `settle` says how (running the operation, for an
+ * approval), and the request and its audit entry record it. A refusal changes nothing.
+ */
+async function decide(
   ctx: ServiceContext,
   input: { id: string; actor: string },
+  status: 'approved' | 'declined',
+  settle: (
+    tx: Database,
+    row: SupportRequestRow,
+    now: Date,
+  ) => Promise<Result<{ decision: string | null; outcome: unknown }>>,
 ): Promise<Result<SupportRequestView>> {
   const now = ctx.clock.now();
   return inTransaction(ctx.store.db, async (tx) => {
     const claimed = await claimOpen(tx, input.id);
     if (!claimed.ok) return claimed;
-    const outcome = await runOperation(tx, ctx, claimed.value, input.actor, now);
-    if (!outcome.ok) return outcome;
+    const settled = await settle(tx, claimed.value, now);
+    if (!settled.ok) return settled;
     const decided = {
-      status: 'approved' as const,
+      status,
       decided_by: input.actor,
       decided_at: now.getTime(),
-      decision: null,
-      outcome: JSON.stringify(outcome.value),
+      decision: settled.value.decision,
+      outcome: settled.value.outcome === null ? null : JSON.stringify(settled.value.outcome),
     };
     await tx.updateTable('support_requests').set(decided).where('id', '=', input.id).execute();
     const after = viewOf({ ...claimed.value, ...decided });
@@ -259,7 +268,7 @@ export async function approveRequest(
         accountId: claimed.value.account_id,
         entity: 'request',
         entityId: input.id,
-        action: 'approved',
+        action: status,
         before: viewOf(claimed.value),
         after,
       },
@@ -267,6 +276,13 @@ export async function approveRequest(
     return ok(after);
   });
 }
+
+/** Staff approve: the operation runs, and the request records it, in one transaction. */
+export const approveRequest = (ctx: ServiceContext, input: { id: string; actor: string }) =>
+  decide(ctx, input, 'approved', async (tx, row, now) => {
+    const outcome = await runOperation(tx, ctx, row, input.actor, now);
+    return outcome.ok ? ok({ decision: null, outcome: outcome.value }) : outcome;
+  });
 
 /** Staff decline with a reason the requester reads; nothing else changes. */
 export async function declineRequest(
@@ -276,31 +292,7 @@ export async function declineRequest(
   const reason = input.reason.trim();
   if (reason === '')
     return fail('validation_failed', 'Say why the request is declined: the requester reads it.', 'reason');
-  const now = ctx.clock.now();
-  return inTransaction(ctx.store.db, async (tx) => {
-    const claimed = await claimOpen(tx, input.id);
-    if (!claimed.ok) return claimed;
-    const decided = {
-      status: 'declined' as const,
-      decided_by: input.actor,
-      decided_at: now.getTime(),
-      decision: reason,
-    };
-    await tx.updateTable('support_requests').set(decided).where('id', '=', input.id).execute();
-    const after = viewOf({ ...claimed.value, ...decided });
-    await recordAudit(tx, now, [
-      {
-        actor: input.actor,
-        accountId: claimed.value.account_id,
-        entity: 'request',
-        entityId: input.id,
-        action: 'declined',
-        before: viewOf(claimed.value),
-        after,
-      },
-    ]);
-    return ok(after);
-  });
+  return decide(ctx, input, 'declined', async () => ok({ decision: reason, outcome: null }));
 }
 
 /** The queue for staff (open ones, oldest first), or an account's own requests. */
