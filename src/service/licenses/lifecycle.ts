@@ -74,6 +74,18 @@ async function failoverFollow(
     .execute();
 }
 
+/** Takes the key's row and checks `rule` against it: how every change to one key begins. */
+async function lockFor(
+  tx: Database,
+  licenseId: string,
+  rule: (facts: KeyFacts) => Result<void>,
+): Promise<Result<{ row: LicenseRow; facts: KeyFacts }>> {
+  const locked = await lockKey(tx, licenseId);
+  if (!locked.ok) return locked;
+  const allowed = rule(locked.value.facts);
+  return allowed.ok ? locked : allowed;
+}
+
 async function viewsOf(ctx: ServiceContext, ids: readonly string[]): Promise<LicenseView[]> {
   const views = await Promise.all(ids.map((id) => findLicense(ctx, id)));
   return views.filter((view): view is LicenseView => view !== undefined);
@@ -240,11 +252,9 @@ export async function transferLicenses(
 
 /** `refundLicense` inside a transaction of the caller's (a support request's approval). */
 export async function refundIn(tx: Database, input: { licenseId: string; actor: string }, now: Date) {
-  const locked = await lockKey(tx, input.licenseId);
+  const locked = await lockFor(tx, input.licenseId, (facts) => checkRefund(facts, now));
   if (!locked.ok) return locked;
-  const { row, facts } = locked.value;
-  const allowed = checkRefund(facts, now);
-  if (!allowed.ok) return allowed;
+  const { row } = locked.value;
   const changed = { revoked_at: now.getTime(), ended_reason: 'refunded' as const };
   await tx.updateTable('licenses').set(changed).where('id', '=', row.id).execute();
   await failoverFollow(tx, row.id, changed);
@@ -269,11 +279,9 @@ export async function splitIn(
   input: { licenseId: string; parts: readonly number[]; actor: string },
   now: Date,
 ) {
-  const locked = await lockKey(tx, input.licenseId);
+  const locked = await lockFor(tx, input.licenseId, (facts) => checkSplit(facts, input.parts));
   if (!locked.ok) return locked;
-  const { row, facts } = locked.value;
-  const allowed = checkSplit(facts, input.parts);
-  if (!allowed.ok) return allowed;
+  const { row } = locked.value;
   const changed = { revoked_at: now.getTime(), ended_reason: 'split' as const };
   await tx.updateTable('licenses').set(changed).where('id', '=', row.id).execute();
   await failoverFollow(tx, row.id, changed);
@@ -308,11 +316,9 @@ export async function replaceIn(
   input: { licenseId: string; actor: string },
   now: Date,
 ) {
-  const locked = await lockKey(tx, input.licenseId);
+  const locked = await lockFor(tx, input.licenseId, (facts) => checkReplacement(facts, now));
   if (!locked.ok) return locked;
-  const { row, facts } = locked.value;
-  const allowed = checkReplacement(facts, now);
-  if (!allowed.ok) return allowed;
+  const { row } = locked.value;
   const changed = {
     revoked_at: addDays(now, REPLACEMENT_OVERLAP_DAYS).getTime(),
     ended_reason: 'replaced' as const,
@@ -350,11 +356,9 @@ export async function failoverIn(
   input: { licenseId: string; actor: string },
   now: Date,
 ) {
-  const locked = await lockKey(tx, input.licenseId);
+  const locked = await lockFor(tx, input.licenseId, (facts) => checkFailover(facts));
   if (!locked.ok) return locked;
-  const { row, facts } = locked.value;
-  const allowed = checkFailover(facts);
-  if (!allowed.ok) return allowed;
+  const { row } = locked.value;
   const existing = await tx
     .selectFrom('licenses')
     .select('id')
