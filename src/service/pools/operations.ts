@@ -29,6 +29,7 @@ import type { ServiceContext } from '../context.js';
 import { seal, unseal } from '../secrets/seal.js';
 import type { Database } from '../store/database.js';
 import type { SubscriptionRow } from '../store/schema.js';
+import { inTransaction } from '../store/transaction.js';
 
 export const DEFAULT_HEARTBEAT_INTERVAL_MS = 30_000;
 export const DEFAULT_GRACE_MS = 2 * 86_400_000;
@@ -286,50 +287,50 @@ export async function joinPool(
     joined_at: now.getTime(),
     last_heartbeat_at: now.getTime(),
   };
-  const inserted = await ctx.store.db
-    .insertInto('pool_members')
-    .values({ ...fresh, server_id: request.serverId })
-    .onConflict((conflict) => conflict.column('server_id').doNothing())
-    .returning('server_id')
-    .executeTakeFirst();
-  let created = inserted !== undefined;
-  if (!created) {
-    const member = await ctx.store.db
-      .selectFrom('pool_members')
-      .selectAll()
-      .where('server_id', '=', request.serverId)
-      .executeTakeFirstOrThrow();
-    if (member.subscription_id !== found.value.id) {
-      const held = await ctx.store.db
+  // The membership and its audit entry commit together.
+  const joined = await inTransaction(ctx.store.db, async (tx): Promise<Result<boolean>> => {
+    const inserted = await tx
+      .insertInto('pool_members')
+      .values({ ...fresh, server_id: request.serverId })
+      .onConflict((conflict) => conflict.column('server_id').doNothing())
+      .returning('server_id')
+      .executeTakeFirst();
+    if (inserted === undefined) {
+      const member = await tx
+        .selectFrom('pool_members')
+        .selectAll()
+        .where('server_id', '=', request.serverId)
+        .executeTakeFirstOrThrow();
+      if (member.subscription_id === found.value.id) {
+        if (member.fingerprint_digest === machine.digest) return ok(false);
+        const differing = differingProperties(
+          JSON.parse(member.fingerprint) as PropertyDigests,
+          machine.properties,
+        );
+        return fail('fingerprint_mismatch', verifyFailMessage(describeDifference(differing)), 'fingerprint');
+      }
+      const held = await tx
         .selectFrom('subscriptions')
         .selectAll()
         .where('id', '=', member.subscription_id)
         .executeTakeFirstOrThrow();
-      if (usable(held, now)) {
-        return fail(
+      const taken = () =>
+        fail(
           'server_has_subscription',
           'This server already uses another subscription: a server holds one subscription at a time.',
           'serverId',
         );
-      }
+      if (usable(held, now)) return taken();
       // Its subscription has ended for good: the server moves to the new one, starting afresh there.
-      await ctx.store.db
+      const moved = await tx
         .updateTable('pool_members')
         .set({ ...fresh, last_sequence: 0, tunnel_count: 0, tunnels: '[]', lease: 0, lease_expires_at: 0 })
         .where('server_id', '=', request.serverId)
         .where('subscription_id', '=', member.subscription_id)
-        .execute();
-      created = true;
-    } else if (member.fingerprint_digest !== machine.digest) {
-      const differing = differingProperties(
-        JSON.parse(member.fingerprint) as PropertyDigests,
-        machine.properties,
-      );
-      return fail('fingerprint_mismatch', verifyFailMessage(describeDifference(differing)), 'fingerprint');
+        .executeTakeFirst();
+      if (moved.numUpdatedRows === 0n) return taken();
     }
-  }
-  if (created)
-    await recordAudit(ctx.store.db, now, [
+    await recordAudit(tx, now, [
       {
         actor: request.serverId,
         accountId: found.value.account_id,
@@ -343,6 +344,10 @@ export async function joinPool(
         },
       },
     ]);
+    return ok(true);
+  });
+  if (!joined.ok) return joined;
+  const created = joined.value;
   const subscription = hasEnded(found.value, now)
     ? await autoRenew(ctx.store.db, found.value, now)
     : found.value;
