@@ -35,6 +35,24 @@ async function licenseIdOf(ctx: ServiceContext, text: string): Promise<Result<st
   return found.ok ? ok(found.value.id) : found;
 }
 
+/** Runs a staff operation on one key named as typed at the command line. */
+function onKey<T>(
+  typed: string,
+  flags: StoreFlags,
+  operation: (ctx: ServiceContext, licenseId: string) => Promise<Result<T>>,
+): Promise<T> {
+  return withContext(flags, async (ctx) =>
+    orExit(await operation(ctx, orExit(await licenseIdOf(ctx, typed)))),
+  );
+}
+
+/** Keys named as typed, as license ids; the first unknown one stops the command. */
+async function licenseIdsOf(ctx: ServiceContext, typed: readonly string[]): Promise<string[]> {
+  const ids = [];
+  for (const key of typed) ids.push(orExit(await licenseIdOf(ctx, key)));
+  return ids;
+}
+
 function partsOf(text: string): number[] {
   const parts = text.split(',').map((part) => part.trim());
   if (parts.length < 2 || parts.some((part) => !/^\d+$/.test(part)))
@@ -89,8 +107,7 @@ export function registerKeyLifecycleCommands(key: Command, program: Command): vo
     .action(async (keys: string[], flags: StoreFlags & { years: string }) => {
       const years = wholeNumber('--years', flags.years, 1, 10);
       const renewed = await withContext(flags, async (ctx) => {
-        const licenseIds = [];
-        for (const typed of keys) licenseIds.push(orExit(await licenseIdOf(ctx, typed)));
+        const licenseIds = await licenseIdsOf(ctx, keys);
         return orExit(await renewLicenses(ctx, { licenseIds, years, actor: OPERATOR }));
       });
       if (flags.json) printJson({ licenses: renewed });
@@ -105,10 +122,8 @@ export function registerKeyLifecycleCommands(key: Command, program: Command): vo
   )
     .option('--json', 'print the result as JSON')
     .action(async (typed: string, flags: StoreFlags) => {
-      const refunded = await withContext(flags, async (ctx) =>
-        orExit(
-          await refundLicense(ctx, { licenseId: orExit(await licenseIdOf(ctx, typed)), actor: OPERATOR }),
-        ),
+      const refunded = await onKey(typed, flags, (ctx, licenseId) =>
+        refundLicense(ctx, { licenseId, actor: OPERATOR }),
       );
       if (flags.json) printJson(refunded);
       else print(`Refunded ${refunded.id}: the key is revoked and can never be activated.`);
@@ -126,14 +141,8 @@ export function registerKeyLifecycleCommands(key: Command, program: Command): vo
     .option('--json', 'print the result as JSON')
     .action(async (typed: string, flags: StoreFlags & { into: string }) => {
       const parts = partsOf(flags.into);
-      const split = await withContext(flags, async (ctx) =>
-        orExit(
-          await splitLicense(ctx, {
-            licenseId: orExit(await licenseIdOf(ctx, typed)),
-            parts,
-            actor: OPERATOR,
-          }),
-        ),
+      const split = await onKey(typed, flags, (ctx, licenseId) =>
+        splitLicense(ctx, { licenseId, parts, actor: OPERATOR }),
       );
       if (flags.json) printJson(split);
       else {
@@ -152,10 +161,8 @@ export function registerKeyLifecycleCommands(key: Command, program: Command): vo
   )
     .option('--json', 'print the result as JSON')
     .action(async (typed: string, flags: StoreFlags) => {
-      const replaced = await withContext(flags, async (ctx) =>
-        orExit(
-          await replaceLicense(ctx, { licenseId: orExit(await licenseIdOf(ctx, typed)), actor: OPERATOR }),
-        ),
+      const replaced = await onKey(typed, flags, (ctx, licenseId) =>
+        replaceLicense(ctx, { licenseId, actor: OPERATOR }),
       );
       if (flags.json) printJson(replaced);
       else {
@@ -175,10 +182,8 @@ export function registerKeyLifecycleCommands(key: Command, program: Command): vo
   )
     .option('--json', 'print the result as JSON')
     .action(async (typed: string, flags: StoreFlags) => {
-      const failover = await withContext(flags, async (ctx) =>
-        orExit(
-          await issueFailoverKey(ctx, { licenseId: orExit(await licenseIdOf(ctx, typed)), actor: OPERATOR }),
-        ),
+      const failover = await onKey(typed, flags, (ctx, licenseId) =>
+        issueFailoverKey(ctx, { licenseId, actor: OPERATOR }),
       );
       if (flags.json) printJson(failover);
       else
@@ -205,8 +210,7 @@ export function registerKeyLifecycleCommands(key: Command, program: Command): vo
     .action(
       async (keys: string[], flags: StoreFlags & { to: string; requestedBy: string; order?: string }) => {
         const moved = await withContext(flags, async (ctx) => {
-          const licenseIds = [];
-          for (const typed of keys) licenseIds.push(orExit(await licenseIdOf(ctx, typed)));
+          const licenseIds = await licenseIdsOf(ctx, keys);
           const to = orExit(await resolveAccount(ctx, flags.to));
           return orExit(
             await transferLicenses(ctx, {

@@ -53,9 +53,10 @@ describe('the seatkeeper command against a real service process', () => {
   });
 
   /** A fresh account with one fresh 10-connection key, made through the CLI. */
-  async function freshKey(): Promise<{ email: string; key: string }> {
+  async function freshKey(): Promise<{ email: string; key: string; id: string; ownerToken: string }> {
     const email = `cli-${randomBytes(4).toString('hex')}@example.com`;
-    expect((await seatkeeper(['account', 'create', '--email', email, '--data', data])).code).toBe(0);
+    const created = await seatkeeper(['account', 'create', '--email', email, '--json', '--data', data]);
+    expect(created.code).toBe(0);
     const issued = await seatkeeper([
       'key',
       'issue',
@@ -67,7 +68,8 @@ describe('the seatkeeper command against a real service process', () => {
       '--data',
       data,
     ]);
-    return { email, key: JSON.parse(issued.stdout).key };
+    const { key, id } = JSON.parse(issued.stdout);
+    return { email, key, id, ownerToken: JSON.parse(created.stdout).ownerToken };
   }
 
   const activate = (key: string, state: string, service: string) =>
@@ -306,29 +308,11 @@ describe('the seatkeeper command against a real service process', () => {
   });
 
   it('shows staff the queue of support requests and decides them', async () => {
-    const email = `tickets-${randomBytes(4).toString('hex')}@example.com`;
-    const created = JSON.parse(
-      (await seatkeeper(['account', 'create', '--email', email, '--json', '--data', data])).stdout,
-    );
-    const issued = JSON.parse(
-      (
-        await seatkeeper([
-          'key',
-          'issue',
-          '--account',
-          email,
-          '--connections',
-          '10',
-          '--json',
-          '--data',
-          data,
-        ])
-      ).stdout,
-    );
+    const { email, id: licenseId, ownerToken } = await freshKey();
     const opened = await fetch(`${service.url}/v1/support-requests`, {
       method: 'POST',
-      headers: { authorization: `Bearer ${created.ownerToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ type: 'failover', licenseId: issued.id, message: 'Standby node.' }),
+      headers: { authorization: `Bearer ${ownerToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ type: 'failover', licenseId, message: 'Standby node.' }),
     });
     expect(opened.status).toBe(201);
     const { id } = (await opened.json()) as { id: string };
