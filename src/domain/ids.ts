@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 
-export type IdPrefix = 'acc' | 'usr' | 'tok' | 'lic' | 'act' | 'srv' | 'req' | 'sub' | 'aud' | 'tkt';
+export type IdPrefix = 'acc' | 'usr' | 'tok' | 'lic' | 'act' | 'srv' | 'req' | 'sub' | 'aud' | 'tkt' | 'rem';
 
 const BASE32 = '0123456789abcdefghjkmnpqrstvwxyz';
 

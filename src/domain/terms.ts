@@ -5,7 +5,7 @@ export interface Window {
   ends: Date;
 }
 
-const DAY_MS = 86_400_000;
+export const DAY_MS = 86_400_000;
 
 /** The same calendar date `years` later; 29 February becomes 28 February in a common year. */
 export function addYears(instant: Date, years: number): Date {
@@ -58,6 +58,10 @@ export interface Periods {
 
 export const periodEnd = ({ anchor, count }: Periods, period: Period): Date =>
   addPeriod(anchor, period, count);
+
+/** Where the current period began: the end of the one before it. */
+export const periodStart = ({ anchor, count }: Periods, period: Period): Date =>
+  addPeriod(anchor, period, count - 1);
 
 /** A renewal: one more period when renewed in advance; once ended, a new period from now (not back-dated). */
 export const renewed = (periods: Periods, period: Period, now: Date): Periods =>

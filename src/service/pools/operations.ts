@@ -134,7 +134,7 @@ async function subscriptionByKey(db: Database, typed: string): Promise<Result<Su
     : ok(row);
 }
 
-const periodsOf = (row: SubscriptionRow): Periods => ({
+export const periodsOf = (row: SubscriptionRow): Periods => ({
   anchor: new Date(row.period_anchor),
   count: row.period_count,
 });

@@ -276,6 +276,42 @@ const migrationsFor = (engine: 'sqlite' | 'postgres'): Record<string, Migration>
         .execute();
     },
   },
+  '2026-11-28-0009-expiry-reminders': {
+    async up(db: Kysely<unknown>) {
+      // One row per reminder: its unique key is what makes two service processes send it once.
+      await db.schema
+        .createTable('reminders')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('subject', 'text', (c) => c.notNull().check(sql`subject in ('license', 'subscription')`))
+        .addColumn('subject_id', 'text', (c) => c.notNull())
+        .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id'))
+        .addColumn('ends_at', 'bigint', (c) => c.notNull())
+        .addColumn('days_before', 'integer', (c) => c.notNull().check(sql`days_before in (60, 30, 3)`))
+        .addColumn('status', 'text', (c) =>
+          c.notNull().check(sql`status in ('pending', 'sent', 'cancelled')`),
+        )
+        .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('not_before', 'bigint', (c) => c.notNull())
+        .addColumn('claimed_by', 'text')
+        .addColumn('last_error', 'text')
+        .addColumn('message_id', 'text')
+        .addColumn('sent_at', 'bigint')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addUniqueConstraint('reminders_once', ['subject', 'subject_id', 'ends_at', 'days_before'])
+        .execute();
+      await db.schema
+        .createIndex('reminders_due')
+        .on('reminders')
+        .columns(['status', 'not_before'])
+        .execute();
+      await db.schema.createIndex('licenses_ends_at').on('licenses').column('ends_at').execute();
+      await db.schema
+        .createIndex('subscriptions_period_ends_at')
+        .on('subscriptions')
+        .column('period_ends_at')
+        .execute();
+    },
+  },
 });
 
 export function migrator(db: Kysely<unknown>, engine: 'sqlite' | 'postgres'): Migrator {

@@ -160,6 +160,26 @@ export interface PoolMembersTable {
   lease_expires_at: Generated<Millis>;
 }
 
+export interface RemindersTable {
+  id: string;
+  subject: 'license' | 'subscription';
+  subject_id: string;
+  account_id: string;
+  /** The end it reminds of: a renewal moves the end, and the new end gets reminders of its own. */
+  ends_at: Millis;
+  days_before: 60 | 30 | 3;
+  status: 'pending' | 'sent' | 'cancelled';
+  attempts: Generated<number>;
+  /** When it may next be claimed: once due, after a claim's lease, or after a failed send's backoff. */
+  not_before: Millis;
+  /** The process sending it now. */
+  claimed_by: string | null;
+  last_error: string | null;
+  message_id: string | null;
+  sent_at: Millis | null;
+  created_at: Millis;
+}
+
 export interface Tables {
   accounts: AccountsTable;
   users: UsersTable;
@@ -172,6 +192,7 @@ export interface Tables {
   pool_members: PoolMembersTable;
   audit_log: AuditLogTable;
   support_requests: SupportRequestsTable;
+  reminders: RemindersTable;
 }
 
 export type LicenseRow = Selectable<LicensesTable>;
@@ -182,3 +203,4 @@ export type SubscriptionRow = Selectable<SubscriptionsTable>;
 export type PoolMemberRow = Selectable<PoolMembersTable>;
 export type AuditRow = Selectable<AuditLogTable>;
 export type SupportRequestRow = Selectable<SupportRequestsTable>;
+export type ReminderRow = Selectable<RemindersTable>;

@@ -1,0 +1,78 @@
+import { isoDate } from '../../domain/terms.js';
+
+export interface RemindedKey {
+  keyHint: string;
+  connections: number;
+  orderNumber: string | null;
+  legacy: boolean;
+  hostname: string | null;
+}
+
+export interface RemindedSubscription {
+  keyHint: string;
+  connections: number;
+  period: 'monthly' | 'yearly';
+}
+
+export interface ReminderFacts {
+  accountEmail: string;
+  ends: Date;
+  daysLeft: number;
+}
+
+const inDays = (days: number) => (days === 1 ? 'in 1 day' : `in ${days} days`);
+
+const SIGN_OFF = ['', 'Reminders are sent 60, 30 and 3 days before a license key or subscription ends.'];
+
+const keyLine = (key: RemindedKey) =>
+  [
+    `  key ending ${key.keyHint}`,
+    `${key.connections} connections`,
+    ...(key.orderNumber === null ? [] : [`order ${key.orderNumber}`]),
+    key.hostname === null ? 'not activated' : `activated on ${key.hostname}`,
+    ...(key.legacy ? ['legacy terms'] : []),
+  ].join(', ');
+
+/** The reminder for license keys of one account that end together. */
+export function keysEndingMail(
+  facts: ReminderFacts,
+  keys: readonly RemindedKey[],
+): { subject: string; text: string } {
+  const date = isoDate(facts.ends);
+  const when = `${inDays(facts.daysLeft)}, on ${date}`;
+  const one = keys.length === 1;
+  const lines = [
+    'Hello,',
+    '',
+    `The support and updates term of ${one ? 'this license key' : `these ${keys.length} license keys`} on the account ${facts.accountEmail} ends ${when}:`,
+    '',
+    ...keys.map(keyLine),
+    '',
+    `Renew ${one ? 'it' : 'them'} before then and the new term starts the day after ${date}, so no day is lost.`,
+    `Once the term has ended, ${one ? 'the key stops' : 'the keys stop'} counting connections on ${one ? 'its server' : 'their servers'} until renewed.`,
+  ];
+  if (keys.some((key) => key.legacy))
+    lines.push(
+      'A key on legacy terms goes on working on the server it was activated on, but after its term it can no longer be replaced for a changed machine.',
+    );
+  return {
+    subject: one ? `Your license key ends ${when}` : `${keys.length} license keys end ${when}`,
+    text: [...lines, ...SIGN_OFF].join('\n'),
+  };
+}
+
+/** The reminder for a subscription that does not renew by itself. */
+export function subscriptionEndingMail(
+  facts: ReminderFacts,
+  subscription: RemindedSubscription,
+): { subject: string; text: string } {
+  const when = `${inDays(facts.daysLeft)}, on ${isoDate(facts.ends)}`;
+  const lines = [
+    'Hello,',
+    '',
+    `The ${subscription.period} subscription ending ${subscription.keyHint} (${subscription.connections} connections) on the account ${facts.accountEmail} does not renew automatically and ends ${when}.`,
+    '',
+    'Renew it before then to keep its connections on every server that shares it.',
+  ];
+  return { subject: `Your subscription ends ${when}`, text: [...lines, ...SIGN_OFF].join('\n') };
+}

@@ -1,0 +1,419 @@
+import { newId } from '../../domain/ids.js';
+import {
+  daysLeft,
+  dueReminder,
+  markWindows,
+  type ReminderMark,
+  retryDelayMs,
+} from '../../domain/reminders.js';
+import { isoDate, periodStart, type Window } from '../../domain/terms.js';
+import type { ServiceContext } from '../context.js';
+import { periodsOf } from '../pools/operations.js';
+import type { Database } from '../store/database.js';
+import type { ReminderRow, RemindersTable } from '../store/schema.js';
+import type { Mailer, OutgoingMail } from './mailer.js';
+import {
+  keysEndingMail,
+  type RemindedKey,
+  type RemindedSubscription,
+  subscriptionEndingMail,
+} from './message.js';
+
+/**
+ * Expiry reminders, sent once each by whichever service process gets to them first.
+ *
+ * Every process records the reminders that became due (the unique key of a reminder makes a second
+ * recording a no-op), then claims pending ones with a conditional update: a row claimed by one
+ * process is not pending-and-due for any other until its lease runs out, so no two processes send
+ * it. A process that dies between sending and marking it sent leaves it to be sent again after
+ * the lease, with the same Message-ID: delivery is at least once, and a duplicate is recognisable.
+ */
+
+/** How long a claim is held; far longer than a send may take (`SMTP_TIMEOUT_MS`). */
+export const CLAIM_LEASE_MS = 5 * 60_000;
+const CLAIM_BATCH = 100;
+
+interface Candidate {
+  subject: RemindersTable['subject'];
+  subjectId: string;
+  accountId: string;
+  endsAt: number;
+  mark: ReminderMark;
+}
+
+/** Keys in use (not revoked, refunded, split or replaced) whose end gets `mark`'s reminder now. */
+async function dueKeys(db: Database, now: Date, window: ReturnType<typeof markWindows>[number]) {
+  const rows = await db
+    .selectFrom('licenses')
+    .select(['id', 'account_id', 'starts_at', 'ends_at'])
+    .where('ends_at', '>', window.after)
+    .where('ends_at', '<=', window.upTo)
+    .where('revoked_at', 'is', null)
+    // A failover key ends with its original: the original's reminder covers both.
+    .where('failover_of', 'is', null)
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('reminders')
+            .select('reminders.id')
+            .where('reminders.subject', '=', 'license')
+            .whereRef('reminders.subject_id', '=', 'licenses.id')
+            .whereRef('reminders.ends_at', '=', 'licenses.ends_at')
+            .where('reminders.days_before', '=', window.mark),
+        ),
+      ),
+    )
+    .execute();
+  return rows
+    .filter(
+      (row) =>
+        dueReminder({ starts: new Date(row.starts_at), ends: new Date(row.ends_at) }, now) === window.mark,
+    )
+    .map(
+      (row): Candidate => ({
+        subject: 'license',
+        subjectId: row.id,
+        accountId: row.account_id,
+        endsAt: row.ends_at,
+        mark: window.mark,
+      }),
+    );
+}
+
+/** Subscriptions that do not renew by themselves and whose end gets `mark`'s reminder now. */
+async function dueSubscriptions(db: Database, now: Date, window: ReturnType<typeof markWindows>[number]) {
+  const rows = await db
+    .selectFrom('subscriptions')
+    .selectAll()
+    .where('period_ends_at', '>', window.after)
+    .where('period_ends_at', '<=', window.upTo)
+    .where('auto_renew', '=', 0)
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('reminders')
+            .select('reminders.id')
+            .where('reminders.subject', '=', 'subscription')
+            .whereRef('reminders.subject_id', '=', 'subscriptions.id')
+            .whereRef('reminders.ends_at', '=', 'subscriptions.period_ends_at')
+            .where('reminders.days_before', '=', window.mark),
+        ),
+      ),
+    )
+    .execute();
+  return rows
+    .filter((row) => {
+      const term = { starts: periodStart(periodsOf(row), row.period), ends: new Date(row.period_ends_at) };
+      return dueReminder(term, now) === window.mark;
+    })
+    .map(
+      (row): Candidate => ({
+        subject: 'subscription',
+        subjectId: row.id,
+        accountId: row.account_id,
+        endsAt: row.period_ends_at,
+        mark: window.mark,
+      }),
+    );
+}
+
+/** Records the reminders that became due. Every process may do it at once: a reminder is recorded once. */
+export async function scheduleDueReminders(ctx: ServiceContext): Promise<number> {
+  const now = ctx.clock.now();
+  const db = ctx.store.db;
+  const due: Candidate[] = [];
+  for (const window of markWindows(now))
+    due.push(...(await dueKeys(db, now, window)), ...(await dueSubscriptions(db, now, window)));
+  if (due.length === 0) return 0;
+  const inserted = await db
+    .insertInto('reminders')
+    .values(
+      due.map((candidate) => ({
+        id: newId('rem', now.getTime()),
+        subject: candidate.subject,
+        subject_id: candidate.subjectId,
+        account_id: candidate.accountId,
+        ends_at: candidate.endsAt,
+        days_before: candidate.mark,
+        status: 'pending' as const,
+        not_before: now.getTime(),
+        created_at: now.getTime(),
+      })),
+    )
+    .onConflict((conflict) =>
+      conflict.columns(['subject', 'subject_id', 'ends_at', 'days_before']).doNothing(),
+    )
+    .executeTakeFirst();
+  return Number(inserted.numInsertedOrUpdatedRows ?? 0n);
+}
+
+/**
+ * Takes due reminders for this process. The update re-checks that each row is still pending and
+ * due, and on PostgreSQL a rival's update of the same row makes it check the row as the rival
+ * left it: each row goes to one process.
+ */
+async function claimDue(db: Database, runner: string, now: number): Promise<ReminderRow[]> {
+  const due = await db
+    .selectFrom('reminders')
+    .select('id')
+    .where('status', '=', 'pending')
+    .where('not_before', '<=', now)
+    .orderBy('not_before')
+    .limit(CLAIM_BATCH)
+    .execute();
+  if (due.length === 0) return [];
+  return db
+    .updateTable('reminders')
+    .set((eb) => ({ claimed_by: runner, not_before: now + CLAIM_LEASE_MS, attempts: eb('attempts', '+', 1) }))
+    .where(
+      'id',
+      'in',
+      due.map((row) => row.id),
+    )
+    .where('status', '=', 'pending')
+    .where('not_before', '<=', now)
+    .returningAll()
+    .execute();
+}
+
+/** One email: the claimed reminders it carries and what it says. */
+interface Letter {
+  reminders: ReminderRow[];
+  mail: OutgoingMail;
+}
+
+/** A reminded key or subscription as it is now, with what its email says of it. */
+interface Subject {
+  accountId: string;
+  email: string;
+  term: Window;
+  /** Revoked, refunded, split or replaced: nothing to remind of. */
+  over: boolean;
+  key?: RemindedKey;
+  subscription?: RemindedSubscription;
+}
+
+async function subjectsOf(db: Database, claimed: readonly ReminderRow[]): Promise<Map<string, Subject>> {
+  const ids = (subject: ReminderRow['subject']) =>
+    claimed.filter((r) => r.subject === subject).map((r) => r.subject_id);
+  const subjects = new Map<string, Subject>();
+  const licenseIds = ids('license');
+  if (licenseIds.length > 0) {
+    const keys = await db
+      .selectFrom('licenses')
+      .leftJoin('activations', 'activations.license_id', 'licenses.id')
+      .innerJoin('accounts', 'accounts.id', 'licenses.account_id')
+      .selectAll('licenses')
+      .select(['activations.hostname', 'accounts.email'])
+      .where('licenses.id', 'in', licenseIds)
+      .execute();
+    for (const key of keys)
+      subjects.set(key.id, {
+        accountId: key.account_id,
+        email: key.email,
+        term: { starts: new Date(key.starts_at), ends: new Date(key.ends_at) },
+        over: key.revoked_at !== null,
+        key: {
+          keyHint: key.key_hint,
+          connections: key.seats,
+          orderNumber: key.order_number,
+          legacy: key.legacy === 1,
+          hostname: key.hostname,
+        },
+      });
+  }
+  const subscriptionIds = ids('subscription');
+  if (subscriptionIds.length > 0) {
+    const rows = await db
+      .selectFrom('subscriptions')
+      .innerJoin('accounts', 'accounts.id', 'subscriptions.account_id')
+      .selectAll('subscriptions')
+      .select('accounts.email')
+      .where('subscriptions.id', 'in', subscriptionIds)
+      .execute();
+    for (const row of rows)
+      subjects.set(row.id, {
+        accountId: row.account_id,
+        email: row.email,
+        term: { starts: periodStart(periodsOf(row), row.period), ends: new Date(row.period_ends_at) },
+        // An auto-renewing subscription does not end.
+        over: row.auto_renew === 1,
+        subscription: { keyHint: row.key_hint, connections: row.seats, period: row.period },
+      });
+  }
+  return subjects;
+}
+
+/**
+ * Turns claimed reminders into emails, reading each subject as it is now. A reminder is stale once
+ * its key or subscription was renewed, revoked or ended, or a later mark is due instead (the send
+ * kept failing): stale ones are cancelled, not sent. Keys of one account that end on the same day
+ * share one email.
+ */
+async function compose(
+  db: Database,
+  claimed: ReminderRow[],
+  now: Date,
+  messageDomain: string,
+): Promise<{ letters: Letter[]; stale: ReminderRow[] }> {
+  const subjects = await subjectsOf(db, claimed);
+  const stale: ReminderRow[] = [];
+  const groups = new Map<string, { reminders: ReminderRow[]; subject: Subject; keys: RemindedKey[] }>();
+  for (const reminder of claimed) {
+    const subject = subjects.get(reminder.subject_id);
+    if (
+      subject === undefined ||
+      subject.over ||
+      subject.term.ends.getTime() !== reminder.ends_at ||
+      dueReminder(subject.term, now) !== reminder.days_before
+    ) {
+      stale.push(reminder);
+      continue;
+    }
+    const group =
+      subject.key === undefined
+        ? reminder.id
+        : `${subject.accountId}:${isoDate(subject.term.ends)}:${reminder.days_before}`;
+    const letter = groups.get(group) ?? { reminders: [], subject, keys: [] };
+    letter.reminders.push(reminder);
+    if (subject.key !== undefined) letter.keys.push(subject.key);
+    groups.set(group, letter);
+  }
+  const letters = [...groups.values()].map(({ reminders, subject, keys }): Letter => {
+    const facts = {
+      accountEmail: subject.email,
+      ends: subject.term.ends,
+      daysLeft: daysLeft(subject.term.ends, now),
+    };
+    const text =
+      subject.subscription === undefined
+        ? keysEndingMail(facts, keys)
+        : subscriptionEndingMail(facts, subject.subscription);
+    const first = reminders[0] as ReminderRow;
+    return { reminders, mail: { to: subject.email, ...text, messageId: `<${first.id}@${messageDomain}>` } };
+  });
+  return { letters, stale };
+}
+
+export interface ReminderPass {
+  scheduled: number;
+  /** Reminders sent (several keys may share one email). */
+  sent: number;
+  emails: number;
+  /** Reminders no longer needed: renewed, revoked, or ended before they could go out. */
+  cancelled: number;
+  /** Emails that could not be sent this time; they are tried again later. */
+  failures: { to: string; error: string }[];
+}
+
+const idsOf = (rows: readonly ReminderRow[]) => rows.map((row) => row.id);
+
+/** One pass of the reminder job: record what became due, then send what this process claims. */
+export async function sendDueReminders(
+  ctx: ServiceContext,
+  mailer: Mailer,
+  runner: string,
+): Promise<ReminderPass> {
+  const db = ctx.store.db;
+  const pass: ReminderPass = {
+    scheduled: await scheduleDueReminders(ctx),
+    sent: 0,
+    emails: 0,
+    cancelled: 0,
+    failures: [],
+  };
+  const messageDomain = mailer.from.split('@')[1] ?? 'seatkeeper.invalid';
+  for (;;) {
+    const now = ctx.clock.now();
+    const claimed = await claimDue(db, runner, now.getTime());
+    if (claimed.length === 0) break;
+    const { letters, stale } = await compose(db, claimed, now, messageDomain);
+    if (stale.length > 0) {
+      await db
+        .updateTable('reminders')
+        .set({ status: 'cancelled', claimed_by: null })
+        .where('id', 'in', idsOf(stale))
+        .where('claimed_by', '=', runner)
+        .execute();
+      pass.cancelled += stale.length;
+    }
+    for (const letter of letters) {
+      const mine = db
+        .updateTable('reminders')
+        .where('id', 'in', idsOf(letter.reminders))
+        .where('claimed_by', '=', runner);
+      try {
+        await mailer.send(letter.mail);
+      } catch (error) {
+        const message = (error as Error).message.slice(0, 500);
+        const attempts = Math.max(...letter.reminders.map((r) => r.attempts));
+        await mine
+          .set({
+            claimed_by: null,
+            last_error: message,
+            not_before: ctx.clock.now().getTime() + retryDelayMs(attempts),
+          })
+          .execute();
+        pass.failures.push({ to: letter.mail.to, error: message });
+        continue;
+      }
+      await mine
+        .set({
+          status: 'sent',
+          claimed_by: null,
+          sent_at: ctx.clock.now().getTime(),
+          message_id: letter.mail.messageId,
+          last_error: null,
+        })
+        .execute();
+      pass.sent += letter.reminders.length;
+      pass.emails++;
+    }
+    if (claimed.length < CLAIM_BATCH) break;
+  }
+  return pass;
+}
+
+export interface ReminderView {
+  id: string;
+  subject: ReminderRow['subject'];
+  subjectId: string;
+  accountId: string;
+  ends: string;
+  daysBefore: number;
+  status: ReminderRow['status'];
+  attempts: number;
+  lastError: string | null;
+  sentAt: string | null;
+  messageId: string | null;
+}
+
+const viewOf = (row: ReminderRow): ReminderView => ({
+  id: row.id,
+  subject: row.subject,
+  subjectId: row.subject_id,
+  accountId: row.account_id,
+  ends: new Date(row.ends_at).toISOString(),
+  daysBefore: row.days_before,
+  status: row.status,
+  attempts: row.attempts,
+  lastError: row.last_error,
+  sentAt: row.sent_at === null ? null : new Date(row.sent_at).toISOString(),
+  messageId: row.message_id,
+});
+
+/** Reminders newest first, optionally of one status, account or subject. */
+export async function listReminders(
+  ctx: ServiceContext,
+  filter: { status?: ReminderRow['status']; accountId?: string; subjectId?: string; limit?: number } = {},
+): Promise<ReminderView[]> {
+  let query = ctx.store.db
+    .selectFrom('reminders')
+    .selectAll()
+    .orderBy('id', 'desc')
+    .limit(filter.limit ?? 1000);
+  if (filter.status !== undefined) query = query.where('status', '=', filter.status);
+  if (filter.accountId !== undefined) query = query.where('account_id', '=', filter.accountId);
+  if (filter.subjectId !== undefined) query = query.where('subject_id', '=', filter.subjectId);
+  return (await query.execute()).map(viewOf);
+}
