@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { isStoreUnavailable } from '../service/store/database.js';
 import { registerAgentCommands } from './agent-commands.js';
 import { CliError, EXIT } from './output.js';
+import { registerReminderCommands } from './reminder-commands.js';
 import { registerRequestCommands } from './request-commands.js';
 import { registerServiceCommands } from './service-commands.js';
 
@@ -40,6 +41,7 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 
 registerServiceCommands(program);
 registerRequestCommands(program);
+registerReminderCommands(program);
 registerAgentCommands(program);
 
 try {

@@ -8,6 +8,8 @@ import type { ServiceFlags } from '../service/config.js';
 import type { ServiceContext } from '../service/context.js';
 import { issueLicense, listLicenses } from '../service/licenses/operations.js';
 import { createSubscription, listSubscriptions, renewSubscription } from '../service/pools/operations.js';
+import { startReminderJob } from '../service/reminders/job.js';
+import { smtpMailer } from '../service/reminders/mailer.js';
 import { openContext } from '../service/runtime.js';
 import { registerKeyLifecycleCommands } from './key-commands.js';
 import { CliError, EXIT, note, orExit, print, printJson, table } from './output.js';
@@ -62,10 +64,22 @@ async function serve(flags: ServiceFlags): Promise<void> {
     { url: address, engine: ctx.store.engine, store: ctx.store.location, kid: ctx.vendor.kid },
     'seatkeeper listening',
   );
+  const reminders =
+    settings.mail === undefined
+      ? undefined
+      : startReminderJob(
+          ctx,
+          smtpMailer(settings.mail.smtpUrl, settings.mail.from),
+          logger,
+          settings.reminderIntervalMs,
+        );
+  if (reminders === undefined)
+    logger.info('expiry reminders are off: set --smtp-url and --mail-from to send them');
 
   const stop = async (signal: string) => {
     logger.info({ signal }, 'seatkeeper stopping');
     await app.close();
+    await reminders?.stop();
     await ctx.store.close();
     process.exit(0);
   };
@@ -88,6 +102,21 @@ export function registerServiceCommands(program: Command): void {
     .option(
       '--log-level <level>',
       'fatal|error|warn|info|debug|trace|silent (env SEATKEEPER_LOG_LEVEL)',
+      undefined,
+    )
+    .option(
+      '--smtp-url <url>',
+      'SMTP server for expiry reminders, e.g. smtp://user:password@mail.example.com:587 (env SEATKEEPER_SMTP_URL)',
+      undefined,
+    )
+    .option(
+      '--mail-from <address>',
+      'the address reminders are sent from (env SEATKEEPER_MAIL_FROM)',
+      undefined,
+    )
+    .option(
+      '--reminder-interval <duration>',
+      'how often due reminders are looked for, default 5m (env SEATKEEPER_REMINDER_INTERVAL)',
       undefined,
     )
     .action(serve);

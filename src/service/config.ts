@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { normalizeEmail } from '../domain/email.js';
 
 /** Everything the service reads from flags and the environment, validated once at start. */
 export interface ServiceConfig {
@@ -8,6 +9,14 @@ export interface ServiceConfig {
   databaseUrl: string | undefined;
   certificateTtlMs: number;
   logLevel: string;
+  /** Where expiry reminders are sent through; without it the reminder job does not run. */
+  mail: MailConfig | undefined;
+  reminderIntervalMs: number;
+}
+
+export interface MailConfig {
+  smtpUrl: URL;
+  from: string;
 }
 
 export interface ServiceFlags {
@@ -16,6 +25,9 @@ export interface ServiceFlags {
   data?: string | undefined;
   certificateTtl?: string | undefined;
   logLevel?: string | undefined;
+  smtpUrl?: string | undefined;
+  mailFrom?: string | undefined;
+  reminderInterval?: string | undefined;
 }
 
 export class ConfigError extends Error {}
@@ -56,6 +68,37 @@ export function parsePort(text: string, name: string): number {
   return port;
 }
 
+const SMTP_FLAG = '--smtp-url / SEATKEEPER_SMTP_URL';
+const FROM_FLAG = '--mail-from / SEATKEEPER_MAIL_FROM';
+
+/** The SMTP server and sender address, both or neither. */
+export function parseMailConfig(
+  smtpUrl: string | undefined,
+  from: string | undefined,
+): MailConfig | undefined {
+  if (smtpUrl === undefined) {
+    if (from !== undefined)
+      throw new ConfigError(`${FROM_FLAG} needs ${SMTP_FLAG}: the server to send through`);
+    return undefined;
+  }
+  let url: URL | undefined;
+  try {
+    url = new URL(smtpUrl);
+  } catch {
+    url = undefined;
+  }
+  if (url === undefined || !['smtp:', 'smtps:'].includes(url.protocol) || url.hostname === '') {
+    throw new ConfigError(
+      `${SMTP_FLAG} must be an SMTP URL such as smtp://mail.example.com:587 or smtps://user:password@mail.example.com; got "${redactUrl(smtpUrl)}"`,
+    );
+  }
+  if (from === undefined)
+    throw new ConfigError(`${FROM_FLAG} is required with ${SMTP_FLAG}: the address reminders are sent from`);
+  const address = normalizeEmail(from);
+  if (!address.ok) throw new ConfigError(`${FROM_FLAG} must be an email address; got "${from}"`);
+  return { smtpUrl: url, from: address.value };
+}
+
 /** Flags win over the environment; the environment wins over defaults. */
 export function loadServiceConfig(flags: ServiceFlags, env: NodeJS.ProcessEnv): ServiceConfig {
   const pick = (flag: string | undefined, variable: string): string | undefined =>
@@ -79,5 +122,13 @@ export function loadServiceConfig(flags: ServiceFlags, env: NodeJS.ProcessEnv): 
       '--certificate-ttl / SEATKEEPER_CERTIFICATE_TTL',
     ),
     logLevel,
+    mail: parseMailConfig(
+      pick(flags.smtpUrl, 'SEATKEEPER_SMTP_URL'),
+      pick(flags.mailFrom, 'SEATKEEPER_MAIL_FROM'),
+    ),
+    reminderIntervalMs: parseDuration(
+      pick(flags.reminderInterval, 'SEATKEEPER_REMINDER_INTERVAL') ?? '5m',
+      '--reminder-interval / SEATKEEPER_REMINDER_INTERVAL',
+    ),
   };
 }

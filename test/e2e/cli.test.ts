@@ -119,6 +119,27 @@ describe('the seatkeeper command against a real service process', () => {
       [['serve', '--data', data, '--certificate-ttl', '200000000d'], {}, /from 1s to 3650d/],
       [['serve', '--data', data, '--port', new URL(service.url).port], {}, /cannot listen: .*EADDRINUSE/],
       [
+        ['serve', '--data', data, '--smtp-url', 'http://user:secret@mail.example.com'],
+        {},
+        /--smtp-url \/ SEATKEEPER_SMTP_URL must be an SMTP URL/,
+      ],
+      [
+        ['serve', '--data', data],
+        { SEATKEEPER_SMTP_URL: 'smtp://mail.example.com' },
+        /--mail-from \/ SEATKEEPER_MAIL_FROM is required/,
+      ],
+      [['serve', '--data', data, '--mail-from', 'licenses@vendor.example'], {}, /needs --smtp-url/],
+      [
+        ['serve', '--data', data, '--smtp-url', 'smtp://mail.example.com', '--mail-from', 'licenses'],
+        {},
+        /must be an email address/,
+      ],
+      [
+        ['serve', '--data', data, '--reminder-interval', 'hourly'],
+        {},
+        /--reminder-interval .* must be a duration/,
+      ],
+      [
         ['key', 'list', '--data', data],
         { DATABASE_URL: 'mysql://user:secret@localhost/db' },
         /DATABASE_URL must be a PostgreSQL URL/,
@@ -356,6 +377,8 @@ describe('the seatkeeper command against a real service process', () => {
       ['request', 'list'],
       ['request', 'approve'],
       ['request', 'decline'],
+      ['reminders', 'list'],
+      ['reminders', 'send'],
       ['audit'],
       ['agent', 'run'],
       ['agent', 'activate'],

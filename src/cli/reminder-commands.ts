@@ -1,0 +1,75 @@
+import type { Command } from 'commander';
+import { resolveAccount } from '../service/accounts/operations.js';
+import { runnerName } from '../service/reminders/job.js';
+import { smtpMailer } from '../service/reminders/mailer.js';
+import { listReminders, sendDueReminders } from '../service/reminders/operations.js';
+import { CliError, EXIT, orExit, print, printJson, table } from './output.js';
+import { config, dataOption, oneOf, type StoreFlags, usageError, withContext } from './store-access.js';
+
+/** Expiry reminders from the command line: what was sent, and a pass on demand (cron, or a test). */
+export function registerReminderCommands(program: Command): void {
+  const reminders = program
+    .command('reminders')
+    .description('Expiry reminders: emails 60, 30 and 3 days before a key or subscription ends');
+
+  dataOption(reminders.command('list').description('Reminders recorded, newest first'))
+    .option('--status <status>', 'pending, sent or cancelled')
+    .option('--account <account>', 'account id (acc_...) or registered admin email')
+    .option('--json', 'print the result as JSON')
+    .action(async (flags: StoreFlags & { status?: string; account?: string }) => {
+      const status =
+        flags.status === undefined
+          ? undefined
+          : oneOf('--status', flags.status, ['pending', 'sent', 'cancelled'] as const);
+      const list = await withContext(flags, async (ctx) => {
+        const accountId =
+          flags.account === undefined ? undefined : orExit(await resolveAccount(ctx, flags.account)).id;
+        return listReminders(ctx, { status, accountId });
+      });
+      if (flags.json) printJson({ reminders: list });
+      else if (list.length === 0) print('No reminders.');
+      else
+        print(
+          table(
+            ['ID', 'FOR', 'ENDS', 'DAYS BEFORE', 'STATUS', 'SENT', 'LAST ERROR'],
+            list.map((r) => [
+              r.id,
+              r.subjectId,
+              r.ends.slice(0, 10),
+              String(r.daysBefore),
+              r.status,
+              r.sentAt?.slice(0, 16) ?? '',
+              r.lastError ?? '',
+            ]),
+          ),
+        );
+    });
+
+  dataOption(
+    reminders
+      .command('send')
+      .description('Send the reminders due now, once, as the service’s job does every few minutes'),
+  )
+    .option('--smtp-url <url>', 'SMTP server, e.g. smtp://mail.example.com:587 (env SEATKEEPER_SMTP_URL)')
+    .option('--mail-from <address>', 'the address reminders are sent from (env SEATKEEPER_MAIL_FROM)')
+    .option('--json', 'print the result as JSON')
+    .action(async (flags: StoreFlags) => {
+      const mail = config(flags).mail;
+      if (mail === undefined) throw usageError('reminders send needs --smtp-url and --mail-from');
+      const mailer = smtpMailer(mail.smtpUrl, mail.from);
+      const pass = await withContext(flags, (ctx) => sendDueReminders(ctx, mailer, runnerName())).finally(
+        () => mailer.close(),
+      );
+      if (flags.json) printJson(pass);
+      else
+        print(
+          `Sent ${pass.sent} reminder(s) in ${pass.emails} email(s); ${pass.cancelled} no longer needed; ${pass.failures.length} email(s) failed.`,
+        );
+      if (pass.failures.length > 0)
+        throw new CliError(
+          `could not send to ${pass.failures.map((f) => `${f.to} (${f.error})`).join(', ')}; they will be tried again`,
+          EXIT.unavailable,
+          'smtp_unavailable',
+        );
+    });
+}

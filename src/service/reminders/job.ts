@@ -1,0 +1,65 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Logger } from 'pino';
+import type { ServiceContext } from '../context.js';
+import type { Mailer } from './mailer.js';
+import { sendDueReminders } from './operations.js';
+
+export interface ReminderJob {
+  /** Waits for a pass under way, then stops for good. */
+  stop(): Promise<void>;
+}
+
+/** Names this process in the claims it makes, so that its marks apply only to its own claims. */
+export const runnerName = (): string => `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+
+/**
+ * The service's reminder job: a pass at start, then one every `intervalMs`. Every instance of the
+ * service runs it; the claims in `sendDueReminders` keep them from sending anything twice.
+ */
+export function startReminderJob(
+  ctx: ServiceContext,
+  mailer: Mailer,
+  logger: Logger,
+  intervalMs: number,
+): ReminderJob {
+  const runner = runnerName();
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let pass: Promise<void> = Promise.resolve();
+
+  const runPass = async () => {
+    try {
+      const result = await sendDueReminders(ctx, mailer, runner);
+      for (const failure of result.failures)
+        logger.warn(
+          { to: failure.to, err: failure.error },
+          'expiry reminder not sent; it will be tried again',
+        );
+      if (result.emails > 0 || result.cancelled > 0)
+        logger.info(
+          { sent: result.sent, emails: result.emails, cancelled: result.cancelled },
+          'expiry reminders sent',
+        );
+    } catch (error) {
+      // The store may be down for a moment: the next pass picks up where this one stopped.
+      logger.warn({ err: (error as Error).message }, 'expiry reminder pass failed');
+    }
+  };
+  const loop = () => {
+    pass = runPass().finally(() => {
+      if (!stopped) timer = setTimeout(loop, intervalMs);
+    });
+  };
+  loop();
+  logger.info({ intervalMs, runner, smtpFrom: mailer.from }, 'expiry reminder job started');
+
+  return {
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await pass;
+      mailer.close();
+    },
+  };
+}
