@@ -245,4 +245,23 @@ describe('renewals, refunds, splits and the audit log over HTTP, against a real 
     expect((await call('GET', '/v1/audit')).status).toBe(401);
     expect((await call('GET', '/v1/audit?entityId=nope', { token: staff })).status).toBe(400);
   });
+
+  it('pages through the audit log with `after` and `limit`', async () => {
+    const key = await issue();
+    await call('POST', '/v1/licenses/renewals', { token: staff, body: { licenseIds: [key.id], years: 1 } });
+    type Page = { entries: { id: string; action: string }[]; next: string | null };
+    const page = (query: string) =>
+      call<Page>('GET', `/v1/audit?entityId=${key.id}&limit=1${query}`, { token: staff });
+    const first = await page('');
+    expect(first.body.entries.map((entry) => entry.action)).toEqual(['issued']);
+    expect(first.body.next).toBe(first.body.entries[0]?.id);
+    const second = await page(`&after=${first.body.next}`);
+    expect(second.body.entries.map((entry) => entry.action)).toEqual(['renewed']);
+    const third = await page(`&after=${second.body.next}`);
+    expect(third.body).toEqual({ entries: [], next: null });
+    for (const bad of ['limit=0', 'limit=1001', 'after=nope', 'after=aud_01kax5c1x8b2m4n6p8r0s2t000']) {
+      const refused = await call<{ code: string }>('GET', `/v1/audit?${bad}`, { token: staff });
+      expect([bad, refused.status, refused.body.code]).toEqual([bad, 400, 'validation_failed']);
+    }
+  });
 });

@@ -47,7 +47,7 @@ export async function createAccount(
           entity: 'account',
           entityId: row.id,
           action: 'created',
-          after: { email: row.email, name: row.name, owner: owner.userId },
+          after: { email: row.email, name: row.name, owner: owner.userId, ownerTokenId: owner.tokenId },
         },
       ]);
       return owner.token;
@@ -123,7 +123,7 @@ export async function addMember(
           entity: 'account',
           entityId: accountId,
           action: 'member_added',
-          after: { userId: added.userId, email: added.email, role: 'member' },
+          after: { userId: added.userId, email: added.email, role: 'member', tokenId: added.tokenId },
         },
       ]);
       return added;

@@ -21,6 +21,7 @@ const NewUser = Type.Object({
   userId: Type.String(),
   email: Type.String(),
   token: Type.String({ description: 'API token, shown once' }),
+  tokenId: Type.String({ description: 'Names the token in the audit log' }),
 });
 
 const tags = ['accounts'];

@@ -3,9 +3,10 @@ import { DAY, ManualClock } from '../../../test/support/clock.js';
 import { ENGINES, testContext } from '../../../test/support/engines.js';
 import { machine } from '../../../test/support/factories.js';
 import { addMember, createAccount } from '../accounts/operations.js';
+import { createBootstrapToken, createStaff, redeemBootstrapToken } from '../auth/staff.js';
 import type { ServiceContext } from '../context.js';
 import { createSubscription, joinPool, renewSubscription } from '../pools/operations.js';
-import { auditTrail } from './log.js';
+import { auditPage, auditTrail } from './log.js';
 
 describe.each(ENGINES)('the audit log on %s', (engine) => {
   let ctx: ServiceContext & { cleanup: () => Promise<void> };
@@ -38,6 +39,63 @@ describe.each(ENGINES)('the audit log on %s', (engine) => {
     expect((await createAccount(ctx, { email: 'audit@example.com' })).ok).toBe(false);
     expect((await addMember(ctx, id, 'member@example.com')).ok).toBe(false);
     expect(await auditTrail(ctx, {})).toHaveLength(2);
+    const [entry] = await auditTrail(ctx, { entityId: id });
+    expect(entry?.after).toMatchObject({ ownerTokenId: expect.stringMatching(/^tok_/) });
+    expect(JSON.stringify(await auditTrail(ctx, {}))).not.toContain(created.value.ownerToken);
+  });
+
+  it('records staff users and their tokens, from the bootstrap token and from other staff', async () => {
+    const token = await createBootstrapToken(ctx);
+    if (token === undefined) throw new Error('no bootstrap token on an empty store');
+    const first = await redeemBootstrapToken(ctx, token, 'first@vendor.example');
+    if (!first.ok) throw new Error(first.error.detail);
+    const second = await createStaff(ctx, 'second@vendor.example', first.value.userId);
+    if (!second.ok) throw new Error(second.error.detail);
+    expect((await createStaff(ctx, 'second@vendor.example', first.value.userId)).ok).toBe(false);
+    const entries = await auditTrail(ctx, {});
+    expect(entries).toMatchObject([
+      {
+        actor: 'bootstrap-token',
+        accountId: null,
+        entity: 'user',
+        entityId: first.value.userId,
+        action: 'staff_created',
+        after: { email: 'first@vendor.example', role: 'staff', tokenId: first.value.tokenId },
+      },
+      {
+        actor: first.value.userId,
+        entity: 'user',
+        entityId: second.value.userId,
+        action: 'staff_created',
+        after: { tokenId: second.value.tokenId },
+      },
+    ]);
+    expect(JSON.stringify(entries)).not.toContain(second.value.token);
+  });
+
+  it('reads a long log page by page, in the order it was written', async () => {
+    const created = await createAccount(ctx, { email: 'pages@example.com' });
+    if (!created.ok) throw new Error(created.error.detail);
+    const accountId = created.value.account.id;
+    for (let i = 0; i < 24; i++) await addMember(ctx, accountId, `member-${i}@example.com`);
+    const seen: string[] = [];
+    let after: string | undefined;
+    let pages = 0;
+    do {
+      const page = await auditPage(ctx, { accountId, after, limit: 10 });
+      if (!page.ok) throw new Error(page.error.detail);
+      seen.push(...page.value.entries.map((entry) => (entry.after as { email: string }).email));
+      after = page.value.next ?? undefined;
+      pages++;
+    } while (after !== undefined);
+    expect(pages).toBe(3);
+    expect(seen).toEqual([
+      'pages@example.com',
+      ...Array.from({ length: 24 }, (_, i) => `member-${i}@example.com`),
+    ]);
+    expect(await auditTrail(ctx, { accountId })).toHaveLength(25);
+    const unknown = await auditPage(ctx, { after: 'aud_01kax5c1x8b2m4n6p8r0s2t000' });
+    expect(unknown).toMatchObject({ ok: false, error: { code: 'validation_failed', field: 'after' } });
   });
 
   it('records a subscription’s creation, renewals, servers joining, and an auto-renewal once', async () => {

@@ -1,3 +1,4 @@
+import { fail, ok, type Result } from '../../domain/errors.js';
 import { newId } from '../../domain/ids.js';
 import type { ServiceContext } from '../context.js';
 import type { Database } from '../store/database.js';
@@ -64,17 +65,48 @@ const viewOf = (row: AuditRow): AuditView => ({
   after: row.after === null ? null : JSON.parse(row.after),
 });
 
-/** Entries oldest first, for one thing (`entityId`) or one account, or all of them for staff. */
-export async function auditTrail(
+export interface AuditFilter {
+  entityId?: string | undefined;
+  accountId?: string | undefined;
+}
+
+export const AUDIT_PAGE_MAX = 1000;
+
+/**
+ * One page of entries oldest first, for one thing (`entityId`) or one account, or all of them for
+ * staff. `after` is the last entry of the page before; `next` is there when more may follow.
+ */
+export async function auditPage(
   ctx: ServiceContext,
-  filter: { entityId?: string | undefined; accountId?: string | undefined; limit?: number },
-): Promise<AuditView[]> {
-  let query = ctx.store.db
-    .selectFrom('audit_log')
-    .selectAll()
-    .orderBy('seq')
-    .limit(filter.limit ?? 1000);
+  filter: AuditFilter & { after?: string | undefined; limit?: number | undefined },
+): Promise<Result<{ entries: AuditView[]; next: string | null }>> {
+  const limit = Math.min(filter.limit ?? AUDIT_PAGE_MAX, AUDIT_PAGE_MAX);
+  let query = ctx.store.db.selectFrom('audit_log').selectAll().orderBy('seq').limit(limit);
+  if (filter.after !== undefined) {
+    const previous = await ctx.store.db
+      .selectFrom('audit_log')
+      .select('seq')
+      .where('id', '=', filter.after)
+      .executeTakeFirst();
+    if (previous === undefined)
+      return fail('validation_failed', `There is no audit entry ${filter.after} to continue after.`, 'after');
+    query = query.where('seq', '>', previous.seq);
+  }
   if (filter.entityId !== undefined) query = query.where('entity_id', '=', filter.entityId);
   if (filter.accountId !== undefined) query = query.where('account_id', '=', filter.accountId);
-  return (await query.execute()).map(viewOf);
+  const entries = (await query.execute()).map(viewOf);
+  return ok({ entries, next: entries.length === limit ? (entries.at(-1)?.id ?? null) : null });
+}
+
+/** Every entry that matches, oldest first, page by page. */
+export async function auditTrail(ctx: ServiceContext, filter: AuditFilter): Promise<AuditView[]> {
+  const all: AuditView[] = [];
+  let after: string | undefined;
+  for (;;) {
+    const page = await auditPage(ctx, { ...filter, after });
+    if (!page.ok) throw new Error(page.error.detail);
+    all.push(...page.value.entries);
+    if (page.value.next === null) return all;
+    after = page.value.next;
+  }
 }

@@ -1,8 +1,9 @@
 import { Type } from '@sinclair/typebox';
 import { BEARER, requirePrincipal } from '../http/authenticate.js';
+import { unwrap } from '../http/problem.js';
 import { problemResponses } from '../http/schemas.js';
 import type { RouteModule } from '../http/types.js';
-import { auditTrail } from './log.js';
+import { auditPage } from './log.js';
 
 const AuditEntry = Type.Object(
   {
@@ -40,11 +41,29 @@ export const auditRoutes: RouteModule = (app, ctx) => {
             accountId: Type.Optional(
               Type.String({ pattern: '^acc_[0-9a-z]{26}$', description: 'Staff only: one account' }),
             ),
+            after: Type.Optional(
+              Type.String({
+                pattern: '^aud_[0-9a-z]{26}$',
+                description: 'The last entry of the page before (its `next`)',
+              }),
+            ),
+            // A query string is text: the page size is written as digits, 1 to 1000.
+            limit: Type.Optional(
+              Type.String({
+                pattern: '^([1-9][0-9]{0,2}|1000)$',
+                description: 'Entries per page, 1 to 1000; 100 by default',
+              }),
+            ),
           },
           { additionalProperties: false },
         ),
         response: {
-          200: Type.Object({ entries: Type.Array(Type.Ref('AuditEntry')) }),
+          200: Type.Object({
+            entries: Type.Array(Type.Ref('AuditEntry')),
+            next: Type.Union([Type.String(), Type.Null()], {
+              description: 'Pass as `after` for the next page; null on the last page',
+            }),
+          }),
           ...problemResponses(400, 401),
         },
       },
@@ -52,7 +71,8 @@ export const auditRoutes: RouteModule = (app, ctx) => {
     async (request) => {
       const principal = await requirePrincipal(ctx, request);
       const accountId = principal.kind === 'staff' ? request.query.accountId : principal.accountId;
-      return { entries: await auditTrail(ctx, { entityId: request.query.entityId, accountId }) };
+      const { entityId, after, limit } = request.query;
+      return unwrap(await auditPage(ctx, { entityId, accountId, after, limit: Number(limit ?? 100) }));
     },
   );
 };

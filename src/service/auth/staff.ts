@@ -1,4 +1,5 @@
 import { fail, ok, type Result } from '../../domain/errors.js';
+import { recordAudit } from '../audit/log.js';
 import type { ServiceContext } from '../context.js';
 import { newToken, tokenDigest } from '../secrets/seal.js';
 import { type Database, isUniqueViolation } from '../store/database.js';
@@ -6,13 +7,31 @@ import { addUser, type NewUser } from './tokens.js';
 
 const staffTaken = (email: string) => fail('email_taken', `Vendor staff ${email} already exists.`, 'email');
 
+/** Adds a staff user and its first API token, and says so in the audit log (staff read it alone). */
+async function addStaff(tx: Database, email: string, actor: string, now: Date): Promise<NewUser> {
+  const staff = await addUser(tx, { accountId: null, email, role: 'staff' }, now);
+  await recordAudit(tx, now, [
+    {
+      actor,
+      accountId: null,
+      entity: 'user',
+      entityId: staff.userId,
+      action: 'staff_created',
+      after: { email, role: 'staff', tokenId: staff.tokenId },
+    },
+  ]);
+  return staff;
+}
+
 /** A vendor-staff user; the unique index on staff emails settles concurrent creations. */
-export async function createStaff(ctx: ServiceContext, email: string): Promise<Result<NewUser>> {
+export async function createStaff(
+  ctx: ServiceContext,
+  email: string,
+  actor = 'operator',
+): Promise<Result<NewUser>> {
   const now = ctx.clock.now();
   try {
-    const staff = await ctx.store.db
-      .transaction()
-      .execute((tx) => addUser(tx, { accountId: null, email, role: 'staff' }, now));
+    const staff = await ctx.store.db.transaction().execute((tx) => addStaff(tx, email, actor, now));
     return ok(staff);
   } catch (error) {
     if (isUniqueViolation(error)) return staffTaken(email);
@@ -73,7 +92,7 @@ export async function redeemBootstrapToken(
           'token',
         );
       }
-      return ok(await addUser(tx, { accountId: null, email, role: 'staff' }, now));
+      return ok(await addStaff(tx, email, 'bootstrap-token', now));
     });
   } catch (error) {
     if (isUniqueViolation(error)) return staffTaken(email);

@@ -9,6 +9,8 @@ export interface NewUser {
   email: string;
   /** The user's first API token: returned once, stored only as its digest. */
   token: string;
+  /** Names the token in the audit log, which never holds the token itself. */
+  tokenId: string;
 }
 
 /** Adds a user (staff, or an account's owner or member) with an API token, inside the caller's transaction. */
@@ -18,6 +20,7 @@ export async function addUser(
   now: Date,
 ): Promise<NewUser> {
   const userId = newId('usr', now.getTime());
+  const tokenId = newId('tok', now.getTime());
   const token = newToken('skt');
   await db
     .insertInto('users')
@@ -32,13 +35,13 @@ export async function addUser(
   await db
     .insertInto('api_tokens')
     .values({
-      id: newId('tok', now.getTime()),
+      id: tokenId,
       user_id: userId,
       token_digest: tokenDigest(token),
       created_at: now.getTime(),
     })
     .execute();
-  return { userId, email: user.email, token };
+  return { userId, email: user.email, token, tokenId };
 }
 
 export async function authenticate(ctx: ServiceContext, token: string): Promise<Principal | undefined> {

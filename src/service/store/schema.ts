@@ -78,7 +78,7 @@ export interface AuditLogTable {
   actor: string;
   /** The account whose thing changed, so an account reads its own entries. */
   account_id: string | null;
-  entity: 'account' | 'license' | 'activation' | 'subscription' | 'request';
+  entity: 'account' | 'license' | 'activation' | 'subscription' | 'request' | 'user';
   entity_id: string;
   action: string;
   /** JSON of the row before and after the change (null when there is none). */
