@@ -121,11 +121,24 @@ describe('HTTP API, happy path, against a real service process', () => {
       body: { email: 'it@members.example' },
     });
     expect(member.status).toBe(201);
-    const seen = await call<{ licenses: { connections: number; termYears: number }[] }>(
-      'GET',
-      '/v1/licenses',
-      { token: member.body.token },
-    );
+    type Seen = {
+      id: string;
+      key: string;
+      connections: number;
+      termYears: number;
+      orderNumber: string | null;
+    };
+    const seen = await call<{ licenses: Seen[] }>('GET', '/v1/licenses', { token: member.body.token });
     expect(seen.body.licenses).toEqual([expect.objectContaining({ connections: 5, termYears: 2 })]);
+    // The key, to activate servers with; not the invoice's order number, which proves ownership.
+    const byOwner = await call<{ licenses: Seen[] }>('GET', '/v1/licenses', {
+      token: account.body.ownerToken,
+    });
+    const [owned] = byOwner.body.licenses;
+    expect(owned?.orderNumber).toMatch(/^SO-/);
+    expect(seen.body.licenses[0]?.key).toBe(owned?.key);
+    expect(seen.body.licenses[0]?.orderNumber).toBeNull();
+    const one = await call<Seen>('GET', `/v1/licenses/${owned?.id}`, { token: member.body.token });
+    expect([one.status, one.body.orderNumber]).toEqual([200, null]);
   });
 });

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { canSeeAccount } from '../auth/principal.js';
+import { canSeeAccount, type Principal } from '../auth/principal.js';
 import { BEARER, requirePrincipal, requireStaff } from '../http/authenticate.js';
 import { problem, unwrap } from '../http/problem.js';
 import { Email, IdParam, Instant, problemResponses } from '../http/schemas.js';
@@ -12,7 +12,7 @@ import {
   splitLicense,
   transferLicenses,
 } from './lifecycle.js';
-import { findLicense, issueLicense, listLicenses } from './operations.js';
+import { findLicense, issueLicense, type LicenseView, listLicenses } from './operations.js';
 
 const License = Type.Object(
   {
@@ -49,7 +49,9 @@ const License = Type.Object(
     parentId: Type.Union([Type.String(), Type.Null()], {
       description: 'The key this one was split from or replaces',
     }),
-    orderNumber: Type.Union([Type.String(), Type.Null()], { description: 'The order on the key’s invoice' }),
+    orderNumber: Type.Union([Type.String(), Type.Null()], {
+      description: 'The order on the key’s invoice; null for the account’s members, who do not see invoices',
+    }),
     legacy: Type.Boolean({ description: 'Old terms: never expires on the machine it was activated on' }),
     failoverOf: Type.Union([Type.String(), Type.Null()], {
       description: 'The key a failover key stands in for',
@@ -62,6 +64,15 @@ const License = Type.Object(
 );
 
 const tags = ['licenses'];
+
+/**
+ * An account's members use its keys but do not see its invoices: the order number stays the
+ * owner's, so that a member's support request still has to prove it.
+ */
+const asSeenBy =
+  (principal: Principal) =>
+  (view: LicenseView): LicenseView =>
+    principal.kind === 'account' && principal.role === 'member' ? { ...view, orderNumber: null } : view;
 
 export const licenseRoutes: RouteModule = (app, ctx) => {
   app.addSchema(License);
@@ -136,7 +147,7 @@ export const licenseRoutes: RouteModule = (app, ctx) => {
     async (request) => {
       const principal = await requirePrincipal(ctx, request);
       const accountId = principal.kind === 'staff' ? request.query.accountId : principal.accountId;
-      return { licenses: await listLicenses(ctx, { accountId }) };
+      return { licenses: (await listLicenses(ctx, { accountId })).map(asSeenBy(principal)) };
     },
   );
 
@@ -157,7 +168,7 @@ export const licenseRoutes: RouteModule = (app, ctx) => {
       if (license === undefined || !canSeeAccount(principal, license.accountId)) {
         throw problem('license_not_found', `There is no license ${request.params.id}.`, 'id');
       }
-      return license;
+      return asSeenBy(principal)(license);
     },
   );
 
