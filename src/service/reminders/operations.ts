@@ -9,7 +9,7 @@ import {
 import { isoDate, periodStart, type Window } from '../../domain/terms.js';
 import type { ServiceContext } from '../context.js';
 import { periodsOf } from '../pools/operations.js';
-import type { Database } from '../store/database.js';
+import type { Database, Store } from '../store/database.js';
 import type { ReminderRow, RemindersTable } from '../store/schema.js';
 import type { Mailer, OutgoingMail } from './mailer.js';
 import {
@@ -125,6 +125,9 @@ export async function scheduleDueReminders(ctx: ServiceContext): Promise<number>
   for (const window of markWindows(now))
     due.push(...(await dueKeys(db, now, window)), ...(await dueSubscriptions(db, now, window)));
   if (due.length === 0) return 0;
+  // Every process inserts in one order: two inserting the same rows in different orders could
+  // each wait for the other's row on PostgreSQL.
+  due.sort((a, b) => (a.subjectId < b.subjectId ? -1 : a.subjectId > b.subjectId ? 1 : a.mark - b.mark));
   const inserted = await db
     .insertInto('reminders')
     .values(
@@ -148,28 +151,26 @@ export async function scheduleDueReminders(ctx: ServiceContext): Promise<number>
 }
 
 /**
- * Takes due reminders for this process. The update re-checks that each row is still pending and
- * due, and on PostgreSQL a rival's update of the same row makes it check the row as the rival
- * left it: each row goes to one process.
+ * Takes due reminders for this process, in one statement. On PostgreSQL rows another process is
+ * claiming are skipped, not waited for; on SQLite writers take turns. Either way the update checks
+ * each row is still pending and due as it takes it, so each row goes to one process.
  */
-async function claimDue(db: Database, runner: string, now: number): Promise<ReminderRow[]> {
-  const due = await db
+export async function claimDue(
+  store: Pick<Store, 'db' | 'engine'>,
+  runner: string,
+  now: number,
+): Promise<ReminderRow[]> {
+  const due = store.db
     .selectFrom('reminders')
     .select('id')
     .where('status', '=', 'pending')
     .where('not_before', '<=', now)
     .orderBy('not_before')
-    .limit(CLAIM_BATCH)
-    .execute();
-  if (due.length === 0) return [];
-  return db
+    .limit(CLAIM_BATCH);
+  return store.db
     .updateTable('reminders')
     .set((eb) => ({ claimed_by: runner, not_before: now + CLAIM_LEASE_MS, attempts: eb('attempts', '+', 1) }))
-    .where(
-      'id',
-      'in',
-      due.map((row) => row.id),
-    )
+    .where('id', 'in', store.engine === 'postgres' ? due.forUpdate().skipLocked() : due)
     .where('status', '=', 'pending')
     .where('not_before', '<=', now)
     .returningAll()
@@ -325,7 +326,7 @@ export async function sendDueReminders(
   const messageDomain = mailer.from.split('@')[1] ?? 'seatkeeper.invalid';
   for (;;) {
     const now = ctx.clock.now();
-    const claimed = await claimDue(db, runner, now.getTime());
+    const claimed = await claimDue(ctx.store, runner, now.getTime());
     if (claimed.length === 0) break;
     const { letters, stale } = await compose(db, claimed, now, messageDomain);
     if (stale.length > 0) {

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DAY, ManualClock } from '../../../test/support/clock.js';
 import { ENGINES, freshStore, type TestStore } from '../../../test/support/engines.js';
@@ -9,7 +10,7 @@ import { issueLicense } from '../licenses/operations.js';
 import { createSubscription } from '../pools/operations.js';
 import { openContext } from '../runtime.js';
 import { type Mailer, smtpMailer } from './mailer.js';
-import { listReminders, sendDueReminders } from './operations.js';
+import { claimDue, listReminders, scheduleDueReminders, sendDueReminders } from './operations.js';
 
 const PURCHASED = '2026-11-23T12:00:00.000Z';
 const ENDS = new Date('2027-11-23T12:00:00.000Z').getTime();
@@ -229,4 +230,27 @@ describe.each(ENGINES)('expiry reminders on %s', (engine) => {
     expect(recorded).toHaveLength(keys);
     expect(recorded.every((r) => r.status === 'sent' && r.attempts === 1)).toBe(true);
   });
+
+  it.runIf(engine === 'postgres')(
+    'lets a process claim nothing that another is claiming at that moment (PostgreSQL; SQLite has one writer at a time)',
+    async () => {
+      const { accountId } = await accountWithKey(ctx);
+      for (let i = 0; i < 4; i++) await issueLicense(ctx, { accountId, connections: 1 });
+      clock.set(daysBeforeEnd(30));
+      expect(await scheduleDueReminders(ctx)).toBe(5);
+      const other = await openProcess();
+      const now = clock.now().getTime();
+      let rival: Promise<unknown[]> | undefined;
+      const mine = await ctx.store.db.transaction().execute(async (tx) => {
+        const claimed = await claimDue({ db: tx, engine }, 'process-a', now);
+        // The rival claims while this claim is not committed yet, then again once it is.
+        rival = claimDue(other.store, 'process-b', now);
+        await sleep(300);
+        return claimed;
+      });
+      expect(mine).toHaveLength(5);
+      expect(await rival).toEqual([]);
+      expect(await claimDue(other.store, 'process-b', now)).toEqual([]);
+    },
+  );
 });
