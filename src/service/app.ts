@@ -14,6 +14,7 @@ import { handleError, ProblemSchema, sendProblem } from './http/problem.js';
 import type { App } from './http/types.js';
 import { licenseRoutes } from './licenses/routes.js';
 import { poolRoutes } from './pools/routes.js';
+import { reminderRoutes } from './reminders/routes.js';
 import { supportRoutes } from './support/routes.js';
 
 export interface AppDeps extends ServiceContext {
@@ -74,6 +75,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     poolRoutes,
     auditRoutes,
     supportRoutes,
+    reminderRoutes,
   ])
     routes(app, ctx);
   return app;

@@ -1,10 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../src/domain/clock.js';
+import { createStaff } from '../../src/service/auth/staff.js';
 import { openContext } from '../../src/service/runtime.js';
 import { DAY } from '../support/clock.js';
 import { ENGINES, freshStore, type TestStore } from '../support/engines.js';
 import { accountWithKey } from '../support/factories.js';
+import { client } from '../support/http.js';
 import { type ServiceProcess, seatkeeper, startService } from '../support/service-process.js';
 import { type SmtpSink, startSmtpSink } from '../support/smtp.js';
 
@@ -26,22 +28,25 @@ describe.each(ENGINES)('expiry reminders from two service processes on %s', (eng
     await store.cleanup();
   });
 
-  /** Keys of three accounts whose terms end 10, 11, ... days from now: each has its 30-day reminder due. */
-  async function keysEndingSoon(): Promise<string[]> {
+  /** A key for each of twelve accounts, ending 10, 11, ... days from now: each has its 30-day reminder due. */
+  async function keysEndingSoon(): Promise<{ emails: string[]; owners: string[]; staff: string }> {
     store = await freshStore(engine);
     const ctx = await openContext({ ...store, certificateTtlMs: DAY }, systemClock);
     const emails: string[] = [];
+    const owners: string[] = [];
     try {
       for (let i = 0; i < KEYS; i++) {
-        const email = `admin-${i % 3}-${i}@customer${i % 3}.example`;
+        const email = `admin-${i}@customer${i % 3}.example`;
         const purchasedAt = new Date(Date.now() - (365 - 10 - i) * DAY);
-        await accountWithKey(ctx, { email, purchasedAt });
+        owners.push((await accountWithKey(ctx, { email, purchasedAt })).ownerToken);
         emails.push(email);
       }
+      const staff = await createStaff(ctx, 'staff@vendor.example');
+      if (!staff.ok) throw new Error(staff.error.detail);
+      return { emails, owners, staff: staff.value.token };
     } finally {
       await ctx.store.close();
     }
-    return emails;
   }
 
   const serveWithMail = (args: string[] = []) =>
@@ -63,7 +68,7 @@ describe.each(ENGINES)('expiry reminders from two service processes on %s', (eng
   it('sends each due reminder exactly once', async () => {
     sink.received.length = 0;
     sink.refuse(false);
-    const emails = await keysEndingSoon();
+    const { emails, owners, staff } = await keysEndingSoon();
     // Both start at once, and both run a pass as soon as they listen.
     services = await Promise.all([serveWithMail(), serveWithMail()]);
     const received = await sink.waitFor(KEYS);
@@ -86,6 +91,16 @@ describe.each(ENGINES)('expiry reminders from two service processes on %s', (eng
     };
     expect(reminders).toHaveLength(KEYS);
     expect(reminders.every((r) => r.status === 'sent' && r.attempts === 1 && r.daysBefore === 30)).toBe(true);
+
+    // Over HTTP: staff read all reminders, an account its own.
+    const call = client(services[0]?.url ?? '');
+    type Listed = { reminders: { accountId: string; status: string }[] };
+    const all = await call<Listed>('GET', '/v1/reminders?status=sent', { token: staff });
+    expect([all.status, all.body.reminders.length]).toEqual([200, KEYS]);
+    const own = await call<Listed>('GET', '/v1/reminders', { token: owners[0] });
+    expect(own.body.reminders).toHaveLength(1);
+    expect((await call('GET', '/v1/reminders?status=lost', { token: staff })).status).toBe(400);
+    expect((await call('GET', '/v1/reminders')).status).toBe(401);
   });
 
   it('sends on demand from the command line, and exits 3 while the mail server refuses', async () => {
