@@ -1,11 +1,13 @@
 import {
   closeSync,
   fsyncSync,
+  linkSync,
   mkdirSync,
   openSync,
   readdirSync,
   readFileSync,
   renameSync,
+  statSync,
   unlinkSync,
   writeFileSync,
 } from 'node:fs';
@@ -56,6 +58,14 @@ function currentBootId(): string | undefined {
     return undefined;
   }
 }
+
+/** Taking over a dead agent's lock takes microseconds: a guard this old was left by a crash. */
+const TAKEOVER_GUARD_STALE_MS = 10_000;
+
+/** Blocks this thread briefly: `claimRun` runs once, at start, before anything else is going on. */
+const sleepSync = (ms: number): void => {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+};
 
 export class AgentState {
   readonly dir: string;
@@ -145,20 +155,25 @@ export class AgentState {
     return join(this.dir, 'live-usage.json');
   }
 
+  /** The lock's text and the process it names, if readable. */
+  #readRunLock(): { text: string; pid: number; bootId: string | undefined } | undefined {
+    try {
+      const text = readFileSync(this.#runLockPath, 'utf8');
+      const [pidText, bootId] = text.trim().split(/\s+/);
+      return { text, pid: Number(pidText), bootId };
+    } catch {
+      return undefined;
+    }
+  }
+
   /**
    * The process of the `agent run` that holds this directory, if one is alive. A lock from before
    * the last boot is stale even if its process id has been given to another process since.
    */
   runningAgent(): number | undefined {
-    let pid: number;
-    let bootId: string | undefined;
-    try {
-      const [pidText, lockBoot] = readFileSync(this.#runLockPath, 'utf8').trim().split(/\s+/);
-      pid = Number(pidText);
-      bootId = lockBoot;
-    } catch {
-      return undefined;
-    }
+    const lock = this.#readRunLock();
+    if (lock === undefined) return undefined;
+    const { pid, bootId } = lock;
     // This very process, before it took the lock: the lock is an old one whose id came back.
     if (!Number.isInteger(pid) || pid <= 0 || pid === process.pid) return undefined;
     if (bootId !== undefined && bootId !== currentBootId()) return undefined;
@@ -173,36 +188,63 @@ export class AgentState {
 
   /**
    * Takes the directory for this process's `agent run`: two agents deciding for one server would
-   * each count half its tunnels. A lock left by a process that died is taken over.
+   * each count half its tunnels. The lock is linked into place whole, so nobody reads a half-written
+   * one; a lock left by a process that died is taken over.
    */
   claimRun(): { claimed: true; release: () => void } | { claimed: false; pid: number } {
-    for (;;) {
-      try {
-        const fd = openSync(this.#runLockPath, 'wx', 0o600);
-        writeFileSync(fd, `${process.pid} ${currentBootId() ?? ''}\n`);
-        closeSync(fd);
-        return {
-          claimed: true,
-          release: () => {
-            for (const path of [this.#liveUsagePath, this.#runLockPath]) {
-              try {
-                unlinkSync(path);
-              } catch {
-                // Already gone.
-              }
-            }
-          },
-        };
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    const staged = `${this.#runLockPath}.${process.pid}`;
+    writeFileSync(staged, `${process.pid} ${currentBootId() ?? ''}\n`, { mode: 0o600 });
+    try {
+      for (;;) {
+        try {
+          linkSync(staged, this.#runLockPath);
+          return { claimed: true, release: () => this.#releaseRun() };
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+        }
+        const lock = this.#readRunLock();
+        const pid = this.runningAgent();
+        if (pid !== undefined) return { claimed: false, pid };
+        if (lock !== undefined) this.#removeStaleRunLock(lock.text);
       }
-      const pid = this.runningAgent();
-      if (pid !== undefined) return { claimed: false, pid };
-      // The holder died: remove its lock, then race for it like anyone else.
+    } finally {
+      unlinkSync(staged);
+    }
+  }
+
+  /**
+   * Removes a lock whose holder died. Takeovers go one at a time, and each removes the lock only if
+   * it is still the dead one it saw: of agents starting together, the one that links its lock
+   * first wins, and no other removes it.
+   */
+  #removeStaleRunLock(seen: string): void {
+    const guard = `${this.#runLockPath}.takeover`;
+    try {
+      closeSync(openSync(guard, 'wx', 0o600));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      // Another agent is taking over; a guard this old was left by one that died doing it.
       try {
-        unlinkSync(this.#runLockPath);
+        if (Date.now() - statSync(guard).mtimeMs > TAKEOVER_GUARD_STALE_MS) unlinkSync(guard);
       } catch {
-        // Another process removed it first.
+        // Gone meanwhile.
+      }
+      sleepSync(5);
+      return;
+    }
+    try {
+      if (this.#readRunLock()?.text === seen) unlinkSync(this.#runLockPath);
+    } finally {
+      unlinkSync(guard);
+    }
+  }
+
+  #releaseRun(): void {
+    for (const path of [this.#liveUsagePath, this.#runLockPath]) {
+      try {
+        unlinkSync(path);
+      } catch {
+        // Already gone.
       }
     }
   }

@@ -1,0 +1,50 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+
+const CLAIMER = resolve(import.meta.dirname, '../../test/support/claim-run.ts');
+const CONTENDERS = 8;
+
+describe('one agent per state directory', () => {
+  let dir: { path: string };
+  beforeEach(() => {
+    dir = { path: mkdtempSync(join(tmpdir(), 'seatkeeper-lock-')) };
+  });
+  afterEach(() => rmSync(dir.path, { recursive: true, force: true }));
+
+  /** Starts the contenders, lets them all go at once, and returns what each said. */
+  async function contend(): Promise<string[]> {
+    const [start, stop] = [join(dir.path, 'go'), join(dir.path, 'stop')];
+    const said: string[] = [];
+    const contenders = Array.from({ length: CONTENDERS }, () => {
+      const child = spawn(process.execPath, ['--import', 'tsx', CLAIMER, dir.path, start, stop], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      child.stdout.on('data', (chunk: Buffer) => said.push(chunk.toString().trim()));
+      return new Promise((exited) => child.once('exit', exited));
+    });
+    // Time for every process to start and wait for the signal.
+    await new Promise((wake) => setTimeout(wake, 1500));
+    writeFileSync(start, '');
+    // Every winner holds on until all have spoken: none can see another's lock left by an exit.
+    while (said.length < CONTENDERS) await new Promise((wake) => setTimeout(wake, 10));
+    writeFileSync(stop, '');
+    await Promise.all(contenders);
+    return said;
+  }
+
+  it('lets exactly one of several agents starting at once take a free directory', async () => {
+    const said = await contend();
+    expect(said.filter((line) => line === 'claimed')).toHaveLength(1);
+    expect(said.filter((line) => line.startsWith('held by '))).toHaveLength(CONTENDERS - 1);
+  });
+
+  it('lets exactly one of them take over a lock left by an agent that died', async () => {
+    // A process id from a boot that is over: nobody holds this lock.
+    writeFileSync(join(dir.path, 'run.lock'), '4242 a-boot-that-is-over\n');
+    const said = await contend();
+    expect(said.filter((line) => line === 'claimed')).toHaveLength(1);
+  });
+});
