@@ -96,8 +96,8 @@ export function openStore(options: StoreOptions): Store {
 
 /** Runs pending migrations; returns the names applied. Safe when several processes start at once. */
 export async function migrate(store: Store): Promise<string[]> {
-  const run = async (db: KyselyType<unknown>) => {
-    const { error, results } = await migrator(db, store.engine).migrateToLatest();
+  const run = async (db: KyselyType<unknown>, schema?: string) => {
+    const { error, results } = await migrator(db, store.engine, schema).migrateToLatest();
     if (error !== undefined) throw error;
     return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
   };
@@ -106,7 +106,9 @@ export async function migrate(store: Store): Promise<string[]> {
   return store.db.connection().execute(async (connection) => {
     await sql`select pg_advisory_lock(7381001)`.execute(connection);
     try {
-      return await run(connection as KyselyType<unknown>);
+      // The schema the URL selects (search_path), `public` by default.
+      const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(connection);
+      return await run(connection as KyselyType<unknown>, rows[0]?.schema);
     } finally {
       await sql`select pg_advisory_unlock(7381001)`.execute(connection);
     }

@@ -314,7 +314,11 @@ const migrationsFor = (engine: 'sqlite' | 'postgres'): Record<string, Migration>
   },
 });
 
-export function migrator(db: Kysely<unknown>, engine: 'sqlite' | 'postgres'): Migrator {
+/**
+ * `schema` names where PostgreSQL keeps the migration tables: without it, the migrator takes the
+ * tables of any schema in the database for its own, and a second schema would never be migrated.
+ */
+export function migrator(db: Kysely<unknown>, engine: 'sqlite' | 'postgres', schema?: string): Migrator {
   const provider: MigrationProvider = { getMigrations: async () => migrationsFor(engine) };
-  return new Migrator({ db, provider });
+  return new Migrator({ db, provider, ...(schema === undefined ? {} : { migrationTableSchema: schema }) });
 }
