@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { resolveAccount } from '../service/accounts/operations.js';
 import { runnerName } from '../service/reminders/job.js';
 import { smtpMailer } from '../service/reminders/mailer.js';
-import { listReminders, sendDueReminders } from '../service/reminders/operations.js';
+import { listReminders, REMINDER_STATUSES, sendDueReminders } from '../service/reminders/operations.js';
 import { CliError, EXIT, orExit, print, printJson, table } from './output.js';
 import { config, dataOption, oneOf, type StoreFlags, usageError, withContext } from './store-access.js';
 
@@ -18,9 +18,7 @@ export function registerReminderCommands(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (flags: StoreFlags & { status?: string; account?: string }) => {
       const status =
-        flags.status === undefined
-          ? undefined
-          : oneOf('--status', flags.status, ['pending', 'sent', 'cancelled'] as const);
+        flags.status === undefined ? undefined : oneOf('--status', flags.status, REMINDER_STATUSES);
       const list = await withContext(flags, async (ctx) => {
         const accountId =
           flags.account === undefined ? undefined : orExit(await resolveAccount(ctx, flags.account)).id;
@@ -64,6 +62,12 @@ export function registerReminderCommands(program: Command): void {
       else
         print(
           `Sent ${pass.sent} reminder(s) in ${pass.emails} email(s); ${pass.cancelled} no longer needed; ${pass.failures.length} email(s) failed.`,
+        );
+      if (pass.schedulingError !== undefined)
+        throw new CliError(
+          `could not record newly due reminders: ${pass.schedulingError}`,
+          EXIT.unavailable,
+          'store_unavailable',
         );
       if (pass.failures.length > 0)
         throw new CliError(

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { daysLeft, dueReminder, retryDelayMs } from './reminders.js';
-import { addDays, addMonths, termFromPurchase } from './terms.js';
+import { daysLeft, dueReminder, markWindows, retryDelayMs } from './reminders.js';
+import { addDays, addMonths, DAY_MS, termFromPurchase } from './terms.js';
 
 const HOUR = 3_600_000;
 const year = termFromPurchase(new Date('2026-01-10T09:00:00Z'), 1);
@@ -30,17 +30,29 @@ describe('which expiry reminder is due', () => {
     expect(dueReminder(year, ahead(12))).toBe(30);
   });
 
-  it('skips a mark that falls on or before the term began', () => {
-    const month = {
-      starts: new Date('2026-04-01T00:00:00Z'),
-      ends: addMonths(new Date('2026-04-01T00:00:00Z'), 1),
+  it('skips a mark in the first half of the term: a month gets its 3-day reminder only', () => {
+    const may = {
+      starts: new Date('2026-05-01T00:00:00Z'),
+      ends: addMonths(new Date('2026-05-01T00:00:00Z'), 1),
     };
-    // April has 30 days: its 30-day mark is its first instant, which is no reminder.
-    expect(dueReminder(month, month.starts)).toBeUndefined();
-    expect(dueReminder(month, new Date(month.starts.getTime() + HOUR))).toBeUndefined();
-    expect(dueReminder(month, addDays(month.ends, -3))).toBe(3);
-    const may = { starts: new Date('2026-05-01T00:00:00Z'), ends: new Date('2026-06-01T00:00:00Z') };
-    expect(dueReminder(may, addDays(may.ends, -30))).toBe(30);
+    // May has 31 days: its 30-day mark is the day after it began.
+    expect(dueReminder(may, addDays(may.ends, -30))).toBeUndefined();
+    expect(dueReminder(may, addDays(may.ends, -29))).toBeUndefined();
+    expect(dueReminder(may, addDays(may.ends, -3))).toBe(3);
+    const shortYear = termFromPurchase(new Date('2026-01-10T09:00:00Z'), 1);
+    expect(dueReminder(shortYear, addDays(shortYear.ends, -60))).toBe(60);
+  });
+});
+
+describe('the windows a store narrows its candidates with', () => {
+  it('hold, for each mark, exactly the ends for which it is the one due', () => {
+    const now = new Date('2027-01-01T00:00:00Z');
+    for (const window of markWindows(now)) {
+      const term = (ends: number) => ({ starts: new Date(ends - 365 * DAY_MS), ends: new Date(ends) });
+      expect(dueReminder(term(window.upTo), now)).toBe(window.mark);
+      expect(dueReminder(term(window.after + 1), now)).toBe(window.mark);
+      expect(dueReminder(term(window.after), now)).not.toBe(window.mark);
+    }
   });
 });
 

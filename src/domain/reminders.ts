@@ -7,15 +7,16 @@ export type ReminderMark = (typeof REMINDER_DAYS)[number];
 /**
  * The reminder due now for a term, if any: the latest mark already reached, so a service that was
  * down for a while sends the one that still fits (30 days) instead of a stale one (60 days). A mark
- * that falls on or before the term's start is skipped: nobody is told "60 days left" on the day
- * they bought a month.
+ * in the first half of the term is skipped: nobody is told "30 days left" the day after buying a
+ * month.
  */
 export function dueReminder(term: Window, now: Date): ReminderMark | undefined {
   const left = term.ends.getTime() - now.getTime();
   if (left <= 0) return undefined;
   for (const mark of [...REMINDER_DAYS].reverse()) {
     const at = term.ends.getTime() - mark * DAY_MS;
-    if (left <= mark * DAY_MS) return at > term.starts.getTime() ? mark : undefined;
+    const halfway = term.starts.getTime() + (term.ends.getTime() - term.starts.getTime()) / 2;
+    if (left <= mark * DAY_MS) return at > halfway ? mark : undefined;
   }
   return undefined;
 }

@@ -35,16 +35,17 @@ export class ConfigError extends Error {}
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 const UNITS: Record<string, number> = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
-const MAX_DURATION_MS = 3650 * 86_400_000;
-
-/** `90s`, `15m`, `12h`, `7d`, up to ten years. */
-export function parseDuration(text: string, name: string): number {
-  const match = /^(\d+)\s*([smhd])$/.exec(text.trim());
-  const unit = match?.[2] === undefined ? undefined : UNITS[match[2]];
-  const ms = match?.[1] === undefined || unit === undefined ? 0 : Number(match[1]) * unit;
-  if (!(ms > 0 && ms <= MAX_DURATION_MS)) {
+/** `90s`, `15m`, `12h`, `7d`, up to `max` (ten years unless said otherwise). */
+export function parseDuration(text: string, name: string, max = '3650d'): number {
+  const parse = (value: string) => {
+    const match = /^(\d+)\s*([smhd])$/.exec(value.trim());
+    const unit = match?.[2] === undefined ? undefined : UNITS[match[2]];
+    return match?.[1] === undefined || unit === undefined ? 0 : Number(match[1]) * unit;
+  };
+  const ms = parse(text);
+  if (!(ms > 0 && ms <= parse(max))) {
     throw new ConfigError(
-      `${name} must be a duration from 1s to 3650d, such as 90s, 15m, 12h or 7d; got "${text}"`,
+      `${name} must be a duration from 1s to ${max}, such as 90s, 15m, 12h or 7d; got "${text}"`,
     );
   }
   return ms;
@@ -129,6 +130,8 @@ export function loadServiceConfig(flags: ServiceFlags, env: NodeJS.ProcessEnv): 
     reminderIntervalMs: parseDuration(
       pick(flags.reminderInterval, 'SEATKEEPER_REMINDER_INTERVAL') ?? '5m',
       '--reminder-interval / SEATKEEPER_REMINDER_INTERVAL',
+      // A timer waits at most about 24 days; reminders are days apart, so a day is plenty.
+      '1d',
     ),
   };
 }

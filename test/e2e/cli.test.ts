@@ -139,6 +139,7 @@ describe('the seatkeeper command against a real service process', () => {
         {},
         /--reminder-interval .* must be a duration/,
       ],
+      [['serve', '--data', data, '--reminder-interval', '30d'], {}, /from 1s to 1d/],
       [
         ['key', 'list', '--data', data],
         { DATABASE_URL: 'mysql://user:secret@localhost/db' },

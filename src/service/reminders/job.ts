@@ -30,7 +30,9 @@ export function startReminderJob(
 
   const runPass = async () => {
     try {
-      const result = await sendDueReminders(ctx, mailer, runner);
+      const result = await sendDueReminders(ctx, mailer, runner, () => stopped);
+      if (result.schedulingError !== undefined)
+        logger.warn({ err: result.schedulingError }, 'newly due expiry reminders could not be recorded');
       for (const failure of result.failures)
         logger.warn(
           { to: failure.to, err: failure.error },

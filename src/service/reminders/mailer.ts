@@ -15,13 +15,34 @@ export interface Mailer {
   close(): void;
 }
 
-/**
- * Far below the lease a claimed reminder is held for (`CLAIM_LEASE_MS`), so a send ends, one way or
- * the other, while no other process can take the reminder over.
- */
+/** A connection that stops answering for this long is dropped. */
 const SMTP_TIMEOUT_MS = 30_000;
 
-/** Sends through the SMTP server of `url`: `smtp://[user:pass@]host[:port]` (STARTTLS when offered) or `smtps://`. */
+/**
+ * A send that has not ended by then is given up on, however slowly the server trickles along: far
+ * below the lease a claimed reminder is held for (`CLAIM_LEASE_MS`), so no other process takes
+ * the reminder over while it may still go out.
+ */
+export const SEND_DEADLINE_MS = 60_000;
+
+/** The send took too long: the email may still arrive. */
+export class MailDeadlineExceeded extends Error {}
+
+function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new MailDeadlineExceeded(`no answer from the mail server in ${ms / 1000} s`)),
+      ms,
+    );
+  });
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Sends through the SMTP server of `url`: `smtp://host[:port]` (STARTTLS when offered, required
+ * with a user and password in the URL) or `smtps://`.
+ */
 export function smtpMailer(url: URL, from: string): Mailer {
   const transport = nodemailer.createTransport({
     host: url.hostname,
@@ -31,6 +52,8 @@ export function smtpMailer(url: URL, from: string): Mailer {
       url.username === ''
         ? undefined
         : { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) },
+    // A password never goes over a connection left unencrypted: STARTTLS is required for it.
+    requireTLS: url.username !== '' && url.protocol === 'smtp:',
     connectionTimeout: SMTP_TIMEOUT_MS,
     greetingTimeout: SMTP_TIMEOUT_MS,
     socketTimeout: SMTP_TIMEOUT_MS,
@@ -38,13 +61,8 @@ export function smtpMailer(url: URL, from: string): Mailer {
   return {
     from,
     async send(mail) {
-      await transport.sendMail({
-        from,
-        to: mail.to,
-        subject: mail.subject,
-        text: mail.text,
-        messageId: mail.messageId,
-      });
+      const { to, subject, text, messageId } = mail;
+      await withDeadline(transport.sendMail({ from, to, subject, text, messageId }), SEND_DEADLINE_MS);
     },
     close: () => transport.close(),
   };

@@ -33,6 +33,26 @@ const keyLine = (key: RemindedKey) =>
     ...(key.legacy ? ['legacy terms'] : []),
   ].join(', ');
 
+/** What the end of the term does: current keys stop counting; legacy keys only lose replacement. */
+function afterTheEnd(keys: readonly RemindedKey[]): string[] {
+  const legacy = keys.filter((key) => key.legacy).length;
+  const current = keys.length - legacy;
+  const lines: string[] = [];
+  if (current > 0)
+    lines.push(
+      current === 1 && legacy === 0
+        ? 'Once the term has ended, the key stops counting connections on its server until renewed.'
+        : `Once the term has ended, ${legacy === 0 ? 'the keys stop' : 'the keys on current terms stop'} counting connections on their servers until renewed.`,
+    );
+  if (legacy > 0)
+    lines.push(
+      legacy === 1
+        ? 'A key on legacy terms goes on working on the server it was activated on after the term, but can no longer be replaced for a changed machine.'
+        : 'Keys on legacy terms go on working on the servers they were activated on after the term, but can no longer be replaced for a changed machine.',
+    );
+  return lines;
+}
+
 /** The reminder for license keys of one account that end together. */
 export function keysEndingMail(
   facts: ReminderFacts,
@@ -49,12 +69,8 @@ export function keysEndingMail(
     ...keys.map(keyLine),
     '',
     `Renew ${one ? 'it' : 'them'} before then and the new term starts the day after ${date}, so no day is lost.`,
-    `Once the term has ended, ${one ? 'the key stops' : 'the keys stop'} counting connections on ${one ? 'its server' : 'their servers'} until renewed.`,
+    ...afterTheEnd(keys),
   ];
-  if (keys.some((key) => key.legacy))
-    lines.push(
-      'A key on legacy terms goes on working on the server it was activated on, but after its term it can no longer be replaced for a changed machine.',
-    );
   return {
     subject: one ? `Your license key ends ${when}` : `${keys.length} license keys end ${when}`,
     text: [...lines, ...SIGN_OFF].join('\n'),

@@ -11,7 +11,7 @@ import type { ServiceContext } from '../context.js';
 import { periodsOf } from '../pools/operations.js';
 import type { Database, Store } from '../store/database.js';
 import type { ReminderRow, RemindersTable } from '../store/schema.js';
-import type { Mailer, OutgoingMail } from './mailer.js';
+import { MailDeadlineExceeded, type Mailer, type OutgoingMail } from './mailer.js';
 import {
   keysEndingMail,
   type RemindedKey,
@@ -29,9 +29,10 @@ import {
  * the lease, with the same Message-ID: delivery is at least once, and a duplicate is recognisable.
  */
 
-/** How long a claim is held; far longer than a send may take (`SMTP_TIMEOUT_MS`). */
+/** How long a claim is held, renewed before each send: far longer than a send may take (`SEND_DEADLINE_MS`). */
 export const CLAIM_LEASE_MS = 5 * 60_000;
 const CLAIM_BATCH = 100;
+const INSERT_CHUNK = 500;
 
 interface Candidate {
   subject: RemindersTable['subject'];
@@ -128,26 +129,31 @@ export async function scheduleDueReminders(ctx: ServiceContext): Promise<number>
   // Every process inserts in one order: two inserting the same rows in different orders could
   // each wait for the other's row on PostgreSQL.
   due.sort((a, b) => (a.subjectId < b.subjectId ? -1 : a.subjectId > b.subjectId ? 1 : a.mark - b.mark));
-  const inserted = await db
-    .insertInto('reminders')
-    .values(
-      due.map((candidate) => ({
-        id: newId('rem', now.getTime()),
-        subject: candidate.subject,
-        subject_id: candidate.subjectId,
-        account_id: candidate.accountId,
-        ends_at: candidate.endsAt,
-        days_before: candidate.mark,
-        status: 'pending' as const,
-        not_before: now.getTime(),
-        created_at: now.getTime(),
-      })),
-    )
-    .onConflict((conflict) =>
-      conflict.columns(['subject', 'subject_id', 'ends_at', 'days_before']).doNothing(),
-    )
-    .executeTakeFirst();
-  return Number(inserted.numInsertedOrUpdatedRows ?? 0n);
+  let recorded = 0;
+  // In chunks: one statement may carry only so many values (SQLite: 32,766).
+  for (let at = 0; at < due.length; at += INSERT_CHUNK) {
+    const inserted = await db
+      .insertInto('reminders')
+      .values(
+        due.slice(at, at + INSERT_CHUNK).map((candidate) => ({
+          id: newId('rem', now.getTime()),
+          subject: candidate.subject,
+          subject_id: candidate.subjectId,
+          account_id: candidate.accountId,
+          ends_at: candidate.endsAt,
+          days_before: candidate.mark,
+          status: 'pending' as const,
+          not_before: now.getTime(),
+          created_at: now.getTime(),
+        })),
+      )
+      .onConflict((conflict) =>
+        conflict.columns(['subject', 'subject_id', 'ends_at', 'days_before']).doNothing(),
+      )
+      .executeTakeFirst();
+    recorded += Number(inserted.numInsertedOrUpdatedRows ?? 0n);
+  }
+  return recorded;
 }
 
 /**
@@ -305,60 +311,74 @@ export interface ReminderPass {
   cancelled: number;
   /** Emails that could not be sent this time; they are tried again later. */
   failures: { to: string; error: string }[];
+  /** Why recording newly due reminders failed, if it did; what was recorded before is sent anyway. */
+  schedulingError?: string;
 }
 
 const idsOf = (rows: readonly ReminderRow[]) => rows.map((row) => row.id);
 
-/** One pass of the reminder job: record what became due, then send what this process claims. */
+/**
+ * One pass of the reminder job: record what became due, then send what this process claims.
+ * `stopping` is asked between emails: a service shutting down hands back what it has not sent.
+ */
 export async function sendDueReminders(
   ctx: ServiceContext,
   mailer: Mailer,
   runner: string,
+  stopping: () => boolean = () => false,
 ): Promise<ReminderPass> {
   const db = ctx.store.db;
-  const pass: ReminderPass = {
-    scheduled: await scheduleDueReminders(ctx),
-    sent: 0,
-    emails: 0,
-    cancelled: 0,
-    failures: [],
-  };
+  const pass: ReminderPass = { scheduled: 0, sent: 0, emails: 0, cancelled: 0, failures: [] };
+  try {
+    pass.scheduled = await scheduleDueReminders(ctx);
+  } catch (error) {
+    pass.schedulingError = (error as Error).message;
+  }
   const messageDomain = mailer.from.split('@')[1] ?? 'seatkeeper.invalid';
-  for (;;) {
+  const mine = (reminders: readonly ReminderRow[]) =>
+    db.updateTable('reminders').where('id', 'in', idsOf(reminders)).where('claimed_by', '=', runner);
+  while (!stopping()) {
     const now = ctx.clock.now();
     const claimed = await claimDue(ctx.store, runner, now.getTime());
     if (claimed.length === 0) break;
     const { letters, stale } = await compose(db, claimed, now, messageDomain);
     if (stale.length > 0) {
-      await db
-        .updateTable('reminders')
-        .set({ status: 'cancelled', claimed_by: null })
-        .where('id', 'in', idsOf(stale))
-        .where('claimed_by', '=', runner)
-        .execute();
+      await mine(stale).set({ status: 'cancelled', claimed_by: null }).execute();
       pass.cancelled += stale.length;
     }
-    for (const letter of letters) {
-      const mine = db
-        .updateTable('reminders')
-        .where('id', 'in', idsOf(letter.reminders))
-        .where('claimed_by', '=', runner);
+    for (const [i, letter] of letters.entries()) {
+      if (stopping()) {
+        // Back to the pool at once, for another instance to send.
+        const rest = letters.slice(i).flatMap((unsent) => unsent.reminders);
+        await mine(rest).set({ claimed_by: null, not_before: ctx.clock.now().getTime() }).execute();
+        return pass;
+      }
+      // The claim is renewed right before each send, so a slow batch never outlives its lease;
+      // a reminder whose lease ran out and was taken over is left to its new holder.
+      const held = await mine(letter.reminders)
+        .set({ not_before: ctx.clock.now().getTime() + CLAIM_LEASE_MS })
+        .where('status', '=', 'pending')
+        .returning('id')
+        .execute();
+      if (held.length !== letter.reminders.length) continue;
       try {
         await mailer.send(letter.mail);
       } catch (error) {
         const message = (error as Error).message.slice(0, 500);
-        const attempts = Math.max(...letter.reminders.map((r) => r.attempts));
-        await mine
-          .set({
-            claimed_by: null,
-            last_error: message,
-            not_before: ctx.clock.now().getTime() + retryDelayMs(attempts),
-          })
-          .execute();
         pass.failures.push({ to: letter.mail.to, error: message });
+        if (error instanceof MailDeadlineExceeded) {
+          // It may still arrive: keep the claim, so the next try waits for the lease to run out.
+          await mine(letter.reminders).set({ last_error: message }).execute();
+        } else {
+          const attempts = Math.max(...letter.reminders.map((r) => r.attempts));
+          const retryAt = ctx.clock.now().getTime() + retryDelayMs(attempts);
+          await mine(letter.reminders)
+            .set({ claimed_by: null, last_error: message, not_before: retryAt })
+            .execute();
+        }
         continue;
       }
-      await mine
+      await mine(letter.reminders)
         .set({
           status: 'sent',
           claimed_by: null,
@@ -374,6 +394,8 @@ export async function sendDueReminders(
   }
   return pass;
 }
+
+export const REMINDER_STATUSES: readonly ReminderRow['status'][] = ['pending', 'sent', 'cancelled'];
 
 export interface ReminderView {
   id: string;

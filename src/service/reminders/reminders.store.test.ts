@@ -4,13 +4,21 @@ import { DAY, ManualClock } from '../../../test/support/clock.js';
 import { ENGINES, freshStore, type TestStore } from '../../../test/support/engines.js';
 import { accountWithKey, failoverKeyOf } from '../../../test/support/factories.js';
 import { type SmtpSink, startSmtpSink } from '../../../test/support/smtp.js';
+import { termFromPurchase } from '../../domain/terms.js';
 import { DEFAULT_POLICY, type ServiceContext } from '../context.js';
 import { refundLicense, renewLicenses } from '../licenses/lifecycle.js';
-import { issueLicense } from '../licenses/operations.js';
+import { issueLicense, newKeyRow } from '../licenses/operations.js';
 import { createSubscription } from '../pools/operations.js';
 import { openContext } from '../runtime.js';
+import type { ReminderRow } from '../store/schema.js';
 import { type Mailer, smtpMailer } from './mailer.js';
-import { claimDue, listReminders, scheduleDueReminders, sendDueReminders } from './operations.js';
+import {
+  claimDue,
+  listReminders,
+  type ReminderPass,
+  scheduleDueReminders,
+  sendDueReminders,
+} from './operations.js';
 
 const PURCHASED = '2026-11-23T12:00:00.000Z';
 const ENDS = new Date('2027-11-23T12:00:00.000Z').getTime();
@@ -231,26 +239,105 @@ describe.each(ENGINES)('expiry reminders on %s', (engine) => {
     expect(recorded.every((r) => r.status === 'sent' && r.attempts === 1)).toBe(true);
   });
 
+  /** Keys of one account ending a day apart: one email each, all due at 30 days. */
+  async function keysEndingDaysApart(count: number) {
+    const { accountId } = await accountWithKey(ctx);
+    for (let i = 1; i < count; i++)
+      await issueLicense(ctx, {
+        accountId,
+        connections: 1,
+        purchasedAt: new Date(Date.parse(PURCHASED) + i * DAY),
+      });
+    clock.set(daysBeforeEnd(30));
+  }
+
+  it('renews its claim before each email, so a long pass is never overtaken', async () => {
+    await keysEndingDaysApart(3);
+    const other = await openProcess();
+    let rival: ReminderPass | undefined;
+    let sends = 0;
+    // Each email takes two minutes: the third goes out six minutes after the claim, past its lease.
+    const slow: Mailer = {
+      from: mailer.from,
+      close: () => undefined,
+      async send(mail) {
+        clock.advance(2 * 60_000);
+        if (++sends === 3) rival = await pass(other, 'process-b');
+        await mailer.send(mail);
+      },
+    };
+    const mine = await sendDueReminders(ctx, slow, 'process-a');
+    expect(mine.sent).toBe(3);
+    expect(rival?.sent).toBe(0);
+    expect(sink.received).toHaveLength(3);
+  });
+
+  it('hands back what it has not sent when the service stops, for another process to send', async () => {
+    await keysEndingDaysApart(3);
+    const stopped = await sendDueReminders(ctx, mailer, 'process-a', () => sink.received.length >= 1);
+    expect(stopped.sent).toBe(1);
+    const pending = await listReminders(ctx, { status: 'pending' });
+    expect(pending).toHaveLength(2);
+    const other = await openProcess();
+    expect((await pass(other, 'process-b')).sent).toBe(2);
+    expect(new Set(sink.received.map((mail) => mail.subject)).size).toBe(3);
+  });
+
+  it('records a backlog larger than one statement can carry', async () => {
+    const { accountId } = await accountWithKey(ctx);
+    const now = clock.now();
+    const rows = Array.from({ length: 4000 }, (_, i) => {
+      const purchasedAt = new Date(Date.parse(PURCHASED) + (i % 20) * 3_600_000);
+      return newKeyRow(ctx, now, {
+        accountId,
+        seats: 1,
+        termYears: 1,
+        purchasedAt,
+        term: termFromPurchase(purchasedAt, 1),
+      }).row;
+    });
+    for (let at = 0; at < rows.length; at += 500)
+      await ctx.store.db
+        .insertInto('licenses')
+        .values(rows.slice(at, at + 500))
+        .execute();
+    clock.set(daysBeforeEnd(29));
+    expect(await scheduleDueReminders(ctx)).toBe(4001);
+    expect(await scheduleDueReminders(ctx)).toBe(0);
+  });
+
   it.runIf(engine === 'postgres')(
-    'lets a process claim nothing that another is claiming at that moment (PostgreSQL; SQLite has one writer at a time)',
+    'lets a process claim, without waiting, what another is not claiming at that moment (PostgreSQL; SQLite has one writer at a time)',
     async () => {
+      // Five keys due now, and five more whose 30-day mark comes 40 days later.
       const { accountId } = await accountWithKey(ctx);
       for (let i = 0; i < 4; i++) await issueLicense(ctx, { accountId, connections: 1 });
+      for (let i = 0; i < 5; i++)
+        await issueLicense(ctx, {
+          accountId,
+          connections: 2,
+          purchasedAt: new Date(Date.parse(PURCHASED) + 40 * DAY),
+        });
       clock.set(daysBeforeEnd(30));
       expect(await scheduleDueReminders(ctx)).toBe(5);
       const other = await openProcess();
-      const now = clock.now().getTime();
-      let rival: Promise<unknown[]> | undefined;
-      const mine = await ctx.store.db.transaction().execute(async (tx) => {
-        const claimed = await claimDue({ db: tx, engine }, 'process-a', now);
-        // The rival claims while this claim is not committed yet, then again once it is.
-        rival = claimDue(other.store, 'process-b', now);
-        await sleep(300);
-        return claimed;
+      const later = new Date(daysBeforeEnd(30).getTime() + 40 * DAY);
+      const outcome = await ctx.store.db.transaction().execute(async (tx) => {
+        const mine = await claimDue({ db: tx, engine }, 'process-a', clock.now().getTime());
+        clock.set(later);
+        expect(await scheduleDueReminders(ctx)).toBe(5);
+        // The rival's claim ends while this one is still open: it skips the five being claimed.
+        const rival = await Promise.race([
+          claimDue(other.store, 'process-b', later.getTime()),
+          sleep(3_000).then(() => 'waited for the other claim' as const),
+        ]);
+        return { mine, rival };
       });
-      expect(mine).toHaveLength(5);
-      expect(await rival).toEqual([]);
-      expect(await claimDue(other.store, 'process-b', now)).toEqual([]);
+      expect(outcome.mine).toHaveLength(5);
+      expect(outcome.rival).not.toBe('waited for the other claim');
+      const taken = outcome.rival as ReminderRow[];
+      expect(taken).toHaveLength(5);
+      expect(taken.some((row) => outcome.mine.some((claimed) => claimed.id === row.id))).toBe(false);
     },
   );
 });

@@ -2,7 +2,10 @@ import { Type } from '@sinclair/typebox';
 import { BEARER, requirePrincipal } from '../http/authenticate.js';
 import { problemResponses } from '../http/schemas.js';
 import type { RouteModule } from '../http/types.js';
-import { listReminders } from './operations.js';
+import type { ReminderRow } from '../store/schema.js';
+import { listReminders, REMINDER_STATUSES } from './operations.js';
+
+const Status = Type.Unsafe<ReminderRow['status']>({ type: 'string', enum: [...REMINDER_STATUSES] });
 
 const Reminder = Type.Object(
   {
@@ -12,7 +15,7 @@ const Reminder = Type.Object(
     accountId: Type.String(),
     ends: Type.String({ format: 'date-time', description: 'The end it reminds of' }),
     daysBefore: Type.Integer({ description: '60, 30 or 3' }),
-    status: Type.Union([Type.Literal('pending'), Type.Literal('sent'), Type.Literal('cancelled')]),
+    status: Status,
     attempts: Type.Integer(),
     lastError: Type.Union([Type.String(), Type.Null()], { description: 'Why the last send failed' }),
     sentAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
@@ -33,9 +36,7 @@ export const reminderRoutes: RouteModule = (app, ctx) => {
         security: BEARER,
         querystring: Type.Object(
           {
-            status: Type.Optional(
-              Type.Union([Type.Literal('pending'), Type.Literal('sent'), Type.Literal('cancelled')]),
-            ),
+            status: Type.Optional(Status),
             subjectId: Type.Optional(
               Type.String({ pattern: '^(lic|sub)_[0-9a-z]{26}$', description: 'One key or subscription' }),
             ),

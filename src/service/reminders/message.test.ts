@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { keysEndingMail, type RemindedKey, subscriptionEndingMail } from './message.js';
+
+const facts = {
+  accountEmail: 'admin@customer.example',
+  ends: new Date('2027-11-23T12:00:00Z'),
+  daysLeft: 30,
+};
+const key = (overrides: Partial<RemindedKey> = {}): RemindedKey => ({
+  keyHint: 'AB12',
+  connections: 10,
+  orderNumber: 'SO-7K2MQX9D',
+  legacy: false,
+  hostname: 'vpn1.example.net',
+  ...overrides,
+});
+
+describe('the words of an expiry reminder', () => {
+  it('names the key by its last group and order, and says what the end does to it', () => {
+    const mail = keysEndingMail(facts, [key()]);
+    expect(mail.subject).toBe('Your license key ends in 30 days, on 2027-11-23');
+    expect(mail.text).toContain(
+      '  key ending AB12, 10 connections, order SO-7K2MQX9D, activated on vpn1.example.net',
+    );
+    expect(mail.text).toContain('the key stops counting connections on its server until renewed');
+    expect(mail.text).not.toContain('legacy');
+  });
+
+  it('does not tell a legacy key that it stops: it only can no longer be replaced', () => {
+    const mail = keysEndingMail(facts, [key({ legacy: true, hostname: null })]);
+    expect(mail.text).toContain('not activated, legacy terms');
+    expect(mail.text).not.toContain('stops counting');
+    expect(mail.text).toContain('A key on legacy terms goes on working on the server it was activated on');
+  });
+
+  it('tells keys on both terms apart in one email', () => {
+    const mail = keysEndingMail({ ...facts, daysLeft: 1 }, [
+      key(),
+      key({ legacy: true }),
+      key({ legacy: true }),
+    ]);
+    expect(mail.subject).toBe('3 license keys end in 1 day, on 2027-11-23');
+    expect(mail.text).toContain('the keys on current terms stop counting connections on their servers');
+    expect(mail.text).toContain('Keys on legacy terms go on working on the servers they were activated on');
+  });
+
+  it('tells a subscription that it does not renew by itself', () => {
+    const mail = subscriptionEndingMail(
+      { ...facts, daysLeft: 3 },
+      { keyHint: 'ZZ99', connections: 40, period: 'monthly' },
+    );
+    expect(mail.subject).toBe('Your subscription ends in 3 days, on 2027-11-23');
+    expect(mail.text).toContain(
+      'The monthly subscription ending ZZ99 (40 connections) on the account admin@customer.example does not renew automatically',
+    );
+  });
+});
