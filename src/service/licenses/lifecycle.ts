@@ -429,6 +429,13 @@ export async function transferIn(tx: Database, input: TransferInput, now: Date):
     .set({ account_id: input.toAccountId })
     .where('failover_of', 'in', ids)
     .execute();
+  // So do the keys' expiry reminders: the new account reads them, and gets those still to come.
+  await tx
+    .updateTable('reminders')
+    .set({ account_id: input.toAccountId })
+    .where('subject', '=', 'license')
+    .where('subject_id', 'in', ids)
+    .execute();
   await recordAudit(
     tx,
     now,

@@ -6,7 +6,7 @@ import { accountWithKey, failoverKeyOf } from '../../../test/support/factories.j
 import { type SmtpSink, startSmtpSink } from '../../../test/support/smtp.js';
 import { termFromPurchase } from '../../domain/terms.js';
 import { DEFAULT_POLICY, type ServiceContext } from '../context.js';
-import { refundLicense, renewLicenses } from '../licenses/lifecycle.js';
+import { refundLicense, renewLicenses, transferLicenses } from '../licenses/lifecycle.js';
 import { issueLicense, newKeyRow } from '../licenses/operations.js';
 import { createSubscription } from '../pools/operations.js';
 import { openContext } from '../runtime.js';
@@ -142,6 +142,33 @@ describe.each(ENGINES)('expiry reminders on %s', (engine) => {
     const result = await pass();
     expect(result).toMatchObject({ sent: 0, cancelled: 1 });
     expect(sink.received).toEqual([]);
+  });
+
+  it('follows a key to the account it is transferred to', async () => {
+    const from = await accountWithKey(ctx, { email: 'seller@old.example' });
+    const to = await accountWithKey(ctx, {
+      email: 'buyer@new.example',
+      purchasedAt: new Date('2026-06-01T00:00:00Z'),
+    });
+    clock.set(daysBeforeEnd(60));
+    await pass();
+    const moved = await transferLicenses(ctx, {
+      licenseIds: [from.license.id],
+      toAccountId: to.accountId,
+      requesterEmail: 'seller@old.example',
+      actor: 'usr_staff',
+    });
+    expect(moved.ok).toBe(true);
+    expect(await listReminders(ctx, { accountId: from.accountId })).toEqual([]);
+    expect((await listReminders(ctx, { accountId: to.accountId })).map((r) => r.subjectId)).toContain(
+      from.license.id,
+    );
+    clock.set(daysBeforeEnd(30));
+    await pass();
+    expect(sink.received.map((mail) => mail.envelopeTo[0])).toEqual([
+      'seller@old.example',
+      'buyer@new.example',
+    ]);
   });
 
   it('reminds of nothing for refunded keys and sends one email for a key and its failover key', async () => {
