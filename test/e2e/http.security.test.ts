@@ -107,4 +107,48 @@ describe('HTTP API, who may see and do what, against a real service process', ()
     });
     expect([byOther.status, byOther.body.code]).toEqual([404, 'account_not_found']);
   });
+
+  it('shows a member the account’s keys, but not order numbers, others’ requests or the audit log', async () => {
+    const member = await call<{ token: string }>('POST', `/v1/accounts/${bob.accountId}/members`, {
+      token: bob.owner,
+      body: { email: 'it@bob.example' },
+    });
+    // The owner cites the order number in a transfer request.
+    const owned = await call<{ orderNumber: string }>('GET', `/v1/licenses/${bob.licenseId}`, {
+      token: bob.owner,
+    });
+    expect(owned.body.orderNumber).toMatch(/^SO-/);
+    const opened = await call('POST', '/v1/support-requests', {
+      token: bob.owner,
+      body: {
+        type: 'transfer',
+        licenseId: bob.licenseId,
+        message: 'We were acquired.',
+        toAccount: 'alice@alice.example',
+        orderNumber: owned.body.orderNumber,
+      },
+    });
+    expect(opened.status).toBe(201);
+    const asMember = { token: member.body.token };
+    const keys = await call<{ licenses: { id: string; key: string; orderNumber: string | null }[] }>(
+      'GET',
+      '/v1/licenses',
+      asMember,
+    );
+    expect(keys.body.licenses.map((license) => [license.id, license.orderNumber])).toEqual([
+      [bob.licenseId, null],
+    ]);
+    expect(keys.body.licenses[0]?.key).toMatch(/^[0-9A-Z]{4}(-[0-9A-Z]{4}){4}$/);
+    const requests = await call<{ requests: unknown[] }>('GET', '/v1/support-requests', asMember);
+    expect([requests.status, requests.body.requests]).toEqual([200, []]);
+    const audit = await call('GET', '/v1/audit', asMember);
+    expect([audit.status, audit.body.code]).toEqual([403, 'forbidden']);
+    expect(JSON.stringify([keys.body, requests.body, audit.body])).not.toContain(owned.body.orderNumber);
+    // The owner still sees all of it.
+    const ownerRequests = await call<{ requests: unknown[] }>('GET', '/v1/support-requests', {
+      token: bob.owner,
+    });
+    expect(ownerRequests.body.requests).toHaveLength(1);
+    expect((await call('GET', '/v1/audit', { token: bob.owner })).status).toBe(200);
+  });
 });

@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
+import { canManageAccount } from '../auth/principal.js';
 import { BEARER, requirePrincipal } from '../http/authenticate.js';
-import { unwrap } from '../http/problem.js';
+import { problem, unwrap } from '../http/problem.js';
 import { problemResponses } from '../http/schemas.js';
 import type { RouteModule } from '../http/types.js';
 import { auditPage } from './log.js';
@@ -28,7 +29,7 @@ export const auditRoutes: RouteModule = (app, ctx) => {
     {
       schema: {
         tags: ['audit'],
-        summary: 'The audit log, oldest first: an account reads its own entries, staff read all',
+        summary: 'The audit log, oldest first: an account’s owner reads its entries, staff read all',
         security: BEARER,
         querystring: Type.Object(
           {
@@ -64,13 +65,15 @@ export const auditRoutes: RouteModule = (app, ctx) => {
               description: 'Pass as `after` for the next page; null on the last page',
             }),
           }),
-          ...problemResponses(400, 401),
+          ...problemResponses(400, 401, 403),
         },
       },
     },
     async (request) => {
       const principal = await requirePrincipal(ctx, request);
       const accountId = principal.kind === 'staff' ? request.query.accountId : principal.accountId;
+      if (accountId !== undefined && !canManageAccount(principal, accountId))
+        throw problem('forbidden', 'The audit log is for the account’s owner and vendor staff.');
       const { entityId, after, limit } = request.query;
       return unwrap(await auditPage(ctx, { entityId, accountId, after, limit: Number(limit ?? 100) }));
     },

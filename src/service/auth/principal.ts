@@ -6,5 +6,9 @@ export type Principal =
 export const canSeeAccount = (principal: Principal, accountId: string): boolean =>
   principal.kind === 'staff' || principal.accountId === accountId;
 
+/**
+ * Staff, or the account's owner: who adds members, sees order numbers, every support request of
+ * the account and its audit log. Members use the account's keys and see their own requests.
+ */
 export const canManageAccount = (principal: Principal, accountId: string): boolean =>
   principal.kind === 'staff' || (principal.accountId === accountId && principal.role === 'owner');

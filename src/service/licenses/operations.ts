@@ -9,6 +9,7 @@ import {
 import { termFromPurchase, type Window } from '../../domain/terms.js';
 import { accountExists } from '../accounts/operations.js';
 import { recordAudit } from '../audit/log.js';
+import { canManageAccount, type Principal } from '../auth/principal.js';
 import type { ServiceContext } from '../context.js';
 import { seal, unseal } from '../secrets/seal.js';
 import type { Database } from '../store/database.js';
@@ -145,6 +146,15 @@ export function newKeyRow(
     },
   };
 }
+
+/**
+ * An account's members use its keys but do not see its invoices: the order number stays the
+ * owner's (and staff's), so that a member's support request still has to prove it.
+ */
+export const asSeenBy =
+  (principal: Principal) =>
+  (view: LicenseView): LicenseView =>
+    canManageAccount(principal, view.accountId) ? view : { ...view, orderNumber: null };
 
 /** What the audit log keeps of a key: never the key itself, only its last group. */
 export const auditedKey = (

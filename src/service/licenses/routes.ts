@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { canSeeAccount, type Principal } from '../auth/principal.js';
+import { canSeeAccount } from '../auth/principal.js';
 import { BEARER, requirePrincipal, requireStaff } from '../http/authenticate.js';
 import { problem, unwrap } from '../http/problem.js';
 import { Email, IdParam, Instant, problemResponses } from '../http/schemas.js';
@@ -12,7 +12,7 @@ import {
   splitLicense,
   transferLicenses,
 } from './lifecycle.js';
-import { findLicense, issueLicense, type LicenseView, listLicenses } from './operations.js';
+import { asSeenBy, findLicense, issueLicense, listLicenses } from './operations.js';
 
 const License = Type.Object(
   {
@@ -64,15 +64,6 @@ const License = Type.Object(
 );
 
 const tags = ['licenses'];
-
-/**
- * An account's members use its keys but do not see its invoices: the order number stays the
- * owner's, so that a member's support request still has to prove it.
- */
-const asSeenBy =
-  (principal: Principal) =>
-  (view: LicenseView): LicenseView =>
-    principal.kind === 'account' && principal.role === 'member' ? { ...view, orderNumber: null } : view;
 
 export const licenseRoutes: RouteModule = (app, ctx) => {
   app.addSchema(License);

@@ -4,7 +4,7 @@ import { licenseKeyDigest, parseLicenseKey } from '../../domain/license-key.js';
 import { checkEligibility, checkNonPrimaryRequester, type RequestType } from '../../domain/support.js';
 import { resolveAccount } from '../accounts/operations.js';
 import { recordAudit } from '../audit/log.js';
-import type { Principal } from '../auth/principal.js';
+import { canManageAccount, type Principal } from '../auth/principal.js';
 import type { ServiceContext } from '../context.js';
 import { failoverIn, refundIn, replaceIn, splitIn, transferIn } from '../licenses/lifecycle.js';
 import type { Database } from '../store/database.js';
@@ -296,12 +296,27 @@ export async function declineRequest(
 }
 
 /** The queue for staff (open ones, oldest first), or an account's own requests. */
+/**
+ * Staff see the whole queue and an owner the account's requests; a member sees the requests they
+ * opened, not the order numbers others gave in theirs.
+ */
+export function requestsSeenBy(principal: Principal): { accountId?: string; requesterId?: string } {
+  if (principal.kind === 'staff') return {};
+  if (canManageAccount(principal, principal.accountId)) return { accountId: principal.accountId };
+  return { accountId: principal.accountId, requesterId: principal.userId };
+}
+
 export async function listRequests(
   ctx: ServiceContext,
-  filter: { accountId?: string | undefined; status?: SupportRequestRow['status'] | undefined },
+  filter: {
+    accountId?: string | undefined;
+    requesterId?: string | undefined;
+    status?: SupportRequestRow['status'] | undefined;
+  },
 ): Promise<SupportRequestView[]> {
   let query = ctx.store.db.selectFrom('support_requests').selectAll().orderBy('id');
   if (filter.accountId !== undefined) query = query.where('account_id', '=', filter.accountId);
+  if (filter.requesterId !== undefined) query = query.where('requester_id', '=', filter.requesterId);
   if (filter.status !== undefined) query = query.where('status', '=', filter.status);
   return (await query.execute()).map(viewOf);
 }

@@ -3,7 +3,7 @@ import { BEARER, requirePrincipal, requireStaff } from '../http/authenticate.js'
 import { problem, unwrap } from '../http/problem.js';
 import { IdParam, problemResponses } from '../http/schemas.js';
 import type { RouteModule } from '../http/types.js';
-import { approveRequest, declineRequest, listRequests, openRequest } from './operations.js';
+import { approveRequest, declineRequest, listRequests, openRequest, requestsSeenBy } from './operations.js';
 
 const RequestType = Type.Union([
   Type.Literal('refund'),
@@ -92,8 +92,9 @@ export const supportRoutes: RouteModule = (app, ctx) => {
     },
     async (request) => {
       const principal = await requirePrincipal(ctx, request);
-      const accountId = principal.kind === 'staff' ? undefined : principal.accountId;
-      return { requests: await listRequests(ctx, { accountId, status: request.query.status }) };
+      return {
+        requests: await listRequests(ctx, { ...requestsSeenBy(principal), status: request.query.status }),
+      };
     },
   );
 
