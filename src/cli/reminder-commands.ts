@@ -2,7 +2,12 @@ import type { Command } from 'commander';
 import { resolveAccount } from '../service/accounts/operations.js';
 import { runnerName } from '../service/reminders/job.js';
 import { smtpMailer } from '../service/reminders/mailer.js';
-import { listReminders, REMINDER_STATUSES, sendDueReminders } from '../service/reminders/operations.js';
+import {
+  listReminders,
+  REMINDER_STATUSES,
+  type ReminderView,
+  sendDueReminders,
+} from '../service/reminders/operations.js';
 import { CliError, EXIT, orExit, print, printJson, table } from './output.js';
 import { config, dataOption, oneOf, type StoreFlags, usageError, withContext } from './store-access.js';
 
@@ -22,7 +27,14 @@ export function registerReminderCommands(program: Command): void {
       const list = await withContext(flags, async (ctx) => {
         const accountId =
           flags.account === undefined ? undefined : orExit(await resolveAccount(ctx, flags.account)).id;
-        return listReminders(ctx, { status, accountId });
+        const all: ReminderView[] = [];
+        let after: string | undefined;
+        do {
+          const page = await listReminders(ctx, { status, accountId, after });
+          all.push(...page.reminders);
+          after = page.next ?? undefined;
+        } while (after !== undefined);
+        return all;
       });
       if (flags.json) printJson({ reminders: list });
       else if (list.length === 0) print('No reminders.');

@@ -97,6 +97,11 @@ describe.each(ENGINES)('expiry reminders from two service processes on %s', (eng
     type Listed = { reminders: { accountId: string; status: string }[] };
     const all = await call<Listed>('GET', '/v1/reminders?status=sent', { token: staff });
     expect([all.status, all.body.reminders.length]).toEqual([200, KEYS]);
+    type Page = Listed & { next: string | null };
+    const first = await call<Page>('GET', '/v1/reminders?limit=5', { token: staff });
+    expect([first.body.reminders.length, typeof first.body.next]).toEqual([5, 'string']);
+    const rest = await call<Page>('GET', `/v1/reminders?limit=10&after=${first.body.next}`, { token: staff });
+    expect([rest.body.reminders.length, rest.body.next]).toEqual([KEYS - 5, null]);
     const own = await call<Listed>('GET', '/v1/reminders', { token: owners[0] });
     expect(own.body.reminders).toHaveLength(1);
     expect((await call('GET', '/v1/reminders?status=lost', { token: staff })).status).toBe(400);

@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { canManageAccount } from '../auth/principal.js';
 import { BEARER, requirePrincipal } from '../http/authenticate.js';
 import { problem, unwrap } from '../http/problem.js';
-import { problemResponses } from '../http/schemas.js';
+import { NextPage, PageQuery, pageSize, problemResponses } from '../http/schemas.js';
 import type { RouteModule } from '../http/types.js';
 import { auditPage } from './log.js';
 
@@ -42,28 +42,14 @@ export const auditRoutes: RouteModule = (app, ctx) => {
             accountId: Type.Optional(
               Type.String({ pattern: '^acc_[0-9a-z]{26}$', description: 'Staff only: one account' }),
             ),
-            after: Type.Optional(
-              Type.String({
-                pattern: '^aud_[0-9a-z]{26}$',
-                description: 'The last entry of the page before (its `next`)',
-              }),
-            ),
-            // A query string is text: the page size is written as digits, 1 to 1000.
-            limit: Type.Optional(
-              Type.String({
-                pattern: '^([1-9][0-9]{0,2}|1000)$',
-                description: 'Entries per page, 1 to 1000; 100 by default',
-              }),
-            ),
+            ...PageQuery('aud'),
           },
           { additionalProperties: false },
         ),
         response: {
           200: Type.Object({
             entries: Type.Array(Type.Ref('AuditEntry')),
-            next: Type.Union([Type.String(), Type.Null()], {
-              description: 'Pass as `after` for the next page; null on the last page',
-            }),
+            next: NextPage,
           }),
           ...problemResponses(400, 401, 403),
         },
@@ -75,7 +61,7 @@ export const auditRoutes: RouteModule = (app, ctx) => {
       if (accountId !== undefined && !canManageAccount(principal, accountId))
         throw problem('forbidden', 'The audit log is for the account’s owner and vendor staff.');
       const { entityId, after, limit } = request.query;
-      return unwrap(await auditPage(ctx, { entityId, accountId, after, limit: Number(limit ?? 100) }));
+      return unwrap(await auditPage(ctx, { entityId, accountId, after, limit: pageSize(limit) }));
     },
   );
 };

@@ -425,18 +425,25 @@ const viewOf = (row: ReminderRow): ReminderView => ({
   messageId: row.message_id,
 });
 
-/** Reminders newest first, optionally of one status, account or subject. */
+/** A page of reminders, newest first, optionally of one status, account or subject. */
 export async function listReminders(
   ctx: ServiceContext,
-  filter: { status?: ReminderRow['status']; accountId?: string; subjectId?: string; limit?: number } = {},
-): Promise<ReminderView[]> {
-  let query = ctx.store.db
-    .selectFrom('reminders')
-    .selectAll()
-    .orderBy('id', 'desc')
-    .limit(filter.limit ?? 1000);
+  filter: {
+    status?: ReminderRow['status'] | undefined;
+    accountId?: string | undefined;
+    subjectId?: string | undefined;
+    /** The last reminder of the page before. */
+    after?: string | undefined;
+    limit?: number | undefined;
+  } = {},
+): Promise<{ reminders: ReminderView[]; next: string | null }> {
+  const limit = filter.limit ?? 1000;
+  // Ids are unique and sort by creation: the page before ended where this one starts.
+  let query = ctx.store.db.selectFrom('reminders').selectAll().orderBy('id', 'desc').limit(limit);
   if (filter.status !== undefined) query = query.where('status', '=', filter.status);
   if (filter.accountId !== undefined) query = query.where('account_id', '=', filter.accountId);
   if (filter.subjectId !== undefined) query = query.where('subject_id', '=', filter.subjectId);
-  return (await query.execute()).map(viewOf);
+  if (filter.after !== undefined) query = query.where('id', '<', filter.after);
+  const reminders = (await query.execute()).map(viewOf);
+  return { reminders, next: reminders.length === limit ? (reminders.at(-1)?.id ?? null) : null };
 }

@@ -23,6 +23,8 @@ import {
 const PURCHASED = '2026-11-23T12:00:00.000Z';
 const ENDS = new Date('2027-11-23T12:00:00.000Z').getTime();
 const daysBeforeEnd = (days: number) => new Date(ENDS - days * DAY);
+const remindersOf = async (on: ServiceContext, filter: Parameters<typeof listReminders>[1] = {}) =>
+  (await listReminders(on, filter)).reminders;
 
 describe.each(ENGINES)('expiry reminders on %s', (engine) => {
   let sink: SmtpSink;
@@ -82,7 +84,7 @@ describe.each(ENGINES)('expiry reminders on %s', (engine) => {
     );
     expect(first?.text).not.toContain(license.key);
     expect(new Set(sink.received.map((mail) => mail.messageId)).size).toBe(3);
-    const recorded = await listReminders(ctx, { subjectId: license.id });
+    const recorded = await remindersOf(ctx, { subjectId: license.id });
     expect(recorded.map((r) => [r.daysBefore, r.status])).toEqual([
       [3, 'sent'],
       [30, 'sent'],
@@ -110,7 +112,7 @@ describe.each(ENGINES)('expiry reminders on %s', (engine) => {
     expect(sink.received.map((mail) => mail.subject)).toEqual([
       'Your license key ends in 12 days, on 2027-11-23',
     ]);
-    expect((await listReminders(ctx)).map((r) => r.daysBefore)).toEqual([30]);
+    expect((await remindersOf(ctx)).map((r) => r.daysBefore)).toEqual([30]);
   });
 
   it('follows a renewal: no reminder for the old end, new ones for the new end', async () => {
@@ -159,8 +161,8 @@ describe.each(ENGINES)('expiry reminders on %s', (engine) => {
       actor: 'usr_staff',
     });
     expect(moved.ok).toBe(true);
-    expect(await listReminders(ctx, { accountId: from.accountId })).toEqual([]);
-    expect((await listReminders(ctx, { accountId: to.accountId })).map((r) => r.subjectId)).toContain(
+    expect(await remindersOf(ctx, { accountId: from.accountId })).toEqual([]);
+    expect((await remindersOf(ctx, { accountId: to.accountId })).map((r) => r.subjectId)).toContain(
       from.license.id,
     );
     clock.set(daysBeforeEnd(30));
@@ -211,7 +213,7 @@ describe.each(ENGINES)('expiry reminders on %s', (engine) => {
     const failed = await pass();
     expect(failed.sent).toBe(0);
     expect(failed.failures[0]?.error).toMatch(/451/);
-    const [pending] = await listReminders(ctx);
+    const [pending] = await remindersOf(ctx);
     expect(pending).toMatchObject({ status: 'pending', attempts: 1 });
     expect(pending?.lastError).toMatch(/451/);
     sink.refuse(false);
@@ -222,7 +224,7 @@ describe.each(ENGINES)('expiry reminders on %s', (engine) => {
     expect((await pass()).sent).toBe(1);
     expect(await pass()).toMatchObject({ sent: 0, scheduled: 0 });
     expect(sink.received).toHaveLength(1);
-    expect((await listReminders(ctx))[0]).toMatchObject({ status: 'sent', attempts: 2, lastError: null });
+    expect((await remindersOf(ctx))[0]).toMatchObject({ status: 'sent', attempts: 2, lastError: null });
   });
 
   it('gives up on a reminder whose later mark came while its sends kept failing', async () => {
@@ -261,7 +263,7 @@ describe.each(ENGINES)('expiry reminders on %s', (engine) => {
     expect(sink.received).toHaveLength(keys);
     // Each key ends on a day of its own: one subject per key.
     expect(new Set(sink.received.map((mail) => mail.subject)).size).toBe(keys);
-    const recorded = await listReminders(ctx);
+    const recorded = await remindersOf(ctx);
     expect(recorded).toHaveLength(keys);
     expect(recorded.every((r) => r.status === 'sent' && r.attempts === 1)).toBe(true);
   });
@@ -299,11 +301,28 @@ describe.each(ENGINES)('expiry reminders on %s', (engine) => {
     expect(sink.received).toHaveLength(3);
   });
 
+  it('lists reminders newest first, a page at a time', async () => {
+    await keysEndingDaysApart(5);
+    await pass();
+    const seen: string[] = [];
+    let after: string | undefined;
+    let pages = 0;
+    do {
+      const page = await listReminders(ctx, { limit: 2, after });
+      seen.push(...page.reminders.map((r) => r.id));
+      after = page.next ?? undefined;
+      pages++;
+    } while (after !== undefined);
+    expect(pages).toBe(3);
+    expect(seen).toEqual((await remindersOf(ctx)).map((r) => r.id));
+    expect(new Set(seen).size).toBe(5);
+  });
+
   it('hands back what it has not sent when the service stops, for another process to send', async () => {
     await keysEndingDaysApart(3);
     const stopped = await sendDueReminders(ctx, mailer, 'process-a', () => sink.received.length >= 1);
     expect(stopped.sent).toBe(1);
-    const pending = await listReminders(ctx, { status: 'pending' });
+    const pending = await remindersOf(ctx, { status: 'pending' });
     expect(pending).toHaveLength(2);
     const other = await openProcess();
     expect((await pass(other, 'process-b')).sent).toBe(2);

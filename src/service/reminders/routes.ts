@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { BEARER, requirePrincipal } from '../http/authenticate.js';
-import { problemResponses } from '../http/schemas.js';
+import { NextPage, PageQuery, pageSize, problemResponses } from '../http/schemas.js';
 import type { RouteModule } from '../http/types.js';
 import type { ReminderRow } from '../store/schema.js';
 import { listReminders, REMINDER_STATUSES } from './operations.js';
@@ -40,11 +40,12 @@ export const reminderRoutes: RouteModule = (app, ctx) => {
             subjectId: Type.Optional(
               Type.String({ pattern: '^(lic|sub)_[0-9a-z]{26}$', description: 'One key or subscription' }),
             ),
+            ...PageQuery('rem'),
           },
           { additionalProperties: false },
         ),
         response: {
-          200: Type.Object({ reminders: Type.Array(Type.Ref('Reminder')) }),
+          200: Type.Object({ reminders: Type.Array(Type.Ref('Reminder')), next: NextPage }),
           ...problemResponses(400, 401),
         },
       },
@@ -52,8 +53,8 @@ export const reminderRoutes: RouteModule = (app, ctx) => {
     async (request) => {
       const principal = await requirePrincipal(ctx, request);
       const accountId = principal.kind === 'staff' ? undefined : principal.accountId;
-      const { status, subjectId } = request.query;
-      return { reminders: await listReminders(ctx, { status, subjectId, accountId }) };
+      const { status, subjectId, after, limit } = request.query;
+      return listReminders(ctx, { status, subjectId, accountId, after, limit: pageSize(limit) });
     },
   );
 };
