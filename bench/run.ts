@@ -5,6 +5,7 @@ import { benchFleetVersusRedis } from './fleet.js';
 import { benchHeartbeats } from './heartbeats.js';
 import { benchOpenvpn } from './openvpn.js';
 import { runRedisPeer } from './redis-peer.js';
+import { benchReminders } from './reminders.js';
 import { benchDurableWrites } from './store.js';
 
 /** `npm run bench`: one JSON line per figure on stdout, progress on stderr, non-zero exit on a failure. */
@@ -16,6 +17,7 @@ try {
   await benchActivationOperation();
   await benchActivations();
   await benchHeartbeats();
+  await benchReminders();
   await benchFleetVersusRedis((options) => runRedisPeer(options));
   await benchOpenvpn();
 } catch (error) {

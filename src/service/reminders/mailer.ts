@@ -45,6 +45,9 @@ function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
  */
 export function smtpMailer(url: URL, from: string): Mailer {
   const transport = nodemailer.createTransport({
+    // One connection kept open for a pass's emails, rather than one per email.
+    pool: true,
+    maxConnections: 1,
     host: url.hostname,
     port: url.port === '' ? undefined : Number(url.port),
     secure: url.protocol === 'smtps:',
