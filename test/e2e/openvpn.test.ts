@@ -7,6 +7,7 @@ import {
   DENIED,
   OpenvpnLab,
   openvpnUnavailable,
+  SERVER_LISTENING,
   type WatchedProcess,
 } from '../support/openvpn.js';
 import { type ServiceProcess, seatkeeper, startService } from '../support/service-process.js';
@@ -310,6 +311,17 @@ describe.skipIf(unavailable !== undefined)('the agent on real OpenVPN servers', 
     const usage = await connectedOf(state, 2);
     expect(usage.tunnels.map((tunnel) => tunnel.user).sort()).toEqual(['unix-a', 'unix-b']);
     await denied('unix-c', second.port);
+  });
+
+  it('lets a server started with management-hold go on, and decides its connections', async () => {
+    const server = await lab.server({ hold: true });
+    // Held: it takes no connections until a management client releases it.
+    expect(server.process.log).not.toMatch(SERVER_LISTENING);
+    await lab.agent(dir(), server.management);
+    await server.process.waitFor(SERVER_LISTENING);
+    await connect('held-a', server.port);
+    await connect('held-b', server.port);
+    await denied('held-c', server.port);
   });
 
   it('with --duplicate-cn, counts every session of one common name', async () => {

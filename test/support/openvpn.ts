@@ -41,6 +41,9 @@ export function freePort(): Promise<number> {
   });
 }
 
+/** What a server prints once it takes connections. */
+export const SERVER_LISTENING = /TCPv4_SERVER link local \(bound\)|Listening for incoming TCP connection/;
+
 /** A server on a tun device it leaves down and unrouted; port, management and subnet are given per server. */
 const SERVER_CONFIG = `dev tun
 proto tcp-server
@@ -266,6 +269,8 @@ export class OpenvpnLab {
       port?: number;
       /** A unix socket (with a password file) instead of a TCP port on 127.0.0.1. */
       management?: number | { socket: string; passwordFile: string };
+      /** Started with `management-hold`: it waits for a management client before it listens. */
+      hold?: boolean;
     } = {},
   ): Promise<{ process: WatchedProcess; port: number; management: number | string }> {
     const port = options.port ?? (await freePort());
@@ -279,9 +284,10 @@ export class OpenvpnLab {
     const args = [
       ...['--config', config, '--port', String(port), '--management', ...managementArgs],
       ...['--server', `10.${100 + (index % 100)}.0.0`, '255.255.0.0', ...(options.args ?? [])],
+      ...(options.hold === true ? ['--management-hold'] : []),
     ];
     const server = this.#spawn(`server ${index}`, 'openvpn', ['--cd', this.pki.dir, ...args]);
-    await server.waitFor(/TCPv4_SERVER link local \(bound\)|Listening for incoming TCP connection/);
+    await server.waitFor(options.hold === true ? /Need hold release/ : SERVER_LISTENING);
     return {
       process: server,
       port,

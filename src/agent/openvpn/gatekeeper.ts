@@ -77,6 +77,8 @@ export class Gatekeeper {
   readonly #ended = new Set<string>();
   /** Client events that came while the attachment's first count was being made. */
   #held: ClientEvent[] | undefined;
+  /** A held server's notice came with the greeting, before the connection was ours to answer on. */
+  #holdNoticed = false;
   /** Clients decided while a periodic `status` was on its way: its list may predate them. */
   #decidedDuringStatus: Set<string> | undefined;
   #stopped = false;
@@ -146,6 +148,10 @@ export class Gatekeeper {
       connection.onClose = done;
     });
     this.#connection = connection;
+    if (this.#holdNoticed) {
+      this.#holdNoticed = false;
+      this.#send(commands.releaseHold);
+    }
     this.#log.info(
       { event: 'attached', address: describeAddress(this.#options.address) },
       'attached to the OpenVPN management interface',
@@ -211,7 +217,10 @@ export class Gatekeeper {
   #receive(message: ManagementMessage): void {
     if (message.type === 'notice') {
       // A server started with `management-hold` waits for a management client: let it go on.
-      if (message.source === 'HOLD') this.#send(commands.releaseHold);
+      if (message.source === 'HOLD') {
+        if (this.#connection === undefined) this.#holdNoticed = true;
+        else this.#send(commands.releaseHold);
+      }
       return;
     }
     if (message.type !== 'client') return;
