@@ -391,7 +391,10 @@ export class Agent {
     }
     const disconnected = answer.value.disconnect.filter((id) => this.#admission.release(id));
     pool.apply(answer.value, grant.value, sentAt, this.#clock.now().getTime());
-    this.#state.saveSubscription(pool.stored, false);
+    // `agent subscribe` may have saved another subscription while this heartbeat was out: the
+    // reload it asks for switches to it, and this answer must not write over it meanwhile.
+    if (this.#state.loadSubscription()?.subscriptionId === pool.stored.subscriptionId)
+      this.#state.saveSubscription(pool.stored, false);
     this.#capacity = undefined;
     return ok({ disconnected, used: answer.value.used, lease: answer.value.lease });
   }

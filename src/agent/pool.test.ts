@@ -111,6 +111,25 @@ describe('agents sharing a subscription through a real service on 127.0.0.1', ()
     expect(a.usage().connected + b.usage().connected).toBeLessThanOrEqual(40);
   });
 
+  it('never writes over a subscription another command saved while a heartbeat was on its way', async () => {
+    const [first, second] = [await newSubscription(service.ctx), await newSubscription(service.ctx)];
+    const made = tempDir('seatkeeper-pool-switch-');
+    dirs.push(made);
+    const file = join(made.path, 'subscription.json');
+    const running = agentOn('switch', made.path);
+    expect((await running.joinSubscription(first, service.url)).ok).toBe(true);
+    // What `agent subscribe` leaves once the server moved on (here: another server's membership
+    // of the second subscription, saved as this directory's).
+    const elsewhere = tempDir('seatkeeper-pool-elsewhere-');
+    dirs.push(elsewhere);
+    expect((await agentOn('elsewhere', elsewhere.path).joinSubscription(second, service.url)).ok).toBe(true);
+    const saved = readFileSync(join(elsewhere.path, 'subscription.json'), 'utf8');
+    writeFileSync(file, saved);
+    // The running agent's heartbeat for the first subscription must not put it back.
+    expect((await running.heartbeat()).ok).toBe(true);
+    expect(readFileSync(file, 'utf8')).toBe(saved);
+  });
+
   it('counts a subscription only from the signed grant: an edited state file gains nothing', async () => {
     const key = await newSubscription(service.ctx, { connections: 10 });
     const made = tempDir('seatkeeper-pool-tamper-');
