@@ -268,7 +268,7 @@ describe.skipIf(unavailable !== undefined)('the agent on real OpenVPN servers', 
     const state = dir();
     const agent = await lab.agent(state, server.management);
     const first = await connect('same', server.port);
-    await connect('other', server.port);
+    const other = await connect('other', server.port);
     const again = await connect('same', server.port);
     // The old session is gone at OpenVPN's order; stop its client before it retries.
     await first.kill('SIGKILL');
@@ -277,8 +277,9 @@ describe.skipIf(unavailable !== undefined)('the agent on real OpenVPN servers', 
     expect(again.running).toBe(true);
     expect(again.log).not.toMatch(/SIGUSR1|AUTH_FAILED/);
     expect(server.process.log).toMatch(/soft reset/);
+    expect(other.log).not.toMatch(/SIGUSR1|AUTH_FAILED/);
     const usage = await usageOf(state);
-    expect(usage.connected).toBe(2);
+    expect(usage.connected, `agent log:\n${agent.log}`).toBe(2);
     expect(usage.tunnels.map((tunnel) => tunnel.user).sort()).toEqual(['other', 'same']);
     await denied('third', server.port);
   });
