@@ -1,12 +1,11 @@
 import { performance } from 'node:perf_hooks';
-import { termFromPurchase } from '../src/domain/terms.js';
 import { createAccount } from '../src/service/accounts/operations.js';
 import { unwrap } from '../src/service/http/problem.js';
-import { newKeyRow } from '../src/service/licenses/operations.js';
 import { smtpMailer } from '../src/service/reminders/mailer.js';
 import { sendDueReminders } from '../src/service/reminders/operations.js';
 import { openContext } from '../src/service/runtime.js';
 import { DAY, ManualClock } from '../test/support/clock.js';
+import { insertKeys } from '../test/support/factories.js';
 import { startSmtpSink } from '../test/support/smtp.js';
 import { emit, percentile, progress, round, withTempDir } from './support.js';
 
@@ -34,21 +33,10 @@ export async function benchReminders(): Promise<void> {
           accounts.push(
             unwrap(await createAccount(ctx, { email: `admin-${i}@customer${i}.example` })).account.id,
           );
-        const rows = Array.from({ length: KEYS }, (_, i) => {
-          const purchasedAt = new Date(start.getTime() + Math.floor((i / KEYS) * 365 * DAY));
-          return newKeyRow(ctx, start, {
-            accountId: accounts[i % ACCOUNTS] ?? '',
-            seats: 10,
-            termYears: 1,
-            purchasedAt,
-            term: termFromPurchase(purchasedAt, 1),
-          }).row;
-        });
-        for (let at = 0; at < rows.length; at += 500)
-          await ctx.store.db
-            .insertInto('licenses')
-            .values(rows.slice(at, at + 500))
-            .execute();
+        await insertKeys(ctx, KEYS, (i) => ({
+          accountId: accounts[i % ACCOUNTS] ?? '',
+          purchasedAt: new Date(start.getTime() + Math.floor((i / KEYS) * 365 * DAY)),
+        }));
 
         clock.set(new Date('2027-01-01T00:00:00.000Z'));
         const mailer = smtpMailer(new URL(sink.url), 'licenses@vendor.example');

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { MachineProperties } from '../../src/domain/fingerprint.js';
+import { termFromPurchase } from '../../src/domain/terms.js';
 import { createAccount } from '../../src/service/accounts/operations.js';
 import type { ServiceContext } from '../../src/service/context.js';
 import { issueFailoverKey } from '../../src/service/licenses/lifecycle.js';
-import { issueLicense, type LicenseView } from '../../src/service/licenses/operations.js';
+import { issueLicense, type LicenseView, newKeyRow } from '../../src/service/licenses/operations.js';
 import { type CreateSubscriptionInput, createSubscription } from '../../src/service/pools/operations.js';
 
 /** A distinct made-up machine per seed. */
@@ -65,4 +66,23 @@ export async function failoverKeyOf(ctx: ServiceContext, licenseId: string): Pro
   const failover = await issueFailoverKey(ctx, { licenseId, actor: 'usr_test' });
   if (!failover.ok) throw new Error(failover.error.detail);
   return failover.value;
+}
+
+/** Many one-year keys straight into the store, a chunk per statement: a vendor's scale, quickly. */
+export async function insertKeys(
+  ctx: ServiceContext,
+  count: number,
+  keyOf: (i: number) => { accountId: string; purchasedAt: Date },
+): Promise<void> {
+  const now = ctx.clock.now();
+  const rows = Array.from({ length: count }, (_, i) => {
+    const { accountId, purchasedAt } = keyOf(i);
+    const term = termFromPurchase(purchasedAt, 1);
+    return newKeyRow(ctx, now, { accountId, seats: 1, termYears: 1, purchasedAt, term }).row;
+  });
+  for (let at = 0; at < rows.length; at += 500)
+    await ctx.store.db
+      .insertInto('licenses')
+      .values(rows.slice(at, at + 500))
+      .execute();
 }

@@ -1,3 +1,4 @@
+import { type SqlBool, sql } from 'kysely';
 import { newId } from '../../domain/ids.js';
 import {
   daysLeft,
@@ -42,6 +43,12 @@ interface Candidate {
   mark: ReminderMark;
 }
 
+/** That no reminder is recorded yet for this subject's end at `mark`. */
+const notRecorded = (subject: ReminderRow['subject'], id: string, endsAt: string, mark: ReminderMark) =>
+  sql<SqlBool>`not exists (select 1 from reminders where reminders.subject = ${subject}
+    and reminders.subject_id = ${sql.ref(id)} and reminders.ends_at = ${sql.ref(endsAt)}
+    and reminders.days_before = ${mark})`;
+
 /** Keys in use (not revoked, refunded, split or replaced) whose end gets `mark`'s reminder now. */
 async function dueKeys(db: Database, now: Date, window: ReturnType<typeof markWindows>[number]) {
   const rows = await db
@@ -52,18 +59,7 @@ async function dueKeys(db: Database, now: Date, window: ReturnType<typeof markWi
     .where('revoked_at', 'is', null)
     // A failover key ends with its original: the original's reminder covers both.
     .where('failover_of', 'is', null)
-    .where(({ not, exists, selectFrom }) =>
-      not(
-        exists(
-          selectFrom('reminders')
-            .select('reminders.id')
-            .where('reminders.subject', '=', 'license')
-            .whereRef('reminders.subject_id', '=', 'licenses.id')
-            .whereRef('reminders.ends_at', '=', 'licenses.ends_at')
-            .where('reminders.days_before', '=', window.mark),
-        ),
-      ),
-    )
+    .where(notRecorded('license', 'licenses.id', 'licenses.ends_at', window.mark))
     .execute();
   return rows
     .filter(
@@ -89,18 +85,7 @@ async function dueSubscriptions(db: Database, now: Date, window: ReturnType<type
     .where('period_ends_at', '>', window.after)
     .where('period_ends_at', '<=', window.upTo)
     .where('auto_renew', '=', 0)
-    .where(({ not, exists, selectFrom }) =>
-      not(
-        exists(
-          selectFrom('reminders')
-            .select('reminders.id')
-            .where('reminders.subject', '=', 'subscription')
-            .whereRef('reminders.subject_id', '=', 'subscriptions.id')
-            .whereRef('reminders.ends_at', '=', 'subscriptions.period_ends_at')
-            .where('reminders.days_before', '=', window.mark),
-        ),
-      ),
-    )
+    .where(notRecorded('subscription', 'subscriptions.id', 'subscriptions.period_ends_at', window.mark))
     .execute();
   return rows
     .filter((row) => {

@@ -2,12 +2,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DAY, ManualClock } from '../../../test/support/clock.js';
 import { ENGINES, freshStore, type TestStore } from '../../../test/support/engines.js';
-import { accountWithKey, failoverKeyOf } from '../../../test/support/factories.js';
+import { accountWithKey, failoverKeyOf, insertKeys } from '../../../test/support/factories.js';
 import { type SmtpSink, startSmtpSink } from '../../../test/support/smtp.js';
-import { termFromPurchase } from '../../domain/terms.js';
 import { DEFAULT_POLICY, type ServiceContext } from '../context.js';
 import { refundLicense, renewLicenses, transferLicenses } from '../licenses/lifecycle.js';
-import { issueLicense, newKeyRow } from '../licenses/operations.js';
+import { issueLicense } from '../licenses/operations.js';
 import { createSubscription } from '../pools/operations.js';
 import { openContext } from '../runtime.js';
 import type { ReminderRow } from '../store/schema.js';
@@ -331,22 +330,10 @@ describe.each(ENGINES)('expiry reminders on %s', (engine) => {
 
   it('records a backlog larger than one statement can carry', async () => {
     const { accountId } = await accountWithKey(ctx);
-    const now = clock.now();
-    const rows = Array.from({ length: 4000 }, (_, i) => {
-      const purchasedAt = new Date(Date.parse(PURCHASED) + (i % 20) * 3_600_000);
-      return newKeyRow(ctx, now, {
-        accountId,
-        seats: 1,
-        termYears: 1,
-        purchasedAt,
-        term: termFromPurchase(purchasedAt, 1),
-      }).row;
-    });
-    for (let at = 0; at < rows.length; at += 500)
-      await ctx.store.db
-        .insertInto('licenses')
-        .values(rows.slice(at, at + 500))
-        .execute();
+    await insertKeys(ctx, 4000, (i) => ({
+      accountId,
+      purchasedAt: new Date(Date.parse(PURCHASED) + (i % 20) * 3_600_000),
+    }));
     clock.set(daysBeforeEnd(29));
     expect(await scheduleDueReminders(ctx)).toBe(4001);
     expect(await scheduleDueReminders(ctx)).toBe(0);
