@@ -234,9 +234,12 @@ export class Gatekeeper {
         void this.#decide(event, performance.now());
         return;
       case 'REAUTH':
-        // A renegotiation of an admitted tunnel keeps its seat; anything else is decided afresh.
+        // A renegotiation of an admitted tunnel keeps its seat.
         if (this.#admitted.has(event.cid) && event.kid !== undefined)
           this.#send(commands.authorize(event.cid, event.kid));
+        // A session replaced by its identity's new one, or denied or ordered off, may renegotiate
+        // before OpenVPN's drop reaches it: it must not take a seat back.
+        else if (this.#replaced.has(event.cid) || this.#ended.has(event.cid)) this.#refuseEnded(event);
         else void this.#decide(event, performance.now());
         return;
       case 'DISCONNECT':
@@ -245,6 +248,15 @@ export class Gatekeeper {
       case 'ESTABLISHED':
         return;
     }
+  }
+
+  #refuseEnded(event: ClientEvent): void {
+    if (event.kid === undefined) return;
+    const replaced = this.#replaced.has(event.cid);
+    const reason = replaced ? 'replaced by a new session of the same identity' : 'ended';
+    const told = replaced ? 'Replaced by a new connection of the same user' : LIMIT_EXCEEDED_MESSAGE;
+    this.#send(commands.deny(event.cid, event.kid, `seatkeeper: session ${reason}`, told));
+    this.#log.info({ event: 'reauth_refused', cid: event.cid, reason }, 'an ended session renegotiated');
   }
 
   #tunnelInfo(event: ClientEvent): TunnelInfo {
