@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { resolveAccount } from '../service/accounts/operations.js';
 import { runnerName } from '../service/reminders/job.js';
 import { smtpMailer } from '../service/reminders/mailer.js';
 import {
@@ -8,8 +7,16 @@ import {
   type ReminderView,
   sendDueReminders,
 } from '../service/reminders/operations.js';
-import { CliError, EXIT, orExit, print, printJson, table } from './output.js';
-import { config, dataOption, oneOf, type StoreFlags, usageError, withContext } from './store-access.js';
+import { CliError, EXIT, print, printJson, table } from './output.js';
+import {
+  accountFilter,
+  config,
+  dataOption,
+  oneOf,
+  type StoreFlags,
+  usageError,
+  withContext,
+} from './store-access.js';
 
 /** Expiry reminders from the command line: what was sent, and a pass on demand (cron, or a test). */
 export function registerReminderCommands(program: Command): void {
@@ -25,8 +32,7 @@ export function registerReminderCommands(program: Command): void {
       const status =
         flags.status === undefined ? undefined : oneOf('--status', flags.status, REMINDER_STATUSES);
       const list = await withContext(flags, async (ctx) => {
-        const accountId =
-          flags.account === undefined ? undefined : orExit(await resolveAccount(ctx, flags.account)).id;
+        const accountId = await accountFilter(ctx, flags.account);
         const all: ReminderView[] = [];
         let after: string | undefined;
         do {

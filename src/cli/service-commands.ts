@@ -14,6 +14,7 @@ import { openContext } from '../service/runtime.js';
 import { registerKeyLifecycleCommands } from './key-commands.js';
 import { CliError, EXIT, note, orExit, print, printJson, table } from './output.js';
 import {
+  accountFilter,
   config,
   dataOption,
   durationOf,
@@ -243,8 +244,7 @@ export function registerServiceCommands(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (flags: StoreFlags & { account?: string }) => {
       const licenses = await withContext(flags, async (ctx) => {
-        const accountId =
-          flags.account === undefined ? undefined : orExit(await resolveAccount(ctx, flags.account)).id;
+        const accountId = await accountFilter(ctx, flags.account);
         return listLicenses(ctx, { accountId });
       });
       if (flags.json) printJson({ licenses });
@@ -330,8 +330,7 @@ export function registerServiceCommands(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (flags: StoreFlags & { account?: string }) => {
       const subscriptions = await withContext(flags, async (ctx) => {
-        const accountId =
-          flags.account === undefined ? undefined : orExit(await resolveAccount(ctx, flags.account)).id;
+        const accountId = await accountFilter(ctx, flags.account);
         return listSubscriptions(ctx, { accountId });
       });
       if (flags.json) printJson({ subscriptions });

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { systemClock } from '../domain/clock.js';
 import { normalizeEmail } from '../domain/email.js';
+import { resolveAccount } from '../service/accounts/operations.js';
 import { ConfigError, loadServiceConfig, parseDuration, type ServiceFlags } from '../service/config.js';
 import type { ServiceContext } from '../service/context.js';
 import type { LicenseView } from '../service/licenses/operations.js';
@@ -69,6 +70,10 @@ export function durationOf(flag: string, text: string): number {
 }
 
 export const emailOf = (input: string): string => orExit(normalizeEmail(input));
+
+/** The id of the account an optional `--account` names (id or registered admin email). */
+export const accountFilter = async (ctx: ServiceContext, account: string | undefined) =>
+  account === undefined ? undefined : orExit(await resolveAccount(ctx, account)).id;
 
 export const dataOption = (command: Command): Command =>
   command

@@ -102,6 +102,15 @@ describe('the seatkeeper command against a real service process', () => {
     expect([typo.code, typo.stderr]).toEqual([1, expect.stringContaining('(license_key_malformed)')]);
     const taken = await seatkeeper(['account', 'create', '--email', email.toUpperCase(), '--data', data]);
     expect([taken.code, taken.stderr]).toEqual([1, expect.stringContaining('(email_taken)')]);
+    const nobody = await seatkeeper([
+      'reminders',
+      'list',
+      '--account',
+      'nobody@nowhere.example',
+      '--data',
+      data,
+    ]);
+    expect([nobody.code, nobody.stderr]).toEqual([1, expect.stringContaining('(account_not_found)')]);
   });
 
   it('exits 2 on a mistake in the command or the configuration', async () => {
@@ -140,6 +149,12 @@ describe('the seatkeeper command against a real service process', () => {
         /--reminder-interval .* must be a duration/,
       ],
       [['serve', '--data', data, '--reminder-interval', '30d'], {}, /from 1s to 1d/],
+      [
+        ['reminders', 'list', '--status', 'lost', '--data', data],
+        {},
+        /--status must be one of pending, sent, cancelled/,
+      ],
+      [['reminders', 'send', '--data', data], {}, /reminders send needs --smtp-url and --mail-from/],
       [
         ['key', 'list', '--data', data],
         { DATABASE_URL: 'mysql://user:secret@localhost/db' },
