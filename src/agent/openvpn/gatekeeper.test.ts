@@ -88,6 +88,16 @@ async function connected({ server }: Attached, commonName: string): Promise<Sent
   return event;
 }
 
+/**
+ * Waits for a periodic count made wholly after what the test did: the next `status` may have left
+ * before, but the one after it leaves only once the gatekeeper has read the first one's list.
+ */
+async function resynced({ server }: Attached): Promise<void> {
+  const from = server.commands.length;
+  await server.command(/^status 3$/, from);
+  await server.command(/^status 3$/, server.commands.indexOf('status 3', from) + 1);
+}
+
 describe('the gatekeeper against a fake OpenVPN management interface', () => {
   it('admits up to the licensed connections and denies the next with the seeds’ message', async () => {
     const gate = await attach({ capacity: 2 });
@@ -145,6 +155,83 @@ describe('the gatekeeper against a fake OpenVPN management interface', () => {
     const reauth = gate.server.reauth(alice.cid);
     expect(await gate.server.answer(reauth)).toMatch(new RegExp(`^client-deny ${alice.cid} ${reauth.kid} `));
     expect(gate.seats.connected).toBe(0);
+  });
+
+  describe('one identity connecting again while the count is checked against the server’s list', () => {
+    it('counts one seat when the list was on its way as the identity connected again, with no duplicate-cn warning, and refuses the old session’s renegotiation', async () => {
+      const gate = await attach({ capacity: 3, gatekeeper: { resyncIntervalMs: 5 } });
+      const old = await connected(gate, 'alice');
+      const hold = gate.server.holdStatus();
+      await hold.taken;
+      const renewed = gate.server.connect('alice');
+      expect(await gate.server.answer(renewed)).toBe(`client-auth-nt ${renewed.cid} ${renewed.kid}`);
+      // OpenVPN reaches the command now: it lists the old session up and the new one still waiting.
+      const from = gate.server.commands.length;
+      hold.release();
+      await gate.server.command(/^status 3$/, from);
+      expect(gate.seats.tunnels().map((tunnel) => tunnel.id)).toEqual([`cid-${renewed.cid}`]);
+      expect(gate.log.events('duplicate_cn')).toEqual([]);
+      const reauth = gate.server.reauth(old.cid);
+      expect(await gate.server.answer(reauth)).toMatch(new RegExp(`^client-deny ${old.cid} ${reauth.kid} `));
+      gate.server.establish(renewed.cid);
+      await resynced(gate);
+      expect(gate.seats.tunnels().map((tunnel) => tunnel.id)).toEqual([`cid-${renewed.cid}`]);
+      expect(gate.log.events('duplicate_cn')).toEqual([]);
+    });
+
+    it('does not count the old session again from a list made before the new one completed its connection', async () => {
+      const gate = await attach({ capacity: 3, gatekeeper: { resyncIntervalMs: 5 } });
+      await connected(gate, 'alice');
+      const renewed = gate.server.connect('alice');
+      expect(await gate.server.answer(renewed)).toBe(`client-auth-nt ${renewed.cid} ${renewed.kid}`);
+      // OpenVPN drops the old session only when the new one completes its connection.
+      await resynced(gate);
+      expect(gate.seats.tunnels().map((tunnel) => tunnel.id)).toEqual([`cid-${renewed.cid}`]);
+      expect(gate.log.events('duplicate_cn')).toEqual([]);
+    });
+
+    it('warns of duplicate-cn and counts both sessions when the server keeps the old one after the new one is up', async () => {
+      const gate = await attach({
+        capacity: 3,
+        server: { duplicateCn: true },
+        gatekeeper: { resyncIntervalMs: 5 },
+      });
+      const old = await connected(gate, 'alice');
+      const renewed = await connected(gate, 'alice');
+      await resynced(gate);
+      expect(gate.log.events('duplicate_cn')).toMatchObject([{ cid: old.cid, user: 'alice' }]);
+      expect(
+        gate.seats
+          .tunnels()
+          .map((tunnel) => tunnel.id)
+          .sort(),
+      ).toEqual([`cid-${old.cid}`, `cid-${renewed.cid}`]);
+    });
+
+    it('does not count the old session while a second new one is still connecting after the first left', async () => {
+      const gate = await attach({ capacity: 3, gatekeeper: { resyncIntervalMs: 5 } });
+      await connected(gate, 'alice');
+      const first = gate.server.connect('alice');
+      await gate.server.answer(first);
+      const second = gate.server.connect('alice');
+      await gate.server.answer(second);
+      gate.server.disconnect(first.cid);
+      await resynced(gate);
+      expect(gate.seats.tunnels().map((tunnel) => tunnel.id)).toEqual([`cid-${second.cid}`]);
+    });
+
+    it('keeps counting the old session when the new one leaves before completing its connection', async () => {
+      const gate = await attach({ capacity: 3, gatekeeper: { resyncIntervalMs: 5 } });
+      const old = await connected(gate, 'alice');
+      const renewed = gate.server.connect('alice');
+      await gate.server.answer(renewed);
+      gate.server.disconnect(renewed.cid);
+      await resynced(gate);
+      expect(gate.seats.tunnels().map((tunnel) => tunnel.id)).toEqual([`cid-${old.cid}`]);
+      expect(gate.log.events('duplicate_cn')).toEqual([]);
+      const reauth = gate.server.reauth(old.cid);
+      expect(await gate.server.answer(reauth)).toBe(`client-auth-nt ${old.cid} ${reauth.kid}`);
+    });
   });
 
   it('sends the password, lets a held server go on, counts the tunnels up and restarts a connection that asked while no agent listened', async () => {
