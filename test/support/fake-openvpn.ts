@@ -32,12 +32,12 @@ export interface FakeOpenvpnOptions {
   password?: string;
   /** The server keeps every session of one common name; else a session established drops the others. */
   duplicateCn?: boolean;
-  /** The `pid` the server answers with. */
-  pid?: number;
   /** Sends `>HOLD:` with the greeting, as a server started with `management-hold`. */
   hold?: boolean;
 }
 
+/** The process id the server answers `pid` with: the agent checks it for a restarted server. */
+const PID = 4242;
 const GREETING = ">INFO:OpenVPN Management Interface Version 5 -- type 'help' for more info";
 const STATUS_HEADER = [
   'HEADER',
@@ -101,11 +101,6 @@ export class FakeOpenvpn {
   close(): Promise<void> {
     this.#socket?.destroy();
     return new Promise((done) => this.#server.close(() => done()));
-  }
-
-  /** Whether an agent is connected and past the password. */
-  get attached(): boolean {
-    return this.#socket !== undefined && !this.#socket.destroyed && !this.#awaitingPassword;
   }
 
   #attach(socket: Socket): void {
@@ -187,7 +182,7 @@ export class FakeOpenvpn {
     const known = cid !== undefined && this.#clients.has(cid);
     switch (name) {
       case 'pid':
-        return `SUCCESS: pid=${this.#options.pid ?? 4242}\r\n`;
+        return `SUCCESS: pid=${PID}\r\n`;
       case 'status':
         return this.#status();
       case 'hold':
@@ -343,15 +338,6 @@ export class FakeOpenvpn {
   /** The agent's answer to a CONNECT or REAUTH: `client-auth-nt` or `client-deny` for its key. */
   answer(event: SentEvent): Promise<string> {
     return this.command(new RegExp(`^client-(?:auth-nt|deny) ${event.cid} ${event.kid}(?: |$)`));
-  }
-
-  /** Waits until an agent is connected and greeted. */
-  attachment(timeoutMs = 10_000): Promise<true> {
-    return this.#until(
-      () => this.attached || undefined,
-      timeoutMs,
-      () => `no agent attached in ${timeoutMs} ms`,
-    );
   }
 
   #until<T>(found: () => T | undefined, timeoutMs: number, failure: () => string): Promise<T> {
