@@ -6,21 +6,18 @@ import { LIMIT_EXCEEDED_MESSAGE } from '../../domain/errors.js';
 import { Admission } from '../admission.js';
 import { type Admitter, Gatekeeper, type GatekeeperOptions } from './gatekeeper.js';
 
-/** The agent's seats, as the gatekeeper sees them: a fixed capacity and no pool to grow from. */
+/** The agent's seats, as the gatekeeper sees them: a capacity and, unless a test says, no pool to grow from. */
 class Seats extends Admission implements Admitter {
-  readonly capacity: number;
+  capacity: number;
+  topUp: () => Promise<boolean> = async () => false;
 
   constructor(capacity: number) {
     const clock = new ManualClock();
     super(
-      () => capacity,
+      () => this.capacity,
       () => clock.now(),
     );
     this.capacity = capacity;
-  }
-
-  async topUp(): Promise<boolean> {
-    return false;
   }
 
   usage(): { connected: number; licensed: number } {
@@ -155,6 +152,32 @@ describe('the gatekeeper against a fake OpenVPN management interface', () => {
     const reauth = gate.server.reauth(alice.cid);
     expect(await gate.server.answer(reauth)).toMatch(new RegExp(`^client-deny ${alice.cid} ${reauth.kid} `));
     expect(gate.seats.connected).toBe(0);
+  });
+
+  it('drops the decision of a client that leaves while the pool is asked for more, and decides the next one', async () => {
+    const gate = await attach({ capacity: 1 });
+    const alice = await connected(gate, 'alice');
+    let grow: (more: boolean) => void = () => {};
+    const asked = new Promise<void>((topUpAsked) => {
+      gate.seats.topUp = () => {
+        topUpAsked();
+        return new Promise((done) => {
+          grow = done;
+        });
+      };
+    });
+    const bob = gate.server.connect('bob');
+    await asked;
+    gate.server.disconnect(bob.cid);
+    // Events are read in order: once alice's renegotiation is answered, bob's DISCONNECT was read.
+    await gate.server.answer(gate.server.reauth(alice.cid));
+    gate.seats.capacity = 2;
+    grow(true);
+    gate.seats.topUp = async () => false;
+    const carol = gate.server.connect('carol');
+    expect(await gate.server.answer(carol)).toBe(`client-auth-nt ${carol.cid} ${carol.kid}`);
+    expect(gate.server.commands.filter((command) => command.includes(` ${bob.cid} `))).toEqual([]);
+    expect(gate.seats.tunnels().map((tunnel) => tunnel.user)).toEqual(['alice', 'carol']);
   });
 
   describe('one identity connecting again while the count is checked against the server’s list', () => {
