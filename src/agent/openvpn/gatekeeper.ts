@@ -222,16 +222,21 @@ export class Gatekeeper {
         return;
       case 'REAUTH': {
         const session = this.#sessions.get(event.cid);
-        // A renegotiation of an admitted tunnel keeps its seat.
-        if (session?.state === 'admitted') {
-          if (event.kid !== undefined) this.#send(commands.authorize(event.cid, event.kid));
+        switch (session?.state) {
+          // A renegotiation of an admitted tunnel keeps its seat.
+          case 'admitted':
+            if (event.kid !== undefined) this.#send(commands.authorize(event.cid, event.kid));
+            return;
+          // A session replaced by its identity's new one, or denied or ordered off, may renegotiate
+          // before OpenVPN's drop reaches it: it must not take a seat back.
+          case 'replaced':
+          case 'ended':
+            this.#refuseEnded(event, session);
+            return;
+          default:
+            void this.#decide(event, performance.now());
+            return;
         }
-        // A session replaced by its identity's new one, or denied or ordered off, may renegotiate
-        // before OpenVPN's drop reaches it: it must not take a seat back.
-        else if (session?.state === 'replaced' || session?.state === 'ended')
-          this.#refuseEnded(event, session);
-        else void this.#decide(event, performance.now());
-        return;
       }
       case 'DISCONNECT':
         this.#disconnected(event.cid);
