@@ -15,6 +15,7 @@ import {
   parseStatus,
   type StatusClient,
 } from './protocol.js';
+import { type Session, Sessions } from './sessions.js';
 
 /** What the gatekeeper needs of the agent: its admission and, in lease mode, a way to ask for more. */
 export interface Admitter {
@@ -65,22 +66,11 @@ export class Gatekeeper {
   readonly #options: GatekeeperOptions;
   readonly #log: Logger;
   #connection: ManagementConnection | undefined;
-  /** Admitted clients, holding seats: cid to common name. */
-  readonly #admitted = new Map<string, string>();
-  /** The admitted cid of each common name (without duplicate-cn). */
-  readonly #sessionOf = new Map<string, string>();
-  /** Sessions another session of their common name replaced; still listed means duplicate-cn. */
-  readonly #replaced = new Set<string>();
-  /** Clients whose decision waits on the pool; a DISCONNECT meanwhile cancels it. */
-  readonly #deciding = new Set<string>();
-  /** Clients denied or ordered off, until their DISCONNECT: never counted again, never restarted. */
-  readonly #ended = new Set<string>();
+  readonly #sessions = new Sessions();
   /** Client events that came while the attachment's first count was being made. */
   #held: ClientEvent[] | undefined;
   /** A held server's notice came with the greeting, before the connection was ours to answer on. */
   #holdNoticed = false;
-  /** Clients decided while a periodic `status` was on its way: its list may predate them. */
-  #decidedDuringStatus: Set<string> | undefined;
   #stopped = false;
   #wake: (() => void) | undefined;
   /** The OpenVPN process last attached to. */
@@ -189,13 +179,10 @@ export class Gatekeeper {
     const pid = /pid=(\d+)/.exec(reply.lines[0] ?? '')?.[1];
     if (pid === undefined) return;
     if (this.#serverPid !== undefined && pid !== this.#serverPid) {
-      const freed = this.#admitted.size;
-      for (const cid of [...this.#admitted.keys()]) this.#free(cid);
-      this.#deciding.clear();
-      this.#ended.clear();
-      this.#replaced.clear();
+      const admitted = this.#sessions.clear();
+      for (const cid of admitted) this.#agent.release(tunnelIdOf(cid));
       this.#log.info(
-        { event: 'server_restarted', pid, freed },
+        { event: 'server_restarted', pid, freed: admitted.length },
         'the OpenVPN server restarted: its old tunnels are gone',
       );
     }
@@ -233,15 +220,24 @@ export class Gatekeeper {
       case 'CONNECT':
         void this.#decide(event, performance.now());
         return;
-      case 'REAUTH':
-        // A renegotiation of an admitted tunnel keeps its seat.
-        if (this.#admitted.has(event.cid) && event.kid !== undefined)
-          this.#send(commands.authorize(event.cid, event.kid));
-        // A session replaced by its identity's new one, or denied or ordered off, may renegotiate
-        // before OpenVPN's drop reaches it: it must not take a seat back.
-        else if (this.#replaced.has(event.cid) || this.#ended.has(event.cid)) this.#refuseEnded(event);
-        else void this.#decide(event, performance.now());
-        return;
+      case 'REAUTH': {
+        const session = this.#sessions.get(event.cid);
+        switch (session?.state) {
+          // A renegotiation of an admitted tunnel keeps its seat.
+          case 'admitted':
+            if (event.kid !== undefined) this.#send(commands.authorize(event.cid, event.kid));
+            return;
+          // A session replaced by its identity's new one, or denied or ordered off, may renegotiate
+          // before OpenVPN's drop reaches it: it must not take a seat back.
+          case 'replaced':
+          case 'ended':
+            this.#refuseEnded(event, session);
+            return;
+          default:
+            void this.#decide(event, performance.now());
+            return;
+        }
+      }
       case 'DISCONNECT':
         this.#disconnected(event.cid);
         return;
@@ -250,9 +246,9 @@ export class Gatekeeper {
     }
   }
 
-  #refuseEnded(event: ClientEvent): void {
+  #refuseEnded(event: ClientEvent, session: Session): void {
     if (event.kid === undefined) return;
-    const replaced = this.#replaced.has(event.cid);
+    const replaced = session.state === 'replaced';
     const reason = replaced ? 'replaced by a new session of the same identity' : 'ended';
     const told = replaced ? 'Replaced by a new connection of the same user' : LIMIT_EXCEEDED_MESSAGE;
     this.#send(commands.deny(event.cid, event.kid, `seatkeeper: session ${reason}`, told));
@@ -275,27 +271,28 @@ export class Gatekeeper {
     if (kid === undefined) return;
     const commonName = event.env.common_name ?? '';
     const tunnel = this.#tunnelInfo(event);
-    this.#decidedDuringStatus?.add(cid);
     let outcome = this.#admitOrReplace(cid, commonName, tunnel);
     if (!outcome.admitted) {
       // Lease mode: a full lease may still grow from the pool; the client waits meanwhile.
-      this.#deciding.add(cid);
+      const waiting: Session = { state: 'deciding' };
+      this.#sessions.set(cid, waiting);
       const more = await this.#agent.topUp().catch((error: unknown) => {
         this.#log.warn({ event: 'top_up_failed' }, (error as Error).message);
         return false;
       });
-      if (!this.#deciding.delete(cid)) return;
+      // A DISCONNECT, a restarted server or a newer event of this client took the decision over.
+      if (this.#sessions.get(cid) !== waiting) return;
       if (more) outcome = this.#admitOrReplace(cid, commonName, tunnel);
     }
     const { connected, licensed } = this.#agent.usage();
     const fields = { cid, user: tunnel.user, address: tunnel.address, connected, licensed };
     if (outcome.admitted) {
-      this.#hold(cid, commonName);
+      this.#sessions.set(cid, { state: 'admitted', commonName });
       this.#send(commands.authorize(cid, kid));
       this.#recordDecision(receivedAt);
       this.#log.info({ event: 'admit', ...fields }, 'connection admitted');
     } else {
-      this.#ended.add(cid);
+      this.#sessions.set(cid, { state: 'ended' });
       this.#send(
         commands.deny(
           cid,
@@ -316,11 +313,9 @@ export class Gatekeeper {
 
   /** Without duplicate-cn, OpenVPN drops the old session of a common name that connects again. */
   #admitOrReplace(cid: string, commonName: string, tunnel: TunnelInfo): AdmitOutcome {
-    const previous = this.#options.duplicateCn ? undefined : this.#sessionOf.get(commonName);
-    if (previous === undefined || previous === cid || !this.#admitted.has(previous))
-      return this.#agent.admit(tunnel);
-    this.#forget(previous);
-    this.#replaced.add(previous);
+    const previous = this.#options.duplicateCn ? undefined : this.#sessions.admittedOf(commonName);
+    if (previous === undefined || previous === cid) return this.#agent.admit(tunnel);
+    this.#sessions.set(previous, { state: 'replaced', commonName });
     this.#log.info(
       { event: 'replace', cid, replaces: previous, user: tunnel.user },
       'the same identity connected again: its new session takes the seat',
@@ -328,36 +323,21 @@ export class Gatekeeper {
     return this.#agent.replace(tunnelIdOf(previous), tunnel);
   }
 
-  /** Records a client as holding the seat the agent gave it. */
-  #hold(cid: string, commonName: string): void {
-    this.#admitted.set(cid, commonName);
-    if (!this.#options.duplicateCn && commonName !== '') this.#sessionOf.set(commonName, cid);
-  }
-
-  /** Stops tracking a client; returns its common name if it held a seat. */
-  #forget(cid: string): string | undefined {
-    const commonName = this.#admitted.get(cid);
-    if (commonName === undefined) return undefined;
-    this.#admitted.delete(cid);
-    if (this.#sessionOf.get(commonName) === cid) this.#sessionOf.delete(commonName);
-    return commonName;
-  }
-
-  /** Stops tracking a client and frees its seat. */
-  #free(cid: string): string | undefined {
-    const commonName = this.#forget(cid);
-    if (commonName !== undefined) this.#agent.release(tunnelIdOf(cid));
-    return commonName;
+  /** Forgets a client and frees its seat if it held one. */
+  #free(cid: string): Session | undefined {
+    const session = this.#sessions.delete(cid);
+    if (session?.state === 'admitted') this.#agent.release(tunnelIdOf(cid));
+    return session;
   }
 
   #disconnected(cid: string): void {
-    this.#deciding.delete(cid);
-    this.#ended.delete(cid);
-    this.#replaced.delete(cid);
-    const commonName = this.#free(cid);
-    if (commonName === undefined) return;
+    const session = this.#free(cid);
+    if (session?.state !== 'admitted') return;
     const { connected, licensed } = this.#agent.usage();
-    this.#log.info({ event: 'release', cid, user: commonName, connected, licensed }, 'connection ended');
+    this.#log.info(
+      { event: 'release', cid, user: session.commonName, connected, licensed },
+      'connection ended',
+    );
     this.#options.onChange?.('decision');
   }
 
@@ -368,12 +348,12 @@ export class Gatekeeper {
   disconnect(tunnelIds: readonly string[]): void {
     for (const tunnelId of tunnelIds) {
       const cid = tunnelId.startsWith('cid-') ? tunnelId.slice(4) : undefined;
-      const commonName = cid === undefined ? undefined : this.#forget(cid);
-      if (cid === undefined || commonName === undefined) continue;
-      this.#ended.add(cid);
+      const session = cid === undefined ? undefined : this.#sessions.get(cid);
+      if (cid === undefined || session?.state !== 'admitted') continue;
+      this.#sessions.set(cid, { state: 'ended' });
       this.#send(commands.kill(cid, LIMIT_EXCEEDED_MESSAGE));
       this.#log.info(
-        { event: 'halt', cid, user: commonName },
+        { event: 'halt', cid, user: session.commonName },
         'the pool is over its connections: tunnel disconnected',
       );
     }
@@ -387,41 +367,41 @@ export class Gatekeeper {
   async #resync(): Promise<Set<string>> {
     const connection = this.#connection;
     const pending = new Set<string>();
-    // One at a time: a second list would race the first one's view of recent decisions.
-    if (connection === undefined || this.#decidedDuringStatus !== undefined) return pending;
-    const decided = new Set<string>();
-    this.#decidedDuringStatus = decided;
-    const reply = await connection.send(commands.status).finally(() => {
-      this.#decidedDuringStatus = undefined;
-    });
+    // One at a time: a second list would race the first one's view of recent changes.
+    if (connection === undefined || this.#sessions.recording) return pending;
+    // The server reads the answers sent while the list was on its way after it: the list is not
+    // taken as the word on the clients changed meanwhile.
+    const changed = this.#sessions.recordChanges();
+    const reply = await connection.send(commands.status).finally(() => this.#sessions.stopRecording());
     if (!reply.ok) return pending;
-    const listed = parseStatus(reply.lines);
-    const listedIds = new Set(listed.map((client) => client.cid));
+    const listed = new Map(parseStatus(reply.lines).map((client) => [client.cid, client]));
     let freed = 0;
     let adopted = 0;
-    for (const cid of [...this.#admitted.keys()]) {
-      if (listedIds.has(cid) || decided.has(cid)) continue;
-      this.#free(cid);
-      freed++;
+    for (const [cid, session] of this.#sessions.entries()) {
+      if (listed.has(cid) || changed.has(cid) || session.state === 'deciding') continue;
+      if (this.#free(cid)?.state === 'admitted') freed++;
     }
-    for (const cid of [...this.#ended, ...this.#replaced])
-      if (!listedIds.has(cid)) {
-        this.#ended.delete(cid);
-        this.#replaced.delete(cid);
-      }
-    for (const client of listed) {
+    for (const client of listed.values()) {
       const { cid } = client;
-      if (this.#admitted.has(cid) || decided.has(cid) || this.#deciding.has(cid) || this.#ended.has(cid))
-        continue;
+      const session = this.#sessions.get(cid);
+      if (changed.has(cid) || (session !== undefined && session.state !== 'replaced')) continue;
       if (isPending(client)) {
-        pending.add(cid);
+        if (session === undefined) pending.add(cid);
         continue;
       }
-      if (this.#replaced.delete(cid))
-        this.#log.warn(
-          { event: 'duplicate_cn', cid, user: client.commonName },
-          'the server keeps several sessions of one common name: it runs with duplicate-cn, so start the agent with --duplicate-cn',
-        );
+      if (session?.state === 'replaced') {
+        // OpenVPN drops the old sessions of a name in the step that gives the new one its address.
+        // The name's seat held by a session still without one: the old one is on its way out. No
+        // session holding it any more: the new ones left before taking over, and the old one stays.
+        const holder = this.#sessions.admittedOf(session.commonName);
+        const newer = holder === undefined ? undefined : listed.get(holder);
+        if (newer !== undefined && isPending(newer)) continue;
+        if (newer !== undefined)
+          this.#log.warn(
+            { event: 'duplicate_cn', cid, user: client.commonName },
+            'the server keeps several sessions of one common name: it runs with duplicate-cn, so start the agent with --duplicate-cn',
+          );
+      }
       this.#agent.adopt(
         {
           id: tunnelIdOf(cid),
@@ -430,7 +410,7 @@ export class Gatekeeper {
         },
         client.connectedAt,
       );
-      this.#hold(cid, client.commonName);
+      this.#sessions.set(cid, { state: 'admitted', commonName: client.commonName });
       adopted++;
     }
     if (freed + adopted > 0) {
@@ -456,8 +436,8 @@ export class Gatekeeper {
     let restarted = 0;
     for (const client of parseStatus(reply.lines)) {
       const { cid } = client;
-      if (!candidates.has(cid) || !isPending(client) || this.#admitted.has(cid)) continue;
-      if (this.#deciding.has(cid) || this.#ended.has(cid)) continue;
+      // A client with any state asked meanwhile and was heard.
+      if (!candidates.has(cid) || !isPending(client) || this.#sessions.get(cid) !== undefined) continue;
       this.#send(commands.kill(cid));
       restarted++;
     }
