@@ -118,6 +118,14 @@ export class PoolMembership {
     return { sequence: this.stored.sequence, wanted };
   }
 
+  /**
+   * The service holds `stored` for this server, which its own counter did not follow (a heartbeat
+   * sent in its name, a state restored from a backup, a clock that ran ahead): go on from there.
+   */
+  continueAfter(stored: number): void {
+    this.stored.sequence = stored;
+  }
+
   /** The heartbeat failed: the lease it asked about is still the one held. */
   abandon(): void {
     this.#asking = undefined;
