@@ -371,7 +371,7 @@ export async function joinPool(
 export interface HeartbeatRequest {
   key: string;
   serverId: string;
-  /** Increases with every heartbeat of this server: an older or repeated one changes nothing. */
+  /** Increases with every heartbeat of this server: a repeat changes nothing, an older one is refused. */
   sequence: number;
   /** The server's clock when it sent the heartbeat (ms). */
   sentAt: number;
