@@ -13,7 +13,7 @@ export interface StoredSubscription {
   periodEnds: string;
   /** When this server joined (agent clock, ms): before a first answer, the grace runs from here. */
   joinedAt: number;
-  /** The last heartbeat sequence sent; the next one is higher, even after a restart. */
+  /** The last heartbeat sequence sent, or the one the service said it holds; the next one is higher. */
   sequence: number;
   answer: PoolAnswer | null;
   /** The service's last signed grant (at joining, then at every answer): the seats come from it. */

@@ -246,4 +246,24 @@ describe.each(ENGINES)('an agent whose heartbeat sequence the service did not fo
       .executeTakeFirstOrThrow();
     expect(row).toEqual({ tunnel_count: 4, last_sequence: ahead + 2 });
   });
+
+  it('recovers its lease by itself when the service holds a later sequence than its own', async () => {
+    const key = await newSubscription(service.ctx, { connections: 10, mode: 'lease' });
+    const a = new Agent({ stateDir: state.path, clock, machine: machine('a') });
+    expect(await a.joinSubscription(key, service.url)).toMatchObject({ ok: true, value: { lease: 1 } });
+    // A heartbeat in A's name gives its lease back, ahead on a clock the service still accepts.
+    const ahead = clock.now().getTime() + 4 * 60 * SECOND;
+    const forged = await new ServiceClient(service.url).heartbeat({
+      key,
+      serverId: a.serverId,
+      sequence: ahead,
+      sentAt: ahead,
+      tunnels: [],
+      wanted: 0,
+    });
+    expect(forged.ok && forged.value.lease).toBe(0);
+    clock.advance(30 * SECOND);
+    expect(await a.heartbeat()).toMatchObject({ ok: true, value: { lease: 1 } });
+    expect(a.admit({ id: 'a-0' }).admitted).toBe(true);
+  });
 });
