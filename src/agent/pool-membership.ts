@@ -120,7 +120,7 @@ export class PoolMembership {
 
   /**
    * The service holds `stored` for this server, which its own counter did not follow (a heartbeat
-   * sent in its name, a state restored from a backup, a clock that ran ahead): go on from there.
+   * sent in its name, or its own counter run ahead with a clock that was): go on from there.
    */
   continueAfter(stored: number): void {
     this.stored.sequence = stored;
