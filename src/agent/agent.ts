@@ -360,6 +360,15 @@ export class Agent {
     const url = this.#identity.serviceUrl;
     if (pool === undefined || url === undefined)
       return fail('not_activated', 'This server has no subscription.');
+    const sent = await this.#sendHeartbeatOnce(pool, url);
+    if (sent.ok || sent.error.code !== 'heartbeat_out_of_order' || sent.error.storedSequence === undefined)
+      return sent;
+    // Refused for its sequence alone: once more, above the one the service holds.
+    pool.continueAfter(sent.error.storedSequence);
+    return this.#sendHeartbeatOnce(pool, url);
+  }
+
+  async #sendHeartbeatOnce(pool: PoolMembership, url: string): Promise<Result<HeartbeatOutcome>> {
     const sentAt = this.#clock.now().getTime();
     const tunnels = this.#admission
       .tunnels()

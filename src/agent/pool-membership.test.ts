@@ -155,3 +155,14 @@ describe('PoolMembership in reconcile mode', () => {
     expect(pool.seats(T0 + 48 * HOUR)).toBeUndefined();
   });
 });
+
+describe('PoolMembership sequences', () => {
+  it('continues above the sequence the service holds, whether its own counter was behind or ahead', () => {
+    const behind = new PoolMembership(stored({ sequence: T0 }), undefined);
+    behind.continueAfter(T0 + 240_000);
+    expect(behind.prepare(T0 + 1000, 0).sequence).toBe(T0 + 240_001);
+    const ahead = new PoolMembership(stored({ sequence: T0 + 3_600_000 }), undefined);
+    ahead.continueAfter(T0 - 30_000);
+    expect(ahead.prepare(T0, 0).sequence).toBe(T0);
+  });
+});

@@ -13,7 +13,7 @@ export interface StoredSubscription {
   periodEnds: string;
   /** When this server joined (agent clock, ms): before a first answer, the grace runs from here. */
   joinedAt: number;
-  /** The last heartbeat sequence sent; the next one is higher, even after a restart. */
+  /** The last heartbeat sequence sent, or the one the service said it holds; the next one is higher. */
   sequence: number;
   answer: PoolAnswer | null;
   /** The service's last signed grant (at joining, then at every answer): the seats come from it. */
@@ -116,6 +116,14 @@ export class PoolMembership {
     const wanted = this.stored.mode === 'lease' ? connected + this.block : undefined;
     this.#asking = wanted;
     return { sequence: this.stored.sequence, wanted };
+  }
+
+  /**
+   * The service holds `stored` for this server, which its own counter did not follow (a heartbeat
+   * sent in its name, or its own counter run ahead with a clock that was): go on from there.
+   */
+  continueAfter(stored: number): void {
+    this.stored.sequence = stored;
   }
 
   /** The heartbeat failed: the lease it asked about is still the one held. */

@@ -2,10 +2,11 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DAY, ManualClock } from '../../test/support/clock.js';
-import { tempDir } from '../../test/support/engines.js';
+import { ENGINES, tempDir } from '../../test/support/engines.js';
 import { accountWithKey, machine, subscriptionKey as newSubscription } from '../../test/support/factories.js';
 import { type InProcessService, startInProcessService } from '../../test/support/in-process-service.js';
 import { Agent } from './agent.js';
+import { ServiceClient } from './service-client.js';
 
 const SECOND = 1000;
 
@@ -201,5 +202,68 @@ describe('agents sharing a subscription through a real service on 127.0.0.1', ()
     // At most the one that was on its way when stopped; not the two more ticks that would follow.
     await new Promise((done) => setTimeout(done, 120));
     expect(outcomes.length).toBeLessThanOrEqual(sent + 1);
+  });
+});
+
+describe.each(ENGINES)('an agent whose heartbeat sequence the service did not follow, on %s', (engine) => {
+  let clock: ManualClock;
+  let service: InProcessService;
+  let state: ReturnType<typeof tempDir>;
+
+  beforeEach(async () => {
+    clock = new ManualClock('2026-11-23T12:00:00.000Z');
+    service = await startInProcessService(clock, engine);
+    state = tempDir('seatkeeper-pool-sequence-');
+  });
+  afterEach(async () => {
+    await service.close();
+    state.remove();
+  });
+
+  it('recovers by itself when the service holds a later sequence than its own: its tunnels count again', async () => {
+    const key = await newSubscription(service.ctx, { connections: 10 });
+    const a = new Agent({ stateDir: state.path, clock, machine: machine('a') });
+    await a.joinSubscription(key, service.url);
+    for (const id of ['a-0', 'a-1', 'a-2', 'a-3']) a.admit({ id });
+    expect(await a.heartbeat()).toMatchObject({ ok: true, value: { used: 4 } });
+    // A heartbeat in A's name, four minutes ahead on a clock the service still accepts.
+    const ahead = clock.now().getTime() + 4 * 60 * SECOND;
+    const forged = await new ServiceClient(service.url).heartbeat({
+      key,
+      serverId: a.serverId,
+      sequence: ahead,
+      sentAt: ahead,
+      tunnels: [],
+    });
+    expect(forged.ok && forged.value.used).toBe(0);
+    clock.advance(30 * SECOND);
+    expect(await a.heartbeat()).toMatchObject({ ok: true, value: { used: 4 } });
+    clock.advance(30 * SECOND);
+    expect(await a.heartbeat()).toMatchObject({ ok: true, value: { used: 4 } });
+    const row = await service.ctx.store.db
+      .selectFrom('pool_members')
+      .select(['tunnel_count', 'last_sequence'])
+      .executeTakeFirstOrThrow();
+    expect(row).toEqual({ tunnel_count: 4, last_sequence: ahead + 2 });
+  });
+
+  it('recovers its lease by itself when the service holds a later sequence than its own', async () => {
+    const key = await newSubscription(service.ctx, { connections: 10, mode: 'lease' });
+    const a = new Agent({ stateDir: state.path, clock, machine: machine('a') });
+    expect(await a.joinSubscription(key, service.url)).toMatchObject({ ok: true, value: { lease: 1 } });
+    // A heartbeat in A's name gives its lease back, ahead on a clock the service still accepts.
+    const ahead = clock.now().getTime() + 4 * 60 * SECOND;
+    const forged = await new ServiceClient(service.url).heartbeat({
+      key,
+      serverId: a.serverId,
+      sequence: ahead,
+      sentAt: ahead,
+      tunnels: [],
+      wanted: 0,
+    });
+    expect(forged.ok && forged.value.lease).toBe(0);
+    clock.advance(30 * SECOND);
+    expect(await a.heartbeat()).toMatchObject({ ok: true, value: { lease: 1 } });
+    expect(a.admit({ id: 'a-0' }).admitted).toBe(true);
   });
 });

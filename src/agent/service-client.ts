@@ -68,11 +68,15 @@ export class ServiceClient {
     const payload = (await response.json().catch(() => undefined)) as Record<string, unknown> | undefined;
     if (response.ok && payload !== undefined) return ok(payload as T);
     if (payload !== undefined && typeof payload.code === 'string' && typeof payload.detail === 'string') {
-      return fail(
+      const refused = fail(
         payload.code as never,
         payload.detail,
         typeof payload.field === 'string' ? payload.field : undefined,
       );
+      // A heartbeat out of order names the sequence to continue above.
+      if (Number.isSafeInteger(payload.storedSequence))
+        refused.error.storedSequence = payload.storedSequence as number;
+      return refused;
     }
     return fail(
       'service_unreachable',

@@ -41,6 +41,10 @@ export const ERRORS = {
   subscription_expired: { status: 409, title: 'The subscription has ended' },
   server_has_subscription: { status: 409, title: 'This server already uses another subscription' },
   clock_skew: { status: 400, title: 'The server’s clock is too far off' },
+  heartbeat_out_of_order: {
+    status: 409,
+    title: 'The heartbeat’s sequence does not follow the stored one: continue above storedSequence',
+  },
   license_limit_exceeded: { status: 409, title: 'Licensed amount of concurrent connections exceeded' },
   certificate_invalid: { status: 400, title: 'The license certificate is not valid' },
   service_unavailable: { status: 503, title: 'The service cannot reach its store' },
@@ -55,6 +59,8 @@ export interface Failure {
   code: ErrorCode;
   detail: string;
   field?: string;
+  /** heartbeat_out_of_order: the sequence the service holds for the server, to continue above. */
+  storedSequence?: number;
 }
 
 export type Result<T> = { ok: true; value: T } | { ok: false; error: Failure };

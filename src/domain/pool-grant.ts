@@ -19,7 +19,7 @@ export const PoolGrantPayloadSchema = Type.Object(
     connections: Type.Integer({ minimum: 0 }),
     /** Reconcile: tunnels across the pool. Lease: seats leased across the pool. */
     used: Type.Integer({ minimum: 0 }),
-    /** This server's tunnels in the heartbeat answered (0 at joining). */
+    /** This server's tunnels as stored and counted in `used` (0 while it is not live). */
     reported: Type.Integer({ minimum: 0 }),
     /** Lease: the seats this server may hold. */
     lease: Type.Integer({ minimum: 0 }),

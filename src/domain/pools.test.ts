@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { grantLease, isLive, type PoolTunnel, tunnelsToDisconnect } from './pools.js';
+import { grantLease, isLive, judgeSequence, type PoolTunnel, tunnelsToDisconnect } from './pools.js';
 
 /** `count` tunnels on a server, connected one second apart from `start`. */
 const tunnels = (serverId: string, count: number, start: number): PoolTunnel[] =>
@@ -63,5 +63,24 @@ describe('isLive', () => {
     expect(isLive(0, 89_999, 30_000)).toBe(true);
     expect(isLive(0, 90_000, 30_000)).toBe(false);
     expect(isLive(10_000, 99_999, 30_000)).toBe(true);
+  });
+});
+
+describe('judgeSequence', () => {
+  const T = 1_800_000_000_000;
+
+  it('applies a higher sequence up to the clock it was sent at, and the very next one beyond it', () => {
+    expect(judgeSequence(5, T, T)).toBe('apply');
+    expect(judgeSequence(T, T + 1, T - 60_000)).toBe('apply');
+  });
+
+  it('calls a sequence past the sending clock that skips ahead of the stored one ahead', () => {
+    expect(judgeSequence(T, Number.MAX_SAFE_INTEGER, T + 1000)).toBe('ahead');
+    expect(judgeSequence(5, T + 1, T)).toBe('ahead');
+  });
+
+  it('tells a repeated sequence from an older one', () => {
+    expect(judgeSequence(T, T, T)).toBe('repeat');
+    expect(judgeSequence(T, T - 1, T)).toBe('old');
   });
 });

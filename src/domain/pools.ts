@@ -53,3 +53,21 @@ export const liveSince = (now: number, intervalMs: number): number => now - inte
 
 export const isLive = (lastHeartbeatAt: number, now: number, intervalMs: number): boolean =>
   lastHeartbeatAt > liveSince(now, intervalMs);
+
+/**
+ * What a heartbeat's sequence does to a member's stored one. Agents send max(stored + 1, their
+ * clock in ms), so a sequence may pass the clock it was sent at only as the very next one: a single
+ * heartbeat cannot push a server so far ahead that all its real heartbeats would be old. A repeat
+ * of the stored sequence (a retry whose answer was lost) changes nothing and is answered again.
+ */
+export type SequenceVerdict = 'apply' | 'repeat' | 'old' | 'ahead';
+
+/** The lowest stored sequence a heartbeat may follow: any, or only the one before it once ahead of its clock. */
+export const lowestPrior = (sequence: number, sentAt: number): number =>
+  sequence <= sentAt ? 0 : sequence - 1;
+
+export function judgeSequence(stored: number, sequence: number, sentAt: number): SequenceVerdict {
+  if (sequence === stored) return 'repeat';
+  if (sequence < stored) return 'old';
+  return stored < lowestPrior(sequence, sentAt) ? 'ahead' : 'apply';
+}

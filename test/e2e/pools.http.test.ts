@@ -75,6 +75,19 @@ describe('subscriptions and heartbeats over HTTP, against a real service process
     });
   });
 
+  it('answers a heartbeat older than the stored one with 409 and the sequence to continue above', async () => {
+    await beat('b', tunnels('b', 71, Date.now() - 3_600_000));
+    const stored = sequence.b;
+    const old = await call('POST', '/v1/heartbeats', {
+      body: { key, serverId: servers.b, sequence: stored - 1, sentAt: Date.now(), tunnels: [] },
+    });
+    expect([old.status, old.body.code, old.body.storedSequence]).toEqual([
+      409,
+      'heartbeat_out_of_order',
+      stored,
+    ]);
+  });
+
   it('shows the owner their subscription, and lets only staff create one', async () => {
     const mine = await call<{ subscriptions: { key: string }[] }>('GET', '/v1/subscriptions', {
       token: owner,

@@ -29,6 +29,11 @@ export const ProblemSchema = Type.Object(
     status: Type.Integer(),
     detail: Type.String(),
     field: Type.Optional(Type.String({ description: 'The request field at fault, where there is one' })),
+    storedSequence: Type.Optional(
+      Type.Integer({
+        description: 'heartbeat_out_of_order: the sequence stored for the server; continue above it',
+      }),
+    ),
     requestId: Type.String(),
   },
   { $id: 'Problem' },
@@ -46,6 +51,7 @@ export function sendProblem(request: FastifyRequest, reply: FastifyReply, failur
       status,
       detail: failure.detail,
       ...(failure.field === undefined ? {} : { field: failure.field }),
+      ...(failure.storedSequence === undefined ? {} : { storedSequence: failure.storedSequence }),
       requestId: request.id,
     });
 }

@@ -12,7 +12,9 @@ import {
   type EnforcementMode,
   type EnforcementOrder,
   grantLease,
+  judgeSequence,
   liveSince,
+  lowestPrior,
   type PoolTunnel,
   tunnelsToDisconnect,
 } from '../../domain/pools.js';
@@ -238,33 +240,45 @@ export interface Membership {
   graceMs: number;
   periodEnds: string;
   created: boolean;
-  /** Before a first heartbeat: reconcile, the whole pool for the grace period; lease, no seats. */
+  /**
+   * What the pool has left for this server, until its last heartbeat's grace ends (a re-join does
+   * not start it again). Reconcile: the pool minus the live tunnels. Lease: no seats until leased.
+   */
   grant: PoolGrant;
 }
 
-const membershipOf = (
+/** A server's membership as joining leaves it: whether it is new, and when it was last heard from. */
+type Joined = { created: boolean; lastHeartbeatAt: number };
+
+async function membershipOf(
   ctx: ServiceContext,
   row: SubscriptionRow,
   serverId: string,
-  created: boolean,
+  member: Joined,
   now: Date,
-): Membership => ({
-  subscriptionId: row.id,
-  serverId,
-  connections: row.seats,
-  mode: row.mode,
-  order: row.enforcement_order,
-  heartbeatIntervalMs: row.heartbeat_interval_ms,
-  graceMs: row.grace_ms,
-  periodEnds: new Date(row.period_ends_at).toISOString(),
-  created,
-  grant: grantFor(ctx, row, serverId, now, {
-    used: 0,
-    reported: 0,
-    lease: 0,
-    validUntil: now.getTime() + row.grace_ms,
-  }),
-});
+): Promise<Membership> {
+  const at = now.getTime();
+  const figures =
+    row.mode === 'lease'
+      ? { used: await leasedIn(ctx.store.db, row.id, at), reported: 0 }
+      : await liveUse(ctx.store.db, row, serverId, at);
+  return {
+    subscriptionId: row.id,
+    serverId,
+    connections: row.seats,
+    mode: row.mode,
+    order: row.enforcement_order,
+    heartbeatIntervalMs: row.heartbeat_interval_ms,
+    graceMs: row.grace_ms,
+    periodEnds: new Date(row.period_ends_at).toISOString(),
+    created: member.created,
+    grant: grantFor(ctx, row, serverId, now, {
+      ...figures,
+      lease: 0,
+      validUntil: member.lastHeartbeatAt + row.grace_ms,
+    }),
+  };
+}
 
 /**
  * Activates a subscription on a server: many servers may join one pool, a server belongs to at
@@ -288,7 +302,7 @@ export async function joinPool(
     last_heartbeat_at: now.getTime(),
   };
   // The membership and its audit entry commit together.
-  const joined = await inTransaction(ctx.store.db, async (tx): Promise<Result<boolean>> => {
+  const joined = await inTransaction(ctx.store.db, async (tx): Promise<Result<Joined>> => {
     const inserted = await tx
       .insertInto('pool_members')
       .values({ ...fresh, server_id: request.serverId })
@@ -302,7 +316,8 @@ export async function joinPool(
         .where('server_id', '=', request.serverId)
         .executeTakeFirstOrThrow();
       if (member.subscription_id === found.value.id) {
-        if (member.fingerprint_digest === machine.digest) return ok(false);
+        if (member.fingerprint_digest === machine.digest)
+          return ok({ created: false, lastHeartbeatAt: member.last_heartbeat_at });
         const differing = differingProperties(
           JSON.parse(member.fingerprint) as PropertyDigests,
           machine.properties,
@@ -344,20 +359,19 @@ export async function joinPool(
         },
       },
     ]);
-    return ok(true);
+    return ok({ created: true, lastHeartbeatAt: fresh.last_heartbeat_at });
   });
   if (!joined.ok) return joined;
-  const created = joined.value;
   const subscription = hasEnded(found.value, now)
     ? await autoRenew(ctx.store.db, found.value, now)
     : found.value;
-  return ok(membershipOf(ctx, subscription, request.serverId, created, now));
+  return ok(await membershipOf(ctx, subscription, request.serverId, joined.value, now));
 }
 
 export interface HeartbeatRequest {
   key: string;
   serverId: string;
-  /** Increases with every heartbeat of this server: an older or repeated one changes nothing. */
+  /** Increases with every heartbeat of this server: a repeat changes nothing, an older one is refused. */
   sequence: number;
   /** The server's clock when it sent the heartbeat (ms). */
   sentAt: number;
@@ -409,17 +423,33 @@ function checkReport(request: HeartbeatRequest, now: Date): Result<void> {
   return ok(undefined);
 }
 
-/** Reconcile: sum the live pool; only when it is over, read its tunnels for this server's share of the excess. */
-async function reconcile(db: Database, subscription: SubscriptionRow, serverId: string, now: number) {
-  const live = db
+/** The members that count: those heard from within the last intervals. */
+const liveMembers = (db: Database, subscription: SubscriptionRow, now: number) =>
+  db
     .selectFrom('pool_members')
     .where('subscription_id', '=', subscription.id)
     .where('last_heartbeat_at', '>', liveSince(now, subscription.heartbeat_interval_ms));
-  const { used } = await live
-    .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('tunnel_count'), eb.lit(0)).as('used'))
+
+/**
+ * Reconcile: the live pool's tunnels and this server's share of them, in one statement so that
+ * both are one moment's figures.
+ */
+async function liveUse(db: Database, subscription: SubscriptionRow, serverId: string, now: number) {
+  const live = liveMembers(db, subscription, now);
+  const figures = await db
+    .selectNoFrom([
+      live.select((eb) => eb.fn.coalesce(eb.fn.sum<number>('tunnel_count'), eb.lit(0)).as('n')).as('used'),
+      live.select('tunnel_count').where('server_id', '=', serverId).as('own'),
+    ])
     .executeTakeFirstOrThrow();
-  if (Number(used) <= subscription.seats) return { used: Number(used), disconnect: [] };
-  const members = await live.select(['server_id', 'tunnels']).execute();
+  return { used: Number(figures.used), reported: Number(figures.own ?? 0) };
+}
+
+/** Reconcile: the pool's use; only when it is over, its tunnels are read for this server's share of the excess. */
+async function reconcile(db: Database, subscription: SubscriptionRow, serverId: string, now: number) {
+  const use = await liveUse(db, subscription, serverId, now);
+  if (use.used <= subscription.seats) return { ...use, disconnect: [] };
+  const members = await liveMembers(db, subscription, now).select(['server_id', 'tunnels']).execute();
   const tunnels: PoolTunnel[] = members.flatMap((member) =>
     (JSON.parse(member.tunnels) as { id: string; connectedAt: number }[]).map((t) => ({
       serverId: member.server_id,
@@ -428,15 +458,41 @@ async function reconcile(db: Database, subscription: SubscriptionRow, serverId: 
   );
   const chosen = tunnelsToDisconnect(tunnels, subscription.seats, subscription.enforcement_order);
   return {
-    used: Number(used),
+    ...use,
     disconnect: chosen.filter((tunnel) => tunnel.serverId === serverId).map((tunnel) => tunnel.id),
   };
+}
+
+/** Lease: the seats leased across the pool now, or by its members other than `except`. */
+async function leasedIn(db: Database, subscriptionId: string, now: number, except?: string): Promise<number> {
+  let query = db
+    .selectFrom('pool_members')
+    .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('lease'), eb.lit(0)).as('leased'))
+    .where('subscription_id', '=', subscriptionId)
+    .where('lease_expires_at', '>', now);
+  if (except !== undefined) query = query.where('server_id', '!=', except);
+  return Number((await query.executeTakeFirstOrThrow()).leased);
 }
 
 const notMember = () =>
   fail('not_activated', 'This server has not joined the subscription: activate it first.', 'serverId');
 
-/** The pool's figures for one server, signed so that its agent can hold them against tampering. */
+/**
+ * A heartbeat whose sequence is older than the stored one, or further ahead than its clock allows,
+ * changes nothing; the answer says which sequence is stored, so the agent continues above it.
+ */
+function outOfOrder(verdict: 'old' | 'ahead', stored: number, request: HeartbeatRequest): Result<never> {
+  const detail =
+    verdict === 'old'
+      ? `Sequence ${request.sequence} is older than the stored ${stored}: send one above it.`
+      : `Sequence ${request.sequence} is ahead of the server’s clock and of the stored ${stored}: send one above the stored one.`;
+  return {
+    ok: false,
+    error: { ...fail('heartbeat_out_of_order', detail, 'sequence').error, storedSequence: stored },
+  };
+}
+
+/** The pool's figures for one server as stored and counted, signed so that its agent can hold them against tampering. */
 function grantFor(
   ctx: ServiceContext,
   subscription: SubscriptionRow,
@@ -466,9 +522,16 @@ function grantFor(
 function answerOf(
   ctx: ServiceContext,
   subscription: SubscriptionRow,
-  request: HeartbeatRequest,
+  serverId: string,
   now: Date,
-  outcome: { used: number; disconnect: string[]; lease: number; leaseExpiresAt: number | null },
+  outcome: {
+    used: number;
+    reported: number;
+    disconnect: string[];
+    lease: number;
+    leaseExpiresAt: number | null;
+    validUntil: number;
+  },
 ): HeartbeatAnswer {
   const { used, disconnect, lease, leaseExpiresAt } = outcome;
   return {
@@ -481,16 +544,11 @@ function answerOf(
     nextHeartbeatInMs: subscription.heartbeat_interval_ms,
     periodEnds: new Date(subscription.period_ends_at).toISOString(),
     answeredAt: now.toISOString(),
-    grant: grantFor(ctx, subscription, request.serverId, now, {
-      used,
-      reported: request.tunnels.length,
-      lease,
-      validUntil: leaseExpiresAt ?? now.getTime() + subscription.grace_ms,
-    }),
+    grant: grantFor(ctx, subscription, serverId, now, outcome),
   };
 }
 
-/** The member row as a heartbeat leaves it; only a higher sequence than the stored one changes it. */
+/** The member row as a heartbeat leaves it; only a sequence that follows the stored one changes it. */
 const reported = (request: HeartbeatRequest, at: number) => ({
   last_heartbeat_at: at,
   last_sequence: request.sequence,
@@ -510,10 +568,6 @@ async function reconcileHeartbeat(
 ): Promise<Result<HeartbeatAnswer>> {
   const db = ctx.store.db;
   const at = now.getTime();
-  const member = db
-    .selectFrom('pool_members')
-    .where('subscription_id', '=', subscription.id)
-    .where('server_id', '=', request.serverId);
   // Heartbeats are many and small: they share commits (the answer still waits for the commit).
   const applied = await ctx.batch.run((tx) =>
     tx
@@ -522,13 +576,34 @@ async function reconcileHeartbeat(
       .where('subscription_id', '=', subscription.id)
       .where('server_id', '=', request.serverId)
       .where('last_sequence', '<', request.sequence)
+      .where('last_sequence', '>=', lowestPrior(request.sequence, request.sentAt))
       .executeTakeFirst(),
   );
-  // Nothing applied: a stale or repeated heartbeat, which changes nothing, or a stranger.
-  if (applied.numUpdatedRows === 0n && (await member.select('server_id').executeTakeFirst()) === undefined)
-    return notMember();
-  const { used, disconnect } = await reconcile(db, subscription, request.serverId, at);
-  return ok(answerOf(ctx, subscription, request, now, { used, disconnect, lease: 0, leaseExpiresAt: null }));
+  let heardAt = at;
+  if (applied.numUpdatedRows === 0n) {
+    // Nothing applied: a stranger, a sequence out of order, or a repeat answered from what is stored.
+    const member = await db
+      .selectFrom('pool_members')
+      .select(['last_sequence', 'last_heartbeat_at'])
+      .where('subscription_id', '=', subscription.id)
+      .where('server_id', '=', request.serverId)
+      .executeTakeFirst();
+    if (member === undefined) return notMember();
+    const verdict = judgeSequence(member.last_sequence, request.sequence, request.sentAt);
+    if (verdict === 'old' || verdict === 'ahead') return outOfOrder(verdict, member.last_sequence, request);
+    heardAt = member.last_heartbeat_at;
+  }
+  const { used, reported: own, disconnect } = await reconcile(db, subscription, request.serverId, at);
+  return ok(
+    answerOf(ctx, subscription, request.serverId, now, {
+      used,
+      reported: own,
+      disconnect,
+      lease: 0,
+      leaseExpiresAt: null,
+      validUntil: heardAt + subscription.grace_ms,
+    }),
+  );
 }
 
 /**
@@ -542,7 +617,7 @@ async function leaseHeartbeat(
   now: Date,
 ): Promise<Result<HeartbeatAnswer>> {
   const at = now.getTime();
-  return ctx.store.db.transaction().execute(async (tx): Promise<Result<HeartbeatAnswer>> => {
+  return inTransaction(ctx.store.db, async (tx): Promise<Result<HeartbeatAnswer>> => {
     const subscription = await tx
       .updateTable('subscriptions')
       .set((eb) => ({ version: eb('version', '+', 1) }))
@@ -551,28 +626,25 @@ async function leaseHeartbeat(
       .executeTakeFirstOrThrow();
     const member = await tx
       .selectFrom('pool_members')
-      .select(['last_sequence', 'lease', 'lease_expires_at'])
+      .select(['last_sequence', 'tunnel_count', 'lease', 'lease_expires_at'])
       .where('subscription_id', '=', subscription.id)
       .where('server_id', '=', request.serverId)
       .executeTakeFirst();
     if (member === undefined) return notMember();
-    let { lease, lease_expires_at: leaseExpiresAt } = member;
-    const leasedBy = (others: boolean) => {
-      let query = tx
-        .selectFrom('pool_members')
-        .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('lease'), eb.lit(0)).as('leased'))
-        .where('subscription_id', '=', subscription.id)
-        .where('lease_expires_at', '>', at);
-      if (others) query = query.where('server_id', '!=', request.serverId);
-      return query.executeTakeFirstOrThrow().then((row) => Number(row.leased));
-    };
-    if (request.sequence > member.last_sequence) {
+    const verdict = judgeSequence(member.last_sequence, request.sequence, request.sentAt);
+    if (verdict === 'old' || verdict === 'ahead') return outOfOrder(verdict, member.last_sequence, request);
+    let { lease, lease_expires_at: leaseExpiresAt, tunnel_count: own } = member;
+    if (verdict === 'apply') {
       lease = grantLease(
-        { seats: subscription.seats, leasedByOthers: await leasedBy(true) },
+        {
+          seats: subscription.seats,
+          leasedByOthers: await leasedIn(tx, subscription.id, at, request.serverId),
+        },
         request.wanted ?? request.tunnels.length,
       );
       // The lease lapses exactly when the member stops counting as live.
       leaseExpiresAt = at - liveSince(0, subscription.heartbeat_interval_ms);
+      own = request.tunnels.length;
       await tx
         .updateTable('pool_members')
         .set({ ...reported(request, at), lease, lease_expires_at: leaseExpiresAt })
@@ -580,8 +652,17 @@ async function leaseHeartbeat(
         .where('server_id', '=', request.serverId)
         .execute();
     }
-    const used = await leasedBy(false);
-    return ok(answerOf(ctx, subscription, request, now, { used, disconnect: [], lease, leaseExpiresAt }));
+    const used = await leasedIn(tx, subscription.id, at);
+    return ok(
+      answerOf(ctx, subscription, request.serverId, now, {
+        used,
+        reported: own,
+        disconnect: [],
+        lease,
+        leaseExpiresAt,
+        validUntil: leaseExpiresAt,
+      }),
+    );
   });
 }
 

@@ -3,6 +3,7 @@ import { DAY, ManualClock } from '../../../test/support/clock.js';
 import { ENGINES, testContext } from '../../../test/support/engines.js';
 import { machine } from '../../../test/support/factories.js';
 import { newId } from '../../domain/ids.js';
+import { grantedSeats } from '../../domain/pool-grant.js';
 import { createAccount } from '../accounts/operations.js';
 import type { ServiceContext } from '../context.js';
 import {
@@ -158,14 +159,130 @@ describe.each(ENGINES)('shared pools on %s', (engine) => {
     expect(dropped.ok && dropped.value).toMatchObject({ used: 5, disconnect: [] });
   });
 
-  it('changes nothing for a repeated or replayed heartbeat', async () => {
+  it('answers a repeated heartbeat from what it stored, never from what the repeat claims', async () => {
     const sub = await subscription({ connections: 10 });
     const a = await server(sub, 'a');
     await send(sub, { serverId: a, sequence: 5, tunnels: tunnels('a', 3, start()) });
-    const replayed = await send(sub, { serverId: a, sequence: 4, tunnels: tunnels('a', 9, start()) });
-    expect(replayed.ok && replayed.value.used).toBe(3);
-    const repeated = await send(sub, { serverId: a, sequence: 5 });
+    const many = tunnels('a', 5000, start() - 5000 * SECOND);
+    const repeated = await send(sub, { serverId: a, sequence: 5, tunnels: many });
     expect(repeated.ok && repeated.value.used).toBe(3);
+    const grant = repeated.ok ? repeated.value.grant.payload : undefined;
+    expect(grant).toMatchObject({ used: 3, reported: 3 });
+    expect(grant && grantedSeats(grant, clock.now().getTime())).toBe(10);
+  });
+
+  it.each(['reconcile', 'lease'] as const)(
+    'refuses a heartbeat older than the stored one, saying which sequence is stored (%s)',
+    async (mode) => {
+      const sub = await subscription({ connections: 10, mode });
+      const a = await server(sub, 'a');
+      await send(sub, { serverId: a, sequence: 5, tunnels: tunnels('a', 3, start()), wanted: 3 });
+      const old = await send(sub, { serverId: a, sequence: 4, tunnels: tunnels('a', 9, start()) });
+      expect(old.ok ? undefined : old.error).toMatchObject({
+        code: 'heartbeat_out_of_order',
+        field: 'sequence',
+        storedSequence: 5,
+      });
+      const row = await ctx.store.db
+        .selectFrom('pool_members')
+        .select('tunnel_count')
+        .executeTakeFirstOrThrow();
+      expect(row.tunnel_count).toBe(3);
+    },
+  );
+
+  it.each(['reconcile', 'lease'] as const)(
+    'refuses a sequence ahead of the server’s clock, so one heartbeat cannot make the real ones old (%s)',
+    async (mode) => {
+      const sub = await subscription({ connections: 10, mode });
+      const [a, b] = [await server(sub, 'a'), await server(sub, 'b')];
+      const now = clock.now().getTime();
+      await send(sub, { serverId: a, sequence: now, tunnels: tunnels('a', 40, start()), wanted: 40 });
+      await send(sub, {
+        serverId: b,
+        sequence: now,
+        tunnels: tunnels('b', 10, start() - 100 * SECOND),
+        wanted: 10,
+      });
+      const poison = await send(sub, { serverId: a, sequence: Number.MAX_SAFE_INTEGER, tunnels: [] });
+      expect(poison.ok ? undefined : poison.error).toMatchObject({
+        code: 'heartbeat_out_of_order',
+        storedSequence: now,
+      });
+      clock.advance(30 * SECOND);
+      const real = await send(sub, {
+        serverId: a,
+        sequence: now + 30 * SECOND,
+        tunnels: tunnels('a', 40, start()),
+        wanted: 40,
+      });
+      // A's tunnels still count: reconcile orders off the 40 over the pool, all A's newer ones; lease keeps A's lease.
+      if (mode === 'reconcile') {
+        expect(real.ok && real.value.used).toBe(50);
+        expect(real.ok && real.value.disconnect).toHaveLength(40);
+      } else expect(real.ok && real.value).toMatchObject({ used: 10, lease: 10 });
+    },
+  );
+
+  it('accepts the next sequence after the stored one even when the server’s clock went back', async () => {
+    const sub = await subscription({ connections: 10 });
+    const a = await server(sub, 'a');
+    const now = clock.now().getTime();
+    await send(sub, { serverId: a, sequence: now + 60 * SECOND, sentAt: now + 60 * SECOND });
+    const next = await send(sub, {
+      serverId: a,
+      sequence: now + 60 * SECOND + 1,
+      tunnels: tunnels('a', 2, start()),
+    });
+    expect(next.ok && next.value.used).toBe(2);
+  });
+
+  it('grants a server joining a full pool nothing, however many join (reconcile)', async () => {
+    const sub = await subscription({ connections: 10 });
+    const a = await server(sub, 'a');
+    await beat(sub, a, tunnels('a', 10, start()));
+    const joined = await Promise.all(
+      ['b', 'c', 'd', 'e', 'f'].map((name) =>
+        joinPool(ctx, {
+          key: sub.key,
+          serverId: newId('srv', clock.now().getTime()),
+          fingerprint: machine(name),
+        }),
+      ),
+    );
+    const now = clock.now().getTime();
+    const seats = joined.map((j) => (j.ok ? grantedSeats(j.value.grant.payload, now) : undefined));
+    expect(seats).toEqual([0, 0, 0, 0, 0]);
+    expect(joined[0]?.ok && joined[0].value.grant.payload).toMatchObject({ used: 10, reported: 0 });
+  });
+
+  it('grants a server joining a lease pool no lease until it leases one', async () => {
+    const sub = await subscription({ connections: 10, mode: 'lease' });
+    const a = await server(sub, 'a');
+    await beat(sub, a, [], { wanted: 10 });
+    const b = await joinPool(ctx, {
+      key: sub.key,
+      serverId: newId('srv', clock.now().getTime()),
+      fingerprint: machine('b'),
+    });
+    const grant = b.ok ? b.value.grant.payload : undefined;
+    expect(grant).toMatchObject({ lease: 0, used: 10 });
+    expect(grant && grantedSeats(grant, clock.now().getTime())).toBe(0);
+  });
+
+  it('does not start a fresh grace period when a server joins again: the grant runs from its last heartbeat', async () => {
+    const sub = await subscription({ connections: 10, graceMs: 2 * DAY });
+    const a = await server(sub, 'a');
+    const joinedAt = clock.now().getTime();
+    await beat(sub, a, tunnels('a', 4, start()));
+    const lastHeartbeat = clock.now().getTime();
+    clock.advance(DAY);
+    const again = await joinPool(ctx, { key: sub.key, serverId: a, fingerprint: machine('a') });
+    expect(again.ok && again.value.grant.payload.validUntil).toBe(
+      new Date(lastHeartbeat + 2 * DAY).toISOString(),
+    );
+    const row = await ctx.store.db.selectFrom('pool_members').select('joined_at').executeTakeFirstOrThrow();
+    expect(Number(row.joined_at)).toBe(joinedAt);
   });
 
   it('refuses bad heartbeats with a clear code and counts nothing from them', async () => {
@@ -231,9 +348,9 @@ describe.each(ENGINES)('shared pools on %s', (engine) => {
 
   it('moves an auto-renewing subscription on by whole periods when its period ends, with heartbeats racing', async () => {
     const sub = await subscription({ period: 'monthly' });
-    const a = await server(sub, 'a');
+    const [a, b] = [await server(sub, 'a'), await server(sub, 'b')];
     clock.set('2027-01-30T00:00:00.000Z');
-    const [first, second] = await Promise.all([beat(sub, a, []), beat(sub, a, [])]);
+    const [first, second] = await Promise.all([beat(sub, a, []), beat(sub, b, [])]);
     expect(first.ok && second.ok).toBe(true);
     const row = await ctx.store.db
       .selectFrom('subscriptions')

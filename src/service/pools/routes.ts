@@ -171,7 +171,8 @@ export const poolRoutes: RouteModule = (app, ctx) => {
             sequence: Type.Integer({
               minimum: 1,
               maximum: Number.MAX_SAFE_INTEGER,
-              description: 'Grows with every heartbeat of this server',
+              description:
+                'Grows with every heartbeat of this server; past sentAt only as the one after the stored sequence',
             }),
             sentAt: Type.Integer({
               minimum: 0,
