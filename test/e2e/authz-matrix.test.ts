@@ -130,6 +130,9 @@ const agentBody = (key: string | undefined, serverId: string, seed: string) => (
   nonce: nonce(),
 });
 
+/** Tables a refused call is meant to write; every other table must be as it was. */
+const WRITTEN_BY_REFUSALS: string[] = [];
+
 /** Keyed by "METHOD path" as the OpenAPI document names the route. */
 const MATRIX: Record<string, Entry> = {
   'GET /healthz': { auth: 'public', expect: { anyone: 200 }, request: () => ({ path: '/healthz' }) },
@@ -553,7 +556,7 @@ describe.each(ENGINES)('who may call each route, on %s', (engine: Engine) => {
 
   beforeAll(async () => {
     service = await startInProcessService(clock, engine);
-    state = await openStateReader(service.location);
+    state = await openStateReader(service.location, WRITTEN_BY_REFUSALS);
     call = client(service.url);
     w = await buildWorld(service.ctx, clock);
   });
@@ -575,6 +578,15 @@ describe.each(ENGINES)('who may call each route, on %s', (engine: Engine) => {
       Object.keys(MATRIX).filter((key) => !documented.includes(key)),
       'entries for routes the service no longer has',
     ).toEqual([]);
+  });
+
+  it('sees in its snapshots what the service writes, so that an unchanged one means something', async () => {
+    const before = await state.snapshot();
+    const created = await call('POST', '/v1/accounts', { token: w.staff, body: { email: w.email() } });
+    expect(created.status).toBe(201);
+    const after = await state.snapshot();
+    expect(after.accounts?.rows).toBe((before.accounts?.rows ?? 0) + 1);
+    expect(after.audit_log?.digest).not.toBe(before.audit_log?.digest);
   });
 
   /** Calls once; a refusal must leave every table as it was. */

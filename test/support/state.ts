@@ -35,7 +35,12 @@ function summarize(tables: Map<string, unknown[]>): StateSnapshot {
  * Reads every table of the store, migrations' own included, outside the service's connections:
  * what a refused request wrote would show, whichever code path wrote it.
  */
-export async function openStateReader(location: StoreLocation): Promise<StateReader> {
+export async function openStateReader(
+  location: StoreLocation,
+  /** Tables a refusal is meant to write (a count of failed attempts), left out of snapshots. */
+  ignored: readonly string[] = [],
+): Promise<StateReader> {
+  const kept = (name: string) => !ignored.includes(name);
   if (location.engine === 'sqlite') {
     const database = new SQLite(location.sqlitePath, { readonly: true });
     return {
@@ -44,7 +49,11 @@ export async function openStateReader(location: StoreLocation): Promise<StateRea
           .prepare("select name from sqlite_master where type = 'table' and name not like 'sqlite_%'")
           .all() as { name: string }[];
         return summarize(
-          new Map(names.map(({ name }) => [name, database.prepare(`select * from "${name}"`).all()])),
+          new Map(
+            names
+              .filter(({ name }) => kept(name))
+              .map(({ name }) => [name, database.prepare(`select * from "${name}"`).all()]),
+          ),
         );
       },
       close: async () => {
@@ -62,7 +71,7 @@ export async function openStateReader(location: StoreLocation): Promise<StateRea
          where table_schema = current_schema() and table_type = 'BASE TABLE'`,
       );
       const tables = new Map<string, unknown[]>();
-      for (const { table_name: name } of names.rows)
+      for (const { table_name: name } of names.rows.filter(({ table_name }) => kept(table_name)))
         tables.set(name, (await client.query(`select * from "${name}"`)).rows);
       return summarize(tables);
     },
