@@ -313,19 +313,10 @@ const MATRIX: Record<string, Entry> = {
     auth: 'key',
     // A's pool member is no member of another account's subscription.
     expect: { 'no key': 400, 'garbage key': 400, "another account's key": 404, 'the key': 200 },
-    request: (w, who) => {
-      const key = keyFor(w, who, w.b.subscriptionKey, w.a.subscriptionKey);
-      return {
-        path: '/v1/heartbeats',
-        body: {
-          ...(key === undefined ? {} : { key }),
-          serverId: w.a.poolServer,
-          sequence: w.heartbeatSequence(),
-          sentAt: w.clock.now().getTime(),
-          tunnels: [],
-        },
-      };
-    },
+    request: (w, who) => ({
+      path: '/v1/heartbeats',
+      body: beat(w, keyFor(w, who, w.b.subscriptionKey, w.a.subscriptionKey), w.a.poolServer),
+    }),
   },
 
   'POST /v1/support-requests': {
@@ -400,7 +391,33 @@ const MORE_PROBES: Record<string, Probe> = {
     foreign: (w) => ({ path: '/v1/support-requests', body: transferRequest(w.a.licenseId) }),
     unknown: () => ({ path: '/v1/support-requests', body: transferRequest(UNKNOWN.license) }),
   },
+  // An agent's own key naming another account's server, against a server that never existed.
+  "POST /v1/heartbeats, another account's server": {
+    method: 'POST',
+    foreign: (w) => ({ path: '/v1/heartbeats', body: beat(w, w.b.subscriptionKey, w.a.poolServer) }),
+    unknown: (w) => ({ path: '/v1/heartbeats', body: beat(w, w.b.subscriptionKey, newId('srv', 1)) }),
+  },
+  "POST /v1/activations/refresh, another account's server": {
+    method: 'POST',
+    foreign: (w) => ({
+      path: '/v1/activations/refresh',
+      body: agentBody(w.b.licenseKey, w.a.boundServer, 'x'),
+    }),
+    unknown: (w) => ({
+      path: '/v1/activations/refresh',
+      body: agentBody(w.b.licenseKey, newId('srv', 1), 'x'),
+    }),
+  },
 };
+
+/** A heartbeat of a server with no tunnels. */
+const beat = (w: World, key: string | undefined, serverId: string) => ({
+  ...(key === undefined ? {} : { key }),
+  serverId,
+  sequence: w.heartbeatSequence(),
+  sentAt: w.clock.now().getTime(),
+  tunnels: [],
+});
 
 const transferRequest = (licenseId: string) => ({
   type: 'transfer',
