@@ -445,6 +445,27 @@ const supportRequest = (w: World, licenseId: string, licenseKey: string, orderNu
 
 const methodOf = (key: string): string => key.split(' ')[0] ?? '';
 
+/**
+ * "METHOD path" of every route Fastify serves, from its route tree (`printRoutes`), in the
+ * OpenAPI document's spelling; HEAD, which Fastify adds to every GET, left out.
+ */
+function servedRoutes(tree: string): string[] {
+  const prefixes: string[] = [];
+  const routes: string[] = [];
+  for (const line of tree.split('\n')) {
+    const at = line.indexOf('── ');
+    const node = /^(.+?)(?: \(([A-Z, ]+)\))?$/.exec(line.slice(at + 3));
+    if (at < 0 || node?.[1] === undefined) continue;
+    const depth = (at + 3) / 4 - 1;
+    prefixes.length = depth;
+    const path = prefixes.join('') + node[1];
+    prefixes.push(node[1]);
+    for (const method of (node[2] ?? '').split(', ').filter((m) => m !== '' && m !== 'HEAD'))
+      routes.push(`${method} ${path.replace(/:(\w+)/g, '{$1}')}`);
+  }
+  return routes;
+}
+
 /** The ids in an answer, whatever they were, so two answers about different ids compare. */
 const withoutIds = (answer: Answer) => {
   const { requestId: _requestId, ...body } = answer.body ?? {};
@@ -604,6 +625,24 @@ describe.each(ENGINES)('who may call each route, on %s', (engine: Engine) => {
     const after = await state.snapshot();
     expect(after.accounts?.rows).toBe((before.accounts?.rows ?? 0) + 1);
     expect(after.audit_log?.digest).not.toBe(before.audit_log?.digest);
+  });
+
+  it('serves no route the OpenAPI document leaves out, but the document itself and its pages', async () => {
+    const document = await call<{ paths: Record<string, Record<string, unknown>> }>('GET', '/openapi.json');
+    const documented = new Set(
+      Object.entries(document.body.paths).flatMap(([path, methods]) =>
+        Object.keys(methods).map((method) => `${method.toUpperCase()} ${path}`),
+      ),
+    );
+    const served = servedRoutes(service.app.printRoutes({ commonPrefix: false }));
+    expect(
+      [...documented].filter((key) => !served.includes(key)),
+      'documented, not found served',
+    ).toEqual([]);
+    const undocumented = served.filter(
+      (key) => !documented.has(key) && !/^GET \/(openapi\.json|docs(\/.*)?)$/.test(key),
+    );
+    expect(undocumented, 'routes the matrix cannot see').toEqual([]);
   });
 
   /** Calls once; a refusal must leave every table as it was. */

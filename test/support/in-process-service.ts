@@ -2,6 +2,7 @@ import { pino } from 'pino';
 import type { Clock } from '../../src/domain/clock.js';
 import { type AppDeps, createApp } from '../../src/service/app.js';
 import type { ServiceContext } from '../../src/service/context.js';
+import type { App } from '../../src/service/http/types.js';
 import type { Engine } from '../../src/service/store/database.js';
 import { testContext } from './engines.js';
 import type { StoreLocation } from './state.js';
@@ -9,6 +10,7 @@ import type { StoreLocation } from './state.js';
 export interface InProcessService {
   url: string;
   ctx: ServiceContext;
+  app: App;
   /** Its store, for a test that reads it through a connection of its own. */
   location: StoreLocation;
   close: () => Promise<void>;
@@ -31,6 +33,7 @@ export async function startInProcessService(
   return {
     url,
     ctx,
+    app,
     location,
     close: async () => {
       if (closed) return;
