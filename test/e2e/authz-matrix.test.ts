@@ -79,6 +79,8 @@ interface World {
   /** An open support request of A's made for this call alone. */
   freshRequest: () => Promise<string>;
   email: () => string;
+  /** Unknown API tokens that begin differently: failed attempts are limited per token prefix too. */
+  garbageToken: () => string;
   heartbeatSequence: () => number;
 }
 
@@ -480,8 +482,10 @@ async function accountOf(ctx: ServiceContext, seed: string): Promise<Account> {
   const now = ctx.clock.now().getTime();
   const boundServer = newId('srv', now);
   const bound = await activate(ctx, {
-    ...agentBody(license.key, boundServer, `${seed}-bound`),
     key: license.key,
+    serverId: boundServer,
+    fingerprint: machine(`${seed}-bound`),
+    nonce: nonce(),
   });
   if (!bound.ok) throw new Error(bound.error.detail);
   const subscription = await createSubscription(ctx, { accountId, connections: 10, period: 'yearly' });
@@ -519,6 +523,7 @@ async function buildWorld(ctx: ServiceContext, clock: ManualClock): Promise<Worl
   if (owner?.kind !== 'account') throw new Error('the owner token does not authenticate');
 
   let emails = 0;
+  let garbage = 0;
   let sequence = 0;
   const freshKey = async () => {
     const issued = await issueLicense(ctx, { accountId: a.accountId, connections: 10 });
@@ -548,6 +553,10 @@ async function buildWorld(ctx: ServiceContext, clock: ManualClock): Promise<Worl
       emails += 1;
       return `user-${emails}@matrix.example`;
     },
+    garbageToken: () => {
+      garbage += 1;
+      return `skt_${String(garbage).padStart(8, '0')}garbage`;
+    },
     heartbeatSequence: () => {
       sequence += 1;
       return sequence;
@@ -560,7 +569,7 @@ function tokenOf(w: World, who: BearerCase): string | undefined {
     case 'no token':
       return undefined;
     case 'garbage token':
-      return 'skt_garbage';
+      return w.garbageToken();
     case "another account's owner":
       return w.b.owner;
     case 'member':
