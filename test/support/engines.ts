@@ -6,8 +6,9 @@ import pg from 'pg';
 import type { Clock } from '../../src/domain/clock.js';
 import type { ServiceContext } from '../../src/service/context.js';
 import { DEFAULT_POLICY } from '../../src/service/context.js';
-import { openContext } from '../../src/service/runtime.js';
+import { openContext, sqlitePathIn } from '../../src/service/runtime.js';
 import type { Engine } from '../../src/service/store/database.js';
+import type { StoreLocation } from './state.js';
 
 /** The engines the store tier runs on: SQLite always, PostgreSQL where DATABASE_URL is set (always in CI). */
 export const ENGINES: Engine[] = process.env.DATABASE_URL ? ['sqlite', 'postgres'] : ['sqlite'];
@@ -71,11 +72,12 @@ export async function freshStore(engine: Engine): Promise<TestStore> {
 export async function testContext(
   engine: Engine,
   clock: Clock,
-): Promise<ServiceContext & { cleanup: () => Promise<void> }> {
+): Promise<ServiceContext & { location: StoreLocation; cleanup: () => Promise<void> }> {
   const store = await freshStore(engine);
   const ctx = await openContext({ ...store, certificateTtlMs: DEFAULT_POLICY.certificateTtlMs }, clock);
   return {
     ...ctx,
+    location: { engine, sqlitePath: sqlitePathIn(store.dataDir), databaseUrl: store.databaseUrl },
     cleanup: async () => {
       await ctx.store.close();
       await store.cleanup();

@@ -91,6 +91,27 @@ describe.each(ENGINES)('activation on %s', (engine) => {
     );
   });
 
+  it('writes nothing for a server or a clone it refuses, not even on the key’s row', async () => {
+    const { license } = await accountWithKey(ctx);
+    await activate(ctx, request(license.key));
+    const stored = () =>
+      Promise.all([
+        ctx.store.db.selectFrom('licenses').selectAll().where('id', '=', license.id).executeTakeFirst(),
+        ctx.store.db.selectFrom('activations').selectAll().execute(),
+      ]);
+    const before = await stored();
+    const other = await activate(ctx, request(license.key, serverB, 'b'));
+    const clone = await activate(ctx, {
+      ...request(license.key),
+      fingerprint: machine('a', { machineId: 'x' }),
+    });
+    expect([other.ok || other.error.code, clone.ok || clone.error.code]).toEqual([
+      'key_already_activated',
+      'fingerprint_mismatch',
+    ]);
+    expect(await stored()).toEqual(before);
+  });
+
   it('follows a small machine change once, even when the changed machine asks twice at once', async () => {
     const { license } = await accountWithKey(ctx);
     await activate(ctx, request(license.key));

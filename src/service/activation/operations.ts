@@ -4,6 +4,7 @@ import {
   describeDifference,
   differingProperties,
   type Fingerprint,
+  type FingerprintProperty,
   fingerprintOf,
   type MachineProperties,
   type PropertyDigests,
@@ -88,15 +89,13 @@ async function claim(
 }
 
 /**
- * The binding must be this server on this machine; anything else is the seeds' refusal. A machine
- * that changed within the tolerance is followed (at most 3 times in the key's lifetime): the
- * binding moves to it, conditionally on the fingerprint it held, so racing requests move it once.
+ * The binding must be this server on this machine, or on one changed within the tolerance;
+ * anything else is the seeds' refusal. Says which properties differ, for a change to follow.
  */
-async function sameBinding(
-  ctx: ServiceContext,
+function judgeBinding(
   activation: ActivationRow,
-  { request, machine, license, now }: Claim,
-): Promise<Result<ActivationRow>> {
+  { request, machine }: Claim,
+): Result<{ differing: FingerprintProperty[]; follow: boolean }> {
   if (activation.server_id !== request.serverId) {
     const what =
       'this license key is already activated on another server; a key can be activated on one server only';
@@ -107,9 +106,26 @@ async function sameBinding(
     machine.properties,
   );
   const change = judgeMachineChange(differing, activation.renegotiations);
-  if (change.kind === 'same') return ok(activation);
   if (change.kind === 'refused')
     return fail('fingerprint_mismatch', verifyFailMessage(change.what), 'fingerprint');
+  return ok({ differing, follow: change.kind === 'renegotiate' });
+}
+
+/**
+ * A machine that changed within the tolerance is followed (at most 3 times in the key's
+ * lifetime): the binding moves to it, conditionally on the fingerprint it held, so racing
+ * requests move it once.
+ */
+async function sameBinding(
+  ctx: ServiceContext,
+  activation: ActivationRow,
+  claimed: Claim,
+): Promise<Result<ActivationRow>> {
+  const judged = judgeBinding(activation, claimed);
+  if (!judged.ok) return judged;
+  const { differing, follow } = judged.value;
+  if (!follow) return ok(activation);
+  const { request, machine, license, now } = claimed;
   const moved = { fingerprint_digest: machine.digest, fingerprint: JSON.stringify(machine.properties) };
   const followed = await inTransaction(ctx.store.db, async (tx) => {
     const row = await tx
@@ -246,23 +262,33 @@ export async function activate(
       .onConflict((conflict) => conflict.column('license_id').doNothing())
       .returning('id')
       .executeTakeFirst();
-    if (row !== undefined)
-      await recordAudit(tx, now, [
-        {
-          actor: request.serverId,
-          accountId: license.account_id,
-          entity: 'activation',
-          entityId: activationId,
-          action: 'activated',
-          after: {
-            licenseId: license.id,
-            serverId: request.serverId,
-            hostname: binding.hostname,
-            fingerprint: machine.digest,
-          },
+    if (row === undefined) {
+      // Bound already: a request that is not the binding is refused inside the transaction, so
+      // that taking the key's row rolls back and the refusal writes nothing.
+      const existing = await tx
+        .selectFrom('activations')
+        .selectAll()
+        .where('license_id', '=', license.id)
+        .executeTakeFirstOrThrow();
+      const judged = judgeBinding(existing, claimed.value);
+      return judged.ok ? ok(false) : judged;
+    }
+    await recordAudit(tx, now, [
+      {
+        actor: request.serverId,
+        accountId: license.account_id,
+        entity: 'activation',
+        entityId: activationId,
+        action: 'activated',
+        after: {
+          licenseId: license.id,
+          serverId: request.serverId,
+          hostname: binding.hostname,
+          fingerprint: machine.digest,
         },
-      ]);
-    return ok(row !== undefined);
+      },
+    ]);
+    return ok(true);
   });
   if (!inserted.ok) return inserted;
   if (inserted.value) {

@@ -98,6 +98,25 @@ describe.each(ENGINES)('the audit log on %s', (engine) => {
     expect(unknown).toMatchObject({ ok: false, error: { code: 'validation_failed', field: 'after' } });
   });
 
+  it('refuses to continue an account’s log after another account’s entry, as after an unknown one', async () => {
+    const [mine, theirs] = await Promise.all(
+      ['mine@example.com', 'theirs@example.com'].map((email) => createAccount(ctx, { email })),
+    );
+    if (!mine?.ok || !theirs?.ok) throw new Error('accounts not created');
+    const [foreign] = await auditTrail(ctx, { accountId: theirs.value.account.id });
+    if (foreign === undefined) throw new Error('no entry for the other account');
+    const accountId = mine.value.account.id;
+    const continuing = (id: string) => auditPage(ctx, { accountId, after: id });
+    const unknown = await continuing('aud_01kax5c1x8b2m4n6p8r0s2t000');
+    expect(unknown).toMatchObject({ ok: false, error: { code: 'validation_failed', field: 'after' } });
+    expect(await continuing(foreign.id)).toMatchObject({
+      ok: false,
+      error: { code: 'validation_failed', field: 'after' },
+    });
+    // Staff read every account's entries: any entry is a place to continue from.
+    expect((await auditPage(ctx, { after: foreign.id })).ok).toBe(true);
+  });
+
   it('records a subscription’s creation, renewals, servers joining, and an auto-renewal once', async () => {
     const account = await createAccount(ctx, { email: 'pool-audit@example.com' });
     if (!account.ok) throw new Error(account.error.detail);

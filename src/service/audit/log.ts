@@ -83,11 +83,10 @@ export async function auditPage(
   const limit = Math.min(filter.limit ?? AUDIT_PAGE_MAX, AUDIT_PAGE_MAX);
   let query = ctx.store.db.selectFrom('audit_log').selectAll().orderBy('seq').limit(limit);
   if (filter.after !== undefined) {
-    const previous = await ctx.store.db
-      .selectFrom('audit_log')
-      .select('seq')
-      .where('id', '=', filter.after)
-      .executeTakeFirst();
+    let place = ctx.store.db.selectFrom('audit_log').select('seq').where('id', '=', filter.after);
+    // Another account's entry is not one to continue from: it answers as an unknown one.
+    if (filter.accountId !== undefined) place = place.where('account_id', '=', filter.accountId);
+    const previous = await place.executeTakeFirst();
     if (previous === undefined)
       return fail('validation_failed', `There is no audit entry ${filter.after} to continue after.`, 'after');
     query = query.where('seq', '>', previous.seq);
