@@ -213,6 +213,21 @@ describe.each(ENGINES)('the life of a fixed key on %s', (engine) => {
       });
     });
 
+    it('lets the old key’s own server activate it again during the overlap week, and no other', async () => {
+      const { license } = await accountWithKey(ctx);
+      expect((await activated(license, '16')).ok).toBe(true);
+      expect((await replaceLicense(ctx, { licenseId: license.id, actor })).ok).toBe(true);
+      clock.advance(3 * DAY);
+      const again = await activated(license, '16');
+      expect(again.ok && again.value).toMatchObject({
+        created: false,
+        certificate: { payload: { expiresAt: new Date(clock.now().getTime() + 4 * DAY).toISOString() } },
+      });
+      expect(await activated(license, '17')).toMatchObject({ ok: false, error: { code: 'license_revoked' } });
+      clock.advance(4 * DAY);
+      expect(await activated(license, '16')).toMatchObject({ ok: false, error: { code: 'license_revoked' } });
+    });
+
     it('is refused for a legacy key past its term too: its term still decides replacements', async () => {
       const { license } = await accountWithKey(ctx, { legacy: true });
       expect((await activated(license, '14')).ok).toBe(true);
