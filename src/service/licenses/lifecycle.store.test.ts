@@ -315,6 +315,28 @@ describe.each(ENGINES)('the life of a fixed key on %s', (engine) => {
       });
     });
 
+    it('are renewed only with their original: alone they are refused, listed with it they renew once', async () => {
+      const { license } = await accountWithKey(ctx);
+      const failover = await issueFailoverKey(ctx, { licenseId: license.id, actor });
+      if (!failover.ok) throw new Error(failover.error.detail);
+      const before = await snapshot(failover.value.id);
+      expect(await renewLicenses(ctx, { licenseIds: [failover.value.id], years: 1, actor })).toMatchObject({
+        ok: false,
+        error: { code: 'failover_key_mismatch' },
+      });
+      expect(await snapshot(failover.value.id)).toEqual(before);
+      for (const licenseIds of [
+        [license.id, failover.value.id],
+        [failover.value.id, license.id],
+      ]) {
+        const renewed = await renewLicenses(ctx, { licenseIds, years: 1, actor });
+        expect(renewed.ok).toBe(true);
+      }
+      // Two renewals of one year each: the original and its failover key alike.
+      expect((await findLicense(ctx, license.id))?.ends).toBe('2029-11-23T12:00:00.000Z');
+      expect((await findLicense(ctx, failover.value.id))?.ends).toBe('2029-11-23T12:00:00.000Z');
+    });
+
     it('count as the original’s activation: a key whose failover key is activated is not refunded', async () => {
       const { license } = await accountWithKey(ctx);
       const failover = await issueFailoverKey(ctx, { licenseId: license.id, actor });
