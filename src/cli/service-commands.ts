@@ -44,9 +44,10 @@ function banner(
   if (bootstrap !== undefined) {
     const body = JSON.stringify({ token: bootstrap, email: 'you@vendor.example' });
     lines.push(
-      'One-time bootstrap token for the first vendor-staff user (shown once):',
+      'Bootstrap token for the first vendor-staff user (printed at every start until that user exists):',
       `  ${bootstrap}`,
       `  curl -X POST ${address}/v1/staff/bootstrap -H 'content-type: application/json' -d '${body}'`,
+      '  or, on this store: seatkeeper staff create --email you@vendor.example',
     );
   }
   if (warning !== undefined) lines.push(`Warning: ${warning}`);
