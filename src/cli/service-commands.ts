@@ -11,6 +11,7 @@ import { createSubscription, listSubscriptions, renewSubscription } from '../ser
 import { startReminderJob } from '../service/reminders/job.js';
 import { smtpMailer } from '../service/reminders/mailer.js';
 import { openContext } from '../service/runtime.js';
+import { openFolderWarning } from '../service/secrets/private-files.js';
 import { registerKeyLifecycleCommands } from './key-commands.js';
 import { CliError, EXIT, note, orExit, print, printJson, table } from './output.js';
 import {
@@ -27,7 +28,12 @@ import {
   withContext,
 } from './store-access.js';
 
-function banner(address: string, ctx: ServiceContext, bootstrap: string | undefined): string {
+function banner(
+  address: string,
+  ctx: ServiceContext,
+  bootstrap: string | undefined,
+  warning: string | undefined,
+): string {
   const { engine, location } = ctx.store;
   const lines = [
     `Seatkeeper license service on ${address} (${engine}: ${location})`,
@@ -38,11 +44,13 @@ function banner(address: string, ctx: ServiceContext, bootstrap: string | undefi
   if (bootstrap !== undefined) {
     const body = JSON.stringify({ token: bootstrap, email: 'you@vendor.example' });
     lines.push(
-      'One-time bootstrap token for the first vendor-staff user (shown once):',
+      'Bootstrap token for the first vendor-staff user (printed at every start until that user exists):',
       `  ${bootstrap}`,
       `  curl -X POST ${address}/v1/staff/bootstrap -H 'content-type: application/json' -d '${body}'`,
+      '  or, on this store: seatkeeper staff create --email you@vendor.example',
     );
   }
+  if (warning !== undefined) lines.push(`Warning: ${warning}`);
   return lines.join('\n');
 }
 
@@ -59,8 +67,10 @@ async function serve(flags: ServiceFlags): Promise<void> {
   const app = await createApp({ ...ctx, logger });
   const bootstrap = await createBootstrapToken(ctx);
   const address = await app.listen({ host: settings.host, port: settings.port });
+  const openFolder = openFolderWarning(settings.dataDir);
+  if (openFolder !== undefined) logger.warn({ dataDir: settings.dataDir }, openFolder);
   // One write, so that whoever reads stderr gets the whole banner at once, bootstrap token included.
-  note(banner(address, ctx, bootstrap));
+  note(banner(address, ctx, bootstrap, openFolder));
   logger.info(
     { url: address, engine: ctx.store.engine, store: ctx.store.location, kid: ctx.vendor.kid },
     'seatkeeper listening',

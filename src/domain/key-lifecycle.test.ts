@@ -61,6 +61,13 @@ describe('renewing a key', () => {
     });
     expect(checkRenewal(key(), 5)).toEqual({ ok: true, value: undefined });
   });
+
+  it('refuses a failover key alone: it follows its original', () => {
+    expect(checkRenewal(key({ failover: true }), 1)).toMatchObject({
+      ok: false,
+      error: { code: 'failover_key_mismatch', field: 'key' },
+    });
+  });
 });
 
 describe('refunding a key', () => {

@@ -53,8 +53,10 @@ const endedRefusal = () =>
     'key',
   );
 
+/** Renewals: 1 to 10 years; a failover key is renewed with its original only, never alone. */
 export function checkRenewal(key: KeyFacts, years: number): Result<void> {
   if (key.ended) return endedRefusal();
+  if (key.failover) return failoverFollows();
   if (!Number.isInteger(years) || years < 1 || years > 10)
     return fail('validation_failed', 'A key is renewed for 1 to 10 years.', 'years');
   return ok(undefined);

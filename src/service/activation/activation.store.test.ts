@@ -140,6 +140,23 @@ describe.each(ENGINES)('activation on %s', (engine) => {
     expect(result.ok ? '' : result.error.detail).toContain('2026-11-01');
   });
 
+  it('gives a legacy key past its term a fresh certificate when its own server activates it again', async () => {
+    const bound = (await accountWithKey(ctx, { legacy: true })).license;
+    const unbound = (await accountWithKey(ctx, { legacy: true })).license;
+    expect((await activate(ctx, request(bound.key))).ok).toBe(true);
+    clock.advance(400 * DAY);
+    const again = await activate(ctx, request(bound.key));
+    expect(again.ok && again.value).toMatchObject({
+      created: false,
+      certificate: { payload: { legacy: true } },
+    });
+    // Only a new binding is refused after the term.
+    expect(await activate(ctx, request(unbound.key, serverB, 'b'))).toMatchObject({
+      ok: false,
+      error: { code: 'license_expired' },
+    });
+  });
+
   it('tells a mistyped key from an unknown one', async () => {
     const { license } = await accountWithKey(ctx);
     const typo = license.key.slice(0, 5) + (license.key[5] === 'A' ? 'B' : 'A') + license.key.slice(6);

@@ -15,6 +15,7 @@ import { isoDate } from '../../domain/terms.js';
 import { recordAudit } from '../audit/log.js';
 import type { ServiceContext } from '../context.js';
 import { findLicenseByKey, keyNotFound } from '../licenses/operations.js';
+import type { Database } from '../store/database.js';
 import type { ActivationRow, LicenseRow } from '../store/schema.js';
 import { inTransaction } from '../store/transaction.js';
 
@@ -58,15 +59,11 @@ const expiredRefusal = (license: LicenseRow) =>
 const revokedRefusal = () =>
   fail('license_revoked', 'This license key has been revoked and can no longer be used.', 'key');
 
-async function claim(
-  ctx: ServiceContext,
-  request: ActivationRequest,
-  offline = false,
-): Promise<Result<Claim>> {
-  const found = await findLicenseByKey(ctx.store.db, request.key);
-  if (!found.ok) return found;
-  const license = found.value;
-  const now = ctx.clock.now();
+/**
+ * What every request for a key must pass, bound or not: a key that has stopped, a key of the
+ * other kind, or a key past its term (a legacy key excepted: its machine keeps it for good).
+ */
+function usable(license: LicenseRow, request: ActivationRequest, now: Date): Result<void> {
   // A replaced key works on for its overlap week; a refunded or split one stops at once.
   if (license.revoked_at !== null && now.getTime() >= license.revoked_at) return revokedRefusal();
   const failoverKey = license.failover_of !== null;
@@ -82,9 +79,31 @@ async function claim(
       'An ordinary license key cannot be activated on a failover server: ask for the failover key of your key.',
       'key',
     );
-  // A legacy key never expires on the machine it is bound to: only a new binding is refused.
   if (now.getTime() >= license.ends_at && license.legacy !== 1) return expiredRefusal(license);
+  return ok(undefined);
+}
 
+/**
+ * What a new binding needs on top: a key that will never stop (a replaced key in its overlap
+ * week stays on its machine) and is within its term, legacy or not.
+ */
+function bindable(license: LicenseRow, now: Date): Result<void> {
+  if (license.revoked_at !== null) return revokedRefusal();
+  if (now.getTime() >= license.ends_at) return expiredRefusal(license);
+  return ok(undefined);
+}
+
+async function claim(
+  ctx: ServiceContext,
+  request: ActivationRequest,
+  offline = false,
+): Promise<Result<Claim>> {
+  const found = await findLicenseByKey(ctx.store.db, request.key);
+  if (!found.ok) return found;
+  const license = found.value;
+  const now = ctx.clock.now();
+  const allowed = usable(license, request, now);
+  if (!allowed.ok) return allowed;
   return ok({ request, license, machine: fingerprintOf(request.fingerprint), now, offline });
 }
 
@@ -217,13 +236,13 @@ async function confirm(
   return ok({ licenseId: claimed.license.id, activationId: activation.id, created: false, certificate });
 }
 
-const bindingOf = (ctx: ServiceContext, licenseId: string) =>
-  ctx.store.db.selectFrom('activations').selectAll().where('license_id', '=', licenseId).executeTakeFirst();
+const bindingOf = (db: Database, licenseId: string) =>
+  db.selectFrom('activations').selectAll().where('license_id', '=', licenseId).executeTakeFirst();
 
 /**
  * Online activation. The first server binds the key for good; the same server asking again gets
- * a fresh certificate; any other server is refused. The unique license_id of an activation decides
- * races: of many servers inserting at once, exactly one row lands.
+ * a fresh certificate; any other server is refused. Racing requests take the key's row one after
+ * another, so exactly one binds it (and the unique license_id of an activation backs that).
  */
 export async function activate(
   ctx: ServiceContext,
@@ -244,64 +263,55 @@ export async function activate(
     activated_at: now.getTime(),
     refreshed_at: now.getTime(),
   };
-  // The key's row is taken first, as refunds and splits take it: a key refunded meanwhile is
-  // seen here, and a refund after this commit sees the activation.
-  const inserted = await inTransaction(ctx.store.db, async (tx) => {
-    const usable = await tx
-      .updateTable('licenses')
-      .set((eb) => ({ version: eb('version', '+', 1) }))
-      .where('id', '=', license.id)
-      .where('revoked_at', 'is', null)
-      .returning('id')
-      .executeTakeFirst();
-    if (usable === undefined) return revokedRefusal();
-    if (now.getTime() >= license.ends_at) return expiredRefusal(license);
-    const row = await tx
-      .insertInto('activations')
-      .values(binding)
-      .onConflict((conflict) => conflict.column('license_id').doNothing())
-      .returning('id')
-      .executeTakeFirst();
-    if (row === undefined) {
-      // Bound already: a request that is not the binding is refused inside the transaction, so
-      // that taking the key's row rolls back and the refusal writes nothing.
-      const existing = await tx
-        .selectFrom('activations')
-        .selectAll()
-        .where('license_id', '=', license.id)
+  // The key's row is taken first, as refunds and splits take it: a key refunded or renewed
+  // meanwhile is seen here as it now is, and a refund after this commit sees the activation.
+  const taken = await inTransaction<{ license: LicenseRow; existing: ActivationRow | undefined }>(
+    ctx.store.db,
+    async (tx) => {
+      const current = await tx
+        .updateTable('licenses')
+        .set((eb) => ({ version: eb('version', '+', 1) }))
+        .where('id', '=', claimed.value.license.id)
+        .returningAll()
         .executeTakeFirstOrThrow();
-      const judged = judgeBinding(existing, claimed.value);
-      return judged.ok ? ok(false) : judged;
-    }
-    await recordAudit(tx, now, [
-      {
-        actor: request.serverId,
-        accountId: license.account_id,
-        entity: 'activation',
-        entityId: activationId,
-        action: 'activated',
-        after: {
-          licenseId: license.id,
-          serverId: request.serverId,
-          hostname: binding.hostname,
-          fingerprint: machine.digest,
+      const allowed = usable(current, request, now);
+      if (!allowed.ok) return allowed;
+      // This server's own binding is confirmed by its own rules; for any other server the request
+      // is one for a new binding, refused as such first.
+      const existing = await bindingOf(tx, current.id);
+      if (existing?.server_id !== request.serverId) {
+        const newBinding = bindable(current, now);
+        if (!newBinding.ok) return newBinding;
+      }
+      if (existing !== undefined) {
+        // Judged here, so that a refusal rolls back taking the key's row and writes nothing.
+        const judged = judgeBinding(existing, { ...claimed.value, license: current });
+        return judged.ok ? ok({ license: current, existing }) : judged;
+      }
+      await tx.insertInto('activations').values(binding).execute();
+      await recordAudit(tx, now, [
+        {
+          actor: request.serverId,
+          accountId: current.account_id,
+          entity: 'activation',
+          entityId: activationId,
+          action: 'activated',
+          after: {
+            licenseId: current.id,
+            serverId: request.serverId,
+            hostname: binding.hostname,
+            fingerprint: machine.digest,
+          },
         },
-      },
-    ]);
-    return ok(true);
-  });
-  if (!inserted.ok) return inserted;
-  if (inserted.value) {
-    return ok({
-      licenseId: license.id,
-      activationId,
-      created: true,
-      certificate: certify(ctx, claimed.value),
-    });
-  }
-  const existing = await bindingOf(ctx, license.id);
-  if (existing === undefined) throw new Error(`activation of ${license.id} neither inserted nor found`);
-  return confirm(ctx, existing, claimed.value);
+      ]);
+      return ok({ license: current, existing: undefined });
+    },
+  );
+  if (!taken.ok) return taken;
+  const current = { ...claimed.value, license: taken.value.license };
+  if (taken.value.existing === undefined)
+    return ok({ licenseId: license.id, activationId, created: true, certificate: certify(ctx, current) });
+  return confirm(ctx, taken.value.existing, current);
 }
 
 /** A bound server's fresh certificate before its TTL ends. Never makes a new binding. */
@@ -311,7 +321,7 @@ export async function refresh(
 ): Promise<Result<ActivationResult>> {
   const claimed = await claim(ctx, request);
   if (!claimed.ok) return claimed;
-  const existing = await bindingOf(ctx, claimed.value.license.id);
+  const existing = await bindingOf(ctx.store.db, claimed.value.license.id);
   if (existing === undefined) {
     return fail(
       'not_activated',

@@ -1,7 +1,7 @@
 import { fail, ok, type Result } from '../../domain/errors.js';
 import { recordAudit } from '../audit/log.js';
 import type { ServiceContext } from '../context.js';
-import { newToken, tokenDigest } from '../secrets/seal.js';
+import { derivedToken, tokenDigest } from '../secrets/seal.js';
 import { type Database, isUniqueViolation } from '../store/database.js';
 import { addUser, type NewUser } from './tokens.js';
 
@@ -43,24 +43,48 @@ const hasStaff = async (db: Database): Promise<boolean> =>
   (await db.selectFrom('users').select('id').where('role', '=', 'staff').executeTakeFirst()) !== undefined;
 
 /**
- * On a store with no staff yet, makes the one-time token that creates the first staff user. There
- * is only ever one: of processes starting together, one makes it and the others return undefined.
+ * The bootstrap token is derived from the data key and the time its row was made: every start, and
+ * every instance sharing the data key, can print it again until it is spent, while the store keeps
+ * only its digest.
+ */
+const bootstrapTokenOf = (ctx: ServiceContext, createdAt: number): string =>
+  derivedToken('skb', ctx.vendor.dataKey, `seatkeeper-bootstrap-token:${createdAt}`);
+
+/**
+ * On a store with no staff yet, the token that creates the first staff user: made at the first
+ * start, and the same one at every start after, so a start that fails or whose output is lost
+ * loses nothing. Undefined once a staff user exists.
  */
 export async function createBootstrapToken(ctx: ServiceContext): Promise<string | undefined> {
-  if (await hasStaff(ctx.store.db)) return undefined;
-  const token = newToken('skb');
-  const made = await ctx.store.db
+  const { db } = ctx.store;
+  if (await hasStaff(db)) return undefined;
+  const now = ctx.clock.now().getTime();
+  await db
     .insertInto('bootstrap_tokens')
     .values({
       id: 'first-staff',
-      token_digest: tokenDigest(token),
-      created_at: ctx.clock.now().getTime(),
+      token_digest: tokenDigest(bootstrapTokenOf(ctx, now)),
+      created_at: now,
       used_at: null,
     })
     .onConflict((conflict) => conflict.column('id').doNothing())
-    .returning('id')
-    .executeTakeFirst();
-  return made === undefined ? undefined : token;
+    .execute();
+  const row = await db
+    .selectFrom('bootstrap_tokens')
+    .select(['token_digest', 'created_at', 'used_at'])
+    .where('id', '=', 'first-staff')
+    .executeTakeFirstOrThrow();
+  if (row.used_at !== null) return undefined;
+  const token = bootstrapTokenOf(ctx, row.created_at);
+  // A stored random token (older stores have one) cannot be printed again: this one replaces it.
+  if (row.token_digest !== tokenDigest(token))
+    await db
+      .updateTable('bootstrap_tokens')
+      .set({ token_digest: tokenDigest(token) })
+      .where('id', '=', 'first-staff')
+      .where('used_at', 'is', null)
+      .execute();
+  return token;
 }
 
 /** Spends the bootstrap token on the first staff user: it works once, and only while there is no staff. */

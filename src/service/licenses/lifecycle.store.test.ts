@@ -213,6 +213,21 @@ describe.each(ENGINES)('the life of a fixed key on %s', (engine) => {
       });
     });
 
+    it('lets the old key’s own server activate it again during the overlap week, and no other', async () => {
+      const { license } = await accountWithKey(ctx);
+      expect((await activated(license, '16')).ok).toBe(true);
+      expect((await replaceLicense(ctx, { licenseId: license.id, actor })).ok).toBe(true);
+      clock.advance(3 * DAY);
+      const again = await activated(license, '16');
+      expect(again.ok && again.value).toMatchObject({
+        created: false,
+        certificate: { payload: { expiresAt: new Date(clock.now().getTime() + 4 * DAY).toISOString() } },
+      });
+      expect(await activated(license, '17')).toMatchObject({ ok: false, error: { code: 'license_revoked' } });
+      clock.advance(4 * DAY);
+      expect(await activated(license, '16')).toMatchObject({ ok: false, error: { code: 'license_revoked' } });
+    });
+
     it('is refused for a legacy key past its term too: its term still decides replacements', async () => {
       const { license } = await accountWithKey(ctx, { legacy: true });
       expect((await activated(license, '14')).ok).toBe(true);
@@ -298,6 +313,28 @@ describe.each(ENGINES)('the life of a fixed key on %s', (engine) => {
         status: 'revoked',
         endedReason: 'refunded',
       });
+    });
+
+    it('are renewed only with their original: alone they are refused, listed with it they renew once', async () => {
+      const { license } = await accountWithKey(ctx);
+      const failover = await issueFailoverKey(ctx, { licenseId: license.id, actor });
+      if (!failover.ok) throw new Error(failover.error.detail);
+      const before = await snapshot(failover.value.id);
+      expect(await renewLicenses(ctx, { licenseIds: [failover.value.id], years: 1, actor })).toMatchObject({
+        ok: false,
+        error: { code: 'failover_key_mismatch' },
+      });
+      expect(await snapshot(failover.value.id)).toEqual(before);
+      for (const licenseIds of [
+        [license.id, failover.value.id],
+        [failover.value.id, license.id],
+      ]) {
+        const renewed = await renewLicenses(ctx, { licenseIds, years: 1, actor });
+        expect(renewed.ok).toBe(true);
+      }
+      // Two renewals of one year each: the original and its failover key alike.
+      expect((await findLicense(ctx, license.id))?.ends).toBe('2029-11-23T12:00:00.000Z');
+      expect((await findLicense(ctx, failover.value.id))?.ends).toBe('2029-11-23T12:00:00.000Z');
     });
 
     it('count as the original’s activation: a key whose failover key is activated is not refunded', async () => {

@@ -93,7 +93,8 @@ async function viewsOf(ctx: ServiceContext, ids: readonly string[]): Promise<Lic
 
 /**
  * Renews keys for `years` more, all or none. Ahead of the end the years are added after the
- * current term; an expired key's new term starts now, and its seats count again from now.
+ * current term; an expired key's new term starts now, and its seats count again from now. A
+ * failover key goes along with its original, and is refused alone.
  */
 export async function renewLicenses(
   ctx: ServiceContext,
@@ -107,6 +108,8 @@ export async function renewLicenses(
       const locked = await lockKey(tx, id);
       if (!locked.ok) return locked;
       const { row, facts } = locked.value;
+      // Named with its original, a failover key is renewed once, as its original's follower.
+      if (row.failover_of !== null && ids.includes(row.failover_of)) continue;
       const allowed = checkRenewal(facts, input.years);
       if (!allowed.ok) return allowed;
       const { term, termYears } = renewedTerm(facts, input.years, now);

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
 
 /** AES-256-GCM: `v1.<iv>.<tag>.<ciphertext>`, each part base64url. */
 export function seal(plaintext: string, key: Buffer): string {
@@ -25,3 +25,7 @@ export const tokenDigest = (token: string): string => createHash('sha256').updat
 
 export const newToken = (prefix: 'skt' | 'skb'): string =>
   `${prefix}_${randomBytes(32).toString('base64url')}`;
+
+/** A token that only a holder of `key` can make, the same each time for one `purpose` (HKDF-SHA256). */
+export const derivedToken = (prefix: 'skb', key: Buffer, purpose: string): string =>
+  `${prefix}_${Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), purpose, 32)).toString('base64url')}`;

@@ -6,19 +6,11 @@ import {
   type KeyObject,
   randomBytes,
 } from 'node:crypto';
-import {
-  closeSync,
-  fsyncSync,
-  linkSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  unlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { closeSync, fsyncSync, linkSync, openSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { keyIdOf } from '../../domain/certificate.js';
 import type { Database } from '../store/database.js';
+import { makePrivateFolder } from './private-files.js';
 
 /** The vendor's secrets in the data directory. Several service instances share them through it. */
 export interface VendorKeys {
@@ -58,7 +50,7 @@ function createOnce(path: string, contents: () => string | Buffer): boolean {
 }
 
 export function loadOrCreateVendorKeys(dataDir: string): VendorKeys {
-  mkdirSync(dataDir, { recursive: true });
+  makePrivateFolder(dataDir);
   const signingPath = join(dataDir, 'signing-key.pem');
   const dataKeyPath = join(dataDir, 'data-key');
   const created = createOnce(signingPath, () =>

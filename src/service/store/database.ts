@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import {
@@ -10,6 +9,7 @@ import {
   sql,
 } from 'kysely';
 import pg from 'pg';
+import { makePrivateFile, makePrivateFolder } from '../secrets/private-files.js';
 import { migrator } from './migrations.js';
 import type { Tables } from './schema.js';
 
@@ -56,7 +56,10 @@ function withStatementCache(database: SQLite.Database): SqliteDatabase {
 }
 
 function openSqlite(path: string): Store {
-  mkdirSync(dirname(path), { recursive: true });
+  makePrivateFolder(dirname(path));
+  // Made 0600 before SQLite opens it: its journal files take the database file's mode.
+  makePrivateFile(path, { create: true });
+  for (const journal of [`${path}-wal`, `${path}-shm`]) makePrivateFile(journal, { create: false });
   const database = new SQLite(path);
   database.pragma('journal_mode = WAL');
   // FULL: an answered request is on disk even if the machine loses power right after.
