@@ -41,6 +41,14 @@ const tags = ['subscriptions'];
 
 /** The most tunnels one heartbeat may report. */
 const HEARTBEAT_MAX_TUNNELS = 50_000;
+/** Printable ASCII but `"` and `\`, so an id takes as many bytes in JSON as it has characters. */
+const TunnelId = Type.String({ minLength: 1, maxLength: 64, pattern: '^[\\x21\\x23-\\x5b\\x5d-\\x7e]+$' });
+/** A heartbeat's body limit, from its schema's maxima: the most tunnels, each at its longest, and room for the rest. */
+export const HEARTBEAT_BODY_LIMIT =
+  HEARTBEAT_MAX_TUNNELS *
+    `${JSON.stringify({ id: 'x'.repeat(TunnelId.maxLength ?? 0), connectedAt: Number.MAX_SAFE_INTEGER })},`
+      .length +
+  1024;
 
 export const poolRoutes: RouteModule = (app, ctx) => {
   app.addSchema(Subscription);
@@ -158,8 +166,7 @@ export const poolRoutes: RouteModule = (app, ctx) => {
   app.post(
     '/v1/heartbeats',
     {
-      // A large gateway reports thousands of tunnels: room for all of them, each id at its longest.
-      bodyLimit: HEARTBEAT_MAX_TUNNELS * 200 + 4096,
+      bodyLimit: HEARTBEAT_BODY_LIMIT,
       schema: {
         tags,
         summary:
@@ -181,7 +188,7 @@ export const poolRoutes: RouteModule = (app, ctx) => {
             tunnels: Type.Array(
               Type.Object(
                 {
-                  id: Type.String({ minLength: 1, maxLength: 128, pattern: '^[\\x21-\\x7e]+$' }),
+                  id: TunnelId,
                   connectedAt: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }),
                 },
                 { additionalProperties: false },
