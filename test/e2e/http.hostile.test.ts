@@ -1,10 +1,16 @@
+import { writeFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createStaff } from '../../src/service/auth/staff.js';
 import { HEARTBEAT_BODY_LIMIT } from '../../src/service/pools/routes.js';
 import { ManualClock } from '../support/clock.js';
+import { ENGINES, tempDir } from '../support/engines.js';
+import { accountWithKey, machine, nonce, subscriptionKey } from '../support/factories.js';
 import { type Answer, type Call, client, expectProblem } from '../support/http.js';
 import { type InProcessService, startInProcessService } from '../support/in-process-service.js';
+import { seatkeeper } from '../support/service-process.js';
 
 const CHUNK = 64 * 1024;
 
@@ -203,5 +209,112 @@ describe('HTTP API, hostile input, against a real service on 127.0.0.1', () => {
       expectProblem(answer, 400, 'malformed_request');
       expect(answer.body.requestId).toMatch(/^req_/);
     });
+  });
+});
+
+describe.each(ENGINES)('text with control characters, over HTTP on %s', (engine) => {
+  let service: InProcessService;
+  let call: Call;
+  let staff: string;
+  let owner: string;
+  let licenseId: string;
+  let key: string;
+  let subscription: string;
+
+  beforeAll(async () => {
+    service = await startInProcessService(new ManualClock(), engine);
+    call = client(service.url);
+    const made = await createStaff(service.ctx, 'staff@vendor.example');
+    if (!made.ok) throw new Error(made.error.detail);
+    staff = made.value.token;
+    const customer = await accountWithKey(service.ctx);
+    owner = customer.ownerToken;
+    licenseId = customer.license.id;
+    key = customer.license.key;
+    subscription = await subscriptionKey(service.ctx);
+  });
+  afterAll(async () => {
+    await service?.close();
+  });
+
+  const serverId = 'srv_01kax5c1x8b2m4n6p8r0s2t4v6';
+  const fingerprint = machine(1, { hostname: 'vpn1\u0000.example.net' });
+
+  it.each([
+    ['an account name', '/v1/accounts', 'staff', { email: 'nul@example.com', name: 'Acme\u0000' }, 'name'],
+    ['an email', '/v1/accounts', 'staff', { email: 'nul\u0000@example.com' }, 'email'],
+    ['a host name at activation', '/v1/activations', 'none', { fingerprint }, 'fingerprint.hostname'],
+    [
+      'a host name joining a pool',
+      '/v1/subscriptions/activations',
+      'none',
+      { fingerprint },
+      'fingerprint.hostname',
+    ],
+    ['a support message', '/v1/support-requests', 'owner', { message: 'Refund\u0000' }, 'message'],
+  ])(
+    'refuses %s with a NUL byte: 400 naming the field, nothing stored',
+    async (_what, path, who, body, field) => {
+      const defaults: Record<string, Record<string, unknown>> = {
+        '/v1/accounts': {},
+        '/v1/activations': { key, serverId, nonce: nonce() },
+        '/v1/subscriptions/activations': { key: subscription, serverId },
+        '/v1/support-requests': { type: 'refund', licenseId },
+      };
+      const token = who === 'staff' ? staff : who === 'owner' ? owner : undefined;
+      const before = await rowCounts();
+      const answer = await call('POST', path, { token, body: { ...defaults[path], ...body } });
+      expectProblem(answer, 400, 'validation_failed', field);
+      expect(await rowCounts()).toEqual(before);
+    },
+  );
+
+  async function rowCounts(): Promise<number[]> {
+    const db = service.ctx.store.db;
+    return Promise.all(
+      (['accounts', 'activations', 'pool_members', 'support_requests'] as const).map(async (table) => {
+        const row = await db
+          .selectFrom(table)
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .executeTakeFirst();
+        return Number(row?.n);
+      }),
+    );
+  }
+});
+
+describe('text with control characters, at the command line', () => {
+  const dir = tempDir();
+  afterAll(() => dir.remove());
+
+  it('refuses an account name with control characters, as the API does', async () => {
+    const outcome = await seatkeeper([
+      'account',
+      'create',
+      '--data',
+      dir.path,
+      '--email',
+      'cli@example.com',
+      '--name',
+      'Acme\u001b[2J',
+    ]);
+    expect(outcome.code).toBe(2);
+    expect(outcome.stderr).toContain('name must be one line of text, without control characters');
+    expect(outcome.stderr).toContain('(validation_failed)');
+  });
+
+  it('refuses an offline activation request whose host name has a NUL byte, naming it', async () => {
+    const file = join(dir.path, 'request.json');
+    const request = {
+      format: 'seatkeeper-offline-request/1',
+      key: 'ABCD-EFGH-JKMN-PQRS-TVWX',
+      serverId: 'srv_01kax5c1x8b2m4n6p8r0s2t4v6',
+      fingerprint: machine(1, { hostname: 'vpn1\u0000' }),
+      nonce: nonce(),
+    };
+    writeFileSync(file, JSON.stringify(request));
+    const outcome = await seatkeeper(['key', 'offline-activate', '--data', dir.path, file]);
+    expect(outcome.code).toBe(2);
+    expect(outcome.stderr).toContain('fingerprint.hostname is not valid');
   });
 });

@@ -3,6 +3,7 @@ import type { Socket } from 'node:net';
 import { Type } from '@sinclair/typebox';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ERRORS, type ErrorCode, type Failure, type Result } from '../../domain/errors.js';
+import { SINGLE_LINE } from '../../domain/text.js';
 import { isStoreUnavailable } from '../store/database.js';
 
 /** Thrown by route handlers only; the error handler turns it into application/problem+json. */
@@ -68,11 +69,14 @@ function fromFrameworkError(error: FastifyError, request: FastifyRequest): Failu
     const path = (first?.instancePath ?? '').replace(/^\//, '').replaceAll('/', '.');
     const field = missing ?? extra ?? (path === '' ? undefined : path);
     const where = error.validationContext ?? 'body';
+    const controlCharacters = (first?.params as { pattern?: string } | undefined)?.pattern === SINGLE_LINE;
     const detail = missing
       ? `${where} is missing the required field "${missing}".`
       : extra
         ? `${where} has an unknown field "${extra}".`
-        : `${where}${path ? `.${path}` : ''} ${first?.message ?? 'is not valid'}.`;
+        : controlCharacters
+          ? `${where}.${path} must be one line of text, without control characters.`
+          : `${where}${path ? `.${path}` : ''} ${first?.message ?? 'is not valid'}.`;
     return field === undefined
       ? { code: 'validation_failed', detail }
       : { code: 'validation_failed', detail, field };

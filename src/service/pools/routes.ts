@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { PoolGrantSchema } from '../../domain/pool-grant.js';
+import { Fingerprint } from '../activation/contract.js';
 import { BEARER, requirePrincipal, requireStaff } from '../http/authenticate.js';
 import { unwrap } from '../http/problem.js';
 import { IdParam, problemResponses } from '../http/schemas.js';
@@ -35,7 +36,6 @@ const SubscriptionKey = Type.String({
   description: 'The subscription key (sks_...)',
 });
 const ServerId = Type.String({ pattern: '^srv_[0-9a-z]{26}$' });
-const Text = Type.String({ minLength: 1, maxLength: 256 });
 
 const tags = ['subscriptions'];
 
@@ -130,16 +130,7 @@ export const poolRoutes: RouteModule = (app, ctx) => {
           {
             key: SubscriptionKey,
             serverId: ServerId,
-            fingerprint: Type.Object(
-              {
-                machineId: Text,
-                hostname: Text,
-                macs: Type.Array(Type.String({ maxLength: 64 }), { maxItems: 64 }),
-                cpu: Text,
-                os: Text,
-              },
-              { additionalProperties: false },
-            ),
+            fingerprint: Fingerprint,
           },
           { additionalProperties: false },
         ),
