@@ -10,7 +10,7 @@ import { auditRoutes } from './audit/routes.js';
 import { authRoutes } from './auth/routes.js';
 import type { ServiceContext } from './context.js';
 import { healthRoutes } from './health/routes.js';
-import { refuseDeepBodies } from './http/body.js';
+import { BODY_LIMIT_BYTES, refuseDeepBodies } from './http/body.js';
 import { answerClientError, handleError, ProblemSchema, sendProblem } from './http/problem.js';
 import type { App } from './http/types.js';
 import { licenseRoutes } from './licenses/routes.js';
@@ -21,9 +21,6 @@ import { supportRoutes } from './support/routes.js';
 export interface AppDeps extends ServiceContext {
   logger: Logger;
 }
-
-/** Every route's body limit unless it needs more (a heartbeat derives its own from its schema). */
-export const BODY_LIMIT_BYTES = 64 * 1024;
 
 /** Builds the HTTP app from explicit dependencies; listening is the caller's business. */
 export async function createApp(deps: AppDeps): Promise<App> {

@@ -150,6 +150,24 @@ describe('HTTP API, hostile input, against a real service on 127.0.0.1', () => {
       );
     }, 20_000);
 
+    it('checks the key of a large heartbeat before validating its tunnels; a small one is validated first', async () => {
+      const report = (tunnels: number) => ({
+        key: `sks_${'a'.repeat(43)}`,
+        serverId: `srv_${'0'.repeat(26)}`,
+        sequence: 1,
+        sentAt: 1,
+        // The last tunnel is malformed: only validating them all finds it.
+        tunnels: Array.from({ length: tunnels }, (_, i) => ({
+          id: `t${i}`,
+          connectedAt: i === tunnels - 1 ? -1 : 1,
+        })),
+      });
+      const large = await call('POST', '/v1/heartbeats', { body: report(5_000) });
+      expectProblem(large, 404, 'license_key_not_found', 'key');
+      const small = await call('POST', '/v1/heartbeats', { body: report(10) });
+      expectProblem(small, 400, 'validation_failed', 'tunnels.9.connectedAt');
+    });
+
     it('refuses a body nested deeper than its schema with 400 before it has arrived, so unparsed', async () => {
       const hostile = upload(service.url, '/v1/heartbeats');
       await hostile.send(HEARTBEAT_BODY_LIMIT / 2, (offset) =>

@@ -2,6 +2,9 @@ import { Transform } from 'node:stream';
 import { ProblemError } from './problem.js';
 import type { App } from './types.js';
 
+/** Every route's body limit unless it needs more (a heartbeat derives its own from its schema). */
+export const BODY_LIMIT_BYTES = 64 * 1024;
+
 /** Nesting allowed where a schema leaves it open (a $ref, unknown values, no body schema). */
 const OPEN_NESTING = 32;
 

@@ -2,10 +2,12 @@ import { Type } from '@sinclair/typebox';
 import { PoolGrantSchema } from '../../domain/pool-grant.js';
 import { Fingerprint } from '../activation/contract.js';
 import { BEARER, requirePrincipal, requireStaff } from '../http/authenticate.js';
+import { BODY_LIMIT_BYTES } from '../http/body.js';
 import { unwrap } from '../http/problem.js';
 import { IdParam, problemResponses } from '../http/schemas.js';
 import type { RouteModule } from '../http/types.js';
 import {
+  checkSubscriptionKey,
   createSubscription,
   heartbeat,
   joinPool,
@@ -158,6 +160,14 @@ export const poolRoutes: RouteModule = (app, ctx) => {
     '/v1/heartbeats',
     {
       bodyLimit: HEARTBEAT_BODY_LIMIT,
+      // The key of a large report is checked before its thousands of tunnels are validated; a
+      // small one, the usual heartbeat, has it checked once, by the operation.
+      preValidation: async (request) => {
+        const { key } = (request.body ?? {}) as { key?: unknown };
+        const length = Number(request.headers['content-length'] ?? Number.POSITIVE_INFINITY);
+        if (typeof key === 'string' && length > BODY_LIMIT_BYTES)
+          unwrap(await checkSubscriptionKey(ctx, key));
+      },
       schema: {
         tags,
         summary:
