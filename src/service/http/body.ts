@@ -68,6 +68,8 @@ export function refuseDeepBodies(app: App): void {
   const nesting = new WeakMap<object, number>();
   const noSchema = {};
   app.addHook('preParsing', async (request, _reply, payload) => {
+    const { 'content-length': length, 'transfer-encoding': chunked } = request.headers;
+    if ((length === undefined || length === '0') && chunked === undefined) return payload;
     const schema = request.routeOptions.schema?.body ?? noSchema;
     const limit = nesting.get(schema) ?? nestingOf(schema);
     nesting.set(schema, limit);
