@@ -3,6 +3,7 @@ import { benchAdmission, benchAgent } from './agent.js';
 import { benchCertificates } from './certificates.js';
 import { benchFleetVersusRedis } from './fleet.js';
 import { benchHeartbeats } from './heartbeats.js';
+import { benchHostileUploads } from './hostile.js';
 import { benchOpenvpn } from './openvpn.js';
 import { runRedisPeer } from './redis-peer.js';
 import { benchReminders } from './reminders.js';
@@ -17,6 +18,7 @@ try {
   await benchActivationOperation();
   await benchActivations();
   await benchHeartbeats();
+  await benchHostileUploads();
   await benchReminders();
   await benchFleetVersusRedis((options) => runRedisPeer(options));
   await benchOpenvpn();

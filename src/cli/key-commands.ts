@@ -236,10 +236,12 @@ export function registerKeyLifecycleCommands(key: Command, program: Command): vo
       .argument('<request>', 'the file `seatkeeper agent offline-request` wrote, or - for standard input'),
   ).action(async (file: string, flags: StoreFlags) => {
     const candidate = readJsonFile(file);
-    if (!Value.Check(OfflineRequest, candidate))
+    if (!Value.Check(OfflineRequest, candidate)) {
+      const wrong = Value.Errors(OfflineRequest, candidate).First()?.path ?? '';
       throw usageError(
-        `${file} is not an offline activation request: write one with \`seatkeeper agent offline-request KEY\``,
+        `${file} is not an offline activation request (${wrong.replace(/^\//, '').replaceAll('/', '.') || 'not an object'} is not valid): write one with \`seatkeeper agent offline-request KEY\``,
       );
+    }
     const { format: _format, ...request } = candidate;
     const answer = await withContext(flags, async (ctx) =>
       orExit(await activateOffline(ctx, { accountId: undefined }, request)),

@@ -49,6 +49,14 @@ describe('normalizeEmail', () => {
     expect(normalizeEmail(tooLong).ok).toBe(false);
   });
 
+  it('refuses control characters, NUL included, without echoing them', () => {
+    for (const input of ['a\u0000b@example.com', 'a@example.com\u0000', 'a\u0085@example.com']) {
+      const result = normalizeEmail(input);
+      expect(result).toMatchObject({ ok: false, error: { code: 'validation_failed', field: 'email' } });
+      if (!result.ok) expect(result.error.detail).not.toContain(input);
+    }
+  });
+
   it('reports the field it was given', () => {
     const result = normalizeEmail('nope', 'owner.email');
     expect(result.ok).toBe(false);

@@ -10,7 +10,8 @@ import { auditRoutes } from './audit/routes.js';
 import { authRoutes } from './auth/routes.js';
 import type { ServiceContext } from './context.js';
 import { healthRoutes } from './health/routes.js';
-import { handleError, ProblemSchema, sendProblem } from './http/problem.js';
+import { BODY_LIMIT_BYTES, refuseDeepBodies } from './http/body.js';
+import { answerClientError, handleError, ProblemSchema, sendProblem } from './http/problem.js';
 import type { App } from './http/types.js';
 import { licenseRoutes } from './licenses/routes.js';
 import { poolRoutes } from './pools/routes.js';
@@ -21,23 +22,26 @@ export interface AppDeps extends ServiceContext {
   logger: Logger;
 }
 
-export const BODY_LIMIT_BYTES = 64 * 1024;
-
 /** Builds the HTTP app from explicit dependencies; listening is the caller's business. */
 export async function createApp(deps: AppDeps): Promise<App> {
   const { logger, ...ctx } = deps;
+  const newRequestId = () => newId('req', ctx.clock.now().getTime());
   const app: App = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
-    genReqId: () => newId('req', ctx.clock.now().getTime()),
+    genReqId: newRequestId,
     logController: new LogController({ requestIdLogLabel: 'requestId' }),
     bodyLimit: BODY_LIMIT_BYTES,
     // Wrong types are errors, not values to coerce; unknown fields are refused, not dropped.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+    // Errors before routing and before there is a request are problem+json too.
+    frameworkErrors: handleError,
+    clientErrorHandler: (error, socket) => answerClientError(error, socket, newRequestId()),
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  refuseDeepBodies(app);
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((request, reply) =>
     sendProblem(request, reply, {

@@ -1,18 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../support/engines.js';
 import { machine } from '../support/factories.js';
-import { type Answer, bootstrapStaff, type Call, client } from '../support/http.js';
+import { bootstrapStaff, type Call, client, expectProblem } from '../support/http.js';
 import { type ServiceProcess, startService } from '../support/service-process.js';
-
-/** Every error is problem+json with a stable code and the request id, and never a stack trace. */
-function expectProblem(answer: Answer, status: number, code: string, field?: string): void {
-  expect(answer.status, answer.text).toBe(status);
-  expect(answer.headers.get('content-type')).toContain('application/problem+json');
-  expect(answer.body).toMatchObject({ code, status, title: expect.any(String), detail: expect.any(String) });
-  expect(answer.body.requestId).toBe(answer.headers.get('x-request-id'));
-  if (field !== undefined) expect(answer.body.field).toBe(field);
-  expect(answer.text).not.toMatch(/\bat .+:\d+:\d+|node_modules|Error:/);
-}
 
 describe('HTTP API, bad input, against a real service process', () => {
   const dir = tempDir();

@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 import type { ServiceProcess } from './service-process.js';
 
 export interface Answer<T = Record<string, unknown>> {
@@ -49,4 +50,14 @@ export async function bootstrapStaff(service: ServiceProcess): Promise<string> {
   });
   if (answer.status !== 201) throw new Error(`bootstrap failed: ${answer.text}`);
   return answer.body.token;
+}
+
+/** Every error is problem+json with a stable code and the request id, and never a stack trace. */
+export function expectProblem(answer: Answer, status: number, code: string, field?: string): void {
+  expect(answer.status, answer.text).toBe(status);
+  expect(answer.headers.get('content-type')).toContain('application/problem+json');
+  expect(answer.body).toMatchObject({ code, status, title: expect.any(String), detail: expect.any(String) });
+  expect(answer.body.requestId).toBe(answer.headers.get('x-request-id'));
+  if (field !== undefined) expect(answer.body.field).toBe(field);
+  expect(answer.text).not.toMatch(/\bat .+:\d+:\d+|node_modules|Error:/);
 }

@@ -36,6 +36,16 @@ describe.each(ENGINES)('accounts and staff on %s', (engine) => {
     expect(await listAccounts(ctx)).toHaveLength(1);
   });
 
+  it('refuses a name with control characters, storing nothing', async () => {
+    for (const name of ['Acme\u0000', 'Acme\nACTION REQUIRED', 'Acme\u001b[2J']) {
+      expect(await createAccount(ctx, { email: 'admin@example.com', name })).toMatchObject({
+        ok: false,
+        error: { code: 'validation_failed', field: 'name' },
+      });
+    }
+    expect(await listAccounts(ctx)).toHaveLength(0);
+  });
+
   it('adds members who see the account but do not own it', async () => {
     const created = await createAccount(ctx, { email: 'owner@example.com' });
     if (!created.ok) throw new Error('setup');

@@ -1,5 +1,6 @@
 import { fail, ok, type Result } from '../../domain/errors.js';
 import { newId } from '../../domain/ids.js';
+import { plainText } from '../../domain/text.js';
 import { recordAudit } from '../audit/log.js';
 import { addUser, type NewUser } from '../auth/tokens.js';
 import type { ServiceContext } from '../context.js';
@@ -29,6 +30,10 @@ export async function createAccount(
   ctx: ServiceContext,
   input: { email: string; name?: string | undefined; actor?: string | undefined },
 ): Promise<Result<{ account: AccountView; ownerToken: string }>> {
+  if (input.name !== undefined) {
+    const name = plainText(input.name, 'name');
+    if (!name.ok) return name;
+  }
   const now = ctx.clock.now();
   const row: AccountRow = {
     id: newId('acc', now.getTime()),

@@ -1,7 +1,24 @@
 import { Type } from '@sinclair/typebox';
+import { SINGLE_LINE } from '../../domain/text.js';
 
 /** The shape of an activation request, online or carried by hand: checked at the HTTP edge and by the CLI. */
-const Text = (description: string) => Type.String({ minLength: 1, maxLength: 256, description });
+const Text = (description: string) =>
+  Type.String({ minLength: 1, maxLength: 256, pattern: SINGLE_LINE, description });
+
+/** The machine properties a key or a pool membership is bound to, as the agent reads them. */
+export const Fingerprint = Type.Object(
+  {
+    machineId: Text('Machine id (/etc/machine-id)'),
+    hostname: Text('Host name'),
+    macs: Type.Array(Type.String({ maxLength: 64, pattern: SINGLE_LINE }), {
+      maxItems: 64,
+      description: 'Network interface MAC addresses',
+    }),
+    cpu: Text('CPU model'),
+    os: Text('Operating system and release'),
+  },
+  { additionalProperties: false, description: 'Machine properties the key is bound to' },
+);
 
 export const ActivationRequest = Type.Object(
   {
@@ -11,19 +28,7 @@ export const ActivationRequest = Type.Object(
       description: 'The license key as typed: any case, dashes or spaces optional',
     }),
     serverId: Type.String({ pattern: '^srv_[0-9a-z]{26}$', description: 'The agent’s server id' }),
-    fingerprint: Type.Object(
-      {
-        machineId: Text('Machine id (/etc/machine-id)'),
-        hostname: Text('Host name'),
-        macs: Type.Array(Type.String({ maxLength: 64 }), {
-          maxItems: 64,
-          description: 'Network interface MAC addresses',
-        }),
-        cpu: Text('CPU model'),
-        os: Text('Operating system and release'),
-      },
-      { additionalProperties: false, description: 'Machine properties the key is bound to' },
-    ),
+    fingerprint: Fingerprint,
     nonce: Type.String({
       minLength: 8,
       maxLength: 128,

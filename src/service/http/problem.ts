@@ -1,6 +1,9 @@
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import { Type } from '@sinclair/typebox';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ERRORS, type ErrorCode, type Failure, type Result } from '../../domain/errors.js';
+import { SINGLE_LINE } from '../../domain/text.js';
 import { isStoreUnavailable } from '../store/database.js';
 
 /** Thrown by route handlers only; the error handler turns it into application/problem+json. */
@@ -39,25 +42,32 @@ export const ProblemSchema = Type.Object(
   { $id: 'Problem' },
 );
 
-export function sendProblem(request: FastifyRequest, reply: FastifyReply, failure: Failure): FastifyReply {
+/** The documented error body: every 4xx and 5xx the service sends, routed or not. */
+export function problemDocument(failure: Failure, requestId: string) {
   const { status, title } = ERRORS[failure.code];
-  return reply
-    .code(status)
-    .type('application/problem+json')
-    .send({
-      type: `https://seatkeeper.dev/problems/${failure.code}`,
-      code: failure.code,
-      title,
-      status,
-      detail: failure.detail,
-      ...(failure.field === undefined ? {} : { field: failure.field }),
-      ...(failure.storedSequence === undefined ? {} : { storedSequence: failure.storedSequence }),
-      requestId: request.id,
-    });
+  return {
+    type: `https://seatkeeper.dev/problems/${failure.code}`,
+    code: failure.code,
+    title,
+    status,
+    detail: failure.detail,
+    ...(failure.field === undefined ? {} : { field: failure.field }),
+    ...(failure.storedSequence === undefined ? {} : { storedSequence: failure.storedSequence }),
+    requestId,
+  };
+}
+
+export function sendProblem(request: FastifyRequest, reply: FastifyReply, failure: Failure): FastifyReply {
+  const document = problemDocument(failure, request.id);
+  // Errors raised before routing skip the onRequest hook that sets it for everything else.
+  reply.header('x-request-id', request.id);
+  // A refusal before the whole body arrived: close rather than read the rest of it.
+  if (!request.raw.complete) reply.header('connection', 'close');
+  return reply.code(document.status).type('application/problem+json').send(document);
 }
 
 /** Fastify's own errors (bad JSON, wrong content type, schema validation) in the catalog's words. */
-function fromFrameworkError(error: FastifyError): Failure | undefined {
+function fromFrameworkError(error: FastifyError, request: FastifyRequest): Failure | undefined {
   if (error.validation !== undefined) {
     const first = error.validation[0];
     const missing = (first?.params as { missingProperty?: string } | undefined)?.missingProperty;
@@ -65,11 +75,14 @@ function fromFrameworkError(error: FastifyError): Failure | undefined {
     const path = (first?.instancePath ?? '').replace(/^\//, '').replaceAll('/', '.');
     const field = missing ?? extra ?? (path === '' ? undefined : path);
     const where = error.validationContext ?? 'body';
+    const controlCharacters = (first?.params as { pattern?: string } | undefined)?.pattern === SINGLE_LINE;
     const detail = missing
       ? `${where} is missing the required field "${missing}".`
       : extra
         ? `${where} has an unknown field "${extra}".`
-        : `${where}${path ? `.${path}` : ''} ${first?.message ?? 'is not valid'}.`;
+        : controlCharacters
+          ? `${where}.${path} must be one line of text, without control characters.`
+          : `${where}${path ? `.${path}` : ''} ${first?.message ?? 'is not valid'}.`;
     return field === undefined
       ? { code: 'validation_failed', detail }
       : { code: 'validation_failed', detail, field };
@@ -81,8 +94,12 @@ function fromFrameworkError(error: FastifyError): Failure | undefined {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return {
         code: 'body_too_large',
-        detail: 'The request body is larger than the service accepts (64 KiB).',
+        detail: `The request body is larger than this request may be (${request.routeOptions.bodyLimit} bytes).`,
       };
+    case 'FST_ERR_BAD_URL':
+      return { code: 'malformed_url', detail: 'The URL has a malformed percent-encoding.' };
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return { code: 'url_too_long', detail: 'A path parameter is longer than any id the service uses.' };
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return { code: 'unsupported_media_type', detail: 'Send the request body as application/json.' };
@@ -96,7 +113,7 @@ function fromFrameworkError(error: FastifyError): Failure | undefined {
 
 export function handleError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   if (error instanceof ProblemError) return sendProblem(request, reply, error.failure);
-  const failure = fromFrameworkError(error);
+  const failure = fromFrameworkError(error, request);
   if (failure !== undefined) return sendProblem(request, reply, failure);
   if (isStoreUnavailable(error)) {
     request.log.error({ err: error }, 'store unavailable');
@@ -110,4 +127,35 @@ export function handleError(error: FastifyError, request: FastifyRequest, reply:
     code: 'internal_error',
     detail: `Something went wrong; quote request id ${request.id} to support.`,
   });
+}
+
+/** What Node's HTTP parser refuses before there is a request: the same problem+json, on the raw socket. */
+function fromClientError(error: NodeJS.ErrnoException): Failure {
+  switch (error.code) {
+    case 'HPE_HEADER_OVERFLOW':
+      return { code: 'headers_too_large', detail: 'The request headers are larger than the service reads.' };
+    case 'ERR_HTTP_REQUEST_TIMEOUT':
+      return { code: 'request_timeout', detail: 'The request did not arrive in full in time.' };
+    default:
+      return { code: 'malformed_request', detail: 'The request is not valid HTTP/1.1.' };
+  }
+}
+
+/** The http server's 'clientError' handler: answers in problem+json with a request id, then closes. */
+export function answerClientError(error: NodeJS.ErrnoException, socket: Socket, requestId: string): void {
+  // A reset connection has nobody to answer.
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  if (socket.writable) {
+    const document = problemDocument(fromClientError(error), requestId);
+    const body = JSON.stringify(document);
+    socket.write(
+      `HTTP/1.1 ${document.status} ${STATUS_CODES[document.status]}\r\n` +
+        'Content-Type: application/problem+json\r\n' +
+        `Content-Length: ${Buffer.byteLength(body)}\r\n` +
+        `x-request-id: ${requestId}\r\n` +
+        'Connection: close\r\n\r\n' +
+        body,
+    );
+  }
+  socket.destroy(error);
 }

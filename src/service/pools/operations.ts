@@ -667,6 +667,12 @@ async function leaseHeartbeat(
 }
 
 /** A member's heartbeat: its tunnels reported, the pool's answer returned. */
+/** That a subscription key was issued: the credential of a heartbeat, checked before its bulk. */
+export async function checkSubscriptionKey(ctx: ServiceContext, key: string): Promise<Result<void>> {
+  const found = await subscriptionByKey(ctx.store.db, key);
+  return found.ok ? ok(undefined) : found;
+}
+
 export async function heartbeat(
   ctx: ServiceContext,
   request: HeartbeatRequest,

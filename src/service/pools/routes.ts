@@ -1,10 +1,13 @@
 import { Type } from '@sinclair/typebox';
 import { PoolGrantSchema } from '../../domain/pool-grant.js';
+import { Fingerprint } from '../activation/contract.js';
 import { BEARER, requirePrincipal, requireStaff } from '../http/authenticate.js';
+import { BODY_LIMIT_BYTES } from '../http/body.js';
 import { unwrap } from '../http/problem.js';
 import { IdParam, problemResponses } from '../http/schemas.js';
 import type { RouteModule } from '../http/types.js';
 import {
+  checkSubscriptionKey,
   createSubscription,
   heartbeat,
   joinPool,
@@ -35,12 +38,19 @@ const SubscriptionKey = Type.String({
   description: 'The subscription key (sks_...)',
 });
 const ServerId = Type.String({ pattern: '^srv_[0-9a-z]{26}$' });
-const Text = Type.String({ minLength: 1, maxLength: 256 });
 
 const tags = ['subscriptions'];
 
 /** The most tunnels one heartbeat may report. */
 const HEARTBEAT_MAX_TUNNELS = 50_000;
+/** Printable ASCII but `"` and `\`, so an id takes as many bytes in JSON as it has characters. */
+const TunnelId = Type.String({ minLength: 1, maxLength: 64, pattern: '^[\\x21\\x23-\\x5b\\x5d-\\x7e]+$' });
+/** A heartbeat's body limit, from its schema's maxima: the most tunnels, each at its longest, and room for the rest. */
+export const HEARTBEAT_BODY_LIMIT =
+  HEARTBEAT_MAX_TUNNELS *
+    `${JSON.stringify({ id: 'x'.repeat(TunnelId.maxLength ?? 0), connectedAt: Number.MAX_SAFE_INTEGER })},`
+      .length +
+  1024;
 
 export const poolRoutes: RouteModule = (app, ctx) => {
   app.addSchema(Subscription);
@@ -122,16 +132,7 @@ export const poolRoutes: RouteModule = (app, ctx) => {
           {
             key: SubscriptionKey,
             serverId: ServerId,
-            fingerprint: Type.Object(
-              {
-                machineId: Text,
-                hostname: Text,
-                macs: Type.Array(Type.String({ maxLength: 64 }), { maxItems: 64 }),
-                cpu: Text,
-                os: Text,
-              },
-              { additionalProperties: false },
-            ),
+            fingerprint: Fingerprint,
           },
           { additionalProperties: false },
         ),
@@ -158,8 +159,15 @@ export const poolRoutes: RouteModule = (app, ctx) => {
   app.post(
     '/v1/heartbeats',
     {
-      // A large gateway reports thousands of tunnels: room for all of them, each id at its longest.
-      bodyLimit: HEARTBEAT_MAX_TUNNELS * 200 + 4096,
+      bodyLimit: HEARTBEAT_BODY_LIMIT,
+      // The key of a large report is checked before its thousands of tunnels are validated; a
+      // small one, the usual heartbeat, has it checked once, by the operation.
+      preValidation: async (request) => {
+        const { key } = (request.body ?? {}) as { key?: unknown };
+        const length = Number(request.headers['content-length'] ?? Number.POSITIVE_INFINITY);
+        if (typeof key === 'string' && length > BODY_LIMIT_BYTES)
+          unwrap(await checkSubscriptionKey(ctx, key));
+      },
       schema: {
         tags,
         summary:
@@ -182,7 +190,7 @@ export const poolRoutes: RouteModule = (app, ctx) => {
             tunnels: Type.Array(
               Type.Object(
                 {
-                  id: Type.String({ minLength: 1, maxLength: 128, pattern: '^[\\x21-\\x7e]+$' }),
+                  id: TunnelId,
                   connectedAt: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }),
                 },
                 { additionalProperties: false },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { keysEndingMail, type RemindedKey, subscriptionEndingMail } from './message.js';
+import { keysEndingMail, QUOTED_MAX, type RemindedKey, subscriptionEndingMail } from './message.js';
 
 const facts = {
   accountEmail: 'admin@customer.example',
@@ -20,7 +20,7 @@ describe('the words of an expiry reminder', () => {
     const mail = keysEndingMail(facts, [key()]);
     expect(mail.subject).toBe('Your license key ends in 30 days, on 2027-11-23');
     expect(mail.text).toContain(
-      '  key ending AB12, 10 connections, order SO-7K2MQX9D, activated on vpn1.example.net',
+      '  key ending AB12, 10 connections, order SO-7K2MQX9D, activated on the server named "vpn1.example.net"',
     );
     expect(mail.text).toContain('the key stops counting connections on its server until renewed');
     expect(mail.text).not.toContain('legacy');
@@ -42,6 +42,24 @@ describe('the words of an expiry reminder', () => {
     expect(mail.subject).toBe('3 license keys end in 1 day, on 2027-11-23');
     expect(mail.text).toContain('the keys on current terms stop counting connections on their servers');
     expect(mail.text).toContain('Keys on legacy terms go on working on the servers they were activated on');
+  });
+
+  it('quotes a host name on one line, bounded and without a working link, so it cannot pass for the vendor’s words', () => {
+    const hostname = `vpn1\n\nACTION REQUIRED: pay at http://pay.evil.example/ "now"\u202e\r\n${'x'.repeat(200)}`;
+    const plain = keysEndingMail(facts, [key()]);
+    const injected = keysEndingMail(facts, [key({ hostname })]);
+    expect(injected.text.split('\n')).toHaveLength(plain.text.split('\n').length);
+    const line = injected.text.split('\n').find((text) => text.startsWith('  key ending')) ?? '';
+    expect(line).toContain(
+      'activated on the server named "vpn1 ACTION REQUIRED: pay at http[:]//pay.evil.example/',
+    );
+    expect(line).toMatch(/…"$/);
+    const shown = /named "(.*)"$/.exec(line)?.[1] ?? '';
+    expect([...shown]).toHaveLength(QUOTED_MAX);
+    expect(injected.text).not.toMatch(/^ACTION REQUIRED/m);
+    expect(injected.text).not.toContain('http://');
+    expect(injected.text).not.toContain('\u202e');
+    expect(line).toContain("'now' x");
   });
 
   it('tells a subscription that it does not renew by itself', () => {

@@ -22,6 +22,22 @@ export interface ReminderFacts {
 
 const inDays = (days: number) => (days === 1 ? 'in 1 day' : `in ${days} days`);
 
+/** The most characters of customer-supplied text an email shows. */
+export const QUOTED_MAX = 64;
+
+/**
+ * Text a customer supplied (a server's host name) as an email shows it: one line, bounded, in
+ * quotes, with no working link, so that it can never pass for the vendor's own words.
+ */
+export function quoted(text: string): string {
+  // Control, format (bidi, zero-width) and separator characters: one space for each run.
+  const line = text.replace(/[\p{C}\p{Z}]+/gu, ' ').trim();
+  const plain = line.replaceAll('"', "'").replaceAll('://', '[:]//');
+  const characters = [...plain];
+  const bounded = characters.length > QUOTED_MAX ? `${characters.slice(0, QUOTED_MAX - 1).join('')}…` : plain;
+  return `"${bounded}"`;
+}
+
 const SIGN_OFF = ['', 'Reminders are sent 60, 30 and 3 days before a license key or subscription ends.'];
 
 const keyLine = (key: RemindedKey) =>
@@ -29,7 +45,7 @@ const keyLine = (key: RemindedKey) =>
     `  key ending ${key.keyHint}`,
     `${key.connections} connections`,
     ...(key.orderNumber === null ? [] : [`order ${key.orderNumber}`]),
-    key.hostname === null ? 'not activated' : `activated on ${key.hostname}`,
+    key.hostname === null ? 'not activated' : `activated on the server named ${quoted(key.hostname)}`,
     ...(key.legacy ? ['legacy terms'] : []),
   ].join(', ');
 

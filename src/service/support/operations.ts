@@ -2,6 +2,7 @@ import { fail, ok, type Result } from '../../domain/errors.js';
 import { newId } from '../../domain/ids.js';
 import { licenseKeyDigest, parseLicenseKey } from '../../domain/license-key.js';
 import { checkEligibility, checkNonPrimaryRequester, type RequestType } from '../../domain/support.js';
+import { plainText } from '../../domain/text.js';
 import { resolveAccount } from '../accounts/operations.js';
 import { recordAudit } from '../audit/log.js';
 import { canManageAccount, type Principal } from '../auth/principal.js';
@@ -71,6 +72,8 @@ export async function openRequest(
   requester: Extract<Principal, { kind: 'account' }>,
   input: OpenRequestInput,
 ): Promise<Result<SupportRequestView>> {
+  const typed = checkText(input);
+  if (!typed.ok) return typed;
   const now = ctx.clock.now();
   const db = ctx.store.db;
   const active = await db
@@ -144,6 +147,18 @@ export async function openRequest(
     ]);
   });
   return ok(viewOf(row));
+}
+
+/** What the requester typed is stored and read by staff: text, without control characters. */
+function checkText(input: OpenRequestInput): Result<void> {
+  const message = plainText(input.message, 'message', 'multi');
+  if (!message.ok) return message;
+  for (const field of ['toAccount', 'licenseKey', 'primaryHolder', 'orderNumber'] as const) {
+    const value = input[field];
+    const checked = value === undefined ? ok(value) : plainText(value, field);
+    if (!checked.ok) return checked;
+  }
+  return ok(undefined);
 }
 
 function detailsFor(input: OpenRequestInput): Result<Record<string, unknown>> {
@@ -290,6 +305,8 @@ export async function declineRequest(
   input: { id: string; actor: string; reason: string },
 ): Promise<Result<SupportRequestView>> {
   const reason = input.reason.trim();
+  const typed = plainText(reason, 'reason', 'multi');
+  if (!typed.ok) return typed;
   if (reason === '')
     return fail('validation_failed', 'Say why the request is declined: the requester reads it.', 'reason');
   return decide(ctx, input, 'declined', async () => ok({ decision: reason, outcome: null }));

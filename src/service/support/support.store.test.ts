@@ -153,6 +153,33 @@ describe.each(ENGINES)('support requests on %s', (engine) => {
     expect((await findLicense(ctx, license.id))?.status).toBe('not_activated');
   });
 
+  it('refuses a message, a proof or a decline reason with control characters, storing nothing', async () => {
+    const { owner, license } = await customer();
+    expect(
+      await openRequest(ctx, owner, { ...refundOf(license), message: 'Refund\u0000 please' }),
+    ).toMatchObject({
+      ok: false,
+      error: { code: 'validation_failed', field: 'message' },
+    });
+    expect(
+      await openRequest(ctx, owner, {
+        ...refundOf(license),
+        primaryHolder: 'Ada\u0000',
+        message: 'Lines\n\tare fine.',
+      }),
+    ).toMatchObject({ ok: false, error: { code: 'validation_failed', field: 'primaryHolder' } });
+    expect(await listRequests(ctx, {})).toHaveLength(0);
+    const opened = await openRequest(ctx, owner, { ...refundOf(license), message: 'Lines\r\n\tare fine.' });
+    if (!opened.ok) throw new Error(opened.error.detail);
+    expect(
+      await declineRequest(ctx, { id: opened.value.id, actor: staff, reason: 'No\u0000' }),
+    ).toMatchObject({ ok: false, error: { code: 'validation_failed', field: 'reason' } });
+    expect((await listRequests(ctx, {}))[0]).toMatchObject({
+      status: 'open',
+      message: 'Lines\r\n\tare fine.',
+    });
+  });
+
   it('declines with a reason; a decided request is not decided again', async () => {
     const { owner, license } = await customer();
     const opened = await openRequest(ctx, owner, {
