@@ -3,7 +3,12 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DAY, ManualClock } from '../../test/support/clock.js';
 import { tempDir } from '../../test/support/engines.js';
-import { accountWithKey, machine, subscriptionKey as newSubscription } from '../../test/support/factories.js';
+import {
+  accountWithKey,
+  machine,
+  subscriptionKey as newSubscription,
+  vendorKeyOf,
+} from '../../test/support/factories.js';
 import { type InProcessService, startInProcessService } from '../../test/support/in-process-service.js';
 import { Agent } from './agent.js';
 
@@ -30,7 +35,12 @@ describe('agents sharing a subscription through a real service on 127.0.0.1', ()
       dirs.push(made);
       dir = made.path;
     }
-    return new Agent({ stateDir: dir, clock, machine: machine(name) });
+    return new Agent({
+      stateDir: dir,
+      clock,
+      machine: machine(name),
+      vendorKeys: [vendorKeyOf(service.ctx)],
+    });
   }
 
   const admitMany = (agent: Agent, prefix: string, count: number) => {

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { VendorKey } from '../../src/agent/installation.js';
 import type { MachineProperties } from '../../src/domain/fingerprint.js';
 import { termFromPurchase } from '../../src/domain/terms.js';
 import { createAccount } from '../../src/service/accounts/operations.js';
@@ -18,6 +19,12 @@ export const machine = (
   cpu: 'Test CPU @ 2.0GHz',
   os: 'Linux x64 debian 12',
   ...overrides,
+});
+
+/** The vendor key an agent of this service is installed with. */
+export const vendorKeyOf = (ctx: ServiceContext): VendorKey => ({
+  kid: ctx.vendor.kid,
+  publicKeyPem: ctx.vendor.publicKeyPem,
 });
 
 export const nonce = (): string => randomBytes(12).toString('base64url');
