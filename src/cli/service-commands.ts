@@ -11,6 +11,7 @@ import { createSubscription, listSubscriptions, renewSubscription } from '../ser
 import { startReminderJob } from '../service/reminders/job.js';
 import { smtpMailer } from '../service/reminders/mailer.js';
 import { openContext } from '../service/runtime.js';
+import { writeVendorPublicKey } from '../service/secrets/vendor-keys.js';
 import { registerKeyLifecycleCommands } from './key-commands.js';
 import { CliError, EXIT, note, orExit, print, printJson, table } from './output.js';
 import {
@@ -27,12 +28,18 @@ import {
   withContext,
 } from './store-access.js';
 
-function banner(address: string, ctx: ServiceContext, bootstrap: string | undefined): string {
+function banner(
+  address: string,
+  ctx: ServiceContext,
+  vendorPem: string,
+  bootstrap: string | undefined,
+): string {
   const { engine, location } = ctx.store;
   const lines = [
     `Seatkeeper license service on ${address} (${engine}: ${location})`,
     `API docs: ${address}/docs`,
-    `Vendor signing key ${ctx.vendor.kid}${ctx.vendor.created ? ' (new)' : ''}; agents pin this public key:`,
+    `Vendor signing key ${ctx.vendor.kid}${ctx.vendor.created ? ' (new)' : ''}; its public key, for agents: ${vendorPem}`,
+    '  install it once on each VPN server, as root: seatkeeper agent install --vendor-key vendor.pem',
     ctx.vendor.publicKeyPem.trim(),
   ];
   if (bootstrap !== undefined) {
@@ -57,10 +64,11 @@ async function serve(flags: ServiceFlags): Promise<void> {
     );
   });
   const app = await createApp({ ...ctx, logger });
+  const vendorPem = writeVendorPublicKey(settings.dataDir, ctx.vendor);
   const bootstrap = await createBootstrapToken(ctx);
   const address = await app.listen({ host: settings.host, port: settings.port });
   // One write, so that whoever reads stderr gets the whole banner at once, bootstrap token included.
-  note(banner(address, ctx, bootstrap));
+  note(banner(address, ctx, vendorPem, bootstrap));
   logger.info(
     { url: address, engine: ctx.store.engine, store: ctx.store.location, kid: ctx.vendor.kid },
     'seatkeeper listening',

@@ -13,6 +13,7 @@ import {
   mkdirSync,
   openSync,
   readFileSync,
+  renameSync,
   unlinkSync,
   writeFileSync,
 } from 'node:fs';
@@ -80,6 +81,19 @@ export function loadOrCreateVendorKeys(dataDir: string): VendorKeys {
     dataKey,
     created,
   };
+}
+
+/**
+ * Writes the public key beside the signing key as `vendor.pem`, the file an operator installs on
+ * each VPN server (`seatkeeper agent install --vendor-key vendor.pem`). Rewritten whole at each
+ * start; returns its path.
+ */
+export function writeVendorPublicKey(dataDir: string, vendor: Pick<VendorKeys, 'publicKeyPem'>): string {
+  const path = join(dataDir, 'vendor.pem');
+  const temporary = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  writeFileSync(temporary, vendor.publicKeyPem, { mode: 0o644 });
+  renameSync(temporary, path);
+  return path;
 }
 
 const dataKeyCheck = (dataKey: Buffer): string =>
