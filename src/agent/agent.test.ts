@@ -5,11 +5,15 @@ import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DAY, ManualClock } from '../../test/support/clock.js';
 import { tempDir } from '../../test/support/engines.js';
-import { accountWithKey, failoverKeyOf, machine, vendorKeyOf } from '../../test/support/factories.js';
+import {
+  accountWithKey,
+  failoverKeyOf,
+  forgedAgentState,
+  machine,
+  vendorKeyOf,
+} from '../../test/support/factories.js';
 import { type InProcessService, startInProcessService } from '../../test/support/in-process-service.js';
 import { keyIdOf, signCertificate } from '../domain/certificate.js';
-import { fingerprintOf } from '../domain/fingerprint.js';
-import { newId } from '../domain/ids.js';
 import { Agent } from './agent.js';
 import { runAgent, SimulatedMachineRefused } from './openvpn/run.js';
 
@@ -322,44 +326,8 @@ describe('the agent, activated through a real service on 127.0.0.1', () => {
       code: 'certificate_invalid',
     });
   });
-  /** A state directory as an older agent wrote it, with a forger's key pinned and a certificate it signed. */
-  function forgedState(seed: string, seats: number): void {
-    const forger = generateKeyPairSync('ed25519');
-    const kid = keyIdOf(forger.publicKey);
-    const serverId = newId('srv', clock.now().getTime());
-    const { digest, properties } = fingerprintOf(machine(seed));
-    const licenseId = newId('lic', clock.now().getTime());
-    const certificate = signCertificate(
-      {
-        format: 'seatkeeper-license-certificate/1',
-        kid,
-        licenseId,
-        keyHint: 'ABCD',
-        kind: 'fixed',
-        seats,
-        starts: '2026-01-01T00:00:00.000Z',
-        ends: '2036-01-01T00:00:00.000Z',
-        serverId,
-        fingerprint: { digest, properties },
-        nonce: 'forged',
-        issuedAt: clock.now().toISOString(),
-        expiresAt: '2036-01-01T00:00:00.000Z',
-      },
-      forger.privateKey,
-    );
-    const publicKeyPem = forger.publicKey.export({ format: 'pem', type: 'spki' }).toString();
-    const identity = { serverId, createdAt: clock.now().toISOString(), vendorKeys: [{ kid, publicKeyPem }] };
-    // Made by an agent first, so the licenses folder is there; then overwritten as a forger would.
-    new Agent({ stateDir: state.path, clock, machine: machine(seed) });
-    writeFileSync(join(state.path, 'agent.json'), JSON.stringify(identity));
-    writeFileSync(
-      join(state.path, 'licenses', `${licenseId}.json`),
-      JSON.stringify({ licenseId, key: 'ABCD-ABCD-ABCD-ABCD-ABCD', certificate }),
-    );
-  }
-
   it('never trusts a vendor key written in its state: with none installed, a self-signed certificate counts nothing', () => {
-    forgedState('forged', 1_000_000);
+    forgedAgentState(state.path, machine('forged'), 1_000_000, clock.now());
     const agent = new Agent({ stateDir: state.path, clock, machine: machine('forged') });
     expect(agent.usage().licensed).toBe(2);
     expect(agent.licenses()[0]).toMatchObject({

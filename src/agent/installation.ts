@@ -72,7 +72,8 @@ export function installedVendorKey(configDir: string): Result<VendorKey | undefi
   try {
     statSync(path);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return ok(undefined);
+    const { code } = error as NodeJS.ErrnoException;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return ok(undefined);
   }
   return readVendorKey(path);
 }
