@@ -1,6 +1,8 @@
 import { createPublicKey } from 'node:crypto';
 import {
+  chmodSync,
   closeSync,
+  fchmodSync,
   fsyncSync,
   mkdirSync,
   openSync,
@@ -84,33 +86,31 @@ export function installedVendorKey(configDir: string): Result<VendorKey | undefi
  */
 export function installVendorKey(
   configDir: string,
-  pem: string,
+  key: VendorKey,
   options: { replace?: boolean } = {},
-): Result<{ path: string; key: VendorKey; changed: boolean }> {
-  const key = parseVendorKey(pem);
-  if (!key.ok) return key;
+): Result<{ path: string; changed: boolean }> {
   const path = vendorKeyPath(configDir);
   const installed = installedVendorKey(configDir);
-  if (installed.ok && installed.value?.kid === key.value.kid)
-    return ok({ path, key: key.value, changed: false });
+  if (installed.ok && installed.value?.kid === key.kid) return ok({ path, changed: false });
   if (installed.ok && installed.value !== undefined && options.replace !== true)
     return fail(
       'validation_failed',
-      `${path} already holds the vendor key ${installed.value.kid}; give --replace to install ${key.value.kid} instead (certificates signed with the old key stop counting)`,
+      `${path} already holds the vendor key ${installed.value.kid}; give --replace to install ${key.kid} instead (certificates signed with the old key stop counting)`,
       'vendorKey',
     );
-  mkdirSync(configDir, { recursive: true, mode: 0o755 });
+  // Readable by the agent's user, writable by the installer only, whatever the installer's umask.
+  if (mkdirSync(configDir, { recursive: true }) !== undefined) chmodSync(configDir, 0o755);
   const temporary = `${path}.${process.pid}.tmp`;
-  // Readable by the agent's user, writable by the installer only.
   const fd = openSync(temporary, 'w', 0o644);
   try {
-    writeFileSync(fd, key.value.publicKeyPem);
+    fchmodSync(fd, 0o644);
+    writeFileSync(fd, key.publicKeyPem);
     fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
   renameSync(temporary, path);
-  return ok({ path, key: key.value, changed: true });
+  return ok({ path, changed: true });
 }
 
 /**

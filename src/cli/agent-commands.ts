@@ -283,19 +283,10 @@ export function registerAgentCommands(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action((flags: { vendorKey: string; replace?: boolean; json?: boolean }) => {
       const configDir = agentConfigDir();
-      let pem: string;
-      try {
-        pem = readFileSync(flags.vendorKey, 'utf8');
-      } catch (error) {
-        throw new CliError(
-          `cannot read the vendor public key ${flags.vendorKey}: ${(error as Error).message}`,
-          EXIT.usage,
-          'vendor_key_invalid',
-        );
-      }
+      const key = orExit(readVendorKey(flags.vendorKey));
       let installed: ReturnType<typeof installVendorKey>;
       try {
-        installed = installVendorKey(configDir, pem, { replace: flags.replace === true });
+        installed = installVendorKey(configDir, key, { replace: flags.replace === true });
       } catch (error) {
         throw new CliError(
           `cannot write ${vendorKeyPath(configDir)}: ${(error as Error).message}; install it as root`,
@@ -303,7 +294,7 @@ export function registerAgentCommands(program: Command): void {
           'config_invalid',
         );
       }
-      const { path, key, changed } = orExit(installed);
+      const { path, changed } = orExit(installed);
       for (const warning of installationWarnings(configDir))
         note(`warning: ${warning}: whoever can write it decides which licenses count; install it as root`);
       if (flags.json) printJson({ path, kid: key.kid, changed });

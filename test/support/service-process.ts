@@ -1,8 +1,7 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { installVendorKey } from '../../src/agent/installation.js';
+import { installVendorKey, readVendorKey } from '../../src/agent/installation.js';
 
 export const CLI = resolve(import.meta.dirname, '../../bin/seatkeeper.js');
 
@@ -47,7 +46,8 @@ export async function seatkeeper(
  * (SEATKEEPER_AGENT_CONFIG) under which agent commands find it.
  */
 export function installAgent(configDir: string, vendorKeyFile: string): { SEATKEEPER_AGENT_CONFIG: string } {
-  const installed = installVendorKey(configDir, readFileSync(vendorKeyFile, 'utf8'));
+  const key = readVendorKey(vendorKeyFile);
+  const installed = key.ok ? installVendorKey(configDir, key.value) : key;
   if (!installed.ok) throw new Error(installed.error.detail);
   return { SEATKEEPER_AGENT_CONFIG: configDir };
 }
