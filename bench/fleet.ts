@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Agent } from '../src/agent/agent.js';
+import { readVendorKey } from '../src/agent/installation.js';
 import { systemClock } from '../src/domain/clock.js';
 import type { EnforcementMode } from '../src/domain/pools.js';
 import { unwrap } from '../src/service/http/problem.js';
@@ -223,6 +224,8 @@ export async function runFleet(options: FleetOptions): Promise<FleetReport> {
     });
 
     const service: ServiceProcess = await startService({ dataDir, args: ['--log-level', 'warn'] });
+    // The key `serve` writes for agents to be installed with.
+    const vendorKey = unwrap(readVendorKey(join(dataDir, 'vendor.pem')));
     const agents: Agent[] = [];
     let heartbeats = 0;
     let disconnectsOrdered = 0;
@@ -233,6 +236,7 @@ export async function runFleet(options: FleetOptions): Promise<FleetReport> {
           stateDir: join(dir, `server-${i}`),
           clock: systemClock,
           machine: machine(`fleet-${i}`),
+          vendorKeys: [vendorKey],
         });
         unwrap(await agent.joinSubscription(subscription.key, service.url));
         agents.push(agent);

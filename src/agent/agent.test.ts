@@ -1,22 +1,30 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DAY, ManualClock } from '../../test/support/clock.js';
 import { tempDir } from '../../test/support/engines.js';
-import { accountWithKey, failoverKeyOf, machine } from '../../test/support/factories.js';
+import {
+  accountWithKey,
+  failoverKeyOf,
+  forgedAgentState,
+  machine,
+  vendorKeyOf,
+} from '../../test/support/factories.js';
 import { type InProcessService, startInProcessService } from '../../test/support/in-process-service.js';
 import { keyIdOf, signCertificate } from '../domain/certificate.js';
 import { Agent } from './agent.js';
+import { runAgent, SimulatedMachineRefused } from './openvpn/run.js';
 
 describe('the agent, activated through a real service on 127.0.0.1', () => {
   let clock: ManualClock;
   let service: InProcessService;
   let state: ReturnType<typeof tempDir>;
 
+  const vendorKey = () => vendorKeyOf(service.ctx);
   const openAgent = (stateDir = state.path, seed: string | number = 'srv-a') =>
-    new Agent({ stateDir, clock, machine: machine(seed) });
-  const vendorKey = () => ({ kid: service.ctx.vendor.kid, publicKeyPem: service.ctx.vendor.publicKeyPem });
+    new Agent({ stateDir, clock, machine: machine(seed), vendorKeys: [vendorKey()] });
   const issue = async (options: Parameters<typeof accountWithKey>[1] = {}) =>
     (await accountWithKey(service.ctx, options)).license;
 
@@ -84,6 +92,7 @@ describe('the agent, activated through a real service on 127.0.0.1', () => {
         stateDir: state.path,
         clock,
         machine: machine('moving', { hostname: `renamed-${round}` }),
+        vendorKeys: [vendorKey()],
       });
       expect(changed.capacity().seats).toBe(2);
       expect(changed.licenses()[0]?.reason).toMatch(
@@ -97,6 +106,7 @@ describe('the agent, activated through a real service on 127.0.0.1', () => {
       stateDir: state.path,
       clock,
       machine: machine('moving', { hostname: 'renamed-4' }),
+      vendorKeys: [vendorKey()],
     });
     const [refused] = await fourth.refresh();
     expect(refused?.result).toMatchObject({
@@ -113,6 +123,7 @@ describe('the agent, activated through a real service on 127.0.0.1', () => {
         stateDir: state.path,
         clock,
         machine: machine('moving', { hostname: 'renamed-3' }),
+        vendorKeys: [vendorKey()],
       }).capacity().seats,
     ).toBe(10);
   });
@@ -124,6 +135,7 @@ describe('the agent, activated through a real service on 127.0.0.1', () => {
       stateDir: state.path,
       clock,
       machine: machine('original', { machineId: 'other-hardware' }),
+      vendorKeys: [vendorKey()],
     });
     const [refused] = await clone.refresh();
     expect(refused?.result).toMatchObject({
@@ -284,7 +296,7 @@ describe('the agent, activated through a real service on 127.0.0.1', () => {
       JSON.stringify({ ...stored, certificate: forged }),
     );
     const identity = JSON.parse(readFileSync(join(state.path, 'agent.json'), 'utf8'));
-    identity.vendorKeys.push({ kid: keyIdOf(forger.publicKey), publicKeyPem: forgerPem });
+    identity.vendorKeys = [{ kid: keyIdOf(forger.publicKey), publicKeyPem: forgerPem }];
     writeFileSync(join(state.path, 'agent.json'), JSON.stringify(identity));
 
     const reopened = new Agent({
@@ -313,5 +325,68 @@ describe('the agent, activated through a real service on 127.0.0.1', () => {
       status: 'not_counting',
       code: 'certificate_invalid',
     });
+  });
+  it('never trusts a vendor key written in its state: with none installed, a self-signed certificate counts nothing', () => {
+    forgedAgentState(state.path, machine('forged'), 1_000_000, clock.now());
+    const agent = new Agent({ stateDir: state.path, clock, machine: machine('forged') });
+    expect(agent.usage().licensed).toBe(2);
+    expect(agent.licenses()[0]).toMatchObject({
+      status: 'not_counting',
+      code: 'vendor_key_missing',
+      reason: expect.stringContaining('seatkeeper agent install --vendor-key'),
+    });
+    // The same old state file loads beside the installed key; its pinned key still counts for nothing.
+    const installed = new Agent({
+      stateDir: state.path,
+      clock,
+      machine: machine('forged'),
+      vendorKeys: [vendorKey()],
+    });
+    expect(installed.usage().licensed).toBe(2);
+    expect(installed.licenses()[0]).toMatchObject({ status: 'not_counting', code: 'certificate_invalid' });
+  });
+
+  it('refuses to activate with no vendor key installed, before the service binds the key', async () => {
+    const license = await issue({ connections: 10 });
+    const uninstalled = new Agent({ stateDir: state.path, clock, machine: machine('a') });
+    expect(await uninstalled.activate(license.key, service.url)).toMatchObject({
+      ok: false,
+      error: { code: 'vendor_key_missing', detail: expect.stringContaining('seatkeeper agent install') },
+    });
+    expect(JSON.parse(readFileSync(join(state.path, 'agent.json'), 'utf8'))).not.toHaveProperty('vendorKeys');
+    // Nothing was bound: the key still activates on a server with the vendor key installed.
+    const other = tempDir('seatkeeper-installed-');
+    try {
+      expect((await openAgent(other.path, 'b').activate(license.key, service.url)).ok).toBe(true);
+    } finally {
+      other.remove();
+    }
+  });
+
+  it('says in its usage that its machine is simulated, and such an agent is refused by agent run', () => {
+    const simulated = new Agent({
+      stateDir: state.path,
+      clock,
+      machine: machine('lab'),
+      simulatedMachine: '/lab/machine-a.json',
+      vendorKeys: [vendorKey()],
+    });
+    expect(simulated.usage().simulatedMachine).toBe('/lab/machine-a.json');
+    expect(openAgent().usage().simulatedMachine).toBeNull();
+    let running: ReturnType<typeof runAgent> | undefined;
+    let refusal: unknown;
+    try {
+      running = runAgent(simulated, {
+        stateDir: state.path,
+        address: { host: '127.0.0.1', port: 1 },
+        logger: pino({ level: 'silent' }),
+      });
+    } catch (error) {
+      refusal = error;
+    } finally {
+      running?.stop();
+    }
+    expect(refusal).toBeInstanceOf(SimulatedMachineRefused);
+    expect(existsSync(join(state.path, 'run.lock'))).toBe(false);
   });
 });

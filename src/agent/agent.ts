@@ -14,23 +14,23 @@ import { parseLicenseKey } from '../domain/license-key.js';
 import { type PoolGrant, type PoolGrantPayload, verifyPoolGrant } from '../domain/pool-grant.js';
 import { ACCESS_SERVER_POLICY, type Capacity, capacityAt, type SeatPolicy } from '../domain/seats.js';
 import { Admission, type AdmitOutcome, type Tunnel, type TunnelInfo } from './admission.js';
+import { noVendorKeyMessage, type VendorKey } from './installation.js';
 import { PoolMembership } from './pool-membership.js';
 import { ServiceClient } from './service-client.js';
 import { type AgentIdentity, AgentState, type StoredLicense } from './state.js';
-
-export interface VendorKey {
-  kid: string;
-  publicKeyPem: string;
-}
 
 export interface AgentDeps {
   stateDir: string;
   clock: Clock;
   machine: MachineProperties;
   /**
-   * The vendor keys to trust, installed with the agent where its users cannot write (a package's
-   * file). When given, they are the only trust anchor; otherwise the first service answer is pinned
-   * in the state directory (trust on first use).
+   * The file `machine` was simulated from (tests and labs playing several machines on one host):
+   * its usage says so, and `agent run` refuses it, so that it never decides real connections.
+   */
+  simulatedMachine?: string;
+  /**
+   * The vendor keys to trust: the agent's installation (see installation.ts), never its state
+   * directory. Without them nothing verifies and nothing that needs them is done.
    */
   vendorKeys?: VendorKey[];
   fetch?: typeof fetch;
@@ -81,6 +81,8 @@ export interface SubscriptionReport {
 
 export interface Usage {
   serverId: string;
+  /** The file the machine properties were simulated from; null on the machine's own. */
+  simulatedMachine: string | null;
   connected: number;
   licensed: number;
   licenses: LicenseReport[];
@@ -108,7 +110,8 @@ export class Agent {
   readonly #fingerprint: Fingerprint;
   readonly #fetch: typeof fetch | undefined;
   readonly #policy: SeatPolicy;
-  readonly #trustAnchor: VendorKey[] | undefined;
+  readonly #trusted: Map<string, KeyObject>;
+  readonly #simulatedMachine: string | undefined;
   #identity: AgentIdentity;
   #judged: Judged[] = [];
   #unreadable: { file: string; reason: string }[] = [];
@@ -126,7 +129,10 @@ export class Agent {
     this.#fingerprint = fingerprintOf(deps.machine);
     this.#fetch = deps.fetch;
     this.#policy = deps.policy ?? ACCESS_SERVER_POLICY;
-    this.#trustAnchor = deps.vendorKeys;
+    this.#trusted = new Map(
+      (deps.vendorKeys ?? []).map((key) => [key.kid, publicKeyFromPem(key.publicKeyPem)]),
+    );
+    this.#simulatedMachine = deps.simulatedMachine;
     this.#identity = this.#state.loadIdentity(deps.clock);
     this.#admission = new Admission(
       () => this.capacity().seats,
@@ -143,19 +149,32 @@ export class Agent {
     return this.#identity.serviceUrl;
   }
 
+  /** The file its machine properties were simulated from, if they are not this machine's own. */
+  get simulatedMachine(): string | undefined {
+    return this.#simulatedMachine;
+  }
+
   /** One client per service URL list, so that it remembers which instance answered last. */
   #clientFor(url: string): ServiceClient {
     if (this.#client?.url !== url) this.#client = { url, client: new ServiceClient(url, this.#fetch) };
     return this.#client.client;
   }
 
-  #trustedKeys(): Map<string, KeyObject> {
-    const keys = this.#trustAnchor ?? this.#identity.vendorKeys;
-    return new Map(keys.map((key) => [key.kid, publicKeyFromPem(key.publicKeyPem)]));
+  /** Refuses, before anything is asked of the service, what the agent could not verify. */
+  #requireVendorKey(): Result<void> {
+    return this.#trusted.size > 0 ? ok(undefined) : fail('vendor_key_missing', noVendorKeyMessage());
   }
 
-  #judge(stored: StoredLicense, keys: Map<string, KeyObject>): Judged {
-    const verified = verifyCertificate(stored.certificate, keys);
+  #judge(stored: StoredLicense): Judged {
+    const trusted = this.#requireVendorKey();
+    if (!trusted.ok)
+      return {
+        stored,
+        payload: undefined,
+        grant: undefined,
+        problem: { code: 'vendor_key_missing', reason: trusted.error.detail },
+      };
+    const verified = verifyCertificate(stored.certificate, this.#trusted);
     if (!verified.ok) {
       return {
         stored,
@@ -180,13 +199,12 @@ export class Agent {
    * by its newest certificate, however many copies of its file lie around.
    */
   reload(): void {
-    // Another command may have pinned the vendor keys or set the service URL since this one started.
+    // Another command may have set the service URL since this one started.
     this.#identity = this.#state.loadIdentity(this.#clock);
     const { licenses, unreadable } = this.#state.loadLicenses();
-    const keys = this.#trustedKeys();
     const newest = new Map<string, Judged>();
     const others: Judged[] = [];
-    for (const judged of licenses.map((stored) => this.#judge(stored, keys))) {
+    for (const judged of licenses.map((stored) => this.#judge(stored))) {
       if (judged.payload === undefined || judged.problem?.code === 'certificate_invalid') {
         others.push(judged);
         continue;
@@ -280,9 +298,9 @@ export class Agent {
     if (url === undefined)
       return fail('validation_failed', 'Give the license service URL (--service).', 'service');
     const key = typedKey.trim();
+    const trusted = this.#requireVendorKey();
+    if (!trusted.ok) return trusted;
     const client = this.#clientFor(url);
-    const pinned = await this.#pinVendorKeys(client);
-    if (!pinned.ok) return pinned;
     const joined = await client.joinSubscription({
       key,
       serverId: this.serverId,
@@ -410,22 +428,11 @@ export class Agent {
 
   /** A pool grant counts only if the vendor signed it, for this server and this subscription. */
   #verifyGrant(candidate: unknown, subscriptionId: string): Result<PoolGrantPayload> {
-    const verified = verifyPoolGrant(candidate, this.#trustedKeys());
+    const verified = verifyPoolGrant(candidate, this.#trusted);
     if (!verified.ok) return verified;
     if (verified.value.serverId !== this.serverId || verified.value.subscriptionId !== subscriptionId)
       return fail('certificate_invalid', 'The pool grant was made for another server or subscription.');
     return verified;
-  }
-
-  async #pinVendorKeys(client: ServiceClient): Promise<Result<void>> {
-    if (this.#trustAnchor !== undefined || this.#identity.vendorKeys.length > 0) return ok(undefined);
-    const answer = await client.signingKeys();
-    if (!answer.ok) return answer;
-    // Trust on first use, as with SSH: later certificates must verify against these keys.
-    const vendorKeys = answer.value.keys.map(({ kid, publicKeyPem }) => ({ kid, publicKeyPem }));
-    this.#identity = { ...this.#identity, vendorKeys };
-    this.#state.saveIdentity(this.#identity);
-    return ok(undefined);
   }
 
   /** Activates a key (or confirms an existing binding) and stores the certificate the service signed. */
@@ -444,9 +451,10 @@ export class Agent {
         'Give the license service URL (--service) for the first activation.',
         'service',
       );
+    // Checked before the service binds the key to a server that could not verify its certificate.
+    const trusted = this.#requireVendorKey();
+    if (!trusted.ok) return trusted;
     const client = this.#clientFor(url);
-    const pinned = await this.#pinVendorKeys(client);
-    if (!pinned.ok) return pinned;
     if (this.#identity.serviceUrl !== url) {
       this.#identity = { ...this.#identity, serviceUrl: url };
       this.#state.saveIdentity(this.#identity);
@@ -478,7 +486,7 @@ export class Agent {
    * this machine) and stores it as the key's. Online and offline activation end here alike.
    */
   #install(certificate: unknown, key: string, requested: (nonce: string) => boolean): Result<LicenseReport> {
-    const verified = verifyCertificate(certificate, this.#trustedKeys());
+    const verified = verifyCertificate(certificate, this.#trusted);
     if (!verified.ok) return verified;
     const bound = checkBinding(verified.value, this.serverId, this.#fingerprint);
     if (!bound.valid) return fail(bound.code, bound.reason);
@@ -521,11 +529,8 @@ export class Agent {
    * this server is refused, saying why.
    */
   offlineImport(file: unknown): Result<LicenseReport> {
-    if (this.#trustAnchor === undefined && this.#identity.vendorKeys.length === 0)
-      return fail(
-        'certificate_invalid',
-        'An offline certificate is checked against the vendor public key: install it with --vendor-key (the PEM the service prints).',
-      );
+    const trusted = this.#requireVendorKey();
+    if (!trusted.ok) return trusted;
     const certificate = (file as { certificate?: unknown } | null)?.certificate ?? file;
     const pending = this.#state.loadPendingOffline();
     const nonce = (certificate as { payload?: { nonce?: unknown } } | null)?.payload?.nonce;
@@ -544,6 +549,9 @@ export class Agent {
   ): Promise<{ licenseId: string; result: Result<LicenseReport> }[]> {
     const url = this.#identity.serviceUrl;
     if (url === undefined) return [];
+    const trusted = this.#requireVendorKey();
+    if (!trusted.ok)
+      return this.#judged.map(({ stored }) => ({ licenseId: stored.licenseId, result: trusted }));
     const client = this.#clientFor(url);
     const now = this.#clock.now().getTime();
     // A machine that changed within the tolerance asks now: the service follows it, or says why not.
@@ -625,6 +633,7 @@ export class Agent {
   usage(): Usage {
     return {
       serverId: this.serverId,
+      simulatedMachine: this.#simulatedMachine ?? null,
       connected: this.#admission.connected,
       licensed: this.capacity().seats,
       licenses: this.licenses(),

@@ -36,27 +36,28 @@ export function readMachineProperties(): MachineProperties {
 }
 
 /**
- * Real properties, with any of them replaced from a JSON file (SEATKEEPER_MACHINE_FILE): tests and
- * lab setups play several machines on one host this way.
+ * This machine's properties with any of them replaced from a JSON file: tests and labs play
+ * several machines on one host this way. Only an explicit `--simulate-machine` asks for it, never
+ * the environment, and `agent run` refuses it: a copied state directory must not count on another
+ * machine because a file names the first one's properties.
  */
-export function machinePropertiesFrom(overrideFile: string | undefined): MachineProperties {
+export function simulatedMachineProperties(file: string): MachineProperties {
   const real = readMachineProperties();
-  if (overrideFile === undefined || overrideFile === '') return real;
   let override: unknown;
   try {
-    override = JSON.parse(readFileSync(overrideFile, 'utf8'));
+    override = JSON.parse(readFileSync(file, 'utf8'));
   } catch (error) {
-    throw new Error(`cannot read machine properties from ${overrideFile}: ${(error as Error).message}`);
+    throw new Error(`cannot read machine properties from ${file}: ${(error as Error).message}`);
   }
   if (typeof override !== 'object' || override === null || Array.isArray(override)) {
-    throw new Error(`${overrideFile} must hold a JSON object of machine properties`);
+    throw new Error(`${file} must hold a JSON object of machine properties`);
   }
   const merged = { ...real, ...override } as MachineProperties;
   if (!Array.isArray(merged.macs) || !merged.macs.every((mac) => typeof mac === 'string')) {
-    throw new Error(`${overrideFile}: "macs" must be an array of strings`);
+    throw new Error(`${file}: "macs" must be an array of strings`);
   }
   for (const name of ['machineId', 'hostname', 'cpu', 'os'] as const) {
-    if (typeof merged[name] !== 'string') throw new Error(`${overrideFile}: "${name}" must be a string`);
+    if (typeof merged[name] !== 'string') throw new Error(`${file}: "${name}" must be a string`);
   }
   return merged;
 }

@@ -3,7 +3,12 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DAY, ManualClock } from '../../test/support/clock.js';
 import { ENGINES, tempDir } from '../../test/support/engines.js';
-import { accountWithKey, machine, subscriptionKey as newSubscription } from '../../test/support/factories.js';
+import {
+  accountWithKey,
+  machine,
+  subscriptionKey as newSubscription,
+  vendorKeyOf,
+} from '../../test/support/factories.js';
 import { type InProcessService, startInProcessService } from '../../test/support/in-process-service.js';
 import { Agent } from './agent.js';
 import { ServiceClient } from './service-client.js';
@@ -31,7 +36,12 @@ describe('agents sharing a subscription through a real service on 127.0.0.1', ()
       dirs.push(made);
       dir = made.path;
     }
-    return new Agent({ stateDir: dir, clock, machine: machine(name) });
+    return new Agent({
+      stateDir: dir,
+      clock,
+      machine: machine(name),
+      vendorKeys: [vendorKeyOf(service.ctx)],
+    });
   }
 
   const admitMany = (agent: Agent, prefix: string, count: number) => {
@@ -222,7 +232,12 @@ describe.each(ENGINES)('an agent whose heartbeat sequence the service did not fo
 
   it('recovers by itself when the service holds a later sequence than its own: its tunnels count again', async () => {
     const key = await newSubscription(service.ctx, { connections: 10 });
-    const a = new Agent({ stateDir: state.path, clock, machine: machine('a') });
+    const a = new Agent({
+      stateDir: state.path,
+      clock,
+      machine: machine('a'),
+      vendorKeys: [vendorKeyOf(service.ctx)],
+    });
     await a.joinSubscription(key, service.url);
     for (const id of ['a-0', 'a-1', 'a-2', 'a-3']) a.admit({ id });
     expect(await a.heartbeat()).toMatchObject({ ok: true, value: { used: 4 } });
@@ -249,7 +264,12 @@ describe.each(ENGINES)('an agent whose heartbeat sequence the service did not fo
 
   it('recovers its lease by itself when the service holds a later sequence than its own', async () => {
     const key = await newSubscription(service.ctx, { connections: 10, mode: 'lease' });
-    const a = new Agent({ stateDir: state.path, clock, machine: machine('a') });
+    const a = new Agent({
+      stateDir: state.path,
+      clock,
+      machine: machine('a'),
+      vendorKeys: [vendorKeyOf(service.ctx)],
+    });
     expect(await a.joinSubscription(key, service.url)).toMatchObject({ ok: true, value: { lease: 1 } });
     // A heartbeat in A's name gives its lease back, ahead on a clock the service still accepts.
     const ahead = clock.now().getTime() + 4 * 60 * SECOND;

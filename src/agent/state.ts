@@ -17,15 +17,15 @@ import { newId } from '../domain/ids.js';
 import type { StoredSubscription } from './pool-membership.js';
 
 /**
- * The agent's state directory: the server's identity, the pinned vendor keys and each activated
- * license (its key and latest certificate). Written atomically, readable only by its owner, and
- * all the agent needs to keep admitting tunnels across restarts with no service in reach.
+ * The agent's state directory: the server's identity and each activated license (its key and
+ * latest certificate). Written atomically, readable only by its owner, and all the agent needs to
+ * keep admitting tunnels across restarts with no service in reach. It holds nothing the agent
+ * trusts: the vendor key that every certificate must verify against is part of the installation.
  */
 export interface AgentIdentity {
   serverId: string;
   createdAt: string;
   serviceUrl?: string;
-  vendorKeys: { kid: string; publicKeyPem: string }[];
 }
 
 export interface StoredLicense {
@@ -86,7 +86,11 @@ export class AgentState {
   loadIdentity(clock: Clock): AgentIdentity {
     mkdirSync(this.#licensesDir, { recursive: true, mode: 0o700 });
     try {
-      return JSON.parse(readFileSync(this.#identityPath, 'utf8')) as AgentIdentity;
+      // Older agents pinned vendor keys here (`vendorKeys`): they are never trusted, and dropped.
+      const { serverId, createdAt, serviceUrl } = JSON.parse(
+        readFileSync(this.#identityPath, 'utf8'),
+      ) as AgentIdentity;
+      return serviceUrl === undefined ? { serverId, createdAt } : { serverId, createdAt, serviceUrl };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
         throw new Error(`cannot read ${this.#identityPath}: ${(error as Error).message}`);
@@ -96,7 +100,6 @@ export class AgentState {
     const identity: AgentIdentity = {
       serverId: newId('srv', now.getTime()),
       createdAt: now.toISOString(),
-      vendorKeys: [],
     };
     this.saveIdentity(identity);
     return identity;

@@ -2,51 +2,69 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { pino } from 'pino';
-import { Agent, type Usage, type VendorKey } from '../agent/agent.js';
-import { machinePropertiesFrom } from '../agent/machine.js';
+import { Agent, type Usage } from '../agent/agent.js';
+import {
+  DEFAULT_AGENT_CONFIG_DIR,
+  installationWarnings,
+  installedVendorKey,
+  installVendorKey,
+  noVendorKeyMessage,
+  readVendorKey,
+  type VendorKey,
+  vendorKeyPath,
+} from '../agent/installation.js';
+import { readMachineProperties, simulatedMachineProperties } from '../agent/machine.js';
 import { parseManagementAddress } from '../agent/openvpn/management-connection.js';
-import { AgentAlreadyRunning, runAgent } from '../agent/openvpn/run.js';
+import { AgentAlreadyRunning, runAgent, SimulatedMachineRefused } from '../agent/openvpn/run.js';
 import { AgentState } from '../agent/state.js';
-import { keyIdOf, publicKeyFromPem } from '../domain/certificate.js';
 import { systemClock } from '../domain/clock.js';
 import { LOG_LEVELS, parseDuration } from '../service/config.js';
 import { CliError, EXIT, note, orExit, print, printJson, refused, table } from './output.js';
 
 interface AgentFlags {
   state?: string;
-  machineFile?: string;
+  simulateMachine?: string;
   vendorKey?: string;
   json?: boolean;
 }
 
-/** The vendor public key file the agent was installed with, if any: then the only key it trusts. */
-function vendorKeysFrom(file: string | undefined): VendorKey[] | undefined {
-  if (file === undefined || file === '') return undefined;
-  try {
-    const publicKeyPem = readFileSync(file, 'utf8');
-    return [{ kid: keyIdOf(publicKeyFromPem(publicKeyPem)), publicKeyPem }];
-  } catch (error) {
-    throw new CliError(
-      `cannot read the vendor public key ${file}: ${(error as Error).message}`,
-      EXIT.usage,
-      'vendor_key_invalid',
-    );
-  }
+/** The installation's directory: `/etc/seatkeeper`, or SEATKEEPER_AGENT_CONFIG (tests, labs). */
+const agentConfigDir = (): string => resolve(process.env.SEATKEEPER_AGENT_CONFIG || DEFAULT_AGENT_CONFIG_DIR);
+
+/**
+ * The vendor key to trust: the one installed with `agent install`, unless the command names
+ * another (--vendor-key, SEATKEEPER_VENDOR_KEY). Never anything from the state directory.
+ */
+function vendorKeyOf(flags: AgentFlags): VendorKey | undefined {
+  const file = flags.vendorKey ?? process.env.SEATKEEPER_VENDOR_KEY;
+  const key = file === undefined || file === '' ? installedVendorKey(agentConfigDir()) : readVendorKey(file);
+  if (!key.ok) throw new CliError(key.error.detail, EXIT.usage, 'vendor_key_invalid');
+  return key.value;
 }
 
 const stateDirOf = (flags: AgentFlags): string =>
   resolve(flags.state ?? (process.env.SEATKEEPER_AGENT_STATE || 'agent-state'));
 
-function openAgent(flags: AgentFlags): Agent {
+/**
+ * The agent of this server. A command that verifies certificates or grants stops here, saying how
+ * to install the vendor key, rather than count nothing.
+ */
+function openAgent(
+  flags: AgentFlags,
+  options: { needsVendorKey: boolean } = { needsVendorKey: true },
+): Agent {
   const stateDir = stateDirOf(flags);
-  const vendorKeys = vendorKeysFrom(flags.vendorKey ?? process.env.SEATKEEPER_VENDOR_KEY);
+  const vendorKey = vendorKeyOf(flags);
+  if (vendorKey === undefined && options.needsVendorKey)
+    throw new CliError(noVendorKeyMessage(vendorKeyPath(agentConfigDir())), EXIT.usage, 'vendor_key_missing');
   try {
-    const machine = machinePropertiesFrom(flags.machineFile ?? process.env.SEATKEEPER_MACHINE_FILE);
+    const simulated = flags.simulateMachine;
     return new Agent({
       stateDir,
       clock: systemClock,
-      machine,
-      ...(vendorKeys === undefined ? {} : { vendorKeys }),
+      machine: simulated === undefined ? readMachineProperties() : simulatedMachineProperties(simulated),
+      ...(simulated === undefined ? {} : { simulatedMachine: resolve(simulated) }),
+      ...(vendorKey === undefined ? {} : { vendorKeys: [vendorKey] }),
     });
   } catch (error) {
     throw new CliError((error as Error).message, EXIT.usage, 'agent_state_invalid');
@@ -57,13 +75,13 @@ const withAgentOptions = (command: Command): Command =>
   command
     .option('--state <dir>', 'agent state directory (env SEATKEEPER_AGENT_STATE)', undefined)
     .option(
-      '--machine-file <file>',
-      'JSON file overriding machine properties (env SEATKEEPER_MACHINE_FILE)',
+      '--simulate-machine <file>',
+      'tests and labs only: JSON file of machine properties to play another machine (agent run refuses it)',
       undefined,
     )
     .option(
       '--vendor-key <file>',
-      'vendor public key (PEM) to trust instead of pinning the service’s on first use (env SEATKEEPER_VENDOR_KEY)',
+      'vendor public key (PEM) to trust instead of the installed one (env SEATKEEPER_VENDOR_KEY)',
       undefined,
     )
     .option('--json', 'print the result as JSON');
@@ -73,6 +91,10 @@ export function printUsage(usage: Usage): void {
   print(`[${usage.connected}, ${usage.licensed}]`);
   print();
   print(`Server ${usage.serverId}: ${usage.connected} of ${usage.licensed} connections in use.`);
+  if (usage.simulatedMachine)
+    print(
+      `Simulated machine: properties from ${usage.simulatedMachine} (--simulate-machine), not this machine's own.`,
+    );
   const subscriptionCounts = usage.subscription?.counting === true;
   if (!subscriptionCounts && !usage.licenses.some((license) => license.status === 'counting')) {
     print('No purchased key is active: the 2 built-in connections apply.');
@@ -214,9 +236,18 @@ async function run(flags: RunFlags): Promise<void> {
       logger,
     });
   } catch (error) {
-    const code = error instanceof AgentAlreadyRunning ? error.code : 'agent_state_invalid';
+    const code =
+      error instanceof AgentAlreadyRunning || error instanceof SimulatedMachineRefused
+        ? error.code
+        : 'agent_state_invalid';
     throw new CliError((error as Error).message, EXIT.usage, code);
   }
+  if (flags.vendorKey === undefined && !process.env.SEATKEEPER_VENDOR_KEY)
+    for (const warning of installationWarnings(agentConfigDir()))
+      logger.warn(
+        { event: 'vendor_key_unprotected' },
+        `${warning}: whoever can write it decides which licenses count; reinstall it as root`,
+      );
   if (password === undefined && 'host' in address)
     logger.warn(
       { event: 'management_unprotected' },
@@ -238,6 +269,41 @@ async function run(flags: RunFlags): Promise<void> {
 
 export function registerAgentCommands(program: Command): void {
   const agent = program.command('agent').description('The VPN-server side: activate keys, see usage');
+
+  agent
+    .command('install')
+    .description(
+      'Install the vendor public key once, as root, in /etc/seatkeeper/vendor.pem (env SEATKEEPER_AGENT_CONFIG names another directory): the only key every agent command trusts',
+    )
+    .requiredOption(
+      '--vendor-key <file>',
+      'the vendor public key (the vendor.pem the license service writes)',
+    )
+    .option('--replace', 'replace another vendor key already installed')
+    .option('--json', 'print the result as JSON')
+    .action((flags: { vendorKey: string; replace?: boolean; json?: boolean }) => {
+      const configDir = agentConfigDir();
+      const key = orExit(readVendorKey(flags.vendorKey));
+      let installed: ReturnType<typeof installVendorKey>;
+      try {
+        installed = installVendorKey(configDir, key, { replace: flags.replace === true });
+      } catch (error) {
+        throw new CliError(
+          `cannot write ${vendorKeyPath(configDir)}: ${(error as Error).message}; install it as root`,
+          EXIT.usage,
+          'config_invalid',
+        );
+      }
+      const { path, changed } = orExit(installed);
+      for (const warning of installationWarnings(configDir))
+        note(`warning: ${warning}: whoever can write it decides which licenses count; install it as root`);
+      if (flags.json) printJson({ path, kid: key.kid, changed });
+      else if (changed)
+        print(
+          `Installed the vendor key ${key.kid} in ${path}: every agent command on this server trusts it.`,
+        );
+      else print(`The vendor key ${key.kid} is already installed in ${path}.`);
+    });
 
   withAgentOptions(
     agent
@@ -304,7 +370,8 @@ export function registerAgentCommands(program: Command): void {
   )
     .option('--failover', 'this is an integrated failover (standby) server, and the key its failover key')
     .action((key: string, flags: AgentFlags & { failover?: boolean }) => {
-      const instance = openAgent(flags);
+      // A request verifies nothing: it may be written before the vendor key is installed.
+      const instance = openAgent(flags, { needsVendorKey: false });
       printJson(orExit(instance.offlineRequest(key, { failover: flags.failover === true })));
       note(
         'Submit this file with `seatkeeper key offline-activate` (vendor) or POST /v1/activations/offline, then run `seatkeeper agent offline-import` with the answer.',

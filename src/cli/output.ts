@@ -16,7 +16,7 @@ export class CliError extends Error {
 /** An operation's refusal as a CLI error: the stable code and the message a person reads. */
 export function refused(failure: Failure): CliError {
   const exitCode =
-    failure.code === 'validation_failed'
+    failure.code === 'validation_failed' || failure.code === 'vendor_key_missing'
       ? EXIT.usage
       : failure.code === 'service_unreachable'
         ? EXIT.unavailable

@@ -12,6 +12,7 @@ import { startReminderJob } from '../service/reminders/job.js';
 import { smtpMailer } from '../service/reminders/mailer.js';
 import { openContext } from '../service/runtime.js';
 import { openFolderWarning } from '../service/secrets/private-files.js';
+import { writeVendorPublicKey } from '../service/secrets/vendor-keys.js';
 import { registerKeyLifecycleCommands } from './key-commands.js';
 import { CliError, EXIT, note, orExit, print, printJson, table } from './output.js';
 import {
@@ -31,6 +32,7 @@ import {
 function banner(
   address: string,
   ctx: ServiceContext,
+  vendorPem: string,
   bootstrap: string | undefined,
   warning: string | undefined,
 ): string {
@@ -38,7 +40,8 @@ function banner(
   const lines = [
     `Seatkeeper license service on ${address} (${engine}: ${location})`,
     `API docs: ${address}/docs`,
-    `Vendor signing key ${ctx.vendor.kid}${ctx.vendor.created ? ' (new)' : ''}; agents pin this public key:`,
+    `Vendor signing key ${ctx.vendor.kid}${ctx.vendor.created ? ' (new)' : ''}; its public key, for agents: ${vendorPem}`,
+    '  install it once on each VPN server, as root: seatkeeper agent install --vendor-key vendor.pem',
     ctx.vendor.publicKeyPem.trim(),
   ];
   if (bootstrap !== undefined) {
@@ -65,12 +68,13 @@ async function serve(flags: ServiceFlags): Promise<void> {
     );
   });
   const app = await createApp({ ...ctx, logger });
+  const vendorPem = writeVendorPublicKey(settings.dataDir, ctx.vendor);
   const bootstrap = await createBootstrapToken(ctx);
   const address = await app.listen({ host: settings.host, port: settings.port });
   const openFolder = openFolderWarning(settings.dataDir);
   if (openFolder !== undefined) logger.warn({ dataDir: settings.dataDir }, openFolder);
   // One write, so that whoever reads stderr gets the whole banner at once, bootstrap token included.
-  note(banner(address, ctx, bootstrap, openFolder));
+  note(banner(address, ctx, vendorPem, bootstrap, openFolder));
   logger.info(
     { url: address, engine: ctx.store.engine, store: ctx.store.location, kid: ctx.vendor.kid },
     'seatkeeper listening',

@@ -1,16 +1,32 @@
 import { spawn } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../support/engines.js';
 import { freePort } from '../support/openvpn.js';
-import { CLI, seatkeeper } from '../support/service-process.js';
+import { CLI, installAgent, seatkeeper } from '../support/service-process.js';
 
 /** `agent run` refusing bad configuration, and a second agent on one state directory. */
 describe('seatkeeper agent run, before any OpenVPN server', () => {
   const state = tempDir('seatkeeper-run-');
-  afterAll(() => state.remove());
-  const env = { SEATKEEPER_OPENVPN_MANAGEMENT: '' };
+  const installation = tempDir('seatkeeper-run-installed-');
+  afterAll(() => {
+    state.remove();
+    installation.remove();
+  });
+  // A vendor key of its own: no service is needed to start an agent with no licenses.
+  const vendorKeyFile = join(installation.path, 'vendor-given.pem');
+  writeFileSync(
+    vendorKeyFile,
+    generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }),
+  );
+  const env = {
+    SEATKEEPER_OPENVPN_MANAGEMENT: '',
+    ...installAgent(join(installation.path, 'config'), vendorKeyFile),
+  };
+  const machineFile = join(installation.path, 'machine-a.json');
+  writeFileSync(machineFile, JSON.stringify({ machineId: 'machine-a', hostname: 'vpn-a.example.net' }));
 
   it.each([
     [[], /give the OpenVPN management interface/],
@@ -25,6 +41,10 @@ describe('seatkeeper agent run, before any OpenVPN server', () => {
       ['--openvpn-management', '127.0.0.1:7505', '--management-password-file', '/nonexistent/pw'],
       /cannot read the management password file/,
     ],
+    [
+      ['--openvpn-management', '127.0.0.1:7505', '--simulate-machine', machineFile],
+      /agent run decides real connections with this machine's own properties; a simulated machine .* is for tests and labs only \(machine_simulated\)/,
+    ],
   ])('refuses %j with exit code 2 and says why', async (args, message) => {
     const result = await seatkeeper(['agent', 'run', '--state', state.path, ...args], { env });
     expect(result.code).toBe(2);
@@ -37,7 +57,10 @@ describe('seatkeeper agent run, before any OpenVPN server', () => {
     const runArgs = ['agent', 'run', '--state', state.path, '--openvpn-management', `127.0.0.1:${port}`];
     /** A running agent and a count of its failed attempts to attach. */
     const startRun = () => {
-      const child = spawn(process.execPath, [CLI, ...runArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [CLI, ...runArgs], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, ...env },
+      });
       let log = '';
       child.stdout.on('data', (chunk: Buffer) => {
         log += chunk.toString();
@@ -54,7 +77,7 @@ describe('seatkeeper agent run, before any OpenVPN server', () => {
       expect(second.code).toBe(2);
       expect(second.stderr).toMatch(new RegExp(`another agent \\(pid ${first.child.pid}\\) is running`));
       const usage = JSON.parse(
-        (await seatkeeper(['agent', 'usage', '--json', '--state', state.path])).stdout,
+        (await seatkeeper(['agent', 'usage', '--json', '--state', state.path], { env })).stdout,
       );
       expect(usage).toMatchObject({ connected: 0, licensed: 2 });
     } finally {

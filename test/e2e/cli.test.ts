@@ -1,12 +1,23 @@
 import { execFile } from 'node:child_process';
-import { createPrivateKey, createPublicKey, randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Agent } from '../../src/agent/agent.js';
+import { readVendorKey } from '../../src/agent/installation.js';
+import { readMachineProperties } from '../../src/agent/machine.js';
+import { systemClock } from '../../src/domain/clock.js';
 import { tempDir } from '../support/engines.js';
-import { CLI, type ServiceProcess, seatkeeper, startService } from '../support/service-process.js';
+import { forgedAgentState, machine } from '../support/factories.js';
+import {
+  CLI,
+  installAgent,
+  type ServiceProcess,
+  seatkeeper,
+  startService,
+} from '../support/service-process.js';
 
 const run = promisify(execFile);
 
@@ -14,9 +25,20 @@ describe('the seatkeeper command against a real service process', () => {
   const dir = tempDir();
   const data = resolve(dir.path, 'data');
   let service: ServiceProcess;
+  /** This host as a VPN server installed with the service's vendor key. */
+  let agentEnv: NodeJS.ProcessEnv;
+  const agentCommand = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+    seatkeeper(['agent', ...args], { env: { ...agentEnv, ...env } });
+
+  const serviceVendorKey = () => {
+    const key = readVendorKey(service.vendorKeyFile);
+    if (!key.ok) throw new Error(key.error.detail);
+    return key.value;
+  };
 
   beforeAll(async () => {
     service = await startService({ dataDir: data });
+    agentEnv = installAgent(resolve(dir.path, 'installed-agent'), service.vendorKeyFile);
   });
   afterAll(async () => {
     await service.stop();
@@ -31,25 +53,26 @@ describe('the seatkeeper command against a real service process', () => {
     const subscriptions = block('Subscriptions');
     expect(walkthrough).toContain('agent usage');
     expect(subscriptions).toContain('agent subscribe');
-    // The same lines, with the command and the service this test started in place of npx and port 8080.
-    const paste = async (lines: string) => {
-      const script = lines
-        .replaceAll('npx seatkeeper', `"${process.execPath}" "${CLI}"`)
-        .replaceAll('http://127.0.0.1:8080', service.url);
-      const env = { ...process.env };
-      delete env.DATABASE_URL;
-      return (await run('bash', ['-euo', 'pipefail', '-c', script], { cwd: dir.path, env })).stdout;
-    };
-    const stdout = await paste(walkthrough);
+    // The same lines, with the command and the service this test started in place of npx and port
+    // 8080, pasted one block after the other into one shell, as a person would.
+    const between = '----- the Subscriptions section -----';
+    const script = `${walkthrough}\necho '${between}'\n${subscriptions}`
+      .replaceAll('npx seatkeeper', `"${process.execPath}" "${CLI}"`)
+      .replaceAll('http://127.0.0.1:8080', service.url);
+    const env = { ...process.env };
+    delete env.DATABASE_URL;
+    delete env.SEATKEEPER_AGENT_CONFIG;
+    delete env.SEATKEEPER_VENDOR_KEY;
+    const { stdout: both } = await run('bash', ['-euo', 'pipefail', '-c', script], { cwd: dir.path, env });
+    const [stdout = '', pooled = ''] = both.split(`${between}\n`);
     const lines = stdout.split('\n');
+    expect(stdout).toMatch(/^Installed the vendor key kid_\w+ in /m);
     expect(lines).toContain('[0, 10]');
     expect(lines.filter((line) => line === '[0, 10]')).toHaveLength(2);
     expect(stdout).toMatch(/counting\s+\d{4}-\d{2}-\d{2}/);
     expect(stdout).toMatch(/\bactive\s+\d{4}-\d{2}-\d{2}\s+srv_/);
     // The subscription section, pasted after the walkthrough, joins a second server to a pool.
-    expect(await paste(subscriptions)).toMatch(
-      /Subscription sub_\w+ \(lease\): lease \d+ of 100; counting\./,
-    );
+    expect(pooled).toMatch(/Subscription sub_\w+ \(lease\): lease \d+ of 100; counting\./);
   });
 
   /** A fresh account with one fresh 10-connection key, made through the CLI. */
@@ -73,13 +96,13 @@ describe('the seatkeeper command against a real service process', () => {
   }
 
   const activate = (key: string, state: string, service: string) =>
-    seatkeeper(['agent', 'activate', key, '--service', service, '--state', resolve(dir.path, state)]);
+    agentCommand(['activate', key, '--service', service, '--state', resolve(dir.path, state)]);
 
   it('prints JSON for every read command', async () => {
     const { email, key } = await freshKey();
     expect((await activate(key, 'json-server', service.url)).code).toBe(0);
     const usage = JSON.parse(
-      (await seatkeeper(['agent', 'usage', '--json', '--state', resolve(dir.path, 'json-server')])).stdout,
+      (await agentCommand(['usage', '--json', '--state', resolve(dir.path, 'json-server')])).stdout,
     );
     expect(usage).toMatchObject({ connected: 0, licensed: 10, tunnels: [] });
     const keys = JSON.parse(
@@ -176,6 +199,36 @@ describe('the seatkeeper command against a real service process', () => {
     }
   });
 
+  it('stops with exit 2 and says how to install the vendor key when none is installed, rather than count nothing', async () => {
+    const notInstalled =
+      /^seatkeeper: No vendor public key is installed on this server \(\/dev\/null\/seatkeeper\/vendor\.pem\): install the vendor\.pem your vendor gives you once, as root, with `seatkeeper agent install --vendor-key vendor\.pem`\. \(vendor_key_missing\)\n$/;
+    const state = resolve(dir.path, 'not-installed');
+    const commands = [
+      ['usage', '--state', state],
+      ['activate', 'ABCD-EFGH-JKMN-PQRS-TVWX', '--service', service.url, '--state', state],
+      ['subscribe', 'sks_none', '--service', service.url, '--state', state],
+      ['refresh', '--state', state],
+      ['offline-import', service.vendorKeyFile, '--state', state],
+      ['run', '--openvpn-management', '127.0.0.1:1', '--state', state],
+    ];
+    // Not through `agentCommand`: this host has no installation here.
+    const outcomes = await Promise.all(commands.map((args) => seatkeeper(['agent', ...args])));
+    for (const [i, outcome] of outcomes.entries()) {
+      expect(outcome.code, commands[i]?.join(' ')).toBe(2);
+      expect(outcome.stderr).toMatch(notInstalled);
+    }
+    const privateKey = await seatkeeper(
+      ['agent', 'install', '--vendor-key', resolve(data, 'signing-key.pem')],
+      {
+        env: { SEATKEEPER_AGENT_CONFIG: resolve(dir.path, 'never-installed') },
+      },
+    );
+    expect([privateKey.code, privateKey.stderr]).toEqual([
+      2,
+      expect.stringContaining('this is a private key: give the vendor’s public key'),
+    ]);
+  });
+
   it('exits 3 when the service cannot be reached', async () => {
     const { key } = await freshKey();
     // A port that was free a moment ago: nothing answers there.
@@ -208,11 +261,11 @@ describe('the seatkeeper command against a real service process', () => {
     const key = created.stdout.split('\n')[0] ?? '';
     expect(key).toMatch(/^sks_/);
     const state = resolve(dir.path, 'cli-pool-server');
-    const joined = await seatkeeper(['agent', 'subscribe', key, '--service', service.url, '--state', state]);
+    const joined = await agentCommand(['subscribe', key, '--service', service.url, '--state', state]);
     expect(joined.code).toBe(0);
     expect(joined.stdout).toMatch(/^\[0, \d+\]\n/);
     expect(joined.stdout).toContain('(lease): lease');
-    const usage = JSON.parse((await seatkeeper(['agent', 'usage', '--json', '--state', state])).stdout);
+    const usage = JSON.parse((await agentCommand(['usage', '--json', '--state', state])).stdout);
     expect(usage.subscription).toMatchObject({ mode: 'lease', connections: 50, counting: true });
     expect(usage.licensed).toBe(usage.subscription.lease);
     const listed = JSON.parse(
@@ -288,15 +341,12 @@ describe('the seatkeeper command against a real service process', () => {
     expect([mistyped.code, mistyped.stderr]).toEqual([1, expect.stringContaining('(license_key_malformed)')]);
   });
 
-  it('activates a key offline: request file, certificate file, import; edited or foreign ones refused', async () => {
+  it('activates a key offline with the installed vendor key: request file, certificate file, import, a plain usage counts it; edited or foreign ones refused', async () => {
     const { key } = await freshKey();
     const state = resolve(dir.path, 'offline-server');
     const requestFile = resolve(dir.path, 'offline-request.json');
     const certificateFile = resolve(dir.path, 'offline-certificate.json');
-    const vendorKey = resolve(dir.path, 'vendor.pem');
-    const signing = createPrivateKey(readFileSync(resolve(data, 'signing-key.pem')));
-    writeFileSync(vendorKey, createPublicKey(signing).export({ type: 'spki', format: 'pem' }));
-    const requested = await seatkeeper(['agent', 'offline-request', key, '--state', state]);
+    const requested = await agentCommand(['offline-request', key, '--state', state]);
     writeFileSync(requestFile, requested.stdout);
     const answered = await seatkeeper(['key', 'offline-activate', requestFile, '--data', data]);
     expect(answered.code).toBe(0);
@@ -304,44 +354,103 @@ describe('the seatkeeper command against a real service process', () => {
     const certificate = JSON.parse(answered.stdout).certificate;
     // Nothing can refresh it: it lives to the end of the key's term.
     expect(certificate.payload.expiresAt).toBe(certificate.payload.ends);
-    const imported = await seatkeeper([
-      'agent',
-      'offline-import',
-      certificateFile,
-      '--state',
-      state,
-      '--vendor-key',
-      vendorKey,
-    ]);
+    const imported = await agentCommand(['offline-import', certificateFile, '--state', state]);
     expect([imported.code, imported.stdout]).toEqual([0, expect.stringContaining('[0, 10]')]);
+    const usage = await agentCommand(['usage', '--state', state]);
+    expect([usage.code, usage.stdout.split('\n')[0]]).toEqual([0, '[0, 10]']);
 
     const edited = resolve(dir.path, 'edited.json');
     writeFileSync(edited, answered.stdout.replace('"seats": 10', '"seats": 100'));
-    const forged = await seatkeeper([
-      'agent',
-      'offline-import',
-      edited,
-      '--state',
-      state,
-      '--vendor-key',
-      vendorKey,
-    ]);
+    const forged = await agentCommand(['offline-import', edited, '--state', state]);
     expect([forged.code, forged.stderr]).toEqual([1, expect.stringContaining('signature does not verify')]);
-    const elsewhere = await seatkeeper([
-      'agent',
+    const elsewhere = await agentCommand([
       'offline-import',
       certificateFile,
       '--state',
       resolve(dir.path, 'another-server'),
-      '--vendor-key',
-      vendorKey,
     ]);
     expect([elsewhere.code, elsewhere.stderr]).toEqual([
       1,
       expect.stringContaining('License error: machine properties validation failed: verify fail:'),
     ]);
-    const noRequest = await seatkeeper(['key', 'offline-activate', vendorKey, '--data', data]);
+    const noRequest = await seatkeeper(['key', 'offline-activate', service.vendorKeyFile, '--data', data]);
     expect([noRequest.code, noRequest.stderr]).toEqual([2, expect.stringContaining('cannot read')]);
+  });
+
+  it('counts nothing signed by a key written into the agent’s state: a self-signed 1,000,000-connection certificate shows [0, 2]', async () => {
+    const state = resolve(dir.path, 'forged-server');
+    forgedAgentState(state, readMachineProperties(), 1_000_000, new Date());
+    const usage = await agentCommand(['usage', '--state', state]);
+    expect([usage.code, usage.stdout.split('\n')[0]]).toEqual([0, '[0, 2]']);
+    expect(usage.stdout).toMatch(/not counting .*which is not a pinned vendor key/);
+  });
+
+  it('installs the vendor key once: the same key again changes nothing, another needs --replace', async () => {
+    const config = resolve(dir.path, 'install-once');
+    const env = installAgent(config, service.vendorKeyFile);
+    const { kid } = serviceVendorKey();
+    const again = await seatkeeper(['agent', 'install', '--vendor-key', service.vendorKeyFile], { env });
+    expect([again.code, again.stdout]).toEqual([
+      0,
+      `The vendor key ${kid} is already installed in ${config}/vendor.pem.\n`,
+    ]);
+    const otherKey = resolve(dir.path, 'other-vendor.pem');
+    writeFileSync(otherKey, generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }));
+    const other = await seatkeeper(['agent', 'install', '--vendor-key', otherKey], { env });
+    expect([other.code, other.stderr]).toEqual([
+      2,
+      expect.stringContaining(`already holds the vendor key ${kid}; give --replace`),
+    ]);
+    const replaced = await seatkeeper(['agent', 'install', '--vendor-key', otherKey, '--replace'], { env });
+    expect([replaced.code, replaced.stdout]).toEqual([
+      0,
+      expect.stringMatching(/^Installed the vendor key kid_\w+ in /),
+    ]);
+    expect(readFileSync(resolve(config, 'vendor.pem'), 'utf8')).toBe(readFileSync(otherKey, 'utf8'));
+  });
+
+  it('lets no machine file make a copied state directory count on another machine; --simulate-machine is explicit, said in usage, and refused by agent run', async () => {
+    const { key } = await freshKey();
+    // Machine A activates the key; its state directory is then found on this host.
+    const state = resolve(dir.path, 'copied-from-a');
+    const machineA = new Agent({
+      stateDir: state,
+      clock: systemClock,
+      machine: machine('A'),
+      vendorKeys: [serviceVendorKey()],
+    });
+    expect((await machineA.activate(key, service.url)).ok).toBe(true);
+    const machineFile = resolve(dir.path, 'machine-a.json');
+    writeFileSync(machineFile, JSON.stringify(machine('A')));
+    const trusted = ['--state', state, '--vendor-key', service.vendorKeyFile];
+
+    const copied = await agentCommand(['usage', '--json', ...trusted], {
+      SEATKEEPER_MACHINE_FILE: machineFile,
+    });
+    expect(JSON.parse(copied.stdout)).toMatchObject({
+      licensed: 2,
+      simulatedMachine: null,
+      licenses: [{ status: 'not_counting', code: 'fingerprint_mismatch' }],
+    });
+
+    const simulated = await agentCommand(['usage', ...trusted, '--simulate-machine', machineFile]);
+    expect(simulated.stdout.split('\n')[0]).toBe('[0, 10]');
+    expect(simulated.stdout).toContain(
+      `Simulated machine: properties from ${machineFile} (--simulate-machine), not this machine's own.`,
+    );
+
+    const run = await agentCommand([
+      'run',
+      ...trusted,
+      '--simulate-machine',
+      machineFile,
+      '--openvpn-management',
+      '127.0.0.1:1',
+    ]);
+    expect([run.code, run.stderr]).toEqual([
+      2,
+      expect.stringMatching(/agent run decides real connections .*tests and labs only \(machine_simulated\)/),
+    ]);
   });
 
   it('shows staff the queue of support requests and decides them', async () => {
@@ -401,6 +510,7 @@ describe('the seatkeeper command against a real service process', () => {
       ['agent', 'usage'],
       ['agent', 'refresh'],
       ['agent', 'subscribe'],
+      ['agent', 'install'],
       ['subscription', 'create'],
       ['subscription', 'list'],
       ['subscription', 'renew'],

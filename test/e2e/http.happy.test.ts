@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../support/engines.js';
@@ -57,6 +59,19 @@ describe('HTTP API, happy path, against a real service process', () => {
       },
     ]);
     expect(service.stderr()).toContain(answer.body.keys[0]?.publicKeyPem.trim());
+  });
+
+  it('hands out the vendor public key as a PEM file to install on VPN servers, by HTTP and beside its data', async () => {
+    const listed = (await call<{ keys: { publicKeyPem: string }[] }>('GET', '/v1/signing-keys')).body.keys[0];
+    const pem = await fetch(`${service.url}/v1/signing-keys/vendor.pem`);
+    expect(pem.status).toBe(200);
+    expect(pem.headers.get('content-type')).toMatch(/^application\/x-pem-file/);
+    expect(await pem.text()).toBe(listed?.publicKeyPem);
+    // `serve` writes the same file into its data directory and says where.
+    const written = join(dir.path, 'vendor.pem');
+    expect(readFileSync(written, 'utf8')).toBe(listed?.publicKeyPem);
+    expect(service.stderr()).toContain(`its public key, for agents: ${written}`);
+    expect(service.stderr()).toContain('seatkeeper agent install --vendor-key vendor.pem');
   });
 
   it('goes from an account to an activated key the account sees with its server', async () => {

@@ -10,7 +10,7 @@ import {
   SERVER_LISTENING,
   type WatchedProcess,
 } from '../support/openvpn.js';
-import { type ServiceProcess, seatkeeper, startService } from '../support/service-process.js';
+import { installAgent, type ServiceProcess, seatkeeper, startService } from '../support/service-process.js';
 
 /**
  * The agent deciding for real OpenVPN servers: real servers and clients on 127.0.0.1, the real
@@ -26,8 +26,11 @@ interface LiveUsage {
   tunnels: { id: string; user?: string; address?: string; connectedAt: string }[];
 }
 
+/** This host as a VPN server, installed with the test service's vendor key. */
+let agentEnv: NodeJS.ProcessEnv = {};
+
 async function cli(...args: string[]): Promise<string> {
-  const outcome = await seatkeeper(args);
+  const outcome = await seatkeeper(args, { env: agentEnv });
   if (outcome.code !== 0)
     throw new Error(`seatkeeper ${args.join(' ')} exited with ${outcome.code}: ${outcome.stderr}`);
   return outcome.stdout;
@@ -82,6 +85,8 @@ describe.skipIf(unavailable !== undefined)('the agent on real OpenVPN servers', 
 
   beforeAll(async () => {
     [lab, service] = await Promise.all([OpenvpnLab.create(dir()), startService({ dataDir: dir() })]);
+    agentEnv = installAgent(dir(), service.vendorKeyFile);
+    lab.agentEnv = agentEnv;
     call = client(service.url);
     staff = await bootstrapStaff(service);
     const account = await call<{ account: { id: string } }>('POST', '/v1/accounts', {

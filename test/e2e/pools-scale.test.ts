@@ -6,7 +6,7 @@ import type { CreateSubscriptionInput } from '../../src/service/pools/operations
 import { openContext } from '../../src/service/runtime.js';
 import { ManualClock } from '../support/clock.js';
 import { freshStore, type TestStore, tempDir } from '../support/engines.js';
-import { machine, subscriptionKey } from '../support/factories.js';
+import { machine, subscriptionKey, vendorKeyOf } from '../support/factories.js';
 import { type ServiceProcess, startService } from '../support/service-process.js';
 
 const PROCESSES = 3;
@@ -56,7 +56,12 @@ describe.skipIf(!process.env.DATABASE_URL)(
       for (let i = 0; i < count; i++) {
         const dir = tempDir('seatkeeper-scale-');
         dirs.push(dir);
-        const agent = new Agent({ stateDir: dir.path, clock, machine: machine(`scale-${i}-${Date.now()}`) });
+        const agent = new Agent({
+          stateDir: dir.path,
+          clock,
+          machine: machine(`scale-${i}-${Date.now()}`),
+          vendorKeys: [vendorKeyOf(ctx)],
+        });
         const urls = services.map((_, j) => services[(i + j) % PROCESSES]?.url).join(',');
         const joined = await agent.joinSubscription(key, urls);
         if (!joined.ok) throw new Error(joined.error.detail);

@@ -1,5 +1,10 @@
-import { randomBytes } from 'node:crypto';
-import type { MachineProperties } from '../../src/domain/fingerprint.js';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { VendorKey } from '../../src/agent/installation.js';
+import { keyIdOf, signCertificate } from '../../src/domain/certificate.js';
+import { fingerprintOf, type MachineProperties } from '../../src/domain/fingerprint.js';
+import { newId } from '../../src/domain/ids.js';
 import { termFromPurchase } from '../../src/domain/terms.js';
 import { createAccount } from '../../src/service/accounts/operations.js';
 import type { ServiceContext } from '../../src/service/context.js';
@@ -19,6 +24,57 @@ export const machine = (
   os: 'Linux x64 debian 12',
   ...overrides,
 });
+
+/** The vendor key an agent of this service is installed with. */
+export const vendorKeyOf = (ctx: ServiceContext): VendorKey => ({
+  kid: ctx.vendor.kid,
+  publicKeyPem: ctx.vendor.publicKeyPem,
+});
+
+/**
+ * A state directory as an older agent wrote it, edited by a forger: a key of their own pinned in
+ * agent.json (`vendorKeys`, where agents once kept the key they trusted on first use) and a
+ * certificate it signed for `seats` connections on `properties`' machine.
+ */
+export function forgedAgentState(
+  stateDir: string,
+  properties: MachineProperties,
+  seats: number,
+  now: Date,
+): void {
+  const forger = generateKeyPairSync('ed25519');
+  const kid = keyIdOf(forger.publicKey);
+  const serverId = newId('srv', now.getTime());
+  const licenseId = newId('lic', now.getTime());
+  const certificate = signCertificate(
+    {
+      format: 'seatkeeper-license-certificate/1',
+      kid,
+      licenseId,
+      keyHint: 'ABCD',
+      kind: 'fixed',
+      seats,
+      starts: '2026-01-01T00:00:00.000Z',
+      ends: '2036-01-01T00:00:00.000Z',
+      serverId,
+      fingerprint: fingerprintOf(properties),
+      nonce: 'forged',
+      issuedAt: now.toISOString(),
+      expiresAt: '2036-01-01T00:00:00.000Z',
+    },
+    forger.privateKey,
+  );
+  const publicKeyPem = forger.publicKey.export({ format: 'pem', type: 'spki' }).toString();
+  mkdirSync(join(stateDir, 'licenses'), { recursive: true });
+  writeFileSync(
+    join(stateDir, 'agent.json'),
+    JSON.stringify({ serverId, createdAt: now.toISOString(), vendorKeys: [{ kid, publicKeyPem }] }),
+  );
+  writeFileSync(
+    join(stateDir, 'licenses', `${licenseId}.json`),
+    JSON.stringify({ licenseId, key: 'ABCD-ABCD-ABCD-ABCD-ABCD', certificate }),
+  );
+}
 
 export const nonce = (): string => randomBytes(12).toString('base64url');
 

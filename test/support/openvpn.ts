@@ -241,6 +241,8 @@ export class OpenvpnLab {
   readonly pki: Pki;
   readonly #processes = new Set<WatchedProcess>();
   #servers = 0;
+  /** The environment agents start with: their installation (SEATKEEPER_AGENT_CONFIG). */
+  agentEnv: NodeJS.ProcessEnv = {};
 
   private constructor(pki: Pki) {
     this.pki = pki;
@@ -250,8 +252,11 @@ export class OpenvpnLab {
     return new OpenvpnLab(await Pki.create(dir));
   }
 
-  #spawn(name: string, command: string, args: string[]): WatchedProcess {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  #spawn(name: string, command: string, args: string[], env: NodeJS.ProcessEnv = {}): WatchedProcess {
+    const child = spawn(command, args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...env },
+    });
     const started = new WatchedProcess(name, child);
     this.#processes.add(started);
     return started;
@@ -316,7 +321,7 @@ export class OpenvpnLab {
   startAgent(stateDir: string, management: number | string, args: string[] = []): WatchedProcess {
     const address = typeof management === 'number' ? `127.0.0.1:${management}` : management;
     const command = [CLI, 'agent', 'run', '--state', stateDir, '--openvpn-management', address, ...args];
-    return this.#spawn(`agent on ${address}`, process.execPath, command);
+    return this.#spawn(`agent on ${address}`, process.execPath, command, this.agentEnv);
   }
 
   /** `startAgent`, once it says it decides connections. */

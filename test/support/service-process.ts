@@ -1,10 +1,17 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { installVendorKey, readVendorKey } from '../../src/agent/installation.js';
 
 export const CLI = resolve(import.meta.dirname, '../../bin/seatkeeper.js');
 
 const run = promisify(execFile);
+
+/**
+ * Where the tests' agent commands find their installation unless a test installs one: a path that
+ * cannot exist, so that no test reads or writes the host's /etc/seatkeeper.
+ */
+const NO_INSTALLATION = '/dev/null/seatkeeper';
 
 export interface CliOutcome {
   code: number;
@@ -22,6 +29,8 @@ export async function seatkeeper(
 ): Promise<CliOutcome> {
   const env = { ...process.env };
   delete env.DATABASE_URL;
+  delete env.SEATKEEPER_VENDOR_KEY;
+  env.SEATKEEPER_AGENT_CONFIG = NO_INSTALLATION;
   Object.assign(env, options.env);
   try {
     const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { cwd: options.cwd, env });
@@ -32,8 +41,21 @@ export async function seatkeeper(
   }
 }
 
+/**
+ * Installs an agent's vendor key in `configDir`, as `agent install` does; returns the environment
+ * (SEATKEEPER_AGENT_CONFIG) under which agent commands find it.
+ */
+export function installAgent(configDir: string, vendorKeyFile: string): { SEATKEEPER_AGENT_CONFIG: string } {
+  const key = readVendorKey(vendorKeyFile);
+  const installed = key.ok ? installVendorKey(configDir, key.value) : key;
+  if (!installed.ok) throw new Error(installed.error.detail);
+  return { SEATKEEPER_AGENT_CONFIG: configDir };
+}
+
 export interface ServiceProcess {
   url: string;
+  /** The vendor public key `serve` wrote into its data directory, for agents to be installed with. */
+  vendorKeyFile: string;
   child: ChildProcess;
   /** Everything it printed to stderr (the banner with the bootstrap token). */
   stderr: () => string;
@@ -80,7 +102,7 @@ export function startService(options: {
       const url = /Seatkeeper license service on (http:\/\/\S+)/.exec(stderr)?.[1];
       if (url !== undefined) {
         clearTimeout(timer);
-        ready({ url, child, stderr: () => stderr, stop });
+        ready({ url, vendorKeyFile: join(options.dataDir, 'vendor.pem'), child, stderr: () => stderr, stop });
       }
     });
     child.stdout?.resume();

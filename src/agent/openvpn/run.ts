@@ -32,12 +32,21 @@ export class AgentAlreadyRunning extends Error {
   readonly code = 'agent_already_running';
 }
 
+/** The agent's machine properties are simulated: it may not decide real connections. */
+export class SimulatedMachineRefused extends Error {
+  readonly code = 'machine_simulated';
+}
+
 /**
  * `agent run`: the long-running agent beside one OpenVPN server. Holds the state directory for
  * itself, decides connections through the management interface, reports to its pool and keeps its
  * certificates fresh, and publishes its tunnels for `agent usage` in other processes.
  */
 export function runAgent(agent: Agent, options: RunOptions): RunningAgent {
+  if (agent.simulatedMachine !== undefined)
+    throw new SimulatedMachineRefused(
+      `agent run decides real connections with this machine's own properties; a simulated machine (${agent.simulatedMachine}) is for tests and labs only`,
+    );
   const { logger } = options;
   const state = new AgentState(options.stateDir);
   const claim = state.claimRun();

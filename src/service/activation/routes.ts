@@ -39,6 +39,28 @@ export const activationRoutes: RouteModule = (app, ctx) => {
     }),
   );
 
+  app.get(
+    '/v1/signing-keys/vendor.pem',
+    {
+      schema: {
+        tags,
+        summary:
+          'The vendor public key as a PEM file, for `seatkeeper agent install --vendor-key vendor.pem` on each VPN server',
+        response: {
+          200: {
+            description: 'The PEM file',
+            content: { 'application/x-pem-file': { schema: Type.String() } },
+          },
+        },
+      },
+    },
+    async (_request, reply) =>
+      reply
+        .type('application/x-pem-file')
+        .header('content-disposition', 'attachment; filename="vendor.pem"')
+        .send(ctx.vendor.publicKeyPem),
+  );
+
   app.post(
     '/v1/activations',
     {

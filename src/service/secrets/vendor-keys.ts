@@ -6,7 +6,16 @@ import {
   type KeyObject,
   randomBytes,
 } from 'node:crypto';
-import { closeSync, fsyncSync, linkSync, openSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  linkSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { keyIdOf } from '../../domain/certificate.js';
 import type { Database } from '../store/database.js';
@@ -72,6 +81,19 @@ export function loadOrCreateVendorKeys(dataDir: string): VendorKeys {
     dataKey,
     created,
   };
+}
+
+/**
+ * Writes the public key beside the signing key as `vendor.pem`, the file an operator installs on
+ * each VPN server (`seatkeeper agent install --vendor-key vendor.pem`). Rewritten whole at each
+ * start; returns its path.
+ */
+export function writeVendorPublicKey(dataDir: string, vendor: Pick<VendorKeys, 'publicKeyPem'>): string {
+  const path = join(dataDir, 'vendor.pem');
+  const temporary = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  writeFileSync(temporary, vendor.publicKeyPem, { mode: 0o644 });
+  renameSync(temporary, path);
+  return path;
 }
 
 const dataKeyCheck = (dataKey: Buffer): string =>
