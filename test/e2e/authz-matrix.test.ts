@@ -143,6 +143,11 @@ const MATRIX: Record<string, Entry> = {
     expect: { anyone: 200 },
     request: () => ({ path: '/v1/signing-keys' }),
   },
+  'GET /v1/signing-keys/vendor.pem': {
+    auth: 'public',
+    expect: { anyone: 200 },
+    request: () => ({ path: '/v1/signing-keys/vendor.pem' }),
+  },
   'POST /v1/staff/bootstrap': {
     auth: 'key',
     // Staff exist already, so even the real bootstrap token is spent; an API token is no bootstrap token.
