@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../../src/domain/ids.js';
 import { generateLicenseKey, parseLicenseKey } from '../../src/domain/license-key.js';
-import { tempDir } from '../support/engines.js';
+import { ManualClock } from '../support/clock.js';
+import { freshPostgresSchema, tempDir } from '../support/engines.js';
 import { machine, nonce } from '../support/factories.js';
 import { bootstrapStaff, type Call, client } from '../support/http.js';
+import { startInProcessService } from '../support/in-process-service.js';
 import { type ServiceProcess, startService } from '../support/service-process.js';
 
 /** A key never issued whose first two groups are `start`'s (valid check character, so it is looked up). */
@@ -184,5 +186,56 @@ describe('failed credential attempts are limited, against a real service process
     );
     expect(lines.filter((line) => line.res?.statusCode === 429)).toEqual([]);
     expect(lines.filter((line) => line.res?.statusCode === 404)).toHaveLength(20);
+  });
+});
+
+describe('a block ends with its window', () => {
+  it('answers wrong keys again once the window has passed on the service clock, and counts them afresh', async () => {
+    const clock = new ManualClock();
+    const windowMs = 60_000;
+    const service = await startInProcessService(clock, 'sqlite', {
+      failureLimits: { perAddress: 3, perPrefix: 100, windowMs },
+    });
+    try {
+      const call = client(service.url);
+      const attempt = async () =>
+        (await call('POST', '/v1/activations', { body: activation(unknownKeyLike()) })).status;
+      expect([await attempt(), await attempt(), await attempt(), await attempt()]).toEqual([
+        404, 404, 404, 429,
+      ]);
+      clock.advance(windowMs - 1);
+      expect(await attempt()).toBe(429);
+      clock.advance(1);
+      expect([await attempt(), await attempt(), await attempt(), await attempt()]).toEqual([
+        404, 404, 404, 429,
+      ]);
+    } finally {
+      await service.close();
+    }
+  });
+});
+
+describe.skipIf(!process.env.DATABASE_URL)('two service instances on one PostgreSQL', () => {
+  it('share the count of failed attempts: an instance refuses once the failures at both reach the limit', async () => {
+    const dir = tempDir();
+    const schema = await freshPostgresSchema();
+    const args = ['--max-failures-per-address', '6', '--max-failures-per-prefix', '100'];
+    // One after the other: the first migrates the schema and makes the vendor keys the second shares.
+    const a = await startService({ dataDir: dir.path, databaseUrl: schema.url, args });
+    const b = await startService({ dataDir: dir.path, databaseUrl: schema.url, args });
+    try {
+      const attempt = async (service: ServiceProcess) =>
+        (await client(service.url)('POST', '/v1/activations', { body: activation(unknownKeyLike()) })).status;
+      for (let i = 0; i < 3; i++) expect([await attempt(a), await attempt(b)]).toEqual([404, 404]);
+      // The sixth failure, at b, started the block there.
+      expect(await attempt(b)).toBe(429);
+      // a counted only three itself: alone it would allow three more. Its next failure brings it the
+      // shared count, and from then on it refuses too.
+      expect([await attempt(a), await attempt(a)]).toEqual([404, 429]);
+    } finally {
+      await Promise.all([a.stop(), b.stop()]);
+      await schema.drop();
+      dir.remove();
+    }
   });
 });

@@ -1,6 +1,6 @@
 import { pino } from 'pino';
 import type { Clock } from '../../src/domain/clock.js';
-import { createApp } from '../../src/service/app.js';
+import { type AppDeps, createApp } from '../../src/service/app.js';
 import type { ServiceContext } from '../../src/service/context.js';
 import type { Engine } from '../../src/service/store/database.js';
 import { testContext } from './engines.js';
@@ -18,9 +18,10 @@ export interface InProcessService {
 export async function startInProcessService(
   clock: Clock,
   engine: Engine = 'sqlite',
+  options: Pick<AppDeps, 'failureLimits'> = {},
 ): Promise<InProcessService> {
   const ctx = await testContext(engine, clock);
-  const app = await createApp({ ...ctx, logger: pino({ level: 'silent' }) });
+  const app = await createApp({ ...ctx, ...options, logger: pino({ level: 'silent' }) });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
   let closed = false;
   return {
