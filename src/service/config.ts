@@ -78,33 +78,30 @@ export function parsePort(text: string, name: string): number {
   return port;
 }
 
-export function parseCount(text: string, name: string, max: number): number {
-  const count = Number(text);
-  if (!/^\d+$/.test(text) || count < 1 || count > max)
-    throw new ConfigError(`${name} must be a whole number from 1 to ${max}; got "${text}"`);
-  return count;
-}
-
 /** The limits on failed credential attempts; each one not given keeps its default. */
 export function parseFailureLimits(
   perAddress: string | undefined,
   perPrefix: string | undefined,
   window: string | undefined,
 ): FailureLimits {
+  const count = (text: string | undefined, name: string, fallback: number): number => {
+    if (text === undefined) return fallback;
+    if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 1_000_000)
+      throw new ConfigError(`${name} must be a whole number from 1 to 1000000; got "${text}"`);
+    return Number(text);
+  };
   const defaults = DEFAULT_FAILURE_LIMITS;
   return {
-    perAddress:
-      perAddress === undefined
-        ? defaults.perAddress
-        : parseCount(
-            perAddress,
-            '--max-failures-per-address / SEATKEEPER_MAX_FAILURES_PER_ADDRESS',
-            1_000_000,
-          ),
-    perPrefix:
-      perPrefix === undefined
-        ? defaults.perPrefix
-        : parseCount(perPrefix, '--max-failures-per-prefix / SEATKEEPER_MAX_FAILURES_PER_PREFIX', 1_000_000),
+    perAddress: count(
+      perAddress,
+      '--max-failures-per-address / SEATKEEPER_MAX_FAILURES_PER_ADDRESS',
+      defaults.perAddress,
+    ),
+    perPrefix: count(
+      perPrefix,
+      '--max-failures-per-prefix / SEATKEEPER_MAX_FAILURES_PER_PREFIX',
+      defaults.perPrefix,
+    ),
     windowMs:
       window === undefined
         ? defaults.windowMs
