@@ -67,7 +67,12 @@ async function serve(flags: ServiceFlags): Promise<void> {
       'store_unavailable',
     );
   });
-  const app = await createApp({ ...ctx, logger });
+  const app = await createApp({
+    ...ctx,
+    logger,
+    failureLimits: settings.failureLimits,
+    trustedProxies: settings.trustedProxies,
+  });
   const vendorPem = writeVendorPublicKey(settings.dataDir, ctx.vendor);
   const bootstrap = await createBootstrapToken(ctx);
   const address = await app.listen({ host: settings.host, port: settings.port });
@@ -132,6 +137,26 @@ export function registerServiceCommands(program: Command): void {
     .option(
       '--reminder-interval <duration>',
       'how often due reminders are looked for, default 5m (env SEATKEEPER_REMINDER_INTERVAL)',
+      undefined,
+    )
+    .option(
+      '--max-failures-per-address <n>',
+      'failed key or token attempts one client address may make per window, default 100 (env SEATKEEPER_MAX_FAILURES_PER_ADDRESS)',
+      undefined,
+    )
+    .option(
+      '--max-failures-per-prefix <n>',
+      'failed attempts at keys or tokens that begin alike per window, default 20 (env SEATKEEPER_MAX_FAILURES_PER_PREFIX)',
+      undefined,
+    )
+    .option(
+      '--failure-window <duration>',
+      'the window failed attempts are counted in, default 10m (env SEATKEEPER_FAILURE_WINDOW)',
+      undefined,
+    )
+    .option(
+      '--trust-proxy <addresses>',
+      'load balancers (addresses or CIDR ranges, comma-separated) whose X-Forwarded-For names the client (env SEATKEEPER_TRUST_PROXY)',
       undefined,
     )
     .action(serve);

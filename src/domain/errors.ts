@@ -54,6 +54,7 @@ export const ERRORS = {
   license_limit_exceeded: { status: 409, title: 'Licensed amount of concurrent connections exceeded' },
   certificate_invalid: { status: 400, title: 'The license certificate is not valid' },
   vendor_key_missing: { status: 500, title: 'No vendor public key is installed on this server' },
+  rate_limited: { status: 429, title: 'Too many failed attempts: wait before trying again' },
   service_unavailable: { status: 503, title: 'The service cannot reach its store' },
   service_unreachable: { status: 502, title: 'The license service cannot be reached' },
   internal_error: { status: 500, title: 'Something went wrong on our side' },

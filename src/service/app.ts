@@ -1,8 +1,9 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyBaseLogger, LogController } from 'fastify';
+import Fastify, { type FastifyBaseLogger } from 'fastify';
 import type { Logger } from 'pino';
+import { DEFAULT_FAILURE_LIMITS, type FailureLimits } from '../domain/failed-attempts.js';
 import { newId } from '../domain/ids.js';
 import { accountRoutes } from './accounts/routes.js';
 import { activationRoutes } from './activation/routes.js';
@@ -12,6 +13,8 @@ import type { ServiceContext } from './context.js';
 import { healthRoutes } from './health/routes.js';
 import { BODY_LIMIT_BYTES, refuseDeepBodies } from './http/body.js';
 import { answerClientError, handleError, ProblemSchema, sendProblem } from './http/problem.js';
+import { limitFailedAttempts } from './http/rate-limit.js';
+import { RequestLog } from './http/request-log.js';
 import type { App } from './http/types.js';
 import { licenseRoutes } from './licenses/routes.js';
 import { poolRoutes } from './pools/routes.js';
@@ -20,16 +23,20 @@ import { supportRoutes } from './support/routes.js';
 
 export interface AppDeps extends ServiceContext {
   logger: Logger;
+  failureLimits?: FailureLimits;
+  /** Load balancers whose X-Forwarded-For names the client. */
+  trustedProxies?: string[];
 }
 
 /** Builds the HTTP app from explicit dependencies; listening is the caller's business. */
 export async function createApp(deps: AppDeps): Promise<App> {
-  const { logger, ...ctx } = deps;
+  const { logger, failureLimits = DEFAULT_FAILURE_LIMITS, trustedProxies = [], ...ctx } = deps;
   const newRequestId = () => newId('req', ctx.clock.now().getTime());
   const app: App = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     genReqId: newRequestId,
-    logController: new LogController({ requestIdLogLabel: 'requestId' }),
+    logController: new RequestLog({ requestIdLogLabel: 'requestId' }),
+    trustProxy: trustedProxies.length > 0 ? trustedProxies : false,
     bodyLimit: BODY_LIMIT_BYTES,
     // Wrong types are errors, not values to coerce; unknown fields are refused, not dropped.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
@@ -50,6 +57,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     }),
   );
   app.addSchema(ProblemSchema);
+  await limitFailedAttempts(app, ctx, failureLimits);
 
   await app.register(swagger, {
     openapi: {

@@ -1,5 +1,7 @@
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { normalizeEmail } from '../domain/email.js';
+import { DEFAULT_FAILURE_LIMITS, type FailureLimits } from '../domain/failed-attempts.js';
 
 /** Everything the service reads from flags and the environment, validated once at start. */
 export interface ServiceConfig {
@@ -12,6 +14,9 @@ export interface ServiceConfig {
   /** Where expiry reminders are sent through; without it the reminder job does not run. */
   mail: MailConfig | undefined;
   reminderIntervalMs: number;
+  failureLimits: FailureLimits;
+  /** Load balancers whose X-Forwarded-For names the client; without them the peer is the client. */
+  trustedProxies: string[];
 }
 
 export interface MailConfig {
@@ -28,6 +33,10 @@ export interface ServiceFlags {
   smtpUrl?: string | undefined;
   mailFrom?: string | undefined;
   reminderInterval?: string | undefined;
+  maxFailuresPerAddress?: string | undefined;
+  maxFailuresPerPrefix?: string | undefined;
+  failureWindow?: string | undefined;
+  trustProxy?: string | undefined;
 }
 
 export class ConfigError extends Error {}
@@ -67,6 +76,59 @@ export function parsePort(text: string, name: string): number {
   if (!/^\d+$/.test(text) || port > 65_535)
     throw new ConfigError(`${name} must be a port number from 0 to 65535; got "${text}"`);
   return port;
+}
+
+/** The limits on failed credential attempts; each one not given keeps its default. */
+export function parseFailureLimits(
+  perAddress: string | undefined,
+  perPrefix: string | undefined,
+  window: string | undefined,
+): FailureLimits {
+  const count = (text: string | undefined, name: string, fallback: number): number => {
+    if (text === undefined) return fallback;
+    if (!/^\d+$/.test(text) || Number(text) < 1 || Number(text) > 1_000_000)
+      throw new ConfigError(`${name} must be a whole number from 1 to 1000000; got "${text}"`);
+    return Number(text);
+  };
+  const defaults = DEFAULT_FAILURE_LIMITS;
+  return {
+    perAddress: count(
+      perAddress,
+      '--max-failures-per-address / SEATKEEPER_MAX_FAILURES_PER_ADDRESS',
+      defaults.perAddress,
+    ),
+    perPrefix: count(
+      perPrefix,
+      '--max-failures-per-prefix / SEATKEEPER_MAX_FAILURES_PER_PREFIX',
+      defaults.perPrefix,
+    ),
+    windowMs:
+      window === undefined
+        ? defaults.windowMs
+        : parseDuration(window, '--failure-window / SEATKEEPER_FAILURE_WINDOW', '1d'),
+  };
+}
+
+/** Addresses or CIDR ranges, comma-separated: `10.0.0.5,10.1.0.0/16`. */
+export function parseProxies(text: string | undefined, name: string): string[] {
+  const proxies = (text ?? '')
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '');
+  for (const proxy of proxies) {
+    const [address = '', bits, ...rest] = proxy.split('/');
+    const family = isIP(address);
+    const maxBits = family === 6 ? 128 : 32;
+    if (
+      family === 0 ||
+      rest.length > 0 ||
+      (bits !== undefined && !(/^\d+$/.test(bits) && Number(bits) <= maxBits))
+    )
+      throw new ConfigError(
+        `${name} must be addresses or CIDR ranges, comma-separated, such as 10.0.0.5,10.1.0.0/16; got "${proxy}"`,
+      );
+  }
+  return proxies;
 }
 
 const SMTP_FLAG = '--smtp-url / SEATKEEPER_SMTP_URL';
@@ -132,6 +194,15 @@ export function loadServiceConfig(flags: ServiceFlags, env: NodeJS.ProcessEnv): 
       '--reminder-interval / SEATKEEPER_REMINDER_INTERVAL',
       // A timer waits at most about 24 days; reminders are days apart, so a day is plenty.
       '1d',
+    ),
+    failureLimits: parseFailureLimits(
+      pick(flags.maxFailuresPerAddress, 'SEATKEEPER_MAX_FAILURES_PER_ADDRESS'),
+      pick(flags.maxFailuresPerPrefix, 'SEATKEEPER_MAX_FAILURES_PER_PREFIX'),
+      pick(flags.failureWindow, 'SEATKEEPER_FAILURE_WINDOW'),
+    ),
+    trustedProxies: parseProxies(
+      pick(flags.trustProxy, 'SEATKEEPER_TRUST_PROXY'),
+      '--trust-proxy / SEATKEEPER_TRUST_PROXY',
     ),
   };
 }

@@ -132,8 +132,8 @@ const agentBody = (key: string | undefined, serverId: string, seed: string) => (
   nonce: nonce(),
 });
 
-/** Tables a refused call is meant to write; every other table must be as it was. */
-const WRITTEN_BY_REFUSALS: string[] = [];
+/** Tables a refused call is meant to write (the count of failed attempts); every other table must be as it was. */
+const WRITTEN_BY_REFUSALS: string[] = ['failed_attempts'];
 
 /** Keyed by "METHOD path" as the OpenAPI document names the route. */
 const MATRIX: Record<string, Entry> = {

@@ -14,6 +14,8 @@ export interface CallOptions {
   /** Sent as is, to test what a JSON client would never send. */
   raw?: string;
   contentType?: string;
+  /** The client address a trusted load balancer would name (X-Forwarded-For). */
+  from?: string;
 }
 
 /** A small HTTP client for the end-to-end tier: real requests to the real process. */
@@ -25,6 +27,7 @@ export function client(baseUrl: string) {
   ): Promise<Answer<T>> {
     const headers: Record<string, string> = {};
     if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
+    if (options.from !== undefined) headers['x-forwarded-for'] = options.from;
     const payload = options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
     if (payload !== undefined) headers['content-type'] = options.contentType ?? 'application/json';
     const response = await fetch(`${baseUrl}${path}`, { method, headers, body: payload });

@@ -6,17 +6,22 @@ import { problem } from './problem.js';
 
 export const BEARER = [{ bearer: [] }];
 
+/** The token in the request's `Authorization: Bearer` header, if it has one. */
+export function bearerToken(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  return header === undefined ? undefined : /^Bearer\s+(\S+)$/i.exec(header)?.[1];
+}
+
 /** The caller behind the request's bearer token, or a 401. */
 export async function requirePrincipal(ctx: ServiceContext, request: FastifyRequest): Promise<Principal> {
-  const header = request.headers.authorization;
-  const match = header === undefined ? null : /^Bearer\s+(\S+)$/i.exec(header);
-  if (match?.[1] === undefined) {
+  const token = bearerToken(request);
+  if (token === undefined) {
     throw problem(
       'unauthenticated',
       'Send an API token in the Authorization header: "Authorization: Bearer skt_...".',
     );
   }
-  const principal = await authenticate(ctx, match[1]);
+  const principal = await authenticate(ctx, token);
   if (principal === undefined) throw problem('unauthenticated', 'The API token is not valid.');
   return principal;
 }

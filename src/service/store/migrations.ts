@@ -312,6 +312,23 @@ const migrationsFor = (engine: 'sqlite' | 'postgres'): Record<string, Migration>
         .execute();
     },
   },
+  '2026-11-29-0010-failed-attempts': {
+    async up(db: Kysely<unknown>) {
+      // Failed credential attempts per client address or credential prefix, shared by every
+      // instance on the store; the key is a digest so the table holds no part of a real key.
+      await db.schema
+        .createTable('failed_attempts')
+        .addColumn('key_digest', 'text', (c) => c.primaryKey())
+        .addColumn('failures', 'integer', (c) => c.notNull().check(sql`failures >= 1`))
+        .addColumn('window_ends_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('failed_attempts_window_ends_at')
+        .on('failed_attempts')
+        .column('window_ends_at')
+        .execute();
+    },
+  },
 });
 
 /**

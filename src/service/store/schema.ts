@@ -180,6 +180,13 @@ export interface RemindersTable {
   created_at: Millis;
 }
 
+/** Failed credential attempts of one client address or credential prefix in its current window. */
+export interface FailedAttemptsTable {
+  key_digest: string;
+  failures: number;
+  window_ends_at: Millis;
+}
+
 export interface Tables {
   accounts: AccountsTable;
   users: UsersTable;
@@ -193,6 +200,7 @@ export interface Tables {
   audit_log: AuditLogTable;
   support_requests: SupportRequestsTable;
   reminders: RemindersTable;
+  failed_attempts: FailedAttemptsTable;
 }
 
 export type LicenseRow = Selectable<LicensesTable>;
