@@ -1,5 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import type { ManagementAddress } from '../../src/agent/openvpn/management-connection.js';
+import { takeLines } from '../../src/agent/openvpn/protocol.js';
 
 /**
  * OpenVPN 2.6's side of the management interface, as the agent uses it, on 127.0.0.1: the
@@ -118,14 +119,9 @@ export class FakeOpenvpn {
     });
     socket.on('data', (chunk: string) => {
       if (this.#socket !== socket) return;
-      this.#buffer += chunk;
-      let end = this.#buffer.indexOf('\n');
-      while (end >= 0) {
-        const line = this.#buffer.slice(0, end).replace(/\r$/, '');
-        this.#buffer = this.#buffer.slice(end + 1);
-        this.#line(line);
-        end = this.#buffer.indexOf('\n');
-      }
+      const { lines, rest } = takeLines(this.#buffer + chunk);
+      this.#buffer = rest;
+      for (const line of lines) this.#line(line);
     });
     if (this.#options.password === undefined) this.#greet();
     else {

@@ -1,6 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import { fail, ok, type Result } from '../../domain/errors.js';
-import { type ManagementMessage, MessageReader } from './protocol.js';
+import { type ManagementMessage, MessageReader, takeLines } from './protocol.js';
 
 /** Where an OpenVPN server's management interface listens: `HOST:PORT` or a unix socket path. */
 export type ManagementAddress = { host: string; port: number } | { path: string };
@@ -103,14 +103,9 @@ export class ManagementConnection {
   }
 
   #receive(chunk: string, password: string | undefined): void {
-    this.#buffer += chunk;
-    let end = this.#buffer.indexOf('\n');
-    while (end >= 0) {
-      const line = this.#buffer.slice(0, end).replace(/\r$/, '');
-      this.#buffer = this.#buffer.slice(end + 1);
-      this.#line(line);
-      end = this.#buffer.indexOf('\n');
-    }
+    const { lines, rest } = takeLines(this.#buffer + chunk);
+    this.#buffer = rest;
+    for (const line of lines) this.#line(line);
     // The password prompt is the one line sent without its end; asked again, the password was wrong.
     if (this.#buffer === 'ENTER PASSWORD:') {
       this.#buffer = '';

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { commands, type ManagementMessage, MessageReader, parseStatus, quote } from './protocol.js';
+import {
+  commands,
+  type ManagementMessage,
+  MessageReader,
+  parseStatus,
+  quote,
+  takeLines,
+} from './protocol.js';
 
 const readAll = (lines: string[]): ManagementMessage[] => {
   const reader = new MessageReader();
@@ -96,5 +103,13 @@ describe('the management interface as text', () => {
       },
     ]);
     expect(parseStatus(['CLIENT_LIST\tno header first\t1'])).toEqual([]);
+  });
+
+  it('splits what arrived into whole lines and keeps an unfinished one for the next chunk', () => {
+    expect(takeLines('SUCCESS: pid=7\r\n>HOLD:Wait\n>CLIENT:CONN')).toEqual({
+      lines: ['SUCCESS: pid=7', '>HOLD:Wait'],
+      rest: '>CLIENT:CONN',
+    });
+    expect(takeLines('ENTER PASSWORD:')).toEqual({ lines: [], rest: 'ENTER PASSWORD:' });
   });
 });

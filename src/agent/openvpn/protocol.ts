@@ -40,6 +40,13 @@ const ENV_PREFIX = '>CLIENT:ENV,';
  * Turns the server's lines into messages. A client event is complete only at `>CLIENT:ENV,END`,
  * so the lines in between are held here.
  */
+/** Splits what arrived into whole lines (CR LF or LF), keeping an unfinished last line for later. */
+export function takeLines(buffered: string): { lines: string[]; rest: string } {
+  const parts = buffered.split('\n');
+  const rest = parts.pop() ?? '';
+  return { lines: parts.map((line) => line.replace(/\r$/, '')), rest };
+}
+
 export class MessageReader {
   #open: ClientEvent | undefined;
 
