@@ -190,6 +190,18 @@ describe('HTTP API, hostile input, against a real service on 127.0.0.1', () => {
       }
     }, 20_000);
 
+    it('refuses a small body nested deeper than its schema with 400, looked at whole before parsing', async () => {
+      const raw = `{"key":"sks_x","tunnels":${'['.repeat(200)}${']'.repeat(200)}}`;
+      expectProblem(await call('POST', '/v1/heartbeats', { raw }), 400, 'body_too_deep');
+      expectProblem(
+        await call('POST', '/v1/accounts', {
+          raw: '{"name":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}',
+        }),
+        400,
+        'body_too_deep',
+      );
+    });
+
     it('still takes bodies that nest exactly as deep as the schema allows', async () => {
       const answer = await call('POST', '/v1/heartbeats', {
         body: {
