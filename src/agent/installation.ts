@@ -114,12 +114,11 @@ export function installVendorKey(
 }
 
 /**
- * Why the installed key may not be the installer's alone: owned by someone other than root, or
- * writable by others. Whoever can write it decides which certificates count.
+ * Why a vendor key file may not be the installer's alone: it or its directory owned by someone
+ * other than root, or writable by others. Whoever can write it decides which certificates count.
  */
-export function installationWarnings(configDir: string): string[] {
+export function vendorKeyFileWarnings(path: string): string[] {
   const warnings: string[] = [];
-  const path = vendorKeyPath(configDir);
   for (const [what, file] of [
     ['the vendor key', path],
     ['its directory', dirname(path)],
@@ -134,3 +133,6 @@ export function installationWarnings(configDir: string): string[] {
   }
   return warnings;
 }
+
+export const installationWarnings = (configDir: string): string[] =>
+  vendorKeyFileWarnings(vendorKeyPath(configDir));

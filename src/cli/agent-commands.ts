@@ -11,6 +11,7 @@ import {
   noVendorKeyMessage,
   readVendorKey,
   type VendorKey,
+  vendorKeyFileWarnings,
   vendorKeyPath,
 } from '../agent/installation.js';
 import { readMachineProperties, simulatedMachineProperties } from '../agent/machine.js';
@@ -223,6 +224,16 @@ async function run(flags: RunFlags): Promise<void> {
   } catch (error) {
     throw new CliError((error as Error).message, EXIT.usage, 'config_invalid');
   }
+  // The one agent that decides real connections trusts only a key root alone could have put there:
+  // otherwise whoever can start it (the agent's own user) could name a key of their own.
+  const trusted = flags.vendorKey ?? process.env.SEATKEEPER_VENDOR_KEY ?? vendorKeyPath(agentConfigDir());
+  const unprotected = vendorKeyFileWarnings(trusted);
+  if (unprotected.length > 0)
+    throw new CliError(
+      `agent run trusts only a vendor key that root alone can change: ${unprotected.join('; ')}; install it as root with \`seatkeeper agent install --vendor-key vendor.pem\``,
+      EXIT.usage,
+      'vendor_key_unprotected',
+    );
   const logger = pino({ level, base: { service: 'seatkeeper-agent' } });
   const instance = openAgent(flags);
   let running: ReturnType<typeof runAgent>;
@@ -242,12 +253,6 @@ async function run(flags: RunFlags): Promise<void> {
         : 'agent_state_invalid';
     throw new CliError((error as Error).message, EXIT.usage, code);
   }
-  if (flags.vendorKey === undefined && !process.env.SEATKEEPER_VENDOR_KEY)
-    for (const warning of installationWarnings(agentConfigDir()))
-      logger.warn(
-        { event: 'vendor_key_unprotected' },
-        `${warning}: whoever can write it decides which licenses count; reinstall it as root`,
-      );
   if (password === undefined && 'host' in address)
     logger.warn(
       { event: 'management_unprotected' },

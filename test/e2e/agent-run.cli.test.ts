@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../support/engines.js';
@@ -25,6 +25,15 @@ describe('seatkeeper agent run, before any OpenVPN server', () => {
     SEATKEEPER_OPENVPN_MANAGEMENT: '',
     ...installAgent(join(installation.path, 'config'), vendorKeyFile),
   };
+  // A key anyone may replace, as the agent's own user could name one of their own.
+  const openFolder = join(installation.path, 'open');
+  mkdirSync(openFolder);
+  chmodSync(openFolder, 0o777);
+  const openKeyFile = join(openFolder, 'vendor.pem');
+  writeFileSync(
+    openKeyFile,
+    generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }),
+  );
   const machineFile = join(installation.path, 'machine-a.json');
   writeFileSync(machineFile, JSON.stringify({ machineId: 'machine-a', hostname: 'vpn-a.example.net' }));
 
@@ -44,6 +53,10 @@ describe('seatkeeper agent run, before any OpenVPN server', () => {
     [
       ['--openvpn-management', '127.0.0.1:7505', '--simulate-machine', machineFile],
       /agent run decides real connections with this machine's own properties; a simulated machine .* is for tests and labs only \(machine_simulated\)/,
+    ],
+    [
+      ['--openvpn-management', '127.0.0.1:7505', '--vendor-key', openKeyFile],
+      /agent run trusts only a vendor key that root alone can change: .*writable by others.*\(vendor_key_unprotected\)/,
     ],
   ])('refuses %j with exit code 2 and says why', async (args, message) => {
     const result = await seatkeeper(['agent', 'run', '--state', state.path, ...args], { env });

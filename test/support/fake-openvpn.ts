@@ -323,7 +323,7 @@ export class FakeOpenvpn {
    * The first command from index `from` on that matches; waits for it if it has not come yet.
    * Fails after `timeoutMs` with the commands seen, so that a wrong answer is named.
    */
-  command(pattern: RegExp, from = 0, timeoutMs = 10_000): Promise<string> {
+  command(pattern: RegExp, from = 0, timeoutMs = 30_000): Promise<string> {
     return this.#until(
       () => this.commands.slice(from).find((command) => pattern.test(command)),
       timeoutMs,
