@@ -175,7 +175,7 @@ export class PoolSync {
     const pool = this.#pool;
     const url = this.#deps.link.serviceUrl;
     if (pool === undefined || url === undefined)
-      return fail('not_activated', 'This server has no subscription.');
+      return fail('not_pool_member', 'This server has no subscription.');
     const sent = await this.#sendHeartbeatOnce(pool, url);
     if (sent.ok || sent.error.code !== 'heartbeat_out_of_order' || sent.error.storedSequence === undefined)
       return sent;
@@ -203,7 +203,7 @@ export class PoolSync {
     const answer = await link.client(url).heartbeat(request);
     // The answer belongs to the membership that sent it; the server may have joined another since.
     if (this.#pool !== pool)
-      return fail('not_activated', 'The server joined another subscription meanwhile.');
+      return fail('not_pool_member', 'The server joined another subscription meanwhile.');
     if (!answer.ok) return this.#abandon(pool, answer);
     const grant = this.#verifyGrant(answer.value.grant, pool.stored.subscriptionId);
     if (!grant.ok) return this.#abandon(pool, grant);
@@ -227,12 +227,12 @@ export class PoolSync {
   /** A pool grant counts only if the vendor signed it, for this server and this subscription. */
   #verifyGrant(candidate: unknown, subscriptionId: string): Result<PoolGrantPayload> {
     const verified = verifyPoolGrant(candidate, this.#deps.trust.keys);
-    if (!verified.ok) return verified;
+    if (!verified.ok) return fail('grant_invalid', verified.error.detail);
     if (
       verified.value.serverId !== this.#deps.link.serverId ||
       verified.value.subscriptionId !== subscriptionId
     )
-      return fail('certificate_invalid', 'The pool grant was made for another server or subscription.');
+      return fail('grant_invalid', 'The pool grant was made for another server or subscription.');
     return verified;
   }
 
