@@ -3,7 +3,6 @@ import type { Clock } from '../domain/clock.js';
 import { fail, ok, type Result } from '../domain/errors.js';
 import type { MachineProperties } from '../domain/fingerprint.js';
 import { parseLicenseKey } from '../domain/license-key.js';
-import type { OfflineRequest } from './agent.js';
 import type { VendorTrust } from './installation.js';
 import type { LicenseBook, LicenseReport } from './license-book.js';
 import type { ServiceClient } from './service-client.js';
@@ -95,15 +94,16 @@ export class ActivationClient {
   /**
    * Offline activation, first step: the request for a server with no route to the service, for
    * someone who has one to submit. Its nonce is kept, so that only the answer to it is imported.
+   * Its shape is `OfflineRequest` (agent.ts), checked where the agent returns it.
    */
-  offlineRequest(typedKey: string, options: { failover?: boolean } = {}): Result<OfflineRequest> {
+  offlineRequest(typedKey: string, options: { failover?: boolean } = {}) {
     const { state, link, machine } = this.#deps;
     const key = parseLicenseKey(typedKey);
     if (!key.ok) return key;
     const nonce = newNonce();
     state.savePendingOffline([...state.loadPendingOffline(), { nonce, key: typedKey.trim() }]);
     return ok({
-      format: 'seatkeeper-offline-request/1',
+      format: 'seatkeeper-offline-request/1' as const,
       key: typedKey.trim(),
       serverId: link.serverId,
       fingerprint: machine,
