@@ -12,8 +12,9 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { keyIdOf } from '../domain/certificate.js';
+import { keyIdOf, publicKeyFromPem } from '../domain/certificate.js';
 import { fail, ok, type Result } from '../domain/errors.js';
+import type { PublicKeys } from '../domain/signed.js';
 
 /**
  * The agent's installation: what the VPN server's administrator installs once, as root, where the
@@ -136,3 +137,17 @@ export function vendorKeyFileWarnings(path: string): string[] {
 
 export const installationWarnings = (configDir: string): string[] =>
   vendorKeyFileWarnings(vendorKeyPath(configDir));
+
+/** The vendor keys the agent verifies with, by kid: its installation's, never its state's. */
+export class VendorTrust {
+  readonly keys: PublicKeys;
+
+  constructor(vendorKeys: readonly VendorKey[] = []) {
+    this.keys = new Map(vendorKeys.map((key) => [key.kid, publicKeyFromPem(key.publicKeyPem)]));
+  }
+
+  /** Refuses, before anything is asked of the service, what the agent could not verify. */
+  require(): Result<void> {
+    return this.keys.size > 0 ? ok(undefined) : fail('vendor_key_missing', noVendorKeyMessage());
+  }
+}

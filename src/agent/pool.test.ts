@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DAY, ManualClock } from '../../test/support/clock.js';
 import { ENGINES, tempDir } from '../../test/support/engines.js';
 import {
@@ -202,16 +202,64 @@ describe('agents sharing a subscription through a real service on 127.0.0.1', ()
     const key = await newSubscription(service.ctx, { connections: 10, heartbeatIntervalMs: 50 });
     const agent = agentOn('a');
     await agent.joinSubscription(key, service.url);
-    const outcomes: boolean[] = [];
-    const stop = agent.startHeartbeats((outcome) => outcomes.push(outcome.ok));
-    await new Promise((done) => setTimeout(done, 230));
-    stop();
-    const sent = outcomes.length;
-    expect(sent).toBeGreaterThanOrEqual(2);
-    expect(outcomes.every(Boolean)).toBe(true);
-    // At most the one that was on its way when stopped; not the two more ticks that would follow.
-    await new Promise((done) => setTimeout(done, 120));
-    expect(outcomes.length).toBeLessThanOrEqual(sent + 1);
+    // The interval's ticks are moved by hand; the heartbeats they send still cross real HTTP.
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    try {
+      const outcomes: boolean[] = [];
+      let heard = () => {};
+      const nextOutcome = () => new Promise<void>((resolve) => (heard = resolve));
+      const stop = agent.startHeartbeats((outcome) => {
+        outcomes.push(outcome.ok);
+        heard();
+      });
+      for (let tick = 1; tick <= 3; tick++) {
+        const answered = nextOutcome();
+        vi.advanceTimersByTime(50);
+        await answered;
+        expect(outcomes).toEqual(Array(tick).fill(true));
+      }
+      // A tick while one is on its way is skipped; the one on its way when stopped still reports.
+      const last = nextOutcome();
+      vi.advanceTimersByTime(50);
+      vi.advanceTimersByTime(50);
+      stop();
+      expect(vi.getTimerCount()).toBe(0);
+      vi.advanceTimersByTime(500);
+      await last;
+      expect(outcomes).toEqual([true, true, true, true]);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('says what failed in codes of its own: no subscription joined, a grant that is not its own', async () => {
+    const lonely = agentOn('lonely');
+    expect(await lonely.heartbeat()).toMatchObject({ ok: false, error: { code: 'not_pool_member' } });
+    const key = await newSubscription(service.ctx, { connections: 10 });
+    const [dirOfA, dirOfB] = [tempDir('seatkeeper-pool-grant-'), tempDir('seatkeeper-pool-grant-')];
+    dirs.push(dirOfA, dirOfB);
+    await agentOn('a', dirOfA.path).joinSubscription(key, service.url);
+    const { grant: grantOfA } = JSON.parse(readFileSync(join(dirOfA.path, 'subscription.json'), 'utf8'));
+    // B's heartbeats come back with the grant this test puts in the answer.
+    let planted: unknown;
+    const b = new Agent({
+      stateDir: dirOfB.path,
+      clock,
+      machine: machine('b'),
+      vendorKeys: [vendorKeyOf(service.ctx)],
+      fetch: async (input, init) => {
+        const response = await fetch(input, init);
+        if (planted === undefined || !String(input).endsWith('/v1/heartbeats')) return response;
+        const answer = (await response.json()) as Record<string, unknown>;
+        return Response.json({ ...answer, grant: planted }, { status: response.status });
+      },
+    });
+    expect((await b.joinSubscription(key, service.url)).ok).toBe(true);
+    planted = grantOfA;
+    expect(await b.heartbeat()).toMatchObject({ ok: false, error: { code: 'grant_invalid' } });
+    planted = { ...grantOfA, payload: { ...grantOfA.payload, serverId: b.serverId } };
+    expect(await b.heartbeat()).toMatchObject({ ok: false, error: { code: 'grant_invalid' } });
+    expect(b.capacity().seats).toBe(10);
   });
 });
 

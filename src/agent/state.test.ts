@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 const CLAIMER = resolve(import.meta.dirname, '../../test/support/claim-run.ts');
@@ -14,24 +15,30 @@ describe('one agent per state directory', () => {
   });
   afterEach(() => rmSync(dir.path, { recursive: true, force: true }));
 
-  /** Starts the contenders, lets them all go at once, and returns what each said. */
+  /** One contender: when it is ready to go, and what it then said. */
+  function contender(start: string, stop: string) {
+    const child = spawn(process.execPath, ['--import', 'tsx', CLAIMER, dir.path, start, stop], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const exited = new Promise((done) => child.once('exit', done));
+    const said = (wanted: (line: string) => boolean) =>
+      new Promise<string>((heard, failed) => {
+        createInterface({ input: child.stdout }).on('line', (line) => wanted(line) && heard(line));
+        child.once('exit', (code) => failed(new Error(`a contender exited (${code}) before saying it`)));
+      });
+    return { ready: said((line) => line === 'ready'), verdict: said((line) => line !== 'ready'), exited };
+  }
+
+  /** Starts the contenders, lets them all go at once when all are ready, and returns what each said. */
   async function contend(): Promise<string[]> {
     const [start, stop] = [join(dir.path, 'go'), join(dir.path, 'stop')];
-    const said: string[] = [];
-    const contenders = Array.from({ length: CONTENDERS }, () => {
-      const child = spawn(process.execPath, ['--import', 'tsx', CLAIMER, dir.path, start, stop], {
-        stdio: ['ignore', 'pipe', 'inherit'],
-      });
-      child.stdout.on('data', (chunk: Buffer) => said.push(chunk.toString().trim()));
-      return new Promise((exited) => child.once('exit', exited));
-    });
-    // Time for every process to start and wait for the signal.
-    await new Promise((wake) => setTimeout(wake, 1500));
+    const contenders = Array.from({ length: CONTENDERS }, () => contender(start, stop));
+    await Promise.all(contenders.map(({ ready }) => ready));
     writeFileSync(start, '');
     // Every winner holds on until all have spoken: none can see another's lock left by an exit.
-    while (said.length < CONTENDERS) await new Promise((wake) => setTimeout(wake, 10));
+    const said = await Promise.all(contenders.map(({ verdict }) => verdict));
     writeFileSync(stop, '');
-    await Promise.all(contenders);
+    await Promise.all(contenders.map(({ exited }) => exited));
     return said;
   }
 

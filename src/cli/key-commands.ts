@@ -16,7 +16,7 @@ import {
   transferLicenses,
 } from '../service/licenses/lifecycle.js';
 import { findLicenseByKey } from '../service/licenses/operations.js';
-import { readJsonFile } from './agent-commands.js';
+import { readJsonFile } from './agent-context.js';
 import { orExit, print, printJson, table } from './output.js';
 import {
   dataOption,

@@ -1,0 +1,182 @@
+import {
+  type CertificatePayload,
+  checkBinding,
+  type Grant,
+  verifyCertificate,
+} from '../domain/certificate.js';
+import { type ErrorCode, fail, ok, type Result } from '../domain/errors.js';
+import type { Fingerprint } from '../domain/fingerprint.js';
+import { isId } from '../domain/ids.js';
+import type { VendorTrust } from './installation.js';
+import type { AgentState, StoredLicense } from './state.js';
+
+/** One stored license as the agent judges it now. */
+export interface LicenseReport {
+  licenseId: string;
+  keyHint: string;
+  seats: number;
+  ends: string | null;
+  certificateExpiresAt: string | null;
+  status: 'counting' | 'not_counting';
+  /** Why it does not count: the seeds' message for a machine mismatch, or what to do. */
+  reason: string | null;
+  code: ErrorCode | null;
+}
+
+/** A stored license with what its certificate says, once verified, and why it does not count. */
+export interface JudgedLicense {
+  stored: StoredLicense;
+  /** Present when the signature verified. */
+  payload: CertificatePayload | undefined;
+  grant: Grant | undefined;
+  problem: { code: ErrorCode; reason: string } | undefined;
+}
+
+/**
+ * The license certificates in the state directory: read, verified against the vendor keys and this
+ * server's binding, and stored. Only what verifies here gives seats.
+ */
+export class LicenseBook {
+  readonly #state: AgentState;
+  readonly #trust: VendorTrust;
+  readonly #serverId: () => string;
+  readonly #fingerprint: Fingerprint;
+  #judged: JudgedLicense[] = [];
+  #unreadable: { file: string; reason: string }[] = [];
+
+  constructor(deps: {
+    state: AgentState;
+    trust: VendorTrust;
+    serverId: () => string;
+    fingerprint: Fingerprint;
+  }) {
+    this.#state = deps.state;
+    this.#trust = deps.trust;
+    this.#serverId = deps.serverId;
+    this.#fingerprint = deps.fingerprint;
+  }
+
+  /** Every stored license as judged at the last reading. */
+  get judged(): readonly JudgedLicense[] {
+    return this.#judged;
+  }
+
+  /** Stored files the agent could not read; shown beside the usage so they are not missed. */
+  get unreadable(): { file: string; reason: string }[] {
+    return this.#unreadable;
+  }
+
+  /** The grants of the certificates that verified and are bound to this server and machine. */
+  grants(): Grant[] {
+    return this.#judged.flatMap((judged) => (judged.grant === undefined ? [] : [judged.grant]));
+  }
+
+  /**
+   * Reads the state directory again and verifies every certificate in it. A license counts once,
+   * by its newest certificate, however many copies of its file lie around.
+   */
+  reload(): void {
+    const { licenses, unreadable } = this.#state.loadLicenses();
+    const newest = new Map<string, JudgedLicense>();
+    const others: JudgedLicense[] = [];
+    for (const judged of licenses.map((stored) => this.#judge(stored))) {
+      if (judged.payload === undefined || judged.problem?.code === 'certificate_invalid') {
+        others.push(judged);
+        continue;
+      }
+      const held = newest.get(judged.payload.licenseId);
+      if (held?.payload === undefined || held.payload.issuedAt < judged.payload.issuedAt) {
+        newest.set(judged.payload.licenseId, judged);
+      }
+    }
+    this.#unreadable = unreadable;
+    this.#judged = [...newest.values(), ...others];
+  }
+
+  #judge(stored: StoredLicense): JudgedLicense {
+    const none = { stored, payload: undefined, grant: undefined };
+    const trusted = this.#trust.require();
+    if (!trusted.ok)
+      return { ...none, problem: { code: 'vendor_key_missing', reason: trusted.error.detail } };
+    const verified = verifyCertificate(stored.certificate, this.#trust.keys);
+    if (!verified.ok)
+      return { ...none, problem: { code: verified.error.code, reason: verified.error.detail } };
+    const payload = verified.value;
+    if (payload.licenseId !== stored.licenseId) {
+      const reason = `the file for ${stored.licenseId} holds the certificate of ${payload.licenseId}`;
+      return { stored, payload, grant: undefined, problem: { code: 'certificate_invalid', reason } };
+    }
+    const bound = checkBinding(payload, this.#serverId(), this.#fingerprint);
+    return bound.valid
+      ? { stored, payload, grant: bound.grant, problem: undefined }
+      : { stored, payload, grant: undefined, problem: { code: bound.code, reason: bound.reason } };
+  }
+
+  /**
+   * Verifies a certificate (signature, that it answers a request of this server, this server and
+   * this machine) and stores it as the key's; returns its license id. Online and offline activation
+   * end here alike.
+   */
+  store(certificate: unknown, key: string, requested: (nonce: string) => boolean): Result<string> {
+    const verified = verifyCertificate(certificate, this.#trust.keys);
+    if (!verified.ok) return verified;
+    const bound = checkBinding(verified.value, this.#serverId(), this.#fingerprint);
+    if (!bound.valid) return fail(bound.code, bound.reason);
+    if (!requested(verified.value.nonce))
+      return fail('certificate_invalid', 'The certificate answers another request, not one of this server.');
+    // The file is named from the signed payload, never from the unsigned parts of the answer.
+    const { licenseId } = verified.value;
+    if (!isId(licenseId, 'lic'))
+      return fail('certificate_invalid', 'The certificate names no valid license id.');
+    this.#state.saveLicense({ licenseId, key, certificate });
+    return ok(licenseId);
+  }
+
+  /**
+   * The licenses whose certificate is past half its life (or all of them with `force`), so a
+   * reachable service always renews well before the TTL runs out.
+   */
+  due(now: Date, force: boolean): JudgedLicense[] {
+    const at = now.getTime();
+    // A machine that changed within the tolerance asks now: the service follows it, or says why not.
+    return this.#judged.filter(({ payload, problem }) => {
+      if (force || payload === undefined || problem?.code === 'fingerprint_mismatch') return true;
+      const issued = Date.parse(payload.issuedAt);
+      return at >= issued + (Date.parse(payload.expiresAt) - issued) / 2;
+    });
+  }
+
+  licenses(now: Date): LicenseReport[] {
+    const at = now.getTime();
+    return this.#judged.map(({ stored, payload, grant, problem }) => {
+      const base = {
+        licenseId: stored.licenseId,
+        keyHint: payload?.keyHint ?? stored.key.slice(-4),
+        seats: payload?.seats ?? 0,
+        ends: payload?.ends ?? null,
+        certificateExpiresAt: payload?.expiresAt ?? null,
+      };
+      const notCounting = (reason: string, code: ErrorCode | null): LicenseReport => ({
+        ...base,
+        status: 'not_counting',
+        reason,
+        code,
+      });
+      if (problem !== undefined) return notCounting(problem.reason, problem.code);
+      if (grant === undefined) return notCounting('no certificate', 'certificate_invalid');
+      if (at >= grant.ends.getTime())
+        return notCounting(
+          `the support term ended on ${base.ends?.slice(0, 10)}: renew the key`,
+          'license_expired',
+        );
+      if (at >= grant.certificateExpiresAt.getTime())
+        return notCounting(
+          'the certificate expired: refresh it with the license service (seatkeeper agent refresh)',
+          'certificate_invalid',
+        );
+      if (at < grant.starts.getTime())
+        return notCounting(`the term starts on ${grant.starts.toISOString().slice(0, 10)}`, null);
+      return { ...base, status: 'counting', reason: null, code: null };
+    });
+  }
+}

@@ -1,0 +1,239 @@
+// The agent's commands for a running agent and its pool: `agent run`, `subscribe`, `usage`.
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { pino } from 'pino';
+import type { Usage } from '../agent/agent.js';
+import { vendorKeyFileWarnings, vendorKeyPath } from '../agent/installation.js';
+import { parseManagementAddress } from '../agent/openvpn/management-connection.js';
+import { AgentAlreadyRunning, runAgent, SimulatedMachineRefused } from '../agent/openvpn/run.js';
+import { AgentState } from '../agent/state.js';
+import { LOG_LEVELS, parseDuration } from '../service/config.js';
+import {
+  type AgentFlags,
+  agentConfigDir,
+  notifyRunningAgent,
+  openAgent,
+  stateDirOf,
+  withAgentOptions,
+} from './agent-context.js';
+import { CliError, EXIT, note, orExit, print, printJson, table } from './output.js';
+
+export function printUsage(usage: Usage): void {
+  // The first line reads like Access Server's `sacli LicUsage`: [connected, licensed].
+  print(`[${usage.connected}, ${usage.licensed}]`);
+  print();
+  print(`Server ${usage.serverId}: ${usage.connected} of ${usage.licensed} connections in use.`);
+  if (usage.simulatedMachine)
+    print(
+      `Simulated machine: properties from ${usage.simulatedMachine} (--simulate-machine), not this machine's own.`,
+    );
+  const subscriptionCounts = usage.subscription?.counting === true;
+  if (!subscriptionCounts && !usage.licenses.some((license) => license.status === 'counting')) {
+    print('No purchased key is active: the 2 built-in connections apply.');
+  }
+  const sub = usage.subscription;
+  if (sub !== null) {
+    const state = sub.counting
+      ? 'counting'
+      : 'not counting (no answer within its grace or lease): fixed keys and built-in connections apply';
+    const pool =
+      sub.mode === 'lease'
+        ? `lease ${sub.lease} of ${sub.connections}`
+        : `${sub.poolUsed ?? '?'} of ${sub.connections} in use across the pool`;
+    print(`Subscription ${sub.subscriptionId} (${sub.mode}): ${pool}; ${state}.`);
+  }
+  if (usage.licenses.length > 0) {
+    print();
+    print(
+      table(
+        ['LICENSE', 'KEY', 'SEATS', 'STATUS', 'TERM ENDS', 'CERTIFICATE UNTIL', 'NOTE'],
+        usage.licenses.map((l) => [
+          l.licenseId,
+          `...-${l.keyHint}`,
+          String(l.seats),
+          l.status.replace('_', ' '),
+          l.ends?.slice(0, 10) ?? '-',
+          l.certificateExpiresAt?.slice(0, 16).replace('T', ' ') ?? '-',
+          l.reason ?? '',
+        ]),
+      ),
+    );
+  }
+  print();
+  if (usage.tunnels.length === 0) print('No tunnels are connected through this agent.');
+  else
+    print(
+      table(
+        ['TUNNEL', 'USER', 'ADDRESS', 'CONNECTED'],
+        usage.tunnels.map((t) => [t.id, t.user ?? '-', t.address ?? '-', t.connectedAt.toISOString()]),
+      ),
+    );
+}
+
+/** The usage the running agent last published for this state directory, if one runs. */
+function liveUsage(stateDir: string): Usage | undefined {
+  const usage = new AgentState(stateDir).loadLiveUsage() as Usage | undefined;
+  if (usage === undefined) return undefined;
+  return {
+    ...usage,
+    tunnels: usage.tunnels.map((tunnel) => ({ ...tunnel, connectedAt: new Date(tunnel.connectedAt) })),
+  };
+}
+
+function readPasswordFile(file: string | undefined): string | undefined {
+  if (file === undefined || file === '') return undefined;
+  try {
+    // OpenVPN reads the first line of its password file; so does the agent.
+    return readFileSync(file, 'utf8').split(/\r?\n/)[0];
+  } catch (error) {
+    throw new CliError(
+      `cannot read the management password file ${file}: ${(error as Error).message}`,
+      EXIT.usage,
+      'config_invalid',
+    );
+  }
+}
+
+interface RunFlags extends AgentFlags {
+  openvpnManagement?: string;
+  managementPasswordFile?: string;
+  duplicateCn?: boolean;
+  logLevel?: string;
+  resyncInterval?: string;
+}
+
+async function run(flags: RunFlags): Promise<void> {
+  const addressText = flags.openvpnManagement ?? process.env.SEATKEEPER_OPENVPN_MANAGEMENT;
+  if (addressText === undefined || addressText === '')
+    throw new CliError(
+      'give the OpenVPN management interface: --openvpn-management 127.0.0.1:7505 (or a unix socket path)',
+      EXIT.usage,
+      'config_invalid',
+    );
+  const address = orExit(parseManagementAddress(addressText));
+  const password = readPasswordFile(
+    flags.managementPasswordFile ?? process.env.SEATKEEPER_OPENVPN_MANAGEMENT_PASSWORD_FILE,
+  );
+  const level = flags.logLevel ?? process.env.SEATKEEPER_LOG_LEVEL ?? 'info';
+  if (!LOG_LEVELS.includes(level))
+    throw new CliError(
+      `log level must be one of ${LOG_LEVELS.join(', ')}; got "${level}"`,
+      EXIT.usage,
+      'config_invalid',
+    );
+  const resyncText = flags.resyncInterval ?? process.env.SEATKEEPER_RESYNC_INTERVAL ?? '60s';
+  let resyncIntervalMs: number;
+  try {
+    resyncIntervalMs = parseDuration(resyncText, '--resync-interval');
+  } catch (error) {
+    throw new CliError((error as Error).message, EXIT.usage, 'config_invalid');
+  }
+  // The one agent that decides real connections trusts only a key root alone could have put there:
+  // otherwise whoever can start it (the agent's own user) could name a key of their own.
+  const trusted = flags.vendorKey ?? process.env.SEATKEEPER_VENDOR_KEY ?? vendorKeyPath(agentConfigDir());
+  const unprotected = vendorKeyFileWarnings(trusted);
+  if (unprotected.length > 0)
+    throw new CliError(
+      `agent run trusts only a vendor key that root alone can change: ${unprotected.join('; ')}; install it as root with \`seatkeeper agent install --vendor-key vendor.pem\``,
+      EXIT.usage,
+      'vendor_key_unprotected',
+    );
+  const logger = pino({ level, base: { service: 'seatkeeper-agent' } });
+  const instance = openAgent(flags);
+  let running: ReturnType<typeof runAgent>;
+  try {
+    running = runAgent(instance, {
+      stateDir: stateDirOf(flags),
+      address,
+      password,
+      duplicateCn: flags.duplicateCn ?? false,
+      resyncIntervalMs,
+      logger,
+    });
+  } catch (error) {
+    const code =
+      error instanceof AgentAlreadyRunning || error instanceof SimulatedMachineRefused
+        ? error.code
+        : 'agent_state_invalid';
+    throw new CliError((error as Error).message, EXIT.usage, code);
+  }
+  if (password === undefined && 'host' in address)
+    logger.warn(
+      { event: 'management_unprotected' },
+      'the management interface has no password: any local user who attaches while the agent is away decides connections; give it a password file or a unix socket',
+    );
+  const { connected, licensed } = instance.usage();
+  logger.info({ event: 'started', serverId: instance.serverId, connected, licensed }, 'agent started');
+  const stop = (signal: string) => {
+    logger.info({ event: 'stopping', signal }, 'agent stopping');
+    running.stop();
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+  // `systemctl reload`: read keys activated by another command since the start.
+  process.on('SIGHUP', () => running.reload());
+  await running.done;
+  process.exit(0);
+}
+
+export function registerSubscribe(agent: Command): void {
+  withAgentOptions(
+    agent
+      .command('subscribe')
+      .description('Activate a subscription on this server: it joins the subscription’s shared pool')
+      .argument('<key>', 'the subscription key (sks_...)'),
+  )
+    .option('--service <url>', 'license service URL (remembered after the first activation)')
+    .action(async (key: string, flags: AgentFlags & { service?: string }) => {
+      const instance = openAgent(flags);
+      orExit(await instance.joinSubscription(key, flags.service));
+      notifyRunningAgent(stateDirOf(flags));
+      const usage = instance.usage();
+      if (flags.json) printJson(usage);
+      else printUsage(usage);
+    });
+}
+
+export function registerUsage(agent: Command): void {
+  withAgentOptions(
+    agent
+      .command('usage')
+      .description('Connected tunnels and licensed connections on this server ([connected, licensed])'),
+  ).action((flags: AgentFlags) => {
+    const instance = openAgent(flags);
+    // A running agent (`agent run`) holds the tunnels; this process only reads what it reports.
+    const usage = liveUsage(stateDirOf(flags)) ?? instance.usage();
+    for (const { file, reason } of instance.unreadable)
+      note(`warning: cannot read license file ${file}: ${reason}`);
+    if (flags.json) printJson(usage);
+    else printUsage(usage);
+  });
+}
+
+export function registerRun(agent: Command): void {
+  withAgentOptions(
+    agent
+      .command('run')
+      .description(
+        'Decide every connection of an OpenVPN server through its management interface, until stopped',
+      ),
+  )
+    .option(
+      '--openvpn-management <address>',
+      "HOST:PORT or unix socket path of the server's management interface (env SEATKEEPER_OPENVPN_MANAGEMENT)",
+    )
+    .option(
+      '--management-password-file <file>',
+      "the password file named on the server's management line, if any (env SEATKEEPER_OPENVPN_MANAGEMENT_PASSWORD_FILE)",
+    )
+    .option(
+      '--duplicate-cn',
+      'the server runs with duplicate-cn: every session of a common name holds a seat',
+    )
+    .option(
+      '--resync-interval <duration>',
+      'how often the count is checked against the server’s client list, e.g. 60s (env SEATKEEPER_RESYNC_INTERVAL)',
+    )
+    .option('--log-level <level>', `${LOG_LEVELS.join('|')} (env SEATKEEPER_LOG_LEVEL)`)
+    .action(run);
+}
