@@ -5,8 +5,9 @@ import { recordAudit } from '../audit/log.js';
 import { addUser, type NewUser } from '../auth/tokens.js';
 import type { ServiceContext } from '../context.js';
 import type { Database } from '../store/database.js';
-import { isUniqueViolation } from '../store/database.js';
 import type { AccountRow } from '../store/schema.js';
+import { inTransaction } from '../store/transaction.js';
+import { refuseConflict } from '../store/unique.js';
 
 export interface AccountView {
   id: string;
@@ -41,33 +42,27 @@ export async function createAccount(
     name: input.name?.trim() || input.email,
     created_at: now.getTime(),
   };
-  try {
-    const ownerToken = await ctx.store.db.transaction().execute(async (tx) => {
-      await tx.insertInto('accounts').values(row).execute();
-      const owner = await addUser(tx, { accountId: row.id, email: row.email, role: 'owner' }, now);
-      await recordAudit(tx, now, [
-        {
-          actor: input.actor ?? 'operator',
-          accountId: row.id,
-          entity: 'account',
-          entityId: row.id,
-          action: 'created',
-          after: { email: row.email, name: row.name, owner: owner.userId, ownerTokenId: owner.tokenId },
-        },
-      ]);
-      return owner.token;
-    });
-    return ok({ account: accountView(row), ownerToken });
-  } catch (error) {
-    if (isUniqueViolation(error)) {
-      return fail(
-        'email_taken',
-        `An account with the registered email ${input.email} already exists.`,
-        'email',
-      );
-    }
-    throw error;
-  }
+  const created = await refuseConflict(
+    () =>
+      inTransaction(ctx.store.db, async (tx) => {
+        await tx.insertInto('accounts').values(row).execute();
+        const owner = await addUser(tx, { accountId: row.id, email: row.email, role: 'owner' }, now);
+        await recordAudit(tx, now, [
+          {
+            actor: input.actor ?? 'operator',
+            accountId: row.id,
+            entity: 'account',
+            entityId: row.id,
+            action: 'created',
+            after: { email: row.email, name: row.name, owner: owner.userId, ownerTokenId: owner.tokenId },
+          },
+        ]);
+        return ok(owner.token);
+      }),
+    () => fail('email_taken', `An account with the registered email ${input.email} already exists.`, 'email'),
+    'accounts.email',
+  );
+  return created.ok ? ok({ account: accountView(row), ownerToken: created.value }) : created;
 }
 
 /** That the account exists: what every operation that gives an account something checks first. */
@@ -118,25 +113,23 @@ export async function addMember(
     return fail('account_not_found', `There is no account ${accountId}.`, 'accountId');
   }
   const now = ctx.clock.now();
-  try {
-    const member = await ctx.store.db.transaction().execute(async (tx) => {
-      const added = await addUser(tx, { accountId, email, role: 'member' }, now);
-      await recordAudit(tx, now, [
-        {
-          actor,
-          accountId,
-          entity: 'account',
-          entityId: accountId,
-          action: 'member_added',
-          after: { userId: added.userId, email: added.email, role: 'member', tokenId: added.tokenId },
-        },
-      ]);
-      return added;
-    });
-    return ok(member);
-  } catch (error) {
-    if (isUniqueViolation(error))
-      return fail('email_taken', `${email} is already a user of this account.`, 'email');
-    throw error;
-  }
+  return refuseConflict(
+    () =>
+      inTransaction(ctx.store.db, async (tx) => {
+        const added = await addUser(tx, { accountId, email, role: 'member' }, now);
+        await recordAudit(tx, now, [
+          {
+            actor,
+            accountId,
+            entity: 'account',
+            entityId: accountId,
+            action: 'member_added',
+            after: { userId: added.userId, email: added.email, role: 'member', tokenId: added.tokenId },
+          },
+        ]);
+        return ok(added);
+      }),
+    () => fail('email_taken', `${email} is already a user of this account.`, 'email'),
+    'users.email',
+  );
 }

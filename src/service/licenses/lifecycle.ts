@@ -14,9 +14,10 @@ import {
 import { addDays } from '../../domain/terms.js';
 import { recordAudit } from '../audit/log.js';
 import type { ServiceContext } from '../context.js';
-import { type Database, isUniqueViolation } from '../store/database.js';
+import type { Database } from '../store/database.js';
 import type { LicenseRow } from '../store/schema.js';
 import { inTransaction } from '../store/transaction.js';
+import { refuseConflict } from '../store/unique.js';
 import { auditedKey, findLicense, type LicenseView, newKeyRow } from './operations.js';
 
 /**
@@ -211,13 +212,7 @@ export async function issueFailoverKey(
   input: { licenseId: string; actor: string },
 ): Promise<Result<LicenseView>> {
   const now = ctx.clock.now();
-  const issued = await inTransaction(ctx.store.db, (tx) => failoverIn(tx, ctx, input, now)).catch(
-    (error: unknown) => {
-      // Two requests at once: the unique failover_of lets one in.
-      if (isUniqueViolation(error)) return failoverExists(input.licenseId);
-      throw error;
-    },
-  );
+  const issued = await inTransaction(ctx.store.db, (tx) => failoverIn(tx, ctx, input, now));
   if (!issued.ok) return issued;
   const [view] = await viewsOf(ctx, [issued.value]);
   if (view === undefined) throw new Error(`issued ${issued.value} but cannot read it back`);
@@ -369,7 +364,13 @@ export async function failoverIn(
     .executeTakeFirst();
   if (existing !== undefined) return failoverExists(row.id, existing.id);
   const failover = successorOf(ctx, now, row, { failoverOf: row.id });
-  await tx.insertInto('licenses').values(failover).execute();
+  // Two requests at once: the unique failover_of lets one in.
+  const inserted = await refuseConflict(
+    async () => ok(await tx.insertInto('licenses').values(failover).execute()),
+    () => failoverExists(row.id),
+    'licenses.failover_of',
+  );
+  if (!inserted.ok) return inserted;
   await recordAudit(tx, now, [
     {
       actor: input.actor,

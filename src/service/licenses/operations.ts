@@ -14,6 +14,7 @@ import type { ServiceContext } from '../context.js';
 import { seal, unseal } from '../secrets/seal.js';
 import type { Database } from '../store/database.js';
 import type { LicenseRow } from '../store/schema.js';
+import { inTransaction } from '../store/transaction.js';
 
 export type LicenseStatus = 'not_activated' | 'active' | 'expired' | 'revoked';
 
@@ -207,7 +208,7 @@ export async function issueLicense(
     term: termFromPurchase(purchasedAt, years),
     legacy: input.legacy === true,
   });
-  await ctx.store.db.transaction().execute(async (tx) => {
+  await inTransaction(ctx.store.db, async (tx) => {
     await tx.insertInto('licenses').values(row).execute();
     await recordAudit(tx, now, [
       {
@@ -219,6 +220,7 @@ export async function issueLicense(
         after: auditedKey(row),
       },
     ]);
+    return ok(undefined);
   });
   const stored = await findLicense(ctx, row.id);
   if (stored === undefined) throw new Error(`issued ${row.id} but cannot read it back`);

@@ -133,7 +133,7 @@ export async function openRequest(
     outcome: null,
     created_at: now.getTime(),
   };
-  await db.transaction().execute(async (tx) => {
+  await inTransaction(db, async (tx) => {
     await tx.insertInto('support_requests').values(row).execute();
     await recordAudit(tx, now, [
       {
@@ -145,6 +145,7 @@ export async function openRequest(
         after: viewOf(row),
       },
     ]);
+    return ok(undefined);
   });
   return ok(viewOf(row));
 }
