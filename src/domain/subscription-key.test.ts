@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { expectRefusal } from '../../test/support/results.js';
 import { generateSubscriptionKey, parseSubscriptionKey, subscriptionKeyDigest } from './subscription-key.js';
 
 describe('subscription keys', () => {
@@ -18,10 +19,7 @@ describe('subscription keys', () => {
       `sks_${'a'.repeat(42)}!`,
     ]) {
       const result = parseSubscriptionKey(typed);
-      expect(result.ok ? undefined : result.error).toMatchObject({
-        code: 'license_key_malformed',
-        field: 'key',
-      });
+      expect(expectRefusal(result, 'license_key_malformed').field).toBe('key');
     }
   });
 });

@@ -8,8 +8,3 @@ export function expectRefusal<T>(result: Result<T>, code: ErrorCode): Failure {
   return result.error;
 }
 
-/** Asserts that `result` succeeded, and returns its value. */
-export function expectOk<T>(result: Result<T>): T {
-  if (!result.ok) expect.fail(`expected success, got ${result.error.code}: ${result.error.detail}`);
-  return result.value;
-}
