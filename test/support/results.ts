@@ -7,4 +7,3 @@ export function expectRefusal<T>(result: Result<T>, code: ErrorCode): Failure {
   expect(result.error.code).toBe(code);
   return result.error;
 }
-

@@ -8,6 +8,7 @@ import type { Database } from '../store/database.js';
 import type { AccountRow } from '../store/schema.js';
 import { inTransaction } from '../store/transaction.js';
 import { refuseConflict } from '../store/unique.js';
+import { accountByEmail, accountById, allAccounts, hasAccount, insertAccount } from './account-repository.js';
 
 export interface AccountView {
   id: string;
@@ -45,7 +46,7 @@ export async function createAccount(
   const created = await refuseConflict(
     () =>
       inTransaction(ctx.store.db, async (tx) => {
-        await tx.insertInto('accounts').values(row).execute();
+        await insertAccount(tx, row);
         const owner = await addUser(tx, { accountId: row.id, email: row.email, role: 'owner' }, now);
         await recordAudit(tx, now, [
           {
@@ -67,18 +68,13 @@ export async function createAccount(
 
 /** That the account exists: what every operation that gives an account something checks first. */
 export async function accountExists(ctx: ServiceContext, accountId: string): Promise<Result<void>> {
-  const row = await ctx.store.db
-    .selectFrom('accounts')
-    .select('id')
-    .where('id', '=', accountId)
-    .executeTakeFirst();
-  return row === undefined
+  return !(await hasAccount(ctx.store.db, accountId))
     ? fail('account_not_found', `There is no account ${accountId}.`, 'accountId')
     : ok(undefined);
 }
 
 export async function findAccount(ctx: ServiceContext, id: string): Promise<AccountView | undefined> {
-  const row = await ctx.store.db.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirst();
+  const row = await accountById(ctx.store.db, id);
   return row === undefined ? undefined : accountView(row);
 }
 
@@ -87,19 +83,18 @@ export async function resolveAccount(
   store: ServiceContext | Database,
   reference: string,
 ): Promise<Result<AccountView>> {
-  const column = reference.startsWith('acc_') ? 'id' : 'email';
-  const value = column === 'email' ? reference.trim().toLowerCase() : reference;
   // Inside a transaction, through it: a second connection would wait for the transaction's own lock.
   const db = 'store' in store ? store.store.db : store;
-  const row = await db.selectFrom('accounts').selectAll().where(column, '=', value).executeTakeFirst();
+  const row = reference.startsWith('acc_')
+    ? await accountById(db, reference)
+    : await accountByEmail(db, reference.trim().toLowerCase());
   return row === undefined
     ? fail('account_not_found', `There is no account ${reference}.`, 'account')
     : ok(accountView(row));
 }
 
 export async function listAccounts(ctx: ServiceContext): Promise<AccountView[]> {
-  const rows = await ctx.store.db.selectFrom('accounts').selectAll().orderBy('id').execute();
-  return rows.map(accountView);
+  return (await allAccounts(ctx.store.db)).map(accountView);
 }
 
 /** A member of an account: sees the account's licenses, gets a token of their own. */

@@ -43,11 +43,12 @@ describe.each(ENGINES)('fixed license keys on %s', (engine) => {
   it('refuses a key for an account that does not exist', async () => {
     const result = await issueLicense(ctx, { accountId: newId('acc', 0), connections: 10 });
     expectRefusal(result, 'account_not_found');
-    expect(await ctx.store.db.selectFrom('licenses').selectAll().execute()).toHaveLength(0);
+    expect(await ctx.store.db.selectFrom('licenses').select('id').execute()).toHaveLength(0);
   });
 
   it('does not store keys in plain text', async () => {
     const { license } = await accountWithKey(ctx);
+    // Every column, on purpose: whatever is added to the table must not hold the key either.
     const row = await ctx.store.db.selectFrom('licenses').selectAll().executeTakeFirstOrThrow();
     const stored = JSON.stringify(row);
     expect(stored).not.toContain(license.key);

@@ -13,13 +13,8 @@ import { openContext } from '../runtime.js';
 import type { ReminderRow } from '../store/schema.js';
 import { inTransaction } from '../store/transaction.js';
 import { type Mailer, smtpMailer } from './mailer.js';
-import {
-  claimDue,
-  listReminders,
-  type ReminderPass,
-  scheduleDueReminders,
-  sendDueReminders,
-} from './operations.js';
+import { listReminders, type ReminderPass, scheduleDueReminders, sendDueReminders } from './operations.js';
+import { claimDue } from './reminder-repository.js';
 
 const PURCHASED = '2026-11-23T12:00:00.000Z';
 const ENDS = new Date('2027-11-23T12:00:00.000Z').getTime();
