@@ -6,6 +6,7 @@ import type { Database } from '../store/database.js';
 import { inTransaction } from '../store/transaction.js';
 import { refuseConflict } from '../store/unique.js';
 import { addUser, type NewUser } from './tokens.js';
+import { hasStaff } from './user-repository.js';
 
 const staffTaken = (email: string) => fail('email_taken', `Vendor staff ${email} already exists.`, 'email');
 
@@ -38,9 +39,6 @@ export async function createStaff(
     'users.email',
   );
 }
-
-const hasStaff = async (db: Database): Promise<boolean> =>
-  (await db.selectFrom('users').select('id').where('role', '=', 'staff').executeTakeFirst()) !== undefined;
 
 /**
  * The bootstrap token is derived from the data key and the time its row was made: every start, and

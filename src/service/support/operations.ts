@@ -7,6 +7,7 @@ import { accountById } from '../accounts/account-repository.js';
 import { resolveAccount } from '../accounts/operations.js';
 import { recordAudit } from '../audit/log.js';
 import { canManageAccount, type Principal } from '../auth/principal.js';
+import { userEmail } from '../auth/user-repository.js';
 import type { ServiceContext } from '../context.js';
 import { hasKeyInTerm, licenseOfAccount } from '../licenses/license-repository.js';
 import { failoverIn, refundIn, replaceIn, splitIn, transferIn } from '../licenses/lifecycle.js';
@@ -100,11 +101,12 @@ export async function openRequest(
   const license = await licenseOfAccount(db, input.licenseId, requester.accountId);
   if (license === undefined)
     return fail('license_not_found', `There is no license ${input.licenseId}.`, 'licenseId');
-  const [account, user] = await Promise.all([
+  const [account, requesterEmail] = await Promise.all([
     accountById(db, requester.accountId),
-    db.selectFrom('users').select('email').where('id', '=', requester.userId).executeTakeFirstOrThrow(),
+    userEmail(db, requester.userId),
   ]);
-  if (account === undefined) throw new Error(`the requester's account ${requester.accountId} is gone`);
+  if (account === undefined || requesterEmail === undefined)
+    throw new Error(`the requester ${requester.userId} or its account is gone`);
   if (requester.role !== 'owner') {
     const typed = input.licenseKey === undefined ? undefined : parseLicenseKey(input.licenseKey);
     const proof = checkNonPrimaryRequester({
@@ -129,7 +131,7 @@ export async function openRequest(
     id: newId('tkt', now.getTime()),
     account_id: requester.accountId,
     requester_id: requester.userId,
-    requester_email: user.email,
+    requester_email: requesterEmail,
     type: input.type,
     license_id: license.id,
     details: JSON.stringify(details.value),
