@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { expectRefusal } from '../../test/support/results.js';
 import { generateSubscriptionKey, parseSubscriptionKey, subscriptionKeyDigest } from './subscription-key.js';
 
 describe('subscription keys', () => {
@@ -19,7 +18,10 @@ describe('subscription keys', () => {
       `sks_${'a'.repeat(42)}!`,
     ]) {
       const result = parseSubscriptionKey(typed);
-      expect(expectRefusal(result, 'license_key_malformed').field).toBe('key');
+      expect(result.ok ? undefined : result.error).toMatchObject({
+        code: 'license_key_malformed',
+        field: 'key',
+      });
     }
   });
 });
