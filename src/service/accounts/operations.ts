@@ -68,9 +68,9 @@ export async function createAccount(
 
 /** That the account exists: what every operation that gives an account something checks first. */
 export async function accountExists(ctx: ServiceContext, accountId: string): Promise<Result<void>> {
-  return !(await hasAccount(ctx.store.db, accountId))
-    ? fail('account_not_found', `There is no account ${accountId}.`, 'accountId')
-    : ok(undefined);
+  return (await hasAccount(ctx.store.db, accountId))
+    ? ok(undefined)
+    : fail('account_not_found', `There is no account ${accountId}.`, 'accountId');
 }
 
 export async function findAccount(ctx: ServiceContext, id: string): Promise<AccountView | undefined> {
