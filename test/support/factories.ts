@@ -8,6 +8,7 @@ import { newId } from '../../src/domain/ids.js';
 import { termFromPurchase } from '../../src/domain/terms.js';
 import { createAccount } from '../../src/service/accounts/operations.js';
 import type { ServiceContext } from '../../src/service/context.js';
+import { insertLicenses } from '../../src/service/licenses/license-repository.js';
 import { issueFailoverKey } from '../../src/service/licenses/lifecycle.js';
 import { issueLicense, type LicenseView, newKeyRow } from '../../src/service/licenses/operations.js';
 import { type CreateSubscriptionInput, createSubscription } from '../../src/service/pools/operations.js';
@@ -136,9 +137,5 @@ export async function insertKeys(
     const term = termFromPurchase(purchasedAt, 1);
     return newKeyRow(ctx, now, { accountId, seats: 1, termYears: 1, purchasedAt, term }).row;
   });
-  for (let at = 0; at < rows.length; at += 500)
-    await ctx.store.db
-      .insertInto('licenses')
-      .values(rows.slice(at, at + 500))
-      .execute();
+  for (let at = 0; at < rows.length; at += 500) await insertLicenses(ctx.store.db, rows.slice(at, at + 500));
 }

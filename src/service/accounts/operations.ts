@@ -5,8 +5,10 @@ import { recordAudit } from '../audit/log.js';
 import { addUser, type NewUser } from '../auth/tokens.js';
 import type { ServiceContext } from '../context.js';
 import type { Database } from '../store/database.js';
-import { isUniqueViolation } from '../store/database.js';
 import type { AccountRow } from '../store/schema.js';
+import { inTransaction } from '../store/transaction.js';
+import { refuseConflict } from '../store/unique.js';
+import { accountByEmail, accountById, allAccounts, hasAccount, insertAccount } from './account-repository.js';
 
 export interface AccountView {
   id: string;
@@ -41,49 +43,38 @@ export async function createAccount(
     name: input.name?.trim() || input.email,
     created_at: now.getTime(),
   };
-  try {
-    const ownerToken = await ctx.store.db.transaction().execute(async (tx) => {
-      await tx.insertInto('accounts').values(row).execute();
-      const owner = await addUser(tx, { accountId: row.id, email: row.email, role: 'owner' }, now);
-      await recordAudit(tx, now, [
-        {
-          actor: input.actor ?? 'operator',
-          accountId: row.id,
-          entity: 'account',
-          entityId: row.id,
-          action: 'created',
-          after: { email: row.email, name: row.name, owner: owner.userId, ownerTokenId: owner.tokenId },
-        },
-      ]);
-      return owner.token;
-    });
-    return ok({ account: accountView(row), ownerToken });
-  } catch (error) {
-    if (isUniqueViolation(error)) {
-      return fail(
-        'email_taken',
-        `An account with the registered email ${input.email} already exists.`,
-        'email',
-      );
-    }
-    throw error;
-  }
+  const created = await refuseConflict(
+    () =>
+      inTransaction(ctx.store.db, async (tx) => {
+        await insertAccount(tx, row);
+        const owner = await addUser(tx, { accountId: row.id, email: row.email, role: 'owner' }, now);
+        await recordAudit(tx, now, [
+          {
+            actor: input.actor ?? 'operator',
+            accountId: row.id,
+            entity: 'account',
+            entityId: row.id,
+            action: 'created',
+            after: { email: row.email, name: row.name, owner: owner.userId, ownerTokenId: owner.tokenId },
+          },
+        ]);
+        return ok(owner.token);
+      }),
+    () => fail('email_taken', `An account with the registered email ${input.email} already exists.`, 'email'),
+    'accounts.email',
+  );
+  return created.ok ? ok({ account: accountView(row), ownerToken: created.value }) : created;
 }
 
 /** That the account exists: what every operation that gives an account something checks first. */
 export async function accountExists(ctx: ServiceContext, accountId: string): Promise<Result<void>> {
-  const row = await ctx.store.db
-    .selectFrom('accounts')
-    .select('id')
-    .where('id', '=', accountId)
-    .executeTakeFirst();
-  return row === undefined
-    ? fail('account_not_found', `There is no account ${accountId}.`, 'accountId')
-    : ok(undefined);
+  return (await hasAccount(ctx.store.db, accountId))
+    ? ok(undefined)
+    : fail('account_not_found', `There is no account ${accountId}.`, 'accountId');
 }
 
 export async function findAccount(ctx: ServiceContext, id: string): Promise<AccountView | undefined> {
-  const row = await ctx.store.db.selectFrom('accounts').selectAll().where('id', '=', id).executeTakeFirst();
+  const row = await accountById(ctx.store.db, id);
   return row === undefined ? undefined : accountView(row);
 }
 
@@ -92,19 +83,18 @@ export async function resolveAccount(
   store: ServiceContext | Database,
   reference: string,
 ): Promise<Result<AccountView>> {
-  const column = reference.startsWith('acc_') ? 'id' : 'email';
-  const value = column === 'email' ? reference.trim().toLowerCase() : reference;
   // Inside a transaction, through it: a second connection would wait for the transaction's own lock.
   const db = 'store' in store ? store.store.db : store;
-  const row = await db.selectFrom('accounts').selectAll().where(column, '=', value).executeTakeFirst();
+  const row = reference.startsWith('acc_')
+    ? await accountById(db, reference)
+    : await accountByEmail(db, reference.trim().toLowerCase());
   return row === undefined
     ? fail('account_not_found', `There is no account ${reference}.`, 'account')
     : ok(accountView(row));
 }
 
 export async function listAccounts(ctx: ServiceContext): Promise<AccountView[]> {
-  const rows = await ctx.store.db.selectFrom('accounts').selectAll().orderBy('id').execute();
-  return rows.map(accountView);
+  return (await allAccounts(ctx.store.db)).map(accountView);
 }
 
 /** A member of an account: sees the account's licenses, gets a token of their own. */
@@ -118,25 +108,23 @@ export async function addMember(
     return fail('account_not_found', `There is no account ${accountId}.`, 'accountId');
   }
   const now = ctx.clock.now();
-  try {
-    const member = await ctx.store.db.transaction().execute(async (tx) => {
-      const added = await addUser(tx, { accountId, email, role: 'member' }, now);
-      await recordAudit(tx, now, [
-        {
-          actor,
-          accountId,
-          entity: 'account',
-          entityId: accountId,
-          action: 'member_added',
-          after: { userId: added.userId, email: added.email, role: 'member', tokenId: added.tokenId },
-        },
-      ]);
-      return added;
-    });
-    return ok(member);
-  } catch (error) {
-    if (isUniqueViolation(error))
-      return fail('email_taken', `${email} is already a user of this account.`, 'email');
-    throw error;
-  }
+  return refuseConflict(
+    () =>
+      inTransaction(ctx.store.db, async (tx) => {
+        const added = await addUser(tx, { accountId, email, role: 'member' }, now);
+        await recordAudit(tx, now, [
+          {
+            actor,
+            accountId,
+            entity: 'account',
+            entityId: accountId,
+            action: 'member_added',
+            after: { userId: added.userId, email: added.email, role: 'member', tokenId: added.tokenId },
+          },
+        ]);
+        return ok(added);
+      }),
+    () => fail('email_taken', `${email} is already a user of this account.`, 'email'),
+    'users.email',
+  );
 }

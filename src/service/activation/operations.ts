@@ -14,10 +14,17 @@ import { judgeMachineChange } from '../../domain/machine-change.js';
 import { isoDate } from '../../domain/terms.js';
 import { recordAudit } from '../audit/log.js';
 import type { ServiceContext } from '../context.js';
+import { takeLicense } from '../licenses/license-repository.js';
 import { findLicenseByKey, keyNotFound } from '../licenses/operations.js';
-import type { Database } from '../store/database.js';
 import type { ActivationRow, LicenseRow } from '../store/schema.js';
 import { inTransaction } from '../store/transaction.js';
+import {
+  activationById,
+  bindingOf,
+  followMachine,
+  insertActivation,
+  recordCertificate,
+} from './activation-repository.js';
 
 export interface ActivationRequest {
   key: string;
@@ -147,20 +154,11 @@ async function sameBinding(
   const { request, machine, license, now } = claimed;
   const moved = { fingerprint_digest: machine.digest, fingerprint: JSON.stringify(machine.properties) };
   const followed = await inTransaction(ctx.store.db, async (tx) => {
-    const row = await tx
-      .updateTable('activations')
-      .set((eb) => ({ ...moved, renegotiations: eb('renegotiations', '+', 1) }))
-      .where('id', '=', activation.id)
-      .where('fingerprint_digest', '=', activation.fingerprint_digest)
-      .returningAll()
-      .executeTakeFirst();
+    const row = await followMachine(tx, activation.id, activation.fingerprint_digest, moved);
     if (row === undefined) {
       // Another request moved it first: fine if it moved it here.
-      const current = await tx
-        .selectFrom('activations')
-        .selectAll()
-        .where('id', '=', activation.id)
-        .executeTakeFirstOrThrow();
+      const current = await activationById(tx, activation.id);
+      if (current === undefined) throw new Error(`the activation ${activation.id} is gone`);
       return current.fingerprint_digest === machine.digest
         ? ok(current)
         : fail('fingerprint_mismatch', verifyFailMessage(describeDifference(differing)), 'fingerprint');
@@ -224,20 +222,10 @@ async function confirm(
 ): Promise<Result<ActivationResult>> {
   const same = await sameBinding(ctx, activation, claimed);
   if (!same.ok) return same;
-  await ctx.store.db
-    .updateTable('activations')
-    .set((eb) => ({
-      refreshed_at: claimed.now.getTime(),
-      certificates_issued: eb('certificates_issued', '+', 1),
-    }))
-    .where('id', '=', activation.id)
-    .execute();
+  await recordCertificate(ctx.store.db, activation.id, claimed.now);
   const certificate = certify(ctx, claimed);
   return ok({ licenseId: claimed.license.id, activationId: activation.id, created: false, certificate });
 }
-
-const bindingOf = (db: Database, licenseId: string) =>
-  db.selectFrom('activations').selectAll().where('license_id', '=', licenseId).executeTakeFirst();
 
 /**
  * Online activation. The first server binds the key for good; the same server asking again gets
@@ -268,12 +256,8 @@ export async function activate(
   const taken = await inTransaction<{ license: LicenseRow; existing: ActivationRow | undefined }>(
     ctx.store.db,
     async (tx) => {
-      const current = await tx
-        .updateTable('licenses')
-        .set((eb) => ({ version: eb('version', '+', 1) }))
-        .where('id', '=', claimed.value.license.id)
-        .returningAll()
-        .executeTakeFirstOrThrow();
+      const current = await takeLicense(tx, claimed.value.license.id);
+      if (current === undefined) throw new Error(`the key ${claimed.value.license.id} is gone`);
       const allowed = usable(current, request, now);
       if (!allowed.ok) return allowed;
       // This server's own binding is confirmed by its own rules; for any other server the request
@@ -288,7 +272,7 @@ export async function activate(
         const judged = judgeBinding(existing, { ...claimed.value, license: current });
         return judged.ok ? ok({ license: current, existing }) : judged;
       }
-      await tx.insertInto('activations').values(binding).execute();
+      await insertActivation(tx, binding);
       await recordAudit(tx, now, [
         {
           actor: request.serverId,

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DAY, ManualClock } from '../../../test/support/clock.js';
 import { ENGINES, testContext } from '../../../test/support/engines.js';
 import { machine } from '../../../test/support/factories.js';
+import { expectRefusal } from '../../../test/support/results.js';
 import { addMember, createAccount } from '../accounts/operations.js';
 import { createBootstrapToken, createStaff, redeemBootstrapToken } from '../auth/staff.js';
 import type { ServiceContext } from '../context.js';
@@ -36,8 +37,8 @@ describe.each(ENGINES)('the audit log on %s', (engine) => {
       },
       { actor: 'usr_owner', action: 'member_added', after: { email: 'member@example.com', role: 'member' } },
     ]);
-    expect((await createAccount(ctx, { email: 'audit@example.com' })).ok).toBe(false);
-    expect((await addMember(ctx, id, 'member@example.com')).ok).toBe(false);
+    expectRefusal(await createAccount(ctx, { email: 'audit@example.com' }), 'email_taken');
+    expectRefusal(await addMember(ctx, id, 'member@example.com'), 'email_taken');
     expect(await auditTrail(ctx, {})).toHaveLength(2);
     const [entry] = await auditTrail(ctx, { entityId: id });
     expect(entry?.after).toMatchObject({ ownerTokenId: expect.stringMatching(/^tok_/) });
@@ -51,7 +52,7 @@ describe.each(ENGINES)('the audit log on %s', (engine) => {
     if (!first.ok) throw new Error(first.error.detail);
     const second = await createStaff(ctx, 'second@vendor.example', first.value.userId);
     if (!second.ok) throw new Error(second.error.detail);
-    expect((await createStaff(ctx, 'second@vendor.example', first.value.userId)).ok).toBe(false);
+    expectRefusal(await createStaff(ctx, 'second@vendor.example', first.value.userId), 'email_taken');
     const entries = await auditTrail(ctx, {});
     expect(entries).toMatchObject([
       {

@@ -81,7 +81,11 @@ export async function auditPage(
   filter: AuditFilter & { after?: string | undefined; limit?: number | undefined },
 ): Promise<Result<{ entries: AuditView[]; next: string | null }>> {
   const limit = Math.min(filter.limit ?? AUDIT_PAGE_MAX, AUDIT_PAGE_MAX);
-  let query = ctx.store.db.selectFrom('audit_log').selectAll().orderBy('seq').limit(limit);
+  let query = ctx.store.db
+    .selectFrom('audit_log')
+    .select(['seq', 'id', 'at', 'actor', 'account_id', 'entity', 'entity_id', 'action', 'before', 'after'])
+    .orderBy('seq')
+    .limit(limit);
   if (filter.after !== undefined) {
     let place = ctx.store.db.selectFrom('audit_log').select('seq').where('id', '=', filter.after);
     // Another account's entry is not one to continue from: it answers as an unknown one.

@@ -2,8 +2,11 @@ import { fail, ok, type Result } from '../../domain/errors.js';
 import { recordAudit } from '../audit/log.js';
 import type { ServiceContext } from '../context.js';
 import { derivedToken, tokenDigest } from '../secrets/seal.js';
-import { type Database, isUniqueViolation } from '../store/database.js';
+import type { Database } from '../store/database.js';
+import { inTransaction } from '../store/transaction.js';
+import { refuseConflict } from '../store/unique.js';
 import { addUser, type NewUser } from './tokens.js';
+import { hasStaff } from './user-repository.js';
 
 const staffTaken = (email: string) => fail('email_taken', `Vendor staff ${email} already exists.`, 'email');
 
@@ -30,17 +33,12 @@ export async function createStaff(
   actor = 'operator',
 ): Promise<Result<NewUser>> {
   const now = ctx.clock.now();
-  try {
-    const staff = await ctx.store.db.transaction().execute((tx) => addStaff(tx, email, actor, now));
-    return ok(staff);
-  } catch (error) {
-    if (isUniqueViolation(error)) return staffTaken(email);
-    throw error;
-  }
+  return refuseConflict(
+    () => inTransaction(ctx.store.db, async (tx) => ok(await addStaff(tx, email, actor, now))),
+    () => staffTaken(email),
+    'users.email',
+  );
 }
-
-const hasStaff = async (db: Database): Promise<boolean> =>
-  (await db.selectFrom('users').select('id').where('role', '=', 'staff').executeTakeFirst()) !== undefined;
 
 /**
  * The bootstrap token is derived from the data key and the time its row was made: every start, and
@@ -94,8 +92,8 @@ export async function redeemBootstrapToken(
   email: string,
 ): Promise<Result<NewUser>> {
   const now = ctx.clock.now();
-  try {
-    return await ctx.store.db.transaction().execute(async (tx) => {
+  const redeem = () =>
+    inTransaction(ctx.store.db, async (tx) => {
       if (await hasStaff(tx)) {
         return fail(
           'bootstrap_token_invalid',
@@ -118,8 +116,5 @@ export async function redeemBootstrapToken(
       }
       return ok(await addStaff(tx, email, 'bootstrap-token', now));
     });
-  } catch (error) {
-    if (isUniqueViolation(error)) return staffTaken(email);
-    throw error;
-  }
+  return refuseConflict(redeem, () => staffTaken(email), 'users.email');
 }

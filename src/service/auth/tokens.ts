@@ -3,6 +3,7 @@ import type { ServiceContext } from '../context.js';
 import { newToken, tokenDigest } from '../secrets/seal.js';
 import type { Database } from '../store/database.js';
 import type { Principal } from './principal.js';
+import { insertUser, userOfToken } from './user-repository.js';
 
 export interface NewUser {
   userId: string;
@@ -22,35 +23,16 @@ export async function addUser(
   const userId = newId('usr', now.getTime());
   const tokenId = newId('tok', now.getTime());
   const token = newToken('skt');
-  await db
-    .insertInto('users')
-    .values({
-      id: userId,
-      account_id: user.accountId,
-      email: user.email,
-      role: user.role,
-      created_at: now.getTime(),
-    })
-    .execute();
-  await db
-    .insertInto('api_tokens')
-    .values({
-      id: tokenId,
-      user_id: userId,
-      token_digest: tokenDigest(token),
-      created_at: now.getTime(),
-    })
-    .execute();
+  await insertUser(
+    db,
+    { id: userId, account_id: user.accountId, email: user.email, role: user.role, created_at: now.getTime() },
+    { id: tokenId, user_id: userId, token_digest: tokenDigest(token), created_at: now.getTime() },
+  );
   return { userId, email: user.email, token, tokenId };
 }
 
 export async function authenticate(ctx: ServiceContext, token: string): Promise<Principal | undefined> {
-  const row = await ctx.store.db
-    .selectFrom('api_tokens')
-    .innerJoin('users', 'users.id', 'api_tokens.user_id')
-    .select(['users.id as userId', 'users.role', 'users.account_id as accountId'])
-    .where('api_tokens.token_digest', '=', tokenDigest(token))
-    .executeTakeFirst();
+  const row = await userOfToken(ctx.store.db, tokenDigest(token));
   if (row === undefined) return undefined;
   if (row.role === 'staff') return { kind: 'staff', userId: row.userId };
   if (row.accountId === null) return undefined;

@@ -12,11 +12,24 @@ import {
   renewedTerm,
 } from '../../domain/key-lifecycle.js';
 import { addDays } from '../../domain/terms.js';
-import { recordAudit } from '../audit/log.js';
+import { accountById, hasAccount } from '../accounts/account-repository.js';
+import { type AuditEntry, recordAudit } from '../audit/log.js';
 import type { ServiceContext } from '../context.js';
-import { type Database, isUniqueViolation } from '../store/database.js';
+import { moveKeyReminders } from '../reminders/reminder-repository.js';
+import type { Database } from '../store/database.js';
 import type { LicenseRow } from '../store/schema.js';
 import { inTransaction } from '../store/transaction.js';
+import { refuseConflict } from '../store/unique.js';
+import {
+  failoverKeyOf,
+  insertLicenses,
+  isKeyActivated,
+  type LicenseChange,
+  moveLicenses,
+  takeLicense,
+  updateFailoverOf,
+  updateLicense,
+} from './license-repository.js';
 import { auditedKey, findLicense, type LicenseView, newKeyRow } from './operations.js';
 
 /**
@@ -30,22 +43,8 @@ async function lockKey(
   tx: Database,
   licenseId: string,
 ): Promise<Result<{ row: LicenseRow; facts: KeyFacts }>> {
-  const row = await tx
-    .updateTable('licenses')
-    .set((eb) => ({ version: eb('version', '+', 1) }))
-    .where('id', '=', licenseId)
-    .returningAll()
-    .executeTakeFirst();
+  const row = await takeLicense(tx, licenseId);
   if (row === undefined) return fail('license_not_found', `There is no license ${licenseId}.`, 'licenseId');
-  // A key counts as used when it or its failover key is activated.
-  const activation = await tx
-    .selectFrom('activations')
-    .select('activations.id')
-    .leftJoin('licenses', 'licenses.id', 'activations.license_id')
-    .where((eb) =>
-      eb.or([eb('activations.license_id', '=', licenseId), eb('licenses.failover_of', '=', licenseId)]),
-    )
-    .executeTakeFirst();
   return ok({
     row,
     facts: {
@@ -53,26 +52,37 @@ async function lockKey(
       purchasedAt: new Date(row.purchased_at),
       term: { starts: new Date(row.starts_at), ends: new Date(row.ends_at) },
       termYears: row.term_years,
-      activated: activation !== undefined,
+      // A key counts as used when it or its failover key is activated.
+      activated: await isKeyActivated(tx, licenseId),
       ended: row.revoked_at !== null,
       failover: row.failover_of !== null,
     },
   });
 }
 
-/** What happens to a key happens to its failover key: revoked, renewed or moved alike. */
-async function failoverFollow(
-  tx: Database,
-  originalId: string,
-  changed: Partial<Pick<LicenseRow, 'revoked_at' | 'ended_reason' | 'starts_at' | 'ends_at' | 'term_years'>>,
-): Promise<void> {
-  await tx
-    .updateTable('licenses')
-    .set(changed)
-    .where('failover_of', '=', originalId)
-    .where('revoked_at', 'is', null)
-    .execute();
+/** Changes the key, and its failover key alike (revoked, renewed or moved with it). */
+async function changeKey(tx: Database, id: string, changed: LicenseChange): Promise<void> {
+  await updateLicense(tx, id, changed);
+  await updateFailoverOf(tx, id, changed);
 }
+
+type AuditedKey = Parameters<typeof auditedKey>[0];
+
+/** The audit entry of `key` as a change left it: `from` is what it was (none for a new key), `also` what the change made. */
+const keyEntry = (
+  actor: string,
+  key: AuditedKey & { id: string },
+  action: string,
+  change: { from?: AuditedKey; also?: Record<string, unknown> } = {},
+): AuditEntry => ({
+  actor,
+  accountId: key.account_id,
+  entity: 'license',
+  entityId: key.id,
+  action,
+  ...(change.from === undefined ? {} : { before: auditedKey(change.from) }),
+  after: { ...auditedKey(key), ...change.also },
+});
 
 /** Takes the key's row and checks `rule` against it: how every change to one key begins. */
 async function lockFor(
@@ -86,10 +96,29 @@ async function lockFor(
   return allowed.ok ? locked : allowed;
 }
 
-async function viewsOf(ctx: ServiceContext, ids: readonly string[]): Promise<LicenseView[]> {
-  const views = await Promise.all(ids.map((id) => findLicense(ctx, id)));
-  return views.filter((view): view is LicenseView => view !== undefined);
+/** A key just changed, as its owner sees it now. */
+async function viewOf(ctx: ServiceContext, id: string): Promise<LicenseView> {
+  const view = await findLicense(ctx, id);
+  if (view === undefined) throw new Error(`changed ${id} but cannot read it back`);
+  return view;
 }
+
+/**
+ * How every public change ends: `change` runs in one transaction (a refusal leaves nothing
+ * written), then `show` turns the ids it names into the keys as they are now.
+ */
+async function changeKeys<Changed, Shown>(
+  ctx: ServiceContext,
+  change: (tx: Database, now: Date) => Promise<Result<Changed>>,
+  show: (changed: Changed, view: (id: string) => Promise<LicenseView>) => Promise<Shown>,
+): Promise<Result<Shown>> {
+  const now = ctx.clock.now();
+  const changed = await inTransaction(ctx.store.db, (tx) => change(tx, now));
+  return changed.ok ? ok(await show(changed.value, (id) => viewOf(ctx, id))) : changed;
+}
+
+const allOf = (ids: readonly string[], view: (id: string) => Promise<LicenseView>) =>
+  Promise.all(ids.map(view));
 
 /**
  * Renews keys for `years` more, all or none. Ahead of the end the years are added after the
@@ -102,68 +131,53 @@ export async function renewLicenses(
 ): Promise<Result<LicenseView[]>> {
   const ids = [...new Set(input.licenseIds)].sort();
   if (ids.length === 0) return fail('validation_failed', 'Name at least one key to renew.', 'licenseIds');
-  const now = ctx.clock.now();
-  const renewed = await inTransaction(ctx.store.db, async (tx) => {
-    for (const id of ids) {
-      const locked = await lockKey(tx, id);
-      if (!locked.ok) return locked;
-      const { row, facts } = locked.value;
-      // Named with its original, a failover key is renewed once, as its original's follower.
-      if (row.failover_of !== null && ids.includes(row.failover_of)) continue;
-      const allowed = checkRenewal(facts, input.years);
-      if (!allowed.ok) return allowed;
-      const { term, termYears } = renewedTerm(facts, input.years, now);
-      const changed = {
-        starts_at: term.starts.getTime(),
-        ends_at: term.ends.getTime(),
-        term_years: termYears,
-      };
-      await tx.updateTable('licenses').set(changed).where('id', '=', id).execute();
-      await failoverFollow(tx, id, changed);
-      await recordAudit(tx, now, [
-        {
-          actor: input.actor,
-          accountId: row.account_id,
-          entity: 'license',
-          entityId: id,
-          action: facts.term.ends.getTime() > now.getTime() ? 'renewed' : 'renewed_after_expiry',
-          before: auditedKey(row),
-          after: auditedKey({ ...row, ...changed }),
-        },
-      ]);
-    }
-    return ok(ids);
-  });
-  return renewed.ok ? ok(await viewsOf(ctx, renewed.value)) : renewed;
+  return changeKeys(ctx, (tx, now) => renewIn(tx, { ...input, licenseIds: ids }, now), allOf);
+}
+
+async function renewIn(
+  tx: Database,
+  input: { licenseIds: readonly string[]; years: number; actor: string },
+  now: Date,
+): Promise<Result<readonly string[]>> {
+  const ids = input.licenseIds;
+  for (const id of ids) {
+    const locked = await lockKey(tx, id);
+    if (!locked.ok) return locked;
+    const { row, facts } = locked.value;
+    // Named with its original, a failover key is renewed once, as its original's follower.
+    if (row.failover_of !== null && ids.includes(row.failover_of)) continue;
+    const allowed = checkRenewal(facts, input.years);
+    if (!allowed.ok) return allowed;
+    const { term, termYears } = renewedTerm(facts, input.years, now);
+    const changed = { starts_at: term.starts.getTime(), ends_at: term.ends.getTime(), term_years: termYears };
+    await changeKey(tx, id, changed);
+    const action = facts.term.ends.getTime() > now.getTime() ? 'renewed' : 'renewed_after_expiry';
+    await recordAudit(tx, now, [keyEntry(input.actor, { ...row, ...changed }, action, { from: row })]);
+  }
+  return ok(ids);
 }
 
 /** Refunds a key never activated, within 30 days of its purchase: it is revoked for good. */
-export async function refundLicense(
-  ctx: ServiceContext,
-  input: { licenseId: string; actor: string },
-): Promise<Result<LicenseView>> {
-  const now = ctx.clock.now();
-  const refunded = await inTransaction(ctx.store.db, (tx) => refundIn(tx, input, now));
-  if (!refunded.ok) return refunded;
-  const [view] = await viewsOf(ctx, [refunded.value]);
-  return view === undefined ? fail('license_not_found', `There is no license ${input.licenseId}.`) : ok(view);
-}
+export const refundLicense = (ctx: ServiceContext, input: { licenseId: string; actor: string }) =>
+  changeKeys(
+    ctx,
+    (tx, now) => refundIn(tx, input, now),
+    (id, view) => view(id),
+  );
 
 /**
  * Splits a key never activated into keys whose connections add up to its own, with its term;
  * the original is retired. Returns the new keys.
  */
-export async function splitLicense(
+export const splitLicense = (
   ctx: ServiceContext,
   input: { licenseId: string; parts: readonly number[]; actor: string },
-): Promise<Result<{ original: LicenseView; keys: LicenseView[] }>> {
-  const now = ctx.clock.now();
-  const split = await inTransaction(ctx.store.db, (tx) => splitIn(tx, ctx, input, now));
-  if (!split.ok) return split;
-  const [original] = await viewsOf(ctx, [split.value.original]);
-  if (original === undefined) throw new Error(`split ${input.licenseId} but cannot read it back`);
-  return ok({ original, keys: await viewsOf(ctx, split.value.keys) });
-}
+) =>
+  changeKeys(
+    ctx,
+    (tx, now) => splitIn(tx, ctx, input, now),
+    async (split, view) => ({ original: await view(split.original), keys: await allOf(split.keys, view) }),
+  );
 
 /** A new key like `row` (its account, connections, term, order and terms of use), linked to it. */
 function successorOf(
@@ -189,40 +203,26 @@ function successorOf(
  * key is issued, and the old one keeps working on its machine for 7 more days, then stops. Its
  * certificates never outlive that week, and it can no longer be activated anywhere.
  */
-export async function replaceLicense(
-  ctx: ServiceContext,
-  input: { licenseId: string; actor: string },
-): Promise<Result<{ original: LicenseView; replacement: LicenseView }>> {
-  const now = ctx.clock.now();
-  const replaced = await inTransaction(ctx.store.db, (tx) => replaceIn(tx, ctx, input, now));
-  if (!replaced.ok) return replaced;
-  const [original, replacement] = await viewsOf(ctx, [replaced.value.original, replaced.value.replacement]);
-  if (original === undefined || replacement === undefined)
-    throw new Error(`replaced ${input.licenseId} but cannot read the keys back`);
-  return ok({ original, replacement });
-}
+export const replaceLicense = (ctx: ServiceContext, input: { licenseId: string; actor: string }) =>
+  changeKeys(
+    ctx,
+    (tx, now) => replaceIn(tx, ctx, input, now),
+    async (replaced, view) => ({
+      original: await view(replaced.original),
+      replacement: await view(replaced.replacement),
+    }),
+  );
 
 /**
  * A failover key for an integrated standby server: free, one per key, with the key's connections
  * and term. It activates only as a failover key, on the standby's machine.
  */
-export async function issueFailoverKey(
-  ctx: ServiceContext,
-  input: { licenseId: string; actor: string },
-): Promise<Result<LicenseView>> {
-  const now = ctx.clock.now();
-  const issued = await inTransaction(ctx.store.db, (tx) => failoverIn(tx, ctx, input, now)).catch(
-    (error: unknown) => {
-      // Two requests at once: the unique failover_of lets one in.
-      if (isUniqueViolation(error)) return failoverExists(input.licenseId);
-      throw error;
-    },
+export const issueFailoverKey = (ctx: ServiceContext, input: { licenseId: string; actor: string }) =>
+  changeKeys(
+    ctx,
+    (tx, now) => failoverIn(tx, ctx, input, now),
+    (id, view) => view(id),
   );
-  if (!issued.ok) return issued;
-  const [view] = await viewsOf(ctx, [issued.value]);
-  if (view === undefined) throw new Error(`issued ${issued.value} but cannot read it back`);
-  return ok(view);
-}
 
 const failoverExists = (licenseId: string, failoverId?: string) =>
   fail(
@@ -244,14 +244,8 @@ export interface TransferInput {
  * with their activations and terms: the old account no longer sees them. Asked by the keys'
  * registered admin email or one of its domain, or by anyone citing the order of those keys.
  */
-export async function transferLicenses(
-  ctx: ServiceContext,
-  input: TransferInput,
-): Promise<Result<LicenseView[]>> {
-  const now = ctx.clock.now();
-  const moved = await inTransaction(ctx.store.db, (tx) => transferIn(tx, input, now));
-  return moved.ok ? ok(await viewsOf(ctx, moved.value)) : moved;
-}
+export const transferLicenses = (ctx: ServiceContext, input: TransferInput) =>
+  changeKeys(ctx, (tx, now) => transferIn(tx, input, now), allOf);
 
 /** `refundLicense` inside a transaction of the caller's (a support request's approval). */
 export async function refundIn(tx: Database, input: { licenseId: string; actor: string }, now: Date) {
@@ -259,19 +253,8 @@ export async function refundIn(tx: Database, input: { licenseId: string; actor: 
   if (!locked.ok) return locked;
   const { row } = locked.value;
   const changed = { revoked_at: now.getTime(), ended_reason: 'refunded' as const };
-  await tx.updateTable('licenses').set(changed).where('id', '=', row.id).execute();
-  await failoverFollow(tx, row.id, changed);
-  await recordAudit(tx, now, [
-    {
-      actor: input.actor,
-      accountId: row.account_id,
-      entity: 'license',
-      entityId: row.id,
-      action: 'refunded',
-      before: auditedKey(row),
-      after: auditedKey({ ...row, ...changed }),
-    },
-  ]);
+  await changeKey(tx, row.id, changed);
+  await recordAudit(tx, now, [keyEntry(input.actor, { ...row, ...changed }, 'refunded', { from: row })]);
   return ok(row.id);
 }
 
@@ -286,28 +269,15 @@ export async function splitIn(
   if (!locked.ok) return locked;
   const { row } = locked.value;
   const changed = { revoked_at: now.getTime(), ended_reason: 'split' as const };
-  await tx.updateTable('licenses').set(changed).where('id', '=', row.id).execute();
-  await failoverFollow(tx, row.id, changed);
+  await changeKey(tx, row.id, changed);
   const parts = input.parts.map((seats) => successorOf(ctx, now, { ...row, seats }, { parentId: row.id }));
-  await tx.insertInto('licenses').values(parts).execute();
+  await insertLicenses(tx, parts);
   await recordAudit(tx, now, [
-    {
-      actor: input.actor,
-      accountId: row.account_id,
-      entity: 'license',
-      entityId: row.id,
-      action: 'split',
-      before: auditedKey(row),
-      after: { ...auditedKey({ ...row, ...changed }), into: parts.map((part) => part.id) },
-    },
-    ...parts.map((part) => ({
-      actor: input.actor,
-      accountId: part.account_id,
-      entity: 'license' as const,
-      entityId: part.id,
-      action: 'split_from',
-      after: auditedKey(part),
-    })),
+    keyEntry(input.actor, { ...row, ...changed }, 'split', {
+      from: row,
+      also: { into: parts.map((part) => part.id) },
+    }),
+    ...parts.map((part) => keyEntry(input.actor, part, 'split_from')),
   ]);
   return ok({ original: row.id, keys: parts.map((part) => part.id) });
 }
@@ -326,28 +296,15 @@ export async function replaceIn(
     revoked_at: addDays(now, REPLACEMENT_OVERLAP_DAYS).getTime(),
     ended_reason: 'replaced' as const,
   };
-  await tx.updateTable('licenses').set(changed).where('id', '=', row.id).execute();
-  await failoverFollow(tx, row.id, changed);
+  await changeKey(tx, row.id, changed);
   const replacement = successorOf(ctx, now, row, { parentId: row.id });
-  await tx.insertInto('licenses').values(replacement).execute();
+  await insertLicenses(tx, replacement);
   await recordAudit(tx, now, [
-    {
-      actor: input.actor,
-      accountId: row.account_id,
-      entity: 'license',
-      entityId: row.id,
-      action: 'replaced',
-      before: auditedKey(row),
-      after: { ...auditedKey({ ...row, ...changed }), replacement: replacement.id },
-    },
-    {
-      actor: input.actor,
-      accountId: row.account_id,
-      entity: 'license',
-      entityId: replacement.id,
-      action: 'issued_as_replacement',
-      after: auditedKey(replacement),
-    },
+    keyEntry(input.actor, { ...row, ...changed }, 'replaced', {
+      from: row,
+      also: { replacement: replacement.id },
+    }),
+    keyEntry(input.actor, replacement, 'issued_as_replacement'),
   ]);
   return ok({ original: row.id, replacement: replacement.id });
 }
@@ -362,24 +319,17 @@ export async function failoverIn(
   const locked = await lockFor(tx, input.licenseId, (facts) => checkFailover(facts));
   if (!locked.ok) return locked;
   const { row } = locked.value;
-  const existing = await tx
-    .selectFrom('licenses')
-    .select('id')
-    .where('failover_of', '=', row.id)
-    .executeTakeFirst();
-  if (existing !== undefined) return failoverExists(row.id, existing.id);
+  const existing = await failoverKeyOf(tx, row.id);
+  if (existing !== undefined) return failoverExists(row.id, existing);
   const failover = successorOf(ctx, now, row, { failoverOf: row.id });
-  await tx.insertInto('licenses').values(failover).execute();
-  await recordAudit(tx, now, [
-    {
-      actor: input.actor,
-      accountId: row.account_id,
-      entity: 'license',
-      entityId: failover.id,
-      action: 'issued_as_failover',
-      after: auditedKey(failover),
-    },
-  ]);
+  // Two requests at once: the unique failover_of lets one in.
+  const inserted = await refuseConflict(
+    async () => ok(await insertLicenses(tx, failover)),
+    () => failoverExists(row.id),
+    'licenses.failover_of',
+  );
+  if (!inserted.ok) return inserted;
+  await recordAudit(tx, now, [keyEntry(input.actor, failover, 'issued_as_failover')]);
   return ok(failover.id);
 }
 
@@ -387,12 +337,7 @@ export async function failoverIn(
 export async function transferIn(tx: Database, input: TransferInput, now: Date): Promise<Result<string[]>> {
   const ids = [...new Set(input.licenseIds)].sort();
   if (ids.length === 0) return fail('validation_failed', 'Name at least one key to transfer.', 'licenseIds');
-  const target = await tx
-    .selectFrom('accounts')
-    .select('id')
-    .where('id', '=', input.toAccountId)
-    .executeTakeFirst();
-  if (target === undefined)
+  if (!(await hasAccount(tx, input.toAccountId)))
     return fail('account_not_found', `There is no account ${input.toAccountId}.`, 'toAccountId');
   const rows: LicenseRow[] = [];
   for (const id of ids) {
@@ -413,11 +358,8 @@ export async function transferIn(tx: Database, input: TransferInput, now: Date):
     return fail('validation_failed', 'Transfer the keys of one account at a time.', 'licenseIds');
   if (from === input.toAccountId)
     return fail('validation_failed', 'These keys already belong to that account.', 'toAccountId');
-  const owner = await tx
-    .selectFrom('accounts')
-    .select('email')
-    .where('id', '=', from)
-    .executeTakeFirstOrThrow();
+  const owner = await accountById(tx, from);
+  if (owner === undefined) throw new Error(`the keys' account ${from} is gone`);
   const authority = checkTransferAuthority({
     ownerEmail: owner.email,
     requesterEmail: input.requesterEmail,
@@ -425,20 +367,10 @@ export async function transferIn(tx: Database, input: TransferInput, now: Date):
     keyOrders: rows.map((row) => row.order_number ?? ''),
   });
   if (!authority.ok) return authority;
-  await tx.updateTable('licenses').set({ account_id: input.toAccountId }).where('id', 'in', ids).execute();
   // Failover keys go with the keys they stand in for.
-  await tx
-    .updateTable('licenses')
-    .set({ account_id: input.toAccountId })
-    .where('failover_of', 'in', ids)
-    .execute();
+  await moveLicenses(tx, ids, input.toAccountId);
   // So do the keys' expiry reminders: the new account reads them, and gets those still to come.
-  await tx
-    .updateTable('reminders')
-    .set({ account_id: input.toAccountId })
-    .where('subject', '=', 'license')
-    .where('subject_id', 'in', ids)
-    .execute();
+  await moveKeyReminders(tx, ids, input.toAccountId);
   await recordAudit(
     tx,
     now,

@@ -14,6 +14,13 @@ import type { ServiceContext } from '../context.js';
 import { seal, unseal } from '../secrets/seal.js';
 import type { Database } from '../store/database.js';
 import type { LicenseRow } from '../store/schema.js';
+import { inTransaction } from '../store/transaction.js';
+import {
+  type BoundLicenseRow,
+  boundLicenses,
+  insertLicenses,
+  licenseByDigest,
+} from './license-repository.js';
 
 export type LicenseStatus = 'not_activated' | 'active' | 'expired' | 'revoked';
 
@@ -40,12 +47,6 @@ export interface LicenseView {
   revokedAt: string | null;
 }
 
-interface BindingRow {
-  server_id: string | null;
-  hostname: string | null;
-  activated_at: number | null;
-}
-
 export function licenseStatus(license: LicenseRow, bound: boolean, now: Date): LicenseStatus {
   // A replaced key works on for its overlap week: revoked from the instant it stops.
   if (license.revoked_at !== null && now.getTime() >= license.revoked_at) return 'revoked';
@@ -54,7 +55,7 @@ export function licenseStatus(license: LicenseRow, bound: boolean, now: Date): L
   return bound ? 'active' : 'not_activated';
 }
 
-function licenseView(ctx: ServiceContext, row: LicenseRow & BindingRow): LicenseView {
+function licenseView(ctx: ServiceContext, row: BoundLicenseRow): LicenseView {
   const bound = row.server_id !== null;
   return {
     id: row.id,
@@ -83,13 +84,6 @@ function licenseView(ctx: ServiceContext, row: LicenseRow & BindingRow): License
           },
   };
 }
-
-const withBinding = (db: Database) =>
-  db
-    .selectFrom('licenses')
-    .leftJoin('activations', 'activations.license_id', 'licenses.id')
-    .selectAll('licenses')
-    .select(['activations.server_id', 'activations.hostname', 'activations.activated_at']);
 
 export interface IssueLicenseInput {
   accountId: string;
@@ -207,8 +201,8 @@ export async function issueLicense(
     term: termFromPurchase(purchasedAt, years),
     legacy: input.legacy === true,
   });
-  await ctx.store.db.transaction().execute(async (tx) => {
-    await tx.insertInto('licenses').values(row).execute();
+  await inTransaction(ctx.store.db, async (tx) => {
+    await insertLicenses(tx, row);
     await recordAudit(tx, now, [
       {
         actor: input.actor ?? 'operator',
@@ -219,6 +213,7 @@ export async function issueLicense(
         after: auditedKey(row),
       },
     ]);
+    return ok(undefined);
   });
   const stored = await findLicense(ctx, row.id);
   if (stored === undefined) throw new Error(`issued ${row.id} but cannot read it back`);
@@ -226,7 +221,7 @@ export async function issueLicense(
 }
 
 export async function findLicense(ctx: ServiceContext, id: string): Promise<LicenseView | undefined> {
-  const row = await withBinding(ctx.store.db).where('licenses.id', '=', id).executeTakeFirst();
+  const [row] = await boundLicenses(ctx.store.db, { id });
   return row === undefined ? undefined : licenseView(ctx, row);
 }
 
@@ -234,9 +229,8 @@ export async function listLicenses(
   ctx: ServiceContext,
   filter: { accountId?: string | undefined },
 ): Promise<LicenseView[]> {
-  let query = withBinding(ctx.store.db).orderBy('licenses.id');
-  if (filter.accountId !== undefined) query = query.where('licenses.account_id', '=', filter.accountId);
-  return (await query.execute()).map((row) => licenseView(ctx, row));
+  const rows = await boundLicenses(ctx.store.db, { accountId: filter.accountId });
+  return rows.map((row) => licenseView(ctx, row));
 }
 
 export const keyNotFound = () =>
@@ -250,10 +244,6 @@ export const keyNotFound = () =>
 export async function findLicenseByKey(db: Database, typed: string): Promise<Result<LicenseRow>> {
   const canonical = parseLicenseKey(typed);
   if (!canonical.ok) return canonical;
-  const row = await db
-    .selectFrom('licenses')
-    .selectAll()
-    .where('key_digest', '=', licenseKeyDigest(canonical.value))
-    .executeTakeFirst();
+  const row = await licenseByDigest(db, licenseKeyDigest(canonical.value));
   return row === undefined ? keyNotFound() : ok(row);
 }

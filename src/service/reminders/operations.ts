@@ -1,4 +1,4 @@
-import { type SqlBool, sql } from 'kysely';
+import type { Updateable } from 'kysely';
 import { newId } from '../../domain/ids.js';
 import {
   daysLeft,
@@ -9,8 +9,9 @@ import {
 } from '../../domain/reminders.js';
 import { isoDate, periodStart, type Window } from '../../domain/terms.js';
 import type { ServiceContext } from '../context.js';
+import { keysEndingWithin, remindedKeys } from '../licenses/license-repository.js';
 import { periodsOf } from '../pools/operations.js';
-import type { Database, Store } from '../store/database.js';
+import type { Database } from '../store/database.js';
 import type { ReminderRow, RemindersTable } from '../store/schema.js';
 import { MailDeadlineExceeded, type Mailer, type OutgoingMail } from './mailer.js';
 import {
@@ -19,6 +20,17 @@ import {
   type RemindedSubscription,
   subscriptionEndingMail,
 } from './message.js';
+import {
+  CLAIM_BATCH,
+  CLAIM_LEASE_MS,
+  claimDue,
+  recordReminders,
+  remindedSubscriptions,
+  reminderPage,
+  renewClaim,
+  subscriptionsEndingWithin,
+  updateClaimed,
+} from './reminder-repository.js';
 
 /**
  * Expiry reminders, sent once each by whichever service process gets to them first.
@@ -30,11 +42,6 @@ import {
  * the lease, with the same Message-ID: delivery is at least once, and a duplicate is recognisable.
  */
 
-/** How long a claim is held, renewed before each send: far longer than a send may take (`SEND_DEADLINE_MS`). */
-export const CLAIM_LEASE_MS = 5 * 60_000;
-const CLAIM_BATCH = 100;
-const INSERT_CHUNK = 500;
-
 interface Candidate {
   subject: RemindersTable['subject'];
   subjectId: string;
@@ -43,24 +50,9 @@ interface Candidate {
   mark: ReminderMark;
 }
 
-/** That no reminder is recorded yet for this subject's end at `mark`. */
-const notRecorded = (subject: ReminderRow['subject'], id: string, endsAt: string, mark: ReminderMark) =>
-  sql<SqlBool>`not exists (select 1 from reminders where reminders.subject = ${subject}
-    and reminders.subject_id = ${sql.ref(id)} and reminders.ends_at = ${sql.ref(endsAt)}
-    and reminders.days_before = ${mark})`;
-
 /** Keys in use (not revoked, refunded, split or replaced) whose end gets `mark`'s reminder now. */
 async function dueKeys(db: Database, now: Date, window: ReturnType<typeof markWindows>[number]) {
-  const rows = await db
-    .selectFrom('licenses')
-    .select(['id', 'account_id', 'starts_at', 'ends_at'])
-    .where('ends_at', '>', window.after)
-    .where('ends_at', '<=', window.upTo)
-    .where('revoked_at', 'is', null)
-    // A failover key ends with its original: the original's reminder covers both.
-    .where('failover_of', 'is', null)
-    .where(notRecorded('license', 'licenses.id', 'licenses.ends_at', window.mark))
-    .execute();
+  const rows = await keysEndingWithin(db, window);
   return rows
     .filter(
       (row) =>
@@ -79,14 +71,7 @@ async function dueKeys(db: Database, now: Date, window: ReturnType<typeof markWi
 
 /** Subscriptions that do not renew by themselves and whose end gets `mark`'s reminder now. */
 async function dueSubscriptions(db: Database, now: Date, window: ReturnType<typeof markWindows>[number]) {
-  const rows = await db
-    .selectFrom('subscriptions')
-    .selectAll()
-    .where('period_ends_at', '>', window.after)
-    .where('period_ends_at', '<=', window.upTo)
-    .where('auto_renew', '=', 0)
-    .where(notRecorded('subscription', 'subscriptions.id', 'subscriptions.period_ends_at', window.mark))
-    .execute();
+  const rows = await subscriptionsEndingWithin(db, window);
   return rows
     .filter((row) => {
       const term = { starts: periodStart(periodsOf(row), row.period), ends: new Date(row.period_ends_at) };
@@ -114,58 +99,20 @@ export async function scheduleDueReminders(ctx: ServiceContext): Promise<number>
   // Every process inserts in one order: two inserting the same rows in different orders could
   // each wait for the other's row on PostgreSQL.
   due.sort((a, b) => (a.subjectId < b.subjectId ? -1 : a.subjectId > b.subjectId ? 1 : a.mark - b.mark));
-  let recorded = 0;
-  // In chunks: one statement may carry only so many values (SQLite: 32,766).
-  for (let at = 0; at < due.length; at += INSERT_CHUNK) {
-    const inserted = await db
-      .insertInto('reminders')
-      .values(
-        due.slice(at, at + INSERT_CHUNK).map((candidate) => ({
-          id: newId('rem', now.getTime()),
-          subject: candidate.subject,
-          subject_id: candidate.subjectId,
-          account_id: candidate.accountId,
-          ends_at: candidate.endsAt,
-          days_before: candidate.mark,
-          status: 'pending' as const,
-          not_before: now.getTime(),
-          created_at: now.getTime(),
-        })),
-      )
-      .onConflict((conflict) =>
-        conflict.columns(['subject', 'subject_id', 'ends_at', 'days_before']).doNothing(),
-      )
-      .executeTakeFirst();
-    recorded += Number(inserted.numInsertedOrUpdatedRows ?? 0n);
-  }
-  return recorded;
-}
-
-/**
- * Takes due reminders for this process, in one statement. On PostgreSQL rows another process is
- * claiming are skipped, not waited for; on SQLite writers take turns. Either way the update checks
- * each row is still pending and due as it takes it, so each row goes to one process.
- */
-export async function claimDue(
-  store: Pick<Store, 'db' | 'engine'>,
-  runner: string,
-  now: number,
-): Promise<ReminderRow[]> {
-  const due = store.db
-    .selectFrom('reminders')
-    .select('id')
-    .where('status', '=', 'pending')
-    .where('not_before', '<=', now)
-    .orderBy('not_before')
-    .limit(CLAIM_BATCH);
-  return store.db
-    .updateTable('reminders')
-    .set((eb) => ({ claimed_by: runner, not_before: now + CLAIM_LEASE_MS, attempts: eb('attempts', '+', 1) }))
-    .where('id', 'in', store.engine === 'postgres' ? due.forUpdate().skipLocked() : due)
-    .where('status', '=', 'pending')
-    .where('not_before', '<=', now)
-    .returningAll()
-    .execute();
+  return recordReminders(
+    db,
+    due.map((candidate) => ({
+      id: newId('rem', now.getTime()),
+      subject: candidate.subject,
+      subject_id: candidate.subjectId,
+      account_id: candidate.accountId,
+      ends_at: candidate.endsAt,
+      days_before: candidate.mark,
+      status: 'pending' as const,
+      not_before: now.getTime(),
+      created_at: now.getTime(),
+    })),
+  );
 }
 
 /** One email: the claimed reminders it carries and what it says. */
@@ -191,15 +138,7 @@ async function subjectsOf(db: Database, claimed: readonly ReminderRow[]): Promis
   const subjects = new Map<string, Subject>();
   const licenseIds = ids('license');
   if (licenseIds.length > 0) {
-    const keys = await db
-      .selectFrom('licenses')
-      .leftJoin('activations', 'activations.license_id', 'licenses.id')
-      .innerJoin('accounts', 'accounts.id', 'licenses.account_id')
-      .selectAll('licenses')
-      .select(['activations.hostname', 'accounts.email'])
-      .where('licenses.id', 'in', licenseIds)
-      .execute();
-    for (const key of keys)
+    for (const key of await remindedKeys(db, licenseIds))
       subjects.set(key.id, {
         accountId: key.account_id,
         email: key.email,
@@ -216,14 +155,7 @@ async function subjectsOf(db: Database, claimed: readonly ReminderRow[]): Promis
   }
   const subscriptionIds = ids('subscription');
   if (subscriptionIds.length > 0) {
-    const rows = await db
-      .selectFrom('subscriptions')
-      .innerJoin('accounts', 'accounts.id', 'subscriptions.account_id')
-      .selectAll('subscriptions')
-      .select('accounts.email')
-      .where('subscriptions.id', 'in', subscriptionIds)
-      .execute();
-    for (const row of rows)
+    for (const row of await remindedSubscriptions(db, subscriptionIds))
       subjects.set(row.id, {
         accountId: row.account_id,
         email: row.email,
@@ -300,8 +232,6 @@ export interface ReminderPass {
   schedulingError?: string;
 }
 
-const idsOf = (rows: readonly ReminderRow[]) => rows.map((row) => row.id);
-
 /**
  * One pass of the reminder job: record what became due, then send what this process claims.
  * `stopping` is asked between emails: a service shutting down hands back what it has not sent.
@@ -320,32 +250,28 @@ export async function sendDueReminders(
     pass.schedulingError = (error as Error).message;
   }
   const messageDomain = mailer.from.split('@')[1] ?? 'seatkeeper.invalid';
-  const mine = (reminders: readonly ReminderRow[]) =>
-    db.updateTable('reminders').where('id', 'in', idsOf(reminders)).where('claimed_by', '=', runner);
+  const mine = (reminders: readonly ReminderRow[], changes: Updateable<RemindersTable>) =>
+    updateClaimed(db, reminders, runner, changes);
   while (!stopping()) {
     const now = ctx.clock.now();
     const claimed = await claimDue(ctx.store, runner, now.getTime());
     if (claimed.length === 0) break;
     const { letters, stale } = await compose(db, claimed, now, messageDomain);
     if (stale.length > 0) {
-      await mine(stale).set({ status: 'cancelled', claimed_by: null }).execute();
+      await mine(stale, { status: 'cancelled', claimed_by: null });
       pass.cancelled += stale.length;
     }
     for (const [i, letter] of letters.entries()) {
       if (stopping()) {
         // Back to the pool at once, for another instance to send.
         const rest = letters.slice(i).flatMap((unsent) => unsent.reminders);
-        await mine(rest).set({ claimed_by: null, not_before: ctx.clock.now().getTime() }).execute();
+        await mine(rest, { claimed_by: null, not_before: ctx.clock.now().getTime() });
         return pass;
       }
       // The claim is renewed right before each send, so a slow batch never outlives its lease;
       // a reminder whose lease ran out and was taken over is left to its new holder.
-      const held = await mine(letter.reminders)
-        .set({ not_before: ctx.clock.now().getTime() + CLAIM_LEASE_MS })
-        .where('status', '=', 'pending')
-        .returning('id')
-        .execute();
-      if (held.length !== letter.reminders.length) continue;
+      if (!(await renewClaim(db, letter.reminders, runner, ctx.clock.now().getTime() + CLAIM_LEASE_MS)))
+        continue;
       try {
         await mailer.send(letter.mail);
       } catch (error) {
@@ -353,25 +279,21 @@ export async function sendDueReminders(
         pass.failures.push({ to: letter.mail.to, error: message });
         if (error instanceof MailDeadlineExceeded) {
           // It may still arrive: keep the claim, so the next try waits for the lease to run out.
-          await mine(letter.reminders).set({ last_error: message }).execute();
+          await mine(letter.reminders, { last_error: message });
         } else {
           const attempts = Math.max(...letter.reminders.map((r) => r.attempts));
           const retryAt = ctx.clock.now().getTime() + retryDelayMs(attempts);
-          await mine(letter.reminders)
-            .set({ claimed_by: null, last_error: message, not_before: retryAt })
-            .execute();
+          await mine(letter.reminders, { claimed_by: null, last_error: message, not_before: retryAt });
         }
         continue;
       }
-      await mine(letter.reminders)
-        .set({
-          status: 'sent',
-          claimed_by: null,
-          sent_at: ctx.clock.now().getTime(),
-          message_id: letter.mail.messageId,
-          last_error: null,
-        })
-        .execute();
+      await mine(letter.reminders, {
+        status: 'sent',
+        claimed_by: null,
+        sent_at: ctx.clock.now().getTime(),
+        message_id: letter.mail.messageId,
+        last_error: null,
+      });
       pass.sent += letter.reminders.length;
       pass.emails++;
     }
@@ -423,12 +345,6 @@ export async function listReminders(
   } = {},
 ): Promise<{ reminders: ReminderView[]; next: string | null }> {
   const limit = filter.limit ?? 1000;
-  // Ids are unique and sort by creation: the page before ended where this one starts.
-  let query = ctx.store.db.selectFrom('reminders').selectAll().orderBy('id', 'desc').limit(limit);
-  if (filter.status !== undefined) query = query.where('status', '=', filter.status);
-  if (filter.accountId !== undefined) query = query.where('account_id', '=', filter.accountId);
-  if (filter.subjectId !== undefined) query = query.where('subject_id', '=', filter.subjectId);
-  if (filter.after !== undefined) query = query.where('id', '<', filter.after);
-  const reminders = (await query.execute()).map(viewOf);
+  const reminders = (await reminderPage(ctx.store.db, { ...filter, limit })).map(viewOf);
   return { reminders, next: reminders.length === limit ? (reminders.at(-1)?.id ?? null) : null };
 }

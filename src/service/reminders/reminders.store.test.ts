@@ -4,20 +4,17 @@ import { DAY, ManualClock } from '../../../test/support/clock.js';
 import { ENGINES, freshStore, type TestStore } from '../../../test/support/engines.js';
 import { accountWithKey, failoverKeyOf, insertKeys } from '../../../test/support/factories.js';
 import { type SmtpSink, startSmtpSink } from '../../../test/support/smtp.js';
+import { ok } from '../../domain/errors.js';
 import { DEFAULT_POLICY, type ServiceContext } from '../context.js';
 import { refundLicense, renewLicenses, transferLicenses } from '../licenses/lifecycle.js';
 import { issueLicense } from '../licenses/operations.js';
 import { createSubscription } from '../pools/operations.js';
 import { openContext } from '../runtime.js';
 import type { ReminderRow } from '../store/schema.js';
+import { inTransaction } from '../store/transaction.js';
 import { type Mailer, smtpMailer } from './mailer.js';
-import {
-  claimDue,
-  listReminders,
-  type ReminderPass,
-  scheduleDueReminders,
-  sendDueReminders,
-} from './operations.js';
+import { listReminders, type ReminderPass, scheduleDueReminders, sendDueReminders } from './operations.js';
+import { claimDue } from './reminder-repository.js';
 
 const PURCHASED = '2026-11-23T12:00:00.000Z';
 const ENDS = new Date('2027-11-23T12:00:00.000Z').getTime();
@@ -355,7 +352,7 @@ describe.each(ENGINES)('expiry reminders on %s', (engine) => {
       expect(await scheduleDueReminders(ctx)).toBe(5);
       const other = await openProcess();
       const later = new Date(daysBeforeEnd(30).getTime() + 40 * DAY);
-      const outcome = await ctx.store.db.transaction().execute(async (tx) => {
+      const claimed = await inTransaction(ctx.store.db, async (tx) => {
         const mine = await claimDue({ db: tx, engine }, 'process-a', clock.now().getTime());
         clock.set(later);
         expect(await scheduleDueReminders(ctx)).toBe(5);
@@ -364,8 +361,10 @@ describe.each(ENGINES)('expiry reminders on %s', (engine) => {
           claimDue(other.store, 'process-b', later.getTime()),
           sleep(3_000).then(() => 'waited for the other claim' as const),
         ]);
-        return { mine, rival };
+        return ok({ mine, rival });
       });
+      if (!claimed.ok) throw new Error(claimed.error.detail);
+      const outcome = claimed.value;
       expect(outcome.mine).toHaveLength(5);
       expect(outcome.rival).not.toBe('waited for the other claim');
       const taken = outcome.rival as ReminderRow[];

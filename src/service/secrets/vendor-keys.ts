@@ -122,7 +122,10 @@ export async function bindVendorKeys(
     })
     .onConflict((conflict) => conflict.column('id').doNothing())
     .execute();
-  const bound = await db.selectFrom('vendor_keys').selectAll().executeTakeFirstOrThrow();
+  const bound = await db
+    .selectFrom('vendor_keys')
+    .select(['kid', 'data_key_check'])
+    .executeTakeFirstOrThrow();
   if (bound.kid !== vendor.kid || bound.data_key_check !== check) {
     const what =
       bound.kid !== vendor.kid

@@ -11,6 +11,9 @@ interface Pending {
  * one durable commit instead of one each. Every caller's promise settles after that commit, so an
  * answered request is still a committed one. If the shared transaction fails, each write is tried
  * again alone, in order, so one bad write cannot take the others down with it.
+ *
+ * It opens its transactions itself, not through `inTransaction`: it is the store's other
+ * primitive, its writes are not operations with refusals, and each caller's error is its own.
  */
 export class CommitBatcher {
   readonly #db: Database;

@@ -12,7 +12,8 @@ class Refused extends Error {
 
 /**
  * Runs `work` in one transaction that commits only when it succeeds: a refusal returned after
- * some writes rolls them all back, so a refused operation changes nothing.
+ * some writes rolls them all back, so a refused operation changes nothing. The one way operations
+ * open a transaction (the commit batcher, a store primitive, opens its own).
  */
 export async function inTransaction<T>(
   db: Database,

@@ -3,10 +3,13 @@ import { newId } from '../../domain/ids.js';
 import { licenseKeyDigest, parseLicenseKey } from '../../domain/license-key.js';
 import { checkEligibility, checkNonPrimaryRequester, type RequestType } from '../../domain/support.js';
 import { plainText } from '../../domain/text.js';
+import { accountById } from '../accounts/account-repository.js';
 import { resolveAccount } from '../accounts/operations.js';
 import { recordAudit } from '../audit/log.js';
 import { canManageAccount, type Principal } from '../auth/principal.js';
+import { userEmail } from '../auth/user-repository.js';
 import type { ServiceContext } from '../context.js';
+import { hasKeyInTerm, licenseOfAccount } from '../licenses/license-repository.js';
 import { failoverIn, refundIn, replaceIn, splitIn, transferIn } from '../licenses/lifecycle.js';
 import type { Database } from '../store/database.js';
 import type { SupportRequestRow } from '../store/schema.js';
@@ -61,6 +64,23 @@ const viewOf = (row: SupportRequestRow): SupportRequestView => ({
   createdAt: new Date(row.created_at).toISOString(),
 });
 
+const REQUEST_COLUMNS = [
+  'id',
+  'account_id',
+  'requester_id',
+  'requester_email',
+  'type',
+  'license_id',
+  'details',
+  'message',
+  'status',
+  'decided_by',
+  'decided_at',
+  'decision',
+  'outcome',
+  'created_at',
+] as const;
+
 const requestNotFound = (id: string) => fail('request_not_found', `There is no support request ${id}.`, 'id');
 
 const sameText = (a: string | undefined, b: string) =>
@@ -76,27 +96,17 @@ export async function openRequest(
   if (!typed.ok) return typed;
   const now = ctx.clock.now();
   const db = ctx.store.db;
-  const active = await db
-    .selectFrom('licenses')
-    .select('id')
-    .where('account_id', '=', requester.accountId)
-    .where('revoked_at', 'is', null)
-    .where('ends_at', '>', now.getTime())
-    .executeTakeFirst();
-  const eligible = checkEligibility(active !== undefined);
+  const eligible = checkEligibility(await hasKeyInTerm(db, requester.accountId, now));
   if (!eligible.ok) return eligible;
-  const license = await db
-    .selectFrom('licenses')
-    .selectAll()
-    .where('id', '=', input.licenseId)
-    .where('account_id', '=', requester.accountId)
-    .executeTakeFirst();
+  const license = await licenseOfAccount(db, input.licenseId, requester.accountId);
   if (license === undefined)
     return fail('license_not_found', `There is no license ${input.licenseId}.`, 'licenseId');
-  const [account, user] = await Promise.all([
-    db.selectFrom('accounts').selectAll().where('id', '=', requester.accountId).executeTakeFirstOrThrow(),
-    db.selectFrom('users').select('email').where('id', '=', requester.userId).executeTakeFirstOrThrow(),
+  const [account, requesterEmail] = await Promise.all([
+    accountById(db, requester.accountId),
+    userEmail(db, requester.userId),
   ]);
+  if (account === undefined || requesterEmail === undefined)
+    throw new Error(`the requester ${requester.userId} or its account is gone`);
   if (requester.role !== 'owner') {
     const typed = input.licenseKey === undefined ? undefined : parseLicenseKey(input.licenseKey);
     const proof = checkNonPrimaryRequester({
@@ -121,7 +131,7 @@ export async function openRequest(
     id: newId('tkt', now.getTime()),
     account_id: requester.accountId,
     requester_id: requester.userId,
-    requester_email: user.email,
+    requester_email: requesterEmail,
     type: input.type,
     license_id: license.id,
     details: JSON.stringify(details.value),
@@ -133,7 +143,7 @@ export async function openRequest(
     outcome: null,
     created_at: now.getTime(),
   };
-  await db.transaction().execute(async (tx) => {
+  await inTransaction(db, async (tx) => {
     await tx.insertInto('support_requests').values(row).execute();
     await recordAudit(tx, now, [
       {
@@ -145,6 +155,7 @@ export async function openRequest(
         after: viewOf(row),
       },
     ]);
+    return ok(undefined);
   });
   return ok(viewOf(row));
 }
@@ -191,13 +202,7 @@ async function runOperation(
   now: Date,
 ): Promise<Result<unknown>> {
   // The key may have moved to another account since the request was opened.
-  const owned = await tx
-    .selectFrom('licenses')
-    .select('id')
-    .where('id', '=', row.license_id)
-    .where('account_id', '=', row.account_id)
-    .executeTakeFirst();
-  if (owned === undefined)
+  if ((await licenseOfAccount(tx, row.license_id, row.account_id)) === undefined)
     return fail(
       'license_not_found',
       `The key ${row.license_id} no longer belongs to the account that asked.`,
@@ -234,14 +239,18 @@ async function runOperation(
 
 /** Takes an open request for this transaction's decision; a decided one is refused. */
 async function claimOpen(tx: Database, id: string): Promise<Result<SupportRequestRow>> {
-  const row = await tx.selectFrom('support_requests').selectAll().where('id', '=', id).executeTakeFirst();
+  const row = await tx
+    .selectFrom('support_requests')
+    .select(REQUEST_COLUMNS)
+    .where('id', '=', id)
+    .executeTakeFirst();
   if (row === undefined) return requestNotFound(id);
   const taken = await tx
     .updateTable('support_requests')
     .set({ status: 'open' })
     .where('id', '=', id)
     .where('status', '=', 'open')
-    .returningAll()
+    .returning(REQUEST_COLUMNS)
     .executeTakeFirst();
   if (taken === undefined)
     return fail('request_already_decided', `The support request ${id} was already ${row.status}.`, 'id');
@@ -331,7 +340,7 @@ export async function listRequests(
     status?: SupportRequestRow['status'] | undefined;
   },
 ): Promise<SupportRequestView[]> {
-  let query = ctx.store.db.selectFrom('support_requests').selectAll().orderBy('id');
+  let query = ctx.store.db.selectFrom('support_requests').select(REQUEST_COLUMNS).orderBy('id');
   if (filter.accountId !== undefined) query = query.where('account_id', '=', filter.accountId);
   if (filter.requesterId !== undefined) query = query.where('requester_id', '=', filter.requesterId);
   if (filter.status !== undefined) query = query.where('status', '=', filter.status);

@@ -1,0 +1,33 @@
+import type { Insertable } from 'kysely';
+import type { Database } from '../store/database.js';
+import type { Tables } from '../store/schema.js';
+
+/** Every query on the users and api_tokens tables; "not found" is `undefined`. */
+
+export async function insertUser(
+  db: Database,
+  user: Insertable<Tables['users']>,
+  token: Insertable<Tables['api_tokens']>,
+): Promise<void> {
+  await db.insertInto('users').values(user).execute();
+  await db.insertInto('api_tokens').values(token).execute();
+}
+
+/** The user an API token belongs to, by the token's digest. */
+export const userOfToken = (db: Database, tokenDigest: string) =>
+  db
+    .selectFrom('api_tokens')
+    .innerJoin('users', 'users.id', 'api_tokens.user_id')
+    .select(['users.id as userId', 'users.role', 'users.account_id as accountId'])
+    .where('api_tokens.token_digest', '=', tokenDigest)
+    .executeTakeFirst();
+
+export async function userEmail(db: Database, id: string): Promise<string | undefined> {
+  const row = await db.selectFrom('users').select('email').where('id', '=', id).executeTakeFirst();
+  return row?.email;
+}
+
+export async function hasStaff(db: Database): Promise<boolean> {
+  const row = await db.selectFrom('users').select('id').where('role', '=', 'staff').executeTakeFirst();
+  return row !== undefined;
+}
