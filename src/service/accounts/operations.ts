@@ -1,3 +1,4 @@
+import type { Account } from '../../contract/accounts.js';
 import { fail, ok, type Result } from '../../domain/errors.js';
 import { newId } from '../../domain/ids.js';
 import { plainText } from '../../domain/text.js';
@@ -8,12 +9,7 @@ import type { Database } from '../store/database.js';
 import { isUniqueViolation } from '../store/database.js';
 import type { AccountRow } from '../store/schema.js';
 
-export interface AccountView {
-  id: string;
-  email: string;
-  name: string;
-  createdAt: string;
-}
+export type AccountView = Account;
 
 export const accountView = (row: AccountRow): AccountView => ({
   id: row.id,

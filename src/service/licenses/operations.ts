@@ -1,3 +1,4 @@
+import type { License, LicenseStatus } from '../../contract/licenses.js';
 import { fail, ok, type Result } from '../../domain/errors.js';
 import { newId, newOrderNumber } from '../../domain/ids.js';
 import {
@@ -15,30 +16,10 @@ import { seal, unseal } from '../secrets/seal.js';
 import type { Database } from '../store/database.js';
 import type { LicenseRow } from '../store/schema.js';
 
-export type LicenseStatus = 'not_activated' | 'active' | 'expired' | 'revoked';
+export type { LicenseStatus };
 
-export interface LicenseView {
-  id: string;
-  accountId: string;
-  /** A failover key carries its original's connections and term, for an integrated standby server. */
-  kind: 'fixed' | 'failover';
-  key: string;
-  connections: number;
-  termYears: number;
-  purchasedAt: string;
-  starts: string;
-  ends: string;
-  status: LicenseStatus;
-  server: { serverId: string; hostname: string; activatedAt: string } | null;
-  endedReason: LicenseRow['ended_reason'];
-  parentId: string | null;
-  failoverOf: string | null;
-  orderNumber: string | null;
-  /** On the old terms: it never expires on the machine it was activated on. */
-  legacy: boolean;
-  /** Set once the key is revoked, or will be (a replaced key's last instant). */
-  revokedAt: string | null;
-}
+/** A license as its owner and staff read it: the contract's shape. */
+export type LicenseView = License;
 
 interface BindingRow {
   server_id: string | null;
