@@ -1,4 +1,5 @@
 import { type KeyObject, randomBytes } from 'node:crypto';
+import type { OfflineRequest } from '../contract/activation.js';
 import {
   type CertificatePayload,
   checkBinding,
@@ -11,7 +12,7 @@ import { type ErrorCode, fail, ok, type Result } from '../domain/errors.js';
 import { type Fingerprint, fingerprintOf, type MachineProperties } from '../domain/fingerprint.js';
 import { isId } from '../domain/ids.js';
 import { parseLicenseKey } from '../domain/license-key.js';
-import { type PoolGrant, type PoolGrantPayload, verifyPoolGrant } from '../domain/pool-grant.js';
+import { type PoolGrantPayload, verifyPoolGrant } from '../domain/pool-grant.js';
 import { ACCESS_SERVER_POLICY, type Capacity, capacityAt, type SeatPolicy } from '../domain/seats.js';
 import { Admission, type AdmitOutcome, type Tunnel, type TunnelInfo } from './admission.js';
 import { noVendorKeyMessage, type VendorKey } from './installation.js';
@@ -51,14 +52,7 @@ export interface LicenseReport {
 }
 
 /** What `agent offline-request` writes for the service: an activation request carried by hand. */
-export interface OfflineRequest {
-  format: 'seatkeeper-offline-request/1';
-  key: string;
-  serverId: string;
-  fingerprint: MachineProperties;
-  nonce: string;
-  failover?: boolean;
-}
+export type { OfflineRequest };
 
 export interface HeartbeatOutcome {
   /** Tunnels the pool ordered off this server; their seats are already free. */
@@ -327,7 +321,7 @@ export class Agent {
         joinedAt: this.#clock.now().getTime(),
         sequence,
         answer: null,
-        grant: joined.value.grant as PoolGrant,
+        grant: joined.value.grant,
       },
       grant.value,
     );

@@ -1,3 +1,4 @@
+import type { HeartbeatAnswer } from '../contract/subscriptions.js';
 import { grantedSeats, type PoolGrant, type PoolGrantPayload } from '../domain/pool-grant.js';
 import type { EnforcementMode } from '../domain/pools.js';
 
@@ -26,16 +27,11 @@ export interface PoolAnswer {
   receivedAt: number;
 }
 
-export interface PoolAnswerFromService {
-  used: number;
-  disconnect: string[];
-  lease: number;
-  leaseExpiresAt: string | null;
-  periodEnds: string;
-  answeredAt: string;
-  /** Checked by the agent before it is applied. */
-  grant: unknown;
-}
+/** What a membership takes from the service's answer to a heartbeat (its grant verified first). */
+export type PoolAnswerFromService = Pick<
+  HeartbeatAnswer,
+  'used' | 'disconnect' | 'lease' | 'leaseExpiresAt' | 'periodEnds' | 'answeredAt' | 'grant'
+>;
 
 /**
  * A server's membership of a shared pool, as its agent sees it. Reconcile: admit against what the
@@ -141,7 +137,7 @@ export class PoolMembership {
     this.#asking = undefined;
     this.#grant = grant;
     this.stored.periodEnds = grant.periodEnds;
-    this.stored.grant = answer.grant as PoolGrant;
+    this.stored.grant = answer.grant;
     this.stored.answer = { leaseUntil: sentAt + leaseFor, receivedAt };
   }
 }
