@@ -1,5 +1,6 @@
 import { type KeyObject, randomBytes } from 'node:crypto';
-import type { OfflineRequest } from '../contract/activation.js';
+import { ACTIVATION_REFERENCES, OfflineAnswer, type OfflineRequest } from '../contract/activation.js';
+import { checker } from '../contract/check.js';
 import {
   type CertificatePayload,
   checkBinding,
@@ -19,6 +20,8 @@ import { noVendorKeyMessage, type VendorKey } from './installation.js';
 import { PoolMembership } from './pool-membership.js';
 import { ServiceClient } from './service-client.js';
 import { type AgentIdentity, AgentState, type StoredLicense } from './state.js';
+
+const OFFLINE_ANSWER = checker(OfflineAnswer, ACTIVATION_REFERENCES);
 
 export interface AgentDeps {
   stateDir: string;
@@ -525,10 +528,15 @@ export class Agent {
   offlineImport(file: unknown): Result<LicenseReport> {
     const trusted = this.#requireVendorKey();
     if (!trusted.ok) return trusted;
-    const certificate = (file as { certificate?: unknown } | null)?.certificate ?? file;
+    const read = OFFLINE_ANSWER(file);
+    if (!read.ok)
+      return fail(
+        'certificate_invalid',
+        `The file is damaged or not a Seatkeeper license certificate (${read.wrong}).`,
+      );
+    const certificate = 'certificate' in read.value ? read.value.certificate : read.value;
     const pending = this.#state.loadPendingOffline();
-    const nonce = (certificate as { payload?: { nonce?: unknown } } | null)?.payload?.nonce;
-    const request = pending.find((entry) => entry.nonce === nonce);
+    const request = pending.find((entry) => entry.nonce === certificate.payload.nonce);
     const installed = this.#install(certificate, request?.key ?? '', () => request !== undefined);
     if (installed.ok) this.#state.savePendingOffline(pending.filter((entry) => entry !== request));
     return installed;

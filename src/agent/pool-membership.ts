@@ -1,31 +1,12 @@
 import type { HeartbeatAnswer } from '../contract/subscriptions.js';
-import { grantedSeats, type PoolGrant, type PoolGrantPayload } from '../domain/pool-grant.js';
-import type { EnforcementMode } from '../domain/pools.js';
+import { grantedSeats, type PoolGrantPayload } from '../domain/pool-grant.js';
+import type { StoredSubscription } from './state-files.js';
 
 /** What the agent keeps of its subscription, across restarts: enough to go on without the service. */
-export interface StoredSubscription {
-  key: string;
-  subscriptionId: string;
-  mode: EnforcementMode;
-  connections: number;
-  heartbeatIntervalMs: number;
-  graceMs: number;
-  /** As the service last said: renewals move it on, and every answer carries it. */
-  periodEnds: string;
-  /** When this server joined (agent clock, ms): before a first answer, the grace runs from here. */
-  joinedAt: number;
-  /** The last heartbeat sequence sent, or the one the service said it holds; the next one is higher. */
-  sequence: number;
-  answer: PoolAnswer | null;
-  /** The service's last signed grant (at joining, then at every answer): the seats come from it. */
-  grant: PoolGrant | null;
-}
+export type { StoredSubscription };
 
 /** When the service's last answer was sent and received, on the agent's own clock. */
-export interface PoolAnswer {
-  leaseUntil: number;
-  receivedAt: number;
-}
+export type PoolAnswer = NonNullable<StoredSubscription['answer']>;
 
 /** What a membership takes from the service's answer to a heartbeat (its grant verified first). */
 export type PoolAnswerFromService = Pick<

@@ -64,3 +64,10 @@ export type ActivationAnswer = Static<typeof ActivationAnswer>;
 
 /** The schemas the activation answers refer to by `$id`. */
 export const ACTIVATION_REFERENCES = [CertificateSchema];
+
+/** What `agent offline-import` reads: the service's answer to an offline request, or its certificate alone. */
+export const OfflineAnswer = Type.Union([
+  Type.Object({ certificate: Shared(CertificateSchema) }),
+  CertificateSchema,
+]);
+export type OfflineAnswer = Static<typeof OfflineAnswer>;
