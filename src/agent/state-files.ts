@@ -17,11 +17,11 @@ export const AgentIdentity = Type.Object({
 });
 export type AgentIdentity = Static<typeof AgentIdentity>;
 
-/** licenses/<id>.json: the certificate stays unknown until its signature is verified. */
+/** licenses/<id>.json: the certificate stays unknown (a missing one does not count) until verified. */
 export const StoredLicense = Type.Object({
   licenseId: Type.String({ minLength: 1 }),
   key: Type.String(),
-  certificate: Type.Unknown(),
+  certificate: Type.Optional(Type.Unknown()),
 });
 export type StoredLicense = Static<typeof StoredLicense>;
 
