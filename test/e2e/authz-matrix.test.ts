@@ -1,5 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { License } from '../../src/contract/licenses.js';
 import { newId } from '../../src/domain/ids.js';
 import { generateLicenseKey } from '../../src/domain/license-key.js';
 import { addMember } from '../../src/service/accounts/operations.js';
@@ -8,7 +9,7 @@ import { auditPage } from '../../src/service/audit/log.js';
 import { createBootstrapToken, createStaff } from '../../src/service/auth/staff.js';
 import { authenticate } from '../../src/service/auth/tokens.js';
 import type { ServiceContext } from '../../src/service/context.js';
-import { issueLicense, type LicenseView } from '../../src/service/licenses/operations.js';
+import { issueLicense } from '../../src/service/licenses/operations.js';
 import { createSubscription, joinPool } from '../../src/service/pools/operations.js';
 import type { Engine } from '../../src/service/store/database.js';
 import { openRequest } from '../../src/service/support/operations.js';
@@ -75,7 +76,7 @@ interface World {
   /** A third account, where transfers take A's keys: B's own answers stay free of A's history. */
   elsewhere: string;
   /** A's key issued for this call alone, for calls that use a key up (refund, split...). */
-  freshKey: () => Promise<LicenseView>;
+  freshKey: () => Promise<License>;
   /** An open support request of A's made for this call alone. */
   freshRequest: () => Promise<string>;
   email: () => string;
