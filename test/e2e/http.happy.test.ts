@@ -44,6 +44,16 @@ describe('HTTP API, happy path, against a real service process', () => {
     expect(Object.keys(answer.body.paths as object)).toEqual(
       expect.arrayContaining(['/v1/activations', '/v1/licenses', '/v1/accounts']),
     );
+    // Every route that takes a credential documents the 429 of the failed-attempt limit; others do not.
+    const paths = answer.body.paths as Record<string, Record<string, { responses: Record<string, unknown> }>>;
+    const limited = (path: string, method: string) =>
+      Object.hasOwn(paths[path]?.[method]?.responses ?? {}, '429');
+    expect(limited('/v1/activations', 'post')).toBe(true);
+    expect(limited('/v1/heartbeats', 'post')).toBe(true);
+    expect(limited('/v1/staff/bootstrap', 'post')).toBe(true);
+    expect(limited('/v1/licenses', 'get')).toBe(true);
+    expect(limited('/healthz', 'get')).toBe(false);
+    expect(limited('/v1/signing-keys', 'get')).toBe(false);
     const docs = await fetch(`${service.url}/docs/`);
     expect(docs.status).toBe(200);
     expect(await docs.text()).toContain('<html');
