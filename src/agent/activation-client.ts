@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { ACTIVATION_REFERENCES, OfflineAnswer } from '../contract/activation.js';
+import { checker } from '../contract/check.js';
 import type { Clock } from '../domain/clock.js';
 import { fail, ok, type Result } from '../domain/errors.js';
 import type { MachineProperties } from '../domain/fingerprint.js';
@@ -19,6 +21,8 @@ export interface ActivationDeps {
   /** Reads the state directory again, once a certificate is stored. */
   reload: () => void;
 }
+
+const OFFLINE_ANSWER = checker(OfflineAnswer, ACTIVATION_REFERENCES);
 
 const newNonce = (): string => randomBytes(16).toString('base64url');
 
@@ -121,10 +125,15 @@ export class ActivationClient {
     const { state, trust } = this.#deps;
     const trusted = trust.require();
     if (!trusted.ok) return trusted;
-    const certificate = (file as { certificate?: unknown } | null)?.certificate ?? file;
+    const read = OFFLINE_ANSWER(file);
+    if (!read.ok)
+      return fail(
+        'certificate_invalid',
+        `The file is damaged or not a Seatkeeper license certificate (${read.wrong}).`,
+      );
+    const certificate = 'certificate' in read.value ? read.value.certificate : read.value;
     const pending = state.loadPendingOffline();
-    const nonce = (certificate as { payload?: { nonce?: unknown } } | null)?.payload?.nonce;
-    const request = pending.find((entry) => entry.nonce === nonce);
+    const request = pending.find((entry) => entry.nonce === certificate.payload.nonce);
     const installed = this.#install(certificate, request?.key ?? '', () => request !== undefined);
     if (installed.ok) state.savePendingOffline(pending.filter((entry) => entry !== request));
     return installed;

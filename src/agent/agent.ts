@@ -1,3 +1,4 @@
+import type { OfflineRequest } from '../contract/activation.js';
 import type { Clock } from '../domain/clock.js';
 import type { Result } from '../domain/errors.js';
 import { fingerprintOf, type MachineProperties } from '../domain/fingerprint.js';
@@ -34,14 +35,7 @@ export interface AgentDeps {
 }
 
 /** What `agent offline-request` writes for the service: an activation request carried by hand. */
-export interface OfflineRequest {
-  format: 'seatkeeper-offline-request/1';
-  key: string;
-  serverId: string;
-  fingerprint: MachineProperties;
-  nonce: string;
-  failover?: boolean;
-}
+export type { OfflineRequest };
 
 /**
  * The VPN-server side: holds the activated licenses, works out the capacity from verified

@@ -1,6 +1,10 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
+import { Fingerprint } from '../contract/activation.js';
+import { checker } from '../contract/check.js';
 import type { MachineProperties } from '../domain/fingerprint.js';
+
+const MACHINE = checker(Fingerprint);
 
 function firstReadable(paths: string[]): string {
   for (const path of paths) {
@@ -52,12 +56,8 @@ export function simulatedMachineProperties(file: string): MachineProperties {
   if (typeof override !== 'object' || override === null || Array.isArray(override)) {
     throw new Error(`${file} must hold a JSON object of machine properties`);
   }
-  const merged = { ...real, ...override } as MachineProperties;
-  if (!Array.isArray(merged.macs) || !merged.macs.every((mac) => typeof mac === 'string')) {
-    throw new Error(`${file}: "macs" must be an array of strings`);
-  }
-  for (const name of ['machineId', 'hostname', 'cpu', 'os'] as const) {
-    if (typeof merged[name] !== 'string') throw new Error(`${file}: "${name}" must be a string`);
-  }
-  return merged;
+  // Checked as the service checks the properties of an activation request.
+  const merged = MACHINE({ ...real, ...override });
+  if (!merged.ok) throw new Error(`${file}: not valid machine properties (${merged.wrong})`);
+  return merged.value;
 }

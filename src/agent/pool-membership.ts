@@ -1,41 +1,18 @@
-import { grantedSeats, type PoolGrant, type PoolGrantPayload } from '../domain/pool-grant.js';
-import type { EnforcementMode } from '../domain/pools.js';
+import type { HeartbeatAnswer } from '../contract/subscriptions.js';
+import { grantedSeats, type PoolGrantPayload } from '../domain/pool-grant.js';
+import type { StoredSubscription } from './state-files.js';
 
 /** What the agent keeps of its subscription, across restarts: enough to go on without the service. */
-export interface StoredSubscription {
-  key: string;
-  subscriptionId: string;
-  mode: EnforcementMode;
-  connections: number;
-  heartbeatIntervalMs: number;
-  graceMs: number;
-  /** As the service last said: renewals move it on, and every answer carries it. */
-  periodEnds: string;
-  /** When this server joined (agent clock, ms): before a first answer, the grace runs from here. */
-  joinedAt: number;
-  /** The last heartbeat sequence sent, or the one the service said it holds; the next one is higher. */
-  sequence: number;
-  answer: PoolAnswer | null;
-  /** The service's last signed grant (at joining, then at every answer): the seats come from it. */
-  grant: PoolGrant | null;
-}
+export type { StoredSubscription };
 
 /** When the service's last answer was sent and received, on the agent's own clock. */
-export interface PoolAnswer {
-  leaseUntil: number;
-  receivedAt: number;
-}
+export type PoolAnswer = NonNullable<StoredSubscription['answer']>;
 
-export interface PoolAnswerFromService {
-  used: number;
-  disconnect: string[];
-  lease: number;
-  leaseExpiresAt: string | null;
-  periodEnds: string;
-  answeredAt: string;
-  /** Checked by the agent before it is applied. */
-  grant: unknown;
-}
+/** What a membership takes from the service's answer to a heartbeat (its grant verified first). */
+export type PoolAnswerFromService = Pick<
+  HeartbeatAnswer,
+  'used' | 'disconnect' | 'lease' | 'leaseExpiresAt' | 'periodEnds' | 'answeredAt' | 'grant'
+>;
 
 /**
  * A server's membership of a shared pool, as its agent sees it. Reconcile: admit against what the
@@ -141,7 +118,7 @@ export class PoolMembership {
     this.#asking = undefined;
     this.#grant = grant;
     this.stored.periodEnds = grant.periodEnds;
-    this.stored.grant = answer.grant as PoolGrant;
+    this.stored.grant = answer.grant;
     this.stored.answer = { leaseUntil: sentAt + leaseFor, receivedAt };
   }
 }

@@ -1,7 +1,7 @@
 import type { Clock } from '../domain/clock.js';
 import { type Failure, fail, ok, type Result } from '../domain/errors.js';
 import type { MachineProperties } from '../domain/fingerprint.js';
-import { type PoolGrant, type PoolGrantPayload, verifyPoolGrant } from '../domain/pool-grant.js';
+import { type PoolGrantPayload, verifyPoolGrant } from '../domain/pool-grant.js';
 import type { Admission } from './admission.js';
 import type { VendorTrust } from './installation.js';
 import { PoolMembership } from './pool-membership.js';
@@ -125,7 +125,7 @@ export class PoolSync {
         joinedAt: clock.now().getTime(),
         sequence,
         answer: null,
-        grant: joined.value.grant as PoolGrant,
+        grant: joined.value.grant,
       },
       grant.value,
     );

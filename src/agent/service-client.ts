@@ -1,23 +1,30 @@
-import { fail, ok, type Result } from '../domain/errors.js';
-import type { MachineProperties } from '../domain/fingerprint.js';
-import type { PoolAnswerFromService } from './pool-membership.js';
+import { ACTIVATION_REFERENCES, ActivationAnswer, type ActivationRequest } from '../contract/activation.js';
+import { type Checker, checker } from '../contract/check.js';
+import { Problem } from '../contract/common.js';
+import { SigningKeys } from '../contract/signing-keys.js';
+import {
+  HeartbeatAnswer,
+  type HeartbeatRequest,
+  type JoinRequest,
+  Membership,
+  SUBSCRIPTION_REFERENCES,
+} from '../contract/subscriptions.js';
+import { fail, isErrorCode, ok, type Result } from '../domain/errors.js';
 
-export interface ActivationAnswer {
-  licenseId: string;
-  activationId: string;
-  created: boolean;
-  certificate: unknown;
-}
-
-export interface SigningKey {
-  kid: string;
-  publicKeyPem: string;
-}
+/** Each answer the agent reads is checked against the schema the service's route answers with. */
+const ANSWERS = {
+  signingKeys: checker(SigningKeys),
+  activation: checker(ActivationAnswer, ACTIVATION_REFERENCES),
+  membership: checker(Membership, SUBSCRIPTION_REFERENCES),
+  heartbeat: checker(HeartbeatAnswer, SUBSCRIPTION_REFERENCES),
+};
+const PROBLEM = checker(Problem);
 
 /**
- * The agent's side of the service's HTTP API. Refusals come back as the service's codes. Given
- * several service URLs (comma-separated), a request that cannot reach one instance goes to the
- * next, and the client stays with the one that answered; every request it sends is idempotent.
+ * The agent's side of the service's HTTP API. Refusals come back as the service's codes; an answer
+ * that does not follow the contract is `service_answer_invalid`, never used. Given several service
+ * URLs (comma-separated), a request that cannot reach one instance goes to the next, and the client
+ * stays with the one that answered; every request it sends is idempotent.
  */
 export class ServiceClient {
   readonly #bases: string[];
@@ -32,7 +39,12 @@ export class ServiceClient {
     this.#fetch = fetchImpl;
   }
 
-  async #call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<Result<T>> {
+  async #call<T>(
+    answer: Checker<T>,
+    method: 'GET' | 'POST',
+    path: string,
+    body?: unknown,
+  ): Promise<Result<T>> {
     const failures: string[] = [];
     for (let attempt = 0; attempt < this.#bases.length; attempt++) {
       const index = (this.#preferred + attempt) % this.#bases.length;
@@ -56,7 +68,7 @@ export class ServiceClient {
         continue;
       }
       this.#preferred = index;
-      return this.#read<T>(base, response);
+      return this.#read(answer, `${base}${path}`, response);
     }
     return fail(
       'service_unreachable',
@@ -64,72 +76,67 @@ export class ServiceClient {
     );
   }
 
-  async #read<T>(base: string, response: Response): Promise<Result<T>> {
-    const payload = (await response.json().catch(() => undefined)) as Record<string, unknown> | undefined;
-    if (response.ok && payload !== undefined) return ok(payload as T);
-    if (payload !== undefined && typeof payload.code === 'string' && typeof payload.detail === 'string') {
-      const refused = fail(
-        payload.code as never,
-        payload.detail,
-        typeof payload.field === 'string' ? payload.field : undefined,
-      );
-      // A heartbeat out of order names the sequence to continue above.
-      if (Number.isSafeInteger(payload.storedSequence))
-        refused.error.storedSequence = payload.storedSequence as number;
-      return refused;
+  async #read<T>(answer: Checker<T>, url: string, response: Response): Promise<Result<T>> {
+    const text = await response.text().catch(() => '');
+    let payload: unknown;
+    try {
+      payload = JSON.parse(text);
+    } catch {
+      // A proxy's error page or a cut connection: nobody of the service's answered.
+      return response.ok
+        ? fail(
+            'service_answer_invalid',
+            `The license service at ${url} answered ${response.status} without JSON.`,
+          )
+        : fail(
+            'service_unreachable',
+            `The license service at ${url} answered ${response.status} without a usable body.`,
+          );
     }
-    return fail(
-      'service_unreachable',
-      `The license service at ${base} answered ${response.status} without a usable body.`,
-    );
+    if (response.ok) {
+      const checked = answer(payload);
+      return checked.ok
+        ? ok(checked.value)
+        : fail(
+            'service_answer_invalid',
+            `The license service at ${url} answered ${response.status} outside its contract (${checked.wrong}).`,
+          );
+    }
+    const problem = PROBLEM(payload);
+    if (!problem.ok)
+      return fail(
+        'service_answer_invalid',
+        `The license service at ${url} answered ${response.status} with a body that is no problem document (${problem.wrong}).`,
+      );
+    const { code, detail, field, storedSequence } = problem.value;
+    if (!isErrorCode(code))
+      return fail(
+        'service_answer_invalid',
+        `The license service at ${url} answered ${response.status} with an error code this agent does not know, ${code}: ${detail}`,
+      );
+    const refused = fail(code, detail, field);
+    // A heartbeat out of order names the sequence to continue above.
+    if (storedSequence !== undefined) refused.error.storedSequence = storedSequence;
+    return refused;
   }
 
-  signingKeys(): Promise<Result<{ keys: SigningKey[] }>> {
-    return this.#call('GET', '/v1/signing-keys');
+  signingKeys(): Promise<Result<SigningKeys>> {
+    return this.#call(ANSWERS.signingKeys, 'GET', '/v1/signing-keys');
   }
 
-  activate(request: {
-    key: string;
-    serverId: string;
-    fingerprint: MachineProperties;
-    nonce: string;
-    failover?: boolean;
-  }): Promise<Result<ActivationAnswer>> {
-    return this.#call('POST', '/v1/activations', request);
+  activate(request: ActivationRequest): Promise<Result<ActivationAnswer>> {
+    return this.#call(ANSWERS.activation, 'POST', '/v1/activations', request);
   }
 
-  joinSubscription(request: { key: string; serverId: string; fingerprint: MachineProperties }): Promise<
-    Result<{
-      subscriptionId: string;
-      connections: number;
-      mode: 'reconcile' | 'lease';
-      heartbeatIntervalMs: number;
-      graceMs: number;
-      periodEnds: string;
-      grant: unknown;
-    }>
-  > {
-    return this.#call('POST', '/v1/subscriptions/activations', request);
+  joinSubscription(request: JoinRequest): Promise<Result<Membership>> {
+    return this.#call(ANSWERS.membership, 'POST', '/v1/subscriptions/activations', request);
   }
 
-  heartbeat(request: {
-    key: string;
-    serverId: string;
-    sequence: number;
-    sentAt: number;
-    tunnels: { id: string; connectedAt: number }[];
-    wanted?: number;
-  }): Promise<Result<PoolAnswerFromService>> {
-    return this.#call('POST', '/v1/heartbeats', request);
+  heartbeat(request: HeartbeatRequest): Promise<Result<HeartbeatAnswer>> {
+    return this.#call(ANSWERS.heartbeat, 'POST', '/v1/heartbeats', request);
   }
 
-  refresh(request: {
-    key: string;
-    serverId: string;
-    fingerprint: MachineProperties;
-    nonce: string;
-    failover?: boolean;
-  }): Promise<Result<ActivationAnswer>> {
-    return this.#call('POST', '/v1/activations/refresh', request);
+  refresh(request: ActivationRequest): Promise<Result<ActivationAnswer>> {
+    return this.#call(ANSWERS.activation, 'POST', '/v1/activations/refresh', request);
   }
 }

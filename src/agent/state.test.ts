@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AgentState } from './state.js';
 
 const CLAIMER = resolve(import.meta.dirname, '../../test/support/claim-run.ts');
 const CONTENDERS = 8;
@@ -53,5 +54,35 @@ describe('one agent per state directory', () => {
     writeFileSync(join(dir.path, 'run.lock'), '4242 a-boot-that-is-over\n');
     const said = await contend();
     expect(said.filter((line) => line === 'claimed')).toHaveLength(1);
+  });
+});
+
+describe('state files read back', () => {
+  let dir: { path: string };
+  beforeEach(() => {
+    dir = { path: mkdtempSync(join(tmpdir(), 'seatkeeper-state-')) };
+  });
+  afterEach(() => rmSync(dir.path, { recursive: true, force: true }));
+  const clock = { now: () => new Date('2026-11-30T00:00:00.000Z') };
+
+  it('refuses a file of another shape, naming the file and the field, rather than use it', () => {
+    const state = new AgentState(dir.path);
+    state.loadIdentity(clock);
+    writeFileSync(join(dir.path, 'agent.json'), JSON.stringify({ serverId: 42, createdAt: 'x' }));
+    expect(() => state.loadIdentity(clock)).toThrow(/agent\.json: .*\/serverId/);
+    writeFileSync(join(dir.path, 'subscription.json'), JSON.stringify({ key: 'sks_x', grant: 'many seats' }));
+    expect(() => state.loadSubscription()).toThrow(/subscription\.json: not what the agent writes there/);
+    writeFileSync(join(dir.path, 'offline-requests.json'), JSON.stringify({ nonce: 'n' }));
+    expect(() => state.loadPendingOffline()).toThrow(/offline-requests\.json/);
+  });
+
+  it('reports a license file of another shape as unreadable, and reads the others', () => {
+    const state = new AgentState(dir.path);
+    state.loadIdentity(clock);
+    state.saveLicense({ licenseId: 'lic_a', key: 'KEY', certificate: { any: 'thing' } });
+    writeFileSync(join(dir.path, 'licenses', 'lic_b.json'), JSON.stringify({ licenseId: 'lic_b', key: 7 }));
+    const { licenses, unreadable } = state.loadLicenses();
+    expect(licenses.map((license) => license.licenseId)).toEqual(['lic_a']);
+    expect(unreadable).toEqual([{ file: 'lic_b.json', reason: expect.stringContaining('/key') }]);
   });
 });

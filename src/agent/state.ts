@@ -12,9 +12,19 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import type { Checker } from '../contract/check.js';
 import type { Clock } from '../domain/clock.js';
 import { newId } from '../domain/ids.js';
-import type { StoredSubscription } from './pool-membership.js';
+import {
+  type AgentIdentity,
+  type LiveUsage,
+  type PendingOffline,
+  STATE_FILES,
+  type StoredLicense,
+  type StoredSubscription,
+} from './state-files.js';
+
+export type { AgentIdentity, StoredLicense };
 
 /**
  * The agent's state directory: the server's identity and each activated license (its key and
@@ -22,18 +32,6 @@ import type { StoredSubscription } from './pool-membership.js';
  * keep admitting tunnels across restarts with no service in reach. It holds nothing the agent
  * trusts: the vendor key that every certificate must verify against is part of the installation.
  */
-export interface AgentIdentity {
-  serverId: string;
-  createdAt: string;
-  serviceUrl?: string;
-}
-
-export interface StoredLicense {
-  licenseId: string;
-  key: string;
-  certificate: unknown;
-}
-
 /**
  * Written in full before it replaces the old file: a crash leaves one or the other. Durable writes
  * are also synced to disk first; the pool's last answer, rewritten at every heartbeat, is not.
@@ -48,6 +46,13 @@ function writeAtomically(path: string, value: unknown, durable = true): void {
     closeSync(fd);
   }
   renameSync(temporary, path);
+}
+
+/** A state file's content, checked against its shape; a file of another shape is an error naming it. */
+function readState<T>(path: string, shape: Checker<T>): T {
+  const checked = shape(JSON.parse(readFileSync(path, 'utf8')));
+  if (!checked.ok) throw new Error(`not what the agent writes there (${checked.wrong})`);
+  return checked.value;
 }
 
 /** This boot of the machine, where the system tells it (Linux). */
@@ -87,9 +92,7 @@ export class AgentState {
     mkdirSync(this.#licensesDir, { recursive: true, mode: 0o700 });
     try {
       // Older agents pinned vendor keys here (`vendorKeys`): they are never trusted, and dropped.
-      const { serverId, createdAt, serviceUrl } = JSON.parse(
-        readFileSync(this.#identityPath, 'utf8'),
-      ) as AgentIdentity;
+      const { serverId, createdAt, serviceUrl } = readState(this.#identityPath, STATE_FILES.identity);
       return serviceUrl === undefined ? { serverId, createdAt } : { serverId, createdAt, serviceUrl };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
@@ -120,7 +123,7 @@ export class AgentState {
 
   loadSubscription(): StoredSubscription | undefined {
     try {
-      return JSON.parse(readFileSync(this.#subscriptionPath, 'utf8')) as StoredSubscription;
+      return readState(this.#subscriptionPath, STATE_FILES.subscription);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw new Error(`cannot read ${this.#subscriptionPath}: ${(error as Error).message}`);
@@ -139,10 +142,7 @@ export class AgentState {
       .filter((name) => name.endsWith('.json'))
       .sort()) {
       try {
-        const stored = JSON.parse(readFileSync(join(this.#licensesDir, file), 'utf8')) as StoredLicense;
-        if (typeof stored.licenseId !== 'string' || typeof stored.key !== 'string')
-          throw new Error('not a stored license');
-        licenses.push(stored);
+        licenses.push(readState(join(this.#licensesDir, file), STATE_FILES.license));
       } catch (error) {
         unreadable.push({ file, reason: (error as Error).message });
       }
@@ -258,11 +258,11 @@ export class AgentState {
   }
 
   /** The running agent's last report, or undefined when no agent runs on this directory. */
-  loadLiveUsage(): unknown {
+  loadLiveUsage(): LiveUsage['usage'] | undefined {
     const pid = this.runningAgent();
     if (pid === undefined) return undefined;
     try {
-      const saved = JSON.parse(readFileSync(this.#liveUsagePath, 'utf8')) as { pid: number; usage: unknown };
+      const saved = readState(this.#liveUsagePath, STATE_FILES.liveUsage);
       return saved.pid === pid ? saved.usage : undefined;
     } catch {
       return undefined;
@@ -274,16 +274,16 @@ export class AgentState {
   }
 
   /** Offline requests written and not yet answered: their nonces, and the keys they are for. */
-  loadPendingOffline(): { nonce: string; key: string }[] {
+  loadPendingOffline(): PendingOffline {
     try {
-      return JSON.parse(readFileSync(this.#pendingOfflinePath, 'utf8')) as { nonce: string; key: string }[];
+      return readState(this.#pendingOfflinePath, STATE_FILES.pendingOffline);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
       throw new Error(`cannot read ${this.#pendingOfflinePath}: ${(error as Error).message}`);
     }
   }
 
-  savePendingOffline(pending: { nonce: string; key: string }[]): void {
+  savePendingOffline(pending: PendingOffline): void {
     writeAtomically(this.#pendingOfflinePath, pending);
   }
 }

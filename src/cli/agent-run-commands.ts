@@ -72,7 +72,7 @@ export function printUsage(usage: Usage): void {
 
 /** The usage the running agent last published for this state directory, if one runs. */
 function liveUsage(stateDir: string): Usage | undefined {
-  const usage = new AgentState(stateDir).loadLiveUsage() as Usage | undefined;
+  const usage = new AgentState(stateDir).loadLiveUsage();
   if (usage === undefined) return undefined;
   return {
     ...usage,

@@ -1,9 +1,9 @@
 import { Value } from '@sinclair/typebox/value';
 import type { Command } from 'commander';
+import { OfflineRequest } from '../contract/activation.js';
 import { ok, type Result } from '../domain/errors.js';
 import { isId } from '../domain/ids.js';
 import { resolveAccount } from '../service/accounts/operations.js';
-import { OfflineRequest } from '../service/activation/contract.js';
 import { activateOffline } from '../service/activation/operations.js';
 import { type AuditView, auditTrail } from '../service/audit/log.js';
 import type { ServiceContext } from '../service/context.js';

@@ -59,10 +59,14 @@ export const ERRORS = {
   rate_limited: { status: 429, title: 'Too many failed attempts: wait before trying again' },
   service_unavailable: { status: 503, title: 'The service cannot reach its store' },
   service_unreachable: { status: 502, title: 'The license service cannot be reached' },
+  service_answer_invalid: { status: 502, title: 'The license service answered outside its contract' },
   internal_error: { status: 500, title: 'Something went wrong on our side' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;
+
+/** A code of this catalog: what another process names (a service's answer) is checked here. */
+export const isErrorCode = (code: string): code is ErrorCode => Object.hasOwn(ERRORS, code);
 
 /** An expected failure: returned as data, mapped to HTTP or exit codes at the edges. */
 export interface Failure {

@@ -1,8 +1,27 @@
 import { randomBytes } from 'node:crypto';
 
-export type IdPrefix = 'acc' | 'usr' | 'tok' | 'lic' | 'act' | 'srv' | 'req' | 'sub' | 'aud' | 'tkt' | 'rem';
+export const ID_PREFIXES = [
+  'acc',
+  'usr',
+  'tok',
+  'lic',
+  'act',
+  'srv',
+  'req',
+  'sub',
+  'aud',
+  'tkt',
+  'rem',
+] as const;
+export type IdPrefix = (typeof ID_PREFIXES)[number];
 
 const BASE32 = '0123456789abcdefghjkmnpqrstvwxyz';
+
+const TIME_CHARS = 10;
+const RANDOM_CHARS = 16;
+
+/** What follows an id's prefix and underscore, as a regular expression: the base32 digits newId writes. */
+export const ID_BODY = `[0-9a-hjkmnp-tv-z]{${TIME_CHARS + RANDOM_CHARS}}`;
 
 /** Encodes the low `chars * 5` bits of `value`, most significant first. */
 function encodeTime(ms: number, chars: number): string {
@@ -23,11 +42,11 @@ export function newId(prefix: IdPrefix, nowMs: number, random: Uint8Array = rand
   if (!Number.isSafeInteger(nowMs) || nowMs < 0)
     throw new RangeError(`an id needs a time in whole milliseconds; got ${nowMs}`);
   let tail = '';
-  for (let i = 0; i < 16; i++) tail += BASE32[(random[i] ?? 0) & 31];
-  return `${prefix}_${encodeTime(nowMs, 10)}${tail}`;
+  for (let i = 0; i < RANDOM_CHARS; i++) tail += BASE32[(random[i] ?? 0) & 31];
+  return `${prefix}_${encodeTime(nowMs, TIME_CHARS)}${tail}`;
 }
 
-const ID_PATTERN = /^[a-z]{3}_[0-9a-hjkmnp-tv-z]{26}$/;
+const ID_PATTERN = new RegExp(`^[a-z]{3}_${ID_BODY}$`);
 
 export const isId = (value: string, prefix: IdPrefix): boolean =>
   value.startsWith(`${prefix}_`) && ID_PATTERN.test(value);

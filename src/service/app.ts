@@ -3,6 +3,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import type { Logger } from 'pino';
+import { Problem } from '../contract/common.js';
 import { DEFAULT_FAILURE_LIMITS, type FailureLimits } from '../domain/failed-attempts.js';
 import { newId } from '../domain/ids.js';
 import { accountRoutes } from './accounts/routes.js';
@@ -12,7 +13,7 @@ import { authRoutes } from './auth/routes.js';
 import type { ServiceContext } from './context.js';
 import { healthRoutes } from './health/routes.js';
 import { BODY_LIMIT_BYTES, refuseDeepBodies } from './http/body.js';
-import { answerClientError, handleError, ProblemSchema, sendProblem } from './http/problem.js';
+import { answerClientError, handleError, sendProblem } from './http/problem.js';
 import { limitFailedAttempts } from './http/rate-limit.js';
 import { RequestLog } from './http/request-log.js';
 import type { App } from './http/types.js';
@@ -56,7 +57,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
       detail: `There is no ${request.method} ${request.url.split('?')[0]}.`,
     }),
   );
-  app.addSchema(ProblemSchema);
+  app.addSchema(Problem);
   await limitFailedAttempts(app, ctx, failureLimits);
 
   await app.register(swagger, {

@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AccountCreated } from '../../src/contract/accounts.js';
+import type { ActivationAnswer } from '../../src/contract/activation.js';
+import type { License } from '../../src/contract/licenses.js';
 import { newId } from '../../src/domain/ids.js';
 import { freshStore, type TestStore } from '../support/engines.js';
 import { machine } from '../support/factories.js';
@@ -10,11 +13,11 @@ const RACERS = 50;
 /** Issues a key, then 50 servers activate it at once, spread over the given service processes. */
 async function race(services: ServiceProcess[], staff: string) {
   const call = client(services[0]?.url ?? '');
-  const account = await call<{ account: { id: string } }>('POST', '/v1/accounts', {
+  const account = await call<AccountCreated>('POST', '/v1/accounts', {
     token: staff,
     body: { email: `race-${Date.now()}@example.com` },
   });
-  const issued = await call<{ id: string; key: string }>('POST', '/v1/licenses', {
+  const issued = await call<License>('POST', '/v1/licenses', {
     token: staff,
     body: { accountId: account.body.account.id, connections: 10 },
   });
@@ -30,11 +33,7 @@ async function race(services: ServiceProcess[], staff: string) {
       }),
     ),
   );
-  const license = await call<{ status: string; server: { serverId: string } }>(
-    'GET',
-    `/v1/licenses/${issued.body.id}`,
-    { token: staff },
-  );
+  const license = await call<License>('GET', `/v1/licenses/${issued.body.id}`, { token: staff });
   return { answers, license: license.body };
 }
 
@@ -44,11 +43,9 @@ function expectOneWinner(result: Awaited<ReturnType<typeof race>>): void {
   const losers = result.answers.filter((answer) => answer.status !== 201);
   expect(losers).toHaveLength(RACERS - 1);
   for (const loser of losers) expect([loser.status, loser.body.code]).toEqual([409, 'key_already_activated']);
-  const winner = result.answers.find((answer) => answer.status === 201)?.body as {
-    certificate: { payload: { serverId: string } };
-  };
+  const winner = result.answers.find((answer) => answer.status === 201)?.body as ActivationAnswer;
   expect(result.license.status).toBe('active');
-  expect(winner.certificate.payload.serverId).toBe(result.license.server.serverId);
+  expect(winner.certificate.payload.serverId).toBe(result.license.server?.serverId);
 }
 
 describe('50 servers racing to activate one key', () => {

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Agent } from '../../src/agent/agent.js';
 import { readVendorKey } from '../../src/agent/installation.js';
 import { readMachineProperties } from '../../src/agent/machine.js';
+import type { SupportRequest } from '../../src/contract/support.js';
 import { systemClock } from '../../src/domain/clock.js';
 import { tempDir } from '../support/engines.js';
 import { forgedAgentState, machine } from '../support/factories.js';
@@ -461,7 +462,7 @@ describe('the seatkeeper command against a real service process', () => {
       body: JSON.stringify({ type: 'failover', licenseId, message: 'Standby node.' }),
     });
     expect(opened.status).toBe(201);
-    const { id } = (await opened.json()) as { id: string };
+    const { id } = (await opened.json()) as SupportRequest;
     const queue = JSON.parse(
       (await seatkeeper(['request', 'list', '--open', '--json', '--data', data])).stdout,
     );

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AccountCreated, AccountList } from '../../src/contract/accounts.js';
+import type { License, LicenseList } from '../../src/contract/licenses.js';
 import { tempDir } from '../support/engines.js';
 import { machine } from '../support/factories.js';
 import { bootstrapStaff, type Call, client, expectProblem } from '../support/http.js';
@@ -24,12 +26,12 @@ describe('HTTP API, bad input, against a real service process', () => {
     service = await startService({ dataDir: dir.path });
     call = client(service.url);
     staff = await bootstrapStaff(service);
-    const account = await call<{ account: { id: string } }>('POST', '/v1/accounts', {
+    const account = await call<AccountCreated>('POST', '/v1/accounts', {
       token: staff,
       body: { email: 'bad-input@example.com' },
     });
     accountId = account.body.account.id;
-    const issued = await call<{ key: string }>('POST', '/v1/licenses', {
+    const issued = await call<License>('POST', '/v1/licenses', {
       token: staff,
       body: { accountId, connections: 10 },
     });
@@ -189,11 +191,11 @@ describe('HTTP API, bad input, against a real service process', () => {
   });
 
   it('has changed nothing after all the bad requests', async () => {
-    const licenses = await call<{ licenses: { status: string }[] }>('GET', '/v1/licenses', { token: staff });
+    const licenses = await call<LicenseList>('GET', '/v1/licenses', { token: staff });
     expect(licenses.body.licenses).toEqual([
       expect.objectContaining({ status: 'not_activated', server: null }),
     ]);
-    const accounts = await call<{ accounts: unknown[] }>('GET', '/v1/accounts', { token: staff });
+    const accounts = await call<AccountList>('GET', '/v1/accounts', { token: staff });
     expect(accounts.body.accounts).toHaveLength(1);
   });
 });

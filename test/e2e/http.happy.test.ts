@@ -2,6 +2,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AccountCreated, NewUser } from '../../src/contract/accounts.js';
+import type { License, LicenseList } from '../../src/contract/licenses.js';
+import type { SigningKeys } from '../../src/contract/signing-keys.js';
 import { tempDir } from '../support/engines.js';
 import { machine } from '../support/factories.js';
 import { bootstrapStaff, type Call, client } from '../support/http.js';
@@ -41,16 +44,23 @@ describe('HTTP API, happy path, against a real service process', () => {
     expect(Object.keys(answer.body.paths as object)).toEqual(
       expect.arrayContaining(['/v1/activations', '/v1/licenses', '/v1/accounts']),
     );
+    // Every route that takes a credential documents the 429 of the failed-attempt limit; others do not.
+    const paths = answer.body.paths as Record<string, Record<string, { responses: Record<string, unknown> }>>;
+    const limited = (path: string, method: string) =>
+      Object.hasOwn(paths[path]?.[method]?.responses ?? {}, '429');
+    expect(limited('/v1/activations', 'post')).toBe(true);
+    expect(limited('/v1/heartbeats', 'post')).toBe(true);
+    expect(limited('/v1/staff/bootstrap', 'post')).toBe(true);
+    expect(limited('/v1/licenses', 'get')).toBe(true);
+    expect(limited('/healthz', 'get')).toBe(false);
+    expect(limited('/v1/signing-keys', 'get')).toBe(false);
     const docs = await fetch(`${service.url}/docs/`);
     expect(docs.status).toBe(200);
     expect(await docs.text()).toContain('<html');
   });
 
   it('publishes the vendor public key for agents to pin', async () => {
-    const answer = await call<{ keys: { kid: string; alg: string; publicKeyPem: string }[] }>(
-      'GET',
-      '/v1/signing-keys',
-    );
+    const answer = await call<SigningKeys>('GET', '/v1/signing-keys');
     expect(answer.body.keys).toEqual([
       {
         kid: expect.stringMatching(/^kid_/),
@@ -62,7 +72,7 @@ describe('HTTP API, happy path, against a real service process', () => {
   });
 
   it('hands out the vendor public key as a PEM file to install on VPN servers, by HTTP and beside its data', async () => {
-    const listed = (await call<{ keys: { publicKeyPem: string }[] }>('GET', '/v1/signing-keys')).body.keys[0];
+    const listed = (await call<SigningKeys>('GET', '/v1/signing-keys')).body.keys[0];
     const pem = await fetch(`${service.url}/v1/signing-keys/vendor.pem`);
     expect(pem.status).toBe(200);
     expect(pem.headers.get('content-type')).toMatch(/^application\/x-pem-file/);
@@ -75,12 +85,12 @@ describe('HTTP API, happy path, against a real service process', () => {
   });
 
   it('goes from an account to an activated key the account sees with its server', async () => {
-    const account = await call<{ account: { id: string }; ownerToken: string }>('POST', '/v1/accounts', {
+    const account = await call<AccountCreated>('POST', '/v1/accounts', {
       token: staff,
       body: { email: 'Admin@Customer.example', name: 'Customer' },
     });
     expect(account.status).toBe(201);
-    const issued = await call<{ id: string; key: string; status: string }>('POST', '/v1/licenses', {
+    const issued = await call<License>('POST', '/v1/licenses', {
       token: staff,
       body: { accountId: account.body.account.id, connections: 10 },
     });
@@ -100,13 +110,9 @@ describe('HTTP API, happy path, against a real service process', () => {
     });
     expect(refreshed.status).toBe(200);
 
-    const mine = await call<{ licenses: { id: string; status: string; server: { serverId: string } }[] }>(
-      'GET',
-      '/v1/licenses',
-      {
-        token: account.body.ownerToken,
-      },
-    );
+    const mine = await call<LicenseList>('GET', '/v1/licenses', {
+      token: account.body.ownerToken,
+    });
     expect(mine.body.licenses).toEqual([
       expect.objectContaining({
         id: issued.body.id,
@@ -123,7 +129,7 @@ describe('HTTP API, happy path, against a real service process', () => {
   });
 
   it('lets an owner add a member who sees the account’s keys', async () => {
-    const account = await call<{ account: { id: string }; ownerToken: string }>('POST', '/v1/accounts', {
+    const account = await call<AccountCreated>('POST', '/v1/accounts', {
       token: staff,
       body: { email: 'owner@members.example' },
     });
@@ -131,29 +137,22 @@ describe('HTTP API, happy path, against a real service process', () => {
       token: staff,
       body: { accountId: account.body.account.id, connections: 5, years: 2 },
     });
-    const member = await call<{ token: string }>('POST', `/v1/accounts/${account.body.account.id}/members`, {
+    const member = await call<NewUser>('POST', `/v1/accounts/${account.body.account.id}/members`, {
       token: account.body.ownerToken,
       body: { email: 'it@members.example' },
     });
     expect(member.status).toBe(201);
-    type Seen = {
-      id: string;
-      key: string;
-      connections: number;
-      termYears: number;
-      orderNumber: string | null;
-    };
-    const seen = await call<{ licenses: Seen[] }>('GET', '/v1/licenses', { token: member.body.token });
+    const seen = await call<LicenseList>('GET', '/v1/licenses', { token: member.body.token });
     expect(seen.body.licenses).toEqual([expect.objectContaining({ connections: 5, termYears: 2 })]);
     // The key, to activate servers with; not the invoice's order number, which proves ownership.
-    const byOwner = await call<{ licenses: Seen[] }>('GET', '/v1/licenses', {
+    const byOwner = await call<LicenseList>('GET', '/v1/licenses', {
       token: account.body.ownerToken,
     });
     const [owned] = byOwner.body.licenses;
     expect(owned?.orderNumber).toMatch(/^SO-/);
     expect(seen.body.licenses[0]?.key).toBe(owned?.key);
     expect(seen.body.licenses[0]?.orderNumber).toBeNull();
-    const one = await call<Seen>('GET', `/v1/licenses/${owned?.id}`, { token: member.body.token });
+    const one = await call<License>('GET', `/v1/licenses/${owned?.id}`, { token: member.body.token });
     expect([one.status, one.body.orderNumber]).toEqual([200, null]);
   });
 });

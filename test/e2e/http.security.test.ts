@@ -1,4 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AccountCreated, AccountList, NewUser } from '../../src/contract/accounts.js';
+import type { License, LicenseList } from '../../src/contract/licenses.js';
+import type { RequestList } from '../../src/contract/support.js';
 import { tempDir } from '../support/engines.js';
 import { bootstrapStaff, type Call, client } from '../support/http.js';
 import { type ServiceProcess, startService } from '../support/service-process.js';
@@ -18,11 +21,11 @@ describe('HTTP API, who may see and do what, against a real service process', ()
   let bob: Customer;
 
   async function customer(email: string): Promise<Customer> {
-    const account = await call<{ account: { id: string }; ownerToken: string }>('POST', '/v1/accounts', {
+    const account = await call<AccountCreated>('POST', '/v1/accounts', {
       token: staff,
       body: { email },
     });
-    const license = await call<{ id: string }>('POST', '/v1/licenses', {
+    const license = await call<License>('POST', '/v1/licenses', {
       token: staff,
       body: { accountId: account.body.account.id, connections: 10 },
     });
@@ -69,14 +72,14 @@ describe('HTTP API, who may see and do what, against a real service process', ()
       body: { accountId: alice.accountId, connections: 1000 },
     });
     expect([key.status, key.body.code]).toEqual([403, 'forbidden']);
-    const listed = await call<{ licenses: unknown[] }>('GET', '/v1/licenses', { token: staff });
+    const listed = await call<LicenseList>('GET', '/v1/licenses', { token: staff });
     expect(listed.body.licenses).toHaveLength(2);
-    const accounts = await call<{ accounts: unknown[] }>('GET', '/v1/accounts', { token: staff });
+    const accounts = await call<AccountList>('GET', '/v1/accounts', { token: staff });
     expect(accounts.body.accounts).toHaveLength(2);
   });
 
   it('shows an account only its own keys and account, even when it asks for another', async () => {
-    const own = await call<{ licenses: { id: string }[] }>('GET', `/v1/licenses?accountId=${bob.accountId}`, {
+    const own = await call<LicenseList>('GET', `/v1/licenses?accountId=${bob.accountId}`, {
       token: alice.owner,
     });
     expect(own.body.licenses.map((license) => license.id)).toEqual([alice.licenseId]);
@@ -84,14 +87,14 @@ describe('HTTP API, who may see and do what, against a real service process', ()
     expect([foreignLicense.status, foreignLicense.body.code]).toEqual([404, 'license_not_found']);
     const foreignAccount = await call('GET', `/v1/accounts/${bob.accountId}`, { token: alice.owner });
     expect([foreignAccount.status, foreignAccount.body.code]).toEqual([404, 'account_not_found']);
-    const accounts = await call<{ accounts: { id: string }[] }>('GET', '/v1/accounts', {
+    const accounts = await call<AccountList>('GET', '/v1/accounts', {
       token: alice.owner,
     });
     expect(accounts.body.accounts.map((account) => account.id)).toEqual([alice.accountId]);
   });
 
   it('lets an owner, not a member nor another account, add members', async () => {
-    const member = await call<{ token: string }>('POST', `/v1/accounts/${alice.accountId}/members`, {
+    const member = await call<NewUser>('POST', `/v1/accounts/${alice.accountId}/members`, {
       token: alice.owner,
       body: { email: 'team@alice.example' },
     });
@@ -109,12 +112,12 @@ describe('HTTP API, who may see and do what, against a real service process', ()
   });
 
   it('shows a member the account’s keys, but not order numbers, others’ requests or the audit log', async () => {
-    const member = await call<{ token: string }>('POST', `/v1/accounts/${bob.accountId}/members`, {
+    const member = await call<NewUser>('POST', `/v1/accounts/${bob.accountId}/members`, {
       token: bob.owner,
       body: { email: 'it@bob.example' },
     });
     // The owner cites the order number in a transfer request.
-    const owned = await call<{ orderNumber: string }>('GET', `/v1/licenses/${bob.licenseId}`, {
+    const owned = await call<License>('GET', `/v1/licenses/${bob.licenseId}`, {
       token: bob.owner,
     });
     expect(owned.body.orderNumber).toMatch(/^SO-/);
@@ -130,22 +133,18 @@ describe('HTTP API, who may see and do what, against a real service process', ()
     });
     expect(opened.status).toBe(201);
     const asMember = { token: member.body.token };
-    const keys = await call<{ licenses: { id: string; key: string; orderNumber: string | null }[] }>(
-      'GET',
-      '/v1/licenses',
-      asMember,
-    );
+    const keys = await call<LicenseList>('GET', '/v1/licenses', asMember);
     expect(keys.body.licenses.map((license) => [license.id, license.orderNumber])).toEqual([
       [bob.licenseId, null],
     ]);
     expect(keys.body.licenses[0]?.key).toMatch(/^[0-9A-Z]{4}(-[0-9A-Z]{4}){4}$/);
-    const requests = await call<{ requests: unknown[] }>('GET', '/v1/support-requests', asMember);
+    const requests = await call<RequestList>('GET', '/v1/support-requests', asMember);
     expect([requests.status, requests.body.requests]).toEqual([200, []]);
     const audit = await call('GET', '/v1/audit', asMember);
     expect([audit.status, audit.body.code]).toEqual([403, 'forbidden']);
     expect(JSON.stringify([keys.body, requests.body, audit.body])).not.toContain(owned.body.orderNumber);
     // The owner still sees all of it.
-    const ownerRequests = await call<{ requests: unknown[] }>('GET', '/v1/support-requests', {
+    const ownerRequests = await call<RequestList>('GET', '/v1/support-requests', {
       token: bob.owner,
     });
     expect(ownerRequests.body.requests).toHaveLength(1);

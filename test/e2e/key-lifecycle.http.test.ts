@@ -1,19 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AccountCreated } from '../../src/contract/accounts.js';
+import type { ActivationAnswer } from '../../src/contract/activation.js';
+import type { AuditPage } from '../../src/contract/audit.js';
+import type { Problem } from '../../src/contract/common.js';
+import type { License, LicenseList, SplitAnswer } from '../../src/contract/licenses.js';
+import type { RequestList, SupportRequest } from '../../src/contract/support.js';
 import { tempDir } from '../support/engines.js';
 import { machine, nonce } from '../support/factories.js';
 import { bootstrapStaff, type Call, client } from '../support/http.js';
 import { type ServiceProcess, startService } from '../support/service-process.js';
-
-interface License {
-  id: string;
-  key: string;
-  status: string;
-  ends: string;
-  termYears: number;
-  connections: number;
-  endedReason: string | null;
-  parentId: string | null;
-}
 
 describe('renewals, refunds, splits and the audit log over HTTP, against a real service process', () => {
   const dir = tempDir();
@@ -27,7 +22,7 @@ describe('renewals, refunds, splits and the audit log over HTTP, against a real 
     call = client(service.url);
     staff = await bootstrapStaff(service);
     for (const email of ['first@lifecycle.example', 'second@lifecycle.example']) {
-      const made = await call<{ account: { id: string }; ownerToken: string }>('POST', '/v1/accounts', {
+      const made = await call<AccountCreated>('POST', '/v1/accounts', {
         token: staff,
         body: { email },
       });
@@ -49,7 +44,7 @@ describe('renewals, refunds, splits and the audit log over HTTP, against a real 
 
   it('renews keys in one call for staff, and refuses owners and bad years', async () => {
     const [a, b] = [await issue(), await issue()];
-    const renewed = await call<{ licenses: License[] }>('POST', '/v1/licenses/renewals', {
+    const renewed = await call<LicenseList>('POST', '/v1/licenses/renewals', {
       token: staff,
       body: { licenseIds: [a.id, b.id], years: 2 },
     });
@@ -78,14 +73,10 @@ describe('renewals, refunds, splits and the audit log over HTTP, against a real 
     });
     expect(refunded.body).toMatchObject({ status: 'revoked', endedReason: 'refunded' });
     const original = await issue(10);
-    const split = await call<{ original: License; keys: License[] }>(
-      'POST',
-      `/v1/licenses/${original.id}/split`,
-      {
-        token: staff,
-        body: { parts: [4, 6] },
-      },
-    );
+    const split = await call<SplitAnswer>('POST', `/v1/licenses/${original.id}/split`, {
+      token: staff,
+      body: { parts: [4, 6] },
+    });
     expect(split.status).toBe(200);
     expect(split.body.keys.map((key) => [key.connections, key.parentId])).toEqual([
       [4, original.id],
@@ -131,7 +122,7 @@ describe('renewals, refunds, splits and the audit log over HTTP, against a real 
     ]);
     const byOwner = await call('POST', '/v1/licenses/transfers', { token: first.owner, body });
     expect(byOwner.status).toBe(403);
-    const moved = await call<{ licenses: License[] }>('POST', '/v1/licenses/transfers', {
+    const moved = await call<LicenseList>('POST', '/v1/licenses/transfers', {
       token: staff,
       body: { ...body, orderNumber: (key as License & { orderNumber: string }).orderNumber },
     });
@@ -158,11 +149,10 @@ describe('renewals, refunds, splits and the audit log over HTTP, against a real 
       404,
       expect.objectContaining({ code: 'license_key_not_found' }),
     ]);
-    const answered = await call<{ certificate: { payload: { expiresAt: string; ends: string } } }>(
-      'POST',
-      '/v1/activations/offline',
-      { token: accounts[0]?.owner, body: request },
-    );
+    const answered = await call<ActivationAnswer>('POST', '/v1/activations/offline', {
+      token: accounts[0]?.owner,
+      body: request,
+    });
     expect(answered.status).toBe(201);
     expect(answered.body.certificate.payload.expiresAt).toBe(answered.body.certificate.payload.ends);
     const bad = await call('POST', '/v1/activations/offline', {
@@ -176,7 +166,7 @@ describe('renewals, refunds, splits and the audit log over HTTP, against a real 
     const key = await issue();
     const owner = accounts[0]?.owner;
     const body = { type: 'refund', licenseId: key.id, message: 'Bought twice by mistake.' };
-    const opened = await call<{ id: string; status: string }>('POST', '/v1/support-requests', {
+    const opened = await call<SupportRequest>('POST', '/v1/support-requests', {
       token: owner,
       body,
     });
@@ -186,18 +176,16 @@ describe('renewals, refunds, splits and the audit log over HTTP, against a real 
       (await call('POST', '/v1/support-requests', { token: owner, body: { ...body, type: 'upgrade' } }))
         .status,
     ).toBe(400);
-    const queue = await call<{ requests: { id: string }[] }>('GET', '/v1/support-requests?status=open', {
+    const queue = await call<RequestList>('GET', '/v1/support-requests?status=open', {
       token: staff,
     });
     expect(queue.body.requests.map((request) => request.id)).toContain(opened.body.id);
     expect(
       (await call('POST', `/v1/support-requests/${opened.body.id}/approve`, { token: owner })).status,
     ).toBe(403);
-    const approved = await call<{ status: string }>(
-      'POST',
-      `/v1/support-requests/${opened.body.id}/approve`,
-      { token: staff },
-    );
+    const approved = await call<SupportRequest>('POST', `/v1/support-requests/${opened.body.id}/approve`, {
+      token: staff,
+    });
     expect([approved.status, approved.body.status]).toEqual([200, 'approved']);
     const again = await call('POST', `/v1/support-requests/${opened.body.id}/decline`, {
       token: staff,
@@ -207,11 +195,11 @@ describe('renewals, refunds, splits and the audit log over HTTP, against a real 
       409,
       expect.objectContaining({ code: 'request_already_decided' }),
     ]);
-    const mine = await call<{ requests: { id: string; status: string }[] }>('GET', '/v1/support-requests', {
+    const mine = await call<RequestList>('GET', '/v1/support-requests', {
       token: owner,
     });
     expect(mine.body.requests.find((request) => request.id === opened.body.id)?.status).toBe('approved');
-    const theirs = await call<{ requests: unknown[] }>('GET', '/v1/support-requests', {
+    const theirs = await call<RequestList>('GET', '/v1/support-requests', {
       token: accounts[1]?.owner,
     });
     expect(theirs.body.requests).toEqual([]);
@@ -228,19 +216,15 @@ describe('renewals, refunds, splits and the audit log over HTTP, against a real 
   it('shows an account its own audit entries and staff all of them', async () => {
     const key = await issue();
     await call('POST', '/v1/licenses/renewals', { token: staff, body: { licenseIds: [key.id], years: 1 } });
-    const own = await call<{ entries: { action: string; entityId: string; actor: string }[] }>(
-      'GET',
-      `/v1/audit?entityId=${key.id}`,
-      { token: accounts[0]?.owner },
-    );
+    const own = await call<AuditPage>('GET', `/v1/audit?entityId=${key.id}`, { token: accounts[0]?.owner });
     expect(own.status).toBe(200);
     expect(own.body.entries.map((entry) => entry.action)).toEqual(['issued', 'renewed']);
     expect(own.body.entries[1]?.actor).toMatch(/^usr_/);
-    const other = await call<{ entries: unknown[] }>('GET', `/v1/audit?entityId=${key.id}`, {
+    const other = await call<AuditPage>('GET', `/v1/audit?entityId=${key.id}`, {
       token: accounts[1]?.owner,
     });
     expect(other.body.entries).toEqual([]);
-    const all = await call<{ entries: { accountId: string }[] }>('GET', '/v1/audit', { token: staff });
+    const all = await call<AuditPage>('GET', '/v1/audit', { token: staff });
     expect(all.body.entries.length).toBeGreaterThan(own.body.entries.length);
     expect((await call('GET', '/v1/audit')).status).toBe(401);
     expect((await call('GET', '/v1/audit?entityId=nope', { token: staff })).status).toBe(400);
@@ -249,9 +233,8 @@ describe('renewals, refunds, splits and the audit log over HTTP, against a real 
   it('pages through the audit log with `after` and `limit`', async () => {
     const key = await issue();
     await call('POST', '/v1/licenses/renewals', { token: staff, body: { licenseIds: [key.id], years: 1 } });
-    type Page = { entries: { id: string; action: string }[]; next: string | null };
     const page = (query: string) =>
-      call<Page>('GET', `/v1/audit?entityId=${key.id}&limit=1${query}`, { token: staff });
+      call<AuditPage>('GET', `/v1/audit?entityId=${key.id}&limit=1${query}`, { token: staff });
     const first = await page('');
     expect(first.body.entries.map((entry) => entry.action)).toEqual(['issued']);
     expect(first.body.next).toBe(first.body.entries[0]?.id);
@@ -260,7 +243,7 @@ describe('renewals, refunds, splits and the audit log over HTTP, against a real 
     const third = await page(`&after=${second.body.next}`);
     expect(third.body).toEqual({ entries: [], next: null });
     for (const bad of ['limit=0', 'limit=1001', 'after=nope', 'after=aud_01kax5c1x8b2m4n6p8r0s2t000']) {
-      const refused = await call<{ code: string }>('GET', `/v1/audit?${bad}`, { token: staff });
+      const refused = await call<Problem>('GET', `/v1/audit?${bad}`, { token: staff });
       expect([bad, refused.status, refused.body.code]).toEqual([bad, 400, 'validation_failed']);
     }
   });

@@ -1,5 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { AccountCreated } from '../../src/contract/accounts.js';
+import type { License } from '../../src/contract/licenses.js';
+import type { Subscription } from '../../src/contract/subscriptions.js';
 import { tempDir } from '../support/engines.js';
 import { bootstrapStaff, type Call, client } from '../support/http.js';
 import {
@@ -89,7 +92,7 @@ describe.skipIf(unavailable !== undefined)('the agent on real OpenVPN servers', 
     lab.agentEnv = agentEnv;
     call = client(service.url);
     staff = await bootstrapStaff(service);
-    const account = await call<{ account: { id: string } }>('POST', '/v1/accounts', {
+    const account = await call<AccountCreated>('POST', '/v1/accounts', {
       token: staff,
       body: { email: 'vpn-admin@example.com' },
     });
@@ -118,7 +121,7 @@ describe.skipIf(unavailable !== undefined)('the agent on real OpenVPN servers', 
   }
 
   async function keyOf(connections: number): Promise<string> {
-    const issued = await call<{ key: string }>('POST', '/v1/licenses', {
+    const issued = await call<License>('POST', '/v1/licenses', {
       token: staff,
       body: { accountId, connections },
     });
@@ -128,7 +131,7 @@ describe.skipIf(unavailable !== undefined)('the agent on real OpenVPN servers', 
 
   /** Two servers, each with its agent, sharing one new subscription of 3 connections. */
   async function twoServersSharing(mode: 'reconcile' | 'lease', agentArgs: string[] = []) {
-    const created = await call<{ key: string }>('POST', '/v1/subscriptions', {
+    const created = await call<Subscription>('POST', '/v1/subscriptions', {
       token: staff,
       body: { accountId, connections: 3, period: 'monthly', mode, heartbeatIntervalMs: 4_000 },
     });

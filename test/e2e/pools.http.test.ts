@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AccountCreated } from '../../src/contract/accounts.js';
+import type { HeartbeatAnswer, Subscription, SubscriptionList } from '../../src/contract/subscriptions.js';
 import { newId } from '../../src/domain/ids.js';
 import { tempDir } from '../support/engines.js';
 import { machine } from '../support/factories.js';
@@ -23,7 +25,7 @@ describe('subscriptions and heartbeats over HTTP, against a real service process
     overrides: Record<string, unknown> = {},
   ) => {
     sequence[name] += 1;
-    return call<{ used: number; disconnect: string[] }>('POST', '/v1/heartbeats', {
+    return call<HeartbeatAnswer>('POST', '/v1/heartbeats', {
       body: {
         key,
         serverId: servers[name],
@@ -39,12 +41,12 @@ describe('subscriptions and heartbeats over HTTP, against a real service process
     service = await startService({ dataDir: dir.path });
     call = client(service.url);
     staff = await bootstrapStaff(service);
-    const account = await call<{ account: { id: string }; ownerToken: string }>('POST', '/v1/accounts', {
+    const account = await call<AccountCreated>('POST', '/v1/accounts', {
       token: staff,
       body: { email: 'pool@example.com' },
     });
     owner = account.body.ownerToken;
-    const created = await call<{ key: string }>('POST', '/v1/subscriptions', {
+    const created = await call<Subscription>('POST', '/v1/subscriptions', {
       token: staff,
       body: { accountId: account.body.account.id, connections: 100, period: 'monthly' },
     });
@@ -89,7 +91,7 @@ describe('subscriptions and heartbeats over HTTP, against a real service process
   });
 
   it('shows the owner their subscription, and lets only staff create one', async () => {
-    const mine = await call<{ subscriptions: { key: string }[] }>('GET', '/v1/subscriptions', {
+    const mine = await call<SubscriptionList>('GET', '/v1/subscriptions', {
       token: owner,
     });
     expect(mine.body.subscriptions.map((s) => s.key)).toEqual([key]);
@@ -101,17 +103,11 @@ describe('subscriptions and heartbeats over HTTP, against a real service process
   });
 
   it('lets staff renew a subscription by a period, and nobody else', async () => {
-    const listed = await call<{ subscriptions: { id: string; periodEnds: string }[] }>(
-      'GET',
-      '/v1/subscriptions',
-      { token: staff },
-    );
+    const listed = await call<SubscriptionList>('GET', '/v1/subscriptions', { token: staff });
     const [subscription] = listed.body.subscriptions;
-    const renewed = await call<{ periodEnds: string }>(
-      'POST',
-      `/v1/subscriptions/${subscription?.id}/renew`,
-      { token: staff },
-    );
+    const renewed = await call<Subscription>('POST', `/v1/subscriptions/${subscription?.id}/renew`, {
+      token: staff,
+    });
     expect(renewed.status).toBe(200);
     expect(renewed.body.periodEnds > (subscription?.periodEnds ?? '')).toBe(true);
     const byOwner = await call('POST', `/v1/subscriptions/${subscription?.id}/renew`, { token: owner });

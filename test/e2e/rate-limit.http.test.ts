@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AccountCreated } from '../../src/contract/accounts.js';
+import type { License } from '../../src/contract/licenses.js';
 import { newId } from '../../src/domain/ids.js';
 import { generateLicenseKey, parseLicenseKey } from '../../src/domain/license-key.js';
 import { ManualClock } from '../support/clock.js';
@@ -32,7 +34,7 @@ describe('failed credential attempts are limited, against a real service process
   const log: string[] = [];
 
   const issueKey = async (): Promise<string> => {
-    const issued = await call<{ key: string }>('POST', '/v1/licenses', {
+    const issued = await call<License>('POST', '/v1/licenses', {
       token: staff,
       body: { accountId, connections: 10 },
     });
@@ -55,7 +57,7 @@ describe('failed credential attempts are limited, against a real service process
     service.child.stdout?.on('data', (chunk: Buffer) => log.push(...chunk.toString().split('\n')));
     call = client(service.url);
     staff = await bootstrapStaff(service);
-    const account = await call<{ account: { id: string } }>('POST', '/v1/accounts', {
+    const account = await call<AccountCreated>('POST', '/v1/accounts', {
       token: staff,
       body: { email: 'limits@example.com' },
     });

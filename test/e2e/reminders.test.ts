@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { ReminderPage } from '../../src/contract/reminders.js';
 import { systemClock } from '../../src/domain/clock.js';
 import { createStaff } from '../../src/service/auth/staff.js';
 import { openContext } from '../../src/service/runtime.js';
@@ -94,15 +95,15 @@ describe.each(ENGINES)('expiry reminders from two service processes on %s', (eng
 
     // Over HTTP: staff read all reminders, an account its own.
     const call = client(services[0]?.url ?? '');
-    type Listed = { reminders: { accountId: string; status: string }[] };
-    const all = await call<Listed>('GET', '/v1/reminders?status=sent', { token: staff });
+    const all = await call<ReminderPage>('GET', '/v1/reminders?status=sent', { token: staff });
     expect([all.status, all.body.reminders.length]).toEqual([200, KEYS]);
-    type Page = Listed & { next: string | null };
-    const first = await call<Page>('GET', '/v1/reminders?limit=5', { token: staff });
+    const first = await call<ReminderPage>('GET', '/v1/reminders?limit=5', { token: staff });
     expect([first.body.reminders.length, typeof first.body.next]).toEqual([5, 'string']);
-    const rest = await call<Page>('GET', `/v1/reminders?limit=10&after=${first.body.next}`, { token: staff });
+    const rest = await call<ReminderPage>('GET', `/v1/reminders?limit=10&after=${first.body.next}`, {
+      token: staff,
+    });
     expect([rest.body.reminders.length, rest.body.next]).toEqual([KEYS - 5, null]);
-    const own = await call<Listed>('GET', '/v1/reminders', { token: owners[0] });
+    const own = await call<ReminderPage>('GET', '/v1/reminders', { token: owners[0] });
     expect(own.body.reminders).toHaveLength(1);
     expect((await call('GET', '/v1/reminders?status=lost', { token: staff })).status).toBe(400);
     expect((await call('GET', '/v1/reminders')).status).toBe(401);

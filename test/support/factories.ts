@@ -2,6 +2,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { VendorKey } from '../../src/agent/installation.js';
+import type { License } from '../../src/contract/licenses.js';
 import { keyIdOf, signCertificate } from '../../src/domain/certificate.js';
 import { fingerprintOf, type MachineProperties } from '../../src/domain/fingerprint.js';
 import { newId } from '../../src/domain/ids.js';
@@ -10,7 +11,7 @@ import { createAccount } from '../../src/service/accounts/operations.js';
 import type { ServiceContext } from '../../src/service/context.js';
 import { insertLicenses } from '../../src/service/licenses/license-repository.js';
 import { issueFailoverKey } from '../../src/service/licenses/lifecycle.js';
-import { issueLicense, type LicenseView, newKeyRow } from '../../src/service/licenses/operations.js';
+import { issueLicense, newKeyRow } from '../../src/service/licenses/operations.js';
 import { type CreateSubscriptionInput, createSubscription } from '../../src/service/pools/operations.js';
 
 /** A distinct made-up machine per seed. */
@@ -88,7 +89,7 @@ export async function accountWithKey(
     email?: string;
     legacy?: boolean;
   } = {},
-): Promise<{ accountId: string; ownerToken: string; license: LicenseView }> {
+): Promise<{ accountId: string; ownerToken: string; license: License }> {
   const email = options.email ?? `owner-${randomBytes(4).toString('hex')}@example.com`;
   const created = await createAccount(ctx, { email });
   if (!created.ok) throw new Error(created.error.detail);
@@ -119,7 +120,7 @@ export async function subscriptionKey(
 }
 
 /** The failover key of a key, as staff would issue it. */
-export async function failoverKeyOf(ctx: ServiceContext, licenseId: string): Promise<LicenseView> {
+export async function failoverKeyOf(ctx: ServiceContext, licenseId: string): Promise<License> {
   const failover = await issueFailoverKey(ctx, { licenseId, actor: 'usr_test' });
   if (!failover.ok) throw new Error(failover.error.detail);
   return failover.value;

@@ -1,4 +1,5 @@
 import { expect } from 'vitest';
+import type { StaffCreated } from '../../src/contract/auth.js';
 import type { ServiceProcess } from './service-process.js';
 
 export interface Answer<T = Record<string, unknown>> {
@@ -48,7 +49,7 @@ export type Call = ReturnType<typeof client>;
 export async function bootstrapStaff(service: ServiceProcess): Promise<string> {
   const bootstrap = /skb_[A-Za-z0-9_-]+/.exec(service.stderr())?.[0];
   if (bootstrap === undefined) throw new Error(`no bootstrap token in:\n${service.stderr()}`);
-  const answer = await client(service.url)<{ token: string }>('POST', '/v1/staff/bootstrap', {
+  const answer = await client(service.url)<StaffCreated>('POST', '/v1/staff/bootstrap', {
     body: { token: bootstrap, email: 'staff@vendor.example' },
   });
   if (answer.status !== 201) throw new Error(`bootstrap failed: ${answer.text}`);

@@ -1,3 +1,4 @@
+import type { Account } from '../../contract/accounts.js';
 import { fail, ok, type Result } from '../../domain/errors.js';
 import { newId } from '../../domain/ids.js';
 import { plainText } from '../../domain/text.js';
@@ -10,12 +11,7 @@ import { inTransaction } from '../store/transaction.js';
 import { refuseConflict } from '../store/unique.js';
 import { accountByEmail, accountById, allAccounts, hasAccount, insertAccount } from './account-repository.js';
 
-export interface AccountView {
-  id: string;
-  email: string;
-  name: string;
-  createdAt: string;
-}
+export type AccountView = Account;
 
 export const accountView = (row: AccountRow): AccountView => ({
   id: row.id,

@@ -1,28 +1,18 @@
-import { Type } from '@sinclair/typebox';
+import {
+  Account,
+  AccountCreated,
+  AccountList,
+  AddMember,
+  CreateAccount,
+  NewUser,
+} from '../../contract/accounts.js';
+import { IdParam, problemResponses, Shared } from '../../contract/common.js';
 import { normalizeEmail } from '../../domain/email.js';
 import { canManageAccount, canSeeAccount } from '../auth/principal.js';
 import { BEARER, requirePrincipal, requireStaff } from '../http/authenticate.js';
 import { problem, unwrap } from '../http/problem.js';
-import { Email, IdParam, problemResponses } from '../http/schemas.js';
 import type { RouteModule } from '../http/types.js';
 import { addMember, createAccount, findAccount, listAccounts } from './operations.js';
-
-const Account = Type.Object(
-  {
-    id: Type.String({ examples: ['acc_01kax5c1x8b2m4n6p8r0s2t4v6'] }),
-    email: Type.String({ description: 'The registered admin email; it cannot be edited' }),
-    name: Type.String(),
-    createdAt: Type.String({ format: 'date-time' }),
-  },
-  { $id: 'Account' },
-);
-
-const NewUser = Type.Object({
-  userId: Type.String(),
-  email: Type.String(),
-  token: Type.String({ description: 'API token, shown once' }),
-  tokenId: Type.String({ description: 'Names the token in the audit log' }),
-});
 
 const tags = ['accounts'];
 
@@ -36,15 +26,9 @@ export const accountRoutes: RouteModule = (app, ctx) => {
         tags,
         summary: 'Create an account with its registered admin email (staff)',
         security: BEARER,
-        body: Type.Object(
-          { email: Email, name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) },
-          { additionalProperties: false },
-        ),
+        body: CreateAccount,
         response: {
-          201: Type.Object({
-            account: Type.Ref('Account'),
-            ownerToken: Type.String({ description: 'Shown once' }),
-          }),
+          201: AccountCreated,
           ...problemResponses(400, 401, 403, 409),
         },
       },
@@ -65,7 +49,7 @@ export const accountRoutes: RouteModule = (app, ctx) => {
         summary: 'List accounts (staff) or the caller’s own account',
         security: BEARER,
         response: {
-          200: Type.Object({ accounts: Type.Array(Type.Ref('Account')) }),
+          200: AccountList,
           ...problemResponses(401),
         },
       },
@@ -86,7 +70,7 @@ export const accountRoutes: RouteModule = (app, ctx) => {
         summary: 'Get an account',
         security: BEARER,
         params: IdParam('acc', 'Account id'),
-        response: { 200: Type.Ref('Account'), ...problemResponses(400, 401, 404) },
+        response: { 200: Shared(Account), ...problemResponses(400, 401, 404) },
       },
     },
     async (request) => {
@@ -109,7 +93,7 @@ export const accountRoutes: RouteModule = (app, ctx) => {
         summary: 'Add a member to an account (its owner or staff)',
         security: BEARER,
         params: IdParam('acc', 'Account id'),
-        body: Type.Object({ email: Email }, { additionalProperties: false }),
+        body: AddMember,
         response: { 201: NewUser, ...problemResponses(400, 401, 404, 409) },
       },
     },

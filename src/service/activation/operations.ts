@@ -1,3 +1,4 @@
+import type { ActivationAnswer, ActivationRequest } from '../../contract/activation.js';
 import { type LicenseCertificate, signCertificate } from '../../domain/certificate.js';
 import { fail, ok, type Result, verifyFailMessage } from '../../domain/errors.js';
 import {
@@ -6,7 +7,6 @@ import {
   type Fingerprint,
   type FingerprintProperty,
   fingerprintOf,
-  type MachineProperties,
   type PropertyDigests,
 } from '../../domain/fingerprint.js';
 import { newId } from '../../domain/ids.js';
@@ -26,22 +26,9 @@ import {
   recordCertificate,
 } from './activation-repository.js';
 
-export interface ActivationRequest {
-  key: string;
-  serverId: string;
-  fingerprint: MachineProperties;
-  nonce: string;
-  /** Asked by an integrated failover (standby) server: only a failover key may be used, and only there. */
-  failover?: boolean | undefined;
-}
+export type { ActivationRequest };
 
-export interface ActivationResult {
-  licenseId: string;
-  activationId: string;
-  /** True when this request made the binding; false when it confirmed an existing one. */
-  created: boolean;
-  certificate: LicenseCertificate;
-}
+export type ActivationResult = ActivationAnswer;
 
 /** A request whose key names a usable license, with what it claims worked out once. */
 interface Claim {

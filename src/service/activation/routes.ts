@@ -1,18 +1,12 @@
 import { Type } from '@sinclair/typebox';
+import { ActivationAnswer, ActivationRequest, OfflineRequest } from '../../contract/activation.js';
+import { problemResponses } from '../../contract/common.js';
+import { SigningKeys } from '../../contract/signing-keys.js';
 import { CertificateSchema } from '../../domain/certificate.js';
 import { BEARER, requirePrincipal } from '../http/authenticate.js';
 import { unwrap } from '../http/problem.js';
-import { problemResponses } from '../http/schemas.js';
 import type { RouteModule } from '../http/types.js';
-import { ActivationRequest, OfflineRequest } from './contract.js';
 import { activate, activateOffline, refresh } from './operations.js';
-
-const ActivationResponse = Type.Object({
-  licenseId: Type.String(),
-  activationId: Type.String(),
-  created: Type.Boolean({ description: 'True when this request bound the key' }),
-  certificate: Type.Ref('LicenseCertificate'),
-});
 
 const tags = ['activation'];
 
@@ -26,11 +20,7 @@ export const activationRoutes: RouteModule = (app, ctx) => {
         tags,
         summary: 'The vendor public keys that sign license certificates, for agents to pin',
         response: {
-          200: Type.Object({
-            keys: Type.Array(
-              Type.Object({ kid: Type.String(), alg: Type.Literal('Ed25519'), publicKeyPem: Type.String() }),
-            ),
-          }),
+          200: SigningKeys,
         },
       },
     },
@@ -68,7 +58,7 @@ export const activationRoutes: RouteModule = (app, ctx) => {
         tags,
         summary: 'Activate a license key on a server; the first server binds it for good',
         body: ActivationRequest,
-        response: { 200: ActivationResponse, 201: ActivationResponse, ...problemResponses(400, 404, 409) },
+        response: { 200: ActivationAnswer, 201: ActivationAnswer, ...problemResponses(400, 404, 409) },
       },
     },
     async (request, reply) => {
@@ -87,8 +77,8 @@ export const activationRoutes: RouteModule = (app, ctx) => {
         security: BEARER,
         body: OfflineRequest,
         response: {
-          200: ActivationResponse,
-          201: ActivationResponse,
+          200: ActivationAnswer,
+          201: ActivationAnswer,
           ...problemResponses(400, 401, 404, 409),
         },
       },
@@ -109,7 +99,7 @@ export const activationRoutes: RouteModule = (app, ctx) => {
         tags,
         summary: 'A fresh certificate for a server the key is already bound to',
         body: ActivationRequest,
-        response: { 200: ActivationResponse, ...problemResponses(400, 404, 409) },
+        response: { 200: ActivationAnswer, ...problemResponses(400, 404, 409) },
       },
     },
     async (request) => unwrap(await refresh(ctx, request.body)),

@@ -1,3 +1,4 @@
+import type { AuditEntry as AuditEntryView } from '../../contract/audit.js';
 import { fail, ok, type Result } from '../../domain/errors.js';
 import { newId } from '../../domain/ids.js';
 import type { ServiceContext } from '../context.js';
@@ -15,17 +16,7 @@ export interface AuditEntry {
   after?: unknown;
 }
 
-export interface AuditView {
-  id: string;
-  at: string;
-  actor: string;
-  accountId: string | null;
-  entity: AuditLogTable['entity'];
-  entityId: string;
-  action: string;
-  before: unknown;
-  after: unknown;
-}
+export type AuditView = AuditEntryView;
 
 const json = (value: unknown) => (value === undefined ? null : JSON.stringify(value));
 

@@ -1,7 +1,7 @@
-import { Type } from '@sinclair/typebox';
+import { Bootstrap, StaffCreated } from '../../contract/auth.js';
+import { problemResponses } from '../../contract/common.js';
 import { normalizeEmail } from '../../domain/email.js';
 import { unwrap } from '../http/problem.js';
-import { Email, problemResponses } from '../http/schemas.js';
 import type { RouteModule } from '../http/types.js';
 import { redeemBootstrapToken } from './staff.js';
 
@@ -13,16 +13,9 @@ export const authRoutes: RouteModule = (app, ctx) => {
         tags: ['staff'],
         summary:
           'Create the first vendor-staff user with the one-time bootstrap token printed at first start',
-        body: Type.Object(
-          { token: Type.String({ minLength: 1, maxLength: 200 }), email: Email },
-          { additionalProperties: false },
-        ),
+        body: Bootstrap,
         response: {
-          201: Type.Object({
-            userId: Type.String(),
-            email: Type.String(),
-            token: Type.String({ description: 'Shown once' }),
-          }),
+          201: StaffCreated,
           ...problemResponses(400, 401, 409),
         },
       },

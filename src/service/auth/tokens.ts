@@ -1,3 +1,4 @@
+import type { NewUser } from '../../contract/accounts.js';
 import { newId } from '../../domain/ids.js';
 import type { ServiceContext } from '../context.js';
 import { newToken, tokenDigest } from '../secrets/seal.js';
@@ -5,14 +6,8 @@ import type { Database } from '../store/database.js';
 import type { Principal } from './principal.js';
 import { insertUser, userOfToken } from './user-repository.js';
 
-export interface NewUser {
-  userId: string;
-  email: string;
-  /** The user's first API token: returned once, stored only as its digest. */
-  token: string;
-  /** Names the token in the audit log, which never holds the token itself. */
-  tokenId: string;
-}
+/** A user just made; its first API token is returned once, stored only as its digest. */
+export type { NewUser };
 
 /** Adds a user (staff, or an account's owner or member) with an API token, inside the caller's transaction. */
 export async function addUser(

@@ -1,6 +1,6 @@
-import { Type } from '@sinclair/typebox';
+import { problemResponses } from '../../contract/common.js';
+import { Health } from '../../contract/health.js';
 import { problem } from '../http/problem.js';
-import { problemResponses } from '../http/schemas.js';
 import type { RouteModule } from '../http/types.js';
 import { isReachable } from '../store/database.js';
 
@@ -12,7 +12,7 @@ export const healthRoutes: RouteModule = (app, ctx) => {
         tags: ['health'],
         summary: 'Answers 200 when the store is reachable',
         response: {
-          200: Type.Object({ status: Type.Literal('ok'), engine: Type.String() }),
+          200: Health,
           ...problemResponses(503),
         },
       },

@@ -1,7 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
-import { Type } from '@sinclair/typebox';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { Problem } from '../../contract/common.js';
 import { ERRORS, type ErrorCode, type Failure, type Result } from '../../domain/errors.js';
 import { SINGLE_LINE } from '../../domain/text.js';
 import { isStoreUnavailable } from '../store/database.js';
@@ -24,26 +24,8 @@ export function unwrap<T>(result: Result<T>): T {
   return result.value;
 }
 
-export const ProblemSchema = Type.Object(
-  {
-    type: Type.String(),
-    code: Type.String({ description: 'Stable error code; never renamed' }),
-    title: Type.String(),
-    status: Type.Integer(),
-    detail: Type.String(),
-    field: Type.Optional(Type.String({ description: 'The request field at fault, where there is one' })),
-    storedSequence: Type.Optional(
-      Type.Integer({
-        description: 'heartbeat_out_of_order: the sequence stored for the server; continue above it',
-      }),
-    ),
-    requestId: Type.String(),
-  },
-  { $id: 'Problem' },
-);
-
 /** The documented error body: every 4xx and 5xx the service sends, routed or not. */
-export function problemDocument(failure: Failure, requestId: string) {
+export function problemDocument(failure: Failure, requestId: string): Problem {
   const { status, title } = ERRORS[failure.code];
   return {
     type: `https://seatkeeper.dev/problems/${failure.code}`,

@@ -1,5 +1,6 @@
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyRequest } from 'fastify';
+import { problemResponses } from '../../contract/common.js';
 import type { ErrorCode } from '../../domain/errors.js';
 import {
   addressKey,
@@ -78,6 +79,15 @@ export async function limitFailedAttempts(
 ): Promise<void> {
   const blocks = new Blocks();
   let sweptAt = 0;
+  // Registered before the routes: each route that takes a credential documents the 429 it may answer.
+  app.addHook('onRoute', (route) => {
+    const schema = route.schema;
+    if (schema?.response === undefined) return;
+    const body = (schema.body ?? {}) as { properties?: Record<string, unknown> };
+    const takesCredential =
+      'security' in schema || body.properties?.key !== undefined || body.properties?.token !== undefined;
+    if (takesCredential) schema.response = { ...(schema.response as object), ...problemResponses(429) };
+  });
 
   await app.register(rateLimit, {
     // Routes are not limited one by one: the hook below hands the plugin only what it refuses.

@@ -1,3 +1,4 @@
+import type { TransferLicenses } from '../../contract/licenses.js';
 import { fail, ok, type Result } from '../../domain/errors.js';
 import {
   checkFailover,
@@ -231,13 +232,7 @@ const failoverExists = (licenseId: string, failoverId?: string) =>
     'licenseId',
   );
 
-export interface TransferInput {
-  licenseIds: readonly string[];
-  toAccountId: string;
-  requesterEmail: string;
-  orderNumber?: string | undefined;
-  actor: string;
-}
+export type TransferInput = TransferLicenses & { actor: string };
 
 /**
  * Moves keys to another account (a new admin account, or the company that acquired the owner),

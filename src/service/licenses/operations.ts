@@ -1,3 +1,4 @@
+import type { License, LicenseStatus } from '../../contract/licenses.js';
 import { fail, ok, type Result } from '../../domain/errors.js';
 import { newId, newOrderNumber } from '../../domain/ids.js';
 import {
@@ -22,30 +23,10 @@ import {
   licenseByDigest,
 } from './license-repository.js';
 
-export type LicenseStatus = 'not_activated' | 'active' | 'expired' | 'revoked';
+export type { LicenseStatus };
 
-export interface LicenseView {
-  id: string;
-  accountId: string;
-  /** A failover key carries its original's connections and term, for an integrated standby server. */
-  kind: 'fixed' | 'failover';
-  key: string;
-  connections: number;
-  termYears: number;
-  purchasedAt: string;
-  starts: string;
-  ends: string;
-  status: LicenseStatus;
-  server: { serverId: string; hostname: string; activatedAt: string } | null;
-  endedReason: LicenseRow['ended_reason'];
-  parentId: string | null;
-  failoverOf: string | null;
-  orderNumber: string | null;
-  /** On the old terms: it never expires on the machine it was activated on. */
-  legacy: boolean;
-  /** Set once the key is revoked, or will be (a replaced key's last instant). */
-  revokedAt: string | null;
-}
+/** A license as its owner and staff read it: the contract's shape. */
+export type LicenseView = License;
 
 export function licenseStatus(license: LicenseRow, bound: boolean, now: Date): LicenseStatus {
   // A replaced key works on for its overlap week: revoked from the instant it stops.

@@ -1,8 +1,18 @@
-import { Type } from '@sinclair/typebox';
+import { IdParam, problemResponses, Shared } from '../../contract/common.js';
+import {
+  IssueLicense,
+  License,
+  LicenseList,
+  LicenseQuery,
+  RenewLicenses,
+  ReplacementAnswer,
+  SplitAnswer,
+  SplitLicense,
+  TransferLicenses,
+} from '../../contract/licenses.js';
 import { canSeeAccount } from '../auth/principal.js';
 import { BEARER, requirePrincipal, requireStaff } from '../http/authenticate.js';
 import { problem, unwrap } from '../http/problem.js';
-import { Email, IdParam, Instant, problemResponses } from '../http/schemas.js';
 import type { RouteModule } from '../http/types.js';
 import {
   issueFailoverKey,
@@ -13,55 +23,6 @@ import {
   transferLicenses,
 } from './lifecycle.js';
 import { asSeenBy, findLicense, issueLicense, listLicenses } from './operations.js';
-
-const License = Type.Object(
-  {
-    id: Type.String(),
-    accountId: Type.String(),
-    kind: Type.Union([Type.Literal('fixed'), Type.Literal('failover')], {
-      description: 'A failover key carries its original’s connections and term, for a standby server',
-    }),
-    key: Type.String({
-      description: 'The license key, shown to its owner',
-      examples: ['7K2M-QX9D-4TRB-WN3H-8CPA'],
-    }),
-    connections: Type.Integer({ description: 'Concurrent connections (tunnels)' }),
-    termYears: Type.Integer(),
-    purchasedAt: Instant,
-    starts: Instant,
-    ends: Type.String({ format: 'date-time', description: 'End of the support/upgrade term' }),
-    status: Type.Union([
-      Type.Literal('not_activated'),
-      Type.Literal('active'),
-      Type.Literal('expired'),
-      Type.Literal('revoked'),
-    ]),
-    server: Type.Union([
-      Type.Object({ serverId: Type.String(), hostname: Type.String(), activatedAt: Instant }),
-      Type.Null(),
-    ]),
-    endedReason: Type.Union(
-      [Type.Literal('refunded'), Type.Literal('split'), Type.Literal('replaced'), Type.Null()],
-      {
-        description: 'Why a revoked key is done with',
-      },
-    ),
-    parentId: Type.Union([Type.String(), Type.Null()], {
-      description: 'The key this one was split from or replaces',
-    }),
-    orderNumber: Type.Union([Type.String(), Type.Null()], {
-      description: 'The order on the key’s invoice; null for the account’s members, who do not see invoices',
-    }),
-    legacy: Type.Boolean({ description: 'Old terms: never expires on the machine it was activated on' }),
-    failoverOf: Type.Union([Type.String(), Type.Null()], {
-      description: 'The key a failover key stands in for',
-    }),
-    revokedAt: Type.Union([Instant, Type.Null()], {
-      description: 'When the key stopped, or stops (a replaced key works on for a week)',
-    }),
-  },
-  { $id: 'License' },
-);
 
 const tags = ['licenses'];
 
@@ -75,29 +36,8 @@ export const licenseRoutes: RouteModule = (app, ctx) => {
         tags,
         summary: 'Issue a fixed license key to an account (staff)',
         security: BEARER,
-        body: Type.Object(
-          {
-            accountId: Type.String({ pattern: '^acc_[0-9a-z]{26}$' }),
-            connections: Type.Integer({
-              minimum: 1,
-              maximum: 1_000_000,
-              description: 'Concurrent connections',
-            }),
-            years: Type.Optional(
-              Type.Integer({ minimum: 1, maximum: 10, description: 'Support/upgrade term; 1 by default' }),
-            ),
-            purchasedAt: Type.Optional(
-              Type.String({ format: 'date-time', description: 'The term starts here; now by default' }),
-            ),
-            legacy: Type.Optional(
-              Type.Boolean({
-                description: 'Old terms (Access Server 1.8.4 and before): never expires on its machine',
-              }),
-            ),
-          },
-          { additionalProperties: false },
-        ),
-        response: { 201: Type.Ref('License'), ...problemResponses(400, 401, 403, 404) },
+        body: IssueLicense,
+        response: { 201: Shared(License), ...problemResponses(400, 401, 403, 404) },
       },
     },
     async (request, reply) => {
@@ -121,16 +61,9 @@ export const licenseRoutes: RouteModule = (app, ctx) => {
         tags,
         summary: 'List license keys with their status and the server each is bound to',
         security: BEARER,
-        querystring: Type.Object(
-          {
-            accountId: Type.Optional(
-              Type.String({ pattern: '^acc_[0-9a-z]{26}$', description: 'Staff only: one account' }),
-            ),
-          },
-          { additionalProperties: false },
-        ),
+        querystring: LicenseQuery,
         response: {
-          200: Type.Object({ licenses: Type.Array(Type.Ref('License')) }),
+          200: LicenseList,
           ...problemResponses(400, 401),
         },
       },
@@ -150,7 +83,7 @@ export const licenseRoutes: RouteModule = (app, ctx) => {
         summary: 'Get a license key',
         security: BEARER,
         params: IdParam('lic', 'License id'),
-        response: { 200: Type.Ref('License'), ...problemResponses(400, 401, 404) },
+        response: { 200: Shared(License), ...problemResponses(400, 401, 404) },
       },
     },
     async (request) => {
@@ -163,8 +96,6 @@ export const licenseRoutes: RouteModule = (app, ctx) => {
     },
   );
 
-  const LicenseId = Type.String({ pattern: '^lic_[0-9a-z]{26}$' });
-
   app.post(
     '/v1/licenses/renewals',
     {
@@ -173,15 +104,9 @@ export const licenseRoutes: RouteModule = (app, ctx) => {
         summary:
           'Renew keys for more years, all or none: ahead of the end after the current term, once expired from today (staff)',
         security: BEARER,
-        body: Type.Object(
-          {
-            licenseIds: Type.Array(LicenseId, { minItems: 1, maxItems: 1000 }),
-            years: Type.Integer({ minimum: 1, maximum: 10 }),
-          },
-          { additionalProperties: false },
-        ),
+        body: RenewLicenses,
         response: {
-          200: Type.Object({ licenses: Type.Array(Type.Ref('License')) }),
+          200: LicenseList,
           ...problemResponses(400, 401, 403, 404, 409),
         },
       },
@@ -201,7 +126,7 @@ export const licenseRoutes: RouteModule = (app, ctx) => {
           'Refund a key never activated, within 30 days of its purchase: it is revoked for good (staff)',
         security: BEARER,
         params: IdParam('lic', 'License id'),
-        response: { 200: Type.Ref('License'), ...problemResponses(400, 401, 403, 404, 409) },
+        response: { 200: Shared(License), ...problemResponses(400, 401, 403, 404, 409) },
       },
     },
     async (request) => {
@@ -219,12 +144,9 @@ export const licenseRoutes: RouteModule = (app, ctx) => {
           'Split a key never activated into keys whose connections add up to its own, with its term (staff)',
         security: BEARER,
         params: IdParam('lic', 'License id'),
-        body: Type.Object(
-          { parts: Type.Array(Type.Integer({ minimum: 1 }), { minItems: 2, maxItems: 100 }) },
-          { additionalProperties: false },
-        ),
+        body: SplitLicense,
         response: {
-          200: Type.Object({ original: Type.Ref('License'), keys: Type.Array(Type.Ref('License')) }),
+          200: SplitAnswer,
           ...problemResponses(400, 401, 403, 404, 409),
         },
       },
@@ -247,7 +169,7 @@ export const licenseRoutes: RouteModule = (app, ctx) => {
         security: BEARER,
         params: IdParam('lic', 'License id'),
         response: {
-          200: Type.Object({ original: Type.Ref('License'), replacement: Type.Ref('License') }),
+          200: ReplacementAnswer,
           ...problemResponses(400, 401, 403, 404, 409),
         },
       },
@@ -266,7 +188,7 @@ export const licenseRoutes: RouteModule = (app, ctx) => {
         summary: 'The free failover key of a key, for an integrated standby server: one per key (staff)',
         security: BEARER,
         params: IdParam('lic', 'License id'),
-        response: { 201: Type.Ref('License'), ...problemResponses(400, 401, 403, 404, 409) },
+        response: { 201: Shared(License), ...problemResponses(400, 401, 403, 404, 409) },
       },
     },
     async (request, reply) => {
@@ -285,19 +207,9 @@ export const licenseRoutes: RouteModule = (app, ctx) => {
         summary:
           "Move keys to another account with their activations and terms, at the request of the keys' admin email, its domain, or anyone citing their order (staff)",
         security: BEARER,
-        body: Type.Object(
-          {
-            licenseIds: Type.Array(LicenseId, { minItems: 1, maxItems: 1000 }),
-            toAccountId: Type.String({ pattern: '^acc_[0-9a-z]{26}$' }),
-            requesterEmail: Email,
-            orderNumber: Type.Optional(
-              Type.String({ maxLength: 32, description: 'The order on an older invoice' }),
-            ),
-          },
-          { additionalProperties: false },
-        ),
+        body: TransferLicenses,
         response: {
-          200: Type.Object({ licenses: Type.Array(Type.Ref('License')) }),
+          200: LicenseList,
           ...problemResponses(400, 401, 403, 404, 409),
         },
       },

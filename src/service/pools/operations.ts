@@ -1,3 +1,10 @@
+import type {
+  CreateSubscription,
+  HeartbeatAnswer,
+  HeartbeatRequest,
+  Membership,
+  Subscription,
+} from '../../contract/subscriptions.js';
 import { fail, ok, type Result, verifyFailMessage } from '../../domain/errors.js';
 import {
   describeDifference,
@@ -9,8 +16,6 @@ import {
 import { newId } from '../../domain/ids.js';
 import { type PoolGrant, signPoolGrant } from '../../domain/pool-grant.js';
 import {
-  type EnforcementMode,
-  type EnforcementOrder,
   grantLease,
   judgeSequence,
   liveSince,
@@ -38,19 +43,7 @@ export const DEFAULT_GRACE_MS = 2 * 86_400_000;
 /** A heartbeat whose clock is further off than this is refused: its connect times cannot be trusted. */
 export const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 
-export interface SubscriptionView {
-  id: string;
-  accountId: string;
-  key: string;
-  connections: number;
-  period: 'monthly' | 'yearly';
-  autoRenew: boolean;
-  mode: EnforcementMode;
-  order: EnforcementOrder;
-  heartbeatIntervalMs: number;
-  graceMs: number;
-  periodEnds: string;
-}
+export type SubscriptionView = Subscription;
 
 const subscriptionView = (ctx: ServiceContext, row: SubscriptionRow): SubscriptionView => ({
   id: row.id,
@@ -66,18 +59,8 @@ const subscriptionView = (ctx: ServiceContext, row: SubscriptionRow): Subscripti
   periodEnds: new Date(row.period_ends_at).toISOString(),
 });
 
-export interface CreateSubscriptionInput {
-  accountId: string;
-  connections: number;
-  period: 'monthly' | 'yearly';
-  autoRenew?: boolean | undefined;
-  mode?: EnforcementMode | undefined;
-  order?: EnforcementOrder | undefined;
-  heartbeatIntervalMs?: number | undefined;
-  graceMs?: number | undefined;
-  /** Who creates it, for the audit log: a user id, or `operator` at the command line. */
-  actor?: string | undefined;
-}
+/** Who creates it, for the audit log: a user id, or `operator` at the command line. */
+export type CreateSubscriptionInput = CreateSubscription & { actor?: string | undefined };
 
 /** Staff create a subscription: a pool of N connections for a period that renewal moves on. */
 export async function createSubscription(
@@ -230,22 +213,7 @@ export async function renewSubscription(
   });
 }
 
-export interface Membership {
-  subscriptionId: string;
-  serverId: string;
-  connections: number;
-  mode: EnforcementMode;
-  order: EnforcementOrder;
-  heartbeatIntervalMs: number;
-  graceMs: number;
-  periodEnds: string;
-  created: boolean;
-  /**
-   * What the pool has left for this server, until its last heartbeat's grace ends (a re-join does
-   * not start it again). Reconcile: the pool minus the live tunnels. Lease: no seats until leased.
-   */
-  grant: PoolGrant;
-}
+export type { Membership };
 
 /** A server's membership as joining leaves it: whether it is new, and when it was last heard from. */
 type Joined = { created: boolean; lastHeartbeatAt: number };
@@ -368,35 +336,7 @@ export async function joinPool(
   return ok(await membershipOf(ctx, subscription, request.serverId, joined.value, now));
 }
 
-export interface HeartbeatRequest {
-  key: string;
-  serverId: string;
-  /** Increases with every heartbeat of this server: a repeat changes nothing, an older one is refused. */
-  sequence: number;
-  /** The server's clock when it sent the heartbeat (ms). */
-  sentAt: number;
-  tunnels: { id: string; connectedAt: number }[];
-  /** Lease mode: the seats this server wants to hold. */
-  wanted?: number | undefined;
-}
-
-export interface HeartbeatAnswer {
-  mode: EnforcementMode;
-  connections: number;
-  /** Reconcile: tunnels across the live pool. Lease: seats leased across the pool. */
-  used: number;
-  /** Reconcile: this server's tunnels to disconnect now. */
-  disconnect: string[];
-  /** Lease: the seats this server may hold, until `leaseExpiresAt`. */
-  lease: number;
-  leaseExpiresAt: string | null;
-  nextHeartbeatInMs: number;
-  /** The end of the subscription's current period, as renewals move it. */
-  periodEnds: string;
-  answeredAt: string;
-  /** The figures above that set this server's seats, signed with the vendor key. */
-  grant: PoolGrant;
-}
+export type { HeartbeatAnswer, HeartbeatRequest };
 
 function checkReport(request: HeartbeatRequest, now: Date): Result<void> {
   const skew = request.sentAt - now.getTime();

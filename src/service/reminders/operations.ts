@@ -1,4 +1,5 @@
 import type { Updateable } from 'kysely';
+import { REMINDER_STATUSES, type Reminder } from '../../contract/reminders.js';
 import { newId } from '../../domain/ids.js';
 import {
   daysLeft,
@@ -302,21 +303,9 @@ export async function sendDueReminders(
   return pass;
 }
 
-export const REMINDER_STATUSES: readonly ReminderRow['status'][] = ['pending', 'sent', 'cancelled'];
+export { REMINDER_STATUSES };
 
-export interface ReminderView {
-  id: string;
-  subject: ReminderRow['subject'];
-  subjectId: string;
-  accountId: string;
-  ends: string;
-  daysBefore: number;
-  status: ReminderRow['status'];
-  attempts: number;
-  lastError: string | null;
-  sentAt: string | null;
-  messageId: string | null;
-}
+export type ReminderView = Reminder;
 
 const viewOf = (row: ReminderRow): ReminderView => ({
   id: row.id,

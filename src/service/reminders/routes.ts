@@ -1,28 +1,8 @@
-import { Type } from '@sinclair/typebox';
+import { pageSize, problemResponses } from '../../contract/common.js';
+import { Reminder, ReminderPage, ReminderQuery } from '../../contract/reminders.js';
 import { BEARER, requirePrincipal } from '../http/authenticate.js';
-import { NextPage, PageQuery, pageSize, problemResponses } from '../http/schemas.js';
 import type { RouteModule } from '../http/types.js';
-import type { ReminderRow } from '../store/schema.js';
-import { listReminders, REMINDER_STATUSES } from './operations.js';
-
-const Status = Type.Unsafe<ReminderRow['status']>({ type: 'string', enum: [...REMINDER_STATUSES] });
-
-const Reminder = Type.Object(
-  {
-    id: Type.String(),
-    subject: Type.Union([Type.Literal('license'), Type.Literal('subscription')]),
-    subjectId: Type.String({ description: 'The key (lic_...) or subscription (sub_...)' }),
-    accountId: Type.String(),
-    ends: Type.String({ format: 'date-time', description: 'The end it reminds of' }),
-    daysBefore: Type.Integer({ description: '60, 30 or 3' }),
-    status: Status,
-    attempts: Type.Integer(),
-    lastError: Type.Union([Type.String(), Type.Null()], { description: 'Why the last send failed' }),
-    sentAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-    messageId: Type.Union([Type.String(), Type.Null()]),
-  },
-  { $id: 'Reminder' },
-);
+import { listReminders } from './operations.js';
 
 export const reminderRoutes: RouteModule = (app, ctx) => {
   app.addSchema(Reminder);
@@ -34,18 +14,9 @@ export const reminderRoutes: RouteModule = (app, ctx) => {
         tags: ['reminders'],
         summary: 'Expiry reminders, newest first: an account reads its own, staff read all',
         security: BEARER,
-        querystring: Type.Object(
-          {
-            status: Type.Optional(Status),
-            subjectId: Type.Optional(
-              Type.String({ pattern: '^(lic|sub)_[0-9a-z]{26}$', description: 'One key or subscription' }),
-            ),
-            ...PageQuery('rem'),
-          },
-          { additionalProperties: false },
-        ),
+        querystring: ReminderQuery,
         response: {
-          200: Type.Object({ reminders: Type.Array(Type.Ref('Reminder')), next: NextPage }),
+          200: ReminderPage,
           ...problemResponses(400, 401),
         },
       },

@@ -1,7 +1,8 @@
+import type { OpenRequest, SupportRequest } from '../../contract/support.js';
 import { fail, ok, type Result } from '../../domain/errors.js';
 import { newId } from '../../domain/ids.js';
 import { licenseKeyDigest, parseLicenseKey } from '../../domain/license-key.js';
-import { checkEligibility, checkNonPrimaryRequester, type RequestType } from '../../domain/support.js';
+import { checkEligibility, checkNonPrimaryRequester } from '../../domain/support.js';
 import { plainText } from '../../domain/text.js';
 import { accountById } from '../accounts/account-repository.js';
 import { resolveAccount } from '../accounts/operations.js';
@@ -20,34 +21,9 @@ import { inTransaction } from '../store/transaction.js';
  * operation runs in the approval's transaction) or decline it with a reason; the requester sees
  * the outcome. Approving or declining a request twice, at once or not, decides it once.
  */
-export interface OpenRequestInput {
-  type: RequestType;
-  licenseId: string;
-  message: string;
-  /** Split: the new keys' connections. */
-  parts?: number[] | undefined;
-  /** Transfer: the account to move the key to (its id or registered admin email). */
-  toAccount?: string | undefined;
-  /** From a requester who is not the primary holder: the proof of the account's authority. */
-  licenseKey?: string | undefined;
-  primaryHolder?: string | undefined;
-  orderNumber?: string | undefined;
-}
+export type OpenRequestInput = OpenRequest;
 
-export interface SupportRequestView {
-  id: string;
-  accountId: string;
-  requesterEmail: string;
-  type: RequestType;
-  licenseId: string;
-  message: string;
-  details: Record<string, unknown>;
-  status: 'open' | 'approved' | 'declined';
-  decision: string | null;
-  decidedAt: string | null;
-  outcome: unknown;
-  createdAt: string;
-}
+export type SupportRequestView = SupportRequest;
 
 const viewOf = (row: SupportRequestRow): SupportRequestView => ({
   id: row.id,

@@ -1,5 +1,8 @@
-import { Type } from '@sinclair/typebox';
-import { SINGLE_LINE } from '../../domain/text.js';
+import { type Static, Type } from '@sinclair/typebox';
+import { CertificateSchema } from '../domain/certificate.js';
+import { SINGLE_LINE } from '../domain/text.js';
+import { Shared } from './common.js';
+import { Id } from './ids.js';
 
 /** The shape of an activation request, online or carried by hand: checked at the HTTP edge and by the CLI. */
 const Text = (description: string) =>
@@ -20,6 +23,8 @@ export const Fingerprint = Type.Object(
   { additionalProperties: false, description: 'Machine properties the key is bound to' },
 );
 
+export const ServerId = Id('srv', 'The agent’s server id');
+
 export const ActivationRequest = Type.Object(
   {
     key: Type.String({
@@ -27,7 +32,7 @@ export const ActivationRequest = Type.Object(
       maxLength: 64,
       description: 'The license key as typed: any case, dashes or spaces optional',
     }),
-    serverId: Type.String({ pattern: '^srv_[0-9a-z]{26}$', description: 'The agent’s server id' }),
+    serverId: ServerId,
     fingerprint: Fingerprint,
     nonce: Type.String({
       minLength: 8,
@@ -40,9 +45,29 @@ export const ActivationRequest = Type.Object(
   },
   { additionalProperties: false },
 );
+export type ActivationRequest = Static<typeof ActivationRequest>;
 
 /** What `seatkeeper agent offline-request` writes: an activation request carried by hand. */
 export const OfflineRequest = Type.Object(
   { ...ActivationRequest.properties, format: Type.Optional(Type.Literal('seatkeeper-offline-request/1')) },
   { additionalProperties: false },
 );
+export type OfflineRequest = Static<typeof OfflineRequest>;
+
+export const ActivationAnswer = Type.Object({
+  licenseId: Type.String(),
+  activationId: Type.String(),
+  created: Type.Boolean({ description: 'True when this request bound the key' }),
+  certificate: Shared(CertificateSchema),
+});
+export type ActivationAnswer = Static<typeof ActivationAnswer>;
+
+/** The schemas the activation answers refer to by `$id`. */
+export const ACTIVATION_REFERENCES = [CertificateSchema];
+
+/** What `agent offline-import` reads: the service's answer to an offline request, or its certificate alone. */
+export const OfflineAnswer = Type.Union([
+  Type.Object({ certificate: Shared(CertificateSchema) }),
+  CertificateSchema,
+]);
+export type OfflineAnswer = Static<typeof OfflineAnswer>;

@@ -1,0 +1,105 @@
+import { type Static, Type } from '@sinclair/typebox';
+import { checker } from '../contract/check.js';
+import { ERRORS, type ErrorCode } from '../domain/errors.js';
+import { PoolGrantSchema } from '../domain/pool-grant.js';
+
+/**
+ * The shapes of the files in the agent's state directory. Another process wrote them (another
+ * command, an older agent, someone with an editor): each is checked against its shape when read
+ * back, and whatever a signature vouches for (certificates, grants) is verified on top.
+ */
+
+/** agent.json. Older agents also kept `vendorKeys` here: it is read past, never trusted. */
+export const AgentIdentity = Type.Object({
+  serverId: Type.String({ minLength: 1 }),
+  createdAt: Type.String(),
+  serviceUrl: Type.Optional(Type.String()),
+});
+export type AgentIdentity = Static<typeof AgentIdentity>;
+
+/** licenses/<id>.json: the certificate stays unknown (a missing one does not count) until verified. */
+export const StoredLicense = Type.Object({
+  licenseId: Type.String({ minLength: 1 }),
+  key: Type.String(),
+  certificate: Type.Optional(Type.Unknown()),
+});
+export type StoredLicense = Static<typeof StoredLicense>;
+
+/** subscription.json: enough to go on without the service. */
+export const StoredSubscription = Type.Object({
+  key: Type.String(),
+  subscriptionId: Type.String(),
+  mode: Type.Union([Type.Literal('reconcile'), Type.Literal('lease')]),
+  connections: Type.Integer({ minimum: 0 }),
+  heartbeatIntervalMs: Type.Integer({ minimum: 1 }),
+  graceMs: Type.Integer({ minimum: 0 }),
+  /** As the service last said: renewals move it on, and every answer carries it. */
+  periodEnds: Type.String(),
+  /** When this server joined (agent clock, ms): before a first answer, the grace runs from here. */
+  joinedAt: Type.Number(),
+  /** The last heartbeat sequence sent, or the one the service said it holds; the next one is higher. */
+  sequence: Type.Integer({ minimum: 0 }),
+  /** When the service's last answer was sent and received, on the agent's own clock. */
+  answer: Type.Union([Type.Object({ leaseUntil: Type.Number(), receivedAt: Type.Number() }), Type.Null()]),
+  /** The service's last signed grant (at joining, then at every answer): the seats come from it. */
+  grant: Type.Union([PoolGrantSchema, Type.Null()]),
+});
+export type StoredSubscription = Static<typeof StoredSubscription>;
+
+/** offline-requests.json: requests written and not yet answered, their nonces and keys. */
+export const PendingOffline = Type.Array(Type.Object({ nonce: Type.String(), key: Type.String() }));
+export type PendingOffline = Static<typeof PendingOffline>;
+
+const Code = Type.Unsafe<ErrorCode>(Type.Union(Object.keys(ERRORS).map((code) => Type.Literal(code))));
+
+/** live-usage.json: what the running agent last reported, as JSON (instants as text). */
+export const LiveUsage = Type.Object({
+  pid: Type.Integer(),
+  usage: Type.Object({
+    serverId: Type.String(),
+    simulatedMachine: Type.Union([Type.String(), Type.Null()]),
+    connected: Type.Integer(),
+    licensed: Type.Integer(),
+    licenses: Type.Array(
+      Type.Object({
+        licenseId: Type.String(),
+        keyHint: Type.String(),
+        seats: Type.Integer(),
+        ends: Type.Union([Type.String(), Type.Null()]),
+        certificateExpiresAt: Type.Union([Type.String(), Type.Null()]),
+        status: Type.Union([Type.Literal('counting'), Type.Literal('not_counting')]),
+        reason: Type.Union([Type.String(), Type.Null()]),
+        code: Type.Union([Code, Type.Null()]),
+      }),
+    ),
+    subscription: Type.Union([
+      Type.Object({
+        subscriptionId: Type.String(),
+        mode: Type.Union([Type.Literal('reconcile'), Type.Literal('lease')]),
+        connections: Type.Integer(),
+        counting: Type.Boolean(),
+        poolUsed: Type.Union([Type.Integer(), Type.Null()]),
+        lease: Type.Union([Type.Integer(), Type.Null()]),
+        lastAnswerAt: Type.Union([Type.String(), Type.Null()]),
+      }),
+      Type.Null(),
+    ]),
+    tunnels: Type.Array(
+      Type.Object({
+        id: Type.String(),
+        user: Type.Optional(Type.String()),
+        address: Type.Optional(Type.String()),
+        connectedAt: Type.String(),
+      }),
+    ),
+  }),
+});
+export type LiveUsage = Static<typeof LiveUsage>;
+
+export const STATE_FILES = {
+  identity: checker(AgentIdentity),
+  license: checker(StoredLicense),
+  subscription: checker(StoredSubscription),
+  pendingOffline: checker(PendingOffline),
+  liveUsage: checker(LiveUsage),
+};
