@@ -1,6 +1,7 @@
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import {
+  type DatabaseIntrospector,
   Kysely,
   type Kysely as KyselyType,
   PostgresDialect,
@@ -70,6 +71,27 @@ function openSqlite(path: string): Store {
   return { db, engine: 'sqlite', location: path, close: () => db.destroy() };
 }
 
+/**
+ * Kysely's introspector lists the tables of every schema the database holds, and fails when
+ * another schema is dropped while it reads (`has_schema_privilege` on a name that just vanished).
+ * The migrator only asks whether its own tables exist, so it is asked about the current schema only.
+ */
+class CurrentSchemaPostgresDialect extends PostgresDialect {
+  override createIntrospector(db: KyselyType<unknown>): DatabaseIntrospector {
+    const every = super.createIntrospector(db);
+    return {
+      getSchemas: () => every.getSchemas(),
+      getMetadata: (options) => every.getMetadata(options),
+      getTables: async () => {
+        const { rows } = await sql<{ name: string; schema: string; kind: string }>`
+          select table_name as name, table_schema as schema, table_type as kind
+          from information_schema.tables where table_schema = current_schema()`.execute(db);
+        return rows.map(({ name, schema, kind }) => ({ name, schema, isView: kind === 'VIEW', columns: [] }));
+      },
+    };
+  }
+}
+
 function openPostgres(url: string, poolSize: number): Store {
   const pool = new pg.Pool({
     connectionString: url,
@@ -82,7 +104,7 @@ function openPostgres(url: string, poolSize: number): Store {
   });
   // An idle client that loses its connection must not crash the process; the pool replaces it.
   pool.on('error', () => {});
-  const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Tables>({ dialect: new CurrentSchemaPostgresDialect({ pool }) });
   const parsed = new URL(url);
   if (parsed.password !== '') parsed.password = '***';
   return { db, engine: 'postgres', location: parsed.toString(), close: () => db.destroy() };
@@ -105,15 +127,17 @@ export async function migrate(store: Store): Promise<string[]> {
     return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
   };
   if (store.engine === 'sqlite') return run(store.db as KyselyType<unknown>);
-  // Processes that start together would race to create the migration tables: serialize them.
+  // Processes that start together on one schema would race to create the migration tables:
+  // serialize them, schema by schema (other schemas of the same database migrate meanwhile).
+  const lock = sql`7381001, hashtext(coalesce(current_schema(), ''))`;
   return store.db.connection().execute(async (connection) => {
-    await sql`select pg_advisory_lock(7381001)`.execute(connection);
+    await sql`select pg_advisory_lock(${lock})`.execute(connection);
     try {
       // The schema the URL selects (search_path), `public` by default.
       const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(connection);
       return await run(connection as KyselyType<unknown>, rows[0]?.schema);
     } finally {
-      await sql`select pg_advisory_unlock(7381001)`.execute(connection);
+      await sql`select pg_advisory_unlock(${lock})`.execute(connection);
     }
   });
 }
