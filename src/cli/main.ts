@@ -1,16 +1,13 @@
-import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
-import { isStoreUnavailable } from '../service/store/database.js';
+import packageJson from '../../package.json' with { type: 'json' };
 import { registerAgentCommands } from './agent-commands.js';
 import { CliError, EXIT } from './output.js';
 import { registerReminderCommands } from './reminder-commands.js';
 import { registerRequestCommands } from './request-commands.js';
 import { registerServiceCommands } from './service-commands.js';
 
-const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
-
 const program = new Command('seatkeeper')
-  .version(version)
+  .version(packageJson.version)
   .description('Seatkeeper: licenses VPN servers and gateways by concurrent tunnels.')
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride()
@@ -20,11 +17,13 @@ const program = new Command('seatkeeper')
   );
 
 /** Errors no command turned into a CliError, in words and an exit code a script can use. */
-function explain(error: unknown): { message: string; exitCode: number } {
+async function explain(error: unknown): Promise<{ message: string; exitCode: number }> {
   const { code, message } = error as NodeJS.ErrnoException;
   if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
     return { message: `cannot listen: ${message} (${code})`, exitCode: EXIT.usage };
   }
+  // Loaded only on this path: the store's drivers would slow every command's start.
+  const { isStoreUnavailable } = await import('../service/store/database.js');
   if (isStoreUnavailable(error))
     return { message: `the store is not answering: ${message}`, exitCode: EXIT.unavailable };
   return {
@@ -53,7 +52,7 @@ try {
     process.stderr.write(`seatkeeper: ${error.message} (${error.code})\n`);
     process.exitCode = error.exitCode;
   } else {
-    const { message, exitCode } = explain(error);
+    const { message, exitCode } = await explain(error);
     process.stderr.write(`seatkeeper: ${message}\n`);
     if (process.env.SEATKEEPER_DEBUG) process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
     process.exitCode = exitCode;
