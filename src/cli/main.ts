@@ -1,20 +1,6 @@
-import { Command, CommanderError } from 'commander';
-import packageJson from '../../package.json' with { type: 'json' };
-import { registerAgentCommands } from './agent-commands.js';
+import { CommanderError } from 'commander';
 import { CliError, EXIT } from './output.js';
-import { registerReminderCommands } from './reminder-commands.js';
-import { registerRequestCommands } from './request-commands.js';
-import { registerServiceCommands } from './service-commands.js';
-
-const program = new Command('seatkeeper')
-  .version(packageJson.version)
-  .description('Seatkeeper: licenses VPN servers and gateways by concurrent tunnels.')
-  .showHelpAfterError('(run with --help for usage)')
-  .exitOverride()
-  .addHelpText(
-    'after',
-    '\nExit codes: 0 done, 1 refused by a licensing rule, 2 bad command or configuration, 3 service or store unreachable, 4 unexpected error.',
-  );
+import { createProgram } from './program.js';
 
 /** Errors no command turned into a CliError, in words and an exit code a script can use. */
 async function explain(error: unknown): Promise<{ message: string; exitCode: number }> {
@@ -38,13 +24,8 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   throw error;
 });
 
-registerServiceCommands(program);
-registerRequestCommands(program);
-registerReminderCommands(program);
-registerAgentCommands(program);
-
 try {
-  await program.parseAsync(process.argv);
+  await createProgram().parseAsync(process.argv);
 } catch (error) {
   if (error instanceof CommanderError) {
     process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.usage;
