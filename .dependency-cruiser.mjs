@@ -17,10 +17,10 @@ export default {
     {
       name: 'domain-is-pure',
       comment:
-        'src/domain holds pure rules: it imports nothing from src/ outside itself (contract, service, agent, cli).',
+        'src/domain holds pure rules: of the repository it imports only itself (no contract, service, agent, cli, test helpers; its tests neither).',
       severity: 'error',
       from: { path: '^src/domain/' },
-      to: { path: '^src/', pathNot: '^src/domain/' },
+      to: { dependencyTypes: ['local'], pathNot: '^src/domain/' },
     },
     {
       name: 'domain-does-no-io',

@@ -68,6 +68,7 @@ describe('the layer rules', () => {
       // Each line below breaks one rule.
       'src/domain/reaches-out.ts': "export { run } from '../agent/run.js';",
       'src/domain/reads-files.ts': "export { readFileSync } from 'node:fs';",
+      'src/domain/seats.test.ts': "export { clock } from '../../test/support/clock.js';",
       'src/contract/with-io.ts':
         "export { problem } from '../service/http/problem.js';\nexport { request } from 'node:http';",
       'src/service/subscriptions/join.ts':
@@ -96,6 +97,7 @@ describe('the layer rules', () => {
         'contract-is-shapes-only: src/contract/with-io.ts -> src/service/http/problem.ts',
         'domain-does-no-io: src/domain/reads-files.ts -> fs',
         'domain-is-pure: src/domain/reaches-out.ts -> src/agent/run.ts',
+        'domain-is-pure: src/domain/seats.test.ts -> test/support/clock.ts',
         'no-circular: src/agent/ping.ts -> src/agent/pong.ts',
         'no-http-below-routes: src/service/subscriptions/join.ts -> node_modules/fastify/fastify.js',
         'no-http-below-routes: src/service/subscriptions/join.ts -> src/service/http/problem.ts',
