@@ -1,6 +1,7 @@
 import { benchActivationOperation, benchActivations } from './activations.js';
 import { benchAdmission, benchAgent } from './agent.js';
 import { benchCertificates } from './certificates.js';
+import { benchCliStart } from './cli-start.js';
 import { benchFleetVersusRedis } from './fleet.js';
 import { benchHeartbeats } from './heartbeats.js';
 import { benchHostileUploads } from './hostile.js';
@@ -11,6 +12,7 @@ import { benchDurableWrites } from './store.js';
 
 /** `npm run bench`: one JSON line per figure on stdout, progress on stderr, non-zero exit on a failure. */
 try {
+  await benchCliStart();
   benchAdmission();
   await benchAgent();
   benchCertificates();

@@ -1,6 +1,13 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources directly: there is no build step to forget.
-import { register } from 'tsx/esm/api';
+// Runs the bundle `npm ci` built (dist/), which starts fast; when it is missing or older than a
+// source, runs the TypeScript sources directly, so that an edit takes effect without a build step.
+import { pathToFileURL } from 'node:url';
+import { BUNDLE, isBundleCurrent } from '../scripts/bundle-state.mjs';
 
-register();
-await import('../src/cli/main.ts');
+if (isBundleCurrent()) {
+  await import(pathToFileURL(BUNDLE).href);
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('../src/cli/main.ts');
+}

@@ -21,3 +21,10 @@ if (installed === undefined || (locked !== undefined && locked > installed)) {
     process.exit(result.status ?? 1);
   }
 }
+
+// The bundle the command runs is rebuilt when a source changed since it was built: a stale one never runs.
+const { isBundleCurrent } = await import('./bundle-state.mjs');
+if (!isBundleCurrent()) {
+  const { buildCli } = await import('./build.mjs');
+  await buildCli();
+}

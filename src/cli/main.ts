@@ -1,30 +1,15 @@
-import { createRequire } from 'node:module';
-import { Command, CommanderError } from 'commander';
-import { isStoreUnavailable } from '../service/store/database.js';
-import { registerAgentCommands } from './agent-commands.js';
+import { CommanderError } from 'commander';
 import { CliError, EXIT } from './output.js';
-import { registerReminderCommands } from './reminder-commands.js';
-import { registerRequestCommands } from './request-commands.js';
-import { registerServiceCommands } from './service-commands.js';
-
-const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
-
-const program = new Command('seatkeeper')
-  .version(version)
-  .description('Seatkeeper: licenses VPN servers and gateways by concurrent tunnels.')
-  .showHelpAfterError('(run with --help for usage)')
-  .exitOverride()
-  .addHelpText(
-    'after',
-    '\nExit codes: 0 done, 1 refused by a licensing rule, 2 bad command or configuration, 3 service or store unreachable, 4 unexpected error.',
-  );
+import { createProgram } from './program.js';
 
 /** Errors no command turned into a CliError, in words and an exit code a script can use. */
-function explain(error: unknown): { message: string; exitCode: number } {
+async function explain(error: unknown): Promise<{ message: string; exitCode: number }> {
   const { code, message } = error as NodeJS.ErrnoException;
   if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
     return { message: `cannot listen: ${message} (${code})`, exitCode: EXIT.usage };
   }
+  // Loaded only on this path: the store's drivers would slow every command's start.
+  const { isStoreUnavailable } = await import('../service/store/database.js');
   if (isStoreUnavailable(error))
     return { message: `the store is not answering: ${message}`, exitCode: EXIT.unavailable };
   return {
@@ -39,13 +24,8 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   throw error;
 });
 
-registerServiceCommands(program);
-registerRequestCommands(program);
-registerReminderCommands(program);
-registerAgentCommands(program);
-
 try {
-  await program.parseAsync(process.argv);
+  await createProgram().parseAsync(process.argv);
 } catch (error) {
   if (error instanceof CommanderError) {
     process.exitCode = error.exitCode === 0 ? EXIT.ok : EXIT.usage;
@@ -53,7 +33,7 @@ try {
     process.stderr.write(`seatkeeper: ${error.message} (${error.code})\n`);
     process.exitCode = error.exitCode;
   } else {
-    const { message, exitCode } = explain(error);
+    const { message, exitCode } = await explain(error);
     process.stderr.write(`seatkeeper: ${message}\n`);
     if (process.env.SEATKEEPER_DEBUG) process.stderr.write(`${(error as Error).stack ?? String(error)}\n`);
     process.exitCode = exitCode;

@@ -1,6 +1,4 @@
 import type { Command } from 'commander';
-import { runnerName } from '../service/reminders/job.js';
-import { smtpMailer } from '../service/reminders/mailer.js';
 import {
   listReminders,
   REMINDER_STATUSES,
@@ -72,6 +70,10 @@ export function registerReminderCommands(program: Command): void {
     .action(async (flags: StoreFlags) => {
       const mail = config(flags).mail;
       if (mail === undefined) throw usageError('reminders send needs --smtp-url and --mail-from');
+      const [{ runnerName }, { smtpMailer }] = await Promise.all([
+        import('../service/reminders/job.js'),
+        import('../service/reminders/mailer.js'),
+      ]);
       const mailer = smtpMailer(mail.smtpUrl, mail.from);
       const pass = await withContext(flags, (ctx) => sendDueReminders(ctx, mailer, runnerName())).finally(
         () => mailer.close(),

@@ -5,7 +5,6 @@ import { resolveAccount } from '../service/accounts/operations.js';
 import { ConfigError, loadServiceConfig, parseDuration, type ServiceFlags } from '../service/config.js';
 import type { ServiceContext } from '../service/context.js';
 import type { LicenseView } from '../service/licenses/operations.js';
-import { openContext } from '../service/runtime.js';
 import { CliError, EXIT, orExit, print, table } from './output.js';
 
 /** What the service-side commands share: the store they work on, flag parsing, key tables. */
@@ -31,6 +30,8 @@ export async function withContext<T>(
   flags: ServiceFlags,
   run: (ctx: ServiceContext) => Promise<T>,
 ): Promise<T> {
+  // Loaded here, not at the top: the store's drivers would slow `--help` and the agent commands.
+  const { openContext } = await import('../service/runtime.js');
   const ctx = await openContext(config(flags), systemClock).catch((error: unknown) => {
     throw new CliError(
       `cannot open the store: ${(error as Error).message}`,

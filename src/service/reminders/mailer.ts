@@ -1,4 +1,5 @@
-import nodemailer from 'nodemailer';
+import { createRequire } from 'node:module';
+import type nodemailer from 'nodemailer';
 
 export interface OutgoingMail {
   to: string;
@@ -14,6 +15,9 @@ export interface Mailer {
   send(mail: OutgoingMail): Promise<void>;
   close(): void;
 }
+
+// nodemailer loads when a mailer is made, not with the reminders: commands that send no mail start faster.
+const load = createRequire(import.meta.url);
 
 /** A connection that stops answering for this long is dropped. */
 const SMTP_TIMEOUT_MS = 30_000;
@@ -44,7 +48,8 @@ function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
  * with a user and password in the URL) or `smtps://`.
  */
 export function smtpMailer(url: URL, from: string): Mailer {
-  const transport = nodemailer.createTransport({
+  const { createTransport } = load('nodemailer') as typeof nodemailer;
+  const transport = createTransport({
     // One connection kept open for a pass's emails, rather than one per email.
     pool: true,
     maxConnections: 1,

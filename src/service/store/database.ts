@@ -1,5 +1,6 @@
+import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
-import SQLite from 'better-sqlite3';
+import type SQLite from 'better-sqlite3';
 import {
   type DatabaseIntrospector,
   Kysely,
@@ -9,7 +10,7 @@ import {
   SqliteDialect,
   sql,
 } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
 import { makePrivateFile, makePrivateFolder } from '../secrets/private-files.js';
 import { migrator } from './migrations.js';
 import type { Tables } from './schema.js';
@@ -31,6 +32,9 @@ export interface StoreOptions {
   sqlitePath: string;
   poolSize?: number;
 }
+
+// The drivers load when a store opens, not with this module: commands that open none start faster.
+const loadDriver = createRequire(import.meta.url);
 
 const INT8_OID = 20;
 
@@ -61,7 +65,8 @@ function openSqlite(path: string): Store {
   // Made 0600 before SQLite opens it: its journal files take the database file's mode.
   makePrivateFile(path, { create: true });
   for (const journal of [`${path}-wal`, `${path}-shm`]) makePrivateFile(journal, { create: false });
-  const database = new SQLite(path);
+  const Driver = loadDriver('better-sqlite3') as typeof SQLite;
+  const database = new Driver(path);
   database.pragma('journal_mode = WAL');
   // FULL: an answered request is on disk even if the machine loses power right after.
   database.pragma('synchronous = FULL');
@@ -93,13 +98,14 @@ class CurrentSchemaPostgresDialect extends PostgresDialect {
 }
 
 function openPostgres(url: string, poolSize: number): Store {
-  const pool = new pg.Pool({
+  const { Pool, types } = loadDriver('pg') as typeof pg;
+  const pool = new Pool({
     connectionString: url,
     max: poolSize,
     // bigint columns hold milliseconds, well inside the range a JavaScript number holds exactly.
     types: {
       getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-        oid === INT8_OID ? Number : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+        oid === INT8_OID ? Number : types.getTypeParser(oid, format)) as typeof types.getTypeParser,
     },
   });
   // An idle client that loses its connection must not crash the process; the pool replaces it.

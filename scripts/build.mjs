@@ -1,0 +1,50 @@
+// Builds dist/: the `seatkeeper` command as plain JavaScript, so that it starts without transpiling
+// TypeScript. Run by `npm ci` (prepare), and by ensure-deps.mjs whenever a source is newer.
+import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const ROOT = resolve(fileURLToPath(import.meta.url), '../..');
+const DIST = join(ROOT, 'dist');
+export const ENTRY = join(DIST, 'seatkeeper.mjs');
+
+// Native drivers stay installed packages; so does the HTTP stack, whose plugins read files beside
+// their own sources (swagger-ui's assets, package.json files) and which only `serve` loads.
+const EXTERNAL = ['better-sqlite3', 'pg', 'pg-native', 'fastify', '@fastify/*'];
+
+export async function buildCli() {
+  const result = await build({
+    absWorkingDir: ROOT,
+    entryPoints: { seatkeeper: 'src/cli/main.ts' },
+    outdir: DIST,
+    outExtension: { '.js': '.mjs' },
+    bundle: true,
+    // Chunks: what `serve` or the store needs loads only when a command reaches it.
+    splitting: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    external: EXTERNAL,
+    write: false,
+    logLevel: 'warning',
+    // Bundled CommonJS packages call require(): give them one in the ES module output.
+    banner: {
+      js: "import { createRequire as __seatkeeperRequire } from 'node:module';\nconst require = __seatkeeperRequire(import.meta.url);",
+    },
+  });
+  // Each file is written beside and renamed into place, the entry last, so that a command started
+  // during a build runs either the old bundle or the new one, never half of one.
+  mkdirSync(DIST, { recursive: true });
+  const files = [...result.outputFiles].sort((a, b) => Number(a.path === ENTRY) - Number(b.path === ENTRY));
+  for (const file of files) {
+    const temporary = `${file.path}.${process.pid}.tmp`;
+    writeFileSync(temporary, file.contents);
+    renameSync(temporary, file.path);
+  }
+  const built = new Set(files.map((file) => basename(file.path)));
+  for (const name of readdirSync(DIST))
+    if (!built.has(name) && !name.endsWith('.tmp')) rmSync(join(DIST, name));
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) await buildCli();
