@@ -48,7 +48,7 @@ export function measure(name: string, fn: (i: number) => void, context: Context 
 }
 
 /** Nearest-rank percentile of values sorted ascending. */
-export const percentile = (sorted: readonly number[], p: number): number =>
+export const percentile = (sorted: ArrayLike<number>, p: number): number =>
   sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)] ?? Number.NaN;
 
 export async function withTempDir<T>(prefix: string, use: (dir: string) => T | Promise<T>): Promise<T> {
