@@ -13,6 +13,7 @@ import {
 import { openContext } from '../src/service/runtime.js';
 import { accountWithKey, machine } from '../test/support/factories.js';
 import { type ServiceProcess, startService } from '../test/support/service-process.js';
+import type { BenchStore } from './deployment.js';
 import { emit, progress, round, withTempDir } from './support.js';
 import { type DriveOptions, type DriveReport, drive, Ledger, workload } from './workload.js';
 
@@ -63,15 +64,12 @@ export interface FleetReport extends Omit<DriveReport, 'ms'> {
   settledExcess: number;
 }
 
-/** A subscription of a new account, made straight in the store of `dataDir` before a service runs on it. */
+/** A subscription of a new account, made straight in the store before a service runs on it. */
 export async function subscriptionIn(
-  dataDir: string,
+  store: BenchStore,
   input: Omit<CreateSubscriptionInput, 'accountId' | 'period'>,
 ): Promise<SubscriptionView> {
-  const ctx = await openContext(
-    { dataDir, databaseUrl: undefined, certificateTtlMs: 86_400_000 },
-    systemClock,
-  );
+  const ctx = await openContext({ ...store, certificateTtlMs: 86_400_000 }, systemClock);
   try {
     const { accountId } = await accountWithKey(ctx);
     return unwrap(await createSubscription(ctx, { ...input, accountId, period: 'yearly' }));
@@ -100,11 +98,14 @@ function admitAsGatekeeper(agent: Agent | undefined, tunnel: string): boolean | 
 export async function runFleet(options: FleetOptions): Promise<FleetReport> {
   return withTempDir('seatkeeper-fleet-', async (dir) => {
     const dataDir = join(dir, 'data');
-    const subscription = await subscriptionIn(dataDir, {
-      connections: options.seats,
-      mode: options.mode,
-      heartbeatIntervalMs: options.heartbeatMs,
-    });
+    const subscription = await subscriptionIn(
+      { dataDir, databaseUrl: undefined },
+      {
+        connections: options.seats,
+        mode: options.mode,
+        heartbeatIntervalMs: options.heartbeatMs,
+      },
+    );
 
     const service: ServiceProcess = await startService({ dataDir, args: ['--log-level', 'warn'] });
     // The key `serve` writes for agents to be installed with.

@@ -5,6 +5,7 @@ import { benchFleetVersusRedis } from './fleet.js';
 import { benchHeartbeats } from './heartbeats.js';
 import { benchHostileUploads } from './hostile.js';
 import { benchOpenvpn } from './openvpn.js';
+import { benchPostgres } from './postgres.js';
 import { runRedisPeer } from './redis-peer.js';
 import { benchReminders } from './reminders.js';
 import { benchDurableWrites } from './store.js';
@@ -18,6 +19,7 @@ try {
   await benchActivationOperation();
   await benchActivations();
   await benchHeartbeats();
+  await benchPostgres();
   await benchHostileUploads();
   await benchReminders();
   await benchFleetVersusRedis((options) => runRedisPeer(options));

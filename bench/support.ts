@@ -21,6 +21,12 @@ export function emit(figure: string, value: number, unit: string, context: Conte
   process.stdout.write(`${JSON.stringify({ figure, value, unit, ...context })}\n`);
 }
 
+/** Figures that could not be measured here: one JSON line each saying why, and the reason on stderr. */
+export function skip(figures: readonly string[], reason: string): void {
+  progress(`skipping ${figures.join(', ')}: ${reason}`);
+  for (const figure of figures) process.stdout.write(`${JSON.stringify({ figure, skipped: reason })}\n`);
+}
+
 function run(fn: (i: number) => void, iterations: number): number {
   const start = performance.now();
   for (let i = 0; i < iterations; i++) fn(i);
