@@ -8,7 +8,15 @@ import { unwrap } from '../src/service/http/problem.js';
 import { issueLicense } from '../src/service/licenses/operations.js';
 import { openContext } from '../src/service/runtime.js';
 import { machine, nonce } from '../test/support/factories.js';
-import { startService } from '../test/support/service-process.js';
+import {
+  type BenchStore,
+  type Deployment,
+  figureSuffix,
+  SQLITE,
+  serviceFor,
+  startServices,
+  withStore,
+} from './deployment.js';
 import { emit, inPool, percentile, postJson, progress, round, withTempDir } from './support.js';
 
 const KEYS = 2000;
@@ -21,8 +29,7 @@ interface Outcome {
   failure?: string;
 }
 
-/** Issues keys straight through the operations, before the service runs on the same data dir. */
-const CONFIG = { databaseUrl: undefined, certificateTtlMs: 7 * 86_400_000 };
+const CERTIFICATE_TTL_MS = 7 * 86_400_000;
 
 async function issueKeysWith(ctx: ServiceContext, count: number): Promise<string[]> {
   const { account } = unwrap(await createAccount(ctx, { email: 'bench@example.com' }));
@@ -32,8 +39,9 @@ async function issueKeysWith(ctx: ServiceContext, count: number): Promise<string
   return keys;
 }
 
-async function issueKeys(dataDir: string, count: number): Promise<string[]> {
-  const ctx = await openContext({ ...CONFIG, dataDir }, systemClock);
+/** Issues keys straight through the operations, before the service runs on the same store. */
+async function issueKeys(store: BenchStore, count: number): Promise<string[]> {
+  const ctx = await openContext({ ...store, certificateTtlMs: CERTIFICATE_TTL_MS }, systemClock);
   try {
     return await issueKeysWith(ctx, count);
   } finally {
@@ -44,7 +52,10 @@ async function issueKeys(dataDir: string, count: number): Promise<string[]> {
 /** The activation operation alone, one after another, on the same store: what HTTP adds is the difference. */
 export async function benchActivationOperation(): Promise<void> {
   await withTempDir('seatkeeper-bench-operation-', async (dataDir) => {
-    const ctx = await openContext({ ...CONFIG, dataDir }, systemClock);
+    const ctx = await openContext(
+      { dataDir, databaseUrl: undefined, certificateTtlMs: CERTIFICATE_TTL_MS },
+      systemClock,
+    );
     try {
       progress(`issuing ${KEYS} keys for the in-process activations`);
       const requests = (await issueKeysWith(ctx, KEYS)).map((key, i) => ({
@@ -82,37 +93,51 @@ async function activate(url: string, body: string): Promise<Outcome> {
   }
 }
 
-function report(outcomes: Outcome[], ms: number, failures: number): void {
-  const context = { requests: outcomes.length, concurrency: CONCURRENCY, failures, engine: 'sqlite' };
+function report(deployment: Deployment, outcomes: Outcome[], ms: number, failures: number): void {
+  const suffix = figureSuffix(deployment);
+  const { engine, processes } = deployment;
+  const context = { requests: outcomes.length, concurrency: CONCURRENCY, failures, engine, processes };
   const latencies = outcomes.map((outcome) => outcome.ms).sort((a, b) => a - b);
-  emit('activations_per_second_http_sqlite', round((outcomes.length * 1000) / ms, 1), 'ops/s', {
+  emit(`activations_per_second_http_${suffix}`, round((outcomes.length * 1000) / ms, 1), 'ops/s', {
     ...context,
     duration_ms: round(ms, 1),
   });
+  // SQLite's latency figures keep the names they always had.
+  const latencySuffix = suffix === 'sqlite' ? '' : `_${suffix}`;
   for (const p of [50, 99])
-    emit(`activation_latency_p${p}_ms`, round(percentile(latencies, p / 100), 3), 'ms', context);
+    emit(
+      `activation_latency_p${p}_ms${latencySuffix}`,
+      round(percentile(latencies, p / 100), 3),
+      'ms',
+      context,
+    );
 }
 
-/** POST /v1/activations against the real `seatkeeper serve` process on SQLite, one fresh key each. */
-export async function benchActivations(): Promise<void> {
-  await withTempDir('seatkeeper-bench-service-', async (dataDir) => {
-    progress(`issuing ${KEYS + WARM_UP_KEYS} keys`);
-    const bodies = (await issueKeys(dataDir, KEYS + WARM_UP_KEYS)).map(activationBody);
-    const service = await startService({ dataDir });
+/**
+ * POST /v1/activations against real `seatkeeper serve` processes, one fresh key each: one process
+ * on SQLite, or one or more on PostgreSQL with the requests spread over them in turn.
+ */
+export async function benchActivations(deployment: Deployment = SQLITE): Promise<void> {
+  const suffix = figureSuffix(deployment);
+  await withStore(deployment.engine, 'seatkeeper-bench-service-', async (store) => {
+    progress(`issuing ${KEYS + WARM_UP_KEYS} keys (${suffix})`);
+    const bodies = (await issueKeys(store, KEYS + WARM_UP_KEYS)).map(activationBody);
+    const services = await startServices(store, deployment.processes, []);
     try {
-      const post = (body: string) => activate(service.url, body);
+      let next = 0;
+      const post = (body: string) => activate(serviceFor(services, next++).url, body);
       progress(`warming up with ${WARM_UP_KEYS} activations`);
       const warmUp = await inPool(bodies.slice(KEYS), CONCURRENCY, post);
-      progress(`measuring ${KEYS} activations at concurrency ${CONCURRENCY}`);
+      progress(`measuring ${KEYS} activations at concurrency ${CONCURRENCY} (${suffix})`);
       const start = performance.now();
       const outcomes = await inPool(bodies.slice(0, KEYS), CONCURRENCY, post);
       const ms = performance.now() - start;
       const failed = [...warmUp, ...outcomes].filter((outcome) => outcome.failure !== undefined);
-      report(outcomes, ms, failed.length);
+      report(deployment, outcomes, ms, failed.length);
       if (failed.length > 0)
         throw new Error(`${failed.length} activations did not answer 201; first: ${failed[0]?.failure}`);
     } finally {
-      await service.stop();
+      await services.stopAll();
     }
   });
 }

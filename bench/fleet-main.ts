@@ -14,6 +14,12 @@ const program = new Command('fleet')
   .option('--servers <n>', 'simulated servers', whole('--servers'), DEFAULT_FLEET.servers)
   .option('--seats <n>', 'connections in the pool', whole('--seats'), DEFAULT_FLEET.seats)
   .option('--events <n>', 'connect and disconnect events', whole('--events'), DEFAULT_FLEET.events)
+  .option(
+    '--concurrency <n>',
+    'events each server has in progress at once',
+    whole('--concurrency'),
+    DEFAULT_FLEET.concurrency,
+  )
   .option('--mode <mode>', 'reconcile or lease', DEFAULT_FLEET.mode)
   .option(
     '--heartbeat-ms <n>',
@@ -35,6 +41,8 @@ const flags = program.opts<{
   events: number;
   mode: string;
   heartbeatMs: number;
+  concurrency: number;
+  rate: number;
 }>();
 if (flags.mode !== 'reconcile' && flags.mode !== 'lease') {
   process.stderr.write(`fleet: --mode must be reconcile or lease; got "${flags.mode}"\n`);

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { Agent } from '../src/agent/agent.js';
 import { readVendorKey } from '../src/agent/installation.js';
 import { systemClock } from '../src/domain/clock.js';
@@ -14,19 +13,15 @@ import {
 import { openContext } from '../src/service/runtime.js';
 import { accountWithKey, machine } from '../test/support/factories.js';
 import { type ServiceProcess, startService } from '../test/support/service-process.js';
+import type { BenchStore } from './deployment.js';
 import { emit, progress, round, withTempDir } from './support.js';
+import { type DriveOptions, type DriveReport, drive, Ledger, workload } from './workload.js';
 
-export interface FleetOptions {
-  servers: number;
-  seats: number;
+export interface FleetOptions extends DriveOptions {
   events: number;
   mode: EnforcementMode;
   /** How often each simulated server sends its heartbeat. */
   heartbeatMs: number;
-  /** Events handled between two yields to the event loop, where heartbeats and their answers run. */
-  batch: number;
-  /** Events per second at most (0: as fast as they go), so a run can span several heartbeats. */
-  rate: number;
   seed: number;
 }
 
@@ -36,135 +31,11 @@ export const DEFAULT_FLEET: FleetOptions = {
   events: 20_000,
   mode: 'lease',
   heartbeatMs: 1000,
+  concurrency: 1,
   batch: 50,
   rate: 0,
   seed: 7,
 };
-
-export interface WorkloadEvent {
-  server: number;
-  connect: boolean;
-  /** For a disconnect: which of the server's tunnels, as a fraction of how many it holds. */
-  pick: number;
-}
-
-/** A deterministic workload: both sides of a comparison see the same events in the same order. */
-export function workload(options: Pick<FleetOptions, 'servers' | 'events' | 'seed'>): WorkloadEvent[] {
-  let state = options.seed >>> 0 || 1;
-  const next = () => {
-    // xorshift32: fast, repeatable, good enough to spread events.
-    state ^= state << 13;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    return (state >>> 0) / 0x1_0000_0000;
-  };
-  // Slightly more connects than disconnects, so the pool fills and stays contended.
-  return Array.from({ length: options.events }, () => ({
-    server: Math.floor(next() * options.servers),
-    connect: next() < 0.56,
-    pick: next(),
-  }));
-}
-
-export interface FleetCounters {
-  admitted: number;
-  denied: number;
-  released: number;
-  /** Events after which the pool held more tunnels than seats, the largest excess, and for how long. */
-  overAdmittedEvents: number;
-  maxOverAdmitted: number;
-  overAdmittedMs: number;
-}
-
-/** The tunnels each simulated server holds, with O(1) add, remove and random pick. */
-export class Ledger {
-  readonly #held: string[][];
-  readonly #index = new Map<string, number>();
-  total = 0;
-
-  constructor(servers: number) {
-    this.#held = Array.from({ length: servers }, () => []);
-  }
-
-  add(server: number, tunnel: string): void {
-    const list = this.#held[server];
-    if (list === undefined) return;
-    this.#index.set(tunnel, list.length);
-    list.push(tunnel);
-    this.total++;
-  }
-
-  remove(server: number, tunnel: string): void {
-    const list = this.#held[server];
-    const at = this.#index.get(tunnel);
-    if (list === undefined || at === undefined) return;
-    const last = list.pop() as string;
-    if (last !== tunnel) {
-      list[at] = last;
-      this.#index.set(last, at);
-    }
-    this.#index.delete(tunnel);
-    this.total--;
-  }
-
-  pick(server: number, fraction: number): string | undefined {
-    const list = this.#held[server] ?? [];
-    return list[Math.floor(fraction * list.length)];
-  }
-}
-
-/** Runs the workload through `gate`, checking after every event that the pool is not over. */
-export async function drive(
-  events: readonly WorkloadEvent[],
-  { seats, batch, rate }: Pick<FleetOptions, 'seats' | 'batch' | 'rate'>,
-  ledger: Ledger,
-  gate: {
-    connect: (server: number, tunnel: string) => boolean | Promise<boolean>;
-    disconnect: (server: number, tunnel: string) => void | Promise<void>;
-  },
-): Promise<FleetCounters & { ms: number }> {
-  const counters: FleetCounters = {
-    admitted: 0,
-    denied: 0,
-    released: 0,
-    overAdmittedEvents: 0,
-    maxOverAdmitted: 0,
-    overAdmittedMs: 0,
-  };
-  let overSince: number | undefined;
-  const start = performance.now();
-  for (const [i, event] of events.entries()) {
-    if (event.connect) {
-      const tunnel = `t${i}`;
-      if (await gate.connect(event.server, tunnel)) {
-        counters.admitted++;
-        ledger.add(event.server, tunnel);
-      } else counters.denied++;
-    } else {
-      const tunnel = ledger.pick(event.server, event.pick);
-      if (tunnel !== undefined) {
-        await gate.disconnect(event.server, tunnel);
-        ledger.remove(event.server, tunnel);
-        counters.released++;
-      }
-    }
-    const excess = ledger.total - seats;
-    if (excess > 0) {
-      counters.overAdmittedEvents++;
-      counters.maxOverAdmitted = Math.max(counters.maxOverAdmitted, excess);
-      overSince ??= performance.now();
-    } else if (overSince !== undefined) {
-      counters.overAdmittedMs += performance.now() - overSince;
-      overSince = undefined;
-    }
-    if (i % batch === batch - 1) {
-      const ahead = rate > 0 ? ((i + 1) * 1000) / rate - (performance.now() - start) : 0;
-      await new Promise((resume) => (ahead > 1 ? setTimeout(resume, ahead) : setImmediate(resume)));
-    }
-  }
-  if (overSince !== undefined) counters.overAdmittedMs += performance.now() - overSince;
-  return { ...counters, ms: performance.now() - start };
-}
 
 /** CPU seconds a process has used so far, from /proc (Linux). */
 export function cpuSeconds(pid: number | undefined): number {
@@ -177,7 +48,7 @@ export function cpuSeconds(pid: number | undefined): number {
   }
 }
 
-export interface FleetReport extends FleetCounters {
+export interface FleetReport extends Omit<DriveReport, 'ms'> {
   mode: EnforcementMode;
   servers: number;
   seats: number;
@@ -193,15 +64,12 @@ export interface FleetReport extends FleetCounters {
   settledExcess: number;
 }
 
-/** A subscription of a new account, made straight in the store of `dataDir` before a service runs on it. */
+/** A subscription of a new account, made straight in the store before a service runs on it. */
 export async function subscriptionIn(
-  dataDir: string,
+  store: BenchStore,
   input: Omit<CreateSubscriptionInput, 'accountId' | 'period'>,
 ): Promise<SubscriptionView> {
-  const ctx = await openContext(
-    { dataDir, databaseUrl: undefined, certificateTtlMs: 86_400_000 },
-    systemClock,
-  );
+  const ctx = await openContext({ ...store, certificateTtlMs: 86_400_000 }, systemClock);
   try {
     const { accountId } = await accountWithKey(ctx);
     return unwrap(await createSubscription(ctx, { ...input, accountId, period: 'yearly' }));
@@ -211,17 +79,33 @@ export async function subscriptionIn(
 }
 
 /**
+ * What the OpenVPN gatekeeper does with a connecting client: admit in memory; if the lease is full,
+ * ask the pool for more at once (the client waits meanwhile) and try again.
+ */
+function admitAsGatekeeper(agent: Agent | undefined, tunnel: string): boolean | Promise<boolean> {
+  if (agent === undefined) return false;
+  if (agent.admit({ id: tunnel }).admitted) return true;
+  return agent
+    .topUp()
+    .catch(() => false)
+    .then((more) => more && agent.admit({ id: tunnel }).admitted);
+}
+
+/**
  * N simulated servers, each a real Agent with its own state directory and machine, in one pool of
  * a real service over HTTP, doing the workload's connects and disconnects.
  */
 export async function runFleet(options: FleetOptions): Promise<FleetReport> {
   return withTempDir('seatkeeper-fleet-', async (dir) => {
     const dataDir = join(dir, 'data');
-    const subscription = await subscriptionIn(dataDir, {
-      connections: options.seats,
-      mode: options.mode,
-      heartbeatIntervalMs: options.heartbeatMs,
-    });
+    const subscription = await subscriptionIn(
+      { dataDir, databaseUrl: undefined },
+      {
+        connections: options.seats,
+        mode: options.mode,
+        heartbeatIntervalMs: options.heartbeatMs,
+      },
+    );
 
     const service: ServiceProcess = await startService({ dataDir, args: ['--log-level', 'warn'] });
     // The key `serve` writes for agents to be installed with.
@@ -229,7 +113,7 @@ export async function runFleet(options: FleetOptions): Promise<FleetReport> {
     const agents: Agent[] = [];
     let heartbeats = 0;
     let disconnectsOrdered = 0;
-    const timers: NodeJS.Timeout[] = [];
+    const stops: (() => void)[] = [];
     try {
       for (let i = 0; i < options.servers; i++) {
         const agent = new Agent({
@@ -241,22 +125,23 @@ export async function runFleet(options: FleetOptions): Promise<FleetReport> {
         unwrap(await agent.joinSubscription(subscription.key, service.url));
         agents.push(agent);
       }
-      const ledger = new Ledger(options.servers);
-      const beat = async (agent: Agent, server: number) => {
-        const answer = await agent.heartbeat();
-        heartbeats++;
-        if (!answer.ok) return;
-        disconnectsOrdered += answer.value.disconnected.length;
-        for (const tunnel of answer.value.disconnected) ledger.remove(server, tunnel);
-      };
+      const ledger = new Ledger(options.servers, options.seats);
+      // As `agent run` does: each agent heartbeats on its own, and tunnels ordered off go down.
       for (const [server, agent] of agents.entries())
-        timers.push(setInterval(() => void beat(agent, server), options.heartbeatMs));
+        stops.push(
+          agent.startHeartbeats((answer) => {
+            heartbeats++;
+            if (!answer.ok) return;
+            disconnectsOrdered += answer.value.disconnected.length;
+            for (const tunnel of answer.value.disconnected) ledger.remove(server, tunnel);
+          }),
+        );
       progress(
-        `fleet: ${options.servers} servers, ${options.seats} seats, ${options.events} events, ${options.mode}`,
+        `fleet: ${options.servers} servers x ${options.concurrency}, ${options.seats} seats, ${options.events} events, ${options.mode}`,
       );
       const cpuBefore = cpuSeconds(service.child.pid);
       const counters = await drive(workload(options), options, ledger, {
-        connect: (server, tunnel) => agents[server]?.admit({ id: tunnel }).admitted ?? false,
+        connect: (server, tunnel) => admitAsGatekeeper(agents[server], tunnel),
         disconnect: (server, tunnel) => {
           agents[server]?.release(tunnel);
         },
@@ -282,36 +167,75 @@ export async function runFleet(options: FleetOptions): Promise<FleetReport> {
         settledExcess,
       };
     } finally {
-      for (const timer of timers) clearInterval(timer);
+      for (const stop of stops) stop();
       await service.stop();
     }
   });
 }
 
-/** The lease fleet and the redis-semaphore peer on one workload, and how they compare. */
+/**
+ * The comparison's workload: 10 servers with 5 tunnels in progress each, 50 at once over the pool.
+ * Long enough that the lease fleet's first second (leases filling, code warming) is not all of it.
+ */
+export const VERSUS_REDIS: FleetOptions = {
+  ...DEFAULT_FLEET,
+  servers: 10,
+  seats: 100,
+  concurrency: 5,
+  events: 300_000,
+  mode: 'lease',
+};
+
+type Measured = Pick<
+  FleetReport,
+  | 'admissionsPerSecond'
+  | 'admitted'
+  | 'denied'
+  | 'falseDenials'
+  | 'falseDenialsWhileReleasing'
+  | 'overAdmittedEvents'
+  | 'maxOverAdmitted'
+  | 'latencyP50Ms'
+  | 'latencyP99Ms'
+>;
+
+/** One side's figures: throughput, then latency, false denials and over-admissions as their own lines. */
+function emitSide(prefix: string, side: Measured, context: Record<string, number>): void {
+  emit(`${prefix}_admissions_per_second`, side.admissionsPerSecond, 'ops/s', {
+    ...context,
+    admitted: side.admitted,
+    denied: side.denied,
+  });
+  emit(`${prefix}_admission_p50_ms`, round(side.latencyP50Ms, 4), 'ms', context);
+  emit(`${prefix}_admission_p99_ms`, round(side.latencyP99Ms, 4), 'ms', context);
+  emit(`${prefix}_false_denials`, side.falseDenials, 'refusals', {
+    ...context,
+    denied: side.denied,
+    while_releases_on_their_way: side.falseDenialsWhileReleasing,
+  });
+  emit(`${prefix}_over_admissions`, side.overAdmittedEvents, 'admissions', {
+    ...context,
+    max_over_seats: side.maxOverAdmitted,
+  });
+}
+
+/** The lease fleet and the redis-semaphore peer, equally concurrent on one workload, and how they compare. */
 export async function benchFleetVersusRedis(
-  runPeer: (
-    options: FleetOptions,
-  ) => Promise<{ admissionsPerSecond: number; denied: number; overAdmittedEvents: number }>,
+  runPeer: (options: FleetOptions) => Promise<Measured>,
+  options: FleetOptions = VERSUS_REDIS,
 ): Promise<void> {
-  const options: FleetOptions = { ...DEFAULT_FLEET, servers: 10, seats: 100, events: 20_000, mode: 'lease' };
-  const context = { servers: options.servers, seats: options.seats, events: options.events };
+  const context = {
+    servers: options.servers,
+    concurrency_each: options.concurrency,
+    seats: options.seats,
+    events: options.events,
+  };
   const ours = await runFleet(options);
-  emit('fleet_lease_admissions_per_second', ours.admissionsPerSecond, 'ops/s', {
-    ...context,
-    denied: ours.denied,
-    over_admitted_events: ours.overAdmittedEvents,
-  });
+  emitSide('fleet_lease', ours, context);
   const peer = await runPeer(options);
-  emit('redis_semaphore_admissions_per_second', peer.admissionsPerSecond, 'ops/s', {
+  emitSide('redis_semaphore', peer, context);
+  emit('lease_vs_redis_semaphore_ratio', round(ours.admissionsPerSecond / peer.admissionsPerSecond, 1), 'x', {
     ...context,
-    denied: peer.denied,
-    over_admitted_events: peer.overAdmittedEvents,
+    over_admissions: ours.overAdmittedEvents,
   });
-  emit(
-    'lease_vs_redis_semaphore_ratio',
-    round(ours.admissionsPerSecond / peer.admissionsPerSecond, 1),
-    'x',
-    context,
-  );
 }

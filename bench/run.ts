@@ -6,6 +6,7 @@ import { benchFleetVersusRedis } from './fleet.js';
 import { benchHeartbeats } from './heartbeats.js';
 import { benchHostileUploads } from './hostile.js';
 import { benchOpenvpn } from './openvpn.js';
+import { benchPostgres } from './postgres.js';
 import { runRedisPeer } from './redis-peer.js';
 import { benchReminders } from './reminders.js';
 import { benchDurableWrites } from './store.js';
@@ -20,6 +21,7 @@ try {
   await benchActivationOperation();
   await benchActivations();
   await benchHeartbeats();
+  await benchPostgres();
   await benchHostileUploads();
   await benchReminders();
   await benchFleetVersusRedis((options) => runRedisPeer(options));

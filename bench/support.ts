@@ -21,6 +21,12 @@ export function emit(figure: string, value: number, unit: string, context: Conte
   process.stdout.write(`${JSON.stringify({ figure, value, unit, ...context })}\n`);
 }
 
+/** Figures that could not be measured here: one JSON line each saying why, and the reason on stderr. */
+export function skip(figures: readonly string[], reason: string): void {
+  progress(`skipping ${figures.join(', ')}: ${reason}`);
+  for (const figure of figures) process.stdout.write(`${JSON.stringify({ figure, skipped: reason })}\n`);
+}
+
 function run(fn: (i: number) => void, iterations: number): number {
   const start = performance.now();
   for (let i = 0; i < iterations; i++) fn(i);
@@ -48,7 +54,7 @@ export function measure(name: string, fn: (i: number) => void, context: Context 
 }
 
 /** Nearest-rank percentile of values sorted ascending. */
-export const percentile = (sorted: readonly number[], p: number): number =>
+export const percentile = (sorted: ArrayLike<number>, p: number): number =>
   sorted[Math.max(0, Math.ceil(p * sorted.length) - 1)] ?? Number.NaN;
 
 export async function withTempDir<T>(prefix: string, use: (dir: string) => T | Promise<T>): Promise<T> {
