@@ -45,6 +45,8 @@ export const ERRORS = {
   request_already_decided: { status: 409, title: 'The support request was already decided' },
   subscription_not_found: { status: 404, title: 'There is no such subscription' },
   subscription_expired: { status: 409, title: 'The subscription has ended' },
+  subscription_key_not_found: { status: 404, title: 'The subscription key is not known' },
+  not_pool_member: { status: 404, title: 'This server has not joined the subscription' },
   server_has_subscription: { status: 409, title: 'This server already uses another subscription' },
   clock_skew: { status: 400, title: 'The server’s clock is too far off' },
   heartbeat_out_of_order: {
@@ -53,6 +55,7 @@ export const ERRORS = {
   },
   license_limit_exceeded: { status: 409, title: 'Licensed amount of concurrent connections exceeded' },
   certificate_invalid: { status: 400, title: 'The license certificate is not valid' },
+  grant_invalid: { status: 400, title: 'The pool grant is not valid' },
   vendor_key_missing: { status: 500, title: 'No vendor public key is installed on this server' },
   rate_limited: { status: 429, title: 'Too many failed attempts: wait before trying again' },
   service_unavailable: { status: 503, title: 'The service cannot reach its store' },

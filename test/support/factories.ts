@@ -10,7 +10,10 @@ import { createAccount } from '../../src/service/accounts/operations.js';
 import type { ServiceContext } from '../../src/service/context.js';
 import { issueFailoverKey } from '../../src/service/licenses/lifecycle.js';
 import { issueLicense, type LicenseView, newKeyRow } from '../../src/service/licenses/operations.js';
-import { type CreateSubscriptionInput, createSubscription } from '../../src/service/pools/operations.js';
+import {
+  type CreateSubscriptionInput,
+  createSubscription,
+} from '../../src/service/subscriptions/lifecycle.js';
 
 /** A distinct made-up machine per seed. */
 export const machine = (

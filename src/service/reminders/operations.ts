@@ -9,9 +9,9 @@ import {
 } from '../../domain/reminders.js';
 import { isoDate, periodStart, type Window } from '../../domain/terms.js';
 import type { ServiceContext } from '../context.js';
-import { periodsOf } from '../pools/operations.js';
 import type { Database, Store } from '../store/database.js';
 import type { ReminderRow, RemindersTable } from '../store/schema.js';
+import { periodsOf } from '../subscriptions/lifecycle.js';
 import { MailDeadlineExceeded, type Mailer, type OutgoingMail } from './mailer.js';
 import {
   keysEndingMail,

@@ -7,9 +7,9 @@ import { type SmtpSink, startSmtpSink } from '../../../test/support/smtp.js';
 import { DEFAULT_POLICY, type ServiceContext } from '../context.js';
 import { refundLicense, renewLicenses, transferLicenses } from '../licenses/lifecycle.js';
 import { issueLicense } from '../licenses/operations.js';
-import { createSubscription } from '../pools/operations.js';
 import { openContext } from '../runtime.js';
 import type { ReminderRow } from '../store/schema.js';
+import { createSubscription } from '../subscriptions/lifecycle.js';
 import { type Mailer, smtpMailer } from './mailer.js';
 import {
   claimDue,

@@ -6,14 +6,14 @@ import { BODY_LIMIT_BYTES } from '../http/body.js';
 import { unwrap } from '../http/problem.js';
 import { IdParam, problemResponses } from '../http/schemas.js';
 import type { RouteModule } from '../http/types.js';
+import { heartbeat } from './heartbeat.js';
+import { joinPool } from './join.js';
 import {
   checkSubscriptionKey,
   createSubscription,
-  heartbeat,
-  joinPool,
   listSubscriptions,
   renewSubscription,
-} from './operations.js';
+} from './lifecycle.js';
 
 const Subscription = Type.Object(
   {
@@ -52,7 +52,7 @@ export const HEARTBEAT_BODY_LIMIT =
       .length +
   1024;
 
-export const poolRoutes: RouteModule = (app, ctx) => {
+export const subscriptionRoutes: RouteModule = (app, ctx) => {
   app.addSchema(Subscription);
   app.addSchema(PoolGrantSchema);
 
