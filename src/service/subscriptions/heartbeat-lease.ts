@@ -1,5 +1,5 @@
 import { ok, type Result } from '../../domain/errors.js';
-import { grantLease, judgeSequence, liveSince, lowestPrior } from '../../domain/pools.js';
+import { grantLease, judgeSequence, liveSince } from '../../domain/pools.js';
 import type { ServiceContext } from '../context.js';
 import type { SubscriptionRow } from '../store/schema.js';
 import { inTransaction } from '../store/transaction.js';
@@ -11,7 +11,7 @@ import {
   outOfOrder,
   reported,
 } from './heartbeat-checks.js';
-import { leasedIn, lockSubscription, memberOf, writeReport } from './repository.js';
+import { leasedIn, lockSubscription, memberOf, writeLeaseReport } from './repository.js';
 
 /**
  * Lease mode: one short transaction that first writes the pool's row, so that lease changes from
@@ -44,14 +44,7 @@ export async function leaseHeartbeat(
       leaseExpiresAt = at - liveSince(0, subscription.heartbeat_interval_ms);
       own = request.tunnels.length;
       const report = { ...reported(request, at), lease, lease_expires_at: leaseExpiresAt };
-      // Under the pool's lock the verdict holds: the conditional write applies.
-      await writeReport(
-        tx,
-        subscription.id,
-        request.serverId,
-        report,
-        lowestPrior(request.sequence, request.sentAt),
-      );
+      await writeLeaseReport(tx, subscription.id, request.serverId, report);
     }
     const used = await leasedIn(tx, subscription.id, at);
     return ok(

@@ -11,7 +11,7 @@ import {
   outOfOrder,
   reported,
 } from './heartbeat-checks.js';
-import { liveTunnels, liveUse, memberOf, writeReport } from './repository.js';
+import { liveTunnels, liveUse, memberOf, reportWrite } from './repository.js';
 
 /** The pool's use; only when it is over, its tunnels are read for this server's share of the excess. */
 async function reconcile(db: Database, subscription: SubscriptionRow, serverId: string, now: number) {
@@ -44,9 +44,9 @@ export async function reconcileHeartbeat(
   const db = ctx.store.db;
   const at = now.getTime();
   // Heartbeats are many and small: they share commits (the answer still waits for the commit).
-  const applied = await ctx.batch.run((tx) =>
-    writeReport(
-      tx,
+  const applied = await ctx.batch.run(
+    reportWrite(
+      db,
       subscription.id,
       request.serverId,
       reported(request, at),
@@ -54,7 +54,7 @@ export async function reconcileHeartbeat(
     ),
   );
   let heardAt = at;
-  if (!applied) {
+  if (applied.numAffectedRows === 0n) {
     // Nothing applied: a stranger, a sequence out of order, or a repeat answered from what is stored.
     const member = await memberOf(db, subscription.id, request.serverId);
     if (member === undefined) return notMember();

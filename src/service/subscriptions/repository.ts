@@ -1,5 +1,6 @@
 import { liveSince } from '../../domain/pools.js';
 import type { Database } from '../store/database.js';
+import { precompiled } from '../store/precompiled.js';
 import type { PoolMembersTable, SubscriptionRow, SubscriptionsTable } from '../store/schema.js';
 
 /**
@@ -127,31 +128,70 @@ export interface Report {
   last_sequence: number;
   tunnel_count: number;
   tunnels: string;
-  lease?: number;
-  lease_expires_at?: number;
 }
 
+type ReportArgs = {
+  subscriptionId: string;
+  serverId: string;
+  lastHeartbeatAt: number;
+  lastSequence: number;
+  tunnelCount: number;
+  tunnels: string;
+  lowest: number;
+};
+
+const reportUpdate = precompiled(
+  (db, args: ReportArgs) =>
+    db
+      .updateTable('pool_members')
+      .set({
+        last_heartbeat_at: args.lastHeartbeatAt,
+        last_sequence: args.lastSequence,
+        tunnel_count: args.tunnelCount,
+        tunnels: args.tunnels,
+      })
+      .where('subscription_id', '=', args.subscriptionId)
+      .where('server_id', '=', args.serverId)
+      .where('last_sequence', '<', args.lastSequence)
+      .where('last_sequence', '>=', args.lowest),
+  ['subscriptionId', 'serverId', 'lastHeartbeatAt', 'lastSequence', 'tunnelCount', 'tunnels', 'lowest'],
+);
+
 /**
- * Writes a member's report, only if its sequence follows the stored one: above it, and not below
- * `lowest` (how far the sender's clock lets a sequence jump). True if it was written.
+ * A member's report (reconcile), compiled for a shared commit: written only if its sequence
+ * follows the stored one, above it and not below `lowest` (how far the sender's clock lets a
+ * sequence jump). One row changed if it was written.
  */
-export async function writeReport(
+export const reportWrite = (
   db: Database,
   subscriptionId: string,
   serverId: string,
   report: Report,
   lowest: number,
-): Promise<boolean> {
-  const applied = await db
+) =>
+  reportUpdate.compile(db, {
+    subscriptionId,
+    serverId,
+    lastHeartbeatAt: report.last_heartbeat_at,
+    lastSequence: report.last_sequence,
+    tunnelCount: report.tunnel_count,
+    tunnels: report.tunnels,
+    lowest,
+  });
+
+/** A member's report with its lease (lease mode, under the pool's lock). */
+export const writeLeaseReport = (
+  db: Database,
+  subscriptionId: string,
+  serverId: string,
+  report: Report & { lease: number; lease_expires_at: number },
+) =>
+  db
     .updateTable('pool_members')
     .set(report)
     .where('subscription_id', '=', subscriptionId)
     .where('server_id', '=', serverId)
-    .where('last_sequence', '<', report.last_sequence)
-    .where('last_sequence', '>=', lowest)
-    .executeTakeFirst();
-  return applied.numUpdatedRows > 0n;
-}
+    .execute();
 
 /** The pool's figures as its members' heartbeats count: those heard from within the last intervals. */
 type Pool = Pick<SubscriptionRow, 'id' | 'heartbeat_interval_ms'>;
@@ -162,19 +202,28 @@ const liveMembers = (db: Database, pool: Pool, now: number) =>
     .where('subscription_id', '=', pool.id)
     .where('last_heartbeat_at', '>', liveSince(now, pool.heartbeat_interval_ms));
 
+const liveFigures = precompiled(
+  (db, { subscriptionId, serverId, since }: { subscriptionId: string; serverId: string; since: number }) => {
+    const live = db
+      .selectFrom('pool_members')
+      .where('subscription_id', '=', subscriptionId)
+      .where('last_heartbeat_at', '>', since);
+    return db.selectNoFrom([
+      live.select((eb) => eb.fn.coalesce(eb.fn.sum<number>('tunnel_count'), eb.lit(0)).as('n')).as('used'),
+      live.select('tunnel_count').where('server_id', '=', serverId).as('own'),
+    ]);
+  },
+  ['subscriptionId', 'serverId', 'since'],
+);
+
 /**
  * Reconcile: the live pool's tunnels and this server's share of them, in one statement so that
  * both are one moment's figures.
  */
 export async function liveUse(db: Database, pool: Pool, serverId: string, now: number) {
-  const live = liveMembers(db, pool, now);
-  const figures = await db
-    .selectNoFrom([
-      live.select((eb) => eb.fn.coalesce(eb.fn.sum<number>('tunnel_count'), eb.lit(0)).as('n')).as('used'),
-      live.select('tunnel_count').where('server_id', '=', serverId).as('own'),
-    ])
-    .executeTakeFirstOrThrow();
-  return { used: Number(figures.used), reported: Number(figures.own ?? 0) };
+  const since = liveSince(now, pool.heartbeat_interval_ms);
+  const figures = (await liveFigures.run(db, { subscriptionId: pool.id, serverId, since })).rows[0];
+  return { used: Number(figures?.used ?? 0), reported: Number(figures?.own ?? 0) };
 }
 
 /** Reconcile: the live members' tunnels as JSON, read only when the pool is over. */
