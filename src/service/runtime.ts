@@ -27,6 +27,6 @@ export async function openContext(
     clock,
     vendor,
     policy: { certificateTtlMs: config.certificateTtlMs },
-    batch: new CommitBatcher(store),
+    batch: new CommitBatcher(store.db),
   };
 }

@@ -24,7 +24,7 @@ describe('a service whose store does not answer', () => {
       clock: new ManualClock(),
       vendor: loadOrCreateVendorKeys(dir.path),
       policy: DEFAULT_POLICY,
-      batch: new CommitBatcher(store),
+      batch: new CommitBatcher(store.db),
       logger: pino({ level: 'silent' }),
     });
     call = client(await app.listen({ host: '127.0.0.1', port: 0 }));

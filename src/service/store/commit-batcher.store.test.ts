@@ -12,21 +12,25 @@ describe.each(ENGINES)('group commit on %s', (engine) => {
   });
   afterEach(async () => ctx.cleanup());
 
-  const insertAccount = (id: string, email: string) =>
-    ctx.store.db.insertInto('accounts').values({ id, email, name: email, created_at: 0 }).returning('id');
+  const insertAccount = (id: string, email: string) => (tx: ServiceContext['store']['db']) =>
+    tx
+      .insertInto('accounts')
+      .values({ id, email, name: email, created_at: 0 })
+      .returning('id')
+      .executeTakeFirstOrThrow();
 
   it('settles every caller with its own result, after the shared commit', async () => {
-    const batcher = new CommitBatcher(ctx.store);
+    const batcher = new CommitBatcher(ctx.store.db);
     const ids = Array.from({ length: 20 }, (_, i) => `acc_${String(i).padStart(26, '0')}`);
     const results = await Promise.all(
       ids.map((id, i) => batcher.run(insertAccount(id, `user${i}@example.com`))),
     );
-    expect(results.map((result) => result.rows[0]?.id)).toEqual(ids);
+    expect(results.map((row) => row.id)).toEqual(ids);
     expect(await ctx.store.db.selectFrom('accounts').select('id').execute()).toHaveLength(20);
   });
 
   it('does not let one failing write take the others in its batch down', async () => {
-    const batcher = new CommitBatcher(ctx.store);
+    const batcher = new CommitBatcher(ctx.store.db);
     const outcomes = await Promise.allSettled([
       batcher.run(insertAccount('acc_00000000000000000000000001', 'one@example.com')),
       batcher.run(insertAccount('acc_00000000000000000000000002', 'one@example.com')),

@@ -1,7 +1,6 @@
 import { dirname } from 'node:path';
 import SQLite from 'better-sqlite3';
 import {
-  type CompiledQuery,
   Kysely,
   type Kysely as KyselyType,
   PostgresDialect,
@@ -13,7 +12,6 @@ import pg from 'pg';
 import { makePrivateFile, makePrivateFolder } from '../secrets/private-files.js';
 import { migrator } from './migrations.js';
 import type { Tables } from './schema.js';
-import { type Settled, SqliteWriter } from './sqlite-writer.js';
 
 export type Database = KyselyType<Tables>;
 export type Engine = 'sqlite' | 'postgres';
@@ -23,11 +21,6 @@ export interface Store {
   engine: Engine;
   /** Where the data is, for logs: a file path, or the PostgreSQL URL without its password. */
   location: string;
-  /**
-   * Runs writes in one transaction with one commit, each settled on its own; if the transaction
-   * fails, each write runs alone. Settles once committed: what it answers is on disk.
-   */
-  commitTogether(queries: readonly CompiledQuery[]): Promise<Settled[]>;
   close(): Promise<void>;
 }
 
@@ -74,18 +67,7 @@ function openSqlite(path: string): Store {
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
   const db = new Kysely<Tables>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) });
-  // Shared commits wait for the disk on a thread of their own, not on the one that answers requests.
-  const writer = new SqliteWriter(path);
-  return {
-    db,
-    engine: 'sqlite',
-    location: path,
-    commitTogether: (queries) => writer.commit(queries),
-    close: async () => {
-      await writer.close();
-      await db.destroy();
-    },
-  };
+  return { db, engine: 'sqlite', location: path, close: () => db.destroy() };
 }
 
 function openPostgres(url: string, poolSize: number): Store {
@@ -103,34 +85,7 @@ function openPostgres(url: string, poolSize: number): Store {
   const db = new Kysely<Tables>({ dialect: new PostgresDialect({ pool }) });
   const parsed = new URL(url);
   if (parsed.password !== '') parsed.password = '***';
-  return {
-    db,
-    engine: 'postgres',
-    location: parsed.toString(),
-    commitTogether: (queries) => commitTogether(db, queries),
-    close: () => db.destroy(),
-  };
-}
-
-async function commitTogether(db: Database, queries: readonly CompiledQuery[]): Promise<Settled[]> {
-  try {
-    const results = await db.transaction().execute(async (tx) => {
-      const out = [];
-      for (const query of queries) out.push(await tx.executeQuery(query));
-      return out;
-    });
-    return results.map((result) => ({ ok: true, result }));
-  } catch {
-    const settled: Settled[] = [];
-    for (const query of queries)
-      settled.push(
-        await db.executeQuery(query).then(
-          (result): Settled => ({ ok: true, result }),
-          (error: unknown): Settled => ({ ok: false, error }),
-        ),
-      );
-    return settled;
-  }
+  return { db, engine: 'postgres', location: parsed.toString(), close: () => db.destroy() };
 }
 
 export function openStore(options: StoreOptions): Store {

@@ -2,10 +2,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../test/support/clock.js';
 import { ENGINES, testContext } from '../../../test/support/engines.js';
 import type { ServiceContext } from '../context.js';
-import { isUniqueViolation } from './database.js';
 import { precompiled } from './precompiled.js';
 
-describe.each(ENGINES)('precompiled queries and shared commits on %s', (engine) => {
+describe.each(ENGINES)('precompiled queries on %s', (engine) => {
   let ctx: ServiceContext & { cleanup: () => Promise<void> };
 
   beforeEach(async () => {
@@ -43,14 +42,5 @@ describe.each(ENGINES)('precompiled queries and shared commits on %s', (engine) 
       ['email'],
     );
     expect(() => unused.compile(ctx.store.db, { email: 'x@example.com' })).toThrow(/argument email/);
-  });
-
-  it('rejects a write that fails in a shared commit with the store’s own error', async () => {
-    const settled = await ctx.store.commitTogether([
-      account('acc_00000000000000000000000003', 'same@example.com').compile(),
-      account('acc_00000000000000000000000004', 'same@example.com').compile(),
-    ]);
-    expect(settled.map((one) => one.ok)).toEqual([true, false]);
-    expect(settled[1]?.ok === false && isUniqueViolation(settled[1].error)).toBe(true);
   });
 });

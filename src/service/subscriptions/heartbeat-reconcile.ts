@@ -43,16 +43,15 @@ export async function reconcileHeartbeat(
 ): Promise<Result<HeartbeatAnswer>> {
   const db = ctx.store.db;
   const at = now.getTime();
-  // Heartbeats are many and small: they share commits (the answer still waits for the commit).
-  const applied = await ctx.batch.run(
-    reportWrite(
-      db,
-      subscription.id,
-      request.serverId,
-      reported(request, at),
-      lowestPrior(request.sequence, request.sentAt),
-    ),
+  const report = reportWrite(
+    db,
+    subscription.id,
+    request.serverId,
+    reported(request, at),
+    lowestPrior(request.sequence, request.sentAt),
   );
+  // Heartbeats are many and small: they share commits (the answer still waits for the commit).
+  const applied = await ctx.batch.run((tx) => tx.executeQuery(report));
   let heardAt = at;
   if (applied.numAffectedRows === 0n) {
     // Nothing applied: a stranger, a sequence out of order, or a repeat answered from what is stored.
