@@ -1,5 +1,5 @@
 import { type Compilable, CompiledQuery, type QueryResult } from 'kysely';
-import type { Database } from './database.js';
+import { type Database, HOT } from './database.js';
 
 type Value = string | number;
 type Slot<A> = { arg: keyof A } | { constant: unknown };
@@ -28,7 +28,7 @@ export function precompiled<A extends Record<string, Value>, R>(
     for (const name of names)
       if (!slots.some((slot) => 'arg' in slot && slot.arg === name))
         throw new Error(`precompiled query: argument ${name} is not a parameter of ${compiled.sql}`);
-    return { sql: compiled.sql, slots };
+    return { sql: HOT + compiled.sql, slots };
   };
   const compile = (db: Database, args: A): CompiledQuery<R> => {
     let known = plans.get(db);
