@@ -5,12 +5,12 @@ import { readVendorKey } from '../src/agent/installation.js';
 import { systemClock } from '../src/domain/clock.js';
 import type { EnforcementMode } from '../src/domain/pools.js';
 import { unwrap } from '../src/service/http/problem.js';
+import { openContext } from '../src/service/runtime.js';
 import {
   type CreateSubscriptionInput,
   createSubscription,
   type SubscriptionView,
-} from '../src/service/pools/operations.js';
-import { openContext } from '../src/service/runtime.js';
+} from '../src/service/subscriptions/lifecycle.js';
 import { accountWithKey, machine } from '../test/support/factories.js';
 import { type ServiceProcess, startService } from '../test/support/service-process.js';
 import type { BenchStore } from './deployment.js';

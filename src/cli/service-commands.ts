@@ -6,9 +6,13 @@ import { createBootstrapToken, createStaff } from '../service/auth/staff.js';
 import type { ServiceFlags } from '../service/config.js';
 import type { ServiceContext } from '../service/context.js';
 import { issueLicense, listLicenses } from '../service/licenses/operations.js';
-import { createSubscription, listSubscriptions, renewSubscription } from '../service/pools/operations.js';
 import { openFolderWarning } from '../service/secrets/private-files.js';
 import { writeVendorPublicKey } from '../service/secrets/vendor-keys.js';
+import {
+  createSubscription,
+  listSubscriptions,
+  renewSubscription,
+} from '../service/subscriptions/lifecycle.js';
 import { registerKeyLifecycleCommands } from './key-commands.js';
 import { CliError, EXIT, note, orExit, print, printJson, table } from './output.js';
 import {

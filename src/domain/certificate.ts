@@ -65,7 +65,7 @@ export const signCertificate = (payload: CertificatePayload, privateKey: KeyObje
 export const publicKeyFromPem = (pem: string): KeyObject => createPublicKey(pem);
 
 export const verifyCertificate = (candidate: unknown, keys: PublicKeys): Result<CertificatePayload> =>
-  verifySigned(CertificateSchema, candidate, keys, 'license certificate');
+  verifySigned(CertificateSchema, candidate, keys, 'license certificate', 'certificate_invalid');
 
 /** The last instant a Date can hold: a window that never ends. */
 const END_OF_TIME = new Date(8_640_000_000_000_000);

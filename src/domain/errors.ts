@@ -46,6 +46,7 @@ export const ERRORS = {
   request_already_decided: { status: 409, title: 'The support request was already decided' },
   subscription_not_found: { status: 404, title: 'There is no such subscription' },
   subscription_expired: { status: 409, title: 'The subscription has ended' },
+  subscription_key_not_found: { status: 404, title: 'The subscription key is not known' },
   server_has_subscription: { status: 409, title: 'This server already uses another subscription' },
   clock_skew: { status: 400, title: 'The server’s clock is too far off' },
   heartbeat_out_of_order: {

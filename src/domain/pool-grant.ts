@@ -40,7 +40,7 @@ export const signPoolGrant = (payload: PoolGrantPayload, privateKey: KeyObject):
   signPayload(payload, privateKey);
 
 export const verifyPoolGrant = (candidate: unknown, keys: PublicKeys): Result<PoolGrantPayload> =>
-  verifySigned(PoolGrantSchema, candidate, keys, 'pool grant');
+  verifySigned(PoolGrantSchema, candidate, keys, 'pool grant', 'grant_invalid');
 
 /**
  * The seats a grant lets its server hold, at most: the lease, or in reconcile mode what the pool

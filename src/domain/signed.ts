@@ -2,7 +2,7 @@ import { type KeyObject, sign, verify } from 'node:crypto';
 import { type Static, type TObject, Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { canonicalJson } from './canonical-json.js';
-import { fail, ok, type Result } from './errors.js';
+import { type ErrorCode, fail, ok, type Result } from './errors.js';
 
 /**
  * What the service decides and the agent must be able to trust offline: a payload signed with the
@@ -25,15 +25,16 @@ export function signPayload<P extends { kid: string }>(
   return { payload, signature };
 }
 
-/** Shape and signature: a document edited by hand or signed by another key fails here. */
+/** Shape and signature: a document edited by hand or signed by another key fails here, with `invalid`. */
 export function verifySigned<P extends TObject>(
   schema: ReturnType<typeof signedSchema<P>>,
   candidate: unknown,
   keys: PublicKeys,
   what: string,
+  invalid: Extract<ErrorCode, 'certificate_invalid' | 'grant_invalid'>,
 ): Result<Static<P>> {
   if (!Value.Check(schema, candidate)) {
-    return fail('certificate_invalid', `The ${what} is damaged or not a Seatkeeper ${what}.`);
+    return fail(invalid, `The ${what} is damaged or not a Seatkeeper ${what}.`);
   }
   const { payload, signature } = candidate as unknown as {
     payload: Static<P> & { kid: string };
@@ -41,11 +42,8 @@ export function verifySigned<P extends TObject>(
   };
   const key = keys.get(payload.kid);
   if (key === undefined) {
-    return fail(
-      'certificate_invalid',
-      `The ${what} is signed by ${payload.kid}, which is not a pinned vendor key.`,
-    );
+    return fail(invalid, `The ${what} is signed by ${payload.kid}, which is not a pinned vendor key.`);
   }
   const valid = verify(null, Buffer.from(canonicalJson(payload)), key, Buffer.from(signature, 'base64url'));
-  return valid ? ok(payload) : fail('certificate_invalid', `The ${what} signature does not verify.`);
+  return valid ? ok(payload) : fail(invalid, `The ${what} signature does not verify.`);
 }

@@ -18,8 +18,8 @@ import { limitFailedAttempts } from './http/rate-limit.js';
 import { RequestLog } from './http/request-log.js';
 import type { App } from './http/types.js';
 import { licenseRoutes } from './licenses/routes.js';
-import { poolRoutes } from './pools/routes.js';
 import { reminderRoutes } from './reminders/routes.js';
+import { subscriptionRoutes } from './subscriptions/routes.js';
 import { supportRoutes } from './support/routes.js';
 
 export interface AppDeps extends ServiceContext {
@@ -85,7 +85,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     accountRoutes,
     licenseRoutes,
     activationRoutes,
-    poolRoutes,
+    subscriptionRoutes,
     auditRoutes,
     supportRoutes,
     reminderRoutes,

@@ -10,8 +10,9 @@ import { createBootstrapToken, createStaff } from '../../src/service/auth/staff.
 import { authenticate } from '../../src/service/auth/tokens.js';
 import type { ServiceContext } from '../../src/service/context.js';
 import { issueLicense } from '../../src/service/licenses/operations.js';
-import { createSubscription, joinPool } from '../../src/service/pools/operations.js';
 import type { Engine } from '../../src/service/store/database.js';
+import { joinPool } from '../../src/service/subscriptions/join.js';
+import { createSubscription } from '../../src/service/subscriptions/lifecycle.js';
 import { openRequest } from '../../src/service/support/operations.js';
 import { ManualClock } from '../support/clock.js';
 import { ENGINES } from '../support/engines.js';

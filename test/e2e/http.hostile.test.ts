@@ -138,7 +138,7 @@ describe('HTTP API, hostile input, against a real service on 127.0.0.1', () => {
       expectProblem(
         await call('POST', '/v1/heartbeats', { raw: largest }),
         404,
-        'license_key_not_found',
+        'subscription_key_not_found',
         'key',
       );
       const longerId = { ...body, tunnels: [{ id: 't'.repeat(65), connectedAt: 1 }] };
@@ -163,7 +163,7 @@ describe('HTTP API, hostile input, against a real service on 127.0.0.1', () => {
         })),
       });
       const large = await call('POST', '/v1/heartbeats', { body: report(5_000) });
-      expectProblem(large, 404, 'license_key_not_found', 'key');
+      expectProblem(large, 404, 'subscription_key_not_found', 'key');
       const small = await call('POST', '/v1/heartbeats', { body: report(10) });
       expectProblem(small, 400, 'validation_failed', 'tunnels.9.connectedAt');
     });
@@ -212,7 +212,7 @@ describe('HTTP API, hostile input, against a real service on 127.0.0.1', () => {
           tunnels: [],
         },
       });
-      expectProblem(answer, 404, 'license_key_not_found', 'key');
+      expectProblem(answer, 404, 'subscription_key_not_found', 'key');
     });
   });
 

@@ -133,7 +133,7 @@ describe('subscriptions and heartbeats over HTTP, against a real service process
     ['a tunnel id with spaces', { tunnels: [{ id: 'a b', connectedAt: 1 }] }, 400, 'validation_failed'],
     ['a connect time as text', { tunnels: [{ id: 'x', connectedAt: 'now' }] }, 400, 'validation_failed'],
     ['a clock an hour off', { sentAt: Date.now() + 3_600_000 }, 400, 'clock_skew'],
-    ['an unknown server', { serverId: 'srv_01kax5c1x8b2m4n6p8r0s2t4v6' }, 404, 'not_activated'],
+    ['an unknown server', { serverId: 'srv_01kax5c1x8b2m4n6p8r0s2t4v6' }, 404, 'not_pool_member'],
     ['a malformed key', { key: 'sks_short' }, 400, 'license_key_malformed'],
     ['a zero sequence', { sequence: 0 }, 400, 'validation_failed'],
     ['a sequence past what a number holds exactly', { sequence: 1e300 }, 400, 'validation_failed'],

@@ -12,7 +12,10 @@ import type { ServiceContext } from '../../src/service/context.js';
 import { insertLicenses } from '../../src/service/licenses/license-repository.js';
 import { issueFailoverKey } from '../../src/service/licenses/lifecycle.js';
 import { issueLicense, newKeyRow } from '../../src/service/licenses/operations.js';
-import { type CreateSubscriptionInput, createSubscription } from '../../src/service/pools/operations.js';
+import {
+  type CreateSubscriptionInput,
+  createSubscription,
+} from '../../src/service/subscriptions/lifecycle.js';
 
 /** A distinct made-up machine per seed. */
 export const machine = (

@@ -6,7 +6,8 @@ import { expectRefusal } from '../../../test/support/results.js';
 import { addMember, createAccount } from '../accounts/operations.js';
 import { createBootstrapToken, createStaff, redeemBootstrapToken } from '../auth/staff.js';
 import type { ServiceContext } from '../context.js';
-import { createSubscription, joinPool, renewSubscription } from '../pools/operations.js';
+import { joinPool } from '../subscriptions/join.js';
+import { createSubscription, renewSubscription } from '../subscriptions/lifecycle.js';
 import { auditPage, auditTrail } from './log.js';
 
 describe.each(ENGINES)('the audit log on %s', (engine) => {

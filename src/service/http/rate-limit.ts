@@ -25,6 +25,7 @@ const CREDENTIAL_OF: Partial<Record<ErrorCode, (request: FastifyRequest) => stri
   unauthenticated: bearerToken,
   bootstrap_token_invalid: (request) => bodyField(request, 'token'),
   license_key_not_found: (request) => bodyField(request, 'key'),
+  subscription_key_not_found: (request) => bodyField(request, 'key'),
   license_key_malformed: (request) => bodyField(request, 'key'),
 };
 

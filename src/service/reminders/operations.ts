@@ -11,9 +11,9 @@ import {
 import { isoDate, periodStart, type Window } from '../../domain/terms.js';
 import type { ServiceContext } from '../context.js';
 import { keysEndingWithin, remindedKeys } from '../licenses/license-repository.js';
-import { periodsOf } from '../pools/operations.js';
 import type { Database } from '../store/database.js';
 import type { ReminderRow, RemindersTable } from '../store/schema.js';
+import { periodsOf } from '../subscriptions/lifecycle.js';
 import { MailDeadlineExceeded, type Mailer, type OutgoingMail } from './mailer.js';
 import {
   keysEndingMail,

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import type SQLite from 'better-sqlite3';
@@ -5,7 +6,11 @@ import {
   type DatabaseIntrospector,
   Kysely,
   type Kysely as KyselyType,
+  type PostgresCursor,
   PostgresDialect,
+  type PostgresPool,
+  type PostgresPoolClient,
+  type PostgresQueryResult,
   type SqliteDatabase,
   SqliteDialect,
   sql,
@@ -97,6 +102,42 @@ class CurrentSchemaPostgresDialect extends PostgresDialect {
   }
 }
 
+/** Marks the SQL of a query that runs on every request, so that PostgreSQL keeps it prepared. */
+export const HOT = '/* hot */ ';
+
+/**
+ * PostgreSQL parses and plans each statement anew unless it is named: the statements marked hot
+ * are named after their text, so that each connection prepares them once.
+ */
+function preparing(pool: pg.Pool): PostgresPool {
+  const names = new Map<string, string>();
+  const nameOf = (sql: string) => {
+    let name = names.get(sql);
+    if (name === undefined) {
+      name = `hot_${createHash('sha256').update(sql).digest('base64url').slice(0, 24)}`;
+      names.set(sql, name);
+    }
+    return name;
+  };
+  return {
+    connect: async (): Promise<PostgresPoolClient> => {
+      const client = await pool.connect();
+      function query<R>(sql: string, parameters: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>>;
+      function query<R>(cursor: PostgresCursor<R>): PostgresCursor<R>;
+      function query(
+        sql: string | PostgresCursor<unknown>,
+        parameters: ReadonlyArray<unknown> = [],
+      ): unknown {
+        if (typeof sql !== 'string') throw new Error('the store does not stream query results');
+        const named = sql.startsWith(HOT) ? { name: nameOf(sql) } : {};
+        return client.query({ ...named, text: sql, values: [...parameters] });
+      }
+      return { query, release: () => client.release() };
+    },
+    end: () => pool.end(),
+  };
+}
+
 function openPostgres(url: string, poolSize: number): Store {
   const { Pool, types } = loadDriver('pg') as typeof pg;
   const pool = new Pool({
@@ -110,7 +151,7 @@ function openPostgres(url: string, poolSize: number): Store {
   });
   // An idle client that loses its connection must not crash the process; the pool replaces it.
   pool.on('error', () => {});
-  const db = new Kysely<Tables>({ dialect: new CurrentSchemaPostgresDialect({ pool }) });
+  const db = new Kysely<Tables>({ dialect: new CurrentSchemaPostgresDialect({ pool: preparing(pool) }) });
   const parsed = new URL(url);
   if (parsed.password !== '') parsed.password = '***';
   return { db, engine: 'postgres', location: parsed.toString(), close: () => db.destroy() };

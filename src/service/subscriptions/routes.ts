@@ -14,18 +14,18 @@ import { BEARER, requirePrincipal, requireStaff } from '../http/authenticate.js'
 import { BODY_LIMIT_BYTES } from '../http/body.js';
 import { unwrap } from '../http/problem.js';
 import type { RouteModule } from '../http/types.js';
+import { heartbeat } from './heartbeat.js';
+import { joinPool } from './join.js';
 import {
   checkSubscriptionKey,
   createSubscription,
-  heartbeat,
-  joinPool,
   listSubscriptions,
   renewSubscription,
-} from './operations.js';
+} from './lifecycle.js';
 
 const tags = ['subscriptions'];
 
-export const poolRoutes: RouteModule = (app, ctx) => {
+export const subscriptionRoutes: RouteModule = (app, ctx) => {
   app.addSchema(Subscription);
   app.addSchema(PoolGrantSchema);
 

@@ -6,15 +6,15 @@ import { newId } from '../../domain/ids.js';
 import { grantedSeats } from '../../domain/pool-grant.js';
 import { createAccount } from '../accounts/operations.js';
 import type { ServiceContext } from '../context.js';
+import { heartbeat } from './heartbeat.js';
+import type { HeartbeatRequest } from './heartbeat-checks.js';
+import { joinPool } from './join.js';
 import {
   type CreateSubscriptionInput,
   createSubscription,
-  type HeartbeatRequest,
-  heartbeat,
-  joinPool,
   renewSubscription,
   type SubscriptionView,
-} from './operations.js';
+} from './lifecycle.js';
 
 const SECOND = 1000;
 
@@ -291,7 +291,7 @@ describe.each(ENGINES)('shared pools on %s', (engine) => {
     await beat(sub, a, tunnels('a', 2, start()));
     const now = clock.now().getTime();
     const stranger = await send(sub, { serverId: newId('srv', now), sequence: 1, sentAt: now });
-    expect(stranger.ok ? undefined : stranger.error.code).toBe('not_activated');
+    expect(stranger.ok ? undefined : stranger.error.code).toBe('not_pool_member');
     const twice = await send(sub, {
       serverId: a,
       sequence: 10,
@@ -376,7 +376,7 @@ describe.each(ENGINES)('shared pools on %s', (engine) => {
     clock.set('2027-01-30T00:00:00.000Z');
     const now = clock.now().getTime();
     const stranger = await send(sub, { serverId: newId('srv', now), sequence: 1, sentAt: now });
-    expect(stranger.ok ? undefined : stranger.error.code).toBe('not_activated');
+    expect(stranger.ok ? undefined : stranger.error.code).toBe('not_pool_member');
     const skewed = await send(sub, { serverId: a, sequence: 1, sentAt: now + 3_600_000 });
     expect(skewed.ok ? undefined : skewed.error.code).toBe('clock_skew');
     const ends = async () =>
