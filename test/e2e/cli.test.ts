@@ -552,8 +552,11 @@ describe('the seatkeeper command against a real service process', () => {
 
   it('runs from the bundle npm ci builds: dist/seatkeeper.mjs answers --version and real commands', async () => {
     if (!isBundleCurrent()) await buildCli();
-    const bundle = (args: string[], env: NodeJS.ProcessEnv = {}) =>
-      run(process.execPath, [BUNDLE, ...args], { env: { ...process.env, ...env } });
+    const bundle = async (args: string[], env: NodeJS.ProcessEnv = {}) => {
+      const outcome = await seatkeeper(args, { env, entry: BUNDLE });
+      expect(outcome, outcome.stderr).toMatchObject({ code: 0 });
+      return outcome;
+    };
     const { version } = JSON.parse(readFileSync(resolve(import.meta.dirname, '../../package.json'), 'utf8'));
     expect((await bundle(['--version'])).stdout).toBe(`${version}\n`);
     // The store's chunk and its native driver load on demand, from wherever the bundle lies.

@@ -25,7 +25,8 @@ export interface CliOutcome {
  */
 export async function seatkeeper(
   args: string[],
-  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+  /** `entry`: the script node runs, the sources' entry by default (the built bundle in its own test). */
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; entry?: string } = {},
 ): Promise<CliOutcome> {
   const env = { ...process.env };
   delete env.DATABASE_URL;
@@ -33,7 +34,10 @@ export async function seatkeeper(
   env.SEATKEEPER_AGENT_CONFIG = NO_INSTALLATION;
   Object.assign(env, options.env);
   try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { cwd: options.cwd, env });
+    const { stdout, stderr } = await run(process.execPath, [options.entry ?? CLI, ...args], {
+      cwd: options.cwd,
+      env,
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failed = error as CliOutcome;
