@@ -9,19 +9,10 @@ import type { Fingerprint } from '../domain/fingerprint.js';
 import { isId } from '../domain/ids.js';
 import type { VendorTrust } from './installation.js';
 import type { AgentState, StoredLicense } from './state.js';
+import type { LicenseReport } from './state-files.js';
 
 /** One stored license as the agent judges it now. */
-export interface LicenseReport {
-  licenseId: string;
-  keyHint: string;
-  seats: number;
-  ends: string | null;
-  certificateExpiresAt: string | null;
-  status: 'counting' | 'not_counting';
-  /** Why it does not count: the seeds' message for a machine mismatch, or what to do. */
-  reason: string | null;
-  code: ErrorCode | null;
-}
+export type { LicenseReport };
 
 /** A stored license with what its certificate says, once verified, and why it does not count. */
 export interface JudgedLicense {

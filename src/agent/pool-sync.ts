@@ -7,6 +7,7 @@ import type { VendorTrust } from './installation.js';
 import { PoolMembership } from './pool-membership.js';
 import type { ServiceLink } from './service-link.js';
 import type { AgentState } from './state.js';
+import type { SubscriptionReport } from './state-files.js';
 
 export interface HeartbeatOutcome {
   /** Tunnels the pool ordered off this server; their seats are already free. */
@@ -15,17 +16,7 @@ export interface HeartbeatOutcome {
   lease: number;
 }
 
-export interface SubscriptionReport {
-  subscriptionId: string;
-  mode: 'reconcile' | 'lease';
-  connections: number;
-  /** Whether the subscription sets this server's capacity now (else its grace or lease ran out). */
-  counting: boolean;
-  /** Reconcile: tunnels across the pool at the last answer. Lease: seats leased across the pool. */
-  poolUsed: number | null;
-  lease: number | null;
-  lastAnswerAt: string | null;
-}
+export type { SubscriptionReport };
 
 export interface PoolSyncDeps {
   state: AgentState;

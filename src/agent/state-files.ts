@@ -52,6 +52,34 @@ export type PendingOffline = Static<typeof PendingOffline>;
 
 const Code = Type.Unsafe<ErrorCode>(Type.Union(Object.keys(ERRORS).map((code) => Type.Literal(code))));
 
+/** One stored license as the agent judges it now. */
+export const LicenseReport = Type.Object({
+  licenseId: Type.String(),
+  keyHint: Type.String(),
+  seats: Type.Integer(),
+  ends: Type.Union([Type.String(), Type.Null()]),
+  certificateExpiresAt: Type.Union([Type.String(), Type.Null()]),
+  status: Type.Union([Type.Literal('counting'), Type.Literal('not_counting')]),
+  /** Why it does not count: the seeds' message for a machine mismatch, or what to do. */
+  reason: Type.Union([Type.String(), Type.Null()]),
+  code: Type.Union([Code, Type.Null()]),
+});
+export type LicenseReport = Static<typeof LicenseReport>;
+
+/** The server's subscription as the agent judges it now. */
+export const SubscriptionReport = Type.Object({
+  subscriptionId: Type.String(),
+  mode: Type.Union([Type.Literal('reconcile'), Type.Literal('lease')]),
+  connections: Type.Integer(),
+  /** Whether the subscription sets this server's capacity now (else its grace or lease ran out). */
+  counting: Type.Boolean(),
+  /** Reconcile: tunnels across the pool at the last answer. Lease: seats leased across the pool. */
+  poolUsed: Type.Union([Type.Integer(), Type.Null()]),
+  lease: Type.Union([Type.Integer(), Type.Null()]),
+  lastAnswerAt: Type.Union([Type.String(), Type.Null()]),
+});
+export type SubscriptionReport = Static<typeof SubscriptionReport>;
+
 /** live-usage.json: what the running agent last reported, as JSON (instants as text). */
 export const LiveUsage = Type.Object({
   pid: Type.Integer(),
@@ -60,30 +88,8 @@ export const LiveUsage = Type.Object({
     simulatedMachine: Type.Union([Type.String(), Type.Null()]),
     connected: Type.Integer(),
     licensed: Type.Integer(),
-    licenses: Type.Array(
-      Type.Object({
-        licenseId: Type.String(),
-        keyHint: Type.String(),
-        seats: Type.Integer(),
-        ends: Type.Union([Type.String(), Type.Null()]),
-        certificateExpiresAt: Type.Union([Type.String(), Type.Null()]),
-        status: Type.Union([Type.Literal('counting'), Type.Literal('not_counting')]),
-        reason: Type.Union([Type.String(), Type.Null()]),
-        code: Type.Union([Code, Type.Null()]),
-      }),
-    ),
-    subscription: Type.Union([
-      Type.Object({
-        subscriptionId: Type.String(),
-        mode: Type.Union([Type.Literal('reconcile'), Type.Literal('lease')]),
-        connections: Type.Integer(),
-        counting: Type.Boolean(),
-        poolUsed: Type.Union([Type.Integer(), Type.Null()]),
-        lease: Type.Union([Type.Integer(), Type.Null()]),
-        lastAnswerAt: Type.Union([Type.String(), Type.Null()]),
-      }),
-      Type.Null(),
-    ]),
+    licenses: Type.Array(LicenseReport),
+    subscription: Type.Union([SubscriptionReport, Type.Null()]),
     tunnels: Type.Array(
       Type.Object({
         id: Type.String(),
