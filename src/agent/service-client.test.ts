@@ -146,7 +146,10 @@ describe('ServiceClient checks every answer against the contract', () => {
     });
   });
 
-  it('still says service_unreachable for an error page that is not JSON (a proxy)', async () => {
+  it('still says service_unreachable for a proxy’s error page, not JSON or JSON of its own', async () => {
     expect(await invalid(502, '<html>Bad Gateway</html>')).toMatchObject({ code: 'service_unreachable' });
+    expect(await invalid(503, { message: 'upstream unavailable' })).toMatchObject({
+      code: 'service_unreachable',
+    });
   });
 });

@@ -103,6 +103,12 @@ export class ServiceClient {
           );
     }
     const problem = PROBLEM(payload);
+    // A gateway in front of the service may answer a 5xx in JSON of its own: the service is not reached.
+    if (!problem.ok && response.status >= 500)
+      return fail(
+        'service_unreachable',
+        `The license service at ${url} answered ${response.status} with a body that is no problem document.`,
+      );
     if (!problem.ok)
       return fail(
         'service_answer_invalid',
