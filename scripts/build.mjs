@@ -1,6 +1,6 @@
 // Builds dist/: the `seatkeeper` command as plain JavaScript, so that it starts without transpiling
 // TypeScript. Run by `npm ci` (prepare), and by ensure-deps.mjs whenever a source is newer.
-import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -14,6 +14,7 @@ export const ENTRY = join(DIST, 'seatkeeper.mjs');
 const EXTERNAL = ['better-sqlite3', 'pg', 'pg-native', 'fastify', '@fastify/*'];
 
 export async function buildCli() {
+  const started = Date.now();
   const result = await build({
     absWorkingDir: ROOT,
     entryPoints: { seatkeeper: 'src/cli/main.ts' },
@@ -42,9 +43,15 @@ export async function buildCli() {
     writeFileSync(temporary, file.contents);
     renameSync(temporary, file.path);
   }
+  // The entry is dated when the build began: a source saved while esbuild ran is newer, so the
+  // bundle counts as stale and is built again (see bundle-state.mjs).
+  utimesSync(ENTRY, started / 1000, started / 1000);
+  // Chunks of earlier builds stay a day: a command started from one may still import them lazily.
   const built = new Set(files.map((file) => basename(file.path)));
-  for (const name of readdirSync(DIST))
-    if (!built.has(name) && !name.endsWith('.tmp')) rmSync(join(DIST, name));
+  for (const name of readdirSync(DIST)) {
+    const path = join(DIST, name);
+    if (!built.has(name) && statSync(path).mtimeMs < started - 86_400_000) rmSync(path);
+  }
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) await buildCli();
