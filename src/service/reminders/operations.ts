@@ -14,6 +14,7 @@ import { keysEndingWithin, remindedKeys } from '../licenses/license-repository.j
 import type { Database } from '../store/database.js';
 import type { ReminderRow, RemindersTable } from '../store/schema.js';
 import { periodsOf } from '../subscriptions/lifecycle.js';
+import { remindedSubscriptions, subscriptionsEndingWithin } from '../subscriptions/repository.js';
 import { MailDeadlineExceeded, type Mailer, type OutgoingMail } from './mailer.js';
 import {
   keysEndingMail,
@@ -26,10 +27,8 @@ import {
   CLAIM_LEASE_MS,
   claimDue,
   recordReminders,
-  remindedSubscriptions,
   reminderPage,
   renewClaim,
-  subscriptionsEndingWithin,
   updateClaimed,
 } from './reminder-repository.js';
 

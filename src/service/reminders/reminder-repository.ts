@@ -4,8 +4,8 @@ import type { Database, Store } from '../store/database.js';
 import type { ReminderRow, RemindersTable } from '../store/schema.js';
 
 /**
- * Every query on the reminders table, and the reminder job's reads of subscriptions (keys are read
- * through the license repository).
+ * Every query on the reminders table (the keys and subscriptions to remind of are read through
+ * their own rooms' repositories).
  */
 
 const REMINDER_COLUMNS = [
@@ -152,51 +152,3 @@ export function reminderPage(
   if (filter.after !== undefined) query = query.where('id', '<', filter.after);
   return query.execute();
 }
-
-/**
- * The subscriptions table's columns, for reminders read of subscriptions (until the subscription
- * room keeps its own queries): whole rows, as the subscription's period rules take them.
- */
-export const SUBSCRIPTION_COLUMNS = [
-  'subscriptions.id',
-  'subscriptions.account_id',
-  'subscriptions.key_digest',
-  'subscriptions.key_sealed',
-  'subscriptions.key_hint',
-  'subscriptions.seats',
-  'subscriptions.period',
-  'subscriptions.auto_renew',
-  'subscriptions.mode',
-  'subscriptions.enforcement_order',
-  'subscriptions.heartbeat_interval_ms',
-  'subscriptions.grace_ms',
-  'subscriptions.period_anchor',
-  'subscriptions.period_count',
-  'subscriptions.period_ends_at',
-  'subscriptions.version',
-  'subscriptions.created_at',
-] as const;
-
-/** Subscriptions that do not renew by themselves, ending inside `window`, with no reminder at its mark yet. */
-export const subscriptionsEndingWithin = (
-  db: Database,
-  window: { after: number; upTo: number; mark: ReminderMark },
-) =>
-  db
-    .selectFrom('subscriptions')
-    .select(SUBSCRIPTION_COLUMNS)
-    .where('period_ends_at', '>', window.after)
-    .where('period_ends_at', '<=', window.upTo)
-    .where('auto_renew', '=', 0)
-    .where(notReminded('subscription', 'subscriptions.id', 'subscriptions.period_ends_at', window.mark))
-    .execute();
-
-/** Reminded subscriptions as they are now, with their account's email. */
-export const remindedSubscriptions = (db: Database, ids: readonly string[]) =>
-  db
-    .selectFrom('subscriptions')
-    .innerJoin('accounts', 'accounts.id', 'subscriptions.account_id')
-    .select(SUBSCRIPTION_COLUMNS)
-    .select('accounts.email')
-    .where('subscriptions.id', 'in', ids)
-    .execute();

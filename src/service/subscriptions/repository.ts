@@ -1,4 +1,6 @@
 import { liveSince } from '../../domain/pools.js';
+import type { ReminderMark } from '../../domain/reminders.js';
+import { notReminded } from '../reminders/reminder-repository.js';
 import type { Database } from '../store/database.js';
 import { precompiled } from '../store/precompiled.js';
 import type { PoolMembersTable, SubscriptionRow, SubscriptionsTable } from '../store/schema.js';
@@ -26,6 +28,33 @@ const SUBSCRIPTION_COLUMNS = [
   'version',
   'created_at',
 ] as const satisfies readonly (keyof SubscriptionsTable)[];
+
+/** The same columns named with their table, for queries that join another. */
+const QUALIFIED_COLUMNS = SUBSCRIPTION_COLUMNS.map((column) => `subscriptions.${column}` as const);
+
+/** Subscriptions that do not renew by themselves, ending inside `window`, with no reminder at its mark yet. */
+export const subscriptionsEndingWithin = (
+  db: Database,
+  window: { after: number; upTo: number; mark: ReminderMark },
+): Promise<SubscriptionRow[]> =>
+  db
+    .selectFrom('subscriptions')
+    .select(SUBSCRIPTION_COLUMNS)
+    .where('period_ends_at', '>', window.after)
+    .where('period_ends_at', '<=', window.upTo)
+    .where('auto_renew', '=', 0)
+    .where(notReminded('subscription', 'subscriptions.id', 'subscriptions.period_ends_at', window.mark))
+    .execute();
+
+/** Reminded subscriptions as they are now, with their account's email. */
+export const remindedSubscriptions = (db: Database, ids: readonly string[]) =>
+  db
+    .selectFrom('subscriptions')
+    .innerJoin('accounts', 'accounts.id', 'subscriptions.account_id')
+    .select(QUALIFIED_COLUMNS)
+    .select('accounts.email')
+    .where('subscriptions.id', 'in', ids)
+    .execute();
 
 export const insertSubscription = (db: Database, row: SubscriptionRow) =>
   db.insertInto('subscriptions').values(row).execute();
