@@ -98,7 +98,7 @@ export class ActivationClient {
   /**
    * Offline activation, first step: the request for a server with no route to the service, for
    * someone who has one to submit. Its nonce is kept, so that only the answer to it is imported.
-   * Its shape is `OfflineRequest` (agent.ts), checked where the agent returns it.
+   * Its shape is the contract's `OfflineRequest`, which `Agent.offlineRequest` declares it returns.
    */
   offlineRequest(typedKey: string, options: { failover?: boolean } = {}) {
     const { state, link, machine } = this.#deps;

@@ -25,7 +25,7 @@ export interface CliOutcome {
  */
 export async function seatkeeper(
   args: string[],
-  /** `entry`: the script node runs, the sources' entry by default (the built bundle in its own test). */
+  /** `entry`: the script node runs; `bin/seatkeeper.js` by default, which runs the bundle when it is current. */
   options: { cwd?: string; env?: NodeJS.ProcessEnv; entry?: string } = {},
 ): Promise<CliOutcome> {
   const env = { ...process.env };

@@ -28,8 +28,6 @@ import {
 
 export type { ActivationRequest };
 
-export type ActivationResult = ActivationAnswer;
-
 /** A request whose key names a usable license, with what it claims worked out once. */
 interface Claim {
   request: ActivationRequest;
@@ -206,7 +204,7 @@ async function confirm(
   ctx: ServiceContext,
   activation: ActivationRow,
   claimed: Claim,
-): Promise<Result<ActivationResult>> {
+): Promise<Result<ActivationAnswer>> {
   const same = await sameBinding(ctx, activation, claimed);
   if (!same.ok) return same;
   await recordCertificate(ctx.store.db, activation.id, claimed.now);
@@ -223,7 +221,7 @@ export async function activate(
   ctx: ServiceContext,
   request: ActivationRequest,
   options: { offline?: boolean } = {},
-): Promise<Result<ActivationResult>> {
+): Promise<Result<ActivationAnswer>> {
   const claimed = await claim(ctx, request, options.offline === true);
   if (!claimed.ok) return claimed;
   const { license, machine, now } = claimed.value;
@@ -289,7 +287,7 @@ export async function activate(
 export async function refresh(
   ctx: ServiceContext,
   request: ActivationRequest,
-): Promise<Result<ActivationResult>> {
+): Promise<Result<ActivationAnswer>> {
   const claimed = await claim(ctx, request);
   if (!claimed.ok) return claimed;
   const existing = await bindingOf(ctx.store.db, claimed.value.license.id);
@@ -312,7 +310,7 @@ export async function activateOffline(
   ctx: ServiceContext,
   submitter: { accountId: string | undefined },
   request: ActivationRequest,
-): Promise<Result<ActivationResult>> {
+): Promise<Result<ActivationAnswer>> {
   const found = await findLicenseByKey(ctx.store.db, request.key);
   if (!found.ok) return found;
   if (submitter.accountId !== undefined && found.value.account_id !== submitter.accountId)

@@ -6,7 +6,7 @@ import { type GrantFigures, grantFor } from './grants.js';
 import type { Report } from './repository.js';
 
 /** A heartbeat whose clock is further off than this is refused: its connect times cannot be trusted. */
-export const MAX_CLOCK_SKEW_MS = 5 * 60_000;
+const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 
 export type { HeartbeatAnswer, HeartbeatRequest };
 

@@ -23,8 +23,8 @@ import {
   subscriptionRows,
 } from './repository.js';
 
-export const DEFAULT_HEARTBEAT_INTERVAL_MS = 30_000;
-export const DEFAULT_GRACE_MS = 2 * 86_400_000;
+const DEFAULT_HEARTBEAT_INTERVAL_MS = 30_000;
+const DEFAULT_GRACE_MS = 2 * 86_400_000;
 
 export type SubscriptionView = Subscription;
 
