@@ -283,9 +283,10 @@ describe.skipIf(unavailable !== undefined)('the agent on real OpenVPN servers', 
     expect(agent.log).toMatch(/"event":"replace"/);
     await new Promise((resume) => setTimeout(resume, 7_000));
     expect(again.running).toBe(true);
-    expect(again.log, `agent log:\n${agent.log}`).not.toMatch(/SIGUSR1|AUTH_FAILED/);
+    const logs = `agent log:\n${agent.log}\nserver log:\n${server.process.log}`;
+    expect(again.log, logs).not.toMatch(/SIGUSR1|AUTH_FAILED/);
     expect(server.process.log).toMatch(/soft reset/);
-    expect(other.log, `agent log:\n${agent.log}`).not.toMatch(/SIGUSR1|AUTH_FAILED/);
+    expect(other.log, logs).not.toMatch(/SIGUSR1|AUTH_FAILED/);
     const usage = await usageOf(state);
     expect(usage.connected, `agent log:\n${agent.log}`).toBe(2);
     expect(usage.tunnels.map((tunnel) => tunnel.user).sort()).toEqual(['other', 'same']);
