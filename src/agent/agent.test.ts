@@ -13,6 +13,7 @@ import {
   vendorKeyOf,
 } from '../../test/support/factories.js';
 import { type InProcessService, startInProcessService } from '../../test/support/in-process-service.js';
+import { expectRefusal } from '../../test/support/results.js';
 import { keyIdOf, signCertificate } from '../domain/certificate.js';
 import { Agent } from './agent.js';
 import { runAgent, SimulatedMachineRefused } from './openvpn/run.js';
@@ -188,7 +189,7 @@ describe('the agent, activated through a real service on 127.0.0.1', () => {
     expect(restarted.serverId).toBe(first.serverId);
     expect(restarted.usage().licensed).toBe(10);
     const unreachable = await restarted.activate(license.key);
-    expect(unreachable.ok ? undefined : unreachable.error.code).toBe('service_unreachable');
+    expectRefusal(unreachable, 'service_unreachable');
   });
 
   it('does not count a license on a cloned machine, and says why in the seeds’ words', async () => {
@@ -257,7 +258,7 @@ describe('the agent, activated through a real service on 127.0.0.1', () => {
     await openAgent().activate(license.key, service.url);
     const other = tempDir('seatkeeper-other-');
     const result = await openAgent(other.path, 'srv-b').activate(license.key, service.url);
-    expect(result.ok ? undefined : result.error.code).toBe('key_already_activated');
+    expectRefusal(result, 'key_already_activated');
     expect(result.ok ? '' : result.error.detail).toMatch(
       /^License error: machine properties validation failed: verify fail: /,
     );

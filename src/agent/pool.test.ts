@@ -10,6 +10,7 @@ import {
   vendorKeyOf,
 } from '../../test/support/factories.js';
 import { type InProcessService, startInProcessService } from '../../test/support/in-process-service.js';
+import { expectRefusal } from '../../test/support/results.js';
 import { Agent } from './agent.js';
 import { ServiceClient } from './service-client.js';
 
@@ -183,7 +184,7 @@ describe('agents sharing a subscription through a real service on 127.0.0.1', ()
     const restarted = agentOn('a', stateDir.path);
     expect(restarted.capacity().seats).toBe(10);
     const unreachable = await restarted.heartbeat();
-    expect(unreachable.ok ? undefined : unreachable.error.code).toBe('service_unreachable');
+    expectRefusal(unreachable, 'service_unreachable');
     clock.advance(10 * SECOND);
     expect(restarted.capacity().seats).toBe(2);
   });

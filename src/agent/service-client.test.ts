@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { expectRefusal } from '../../test/support/results.js';
 import type { Result } from '../domain/errors.js';
 import { ServiceClient } from './service-client.js';
 
@@ -77,7 +78,7 @@ describe('ServiceClient with several service URLs', () => {
   it('says service_unreachable, naming every URL, when none answers', async () => {
     const [first, second] = [await closed(), await closed()];
     const result = await new ServiceClient(`${first}, ${second}`).signingKeys();
-    expect(result.ok ? undefined : result.error.code).toBe('service_unreachable');
+    expectRefusal(result, 'service_unreachable');
     expect(result.ok ? '' : result.error.detail).toContain(first);
     expect(result.ok ? '' : result.error.detail).toContain(second);
   });

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DAY, ManualClock } from '../../../test/support/clock.js';
 import { ENGINES, testContext } from '../../../test/support/engines.js';
 import { machine } from '../../../test/support/factories.js';
+import { expectRefusal } from '../../../test/support/results.js';
 import { newId } from '../../domain/ids.js';
 import { grantedSeats } from '../../domain/pool-grant.js';
 import { createAccount } from '../accounts/operations.js';
@@ -104,9 +105,9 @@ describe.each(ENGINES)('shared pools on %s', (engine) => {
     const again = await joinPool(ctx, { key: first.key, serverId, fingerprint: machine('a') });
     expect(again.ok && again.value.created).toBe(false);
     const elsewhere = await joinPool(ctx, { key: other.key, serverId, fingerprint: machine('a') });
-    expect(elsewhere.ok ? undefined : elsewhere.error.code).toBe('server_has_subscription');
+    expectRefusal(elsewhere, 'server_has_subscription');
     const clone = await joinPool(ctx, { key: first.key, serverId, fingerprint: machine('copy') });
-    expect(clone.ok ? undefined : clone.error.code).toBe('fingerprint_mismatch');
+    expectRefusal(clone, 'fingerprint_mismatch');
     expect(await ctx.store.db.selectFrom('pool_members').select('server_id').execute()).toHaveLength(2);
   });
 
@@ -291,7 +292,7 @@ describe.each(ENGINES)('shared pools on %s', (engine) => {
     await beat(sub, a, tunnels('a', 2, start()));
     const now = clock.now().getTime();
     const stranger = await send(sub, { serverId: newId('srv', now), sequence: 1, sentAt: now });
-    expect(stranger.ok ? undefined : stranger.error.code).toBe('not_pool_member');
+    expectRefusal(stranger, 'not_pool_member');
     const twice = await send(sub, {
       serverId: a,
       sequence: 10,
@@ -300,16 +301,16 @@ describe.each(ENGINES)('shared pools on %s', (engine) => {
     });
     expect(twice.ok ? undefined : twice.error).toMatchObject({ code: 'validation_failed', field: 'tunnels' });
     const skewed = await send(sub, { serverId: a, sequence: 11, sentAt: now + 3600 * SECOND });
-    expect(skewed.ok ? undefined : skewed.error.code).toBe('clock_skew');
+    expectRefusal(skewed, 'clock_skew');
     const future = await send(sub, {
       serverId: a,
       sequence: 12,
       sentAt: now,
       tunnels: [{ id: 'x', connectedAt: now + 60 * SECOND }],
     });
-    expect(future.ok ? undefined : future.error.code).toBe('validation_failed');
+    expectRefusal(future, 'validation_failed');
     const wrongKey = await send({ key: 'sks_nope' }, { serverId: a, sequence: 13, sentAt: now });
-    expect(wrongKey.ok ? undefined : wrongKey.error.code).toBe('license_key_malformed');
+    expectRefusal(wrongKey, 'license_key_malformed');
     const unchanged = await beat(sub, a, tunnels('a', 2, start()));
     expect(unchanged.ok && unchanged.value.used).toBe(2);
   });
@@ -319,7 +320,7 @@ describe.each(ENGINES)('shared pools on %s', (engine) => {
     const a = await server(sub, 'a');
     clock.advance(31 * DAY);
     const late = await beat(sub, a, []);
-    expect(late.ok ? undefined : late.error.code).toBe('subscription_expired');
+    expectRefusal(late, 'subscription_expired');
   });
 
   it('leases seats only while the leases fit the pool, even when 20 servers ask at once', async () => {
@@ -367,7 +368,7 @@ describe.each(ENGINES)('shared pools on %s', (engine) => {
     const late = await renewSubscription(ctx, sub.id);
     expect(late.ok && late.value.periodEnds).toBe('2027-04-01T00:00:00.000Z');
     const missing = await renewSubscription(ctx, 'sub_01kax5c1x8b2m4n6p8r0s2t4v6');
-    expect(missing.ok ? undefined : missing.error.code).toBe('subscription_not_found');
+    expectRefusal(missing, 'subscription_not_found');
   });
 
   it('moves an ended subscription on only for a well-formed heartbeat of a member', async () => {
@@ -376,9 +377,9 @@ describe.each(ENGINES)('shared pools on %s', (engine) => {
     clock.set('2027-01-30T00:00:00.000Z');
     const now = clock.now().getTime();
     const stranger = await send(sub, { serverId: newId('srv', now), sequence: 1, sentAt: now });
-    expect(stranger.ok ? undefined : stranger.error.code).toBe('not_pool_member');
+    expectRefusal(stranger, 'not_pool_member');
     const skewed = await send(sub, { serverId: a, sequence: 1, sentAt: now + 3_600_000 });
-    expect(skewed.ok ? undefined : skewed.error.code).toBe('clock_skew');
+    expectRefusal(skewed, 'clock_skew');
     const ends = async () =>
       (await ctx.store.db.selectFrom('subscriptions').select('period_ends_at').executeTakeFirstOrThrow())
         .period_ends_at;
@@ -392,7 +393,7 @@ describe.each(ENGINES)('shared pools on %s', (engine) => {
     const second = await subscription({ period: 'yearly' });
     const a = await server(first, 'a');
     const early = await joinPool(ctx, { key: second.key, serverId: a, fingerprint: machine('a') });
-    expect(early.ok ? undefined : early.error.code).toBe('server_has_subscription');
+    expectRefusal(early, 'server_has_subscription');
     clock.advance(31 * DAY);
     const moved = await joinPool(ctx, { key: second.key, serverId: a, fingerprint: machine('a') });
     expect(moved.ok && moved.value).toMatchObject({ subscriptionId: second.id, created: true });
