@@ -279,26 +279,31 @@ describe.each(ENGINES)('an agent whose heartbeat sequence the service did not fo
     state.remove();
   });
 
+  const agentOfA = () =>
+    new Agent({ stateDir: state.path, clock, machine: machine('a'), vendorKeys: [vendorKeyOf(service.ctx)] });
+
+  /** A heartbeat in another server's name, four minutes ahead on a clock the service still accepts. */
+  const heartbeatAhead = async (key: string, serverId: string, extra: { wanted?: number } = {}) => {
+    const ahead = clock.now().getTime() + 4 * 60 * SECOND;
+    const forged = await new ServiceClient(service.url).heartbeat({
+      key,
+      serverId,
+      sequence: ahead,
+      sentAt: ahead,
+      tunnels: [],
+      ...extra,
+    });
+    return { ahead, forged };
+  };
+
   it('recovers by itself when the service holds a later sequence than its own: its tunnels count again', async () => {
     const key = await newSubscription(service.ctx, { connections: 10 });
-    const a = new Agent({
-      stateDir: state.path,
-      clock,
-      machine: machine('a'),
-      vendorKeys: [vendorKeyOf(service.ctx)],
-    });
+    const a = agentOfA();
     await a.joinSubscription(key, service.url);
     for (const id of ['a-0', 'a-1', 'a-2', 'a-3']) a.admit({ id });
     expect(await a.heartbeat()).toMatchObject({ ok: true, value: { used: 4 } });
     // A heartbeat in A's name, four minutes ahead on a clock the service still accepts.
-    const ahead = clock.now().getTime() + 4 * 60 * SECOND;
-    const forged = await new ServiceClient(service.url).heartbeat({
-      key,
-      serverId: a.serverId,
-      sequence: ahead,
-      sentAt: ahead,
-      tunnels: [],
-    });
+    const { ahead, forged } = await heartbeatAhead(key, a.serverId);
     expect(forged.ok && forged.value.used).toBe(0);
     clock.advance(30 * SECOND);
     expect(await a.heartbeat()).toMatchObject({ ok: true, value: { used: 4 } });
@@ -313,23 +318,10 @@ describe.each(ENGINES)('an agent whose heartbeat sequence the service did not fo
 
   it('recovers its lease by itself when the service holds a later sequence than its own', async () => {
     const key = await newSubscription(service.ctx, { connections: 10, mode: 'lease' });
-    const a = new Agent({
-      stateDir: state.path,
-      clock,
-      machine: machine('a'),
-      vendorKeys: [vendorKeyOf(service.ctx)],
-    });
+    const a = agentOfA();
     expect(await a.joinSubscription(key, service.url)).toMatchObject({ ok: true, value: { lease: 1 } });
     // A heartbeat in A's name gives its lease back, ahead on a clock the service still accepts.
-    const ahead = clock.now().getTime() + 4 * 60 * SECOND;
-    const forged = await new ServiceClient(service.url).heartbeat({
-      key,
-      serverId: a.serverId,
-      sequence: ahead,
-      sentAt: ahead,
-      tunnels: [],
-      wanted: 0,
-    });
+    const { forged } = await heartbeatAhead(key, a.serverId, { wanted: 0 });
     expect(forged.ok && forged.value.lease).toBe(0);
     clock.advance(30 * SECOND);
     expect(await a.heartbeat()).toMatchObject({ ok: true, value: { lease: 1 } });

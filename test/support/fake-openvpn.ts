@@ -1,6 +1,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import type { ManagementAddress } from '../../src/agent/openvpn/management-connection.js';
 import { takeLines } from '../../src/agent/openvpn/protocol.js';
+import { Waiters } from './waiters.js';
 
 /**
  * OpenVPN 2.6's side of the management interface, as the agent uses it, on 127.0.0.1: the
@@ -76,7 +77,7 @@ export class FakeOpenvpn {
   #addresses = 0;
   /** Every command the agent sent, in order, from every attachment. */
   readonly commands: string[] = [];
-  readonly #waiters = new Set<() => void>();
+  readonly #waiters = new Waiters();
 
   private constructor(server: Server, options: FakeOpenvpnOptions, port: number) {
     this.#server = server;
@@ -324,7 +325,7 @@ export class FakeOpenvpn {
    * Fails after `timeoutMs` with the commands seen, so that a wrong answer is named.
    */
   command(pattern: RegExp, from = 0, timeoutMs = 30_000): Promise<string> {
-    return this.#until(
+    return this.#waiters.until(
       () => this.commands.slice(from).find((command) => pattern.test(command)),
       timeoutMs,
       () => `no command matching ${pattern} in ${timeoutMs} ms; got:\n${this.commands.join('\n')}`,
@@ -336,28 +337,7 @@ export class FakeOpenvpn {
     return this.command(new RegExp(`^client-(?:auth-nt|deny) ${event.cid} ${event.kid}(?: |$)`));
   }
 
-  #until<T>(found: () => T | undefined, timeoutMs: number, failure: () => string): Promise<T> {
-    return new Promise((resolve, reject) => {
-      const check = () => {
-        const value = found();
-        if (value === undefined) return;
-        done();
-        resolve(value);
-      };
-      const timer = setTimeout(() => {
-        done();
-        reject(new Error(failure()));
-      }, timeoutMs);
-      const done = () => {
-        clearTimeout(timer);
-        this.#waiters.delete(check);
-      };
-      this.#waiters.add(check);
-      check();
-    });
-  }
-
   #notify(): void {
-    for (const waiter of [...this.#waiters]) waiter();
+    this.#waiters.notify();
   }
 }

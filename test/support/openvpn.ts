@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { CLI } from './service-process.js';
+import { Waiters } from './waiters.js';
 
 /**
  * Real OpenVPN servers and clients on 127.0.0.1 for tests and benchmarks: a throw-away PKI made
@@ -171,7 +172,7 @@ export class WatchedProcess {
   readonly child: ChildProcess;
   readonly name: string;
   #log = '';
-  readonly #waiters = new Set<() => void>();
+  readonly #waiters = new Waiters();
   readonly exited: Promise<number | null>;
 
   constructor(name: string, child: ChildProcess) {
@@ -179,13 +180,13 @@ export class WatchedProcess {
     this.child = child;
     const append = (chunk: Buffer) => {
       this.#log += chunk.toString();
-      for (const waiter of this.#waiters) waiter();
+      this.#waiters.notify();
     };
     child.stdout?.on('data', append);
     child.stderr?.on('data', append);
     this.exited = new Promise((done) =>
       child.once('exit', (code) => {
-        for (const waiter of this.#waiters) waiter();
+        this.#waiters.notify();
         done(code);
       }),
     );
@@ -201,30 +202,13 @@ export class WatchedProcess {
 
   /** Waits until the log matches; fails with the log after `timeoutMs` or if the process exits first. */
   waitFor(pattern: RegExp, timeoutMs = 20_000): Promise<RegExpMatchArray> {
-    return new Promise((resolve, reject) => {
-      const check = () => {
-        const match = this.#log.match(pattern);
-        if (match !== null) {
-          done();
-          resolve(match);
-        } else if (!this.running) {
-          done();
-          reject(new Error(`${this.name} exited before logging ${pattern}:\n${this.#log.slice(-3000)}`));
-        }
-      };
-      const timer = setTimeout(() => {
-        done();
-        reject(
-          new Error(`${this.name} did not log ${pattern} in ${timeoutMs} ms:\n${this.#log.slice(-3000)}`),
-        );
-      }, timeoutMs);
-      const done = () => {
-        clearTimeout(timer);
-        this.#waiters.delete(check);
-      };
-      this.#waiters.add(check);
-      check();
-    });
+    return this.#waiters.until(
+      () => this.#log.match(pattern) ?? undefined,
+      timeoutMs,
+      (cause) =>
+        `${this.name} ${cause === 'hopeless' ? 'exited before logging' : 'did not log'} ${pattern}${cause === 'timeout' ? ` in ${timeoutMs} ms` : ''}:\n${this.#log.slice(-3000)}`,
+      () => !this.running,
+    );
   }
 
   kill(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
