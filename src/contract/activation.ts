@@ -1,27 +1,11 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { CertificateSchema } from '../domain/certificate.js';
-import { SINGLE_LINE } from '../domain/text.js';
+import { MachinePropertiesSchema } from '../domain/fingerprint.js';
 import { Shared } from './common.js';
 import { Id } from './ids.js';
 
-/** The shape of an activation request, online or carried by hand: checked at the HTTP edge and by the CLI. */
-const Text = (description: string) =>
-  Type.String({ minLength: 1, maxLength: 256, pattern: SINGLE_LINE, description });
-
 /** The machine properties a key or a pool membership is bound to, as the agent reads them. */
-export const Fingerprint = Type.Object(
-  {
-    machineId: Text('Machine id (/etc/machine-id)'),
-    hostname: Text('Host name'),
-    macs: Type.Array(Type.String({ maxLength: 64, pattern: SINGLE_LINE }), {
-      maxItems: 64,
-      description: 'Network interface MAC addresses',
-    }),
-    cpu: Text('CPU model'),
-    os: Text('Operating system and release'),
-  },
-  { additionalProperties: false, description: 'Machine properties the key is bound to' },
-);
+export const Fingerprint = MachinePropertiesSchema;
 
 export const ServerId = Id('srv', 'The agent’s server id');
 

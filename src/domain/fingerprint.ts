@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
+import { type Static, Type } from '@sinclair/typebox';
 import { canonicalJson } from './canonical-json.js';
+import { SINGLE_LINE } from './text.js';
 
 /**
  * A machine fingerprint is a set of properties of the machine a license is bound to. The service
@@ -10,13 +12,24 @@ export const FINGERPRINT_PROPERTIES = ['machineId', 'hostname', 'macs', 'cpu', '
 
 export type FingerprintProperty = (typeof FINGERPRINT_PROPERTIES)[number];
 
-export interface MachineProperties {
-  machineId: string;
-  hostname: string;
-  macs: string[];
-  cpu: string;
-  os: string;
-}
+const Text = (description: string) =>
+  Type.String({ minLength: 1, maxLength: 256, pattern: SINGLE_LINE, description });
+
+/** The machine's properties as the agent reads them; the HTTP API and the agent's files carry this shape. */
+export const MachinePropertiesSchema = Type.Object(
+  {
+    machineId: Text('Machine id (/etc/machine-id)'),
+    hostname: Text('Host name'),
+    macs: Type.Array(Type.String({ maxLength: 64, pattern: SINGLE_LINE }), {
+      maxItems: 64,
+      description: 'Network interface MAC addresses',
+    }),
+    cpu: Text('CPU model'),
+    os: Text('Operating system and release'),
+  },
+  { additionalProperties: false, description: 'Machine properties the key is bound to' },
+);
+export type MachineProperties = Static<typeof MachinePropertiesSchema>;
 
 export type PropertyDigests = Record<FingerprintProperty, string>;
 

@@ -1,12 +1,12 @@
-import type { AuditEntry as AuditEntryView } from '../../contract/audit.js';
+import type { AuditEntry } from '../../contract/audit.js';
 import { fail, ok, type Result } from '../../domain/errors.js';
 import { newId } from '../../domain/ids.js';
 import type { ServiceContext } from '../context.js';
 import type { Database } from '../store/database.js';
 import type { AuditLogTable, AuditRow } from '../store/schema.js';
 
-/** One change, as the operation that made it describes it. */
-export interface AuditEntry {
+/** One change, as the operation that made it describes it (the log shows it as an `AuditEntry`). */
+export interface AuditRecord {
   actor: string;
   accountId: string | null;
   entity: AuditLogTable['entity'];
@@ -16,7 +16,7 @@ export interface AuditEntry {
   after?: unknown;
 }
 
-export type AuditView = AuditEntryView;
+export type AuditView = AuditEntry;
 
 const json = (value: unknown) => (value === undefined ? null : JSON.stringify(value));
 
@@ -24,7 +24,7 @@ const json = (value: unknown) => (value === undefined ? null : JSON.stringify(va
  * Appends entries to the audit log, in the transaction of the change they describe: the change
  * and its record commit together or not at all. Nothing ever updates or deletes an entry.
  */
-export async function recordAudit(tx: Database, now: Date, entries: readonly AuditEntry[]): Promise<void> {
+export async function recordAudit(tx: Database, now: Date, entries: readonly AuditRecord[]): Promise<void> {
   if (entries.length === 0) return;
   await tx
     .insertInto('audit_log')

@@ -14,7 +14,7 @@ import {
 } from '../../domain/key-lifecycle.js';
 import { addDays } from '../../domain/terms.js';
 import { accountById, hasAccount } from '../accounts/account-repository.js';
-import { type AuditEntry, recordAudit } from '../audit/log.js';
+import { type AuditRecord, recordAudit } from '../audit/log.js';
 import type { ServiceContext } from '../context.js';
 import { moveKeyReminders } from '../reminders/reminder-repository.js';
 import type { Database } from '../store/database.js';
@@ -75,7 +75,7 @@ const keyEntry = (
   key: AuditedKey & { id: string },
   action: string,
   change: { from?: AuditedKey; also?: Record<string, unknown> } = {},
-): AuditEntry => ({
+): AuditRecord => ({
   actor,
   accountId: key.account_id,
   entity: 'license',

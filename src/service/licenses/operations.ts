@@ -1,4 +1,4 @@
-import type { License, LicenseStatus } from '../../contract/licenses.js';
+import type { IssueLicense, License, LicenseStatus } from '../../contract/licenses.js';
 import { fail, ok, type Result } from '../../domain/errors.js';
 import { newId, newOrderNumber } from '../../domain/ids.js';
 import {
@@ -66,16 +66,11 @@ function licenseView(ctx: ServiceContext, row: BoundLicenseRow): LicenseView {
   };
 }
 
-export interface IssueLicenseInput {
-  accountId: string;
-  connections: number;
-  years?: number | undefined;
+/** A key to issue: the contract's request, with its start as an instant and who issues it, for the audit log (a user id, or `operator` at the command line). */
+export type IssueLicenseInput = Omit<IssueLicense, 'purchasedAt'> & {
   purchasedAt?: Date | undefined;
-  /** Who issues it, for the audit log: a user id, or `operator` at the command line. */
   actor?: string | undefined;
-  /** On the old terms (Access Server 1.8.4 and before): never expires on its machine. */
-  legacy?: boolean | undefined;
-}
+};
 
 /** A new key's row: a fresh key, sealed for its owner, for `seats` connections over `term`. */
 export function newKeyRow(
