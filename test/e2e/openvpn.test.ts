@@ -1,5 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { LiveUsage } from '../../src/agent/state-files.js';
 import type { AccountCreated } from '../../src/contract/accounts.js';
 import type { License } from '../../src/contract/licenses.js';
 import type { Subscription } from '../../src/contract/subscriptions.js';
@@ -23,11 +24,8 @@ const unavailable = openvpnUnavailable();
 if (unavailable !== undefined) console.warn(`skipping the OpenVPN end-to-end tests: ${unavailable}`);
 
 const HALTED = /Halt command was pushed by server \('Licensed amount of concurrent connections exceeded'\)/;
-interface LiveUsage {
-  connected: number;
-  licensed: number;
-  tunnels: { id: string; user?: string; address?: string; connectedAt: string }[];
-}
+/** What `agent usage --json` prints: the usage a running agent publishes. */
+type PrintedUsage = LiveUsage['usage'];
 
 /** This host as a VPN server, installed with the test service's vendor key. */
 let agentEnv: NodeJS.ProcessEnv = {};
@@ -39,8 +37,8 @@ async function cli(...args: string[]): Promise<string> {
   return outcome.stdout;
 }
 
-const usageOf = async (stateDir: string): Promise<LiveUsage> =>
-  JSON.parse(await cli('agent', 'usage', '--json', '--state', stateDir)) as LiveUsage;
+const usageOf = async (stateDir: string): Promise<PrintedUsage> =>
+  JSON.parse(await cli('agent', 'usage', '--json', '--state', stateDir)) as PrintedUsage;
 
 /** Polls until `check` holds; fails with the last value seen. */
 async function eventually<T>(
@@ -55,6 +53,16 @@ async function eventually<T>(
     if (Date.now() > until)
       throw new Error(`condition not met in ${timeoutMs} ms; last: ${JSON.stringify(value)}`);
     await new Promise((resume) => setTimeout(resume, 200));
+  }
+}
+
+/** Waits until every agent has had `count` more answers from its pool: what the pool orders is known by then. */
+async function afterAnswers(states: string[], count: number): Promise<void> {
+  const answeredAt = async () =>
+    (await Promise.all(states.map(usageOf))).map((usage) => usage.subscription?.lastAnswerAt ?? null);
+  for (let round = 0; round < count; round++) {
+    const before = await answeredAt();
+    await eventually(answeredAt, (now) => now.every((at, i) => at !== null && at !== before[i]), 60_000);
   }
 }
 
@@ -200,8 +208,8 @@ describe.skipIf(unavailable !== undefined)('the agent on real OpenVPN servers', 
       (both) => both[0]?.connected === 2 && both[1]?.connected === 1,
     );
     expect(usages.map((usage) => usage.connected)).toEqual([2, 1]);
-    // Two more intervals: nobody else is ordered off.
-    await new Promise((resume) => setTimeout(resume, 8_000));
+    // Two more answers of the pool to each server: nobody else is ordered off.
+    await afterAnswers(states, 2);
     expect((await Promise.all(states.map(usageOf))).map((usage) => usage.connected)).toEqual([2, 1]);
     for (const vpnClient of up) {
       expect(vpnClient.running).toBe(true);
@@ -218,8 +226,8 @@ describe.skipIf(unavailable !== undefined)('the agent on real OpenVPN servers', 
     ];
     await denied('four-a3', a.port);
     await denied('four-b2', b.port);
-    // Two more heartbeat intervals: the lease is renewed, and nobody is ordered off.
-    await new Promise((resume) => setTimeout(resume, 8_000));
+    // Two more answers of the pool to each server: the lease is renewed, and nobody is ordered off.
+    await afterAnswers(states, 2);
     await denied('four-b3', b.port);
     for (const vpnClient of up) {
       expect(vpnClient.running).toBe(true);
