@@ -17,7 +17,7 @@ import { machine } from './factories.js';
 
 export const SECOND = 1000;
 
-type Tunnels = { id: string; connectedAt: number }[];
+type Tunnels = HeartbeatRequest['tunnels'];
 
 /**
  * The subscription room's store tests: a fresh store and clock for each test, one account, and
