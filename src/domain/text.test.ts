@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { plainText, SINGLE_LINE } from './text.js';
+import { plainText, plural, SINGLE_LINE } from './text.js';
 
 describe('plain text a person typed', () => {
   it.each([
@@ -31,5 +31,18 @@ describe('plain text a person typed', () => {
 
   it('takes any other text, accents and emoji included', () => {
     expect(plainText('Café Ünïcode 🚀 vpn-1.example.net', 'name')).toMatchObject({ ok: true });
+  });
+});
+
+describe('a count with its noun', () => {
+  it('agrees in number: one is singular, zero and many are plural', () => {
+    expect(plural(1, 'connection')).toBe('1 connection');
+    expect(plural(10, 'connection')).toBe('10 connections');
+    expect(plural(0, 'reminder')).toBe('0 reminders');
+  });
+
+  it('takes an irregular plural', () => {
+    expect(plural(2, 'entry', 'entries')).toBe('2 entries');
+    expect(plural(1, 'entry', 'entries')).toBe('1 entry');
   });
 });

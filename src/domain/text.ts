@@ -27,3 +27,8 @@ export function plainText(
     field,
   );
 }
+
+/** A count with its noun, agreeing in number: "1 connection", "10 connections", "0 connections". */
+export function plural(count: number, singular: string, pluralForm = `${singular}s`): string {
+  return `${count} ${count === 1 ? singular : pluralForm}`;
+}
