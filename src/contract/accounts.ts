@@ -26,6 +26,9 @@ export type AccountCreated = Static<typeof AccountCreated>;
 export const AccountList = Type.Object({ accounts: Type.Array(Shared(Account)) });
 export type AccountList = Static<typeof AccountList>;
 
+/** `email`: only the account with this registered admin email; 404 when the caller sees none. */
+export const AccountQuery = Type.Object({ email: Type.Optional(Email) }, { additionalProperties: false });
+
 export const AddMember = Type.Object({ email: Email }, { additionalProperties: false });
 
 /** A user just made, with the token it is the only time to read. */

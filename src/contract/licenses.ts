@@ -119,3 +119,16 @@ export const TransferLicenses = Type.Object(
   { additionalProperties: false },
 );
 export type TransferLicenses = Static<typeof TransferLicenses>;
+
+/** A key looked up by its owner: in the body, since a key in a URL would end up in logs. */
+export const LicenseLookup = Type.Object(
+  {
+    key: Type.String({
+      minLength: 1,
+      maxLength: 64,
+      description: 'The license key as typed: any case, dashes or spaces optional',
+    }),
+  },
+  { additionalProperties: false },
+);
+export type LicenseLookup = Static<typeof LicenseLookup>;

@@ -1,5 +1,5 @@
 import { newId } from '../../src/domain/ids.js';
-import { agentBody, beat, type Request, transferRequest, UNKNOWN, type World } from './authz-routes.js';
+import { agentBody, beat, type Request, UNKNOWN, type World } from './authz-routes.js';
 
 export interface Probe {
   method: string;
@@ -7,8 +7,21 @@ export interface Probe {
   unknown: (w: World) => Request;
 }
 
+/** A support request to move a key to another account. */
+const transferRequest = (licenseId: string) => ({
+  type: 'transfer',
+  licenseId,
+  message: 'Moving to our new company.',
+  toAccount: 'owner@b.example',
+});
+
 /** Other places than the table's request where a caller can name another account's things. */
 export const MORE_PROBES: Record<string, Probe> = {
+  'GET /v1/accounts?email=': {
+    method: 'GET',
+    foreign: (w) => ({ path: `/v1/accounts?email=${w.a.email}` }),
+    unknown: () => ({ path: '/v1/accounts?email=owner@never.example' }),
+  },
   'GET /v1/audit?entityId=': {
     method: 'GET',
     foreign: (w) => ({ path: `/v1/audit?entityId=${w.a.licenseId}` }),

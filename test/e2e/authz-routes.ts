@@ -189,6 +189,12 @@ export const MATRIX: Record<string, Entry> = {
     request: (w) => ({ path: `/v1/licenses/${w.a.licenseId}` }),
     unknown: () => ({ path: `/v1/licenses/${UNKNOWN.license}` }),
   },
+  'POST /v1/licenses/lookup': {
+    auth: 'bearer',
+    expect: { ...anyUser(200), "another account's owner": 404 },
+    request: (w) => ({ path: '/v1/licenses/lookup', body: { key: w.a.licenseKey } }),
+    unknown: () => ({ path: '/v1/licenses/lookup', body: { key: generateLicenseKey() } }),
+  },
   'POST /v1/licenses/renewals': {
     auth: 'bearer',
     expect: staffOnly(200),
@@ -368,13 +374,6 @@ export const beat = (w: World, key: string | undefined, serverId: string) => ({
   sequence: w.heartbeatSequence(),
   sentAt: w.clock.now().getTime(),
   tunnels: [],
-});
-
-export const transferRequest = (licenseId: string) => ({
-  type: 'transfer',
-  licenseId,
-  message: 'Moving to our new company.',
-  toAccount: 'owner@b.example',
 });
 
 /** The key an agent sends: none, a malformed one, another account's, or its own. */

@@ -2,6 +2,7 @@ import {
   Account,
   AccountCreated,
   AccountList,
+  AccountQuery,
   AddMember,
   CreateAccount,
   NewUser,
@@ -12,7 +13,7 @@ import { canManageAccount, canSeeAccount } from '../auth/principal.js';
 import { BEARER, requirePrincipal, requireStaff } from '../http/authenticate.js';
 import { problem, unwrap } from '../http/problem.js';
 import type { RouteModule } from '../http/types.js';
-import { addMember, createAccount, findAccount, listAccounts } from './operations.js';
+import { addMember, createAccount, findAccount, listAccounts, resolveAccount } from './operations.js';
 
 const tags = ['accounts'];
 
@@ -46,16 +47,26 @@ export const accountRoutes: RouteModule = (app, ctx) => {
     {
       schema: {
         tags,
-        summary: 'List accounts (staff) or the caller’s own account',
+        summary:
+          'List accounts (staff) or the caller’s own account; with `email`, the one account of that registered admin email',
         security: BEARER,
+        querystring: AccountQuery,
         response: {
           200: AccountList,
-          ...problemResponses(401),
+          ...problemResponses(400, 401, 404),
         },
       },
     },
     async (request) => {
       const principal = await requirePrincipal(ctx, request);
+      if (request.query.email !== undefined) {
+        const email = unwrap(normalizeEmail(request.query.email));
+        const found = await resolveAccount(ctx, email);
+        // Another account's email answers exactly like an unknown one, and neither is echoed back.
+        if (!found.ok || !canSeeAccount(principal, found.value.id))
+          throw problem('account_not_found', 'No account you may see has this registered email.', 'email');
+        return { accounts: [found.value] };
+      }
       if (principal.kind === 'staff') return { accounts: await listAccounts(ctx) };
       const own = await findAccount(ctx, principal.accountId);
       return { accounts: own === undefined ? [] : [own] };

@@ -116,6 +116,11 @@ export function refuseDeepBodies(app: App): void {
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
     const bytes = Buffer.isBuffer(body) ? body : Buffer.from(body);
+    // A route that takes no body takes none labelled JSON too, as many HTTP clients send it.
+    if (bytes.length === 0 && request.routeOptions.schema?.body === undefined) {
+      done(null, undefined);
+      return;
+    }
     const limit = limitOf(request);
     const whole = request.headers['transfer-encoding'] === undefined && arrivesWhole(request.headers);
     if (whole && !scanNesting(freshScan(), bytes, limit)) {

@@ -10,7 +10,7 @@ import {
 import { termFromPurchase, type Window } from '../../domain/terms.js';
 import { accountExists } from '../accounts/operations.js';
 import { recordAudit } from '../audit/log.js';
-import { canManageAccount, type Principal } from '../auth/principal.js';
+import { canManageAccount, canSeeAccount, type Principal } from '../auth/principal.js';
 import type { ServiceContext } from '../context.js';
 import { seal, unseal } from '../secrets/seal.js';
 import type { Database } from '../store/database.js';
@@ -222,4 +222,26 @@ export async function findLicenseByKey(db: Database, typed: string): Promise<Res
   if (!canonical.ok) return canonical;
   const row = await licenseByDigest(db, licenseKeyDigest(canonical.value));
   return row === undefined ? keyNotFound() : ok(row);
+}
+
+/**
+ * A license by its key, for a caller who has the key but not the id. Another account's key
+ * answers exactly as a key never issued: a lookup tells nobody that someone else's key exists.
+ */
+export async function lookUpLicense(
+  ctx: ServiceContext,
+  principal: Principal,
+  typed: string,
+): Promise<Result<LicenseView>> {
+  const found = await findLicenseByKey(ctx.store.db, typed);
+  if (!found.ok && found.error.code !== 'license_key_not_found') return found;
+  const license = found.ok ? await findLicense(ctx, found.value.id) : undefined;
+  if (license === undefined || !canSeeAccount(principal, license.accountId)) {
+    return fail(
+      'license_key_not_found',
+      'No license you may see has this key: check that it is the key from your order.',
+      'key',
+    );
+  }
+  return ok(asSeenBy(principal)(license));
 }

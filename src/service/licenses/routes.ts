@@ -3,6 +3,7 @@ import {
   IssueLicense,
   License,
   LicenseList,
+  LicenseLookup,
   LicenseQuery,
   RenewLicenses,
   ReplacementAnswer,
@@ -22,7 +23,7 @@ import {
   splitLicense,
   transferLicenses,
 } from './lifecycle.js';
-import { asSeenBy, findLicense, issueLicense, listLicenses } from './operations.js';
+import { asSeenBy, findLicense, issueLicense, listLicenses, lookUpLicense } from './operations.js';
 
 const tags = ['licenses'];
 
@@ -93,6 +94,24 @@ export const licenseRoutes: RouteModule = (app, ctx) => {
         throw problem('license_not_found', `There is no license ${request.params.id}.`, 'id');
       }
       return asSeenBy(principal)(license);
+    },
+  );
+
+  app.post(
+    '/v1/licenses/lookup',
+    {
+      schema: {
+        tags,
+        summary:
+          'Find a license by its key (the key in the body, never in a URL): an account finds its own keys, staff any',
+        security: BEARER,
+        body: LicenseLookup,
+        response: { 200: Shared(License), ...problemResponses(400, 401, 404) },
+      },
+    },
+    async (request) => {
+      const principal = await requirePrincipal(ctx, request);
+      return unwrap(await lookUpLicense(ctx, principal, request.body.key));
     },
   );
 
