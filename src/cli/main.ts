@@ -4,10 +4,7 @@ import { createProgram } from './program.js';
 
 /** Errors no command turned into a CliError, in words and an exit code a script can use. */
 async function explain(error: unknown): Promise<{ message: string; exitCode: number }> {
-  const { code, message } = error as NodeJS.ErrnoException;
-  if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
-    return { message: `cannot listen: ${message} (${code})`, exitCode: EXIT.usage };
-  }
+  const { message } = error as Error;
   // Loaded only on this path: the store's drivers would slow every command's start.
   const { isStoreUnavailable } = await import('../service/store/database.js');
   if (isStoreUnavailable(error))

@@ -1,23 +1,17 @@
 import type { Command } from 'commander';
-import { pino } from 'pino';
-import { systemClock } from '../domain/clock.js';
 import { addMember, createAccount, listAccounts, resolveAccount } from '../service/accounts/operations.js';
-import { createBootstrapToken, createStaff } from '../service/auth/staff.js';
-import type { ServiceFlags } from '../service/config.js';
-import type { ServiceContext } from '../service/context.js';
+import { createStaff } from '../service/auth/staff.js';
 import { issueLicense, listLicenses } from '../service/licenses/operations.js';
-import { openFolderWarning } from '../service/secrets/private-files.js';
-import { writeVendorPublicKey } from '../service/secrets/vendor-keys.js';
 import {
   createSubscription,
   listSubscriptions,
   renewSubscription,
 } from '../service/subscriptions/lifecycle.js';
 import { registerKeyLifecycleCommands } from './key-commands.js';
-import { CliError, EXIT, note, orExit, print, printJson, table } from './output.js';
+import { orExit, print, printJson, table } from './output.js';
+import { registerServeCommand } from './serve-command.js';
 import {
   accountFilter,
-  config,
   dataOption,
   durationOf,
   emailOf,
@@ -29,144 +23,8 @@ import {
   withContext,
 } from './store-access.js';
 
-function banner(
-  address: string,
-  ctx: ServiceContext,
-  vendorPem: string,
-  bootstrap: string | undefined,
-  warning: string | undefined,
-): string {
-  const { engine, location } = ctx.store;
-  const lines = [
-    `Seatkeeper license service on ${address} (${engine}: ${location})`,
-    `API docs: ${address}/docs`,
-    `Vendor signing key ${ctx.vendor.kid}${ctx.vendor.created ? ' (new)' : ''}; its public key, for agents: ${vendorPem}`,
-    '  install it once on each VPN server, as root: seatkeeper agent install --vendor-key vendor.pem',
-    ctx.vendor.publicKeyPem.trim(),
-  ];
-  if (bootstrap !== undefined) {
-    const body = JSON.stringify({ token: bootstrap, email: 'you@vendor.example' });
-    lines.push(
-      'Bootstrap token for the first vendor-staff user (printed at every start until that user exists):',
-      `  ${bootstrap}`,
-      `  curl -X POST ${address}/v1/staff/bootstrap -H 'content-type: application/json' -d '${body}'`,
-      '  or, on this store: seatkeeper staff create --email you@vendor.example',
-    );
-  }
-  if (warning !== undefined) lines.push(`Warning: ${warning}`);
-  return lines.join('\n');
-}
-
-async function serve(flags: ServiceFlags): Promise<void> {
-  const settings = config(flags);
-  // The HTTP stack, the store and the mailer load only when serving: every other command starts faster.
-  const [{ createApp }, { openContext }, { startReminderJob }, { smtpMailer }] = await Promise.all([
-    import('../service/app.js'),
-    import('../service/runtime.js'),
-    import('../service/reminders/job.js'),
-    import('../service/reminders/mailer.js'),
-  ]);
-  const logger = pino({ level: settings.logLevel, base: { service: 'seatkeeper' } });
-  const ctx = await openContext(settings, systemClock).catch((error: unknown) => {
-    throw new CliError(
-      `cannot open the store: ${(error as Error).message}`,
-      EXIT.unavailable,
-      'store_unavailable',
-    );
-  });
-  const app = await createApp({
-    ...ctx,
-    logger,
-    failureLimits: settings.failureLimits,
-    trustedProxies: settings.trustedProxies,
-  });
-  const vendorPem = writeVendorPublicKey(settings.dataDir, ctx.vendor);
-  const bootstrap = await createBootstrapToken(ctx);
-  const address = await app.listen({ host: settings.host, port: settings.port });
-  const openFolder = openFolderWarning(settings.dataDir);
-  if (openFolder !== undefined) logger.warn({ dataDir: settings.dataDir }, openFolder);
-  // One write, so that whoever reads stderr gets the whole banner at once, bootstrap token included.
-  note(banner(address, ctx, vendorPem, bootstrap, openFolder));
-  logger.info(
-    { url: address, engine: ctx.store.engine, store: ctx.store.location, kid: ctx.vendor.kid },
-    'seatkeeper listening',
-  );
-  const reminders =
-    settings.mail === undefined
-      ? undefined
-      : startReminderJob(
-          ctx,
-          smtpMailer(settings.mail.smtpUrl, settings.mail.from),
-          logger,
-          settings.reminderIntervalMs,
-        );
-  if (reminders === undefined)
-    logger.info('expiry reminders are off: set --smtp-url and --mail-from to send them');
-
-  const stop = async (signal: string) => {
-    logger.info({ signal }, 'seatkeeper stopping');
-    await app.close();
-    await reminders?.stop();
-    await ctx.store.close();
-    process.exit(0);
-  };
-  process.once('SIGINT', () => void stop('SIGINT'));
-  process.once('SIGTERM', () => void stop('SIGTERM'));
-}
-
 export function registerServiceCommands(program: Command): void {
-  program
-    .command('serve')
-    .description('Start the license service (SQLite in the data directory unless DATABASE_URL is set)')
-    .option('--port <port>', 'port to listen on (env SEATKEEPER_PORT)', undefined)
-    .option('--host <host>', 'address to listen on (env SEATKEEPER_HOST)', undefined)
-    .option('--data <dir>', 'data directory: SQLite file and vendor keys (env SEATKEEPER_DATA)', undefined)
-    .option(
-      '--certificate-ttl <duration>',
-      'how long an online certificate counts, e.g. 7d (env SEATKEEPER_CERTIFICATE_TTL)',
-      undefined,
-    )
-    .option(
-      '--log-level <level>',
-      'fatal|error|warn|info|debug|trace|silent (env SEATKEEPER_LOG_LEVEL)',
-      undefined,
-    )
-    .option(
-      '--smtp-url <url>',
-      'SMTP server for expiry reminders, e.g. smtp://user:password@mail.example.com:587 (env SEATKEEPER_SMTP_URL)',
-      undefined,
-    )
-    .option(
-      '--mail-from <address>',
-      'the address reminders are sent from (env SEATKEEPER_MAIL_FROM)',
-      undefined,
-    )
-    .option(
-      '--reminder-interval <duration>',
-      'how often due reminders are looked for, default 5m (env SEATKEEPER_REMINDER_INTERVAL)',
-      undefined,
-    )
-    .option(
-      '--max-failures-per-address <n>',
-      'failed key or token attempts one client address may make per window, default 100 (env SEATKEEPER_MAX_FAILURES_PER_ADDRESS)',
-      undefined,
-    )
-    .option(
-      '--max-failures-per-prefix <n>',
-      'failed attempts at keys or tokens that begin alike per window, default 20 (env SEATKEEPER_MAX_FAILURES_PER_PREFIX)',
-      undefined,
-    )
-    .option(
-      '--failure-window <duration>',
-      'the window failed attempts are counted in, default 10m (env SEATKEEPER_FAILURE_WINDOW)',
-      undefined,
-    )
-    .option(
-      '--trust-proxy <addresses>',
-      'load balancers (addresses or CIDR ranges, comma-separated) whose X-Forwarded-For names the client (env SEATKEEPER_TRUST_PROXY)',
-      undefined,
-    )
-    .action(serve);
+  registerServeCommand(program);
 
   dataOption(program.command('migrate').description('Run the database migrations and exit'))
     .option('--json', 'print the result as JSON')

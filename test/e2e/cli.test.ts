@@ -154,7 +154,7 @@ describe('the seatkeeper command against a real service process', () => {
       [['serve', '--port', 'eighty', '--data', data], {}, /--port \/ SEATKEEPER_PORT must be a port number/],
       [['serve', '--data', data, '--certificate-ttl', 'forever'], {}, /must be a duration/],
       [['serve', '--data', data, '--certificate-ttl', '200000000d'], {}, /from 1s to 3650d/],
-      [['serve', '--data', data, '--port', new URL(service.url).port], {}, /cannot listen: .*EADDRINUSE/],
+      [['serve', '--data', data, '--port', new URL(service.url).port], {}, /is in use.*--port N/],
       [
         ['serve', '--data', data, '--smtp-url', 'http://user:secret@mail.example.com'],
         {},
