@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -64,11 +64,17 @@ describe('the seatkeeper command against a real service process', () => {
     const script = `${walkthrough}\necho '${between}'\n${subscriptions}`
       .replaceAll('npx seatkeeper', `"${process.execPath}" "${CLI}"`)
       .replaceAll('http://127.0.0.1:8080', service.url);
-    const env = { ...process.env };
+    // mktemp's folders land in one place this test removes; the checkout (here dir.path) gets nothing new.
+    const temporary = resolve(dir.path, 'tmp');
+    mkdirSync(temporary);
+    const env: NodeJS.ProcessEnv = { ...process.env, TMPDIR: temporary };
     delete env.DATABASE_URL;
     delete env.SEATKEEPER_AGENT_CONFIG;
+    delete env.SEATKEEPER_AGENT_STATE;
     delete env.SEATKEEPER_VENDOR_KEY;
+    const checkout = readdirSync(dir.path).sort();
     const { stdout: both } = await run('bash', ['-euo', 'pipefail', '-c', script], { cwd: dir.path, env });
+    expect(readdirSync(dir.path).sort(), 'what the README left in the checkout').toEqual(checkout);
     const [stdout = '', pooled = ''] = both.split(`${between}\n`);
     const lines = stdout.split('\n');
     expect(stdout).toMatch(/^Installed the vendor key kid_\w+ in /m);
