@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
+import { plural } from '../domain/text.js';
 import {
   listReminders,
   REMINDER_STATUSES,
+  type ReminderPass,
   type ReminderView,
   sendDueReminders,
 } from '../service/reminders/operations.js';
@@ -15,6 +17,15 @@ import {
   usageError,
   withContext,
 } from './store-access.js';
+
+/** What a pass did, in a sentence: what was sent, what was no longer needed, what failed. */
+function passSummary(pass: ReminderPass): string {
+  if (pass.sent + pass.cancelled + pass.failures.length === 0) return 'No reminder was due.';
+  const parts = [`Sent ${plural(pass.sent, 'reminder')} in ${plural(pass.emails, 'email')}`];
+  if (pass.cancelled > 0) parts.push(`cancelled ${plural(pass.cancelled, 'reminder')} no longer needed`);
+  if (pass.failures.length > 0) parts.push(`${plural(pass.failures.length, 'email')} failed`);
+  return `${parts.join('; ')}.`;
+}
 
 /** Expiry reminders from the command line: what was sent, and a pass on demand (cron, or a test). */
 export function registerReminderCommands(program: Command): void {
@@ -79,10 +90,7 @@ export function registerReminderCommands(program: Command): void {
         () => mailer.close(),
       );
       if (flags.json) printJson(pass);
-      else
-        print(
-          `Sent ${pass.sent} reminder(s) in ${pass.emails} email(s); ${pass.cancelled} no longer needed; ${pass.failures.length} email(s) failed.`,
-        );
+      else print(passSummary(pass));
       if (pass.schedulingError !== undefined)
         throw new CliError(
           `could not record newly due reminders: ${pass.schedulingError}`,

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { pino } from 'pino';
 import { systemClock } from '../domain/clock.js';
@@ -15,8 +16,16 @@ function banner(
   vendorPem: string,
   bootstrap: string | undefined,
   warning: string | undefined,
+  dataDir: string,
 ): string {
   const { engine, location } = ctx.store;
+  // The command must find the same store: the data folder unless it is the default, or PostgreSQL's URL.
+  const sameStore =
+    engine === 'postgres'
+      ? ' (with the same DATABASE_URL)'
+      : dataDir === resolve('data')
+        ? ''
+        : ` --data '${dataDir}'`;
   const lines = [
     `Seatkeeper license service on ${address} (${engine}: ${location})`,
     `API docs: ${address}/docs`,
@@ -30,7 +39,7 @@ function banner(
       'Bootstrap token for the first vendor-staff user (printed at every start until that user exists):',
       `  ${bootstrap}`,
       `  curl -X POST ${address}/v1/staff/bootstrap -H 'content-type: application/json' -d '${body}'`,
-      '  or, on this store: seatkeeper staff create --email you@vendor.example',
+      `  or, on this store: seatkeeper staff create --email you@vendor.example${sameStore}`,
     );
   }
   if (warning !== undefined) lines.push(`Warning: ${warning}`);
@@ -97,7 +106,7 @@ async function serve(flags: ServiceFlags): Promise<void> {
   const openFolder = openFolderWarning(settings.dataDir);
   if (openFolder !== undefined) logger.warn({ dataDir: settings.dataDir }, openFolder);
   // One write, so that whoever reads stderr gets the whole banner at once, bootstrap token included.
-  note(banner(address, ctx, vendorPem, bootstrap, openFolder));
+  note(banner(address, ctx, vendorPem, bootstrap, openFolder, settings.dataDir));
   logger.info(
     { url: address, engine: ctx.store.engine, store: ctx.store.location, kid: ctx.vendor.kid },
     'seatkeeper listening',

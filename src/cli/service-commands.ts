@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { plural } from '../domain/text.js';
 import { addMember, createAccount, listAccounts, resolveAccount } from '../service/accounts/operations.js';
 import { createStaff } from '../service/auth/staff.js';
 import { issueLicense, listLicenses } from '../service/licenses/operations.js';
@@ -22,6 +23,10 @@ import {
   wholeNumber,
   withContext,
 } from './store-access.js';
+
+/** When a subscription's period ends, and whether it goes on by itself then. */
+const periodEnd = (s: { autoRenew: boolean; periodEnds: string }): string =>
+  `${s.autoRenew ? 'renews' : 'ends'} ${s.periodEnds.slice(0, 10)}`;
 
 export function registerServiceCommands(program: Command): void {
   registerServeCommand(program);
@@ -48,7 +53,9 @@ export function registerServiceCommands(program: Command): void {
       );
       if (flags.json) printJson(created);
       else
-        print(`Staff ${created.email} (${created.userId}) created. API token, shown once:\n${created.token}`);
+        print(
+          `Staff user ${created.email} (${created.userId}) created. API token, shown once:\n${created.token}`,
+        );
     });
 
   const account = program.command('account').description('Customer accounts');
@@ -71,6 +78,7 @@ export function registerServiceCommands(program: Command): void {
     .action(async (flags: StoreFlags) => {
       const accounts = await withContext(flags, (ctx) => listAccounts(ctx));
       if (flags.json) printJson({ accounts });
+      else if (accounts.length === 0) print('No accounts yet: seatkeeper account create --email E adds one.');
       else
         print(
           table(
@@ -139,7 +147,7 @@ export function registerServiceCommands(program: Command): void {
         // The key alone on the first line, so that KEY=$(seatkeeper key issue ... | head -1) works.
         else
           print(
-            `${issued.key}\n${issued.connections} connections, support term until ${issued.ends.slice(0, 10)} (${issued.id}).`,
+            `${issued.key}\n${plural(issued.connections, 'connection')}, support term until ${issued.ends.slice(0, 10)} (${issued.id}).`,
           );
       },
     );
@@ -213,7 +221,7 @@ export function registerServiceCommands(program: Command): void {
         if (flags.json) printJson(created);
         else
           print(
-            `${created.key}\n${created.connections} connections (${created.mode}), ${created.period}, until ${created.periodEnds.slice(0, 10)} (${created.id}).`,
+            `${created.key}\n${plural(created.connections, 'connection')} in ${created.mode} mode, ${created.period}, ${periodEnd(created)} (${created.id}).`,
           );
       },
     );
@@ -227,28 +235,35 @@ export function registerServiceCommands(program: Command): void {
     .action(async (id: string, flags: StoreFlags) => {
       const renewed = await withContext(flags, async (ctx) => orExit(await renewSubscription(ctx, id)));
       if (flags.json) printJson(renewed);
-      else print(`${renewed.id} renewed until ${renewed.periodEnds.slice(0, 10)}.`);
+      else
+        print(
+          `Subscription ${renewed.id} renewed by one ${renewed.period === 'monthly' ? 'month' : 'year'}: its period now ends ${renewed.periodEnds.slice(0, 10)}.`,
+        );
     });
   dataOption(subscription.command('list').description('List subscriptions'))
     .option('--account <account>', 'only this account’s subscriptions: id or registered admin email')
     .option('--json', 'print the result as JSON')
     .action(async (flags: StoreFlags & { account?: string }) => {
-      const subscriptions = await withContext(flags, async (ctx) => {
+      const { subscriptions, emails } = await withContext(flags, async (ctx) => {
         const accountId = await accountFilter(ctx, flags.account);
-        return listSubscriptions(ctx, { accountId });
+        // An operator knows accounts by their email: the table names them so.
+        const emails = new Map((await listAccounts(ctx)).map((a) => [a.id, a.email]));
+        return { subscriptions: await listSubscriptions(ctx, { accountId }), emails };
       });
       if (flags.json) printJson({ subscriptions });
+      else if (subscriptions.length === 0) print('No subscriptions.');
       else
         print(
           table(
-            ['ID', 'ACCOUNT', 'CONNECTIONS', 'MODE', 'PERIOD', 'ENDS'],
+            ['ID', 'ACCOUNT', 'CONNECTIONS', 'MODE', 'PERIOD', 'ENDS', 'AUTO-RENEW'],
             subscriptions.map((s) => [
               s.id,
-              s.accountId,
+              emails.get(s.accountId) ?? s.accountId,
               String(s.connections),
               s.mode,
               s.period,
               s.periodEnds.slice(0, 10),
+              s.autoRenew ? 'yes' : 'no',
             ]),
           ),
         );

@@ -118,6 +118,7 @@ describe.each(ENGINES)('expiry reminders from two service processes on %s', (eng
     const refused = await seatkeeper(send, { env });
     expect(refused.code).toBe(3);
     expect(refused.stderr).toMatch(/could not send to .*451.*they will be tried again/);
+    expect(refused.stdout).toMatch(/^Sent 0 reminders in 0 emails; \d+ emails? failed\.\n$/);
     expect(sink.received).toHaveLength(0);
     const pending = await seatkeeper(['reminders', 'list', '--status', 'pending', '--data', store.dataDir], {
       env,
@@ -130,6 +131,7 @@ describe.each(ENGINES)('expiry reminders from two service processes on %s', (eng
       0,
       expect.objectContaining({ sent: 0, failures: [] }),
     ]);
+    expect((await seatkeeper(send, { env })).stdout).toBe('No reminder was due.\n');
     expect(sink.received).toHaveLength(0);
   });
 });
