@@ -139,9 +139,17 @@ export function registerServeCommand(program: Command): void {
   program
     .command('serve')
     .description('Start the license service (SQLite in the data directory unless DATABASE_URL is set)')
-    .option('--port <port>', 'port to listen on (env SEATKEEPER_PORT)', undefined)
-    .option('--host <host>', 'address to listen on (env SEATKEEPER_HOST)', undefined)
-    .option('--data <dir>', 'data directory: SQLite file and vendor keys (env SEATKEEPER_DATA)', undefined)
+    .option(
+      '--port <port>',
+      'port to listen on, 8080 by default; through npm: npm start -- --port N (env SEATKEEPER_PORT)',
+      undefined,
+    )
+    .option('--host <host>', 'address to listen on, 127.0.0.1 by default (env SEATKEEPER_HOST)', undefined)
+    .option(
+      '--data <dir>',
+      'data directory: SQLite file and vendor keys, ./data by default (env SEATKEEPER_DATA)',
+      undefined,
+    )
     .option(
       '--certificate-ttl <duration>',
       'how long an online certificate counts, e.g. 7d (env SEATKEEPER_CERTIFICATE_TTL)',

@@ -30,6 +30,11 @@ describe('seatkeeper serve where it cannot listen', () => {
     ]);
   });
 
+  it('says in its help how to give --port through npm start', async () => {
+    const help = await seatkeeper(['serve', '--help']);
+    expect(help.stdout.replace(/\s+/g, ' ')).toContain('through npm: npm start -- --port N');
+  });
+
   it('says the same of a port given in SEATKEEPER_PORT', async () => {
     const outcome = await seatkeeper(['serve', '--data', join(dir.path, 'data')], {
       env: { SEATKEEPER_PORT: String(port) },
