@@ -76,6 +76,12 @@ describe('HTTP API, looking up by email and by key, against a real service proce
       'email',
     );
     expectProblem(
+      await call('GET', '/v1/accounts?email=admin%00@mine.example', { token: staff }),
+      400,
+      'validation_failed',
+      'email',
+    );
+    expectProblem(
       await call('GET', '/v1/accounts?mail=admin@mine.example', { token: staff }),
       400,
       'validation_failed',
@@ -123,6 +129,15 @@ describe('HTTP API, looking up by email and by key, against a real service proce
   it('refuses a mistyped key, a missing key and a lookup without a token', async () => {
     expectProblem(
       await call('POST', '/v1/licenses/lookup', { token: mine.owner, body: { key: 'ABCD-EFGH' } }),
+      400,
+      'license_key_malformed',
+      'key',
+    );
+    expectProblem(
+      await call('POST', '/v1/licenses/lookup', {
+        token: mine.owner,
+        body: { key: `${mine.license.key}\u0000` },
+      }),
       400,
       'license_key_malformed',
       'key',
