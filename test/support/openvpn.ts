@@ -3,7 +3,7 @@ import { accessSync, constants, existsSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { CLI } from './service-process.js';
+import { CLI, NO_INSTALLATION } from './service-process.js';
 import { Waiters } from './waiters.js';
 
 /**
@@ -225,8 +225,8 @@ export class OpenvpnLab {
   readonly pki: Pki;
   readonly #processes = new Set<WatchedProcess>();
   #servers = 0;
-  /** The environment agents start with: their installation (SEATKEEPER_AGENT_CONFIG). */
-  agentEnv: NodeJS.ProcessEnv = {};
+  /** The environment agents start with: their installation (SEATKEEPER_AGENT_CONFIG), never the host's. */
+  agentEnv: NodeJS.ProcessEnv = { SEATKEEPER_AGENT_CONFIG: NO_INSTALLATION };
 
   private constructor(pki: Pki) {
     this.pki = pki;
