@@ -33,6 +33,13 @@ if (cannotBuild !== undefined) console.warn(`skipping the Debian package tests: 
 else if (cannotInstall !== undefined)
   console.warn(`skipping the Debian package's install test: ${cannotInstall}`);
 
+it.runIf(process.env.SEATKEEPER_REQUIRE_PACKAGE === '1' && cannotInstall !== undefined)(
+  'installs the Debian package where it is required (SEATKEEPER_REQUIRE_PACKAGE=1)',
+  () => {
+    throw new Error(`SEATKEEPER_REQUIRE_PACKAGE=1 but: ${cannotInstall}`);
+  },
+);
+
 const MANAGEMENT_PASSWORD = 'package-test-password';
 
 describe.skipIf(cannotBuild !== undefined)('the agent’s Debian package', { timeout: 180_000 }, () => {
@@ -152,7 +159,9 @@ describe.skipIf(cannotBuild !== undefined)('the agent’s Debian package', { tim
           expect(unit.user).toBe(AGENT_USER);
           expect(unit.command).toEqual(['/usr/bin/seatkeeper', 'agent', 'run']);
           agent = startUnit(unit);
-          await agent.waitFor(/"event":"ready"/);
+          // Logged in and deciding, or refused by the management interface (a wrong or missing password).
+          const [, attached] = await agent.waitFor(/"event":"(ready|management_unavailable)"/);
+          expect(attached, agent.log).toBe('ready');
           expect(agent.log).not.toMatch(/management_unprotected|management_unavailable/);
 
           // Tests that install no agent still see none: /etc/seatkeeper is this host's, not theirs.
