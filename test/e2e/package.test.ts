@@ -155,6 +155,9 @@ describe.skipIf(cannotBuild !== undefined)('the agent’s Debian package', { tim
                 `SEATKEEPER_OPENVPN_MANAGEMENT_PASSWORD_FILE=${passwordFile}`,
               ),
           );
+          // The package carries the agent: the service's commands say where they run instead.
+          const serve = await asRoot('seatkeeper serve');
+          expect([serve.code, serve.stderr]).toEqual([2, expect.stringMatching(/carries the agent's commands only/)]);
           const unit = installedUnit();
           expect(unit.user).toBe(AGENT_USER);
           expect(unit.command).toEqual(['/usr/bin/seatkeeper', 'agent', 'run']);
