@@ -13,12 +13,12 @@ export const ENTRY = join(DIST, 'seatkeeper.mjs');
 // their own sources (swagger-ui's assets, package.json files) and which only `serve` loads.
 const EXTERNAL = ['better-sqlite3', 'pg', 'pg-native', 'fastify', '@fastify/*'];
 
-export async function buildCli() {
-  const started = Date.now();
+/** The bundle's files (entry `seatkeeper.mjs` and its chunks) for `outdir`, in memory. */
+export async function bundleCli(outdir = DIST) {
   const result = await build({
     absWorkingDir: ROOT,
     entryPoints: { seatkeeper: 'src/cli/main.ts' },
-    outdir: DIST,
+    outdir,
     outExtension: { '.js': '.mjs' },
     bundle: true,
     // Chunks: what `serve` or the store needs loads only when a command reaches it.
@@ -34,10 +34,16 @@ export async function buildCli() {
       js: "import { createRequire as __seatkeeperRequire } from 'node:module';\nconst require = __seatkeeperRequire(import.meta.url);",
     },
   });
+  return result.outputFiles;
+}
+
+export async function buildCli() {
+  const started = Date.now();
+  const outputFiles = await bundleCli();
   // Each file is written beside and renamed into place, the entry last, so that a command started
   // during a build runs either the old bundle or the new one, never half of one.
   mkdirSync(DIST, { recursive: true });
-  const files = [...result.outputFiles].sort((a, b) => Number(a.path === ENTRY) - Number(b.path === ENTRY));
+  const files = [...outputFiles].sort((a, b) => Number(a.path === ENTRY) - Number(b.path === ENTRY));
   for (const file of files) {
     const temporary = `${file.path}.${process.pid}.tmp`;
     writeFileSync(temporary, file.contents);

@@ -3,7 +3,7 @@ import { accessSync, constants, existsSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { CLI } from './service-process.js';
+import { CLI, NO_INSTALLATION } from './service-process.js';
 import { Waiters } from './waiters.js';
 
 /**
@@ -225,8 +225,8 @@ export class OpenvpnLab {
   readonly pki: Pki;
   readonly #processes = new Set<WatchedProcess>();
   #servers = 0;
-  /** The environment agents start with: their installation (SEATKEEPER_AGENT_CONFIG). */
-  agentEnv: NodeJS.ProcessEnv = {};
+  /** The environment agents start with: their installation (SEATKEEPER_AGENT_CONFIG), never the host's. */
+  agentEnv: NodeJS.ProcessEnv = { SEATKEEPER_AGENT_CONFIG: NO_INSTALLATION };
 
   private constructor(pki: Pki) {
     this.pki = pki;
@@ -260,6 +260,8 @@ export class OpenvpnLab {
       management?: number | { socket: string; passwordFile: string };
       /** Started with `management-hold`: it waits for a management client before it listens. */
       hold?: boolean;
+      /** Lines of its own instead of the guide's three; they name the management interface. */
+      lines?: string;
     } = {},
   ): Promise<{ process: WatchedProcess; port: number; management: number | string }> {
     const port = options.port ?? (await freePort());
@@ -269,9 +271,14 @@ export class OpenvpnLab {
         ? ['127.0.0.1', String(management)]
         : [management.socket, 'unix', management.passwordFile];
     const index = this.#servers++;
-    const config = options.managed === false ? 'server-unmanaged.conf' : 'server.conf';
+    let config = options.managed === false ? 'server-unmanaged.conf' : 'server.conf';
+    if (options.lines !== undefined) {
+      config = `server-${index}.conf`;
+      writeFileSync(join(this.pki.dir, config), `${SERVER_CONFIG}${options.lines}`);
+    }
     const args = [
-      ...['--config', config, '--port', String(port), '--management', ...managementArgs],
+      ...['--config', config, '--port', String(port)],
+      ...(options.lines === undefined ? ['--management', ...managementArgs] : []),
       ...['--server', `10.${100 + (index % 100)}.0.0`, '255.255.0.0', ...(options.args ?? [])],
       ...(options.hold === true ? ['--management-hold'] : []),
     ];

@@ -11,7 +11,7 @@ const run = promisify(execFile);
  * Where the tests' agent commands find their installation unless a test installs one: a path that
  * cannot exist, so that no test reads or writes the host's /etc/seatkeeper.
  */
-const NO_INSTALLATION = '/dev/null/seatkeeper';
+export const NO_INSTALLATION = '/dev/null/seatkeeper';
 
 export interface CliOutcome {
   code: number;
