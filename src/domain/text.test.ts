@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { plainText, SINGLE_LINE } from './text.js';
+import { plainText, plural, SINGLE_LINE } from './text.js';
 
 describe('plain text a person typed', () => {
   it.each([
@@ -31,5 +31,20 @@ describe('plain text a person typed', () => {
 
   it('takes any other text, accents and emoji included', () => {
     expect(plainText('Café Ünïcode 🚀 vpn-1.example.net', 'name')).toMatchObject({ ok: true });
+  });
+});
+
+describe('a count with its word', () => {
+  it('is singular for exactly one and plural otherwise, zero included', () => {
+    expect([0, 1, 2, 10].map((count) => plural(count, 'connection'))).toEqual([
+      '0 connections',
+      '1 connection',
+      '2 connections',
+      '10 connections',
+    ]);
+  });
+
+  it('takes a plural of its own', () => {
+    expect([plural(1, 'entry', 'entries'), plural(2, 'entry', 'entries')]).toEqual(['1 entry', '2 entries']);
   });
 });

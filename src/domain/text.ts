@@ -27,3 +27,10 @@ export function plainText(
     field,
   );
 }
+
+/**
+ * A count with its word, singular for exactly one: `plural(1, 'connection')` is "1 connection",
+ * `plural(3, 'key')` "3 keys". `many` is for a word whose plural is not the word and an s.
+ */
+export const plural = (count: number, word: string, many = `${word}s`): string =>
+  `${count} ${count === 1 ? word : many}`;
