@@ -15,7 +15,7 @@ import {
   splitLicense,
   transferLicenses,
 } from '../service/licenses/lifecycle.js';
-import { issueLicense, type LicenseView, listLicenses } from '../service/licenses/operations.js';
+import { findLicense, issueLicense, listLicenses } from '../service/licenses/operations.js';
 import { readJsonFile } from './agent-context.js';
 import { registerAuditCommand } from './audit-commands.js';
 import { failoverSentence, replacedSentence, splitSentence } from './key-sentences.js';
@@ -219,9 +219,14 @@ export function registerKeyLifecycleCommands(key: Command, program: Command): vo
   )
     .option('--json', 'print the result as JSON')
     .action(async (typed: string, flags: ActingFlags) => {
-      const failover = await onKey(typed, flags, issueFailoverKey);
+      const { failover, original } = await withContext(flags, async (ctx) => {
+        const actor = await operatorOf(ctx, flags);
+        const licenseId = orExit(await licenseIdOf(ctx, typed));
+        const failover = orExit(await issueFailoverKey(ctx, { licenseId, actor }));
+        return { failover, original: await findLicense(ctx, licenseId) };
+      });
       if (flags.json) printJson(failover);
-      else print(`${failover.key}\n${failoverSentence(failover)}`);
+      else print(`${failover.key}\n${failoverSentence(failover, original?.key.slice(-4) ?? '')}`);
     });
 
   actingOption(

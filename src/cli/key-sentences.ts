@@ -16,5 +16,5 @@ export const splitSentence = (original: LicenseView, keys: readonly LicenseView[
   `Split ${shownKey(original.key.slice(-4))} (${original.id}) into ${plural(keys.length, 'key')}; it is retired. The new keys:`;
 
 /** What `key failover` and an approved failover request say: the key, and how the standby activates it. */
-export const failoverSentence = (failover: LicenseView): string =>
-  `Failover key ${failover.key} (${failover.id}) for ${failover.failoverOf}: ${plural(failover.connections, 'connection')} until ${failover.ends.slice(0, 10)}. Activate it on the standby server with: seatkeeper agent activate ${failover.key} --failover`;
+export const failoverSentence = (failover: LicenseView, originalHint: string): string =>
+  `Failover key ${failover.key} (${failover.id}) for ${shownKey(originalHint)}: ${plural(failover.connections, 'connection')} until ${failover.ends.slice(0, 10)}. Activate it on the standby server with: seatkeeper agent activate ${failover.key} --failover`;

@@ -1,9 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import type { Command } from 'commander';
-import { shownKey } from '../domain/key-status.js';
 import { isId } from '../domain/ids.js';
-import { plural } from '../domain/text.js';
+import { shownKey } from '../domain/key-status.js';
 import type { ServiceContext } from '../service/context.js';
 import { findLicense, type LicenseView } from '../service/licenses/operations.js';
 import {
@@ -90,7 +89,7 @@ async function approvalSentence(
       return said(replacedSentence(await view(outcome.original), await view(outcome.replacement)));
     case 'failover':
       if (!Value.Check(Outcomes.failover, outcome)) break;
-      return said(failoverSentence(await view(outcome)));
+      return said(failoverSentence(await view(outcome), request.keyHint));
     case 'transfer': {
       if (!Value.Check(Outcomes.transfer, outcome)) break;
       const moved = await Promise.all(outcome.map(view));

@@ -16,6 +16,7 @@ import { registerKeyLifecycleCommands } from './key-commands.js';
 import { CliError, EXIT, note, orExit, print, printJson, table } from './output.js';
 import {
   type ActingFlags,
+  accountFilter,
   actingOption,
   config,
   dataOption,
@@ -251,7 +252,9 @@ export function registerServiceCommands(program: Command): void {
     .description('Subscriptions: connection pools shared by many servers');
   actingOption(
     dataOption(
-      subscription.command('create').description('Create a subscription for an account; prints its key first'),
+      subscription
+        .command('create')
+        .description('Create a subscription for an account; prints its key first'),
     ),
   )
     .requiredOption('--account <account>', 'account id (acc_...) or registered admin email')

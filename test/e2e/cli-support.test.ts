@@ -30,9 +30,23 @@ describe('the key, request and audit commands as an operator reads them', () => 
   async function freshKey(connections = 10) {
     const email = `ops-${randomBytes(4).toString('hex')}@example.com`;
     const created = await cli(['account', 'create', '--email', email, '--json']);
-    const issued = await cli(['key', 'issue', '--account', email, '--connections', `${connections}`, '--json']);
+    const issued = await cli([
+      'key',
+      'issue',
+      '--account',
+      email,
+      '--connections',
+      `${connections}`,
+      '--json',
+    ]);
     const { key, id } = JSON.parse(issued.stdout) as { key: string; id: string };
-    return { email, key, id, hint: key.slice(-4), ownerToken: JSON.parse(created.stdout).ownerToken as string };
+    return {
+      email,
+      key,
+      id,
+      hint: key.slice(-4),
+      ownerToken: JSON.parse(created.stdout).ownerToken as string,
+    };
   }
 
   const activate = (key: string, state: string) =>
@@ -47,30 +61,35 @@ describe('the key, request and audit commands as an operator reads them', () => 
       body: JSON.stringify(body),
     });
 
-  const rowOf = (listing: string, key: string) => listing.split('\n').find((line) => line.includes(key)) ?? '';
+  const rowOf = (listing: string, key: string) =>
+    listing.split('\n').find((line) => line.includes(key)) ?? '';
 
   it('lists why keys stopped: split into which keys, refunded, replaced by which key and when it stops, failover for which key', async () => {
     const { email, key, id, ownerToken } = await freshKey();
     const split = JSON.parse((await cli(['key', 'split', key, '--into', '4,6', '--json'])).stdout);
-    const [four, six] = split.keys as { key: string }[];
+    const [four, six] = split.keys as { id: string; key: string }[];
     if (four === undefined || six === undefined) throw new Error('two keys expected');
+    // A split key names the keys it became in the order of their ids.
+    const named = [four, six].sort((x, y) => x.id.localeCompare(y.id)).map((part) => part.key.slice(-4));
     expect((await cli(['key', 'refund', four.key])).code).toBe(0);
     expect((await activate(six.key, 'replaced-server')).code).toBe(0);
     const replaced = await cli(['key', 'replace', six.key]);
     const successor = replaced.stdout.split('\n')[0] ?? '';
-    expect(replaced.stdout).toContain(
-      `…${six.key.slice(-4)} is replaced by ${successor} (lic_`,
+    expect(replaced.stdout).toContain(`…${six.key.slice(-4)} is replaced by ${successor} (lic_`);
+    expect(replaced.stdout).toMatch(
+      /activate that key on the new machine\. .* stops at \d{4}-\d\d-\d\d \d\d:\d\d UTC\./,
     );
-    expect(replaced.stdout).toMatch(/activate that key on the new machine\. .* stops at \d{4}-\d\d-\d\d \d\d:\d\d UTC\./);
     const failover = await cli(['key', 'failover', successor]);
     const failoverKey = failover.stdout.split('\n')[0] ?? '';
 
     const listing = (await cli(['key', 'list', '--account', email])).stdout;
     expect(listing.split('\n')[0]).toMatch(/^ID\s+ACCOUNT\s+KEY\s+CONNECTIONS\s+STATUS\s+ENDS\s+SERVER$/);
-    expect(rowOf(listing, key)).toContain(`split into …${four.key.slice(-4)}, …${six.key.slice(-4)}`);
+    expect(rowOf(listing, key)).toContain(`split into …${named[0]}, …${named[1]}`);
     expect(rowOf(listing, four.key)).toMatch(/\brefunded\b/);
     expect(rowOf(listing, six.key)).toMatch(
-      new RegExp(`active, replaced by …${successor.slice(-4)}, stops at \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC\\s+\\d{4}-\\d\\d-\\d\\d\\s+srv_`),
+      new RegExp(
+        `active, replaced by …${successor.slice(-4)}, stops at \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC\\s+\\d{4}-\\d\\d-\\d\\d\\s+srv_`,
+      ),
     );
     expect(rowOf(listing, failoverKey)).toContain(`not activated, failover for …${successor.slice(-4)}`);
     expect(listing).not.toMatch(/\brevoked\b/);
@@ -79,7 +98,7 @@ describe('the key, request and audit commands as an operator reads them', () => 
       status: 'revoked',
       endedReason: 'split',
       statusReason: expect.stringMatching(/^split into/),
-      successors: [{ keyHint: four.key.slice(-4) }, { keyHint: six.key.slice(-4) }],
+      successors: named.map((keyHint) => ({ keyHint })),
     });
     // The API answers the same.
     const api = await fetch(`${service.url}/v1/licenses/${id}`, {
@@ -91,9 +110,17 @@ describe('the key, request and audit commands as an operator reads them', () => 
   it('says one connection, and names the account keys move to', async () => {
     const single = await freshKey(1);
     const failover = await cli(['key', 'failover', single.key]);
-    expect(failover.stdout).toMatch(/: 1 connection until \d{4}-/);
+    expect(failover.stdout).toMatch(new RegExp(`for …${single.hint}: 1 connection until \\d{4}-`));
     const buyer = await freshKey();
-    const moved = await cli(['key', 'transfer', single.key, '--to', buyer.email, '--requested-by', single.email]);
+    const moved = await cli([
+      'key',
+      'transfer',
+      single.key,
+      '--to',
+      buyer.email,
+      '--requested-by',
+      single.email,
+    ]);
     expect(moved.code).toBe(0);
     expect(moved.stdout).toMatch(/^Moved 1 key to acc_\w+:\nID\s+ACCOUNT\s+KEY/);
     expect(rowOf(moved.stdout, single.key)).toMatch(/^lic_\w+\s+acc_\w+\s+/);
@@ -101,8 +128,16 @@ describe('the key, request and audit commands as an operator reads them', () => 
 
   it('refuses at once a request the operation would refuse, and lists the queue with each key, message and decision', async () => {
     const { key, id, hint, ownerToken } = await freshKey();
-    const badSplit = await openRequest(ownerToken, { type: 'split', licenseId: id, parts: [3, 3], message: 'Two sites.' });
-    expect([badSplit.status, (await badSplit.json()).code]).toEqual([400, 'validation_failed']);
+    const badSplit = await openRequest(ownerToken, {
+      type: 'split',
+      licenseId: id,
+      parts: [3, 3],
+      message: 'Two sites.',
+    });
+    expect([badSplit.status, await badSplit.json()]).toEqual([
+      400,
+      expect.objectContaining({ code: 'validation_failed' }),
+    ]);
     const split = await openRequest(ownerToken, {
       type: 'split',
       licenseId: id,
@@ -110,22 +145,32 @@ describe('the key, request and audit commands as an operator reads them', () => 
       message: 'Two sites:\nParis and Lyon.',
     });
     expect(split.status).toBe(201);
-    const replacement = await openRequest(ownerToken, { type: 'replacement', licenseId: id, message: 'New disk.' });
+    const replacement = await openRequest(ownerToken, {
+      type: 'replacement',
+      licenseId: id,
+      message: 'New disk.',
+    });
     const [splitId, replacementId] = [
       ((await split.json()) as SupportRequest).id,
       ((await replacement.json()) as SupportRequest).id,
     ];
     const declined = await cli(['request', 'decline', replacementId, '--reason', 'Not needed yet.']);
-    expect(declined.stdout).toBe(`Declined request ${replacementId} (replacement of …${hint}): Not needed yet.\n`);
+    expect(declined.stdout).toBe(
+      `Declined request ${replacementId} (replacement of …${hint}): Not needed yet.\n`,
+    );
     const queue = (await cli(['request', 'list'])).stdout;
     expect(queue.split('\n')[0]).toMatch(/^ID\s+OPENED\s+TYPE\s+KEY\s+BY\s+STATUS\s+MESSAGE\s+DECISION$/);
-    expect(rowOf(queue, splitId)).toMatch(new RegExp(`split\\s+…${hint}\\s+\\S+@example\\.com\\s+open\\s+Two sites: Paris and Lyon\\.\\s+-$`));
+    expect(rowOf(queue, splitId)).toMatch(
+      new RegExp(`split\\s+…${hint}\\s+\\S+@example\\.com\\s+open\\s+Two sites: Paris and Lyon\\.\\s+-$`),
+    );
     expect(rowOf(queue, replacementId)).toMatch(/declined\s+New disk\.\s+Not needed yet\.$/);
 
     const approved = await cli(['request', 'approve', splitId, '--as', staffEmail]);
     expect(approved.code).toBe(0);
     expect(approved.stdout).toMatch(
-      new RegExp(`^Approved request ${splitId}: Split …${hint} \\(${id}\\) into 2 keys; it is retired\\. The new keys:\\nID\\s+ACCOUNT\\s+KEY`),
+      new RegExp(
+        `^Approved request ${splitId}: Split …${hint} \\(${id}\\) into 2 keys; it is retired\\. The new keys:\\nID\\s+ACCOUNT\\s+KEY`,
+      ),
     );
     expect(approved.stdout.match(/([0-9A-Z]{4}-){4}[0-9A-Z]{4}/g)).toHaveLength(2);
     expect((await activate(key, 'split-server')).code).toBe(1);
@@ -133,7 +178,10 @@ describe('the key, request and audit commands as an operator reads them', () => 
     const { id: usedId, key: used, ownerToken: usedOwner } = await freshKey();
     expect((await activate(used, 'refund-server')).code).toBe(0);
     const refund = await openRequest(usedOwner, { type: 'refund', licenseId: usedId, message: 'Mistake.' });
-    expect([refund.status, (await refund.json()).code]).toEqual([409, 'license_activated']);
+    expect([refund.status, await refund.json()]).toEqual([
+      409,
+      expect.objectContaining({ code: 'license_activated' }),
+    ]);
   });
 
   it('records who acted: --as a staff user, SEATKEEPER_OPERATOR, else the OS user; an unknown one is refused', async () => {
@@ -148,7 +196,9 @@ describe('the key, request and audit commands as an operator reads them', () => 
     expect((await activate(key, 'audited-server')).code).toBe(0);
     const history = (await cli(['audit', '--key', key])).stdout.split('\n');
     const who = (action: string) =>
-      history.filter((line) => new RegExp(`\\s${action}\\s`).test(line)).map((line) => line.split(/\s{2,}/)[1]);
+      history
+        .filter((line) => new RegExp(`\\s${action}\\s`).test(line))
+        .map((line) => line.split(/\s{2,}/)[1]);
     expect(who('renewed')).toEqual([staffEmail, staffEmail, userInfo().username]);
     expect(who('activated')).toEqual([expect.stringMatching(/^srv_/)]);
     const json = JSON.parse((await cli(['audit', '--key', key, '--json'])).stdout);

@@ -7,8 +7,8 @@ import { addMember, createAccount } from '../accounts/operations.js';
 import { activate } from '../activation/operations.js';
 import { createBootstrapToken, createStaff, redeemBootstrapToken } from '../auth/staff.js';
 import type { ServiceContext } from '../context.js';
-import { joinPool } from '../subscriptions/join.js';
 import { refundLicense } from '../licenses/lifecycle.js';
+import { joinPool } from '../subscriptions/join.js';
 import { createSubscription, renewSubscription } from '../subscriptions/lifecycle.js';
 import { auditPage, auditTrail } from './log.js';
 

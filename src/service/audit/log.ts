@@ -97,7 +97,10 @@ export async function auditPage(
         eb(
           'entity_id',
           'in',
-          eb.selectFrom('activations').select('activations.id').where('activations.license_id', '=', licenseId),
+          eb
+            .selectFrom('activations')
+            .select('activations.id')
+            .where('activations.license_id', '=', licenseId),
         ),
       ]),
     );

@@ -31,8 +31,11 @@ describe.each(ENGINES)('support requests checked when they are opened, on %s', (
       accountId: made.accountId,
       role: 'owner' as const,
     };
-    return { ...made, open: (input: Omit<OpenRequestInput, 'licenseId' | 'message'>) =>
-      openRequest(ctx, principal, { licenseId: made.license.id, message: 'Please.', ...input }) };
+    return {
+      ...made,
+      open: (input: Omit<OpenRequestInput, 'licenseId' | 'message'>) =>
+        openRequest(ctx, principal, { licenseId: made.license.id, message: 'Please.', ...input }),
+    };
   }
 
   const activated = (license: LicenseView) =>
@@ -47,7 +50,11 @@ describe.each(ENGINES)('support requests checked when they are opened, on %s', (
     const { open } = await customer();
     expect(await open({ type: 'split', parts: [3, 3] })).toMatchObject({
       ok: false,
-      error: { code: 'validation_failed', field: 'parts', detail: expect.stringMatching(/add up to the key's 10; they add up to 6/) },
+      error: {
+        code: 'validation_failed',
+        field: 'parts',
+        detail: expect.stringMatching(/add up to the key's 10; they add up to 6/),
+      },
     });
     expect(await listRequests(ctx, {})).toEqual([]);
   });
@@ -66,13 +73,19 @@ describe.each(ENGINES)('support requests checked when they are opened, on %s', (
   it('refuses at once a refund past its 30 days, a second failover key, a transfer to no account', async () => {
     const { open, license } = await customer();
     expect((await issueFailoverKey(ctx, { licenseId: license.id, actor: 'usr_staff' })).ok).toBe(true);
-    expect(await open({ type: 'failover' })).toMatchObject({ ok: false, error: { code: 'failover_key_exists' } });
+    expect(await open({ type: 'failover' })).toMatchObject({
+      ok: false,
+      error: { code: 'failover_key_exists' },
+    });
     expect(await open({ type: 'transfer', toAccount: 'nobody@nowhere.example' })).toMatchObject({
       ok: false,
       error: { code: 'account_not_found' },
     });
     clock.advance(30 * DAY);
-    expect(await open({ type: 'refund' })).toMatchObject({ ok: false, error: { code: 'refund_period_over' } });
+    expect(await open({ type: 'refund' })).toMatchObject({
+      ok: false,
+      error: { code: 'refund_period_over' },
+    });
     expect(await listRequests(ctx, {})).toEqual([]);
   });
 

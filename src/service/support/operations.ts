@@ -334,7 +334,8 @@ export async function listRequests(
   },
 ): Promise<SupportRequestView[]> {
   let query = requestsWithKeys(ctx.store.db).orderBy('support_requests.id');
-  if (filter.accountId !== undefined) query = query.where('support_requests.account_id', '=', filter.accountId);
+  if (filter.accountId !== undefined)
+    query = query.where('support_requests.account_id', '=', filter.accountId);
   if (filter.requesterId !== undefined)
     query = query.where('support_requests.requester_id', '=', filter.requesterId);
   if (filter.status !== undefined) query = query.where('support_requests.status', '=', filter.status);
