@@ -78,7 +78,7 @@ async function approvalSentence(
   const said = (sentence: string, keys: LicenseView[] = []) => ({ sentence, keys });
   switch (request.type) {
     case 'refund':
-      return said(`refunded ${key}: it is revoked and can never be activated.`);
+      return said(`refunded ${key}; it is revoked and can never be activated.`);
     case 'split': {
       if (!Value.Check(Outcomes.split, outcome)) break;
       const keys = await Promise.all(outcome.keys.map(view));
@@ -139,7 +139,9 @@ export function registerRequestCommands(program: Command): void {
       });
       if (said === undefined) printJson(approved);
       else {
-        print(`Approved request ${approved.id}: ${said.sentence}`);
+        // One sentence: what the operation says of itself, after the request it ran for.
+        const sentence = said.sentence.charAt(0).toLowerCase() + said.sentence.slice(1);
+        print(`Approved request ${approved.id}: ${sentence}`);
         if (said.keys.length > 0) printLicenses(said.keys);
       }
     });

@@ -169,11 +169,21 @@ describe('the key, request and audit commands as an operator reads them', () => 
     expect(approved.code).toBe(0);
     expect(approved.stdout).toMatch(
       new RegExp(
-        `^Approved request ${splitId}: Split …${hint} \\(${id}\\) into 2 keys; it is retired\\. The new keys:\\nID\\s+ACCOUNT\\s+KEY`,
+        `^Approved request ${splitId}: split …${hint} \\(${id}\\) into 2 keys; it is retired\\. The new keys:\\nID\\s+ACCOUNT\\s+KEY`,
       ),
     );
     expect(approved.stdout.match(/([0-9A-Z]{4}-){4}[0-9A-Z]{4}/g)).toHaveLength(2);
     expect((await activate(key, 'split-server')).code).toBe(1);
+    const { id: refundedId, hint: refundedHint, ownerToken: refunder } = await freshKey();
+    const refundAsked = await openRequest(refunder, {
+      type: 'refund',
+      licenseId: refundedId,
+      message: 'Twice.',
+    });
+    const refundId = ((await refundAsked.json()) as SupportRequest).id;
+    expect((await cli(['request', 'approve', refundId])).stdout).toBe(
+      `Approved request ${refundId}: refunded …${refundedHint}; it is revoked and can never be activated.\n`,
+    );
     // Activated: a refund is refused when it is asked, with the refund's code.
     const { id: usedId, key: used, ownerToken: usedOwner } = await freshKey();
     expect((await activate(used, 'refund-server')).code).toBe(0);

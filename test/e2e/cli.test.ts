@@ -482,7 +482,7 @@ describe('the seatkeeper command against a real service process', () => {
       0,
       expect.stringMatching(
         new RegExp(
-          `^Approved request ${id}: Failover key ([0-9A-Z]{4}-){4}[0-9A-Z]{4} \\(lic_\\w+\\) for …${key.slice(-4)}: 10 connections until`,
+          `^Approved request ${id}: failover key ([0-9A-Z]{4}-){4}[0-9A-Z]{4} \\(lic_\\w+\\) for …${key.slice(-4)}: 10 connections until`,
         ),
       ),
     ]);
