@@ -1,11 +1,11 @@
 import { Value } from '@sinclair/typebox/value';
 import type { Command } from 'commander';
 import { OfflineRequest } from '../contract/activation.js';
-import { ok, type Result } from '../domain/errors.js';
-import { isId } from '../domain/ids.js';
+import type { Result } from '../domain/errors.js';
+import { shownKey } from '../domain/key-status.js';
+import { plural } from '../domain/text.js';
 import { resolveAccount } from '../service/accounts/operations.js';
 import { activateOffline } from '../service/activation/operations.js';
-import { type AuditView, auditTrail } from '../service/audit/log.js';
 import type { ServiceContext } from '../service/context.js';
 import {
   issueFailoverKey,
@@ -15,12 +15,18 @@ import {
   splitLicense,
   transferLicenses,
 } from '../service/licenses/lifecycle.js';
-import { findLicenseByKey } from '../service/licenses/operations.js';
+import { findLicense, issueLicense, listLicenses } from '../service/licenses/operations.js';
 import { readJsonFile } from './agent-context.js';
-import { orExit, print, printJson, table } from './output.js';
+import { registerAuditCommand } from './audit-commands.js';
+import { failoverSentence, replacedSentence, splitSentence } from './key-sentences.js';
+import { orExit, print, printJson } from './output.js';
 import {
+  type ActingFlags,
+  accountFilter,
+  actingOption,
   dataOption,
-  OPERATOR,
+  licenseIdOf,
+  operatorOf,
   printLicenses,
   type StoreFlags,
   usageError,
@@ -28,22 +34,16 @@ import {
   withContext,
 } from './store-access.js';
 
-/** A key as typed (any case, dashes optional) or its id (lic_...). */
-async function licenseIdOf(ctx: ServiceContext, text: string): Promise<Result<string>> {
-  if (isId(text, 'lic')) return ok(text);
-  const found = await findLicenseByKey(ctx.store.db, text);
-  return found.ok ? ok(found.value.id) : found;
-}
-
-/** Runs a staff operation on one key named as typed at the command line. */
+/** Runs a staff operation, as the operator acting, on one key named as typed at the command line. */
 function onKey<T>(
   typed: string,
-  flags: StoreFlags,
-  operation: (ctx: ServiceContext, licenseId: string) => Promise<Result<T>>,
+  flags: ActingFlags,
+  operation: (ctx: ServiceContext, input: { licenseId: string; actor: string }) => Promise<Result<T>>,
 ): Promise<T> {
-  return withContext(flags, async (ctx) =>
-    orExit(await operation(ctx, orExit(await licenseIdOf(ctx, typed)))),
-  );
+  return withContext(flags, async (ctx) => {
+    const actor = await operatorOf(ctx, flags);
+    return orExit(await operation(ctx, { licenseId: orExit(await licenseIdOf(ctx, typed)), actor }));
+  });
 }
 
 /** Keys named as typed, as license ids; the first unknown one stops the command. */
@@ -60,145 +60,184 @@ function partsOf(text: string): number[] {
   return parts.map(Number);
 }
 
-function printAudit(entries: AuditView[]): void {
-  if (entries.length === 0) {
-    print('No entries.');
-    return;
-  }
-  print(
-    table(
-      ['WHEN', 'WHO', 'WHAT', 'ON', 'CHANGE'],
-      entries.map((entry) => [
-        entry.at.slice(0, 19).replace('T', ' '),
-        entry.actor,
-        entry.action,
-        entry.entityId,
-        describeChange(entry.before, entry.after),
-      ]),
-    ),
-  );
-}
-
-/** The fields that changed, `name: before -> after`, or the new thing's fields. */
-function describeChange(before: unknown, after: unknown): string {
-  const was = (before ?? {}) as Record<string, unknown>;
-  const now = (after ?? {}) as Record<string, unknown>;
-  return Object.keys(now)
-    .filter((name) => JSON.stringify(was[name]) !== JSON.stringify(now[name]))
-    .map((name) =>
-      name in was
-        ? `${name}: ${JSON.stringify(was[name])} -> ${JSON.stringify(now[name])}`
-        : `${name}: ${JSON.stringify(now[name])}`,
-    )
-    .join(', ');
-}
-
+/** The `key` commands: issue and list keys, and what happens to them after the purchase. */
 export function registerKeyLifecycleCommands(key: Command, program: Command): void {
-  dataOption(
-    key
-      .command('renew')
-      .description(
-        'Renew keys for more years, all or none (ahead of the end: after the current term; expired: from today)',
-      )
-      .argument('<keys...>', 'license keys or their ids (lic_...)'),
+  actingOption(
+    dataOption(
+      key.command('issue').description('Issue a fixed license key to an account; prints the key first'),
+    ),
+  )
+    .requiredOption('--account <account>', 'account id (acc_...) or registered admin email')
+    .requiredOption('--connections <n>', 'concurrent connections')
+    .option('--years <n>', 'support/upgrade term in years', '1')
+    .option('--purchased <date>', 'purchase date (the term starts here), e.g. 2026-11-23; today by default')
+    .option(
+      '--legacy',
+      'old terms (Access Server 1.8.4 and before): never expires on the machine it is activated on',
+    )
+    .option('--json', 'print the result as JSON')
+    .action(
+      async (
+        flags: ActingFlags & {
+          account: string;
+          connections: string;
+          years: string;
+          purchased?: string;
+          legacy?: boolean;
+        },
+      ) => {
+        const connections = wholeNumber('--connections', flags.connections, 1, 1_000_000);
+        const years = wholeNumber('--years', flags.years, 1, 10);
+        const purchasedAt = flags.purchased === undefined ? undefined : new Date(flags.purchased);
+        if (purchasedAt !== undefined && Number.isNaN(purchasedAt.getTime())) {
+          throw usageError(`--purchased must be a date such as 2026-11-23; got "${flags.purchased}"`);
+        }
+        const issued = await withContext(flags, async (ctx) => {
+          const actor = await operatorOf(ctx, flags);
+          const { id } = orExit(await resolveAccount(ctx, flags.account));
+          return orExit(
+            await issueLicense(ctx, {
+              accountId: id,
+              connections,
+              years,
+              purchasedAt,
+              legacy: flags.legacy === true,
+              actor,
+            }),
+          );
+        });
+        if (flags.json) printJson(issued);
+        // The key alone on the first line, so that KEY=$(seatkeeper key issue ... | head -1) works.
+        else
+          print(
+            `${issued.key}\n${plural(issued.connections, 'connection')}, support term until ${issued.ends.slice(0, 10)} (${issued.id}).`,
+          );
+      },
+    );
+  dataOption(key.command('list').description('List license keys with their status and server'))
+    .option('--account <account>', 'only this account’s keys: id or registered admin email')
+    .option('--json', 'print the result as JSON')
+    .action(async (flags: StoreFlags & { account?: string }) => {
+      const licenses = await withContext(flags, async (ctx) => {
+        const accountId = await accountFilter(ctx, flags.account);
+        return listLicenses(ctx, { accountId });
+      });
+      if (flags.json) printJson({ licenses });
+      else printLicenses(licenses);
+    });
+
+  actingOption(
+    dataOption(
+      key
+        .command('renew')
+        .description(
+          'Renew keys for more years, all or none (ahead of the end: after the current term; expired: from today)',
+        )
+        .argument('<keys...>', 'license keys or their ids (lic_...)'),
+    ),
   )
     .option('--years <n>', 'years to add', '1')
     .option('--json', 'print the result as JSON')
-    .action(async (keys: string[], flags: StoreFlags & { years: string }) => {
+    .action(async (keys: string[], flags: ActingFlags & { years: string }) => {
       const years = wholeNumber('--years', flags.years, 1, 10);
       const renewed = await withContext(flags, async (ctx) => {
+        const actor = await operatorOf(ctx, flags);
         const licenseIds = await licenseIdsOf(ctx, keys);
-        return orExit(await renewLicenses(ctx, { licenseIds, years, actor: OPERATOR }));
+        return orExit(await renewLicenses(ctx, { licenseIds, years, actor }));
       });
       if (flags.json) printJson({ licenses: renewed });
       else printLicenses(renewed);
     });
 
-  dataOption(
-    key
-      .command('refund')
-      .description('Refund a key never activated, within 30 days of its purchase: it is revoked for good')
-      .argument('<key>', 'the license key or its id (lic_...)'),
+  actingOption(
+    dataOption(
+      key
+        .command('refund')
+        .description('Refund a key never activated, within 30 days of its purchase: it is revoked for good')
+        .argument('<key>', 'the license key or its id (lic_...)'),
+    ),
   )
     .option('--json', 'print the result as JSON')
-    .action(async (typed: string, flags: StoreFlags) => {
-      const refunded = await onKey(typed, flags, (ctx, licenseId) =>
-        refundLicense(ctx, { licenseId, actor: OPERATOR }),
-      );
+    .action(async (typed: string, flags: ActingFlags) => {
+      const refunded = await onKey(typed, flags, refundLicense);
       if (flags.json) printJson(refunded);
-      else print(`Refunded ${refunded.id}: the key is revoked and can never be activated.`);
+      else
+        print(
+          `Refunded ${shownKey(refunded.key.slice(-4))} (${refunded.id}): the key is revoked and can never be activated.`,
+        );
     });
 
-  dataOption(
-    key
-      .command('split')
-      .description(
-        'Split a key never activated into keys whose connections add up to its own; prints the new keys',
-      )
-      .argument('<key>', 'the license key or its id (lic_...)'),
+  actingOption(
+    dataOption(
+      key
+        .command('split')
+        .description(
+          'Split a key never activated into keys whose connections add up to its own; prints the new keys',
+        )
+        .argument('<key>', 'the license key or its id (lic_...)'),
+    ),
   )
     .requiredOption('--into <connections>', "the new keys' connections, comma-separated, e.g. 3,7")
     .option('--json', 'print the result as JSON')
-    .action(async (typed: string, flags: StoreFlags & { into: string }) => {
+    .action(async (typed: string, flags: ActingFlags & { into: string }) => {
       const parts = partsOf(flags.into);
-      const split = await onKey(typed, flags, (ctx, licenseId) =>
-        splitLicense(ctx, { licenseId, parts, actor: OPERATOR }),
-      );
+      const split = await onKey(typed, flags, (ctx, input) => splitLicense(ctx, { ...input, parts }));
       if (flags.json) printJson(split);
       else {
-        print(`Split ${split.original.id} into ${split.keys.length} keys; it is retired.`);
+        print(splitSentence(split.original, split.keys));
         printLicenses(split.keys);
       }
     });
 
-  dataOption(
-    key
-      .command('replace')
-      .description(
-        'License replacement program, within the support term: a new key; the old one stops after 7 days',
-      )
-      .argument('<key>', 'the license key or its id (lic_...)'),
+  actingOption(
+    dataOption(
+      key
+        .command('replace')
+        .description(
+          'License replacement program, within the support term: a new key; the old one stops after 7 days',
+        )
+        .argument('<key>', 'the license key or its id (lic_...)'),
+    ),
   )
     .option('--json', 'print the result as JSON')
-    .action(async (typed: string, flags: StoreFlags) => {
-      const replaced = await onKey(typed, flags, (ctx, licenseId) =>
-        replaceLicense(ctx, { licenseId, actor: OPERATOR }),
-      );
+    .action(async (typed: string, flags: ActingFlags) => {
+      const replaced = await onKey(typed, flags, replaceLicense);
       if (flags.json) printJson(replaced);
-      else {
-        print(
-          `${replaced.replacement.key}\nReplacement ${replaced.replacement.id} issued; ${replaced.original.id} stops at ${replaced.original.revokedAt}.`,
-        );
-      }
+      // The new key alone on the first line, for scripts.
+      else print(`${replaced.replacement.key}\n${replacedSentence(replaced.original, replaced.replacement)}`);
     });
 
-  dataOption(
-    key
-      .command('failover')
-      .description(
-        'The free failover key of a key, for an integrated standby server (one per key); prints it first',
-      )
-      .argument('<key>', 'the license key or its id (lic_...)'),
+  actingOption(
+    dataOption(
+      key
+        .command('failover')
+        .description(
+          'The free failover key of a key, for an integrated standby server (one per key); prints it first',
+        )
+        .argument('<key>', 'the license key or its id (lic_...)'),
+    ),
   )
     .option('--json', 'print the result as JSON')
-    .action(async (typed: string, flags: StoreFlags) => {
-      const failover = await onKey(typed, flags, (ctx, licenseId) =>
-        issueFailoverKey(ctx, { licenseId, actor: OPERATOR }),
-      );
+    .action(async (typed: string, flags: ActingFlags) => {
+      const { failover, original } = await withContext(flags, async (ctx) => {
+        const actor = await operatorOf(ctx, flags);
+        const licenseId = orExit(await licenseIdOf(ctx, typed));
+        const failover = orExit(await issueFailoverKey(ctx, { licenseId, actor }));
+        return { failover, original: await findLicense(ctx, licenseId) };
+      });
       if (flags.json) printJson(failover);
-      else
-        print(
-          `${failover.key}\nFailover key ${failover.id} for ${failover.failoverOf}: ${failover.connections} connections until ${failover.ends.slice(0, 10)}. Activate it on the standby server with: seatkeeper agent activate KEY --failover`,
-        );
+      else print(`${failover.key}\n${failoverSentence(failover, original?.key.slice(-4) ?? '')}`);
     });
 
-  dataOption(
-    key
-      .command('transfer')
-      .description(
-        'Move keys to another account with their activations and terms (the old account no longer sees them)',
-      )
-      .argument('<keys...>', 'license keys or their ids (lic_...)'),
+  actingOption(
+    dataOption(
+      key
+        .command('transfer')
+        .description(
+          'Move keys to another account with their activations and terms (the old account no longer sees them)',
+        )
+        .argument('<keys...>', 'license keys or their ids (lic_...)'),
+    ),
   )
     .requiredOption('--to <account>', 'the account to move them to: id or registered admin email')
     .requiredOption(
@@ -208,8 +247,9 @@ export function registerKeyLifecycleCommands(key: Command, program: Command): vo
     .option('--order <number>', 'the order number on an older invoice of these keys (SO-...)')
     .option('--json', 'print the result as JSON')
     .action(
-      async (keys: string[], flags: StoreFlags & { to: string; requestedBy: string; order?: string }) => {
+      async (keys: string[], flags: ActingFlags & { to: string; requestedBy: string; order?: string }) => {
         const moved = await withContext(flags, async (ctx) => {
+          const actor = await operatorOf(ctx, flags);
           const licenseIds = await licenseIdsOf(ctx, keys);
           const to = orExit(await resolveAccount(ctx, flags.to));
           return orExit(
@@ -218,12 +258,15 @@ export function registerKeyLifecycleCommands(key: Command, program: Command): vo
               toAccountId: to.id,
               requesterEmail: flags.requestedBy,
               orderNumber: flags.order,
-              actor: OPERATOR,
+              actor,
             }),
           );
         });
         if (flags.json) printJson({ licenses: moved });
-        else printLicenses(moved);
+        else {
+          print(`Moved ${plural(moved.length, 'key')} to ${moved[0]?.accountId}:`);
+          printLicenses(moved);
+        }
       },
     );
 
@@ -249,22 +292,5 @@ export function registerKeyLifecycleCommands(key: Command, program: Command): vo
     printJson(answer);
   });
 
-  dataOption(
-    program
-      .command('audit')
-      .description('The audit log: who changed what and when, oldest first')
-      .option('--key <key>', "one key's history: the license key or its id (lic_...)")
-      .option('--entity <id>', "one thing's history: an account, activation or subscription id"),
-  )
-    .option('--json', 'print the result as JSON')
-    .action(async (flags: StoreFlags & { key?: string; entity?: string }) => {
-      if (flags.key !== undefined && flags.entity !== undefined)
-        throw usageError('give --key or --entity, not both');
-      const entries = await withContext(flags, async (ctx) => {
-        const entityId = flags.key === undefined ? flags.entity : orExit(await licenseIdOf(ctx, flags.key));
-        return auditTrail(ctx, { entityId });
-      });
-      if (flags.json) printJson({ entries });
-      else printAudit(entries);
-    });
+  registerAuditCommand(program);
 }

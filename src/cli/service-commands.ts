@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import { plural } from '../domain/text.js';
 import { addMember, createAccount, listAccounts, resolveAccount } from '../service/accounts/operations.js';
 import { createStaff } from '../service/auth/staff.js';
-import { issueLicense, listLicenses } from '../service/licenses/operations.js';
 import {
   createSubscription,
   listSubscriptions,
@@ -12,14 +11,15 @@ import { registerKeyLifecycleCommands } from './key-commands.js';
 import { orExit, print, printJson, table } from './output.js';
 import { registerServeCommand } from './serve-command.js';
 import {
+  type ActingFlags,
   accountFilter,
+  actingOption,
   dataOption,
   durationOf,
   emailOf,
   oneOf,
-  printLicenses,
+  operatorOf,
   type StoreFlags,
-  usageError,
   wholeNumber,
   withContext,
 } from './store-access.js';
@@ -42,14 +42,16 @@ export function registerServiceCommands(program: Command): void {
     });
 
   const staff = program.command('staff').description('Vendor-staff users');
-  dataOption(
-    staff.command('create').description('Create a vendor-staff user and print its API token (shown once)'),
+  actingOption(
+    dataOption(
+      staff.command('create').description('Create a vendor-staff user and print its API token (shown once)'),
+    ),
   )
     .requiredOption('--email <email>', 'the staff member’s email')
     .option('--json', 'print the result as JSON')
-    .action(async (flags: StoreFlags & { email: string }) => {
+    .action(async (flags: ActingFlags & { email: string }) => {
       const created = await withContext(flags, async (ctx) =>
-        orExit(await createStaff(ctx, emailOf(flags.email))),
+        orExit(await createStaff(ctx, emailOf(flags.email), await operatorOf(ctx, flags))),
       );
       if (flags.json) printJson(created);
       else
@@ -59,14 +61,17 @@ export function registerServiceCommands(program: Command): void {
     });
 
   const account = program.command('account').description('Customer accounts');
-  dataOption(account.command('create').description('Create an account with its registered admin email'))
+  actingOption(
+    dataOption(account.command('create').description('Create an account with its registered admin email')),
+  )
     .requiredOption('--email <email>', 'registered admin email (unique, cannot be edited later)')
     .option('--name <name>', 'display name')
     .option('--json', 'print the result as JSON')
-    .action(async (flags: StoreFlags & { email: string; name?: string }) => {
-      const created = await withContext(flags, async (ctx) =>
-        orExit(await createAccount(ctx, { email: emailOf(flags.email), name: flags.name })),
-      );
+    .action(async (flags: ActingFlags & { email: string; name?: string }) => {
+      const created = await withContext(flags, async (ctx) => {
+        const actor = await operatorOf(ctx, flags);
+        return orExit(await createAccount(ctx, { email: emailOf(flags.email), name: flags.name, actor }));
+      });
       if (flags.json) printJson(created);
       else
         print(
@@ -87,89 +92,36 @@ export function registerServiceCommands(program: Command): void {
           ),
         );
     });
-  dataOption(
-    account.command('add-member').description('Add a member to an account and print their API token'),
+  actingOption(
+    dataOption(
+      account.command('add-member').description('Add a member to an account and print their API token'),
+    ),
   )
     .requiredOption('--account <account>', 'account id (acc_...) or registered admin email')
     .requiredOption('--email <email>', 'the member’s email')
     .option('--json', 'print the result as JSON')
-    .action(async (flags: StoreFlags & { account: string; email: string }) => {
+    .action(async (flags: ActingFlags & { account: string; email: string }) => {
       const added = await withContext(flags, async (ctx) => {
+        const actor = await operatorOf(ctx, flags);
         const { id } = orExit(await resolveAccount(ctx, flags.account));
-        return orExit(await addMember(ctx, id, emailOf(flags.email)));
+        return orExit(await addMember(ctx, id, emailOf(flags.email), actor));
       });
       if (flags.json) printJson(added);
       else print(`Member ${added.email} (${added.userId}) added. API token, shown once:\n${added.token}`);
     });
 
   const key = program.command('key').description('Fixed license keys');
-  dataOption(
-    key.command('issue').description('Issue a fixed license key to an account; prints the key first'),
-  )
-    .requiredOption('--account <account>', 'account id (acc_...) or registered admin email')
-    .requiredOption('--connections <n>', 'concurrent connections')
-    .option('--years <n>', 'support/upgrade term in years', '1')
-    .option('--purchased <date>', 'purchase date (the term starts here), e.g. 2026-11-23; today by default')
-    .option(
-      '--legacy',
-      'old terms (Access Server 1.8.4 and before): never expires on the machine it is activated on',
-    )
-    .option('--json', 'print the result as JSON')
-    .action(
-      async (
-        flags: StoreFlags & {
-          account: string;
-          connections: string;
-          years: string;
-          purchased?: string;
-          legacy?: boolean;
-        },
-      ) => {
-        const connections = wholeNumber('--connections', flags.connections, 1, 1_000_000);
-        const years = wholeNumber('--years', flags.years, 1, 10);
-        const purchasedAt = flags.purchased === undefined ? undefined : new Date(flags.purchased);
-        if (purchasedAt !== undefined && Number.isNaN(purchasedAt.getTime())) {
-          throw usageError(`--purchased must be a date such as 2026-11-23; got "${flags.purchased}"`);
-        }
-        const issued = await withContext(flags, async (ctx) => {
-          const { id } = orExit(await resolveAccount(ctx, flags.account));
-          return orExit(
-            await issueLicense(ctx, {
-              accountId: id,
-              connections,
-              years,
-              purchasedAt,
-              legacy: flags.legacy === true,
-            }),
-          );
-        });
-        if (flags.json) printJson(issued);
-        // The key alone on the first line, so that KEY=$(seatkeeper key issue ... | head -1) works.
-        else
-          print(
-            `${issued.key}\n${plural(issued.connections, 'connection')}, support term until ${issued.ends.slice(0, 10)} (${issued.id}).`,
-          );
-      },
-    );
-  dataOption(key.command('list').description('List license keys with their status and server'))
-    .option('--account <account>', 'only this account’s keys: id or registered admin email')
-    .option('--json', 'print the result as JSON')
-    .action(async (flags: StoreFlags & { account?: string }) => {
-      const licenses = await withContext(flags, async (ctx) => {
-        const accountId = await accountFilter(ctx, flags.account);
-        return listLicenses(ctx, { accountId });
-      });
-      if (flags.json) printJson({ licenses });
-      else printLicenses(licenses);
-    });
-
   registerKeyLifecycleCommands(key, program);
 
   const subscription = program
     .command('subscription')
     .description('Subscriptions: connection pools shared by many servers');
-  dataOption(
-    subscription.command('create').description('Create a subscription for an account; prints its key first'),
+  actingOption(
+    dataOption(
+      subscription
+        .command('create')
+        .description('Create a subscription for an account; prints its key first'),
+    ),
   )
     .requiredOption('--account <account>', 'account id (acc_...) or registered admin email')
     .requiredOption('--connections <n>', 'concurrent connections across all its servers')
@@ -186,7 +138,7 @@ export function registerServiceCommands(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(
       async (
-        flags: StoreFlags & {
+        flags: ActingFlags & {
           account: string;
           connections: string;
           period: string;
@@ -204,9 +156,11 @@ export function registerServiceCommands(program: Command): void {
         const heartbeatIntervalMs = durationOf('--heartbeat', flags.heartbeat);
         const graceMs = durationOf('--grace', flags.grace);
         const created = await withContext(flags, async (ctx) => {
+          const actor = await operatorOf(ctx, flags);
           const { id } = orExit(await resolveAccount(ctx, flags.account));
           return orExit(
             await createSubscription(ctx, {
+              actor,
               accountId: id,
               connections,
               period,
@@ -225,15 +179,19 @@ export function registerServiceCommands(program: Command): void {
           );
       },
     );
-  dataOption(
-    subscription
-      .command('renew')
-      .description('Renew a subscription by one period')
-      .argument('<id>', 'subscription id (sub_...)'),
+  actingOption(
+    dataOption(
+      subscription
+        .command('renew')
+        .description('Renew a subscription by one period')
+        .argument('<id>', 'subscription id (sub_...)'),
+    ),
   )
     .option('--json', 'print the result as JSON')
-    .action(async (id: string, flags: StoreFlags) => {
-      const renewed = await withContext(flags, async (ctx) => orExit(await renewSubscription(ctx, id)));
+    .action(async (id: string, flags: ActingFlags) => {
+      const renewed = await withContext(flags, async (ctx) =>
+        orExit(await renewSubscription(ctx, id, await operatorOf(ctx, flags))),
+      );
       if (flags.json) printJson(renewed);
       else
         print(

@@ -1,19 +1,57 @@
+import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { systemClock } from '../domain/clock.js';
 import { normalizeEmail } from '../domain/email.js';
+import { ok, type Result } from '../domain/errors.js';
+import { isId } from '../domain/ids.js';
 import { resolveAccount } from '../service/accounts/operations.js';
+import { findStaff } from '../service/auth/staff.js';
 import { ConfigError, loadServiceConfig, parseDuration, type ServiceFlags } from '../service/config.js';
 import type { ServiceContext } from '../service/context.js';
-import type { LicenseView } from '../service/licenses/operations.js';
+import { findLicenseByKey, type LicenseView } from '../service/licenses/operations.js';
 import { CliError, EXIT, orExit, print, table } from './output.js';
 
 /** What the service-side commands share: the store they work on, flag parsing, key tables. */
 
-/** At the command line the operator acts; the audit log says so. */
-export const OPERATOR = 'operator';
-
 export interface StoreFlags extends ServiceFlags {
   json?: boolean;
+}
+
+/** A command that changes something: who acts is written to the audit log. */
+export interface ActingFlags extends StoreFlags {
+  as?: string;
+}
+
+/** The `--as` option of a command that changes something. */
+export const actingOption = (command: Command): Command =>
+  command.option(
+    '--as <email>',
+    'the vendor-staff user acting, for the audit log (env SEATKEEPER_OPERATOR); the OS user by default',
+  );
+
+function osUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    // A container may run under a user id with no name.
+    return process.env.USER ?? `uid ${process.getuid?.() ?? 'unknown'}`;
+  }
+}
+
+/**
+ * Who acts at the command line, for the audit log: the staff user `--as` or SEATKEEPER_OPERATOR
+ * names (recorded by their user id, as the API records staff), else the OS user running it.
+ */
+export async function operatorOf(ctx: ServiceContext, flags: { as?: string | undefined }): Promise<string> {
+  const fromEnv = process.env.SEATKEEPER_OPERATOR?.trim() || undefined;
+  const source = flags.as !== undefined ? '--as' : 'SEATKEEPER_OPERATOR';
+  const named = flags.as ?? fromEnv;
+  if (named === undefined) return osUser();
+  const email = normalizeEmail(named, source);
+  if (!email.ok) throw usageError(`${source} names the vendor-staff user acting: ${email.error.detail}`);
+  const staff = await findStaff(ctx, email.value);
+  if (!staff.ok) throw new CliError(`${source}: ${staff.error.detail}`, EXIT.usage, staff.error.code);
+  return staff.value.userId;
 }
 
 export function config(flags: ServiceFlags) {
@@ -84,18 +122,40 @@ export const dataOption = (command: Command): Command =>
       '\nSet DATABASE_URL=postgres://... to use PostgreSQL instead of the SQLite file in the data directory.',
     );
 
+/** A key's status as a person reads it: why a revoked key stopped, what a failover key stands in for. */
+export function statusText(license: Pick<LicenseView, 'status' | 'statusReason'>): string {
+  const status = license.status.replace('_', ' ');
+  if (license.statusReason === null) return status;
+  return license.status === 'revoked' ? license.statusReason : `${status}, ${license.statusReason}`;
+}
+
+/** When the key stops: the end of its term, or sooner when it was refunded, split or replaced. */
+const endOf = (license: LicenseView): string =>
+  (license.revokedAt !== null && license.revokedAt < license.ends ? license.revokedAt : license.ends).slice(
+    0,
+    10,
+  );
+
 export function printLicenses(licenses: LicenseView[]): void {
   print(
     table(
-      ['ID', 'KEY', 'CONNECTIONS', 'STATUS', 'TERM ENDS', 'SERVER'],
+      ['ID', 'ACCOUNT', 'KEY', 'CONNECTIONS', 'STATUS', 'ENDS', 'SERVER'],
       licenses.map((l) => [
         l.id,
+        l.accountId,
         l.key,
         String(l.connections),
-        l.status.replace('_', ' '),
-        l.ends.slice(0, 10),
+        statusText(l),
+        endOf(l),
         l.server ? `${l.server.serverId} (${l.server.hostname})` : '-',
       ]),
     ),
   );
+}
+
+/** A key as typed (any case, dashes optional) or its id (lic_...). */
+export async function licenseIdOf(ctx: ServiceContext, text: string): Promise<Result<string>> {
+  if (isId(text, 'lic')) return ok(text);
+  const found = await findLicenseByKey(ctx.store.db, text);
+  return found.ok ? ok(found.value.id) : found;
 }

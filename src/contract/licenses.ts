@@ -27,6 +27,15 @@ export const License = Type.Object(
     starts: Instant,
     ends: Type.String({ format: 'date-time', description: 'End of the support/upgrade term' }),
     status: LicenseStatus,
+    statusReason: Type.Union([Type.String(), Type.Null()], {
+      description:
+        'Why the key has its status, in words: refunded, split into which keys, replaced by which key and when it stops, failover for which key',
+      examples: ['replaced by …WN3H, stops at 2026-12-07 12:00 UTC'],
+    }),
+    successors: Type.Array(Type.Object({ id: Type.String(), keyHint: Type.String() }), {
+      description:
+        'The keys that carry this one on: its replacement (the key to activate instead), or the keys it was split into',
+    }),
     server: Type.Union([
       Type.Object({ serverId: Type.String(), hostname: Type.String(), activatedAt: Instant }),
       Type.Null(),

@@ -22,6 +22,7 @@ export const SupportRequest = Type.Object(
     requesterEmail: Type.String(),
     type: RequestType,
     licenseId: Type.String(),
+    keyHint: Type.String({ description: 'The key’s last group: it names the key without showing it' }),
     message: Type.String(),
     details: Type.Record(Type.String(), Type.Unknown()),
     status: RequestStatus,

@@ -41,6 +41,7 @@ export const ERRORS = {
   failover_key_mismatch: { status: 409, title: 'Failover keys and ordinary keys are not interchangeable' },
   transfer_not_authorized: { status: 403, title: 'This request may not move these keys' },
   support_not_available: { status: 403, title: 'Support requests need a license in an active support term' },
+  staff_not_found: { status: 404, title: 'There is no vendor-staff user with this email' },
   request_incomplete: { status: 400, title: 'The support request lacks what it needs' },
   request_not_found: { status: 404, title: 'There is no such support request' },
   request_already_decided: { status: 409, title: 'The support request was already decided' },

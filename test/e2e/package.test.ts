@@ -157,7 +157,10 @@ describe.skipIf(cannotBuild !== undefined)('the agent’s Debian package', { tim
           );
           // The package carries the agent: the service's commands say where they run instead.
           const serve = await asRoot('seatkeeper serve');
-          expect([serve.code, serve.stderr]).toEqual([2, expect.stringMatching(/carries the agent's commands only/)]);
+          expect([serve.code, serve.stderr]).toEqual([
+            2,
+            expect.stringMatching(/carries the agent's commands only/),
+          ]);
           const unit = installedUnit();
           expect(unit.user).toBe(AGENT_USER);
           expect(unit.command).toEqual(['/usr/bin/seatkeeper', 'agent', 'run']);

@@ -1,11 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DAY, ManualClock } from '../../../test/support/clock.js';
 import { ENGINES, testContext } from '../../../test/support/engines.js';
-import { machine } from '../../../test/support/factories.js';
+import { accountWithKey, machine, nonce } from '../../../test/support/factories.js';
 import { expectRefusal } from '../../../test/support/results.js';
 import { addMember, createAccount } from '../accounts/operations.js';
+import { activate } from '../activation/operations.js';
 import { createBootstrapToken, createStaff, redeemBootstrapToken } from '../auth/staff.js';
 import type { ServiceContext } from '../context.js';
+import { refundLicense } from '../licenses/lifecycle.js';
 import { joinPool } from '../subscriptions/join.js';
 import { createSubscription, renewSubscription } from '../subscriptions/lifecycle.js';
 import { auditPage, auditTrail } from './log.js';
@@ -148,5 +150,25 @@ describe.each(ENGINES)('the audit log on %s', (engine) => {
       after: { periodEnds: '2027-01-23T12:00:00.000Z' },
     });
     expect(JSON.stringify(await auditTrail(ctx, {}))).not.toContain(key);
+  });
+
+  it('tells a key’s history with its activations, and nothing of another key’s', async () => {
+    const [{ license }, other] = [await accountWithKey(ctx), await accountWithKey(ctx)];
+    const bind = (key: string, seed: string) =>
+      activate(ctx, {
+        key,
+        serverId: `srv_01kax5c1x8b2m4n6p8r0s2t${seed}`,
+        fingerprint: machine(seed),
+        nonce: nonce(),
+      });
+    expect((await bind(license.key, '041')).ok).toBe(true);
+    expect((await bind(other.license.key, '042')).ok).toBe(true);
+    expect((await refundLicense(ctx, { licenseId: other.license.id, actor: 'usr_staff' })).ok).toBe(false);
+    expect(await auditTrail(ctx, { licenseId: license.id })).toMatchObject([
+      { entity: 'license', entityId: license.id, action: 'issued' },
+      { entity: 'activation', action: 'activated', after: { licenseId: license.id } },
+    ]);
+    // The key's own entries alone, for a caller that names it as one thing.
+    expect(await actions(license.id)).toEqual(['issued']);
   });
 });

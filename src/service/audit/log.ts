@@ -58,6 +58,8 @@ const viewOf = (row: AuditRow): AuditView => ({
 
 export interface AuditFilter {
   entityId?: string | undefined;
+  /** One key's history: its own entries and those of its activations (bindings to a server). */
+  licenseId?: string | undefined;
   accountId?: string | undefined;
 }
 
@@ -87,6 +89,21 @@ export async function auditPage(
     query = query.where('seq', '>', previous.seq);
   }
   if (filter.entityId !== undefined) query = query.where('entity_id', '=', filter.entityId);
+  const licenseId = filter.licenseId;
+  if (licenseId !== undefined)
+    query = query.where((eb) =>
+      eb.or([
+        eb('entity_id', '=', licenseId),
+        eb(
+          'entity_id',
+          'in',
+          eb
+            .selectFrom('activations')
+            .select('activations.id')
+            .where('activations.license_id', '=', licenseId),
+        ),
+      ]),
+    );
   if (filter.accountId !== undefined) query = query.where('account_id', '=', filter.accountId);
   const entries = (await query.execute()).map(viewOf);
   return ok({ entries, next: entries.length === limit ? (entries.at(-1)?.id ?? null) : null });

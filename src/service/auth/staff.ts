@@ -6,7 +6,7 @@ import type { Database } from '../store/database.js';
 import { inTransaction } from '../store/transaction.js';
 import { refuseConflict } from '../store/unique.js';
 import { addUser, type NewUser } from './tokens.js';
-import { hasStaff } from './user-repository.js';
+import { hasStaff, staffByEmail } from './user-repository.js';
 
 const staffTaken = (email: string) => fail('email_taken', `Vendor staff ${email} already exists.`, 'email');
 
@@ -24,6 +24,21 @@ async function addStaff(tx: Database, email: string, actor: string, now: Date): 
     },
   ]);
   return staff;
+}
+
+/** The vendor-staff user with this email (already normalized): who acts, for the audit log. */
+export async function findStaff(
+  ctx: ServiceContext,
+  email: string,
+): Promise<Result<{ userId: string; email: string }>> {
+  const staff = await staffByEmail(ctx.store.db, email);
+  return staff === undefined
+    ? fail(
+        'staff_not_found',
+        `There is no vendor-staff user ${email}: name one that \`seatkeeper staff create\` made.`,
+        'email',
+      )
+    : ok({ userId: staff.id, email: staff.email });
 }
 
 /** A vendor-staff user; the unique index on staff emails settles concurrent creations. */

@@ -31,3 +31,19 @@ export async function hasStaff(db: Database): Promise<boolean> {
   const row = await db.selectFrom('users').select('id').where('role', '=', 'staff').executeTakeFirst();
   return row !== undefined;
 }
+
+/** The vendor-staff user with this email (lower case), if any. */
+export const staffByEmail = (db: Database, email: string) =>
+  db
+    .selectFrom('users')
+    .select(['id', 'email'])
+    .where('role', '=', 'staff')
+    .where('email', '=', email)
+    .executeTakeFirst();
+
+/** The emails of the users among `ids`, by id: how the audit log's actors read. */
+export async function emailsOf(db: Database, ids: readonly string[]): Promise<Map<string, string>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db.selectFrom('users').select(['id', 'email']).where('id', 'in', ids).execute();
+  return new Map(rows.map((row) => [row.id, row.email]));
+}

@@ -58,6 +58,47 @@ export function boundLicenses(
   return query.execute();
 }
 
+/**
+ * What the keys `boundLicenses` returns for `filter` link to, by id order: the keys made from them
+ * (`parent_id`: replacements and split parts) and the keys their failover keys stand in for.
+ */
+export async function linkedKeys(
+  db: Database,
+  filter: { id?: string; accountId?: string | undefined },
+): Promise<{ childrenOf: Map<string, { id: string; keyHint: string }[]>; hintOf: Map<string, string> }> {
+  const listed = () => {
+    let query = db.selectFrom('licenses');
+    if (filter.id !== undefined) query = query.where('licenses.id', '=', filter.id);
+    if (filter.accountId !== undefined) query = query.where('licenses.account_id', '=', filter.accountId);
+    return query;
+  };
+  const [children, originals] = await Promise.all([
+    db
+      .selectFrom('licenses as child')
+      .select(['child.id', 'child.key_hint', 'child.parent_id'])
+      .where('child.parent_id', 'in', listed().select('licenses.id'))
+      .orderBy('child.id')
+      .execute(),
+    db
+      .selectFrom('licenses as original')
+      .select(['original.id', 'original.key_hint'])
+      .where(
+        'original.id',
+        'in',
+        listed().select('licenses.failover_of').where('licenses.failover_of', 'is not', null),
+      )
+      .execute(),
+  ]);
+  const childrenOf = new Map<string, { id: string; keyHint: string }[]>();
+  for (const child of children) {
+    if (child.parent_id === null) continue;
+    const siblings = childrenOf.get(child.parent_id) ?? [];
+    siblings.push({ id: child.id, keyHint: child.key_hint });
+    childrenOf.set(child.parent_id, siblings);
+  }
+  return { childrenOf, hintOf: new Map(originals.map((row) => [row.id, row.key_hint])) };
+}
+
 export const licenseByDigest = (db: Database, keyDigest: string): Promise<LicenseRow | undefined> =>
   db.selectFrom('licenses').select(LICENSE_COLUMNS).where('key_digest', '=', keyDigest).executeTakeFirst();
 
@@ -84,6 +125,10 @@ export async function hasKeyInTerm(db: Database, accountId: string, now: Date): 
     .executeTakeFirst();
   return row !== undefined;
 }
+
+/** The key's row as it is now, without taking it: for a check ahead of the change. */
+export const licenseById = (db: Database, id: string): Promise<LicenseRow | undefined> =>
+  db.selectFrom('licenses').select(LICENSE_COLUMNS).where('id', '=', id).executeTakeFirst();
 
 /**
  * Takes the key's row for the caller's transaction (a write, so that it serializes on both

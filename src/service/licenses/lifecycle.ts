@@ -21,13 +21,12 @@ import type { Database } from '../store/database.js';
 import type { LicenseRow } from '../store/schema.js';
 import { inTransaction } from '../store/transaction.js';
 import { refuseConflict } from '../store/unique.js';
+import { type KeyLoader, type KnownKey, lockKey } from './key-facts.js';
 import {
   failoverKeyOf,
   insertLicenses,
-  isKeyActivated,
   type LicenseChange,
   moveLicenses,
-  takeLicense,
   updateFailoverOf,
   updateLicense,
 } from './license-repository.js';
@@ -38,28 +37,6 @@ import { auditedKey, findLicense, type LicenseView, newKeyRow } from './operatio
  * transaction that first takes the key's row, so rival changes to one key (and its activation)
  * run one after another: of a split and a refund at once, exactly one wins.
  */
-
-/** Takes the key's row for this transaction, with what the rules need to know of it. */
-async function lockKey(
-  tx: Database,
-  licenseId: string,
-): Promise<Result<{ row: LicenseRow; facts: KeyFacts }>> {
-  const row = await takeLicense(tx, licenseId);
-  if (row === undefined) return fail('license_not_found', `There is no license ${licenseId}.`, 'licenseId');
-  return ok({
-    row,
-    facts: {
-      seats: row.seats,
-      purchasedAt: new Date(row.purchased_at),
-      term: { starts: new Date(row.starts_at), ends: new Date(row.ends_at) },
-      termYears: row.term_years,
-      // A key counts as used when it or its failover key is activated.
-      activated: await isKeyActivated(tx, licenseId),
-      ended: row.revoked_at !== null,
-      failover: row.failover_of !== null,
-    },
-  });
-}
 
 /** Changes the key, and its failover key alike (revoked, renewed or moved with it). */
 async function changeKey(tx: Database, id: string, changed: LicenseChange): Promise<void> {
@@ -90,7 +67,7 @@ async function lockFor(
   tx: Database,
   licenseId: string,
   rule: (facts: KeyFacts) => Result<void>,
-): Promise<Result<{ row: LicenseRow; facts: KeyFacts }>> {
+): Promise<Result<KnownKey>> {
   const locked = await lockKey(tx, licenseId);
   if (!locked.ok) return locked;
   const allowed = rule(locked.value.facts);
@@ -232,6 +209,12 @@ const failoverExists = (licenseId: string, failoverId?: string) =>
     'licenseId',
   );
 
+/** One failover key per key: refused when the key has one already. */
+export async function checkNoFailoverKey(db: Database, licenseId: string): Promise<Result<void>> {
+  const existing = await failoverKeyOf(db, licenseId);
+  return existing === undefined ? ok(undefined) : failoverExists(licenseId, existing);
+}
+
 export type TransferInput = TransferLicenses & { actor: string };
 
 /**
@@ -314,8 +297,8 @@ export async function failoverIn(
   const locked = await lockFor(tx, input.licenseId, (facts) => checkFailover(facts));
   if (!locked.ok) return locked;
   const { row } = locked.value;
-  const existing = await failoverKeyOf(tx, row.id);
-  if (existing !== undefined) return failoverExists(row.id, existing);
+  const none = await checkNoFailoverKey(tx, row.id);
+  if (!none.ok) return none;
   const failover = successorOf(ctx, now, row, { failoverOf: row.id });
   // Two requests at once: the unique failover_of lets one in.
   const inserted = await refuseConflict(
@@ -328,24 +311,31 @@ export async function failoverIn(
   return ok(failover.id);
 }
 
-/** `transferLicenses` inside a transaction of the caller's (a support request's approval). */
-export async function transferIn(tx: Database, input: TransferInput, now: Date): Promise<Result<string[]>> {
+/**
+ * Whether `input` may move its keys, each loaded by `load`: the rules a transfer checks before it
+ * writes anything. Returns the keys' rows and the account they leave.
+ */
+export async function checkTransfer(
+  db: Database,
+  input: TransferLicenses,
+  load: KeyLoader,
+): Promise<Result<{ ids: string[]; rows: LicenseRow[]; from: string }>> {
   const ids = [...new Set(input.licenseIds)].sort();
   if (ids.length === 0) return fail('validation_failed', 'Name at least one key to transfer.', 'licenseIds');
-  if (!(await hasAccount(tx, input.toAccountId)))
+  if (!(await hasAccount(db, input.toAccountId)))
     return fail('account_not_found', `There is no account ${input.toAccountId}.`, 'toAccountId');
   const rows: LicenseRow[] = [];
   for (const id of ids) {
-    const locked = await lockKey(tx, id);
-    if (!locked.ok) return locked;
-    if (locked.value.facts.failover) return failoverFollows();
-    if (locked.value.facts.ended)
+    const loaded = await load(db, id);
+    if (!loaded.ok) return loaded;
+    if (loaded.value.facts.failover) return failoverFollows();
+    if (loaded.value.facts.ended)
       return fail(
         'license_revoked',
         `The key ${id} is revoked, split or replaced: there is nothing to transfer.`,
         'licenseIds',
       );
-    rows.push(locked.value.row);
+    rows.push(loaded.value.row);
   }
   const owners = new Set(rows.map((row) => row.account_id));
   const [from] = owners;
@@ -353,7 +343,7 @@ export async function transferIn(tx: Database, input: TransferInput, now: Date):
     return fail('validation_failed', 'Transfer the keys of one account at a time.', 'licenseIds');
   if (from === input.toAccountId)
     return fail('validation_failed', 'These keys already belong to that account.', 'toAccountId');
-  const owner = await accountById(tx, from);
+  const owner = await accountById(db, from);
   if (owner === undefined) throw new Error(`the keys' account ${from} is gone`);
   const authority = checkTransferAuthority({
     ownerEmail: owner.email,
@@ -361,7 +351,14 @@ export async function transferIn(tx: Database, input: TransferInput, now: Date):
     citedOrder: input.orderNumber,
     keyOrders: rows.map((row) => row.order_number ?? ''),
   });
-  if (!authority.ok) return authority;
+  return authority.ok ? ok({ ids, rows, from }) : authority;
+}
+
+/** `transferLicenses` inside a transaction of the caller's (a support request's approval). */
+export async function transferIn(tx: Database, input: TransferInput, now: Date): Promise<Result<string[]>> {
+  const checked = await checkTransfer(tx, input, lockKey);
+  if (!checked.ok) return checked;
+  const { ids, rows, from } = checked.value;
   // Failover keys go with the keys they stand in for.
   await moveLicenses(tx, ids, input.toAccountId);
   // So do the keys' expiry reminders: the new account reads them, and gets those still to come.

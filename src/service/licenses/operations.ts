@@ -1,6 +1,7 @@
 import type { IssueLicense, License, LicenseStatus } from '../../contract/licenses.js';
 import { fail, ok, type Result } from '../../domain/errors.js';
 import { newId, newOrderNumber } from '../../domain/ids.js';
+import { keyStatusReason } from '../../domain/key-status.js';
 import {
   generateLicenseKey,
   licenseKeyDigest,
@@ -21,6 +22,7 @@ import {
   boundLicenses,
   insertLicenses,
   licenseByDigest,
+  linkedKeys,
 } from './license-repository.js';
 
 export type { LicenseStatus };
@@ -36,8 +38,14 @@ export function licenseStatus(license: LicenseRow, bound: boolean, now: Date): L
   return bound ? 'active' : 'not_activated';
 }
 
-function licenseView(ctx: ServiceContext, row: BoundLicenseRow): LicenseView {
+/** What a key's status says of the keys it links to: those made from it, the one it stands in for. */
+type KeyLinks = Awaited<ReturnType<typeof linkedKeys>>;
+
+function licenseView(ctx: ServiceContext, row: BoundLicenseRow, links: KeyLinks): LicenseView {
   const bound = row.server_id !== null;
+  const now = ctx.clock.now();
+  const successors = links.childrenOf.get(row.id) ?? [];
+  const revokedAt = row.revoked_at === null ? null : new Date(row.revoked_at);
   return {
     id: row.id,
     accountId: row.account_id,
@@ -48,13 +56,23 @@ function licenseView(ctx: ServiceContext, row: BoundLicenseRow): LicenseView {
     purchasedAt: new Date(row.purchased_at).toISOString(),
     starts: new Date(row.starts_at).toISOString(),
     ends: new Date(row.ends_at).toISOString(),
-    status: licenseStatus(row, bound, ctx.clock.now()),
+    status: licenseStatus(row, bound, now),
+    statusReason: keyStatusReason(
+      {
+        endedReason: row.ended_reason,
+        stopsAt: revokedAt,
+        successors: successors.map((successor) => successor.keyHint),
+        failoverOf: row.failover_of === null ? null : (links.hintOf.get(row.failover_of) ?? null),
+      },
+      now,
+    ),
+    successors,
     endedReason: row.ended_reason,
     parentId: row.parent_id,
     failoverOf: row.failover_of,
     orderNumber: row.order_number,
     legacy: row.legacy === 1,
-    revokedAt: row.revoked_at === null ? null : new Date(row.revoked_at).toISOString(),
+    revokedAt: revokedAt === null ? null : revokedAt.toISOString(),
     server:
       row.server_id === null
         ? null
@@ -197,16 +215,22 @@ export async function issueLicense(
 }
 
 export async function findLicense(ctx: ServiceContext, id: string): Promise<LicenseView | undefined> {
-  const [row] = await boundLicenses(ctx.store.db, { id });
-  return row === undefined ? undefined : licenseView(ctx, row);
+  const [[row], links] = await Promise.all([
+    boundLicenses(ctx.store.db, { id }),
+    linkedKeys(ctx.store.db, { id }),
+  ]);
+  return row === undefined ? undefined : licenseView(ctx, row, links);
 }
 
 export async function listLicenses(
   ctx: ServiceContext,
   filter: { accountId?: string | undefined },
 ): Promise<LicenseView[]> {
-  const rows = await boundLicenses(ctx.store.db, { accountId: filter.accountId });
-  return rows.map((row) => licenseView(ctx, row));
+  const [rows, links] = await Promise.all([
+    boundLicenses(ctx.store.db, { accountId: filter.accountId }),
+    linkedKeys(ctx.store.db, { accountId: filter.accountId }),
+  ]);
+  return rows.map((row) => licenseView(ctx, row, links));
 }
 
 export const keyNotFound = () =>

@@ -329,6 +329,12 @@ const migrationsFor = (engine: 'sqlite' | 'postgres'): Record<string, Migration>
         .execute();
     },
   },
+  '2026-11-30-0011-key-successors': {
+    async up(db: Kysely<unknown>) {
+      // A key's view names the keys made from it (its replacement, the keys it was split into).
+      await db.schema.createIndex('licenses_parent').on('licenses').column('parent_id').execute();
+    },
+  },
 });
 
 /**

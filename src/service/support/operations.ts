@@ -15,6 +15,7 @@ import { failoverIn, refundIn, replaceIn, splitIn, transferIn } from '../license
 import type { Database } from '../store/database.js';
 import type { SupportRequestRow } from '../store/schema.js';
 import { inTransaction } from '../store/transaction.js';
+import { type RequestDetails, refusalNow } from './open-check.js';
 
 /**
  * The ticketing system: an account opens a request about one of its keys; staff approve it (the
@@ -25,12 +26,16 @@ export type OpenRequestInput = OpenRequest;
 
 export type SupportRequestView = SupportRequest;
 
-const viewOf = (row: SupportRequestRow): SupportRequestView => ({
+/** A request with its key's last group, which names the key to staff without showing it. */
+type RequestRecord = SupportRequestRow & { key_hint: string };
+
+const viewOf = (row: RequestRecord): SupportRequestView => ({
   id: row.id,
   accountId: row.account_id,
   requesterEmail: row.requester_email,
   type: row.type,
   licenseId: row.license_id,
+  keyHint: row.key_hint,
   message: row.message,
   details: JSON.parse(row.details) as Record<string, unknown>,
   status: row.status,
@@ -56,6 +61,14 @@ const REQUEST_COLUMNS = [
   'outcome',
   'created_at',
 ] as const;
+
+/** Requests with their key's last group. */
+const requestsWithKeys = (db: Database) =>
+  db
+    .selectFrom('support_requests')
+    .innerJoin('licenses', 'licenses.id', 'support_requests.license_id')
+    .select(REQUEST_COLUMNS.map((column) => `support_requests.${column}` as const))
+    .select('licenses.key_hint');
 
 const requestNotFound = (id: string) => fail('request_not_found', `There is no support request ${id}.`, 'id');
 
@@ -103,7 +116,13 @@ export async function openRequest(
   }
   const details = detailsFor(input);
   if (!details.ok) return details;
-  const row: SupportRequestRow = {
+  const refusal = await refusalNow(
+    db,
+    { type: input.type, licenseId: license.id, details: details.value, requesterEmail },
+    now,
+  );
+  if (!refusal.ok) return refusal;
+  const row: RequestRecord = {
     id: newId('tkt', now.getTime()),
     account_id: requester.accountId,
     requester_id: requester.userId,
@@ -118,9 +137,11 @@ export async function openRequest(
     decision: null,
     outcome: null,
     created_at: now.getTime(),
+    key_hint: license.key_hint,
   };
   await inTransaction(db, async (tx) => {
-    await tx.insertInto('support_requests').values(row).execute();
+    const { key_hint: _shown, ...stored } = row;
+    await tx.insertInto('support_requests').values(stored).execute();
     await recordAudit(tx, now, [
       {
         actor: requester.userId,
@@ -148,7 +169,7 @@ function checkText(input: OpenRequestInput): Result<void> {
   return ok(undefined);
 }
 
-function detailsFor(input: OpenRequestInput): Result<Record<string, unknown>> {
+function detailsFor(input: OpenRequestInput): Result<RequestDetails> {
   if (input.type === 'split') {
     if (input.parts === undefined)
       return fail('request_incomplete', 'A split names the new keys’ connections (parts).', 'parts');
@@ -184,7 +205,7 @@ async function runOperation(
       `The key ${row.license_id} no longer belongs to the account that asked.`,
       'licenseId',
     );
-  const details = JSON.parse(row.details) as { parts?: number[]; toAccount?: string; orderNumber?: string };
+  const details = JSON.parse(row.details) as RequestDetails;
   const base = { licenseId: row.license_id, actor };
   switch (row.type) {
     case 'refund':
@@ -214,12 +235,8 @@ async function runOperation(
 }
 
 /** Takes an open request for this transaction's decision; a decided one is refused. */
-async function claimOpen(tx: Database, id: string): Promise<Result<SupportRequestRow>> {
-  const row = await tx
-    .selectFrom('support_requests')
-    .select(REQUEST_COLUMNS)
-    .where('id', '=', id)
-    .executeTakeFirst();
+async function claimOpen(tx: Database, id: string): Promise<Result<RequestRecord>> {
+  const row = await requestsWithKeys(tx).where('support_requests.id', '=', id).executeTakeFirst();
   if (row === undefined) return requestNotFound(id);
   const taken = await tx
     .updateTable('support_requests')
@@ -230,7 +247,7 @@ async function claimOpen(tx: Database, id: string): Promise<Result<SupportReques
     .executeTakeFirst();
   if (taken === undefined)
     return fail('request_already_decided', `The support request ${id} was already ${row.status}.`, 'id');
-  return ok(taken);
+  return ok({ ...taken, key_hint: row.key_hint });
 }
 
 /**
@@ -316,9 +333,11 @@ export async function listRequests(
     status?: SupportRequestRow['status'] | undefined;
   },
 ): Promise<SupportRequestView[]> {
-  let query = ctx.store.db.selectFrom('support_requests').select(REQUEST_COLUMNS).orderBy('id');
-  if (filter.accountId !== undefined) query = query.where('account_id', '=', filter.accountId);
-  if (filter.requesterId !== undefined) query = query.where('requester_id', '=', filter.requesterId);
-  if (filter.status !== undefined) query = query.where('status', '=', filter.status);
+  let query = requestsWithKeys(ctx.store.db).orderBy('support_requests.id');
+  if (filter.accountId !== undefined)
+    query = query.where('support_requests.account_id', '=', filter.accountId);
+  if (filter.requesterId !== undefined)
+    query = query.where('support_requests.requester_id', '=', filter.requesterId);
+  if (filter.status !== undefined) query = query.where('support_requests.status', '=', filter.status);
   return (await query.execute()).map(viewOf);
 }

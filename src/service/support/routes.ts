@@ -25,7 +25,7 @@ export const supportRoutes: RouteModule = (app, ctx) => {
           'Open a support request about one of the account’s keys: refund, split, transfer, replacement or failover key',
         security: BEARER,
         body: OpenRequest,
-        response: { 201: Shared(SupportRequest), ...problemResponses(400, 401, 403, 404) },
+        response: { 201: Shared(SupportRequest), ...problemResponses(400, 401, 403, 404, 409) },
       },
     },
     async (request, reply) => {
