@@ -329,6 +329,12 @@ const migrationsFor = (engine: 'sqlite' | 'postgres'): Record<string, Migration>
         .execute();
     },
   },
+  '2026-11-30-0011-licenses-parent': {
+    async up(db: Kysely<unknown>) {
+      // An agent's regular check finds a replaced key's replacement by its parent, in one lookup.
+      await db.schema.createIndex('licenses_parent').on('licenses').column('parent_id').execute();
+    },
+  },
 });
 
 /**
