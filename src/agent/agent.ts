@@ -121,6 +121,11 @@ export class Agent {
     return this.#front.capacity();
   }
 
+  /** Milliseconds until the capacity can change with no event (a lease or certificate running out). */
+  untilCapacityChanges(): number {
+    return Math.max(0, this.#front.capacity().changesAt - this.#clock.now().getTime());
+  }
+
   admit(tunnel: TunnelInfo): AdmitOutcome {
     const outcome = this.#front.admission.admit(tunnel);
     this.#pool.afterAdmit();

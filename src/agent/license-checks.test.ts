@@ -11,6 +11,7 @@ import {
   subscriptionKey,
   vendorKeyOf,
 } from '../../test/support/factories.js';
+import { FakeOpenvpn } from '../../test/support/fake-openvpn.js';
 import { type InProcessService, startInProcessService } from '../../test/support/in-process-service.js';
 import { Waiters } from '../../test/support/waiters.js';
 import { Agent } from './agent.js';
@@ -30,7 +31,7 @@ function capturedLog() {
   const events: Record<string, unknown>[] = [];
   const waiters = new Waiters();
   const logger = pino(
-    { level: 'info' },
+    { level: 'debug' },
     {
       write: (line: string) => {
         events.push(JSON.parse(line));
@@ -38,12 +39,13 @@ function capturedLog() {
       },
     },
   );
-  const event = (name: string, match: Record<string, unknown> = {}) =>
+  /** The `nth` event `name` with the fields of `match`, once logged. */
+  const event = (name: string, match: Record<string, unknown> = {}, nth = 1) =>
     waiters.until(
       () =>
-        events.find(
+        events.filter(
           (logged) => logged.event === name && Object.entries(match).every(([k, v]) => logged[k] === v),
-        ),
+        )[nth - 1],
       20_000,
       () => `no ${name} event ${JSON.stringify(match)} in ${JSON.stringify(events.map((e) => e.event))}`,
     );
@@ -70,16 +72,19 @@ describe('the agent asks the service after its keys, through a real service on 1
     return license;
   }
 
-  /** `agent run` on the state directory, checking its keys every 50 ms of wall time. */
-  async function running(agent: Agent) {
+  /**
+   * `agent run` on the state directory, checking its keys every 50 ms of wall time; attached to
+   * `openvpn` if given, else looking for an OpenVPN server that is not there.
+   */
+  async function running(agent: Agent, openvpn?: FakeOpenvpn) {
     const log = capturedLog();
     const runner = runAgent(agent, {
       stateDir: state.path,
-      address: { host: '127.0.0.1', port: await closedPort() },
+      address: openvpn?.address ?? { host: '127.0.0.1', port: await closedPort() },
       logger: log.logger,
       checkIntervalMs: 50,
     });
-    return { ...log, stop: () => runner.stop() };
+    return { ...log, reload: () => runner.reload(), stop: () => runner.stop() };
   }
 
   const startService = async (certificateTtlMs = 7 * DAY) => {
@@ -199,5 +204,26 @@ describe('the agent asks the service after its keys, through a real service on 1
     expect((await agent.heartbeat()).ok).toBe(false);
     expect((await agent.renewSubscription())?.ok).toBe(true);
     expect(agent.usage().subscription?.counting).toBe(true);
+  });
+
+  it('a running agent asked to reload (`agent refresh` signals it) sends the pool a heartbeat at once', async () => {
+    await startService();
+    const key = await subscriptionKey(service.ctx, { connections: 100, mode: 'lease' });
+    const agent = openAgent();
+    expect((await agent.joinSubscription(key, service.url)).ok).toBe(true);
+    const openvpn = await FakeOpenvpn.start();
+    const run = await running(agent, openvpn);
+    try {
+      // Attached, it reports to the pool at once; the next one is a 30 s interval away.
+      await run.event('heartbeat');
+      clock.advance(10 * 60_000);
+      expect(agent.usage().subscription?.counting).toBe(false);
+      run.reload();
+      await run.event('heartbeat', {}, 2);
+      expect(agent.usage().subscription?.counting).toBe(true);
+    } finally {
+      run.stop();
+      await openvpn.close();
+    }
   });
 });

@@ -33,6 +33,9 @@ export interface RunningAgent {
 /** Renewals, replacements and revocations reach a running agent within this long by default. */
 export const DEFAULT_CHECK_INTERVAL_MS = 5 * 60_000;
 
+/** The longest delay a Node timer takes. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** Another `agent run` holds the state directory. */
 export class AgentAlreadyRunning extends Error {
   readonly code = 'agent_already_running';
@@ -61,12 +64,17 @@ export function runAgent(agent: Agent, options: RunOptions): RunningAgent {
       `another agent (pid ${claim.pid}) is running on the state directory ${options.stateDir}`,
     );
 
+  let republish: NodeJS.Timeout | undefined;
   const publishNow = () => {
     try {
       state.saveLiveUsage(agent.usage());
     } catch (error) {
       logger.warn({ event: 'usage_not_saved' }, (error as Error).message);
     }
+    // The capacity also changes on its own (a lease or a certificate runs out): published again then.
+    clearTimeout(republish);
+    const wait = agent.untilCapacityChanges();
+    if (Number.isFinite(wait)) republish = setTimeout(publishNow, Math.min(wait + 1, MAX_TIMER_MS)).unref();
   };
   let published: NodeJS.Timeout | undefined;
   // Decisions come in bursts: one write for each burst is enough for a reader.
@@ -171,6 +179,7 @@ export function runAgent(agent: Agent, options: RunOptions): RunningAgent {
       stopHeartbeats?.();
       clearInterval(refresher);
       clearTimeout(published);
+      clearTimeout(republish);
       claim.release();
     },
   };
