@@ -28,7 +28,7 @@ function keepingAlive(sub: SubscriptionReport, running: AgentRunning): string {
   if (running.pid !== undefined)
     return sub.counting
       ? `The running agent (pid ${running.pid}) keeps this server in the pool with a heartbeat every ${every}.`
-      : `The running agent (pid ${running.pid}) gets no answer to its heartbeats: see its log (event heartbeat_failed); \`seatkeeper agent refresh\` asks it to send one now.`;
+      : `The running agent (pid ${running.pid}) has had no answer from the pool in time: it sends heartbeats once attached to the OpenVPN server; see its log (events heartbeat_failed, management_unavailable). \`seatkeeper agent refresh\` asks it to send one now.`;
   if (!sub.counting)
     return `No agent runs on this state directory to send heartbeats: ${START_AGENT}, or run \`seatkeeper agent refresh\` to send one heartbeat now.`;
   const until = sub.countingUntil === null ? '' : ` at ${readableInstant(sub.countingUntil, 'seconds')}`;

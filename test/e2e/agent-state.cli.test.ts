@@ -1,9 +1,17 @@
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../support/engines.js';
-import { installAgent, type ServiceProcess, seatkeeper, startService } from '../support/service-process.js';
+import { freePort } from '../support/openvpn.js';
+import {
+  CLI,
+  installAgent,
+  type ServiceProcess,
+  seatkeeper,
+  startService,
+} from '../support/service-process.js';
 
 /**
  * What the operator of a VPN server reads of its state: a subscription that keeps counting only
@@ -83,6 +91,56 @@ describe('the agent’s state, explained by its commands against a real service 
       /^Subscription sub_\w+: heartbeat sent and answered\.\nSubscription sub_\w+ \(lease\): lease 5 of 100; counting\.\n/,
     );
     expect(refreshed.stdout).toContain('none runs on this state directory');
+  });
+
+  it('says when the running agent holds the pool’s heartbeats, and `agent refresh` asks it for one rather than speak for its tunnels', async () => {
+    const { email } = await freshKey();
+    const created = await staff([
+      'subscription',
+      'create',
+      '--account',
+      email,
+      '--connections',
+      '10',
+      '--mode',
+      'lease',
+      '--heartbeat',
+      '1s',
+    ]);
+    const key = created.stdout.split('\n')[0] ?? '';
+    expect((await agent(['subscribe', key, '--service', service.url], 'with-agent')).code).toBe(0);
+    // An agent with no OpenVPN server to attach to: it runs, and sends no heartbeat until attached.
+    const port = await freePort();
+    const child = spawn(
+      process.execPath,
+      [
+        CLI,
+        'agent',
+        'run',
+        '--state',
+        resolve(dir.path, 'with-agent'),
+        '--openvpn-management',
+        `127.0.0.1:${port}`,
+      ],
+      { stdio: 'ignore', env: { ...process.env, ...agentEnv } },
+    );
+    const exited = new Promise((done) => child.once('exit', done));
+    try {
+      const usage = () => agent(['usage'], 'with-agent');
+      await expect
+        .poll(async () => (await usage()).stdout, { timeout: 20_000 })
+        .toContain(`The running agent (pid ${child.pid}) has had no answer from the pool in time`);
+      const refreshed = await agent(['refresh'], 'with-agent');
+      expect(refreshed.stdout).toMatch(
+        new RegExp(
+          `^Subscription sub_\\w+: the running agent \\(pid ${child.pid}\\) sends its heartbeats, and was told to send one now\\.\n$`,
+        ),
+      );
+      expect(refreshed.stderr).toContain(`The running agent (pid ${child.pid}) reads the change now.`);
+    } finally {
+      child.kill('SIGTERM');
+      await exited;
+    }
   });
 
   it('refreshes a renewed key without --force, and shows a replaced key with its replacement and its last day', async () => {
