@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { ACTIVATION_REFERENCES, OfflineAnswer } from '../contract/activation.js';
+import { ACTIVATION_REFERENCES, type LicenseState, OfflineAnswer } from '../contract/activation.js';
 import { checker } from '../contract/check.js';
 import type { Clock } from '../domain/clock.js';
 import { fail, ok, type Result } from '../domain/errors.js';
@@ -81,12 +81,18 @@ export class ActivationClient {
     };
     const answer = kind === 'activate' ? await client.activate(request) : await client.refresh(request);
     if (!answer.ok) return answer;
-    return this.#install(answer.value.certificate, key, (certified) => certified === nonce);
+    const { certificate, revision } = answer.value;
+    return this.#install(certificate, key, (certified) => certified === nonce, revision);
   }
 
-  #install(certificate: unknown, key: string, requested: (nonce: string) => boolean): Result<LicenseReport> {
+  #install(
+    certificate: unknown,
+    key: string,
+    requested: (nonce: string) => boolean,
+    revision?: string,
+  ): Result<LicenseReport> {
     const { book, clock, reload } = this.#deps;
-    const stored = book.store(certificate, key, requested);
+    const stored = book.store(certificate, key, requested, revision);
     if (!stored.ok) return stored;
     reload();
     const report = book.licenses(clock.now()).find((license) => license.licenseId === stored.value);
@@ -131,34 +137,76 @@ export class ActivationClient {
         'certificate_invalid',
         `The file is damaged or not a Seatkeeper license certificate (${read.wrong}).`,
       );
-    const certificate = 'certificate' in read.value ? read.value.certificate : read.value;
+    const answer =
+      'certificate' in read.value ? read.value : { certificate: read.value, revision: undefined };
+    const { certificate, revision } = answer;
     const pending = state.loadPendingOffline();
     const request = pending.find((entry) => entry.nonce === certificate.payload.nonce);
-    const installed = this.#install(certificate, request?.key ?? '', () => request !== undefined);
+    const installed = this.#install(certificate, request?.key ?? '', () => request !== undefined, revision);
     if (installed.ok) state.savePendingOffline(pending.filter((entry) => entry !== request));
     return installed;
   }
 
   /**
-   * Asks for fresh certificates for licenses whose certificate is past half its life (or all of
-   * them with `force`), so a reachable service always renews well before the TTL runs out.
+   * Asks the service after every license (one cheap request each) and gets a fresh certificate for
+   * each the service changed since its certificate (a renewal, a replacement), each past half its
+   * life, or all of them with `force`; a key the service says has stopped stops counting here.
+   * Lists what it asked certificates for, and what failed.
    */
-  async refresh(
-    options: { force?: boolean } = {},
-  ): Promise<{ licenseId: string; result: Result<LicenseReport> }[]> {
-    const { link, trust, book, clock } = this.#deps;
+  async refresh(options: { force?: boolean } = {}): Promise<RefreshOutcome[]> {
+    const { link, trust, book, clock, reload } = this.#deps;
     const url = link.serviceUrl;
     if (url === undefined) return [];
     const trusted = trust.require();
     if (!trusted.ok)
-      return book.judged.map(({ stored }) => ({ licenseId: stored.licenseId, result: trusted }));
-    const client = link.client(url);
-    const results = [];
-    for (const { stored, payload } of book.due(clock.now(), options.force === true))
-      results.push({
+      return book.judged.map(({ stored }) => ({
         licenseId: stored.licenseId,
-        result: await this.#exchange(client, 'refresh', stored.key, payload?.kind === 'failover'),
-      });
-    return results;
+        changed: false,
+        result: trusted,
+      }));
+    const client = link.client(url);
+    const due = new Set(book.due(clock.now(), options.force === true).map(({ stored }) => stored.licenseId));
+    const outcomes: RefreshOutcome[] = [];
+    for (const { stored, payload } of [...book.judged]) {
+      const { licenseId } = stored;
+      const failover = payload?.kind === 'failover';
+      const checked = await client.licenseState({ key: stored.key, serverId: link.serverId });
+      // A service older than the check does not know its route: certificates are renewed by age alone.
+      if (!checked.ok && checked.error.code !== 'route_not_found') {
+        outcomes.push({ licenseId, changed: false, result: checked });
+        continue;
+      }
+      const state = checked.ok ? checked.value : undefined;
+      if (state !== undefined) book.note(licenseId, state);
+      // A stopped key gets no certificate: said once, when the service first says so.
+      if (state?.status === 'revoked') {
+        if (stored.service?.status !== 'revoked')
+          outcomes.push({ licenseId, changed: true, result: fail('license_revoked', revokedDetail(state)) });
+        continue;
+      }
+      const changed = state !== undefined && state.revision !== stored.revision;
+      if (changed || due.has(licenseId))
+        outcomes.push({
+          licenseId,
+          changed,
+          result: await this.#exchange(client, 'refresh', stored.key, failover),
+        });
+    }
+    reload();
+    return outcomes;
   }
 }
+
+/** A license the agent asked the service after, and what came of it. */
+export interface RefreshOutcome {
+  licenseId: string;
+  /** The service changed the key since its certificate here (a renewal, a replacement, a revocation). */
+  changed: boolean;
+  /** The fresh certificate, or why there is none. */
+  result: Result<LicenseReport>;
+}
+
+const revokedDetail = (state: LicenseState): string =>
+  state.replacedBy === null
+    ? 'The license service revoked this key: it no longer counts on this server.'
+    : `This key was replaced by the key ...-${state.replacedBy.keyHint} (${state.replacedBy.licenseId}) and has stopped: activate the new key in its place.`;

@@ -3,7 +3,7 @@ import type { Clock } from '../domain/clock.js';
 import type { Result } from '../domain/errors.js';
 import { fingerprintOf, type MachineProperties } from '../domain/fingerprint.js';
 import { ACCESS_SERVER_POLICY, type Capacity, type SeatPolicy } from '../domain/seats.js';
-import { ActivationClient } from './activation-client.js';
+import { ActivationClient, type RefreshOutcome } from './activation-client.js';
 import type { AdmitOutcome, Tunnel, TunnelInfo } from './admission.js';
 import { CapacityFront, type Usage } from './capacity-front.js';
 import { type VendorKey, VendorTrust } from './installation.js';
@@ -12,6 +12,7 @@ import { type HeartbeatOutcome, PoolSync } from './pool-sync.js';
 import { ServiceLink } from './service-link.js';
 import { AgentState } from './state.js';
 
+export type { RefreshOutcome } from './activation-client.js';
 export type { Usage } from './capacity-front.js';
 export type { LicenseReport } from './license-book.js';
 export type { HeartbeatOutcome, SubscriptionReport } from './pool-sync.js';
@@ -120,6 +121,11 @@ export class Agent {
     return this.#front.capacity();
   }
 
+  /** Milliseconds until the capacity can change with no event (a lease or certificate running out). */
+  untilCapacityChanges(): number {
+    return Math.max(0, this.#front.capacity().changesAt - this.#clock.now().getTime());
+  }
+
   admit(tunnel: TunnelInfo): AdmitOutcome {
     const outcome = this.#front.admission.admit(tunnel);
     this.#pool.afterAdmit();
@@ -179,11 +185,17 @@ export class Agent {
     return this.#activation.offlineImport(file);
   }
 
-  /** Renews the certificates past half their life (or all with `force`). */
-  refresh(
-    options: { force?: boolean } = {},
-  ): Promise<{ licenseId: string; result: Result<LicenseReport> }[]> {
+  /**
+   * Asks the service after every license, and renews the certificates it changed, those past half
+   * their life (or all with `force`); see `ActivationClient.refresh`.
+   */
+  refresh(options: { force?: boolean } = {}): Promise<RefreshOutcome[]> {
     return this.#activation.refresh(options);
+  }
+
+  /** A heartbeat now, joining the pool again if it no longer holds this server (see `PoolSync.renew`). */
+  renewSubscription(): Promise<Result<HeartbeatOutcome> | undefined> {
+    return this.#pool.renew();
   }
 
   licenses(): LicenseReport[] {

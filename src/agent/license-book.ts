@@ -1,3 +1,4 @@
+import type { LicenseState } from '../contract/activation.js';
 import {
   type CertificatePayload,
   checkBinding,
@@ -13,6 +14,32 @@ import type { LicenseReport } from './state-files.js';
 
 /** One stored license as the agent judges it now. */
 export type { LicenseReport };
+
+/** The instant as operators read it: `2026-11-30 12:00 UTC`, or `12:00:30` to the second. */
+export const readableInstant = (iso: string, precision: 'minutes' | 'seconds' = 'minutes'): string =>
+  `${iso.slice(0, precision === 'minutes' ? 16 : 19).replace('T', ' ')} UTC`;
+
+/** A grant counts no longer than the service said its key works (a replaced key's week). */
+function stoppedAt(grant: Grant, service: LicenseState | undefined): Grant {
+  const stopsAt = service?.stopsAt;
+  if (stopsAt === undefined || stopsAt === null) return grant;
+  const stops = Date.parse(stopsAt);
+  if (stops >= grant.certificateExpiresAt.getTime()) return grant;
+  return { ...grant, certificateExpiresAt: new Date(stops) };
+}
+
+/**
+ * Why a key the service said has stopped no longer counts, whatever its certificate says; undefined
+ * while it works. A replaced key names its replacement, to be activated in its place.
+ */
+function stoppedByService(service: LicenseState | undefined, at: number): string | undefined {
+  if (service === undefined || service.stopsAt === null || at < Date.parse(service.stopsAt)) return undefined;
+  const on = readableInstant(service.stopsAt);
+  const { replacedBy } = service;
+  return replacedBy === null
+    ? `the license service revoked this key on ${on}`
+    : `replaced by the key ...-${replacedBy.keyHint} (${replacedBy.licenseId}), which stopped this one on ${on}: activate the new key in its place`;
+}
 
 /** A stored license with what its certificate says, once verified, and why it does not count. */
 export interface JudgedLicense {
@@ -99,7 +126,7 @@ export class LicenseBook {
     }
     const bound = checkBinding(payload, this.#serverId(), this.#fingerprint);
     return bound.valid
-      ? { stored, payload, grant: bound.grant, problem: undefined }
+      ? { stored, payload, grant: stoppedAt(bound.grant, stored.service), problem: undefined }
       : { stored, payload, grant: undefined, problem: { code: bound.code, reason: bound.reason } };
   }
 
@@ -108,19 +135,52 @@ export class LicenseBook {
    * this machine) and stores it as the key's; returns its license id. Online and offline activation
    * end here alike.
    */
-  store(certificate: unknown, key: string, requested: (nonce: string) => boolean): Result<string> {
+  store(
+    certificate: unknown,
+    key: string,
+    requested: (nonce: string) => boolean,
+    revision?: string,
+  ): Result<string> {
     const verified = verifyCertificate(certificate, this.#trust.keys);
     if (!verified.ok) return verified;
     const bound = checkBinding(verified.value, this.#serverId(), this.#fingerprint);
     if (!bound.valid) return fail(bound.code, bound.reason);
-    if (!requested(verified.value.nonce))
-      return fail('certificate_invalid', 'The certificate answers another request, not one of this server.');
     // The file is named from the signed payload, never from the unsigned parts of the answer.
-    const { licenseId } = verified.value;
+    const { licenseId, nonce } = verified.value;
+    const held = this.#held(licenseId);
+    if (!requested(nonce)) {
+      if (held?.payload?.nonce === nonce)
+        return fail(
+          'certificate_already_imported',
+          `This certificate is already installed on this server: ${licenseId} counts from it. Nothing to do.`,
+        );
+      return fail('certificate_invalid', 'The certificate answers another request, not one of this server.');
+    }
     if (!isId(licenseId, 'lic'))
       return fail('certificate_invalid', 'The certificate names no valid license id.');
-    this.#state.saveLicense({ licenseId, key, certificate });
+    // What the service said of the key stays until it says otherwise.
+    const { service } = held?.stored ?? {};
+    this.#state.saveLicense({
+      licenseId,
+      key,
+      certificate,
+      ...(revision === undefined ? {} : { revision }),
+      ...(service === undefined ? {} : { service }),
+    });
     return ok(licenseId);
+  }
+
+  /** The license as held, by its id: the one whose certificate counts. */
+  #held(licenseId: string): JudgedLicense | undefined {
+    return this.#judged.find(({ stored }) => stored.licenseId === licenseId);
+  }
+
+  /** Keeps what the service said of a key now (a replacement, a revocation) beside its certificate. */
+  note(licenseId: string, service: LicenseState): void {
+    const held = this.#held(licenseId);
+    if (held === undefined) return;
+    held.stored = { ...held.stored, service };
+    this.#state.saveLicense(held.stored);
   }
 
   /**
@@ -140,12 +200,17 @@ export class LicenseBook {
   licenses(now: Date): LicenseReport[] {
     const at = now.getTime();
     return this.#judged.map(({ stored, payload, grant, problem }) => {
+      const replaced = stored.service?.replacedBy;
       const base = {
         licenseId: stored.licenseId,
         keyHint: payload?.keyHint ?? stored.key.slice(-4),
         seats: payload?.seats ?? 0,
         ends: payload?.ends ?? null,
         certificateExpiresAt: payload?.expiresAt ?? null,
+        replacedBy:
+          replaced === undefined || replaced === null
+            ? null
+            : { ...replaced, stopsAt: stored.service?.stopsAt ?? null },
       };
       const notCounting = (reason: string, code: ErrorCode | null): LicenseReport => ({
         ...base,
@@ -154,6 +219,8 @@ export class LicenseBook {
         code,
       });
       if (problem !== undefined) return notCounting(problem.reason, problem.code);
+      const stopped = stoppedByService(stored.service, at);
+      if (stopped !== undefined) return notCounting(stopped, 'license_revoked');
       if (grant === undefined) return notCounting('no certificate', 'certificate_invalid');
       if (at >= grant.ends.getTime())
         return notCounting(

@@ -140,6 +140,19 @@ export class PoolSync {
   }
 
   /**
+   * A heartbeat now, for a server whose agent does not run: it counts again if the service still
+   * has the subscription. A server the pool no longer holds joins it again with its stored key.
+   * Undefined when the server has no subscription.
+   */
+  async renew(): Promise<Result<HeartbeatOutcome> | undefined> {
+    const pool = this.#pool;
+    if (pool === undefined) return undefined;
+    const sent = await this.heartbeat();
+    if (sent.ok || sent.error.code !== 'not_pool_member') return sent;
+    return this.join(pool.stored.key);
+  }
+
+  /**
    * Sends a heartbeat every interval of the subscription until stopped. `onOutcome` hears each
    * outcome: the tunnels ordered off, for the VPN server to disconnect, or why it failed.
    */
@@ -230,13 +243,17 @@ export class PoolSync {
   /** The subscription as this server sees it now; null when it has joined none. */
   report(now: number): SubscriptionReport | null {
     if (this.#pool === undefined) return null;
-    const { subscriptionId, mode, connections, answer } = this.#pool.stored;
+    const { subscriptionId, mode, connections, answer, heartbeatIntervalMs } = this.#pool.stored;
     const { grant } = this.#pool;
+    const counting = this.#pool.seats(now) !== undefined;
+    const until = this.#pool.changesAt(now);
     return {
       subscriptionId,
       mode,
       connections,
-      counting: this.#pool.seats(now) !== undefined,
+      counting,
+      heartbeatIntervalMs,
+      countingUntil: counting && Number.isFinite(until) ? new Date(until).toISOString() : null,
       poolUsed: answer === null ? null : (grant?.used ?? null),
       lease: mode === 'lease' ? (answer === null ? 0 : (grant?.lease ?? 0)) : null,
       lastAnswerAt: answer === null ? null : new Date(answer.receivedAt).toISOString(),

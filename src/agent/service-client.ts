@@ -1,4 +1,10 @@
-import { ACTIVATION_REFERENCES, ActivationAnswer, type ActivationRequest } from '../contract/activation.js';
+import {
+  ACTIVATION_REFERENCES,
+  ActivationAnswer,
+  type ActivationRequest,
+  LicenseState,
+  type LicenseStateRequest,
+} from '../contract/activation.js';
 import { type Checker, checker } from '../contract/check.js';
 import { Problem } from '../contract/common.js';
 import { SigningKeys } from '../contract/signing-keys.js';
@@ -17,6 +23,7 @@ const ANSWERS = {
   activation: checker(ActivationAnswer, ACTIVATION_REFERENCES),
   membership: checker(Membership, SUBSCRIPTION_REFERENCES),
   heartbeat: checker(HeartbeatAnswer, SUBSCRIPTION_REFERENCES),
+  licenseState: checker(LicenseState),
 };
 const PROBLEM = checker(Problem);
 
@@ -144,5 +151,10 @@ export class ServiceClient {
 
   refresh(request: ActivationRequest): Promise<Result<ActivationAnswer>> {
     return this.#call(ANSWERS.activation, 'POST', '/v1/activations/refresh', request);
+  }
+
+  /** The state of a key bound to this server: its revision, a replacement or a revocation. */
+  licenseState(request: LicenseStateRequest): Promise<Result<LicenseState>> {
+    return this.#call(ANSWERS.licenseState, 'POST', '/v1/activations/status', request);
   }
 }

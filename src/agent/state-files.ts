@@ -1,4 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
+import { LicenseState } from '../contract/activation.js';
 import { checker } from '../contract/check.js';
 import { ERRORS, type ErrorCode } from '../domain/errors.js';
 import { PoolGrantSchema } from '../domain/pool-grant.js';
@@ -22,6 +23,13 @@ export const StoredLicense = Type.Object({
   licenseId: Type.String({ minLength: 1 }),
   key: Type.String(),
   certificate: Type.Optional(Type.Unknown()),
+  /** The service's revision of the key when it signed the certificate: another one asks for a fresh certificate. */
+  revision: Type.Optional(Type.String()),
+  /**
+   * What the service last said of the key (a replacement, a revocation). Unsigned: it can only
+   * stop a certificate from counting or explain, never make one count.
+   */
+  service: Type.Optional(LicenseState),
 });
 export type StoredLicense = Static<typeof StoredLicense>;
 
@@ -63,6 +71,15 @@ export const LicenseReport = Type.Object({
   /** Why it does not count: the seeds' message for a machine mismatch, or what to do. */
   reason: Type.Union([Type.String(), Type.Null()]),
   code: Type.Union([Code, Type.Null()]),
+  /** The key that replaces this one, as the service said, and when this one stops. */
+  replacedBy: Type.Union([
+    Type.Object({
+      licenseId: Type.String(),
+      keyHint: Type.String(),
+      stopsAt: Type.Union([Type.String(), Type.Null()]),
+    }),
+    Type.Null(),
+  ]),
 });
 export type LicenseReport = Static<typeof LicenseReport>;
 
@@ -77,6 +94,10 @@ export const SubscriptionReport = Type.Object({
   poolUsed: Type.Union([Type.Integer(), Type.Null()]),
   lease: Type.Union([Type.Integer(), Type.Null()]),
   lastAnswerAt: Type.Union([Type.String(), Type.Null()]),
+  /** How often a running agent reports to the pool. */
+  heartbeatIntervalMs: Type.Integer(),
+  /** While counting: when it stops counting unless a heartbeat is answered before. */
+  countingUntil: Type.Union([Type.String(), Type.Null()]),
 });
 export type SubscriptionReport = Static<typeof SubscriptionReport>;
 

@@ -7,6 +7,7 @@ import {
   readVendorKey,
   vendorKeyPath,
 } from '../agent/installation.js';
+import { AgentState } from '../agent/state.js';
 import {
   type AgentFlags,
   agentConfigDir,
@@ -16,6 +17,7 @@ import {
   stateDirOf,
   withAgentOptions,
 } from './agent-context.js';
+import { printRefresh } from './agent-usage-output.js';
 import { CliError, EXIT, note, orExit, print, printJson, refused } from './output.js';
 
 export function registerInstall(agent: Command): void {
@@ -127,21 +129,29 @@ export function registerOfflineImport(agent: Command): void {
 
 export function registerRefresh(agent: Command): void {
   withAgentOptions(
-    agent.command('refresh').description('Ask the license service for fresh certificates before they expire'),
+    agent
+      .command('refresh')
+      .description(
+        'Ask the license service what changed (renewals, replacements), refresh the certificates it changed or that are past half their life, and send the pool a heartbeat',
+      ),
   )
-    .option('--force', 'refresh every certificate, not only those past half their life')
+    .option('--force', 'refresh every certificate, not only those changed or past half their life')
     .action(async (flags: AgentFlags & { force?: boolean }) => {
+      const stateDir = stateDirOf(flags);
       const instance = openAgent(flags);
       const results = await instance.refresh({ force: flags.force ?? false });
-      if (results.some(({ result }) => result.ok)) notifyRunningAgent(stateDirOf(flags));
-      if (flags.json) printJson({ refreshed: results });
-      else if (results.length === 0) print('No certificate needs refreshing yet.');
-      else
-        for (const { licenseId, result } of results)
-          print(
-            `${licenseId}: ${result.ok ? `refreshed, valid until ${result.value.certificateExpiresAt}` : `${result.error.code}: ${result.error.detail}`}`,
-          );
-      const failure = results.find(({ result }) => !result.ok)?.result;
+      // A running agent reports the tunnels it holds: it sends the heartbeat, asked by the signal below.
+      const running = { pid: new AgentState(stateDir).runningAgent() };
+      const heartbeat = running.pid === undefined ? await instance.renewSubscription() : undefined;
+      if (running.pid !== undefined || results.some(({ result }) => result.ok) || heartbeat?.ok)
+        notifyRunningAgent(stateDir);
+      const report = instance.usage().subscription;
+      if (flags.json) printJson({ refreshed: results, subscription: report, heartbeat: heartbeat ?? null });
+      else printRefresh(results, instance.licenses().length, { heartbeat, report }, running);
+      const failure = [
+        ...results.map(({ result }) => result),
+        ...(heartbeat === undefined ? [] : [heartbeat]),
+      ].find((result) => !result.ok);
       if (failure !== undefined && !failure.ok) process.exitCode = refused(failure.error).exitCode;
     });
 }

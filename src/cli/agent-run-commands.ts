@@ -16,67 +16,20 @@ import {
   stateDirOf,
   withAgentOptions,
 } from './agent-context.js';
-import { CliError, EXIT, note, orExit, print, printJson, table } from './output.js';
-
-export function printUsage(usage: Usage): void {
-  // The first line reads like Access Server's `sacli LicUsage`: [connected, licensed].
-  print(`[${usage.connected}, ${usage.licensed}]`);
-  print();
-  print(`Server ${usage.serverId}: ${usage.connected} of ${usage.licensed} connections in use.`);
-  if (usage.simulatedMachine)
-    print(
-      `Simulated machine: properties from ${usage.simulatedMachine} (--simulate-machine), not this machine's own.`,
-    );
-  const subscriptionCounts = usage.subscription?.counting === true;
-  if (!subscriptionCounts && !usage.licenses.some((license) => license.status === 'counting')) {
-    print('No purchased key is active: the 2 built-in connections apply.');
-  }
-  const sub = usage.subscription;
-  if (sub !== null) {
-    const state = sub.counting
-      ? 'counting'
-      : 'not counting (no answer within its grace or lease): fixed keys and built-in connections apply';
-    const pool =
-      sub.mode === 'lease'
-        ? `lease ${sub.lease} of ${sub.connections}`
-        : `${sub.poolUsed ?? '?'} of ${sub.connections} in use across the pool`;
-    print(`Subscription ${sub.subscriptionId} (${sub.mode}): ${pool}; ${state}.`);
-  }
-  if (usage.licenses.length > 0) {
-    print();
-    print(
-      table(
-        ['LICENSE', 'KEY', 'SEATS', 'STATUS', 'TERM ENDS', 'CERTIFICATE UNTIL', 'NOTE'],
-        usage.licenses.map((l) => [
-          l.licenseId,
-          `...-${l.keyHint}`,
-          String(l.seats),
-          l.status.replace('_', ' '),
-          l.ends?.slice(0, 10) ?? '-',
-          l.certificateExpiresAt?.slice(0, 16).replace('T', ' ') ?? '-',
-          l.reason ?? '',
-        ]),
-      ),
-    );
-  }
-  print();
-  if (usage.tunnels.length === 0) print('No tunnels are connected through this agent.');
-  else
-    print(
-      table(
-        ['TUNNEL', 'USER', 'ADDRESS', 'CONNECTED'],
-        usage.tunnels.map((t) => [t.id, t.user ?? '-', t.address ?? '-', t.connectedAt.toISOString()]),
-      ),
-    );
-}
+import { printUsage } from './agent-usage-output.js';
+import { CliError, EXIT, note, orExit, printJson } from './output.js';
 
 /** The usage the running agent last published for this state directory, if one runs. */
-function liveUsage(stateDir: string): Usage | undefined {
-  const usage = new AgentState(stateDir).loadLiveUsage();
+function liveUsage(stateDir: string): { usage: Usage; pid: number | undefined } | undefined {
+  const state = new AgentState(stateDir);
+  const usage = state.loadLiveUsage();
   if (usage === undefined) return undefined;
   return {
-    ...usage,
-    tunnels: usage.tunnels.map((tunnel) => ({ ...tunnel, connectedAt: new Date(tunnel.connectedAt) })),
+    usage: {
+      ...usage,
+      tunnels: usage.tunnels.map((tunnel) => ({ ...tunnel, connectedAt: new Date(tunnel.connectedAt) })),
+    },
+    pid: state.runningAgent(),
   };
 }
 
@@ -100,6 +53,15 @@ interface RunFlags extends AgentFlags {
   duplicateCn?: boolean;
   logLevel?: string;
   resyncInterval?: string;
+  checkInterval?: string;
+}
+
+function durationFlag(flag: string, text: string): number {
+  try {
+    return parseDuration(text, flag);
+  } catch (error) {
+    throw new CliError((error as Error).message, EXIT.usage, 'config_invalid');
+  }
 }
 
 async function run(flags: RunFlags): Promise<void> {
@@ -121,13 +83,14 @@ async function run(flags: RunFlags): Promise<void> {
       EXIT.usage,
       'config_invalid',
     );
-  const resyncText = flags.resyncInterval ?? process.env.SEATKEEPER_RESYNC_INTERVAL ?? '60s';
-  let resyncIntervalMs: number;
-  try {
-    resyncIntervalMs = parseDuration(resyncText, '--resync-interval');
-  } catch (error) {
-    throw new CliError((error as Error).message, EXIT.usage, 'config_invalid');
-  }
+  const resyncIntervalMs = durationFlag(
+    '--resync-interval',
+    flags.resyncInterval ?? process.env.SEATKEEPER_RESYNC_INTERVAL ?? '60s',
+  );
+  const checkIntervalMs = durationFlag(
+    '--check-interval',
+    flags.checkInterval ?? process.env.SEATKEEPER_CHECK_INTERVAL ?? '5m',
+  );
   // The one agent that decides real connections trusts only a key root alone could have put there:
   // otherwise whoever can start it (the agent's own user) could name a key of their own.
   const trusted = flags.vendorKey ?? process.env.SEATKEEPER_VENDOR_KEY ?? vendorKeyPath(agentConfigDir());
@@ -148,6 +111,7 @@ async function run(flags: RunFlags): Promise<void> {
       password,
       duplicateCn: flags.duplicateCn ?? false,
       resyncIntervalMs,
+      checkIntervalMs,
       logger,
     });
   } catch (error) {
@@ -190,7 +154,7 @@ export function registerSubscribe(agent: Command): void {
       notifyRunningAgent(stateDirOf(flags));
       const usage = instance.usage();
       if (flags.json) printJson(usage);
-      else printUsage(usage);
+      else printUsage(usage, { pid: new AgentState(stateDirOf(flags)).runningAgent() });
     });
 }
 
@@ -202,11 +166,12 @@ export function registerUsage(agent: Command): void {
   ).action((flags: AgentFlags) => {
     const instance = openAgent(flags);
     // A running agent (`agent run`) holds the tunnels; this process only reads what it reports.
-    const usage = liveUsage(stateDirOf(flags)) ?? instance.usage();
+    const live = liveUsage(stateDirOf(flags));
+    const usage = live?.usage ?? instance.usage();
     for (const { file, reason } of instance.unreadable)
       note(`warning: cannot read license file ${file}: ${reason}`);
     if (flags.json) printJson(usage);
-    else printUsage(usage);
+    else printUsage(usage, { pid: live?.pid });
   });
 }
 
@@ -233,6 +198,10 @@ export function registerRun(agent: Command): void {
     .option(
       '--resync-interval <duration>',
       'how often the count is checked against the server’s client list, e.g. 60s (env SEATKEEPER_RESYNC_INTERVAL)',
+    )
+    .option(
+      '--check-interval <duration>',
+      'how often the license service is asked whether the keys changed (renewed, replaced, revoked), e.g. 5m (env SEATKEEPER_CHECK_INTERVAL)',
     )
     .option('--log-level <level>', `${LOG_LEVELS.join('|')} (env SEATKEEPER_LOG_LEVEL)`)
     .action(run);

@@ -56,6 +56,10 @@ export const ERRORS = {
   },
   license_limit_exceeded: { status: 409, title: 'Licensed amount of concurrent connections exceeded' },
   certificate_invalid: { status: 400, title: 'The license certificate is not valid' },
+  certificate_already_imported: {
+    status: 409,
+    title: 'This certificate is already installed on this server',
+  },
   grant_invalid: { status: 400, title: 'The pool grant is not valid' },
   vendor_key_missing: { status: 500, title: 'No vendor public key is installed on this server' },
   rate_limited: { status: 429, title: 'Too many failed attempts: wait before trying again' },

@@ -47,6 +47,10 @@ describe('seatkeeper agent run, before any OpenVPN server', () => {
       /--resync-interval must be a duration/,
     ],
     [
+      ['--openvpn-management', '127.0.0.1:7505', '--check-interval', 'soon'],
+      /--check-interval must be a duration/,
+    ],
+    [
       ['--openvpn-management', '127.0.0.1:7505', '--management-password-file', '/nonexistent/pw'],
       /cannot read the management password file/,
     ],

@@ -43,6 +43,17 @@ export const MORE_PROBES: Record<string, Probe> = {
     foreign: (w) => ({ path: '/v1/heartbeats', body: beat(w, w.b.subscriptionKey, w.a.poolServer) }),
     unknown: (w) => ({ path: '/v1/heartbeats', body: beat(w, w.b.subscriptionKey, newId('srv', 1)) }),
   },
+  "POST /v1/activations/status, another account's server": {
+    method: 'POST',
+    foreign: (w) => ({
+      path: '/v1/activations/status',
+      body: { key: w.b.licenseKey, serverId: w.a.boundServer },
+    }),
+    unknown: (w) => ({
+      path: '/v1/activations/status',
+      body: { key: w.b.licenseKey, serverId: newId('srv', 1) },
+    }),
+  },
   "POST /v1/activations/refresh, another account's server": {
     method: 'POST',
     foreign: (w) => ({

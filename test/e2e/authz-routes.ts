@@ -259,6 +259,14 @@ export const MATRIX: Record<string, Entry> = {
       body: agentBody(keyFor(w, who, w.b.licenseKey, w.a.licenseKey), w.a.boundServer, 'a-bound'),
     }),
   },
+  'POST /v1/activations/status': {
+    auth: 'key',
+    expect: { 'no key': 400, 'garbage key': 400, "another account's key": 409, 'the key': 200 },
+    request: (w, who) => ({
+      path: '/v1/activations/status',
+      body: { key: keyFor(w, who, w.b.licenseKey, w.a.licenseKey), serverId: w.a.boundServer },
+    }),
+  },
   'POST /v1/activations/offline': {
     auth: 'bearer',
     expect: { ...anyUser(201), "another account's owner": 404 },

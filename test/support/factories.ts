@@ -10,7 +10,7 @@ import { termFromPurchase } from '../../src/domain/terms.js';
 import { createAccount } from '../../src/service/accounts/operations.js';
 import type { ServiceContext } from '../../src/service/context.js';
 import { insertLicenses } from '../../src/service/licenses/license-repository.js';
-import { issueFailoverKey } from '../../src/service/licenses/lifecycle.js';
+import { issueFailoverKey, renewLicenses, replaceLicense } from '../../src/service/licenses/lifecycle.js';
 import { issueLicense, newKeyRow } from '../../src/service/licenses/operations.js';
 import {
   type CreateSubscriptionInput,
@@ -127,6 +127,20 @@ export async function failoverKeyOf(ctx: ServiceContext, licenseId: string): Pro
   const failover = await issueFailoverKey(ctx, { licenseId, actor: 'usr_test' });
   if (!failover.ok) throw new Error(failover.error.detail);
   return failover.value;
+}
+
+/** A key renewed by staff for `years` more: its new end. */
+export async function renewedKey(ctx: ServiceContext, licenseId: string, years = 1): Promise<string> {
+  const renewed = await renewLicenses(ctx, { licenseIds: [licenseId], years, actor: 'usr_test' });
+  if (!renewed.ok) throw new Error(renewed.error.detail);
+  return renewed.value[0]?.ends ?? '';
+}
+
+/** A key replaced by staff (the license replacement program): the replacement. */
+export async function replacedKey(ctx: ServiceContext, licenseId: string): Promise<License> {
+  const replaced = await replaceLicense(ctx, { licenseId, actor: 'usr_test' });
+  if (!replaced.ok) throw new Error(replaced.error.detail);
+  return replaced.value.replacement;
 }
 
 /** Many one-year keys straight into the store, a chunk per statement: a vendor's scale, quickly. */

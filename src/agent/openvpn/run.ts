@@ -13,8 +13,11 @@ export interface RunOptions {
   logger: Logger;
   /** How often the count is checked against the server's client list. */
   resyncIntervalMs?: number;
-  /** How often certificates past half their life are renewed. */
-  refreshIntervalMs?: number;
+  /**
+   * How often the service is asked whether the licenses changed (a renewal, a replacement, a
+   * revocation), their certificates renewed if they did or are past half their life.
+   */
+  checkIntervalMs?: number;
 }
 
 export interface RunningAgent {
@@ -26,6 +29,12 @@ export interface RunningAgent {
   /** Ends when the gatekeeper has stopped. */
   done: Promise<void>;
 }
+
+/** Renewals, replacements and revocations reach a running agent within this long by default. */
+export const DEFAULT_CHECK_INTERVAL_MS = 5 * 60_000;
+
+/** The longest delay a Node timer takes. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** Another `agent run` holds the state directory. */
 export class AgentAlreadyRunning extends Error {
@@ -55,12 +64,17 @@ export function runAgent(agent: Agent, options: RunOptions): RunningAgent {
       `another agent (pid ${claim.pid}) is running on the state directory ${options.stateDir}`,
     );
 
+  let republish: NodeJS.Timeout | undefined;
   const publishNow = () => {
     try {
       state.saveLiveUsage(agent.usage());
     } catch (error) {
       logger.warn({ event: 'usage_not_saved' }, (error as Error).message);
     }
+    // The capacity also changes on its own (a lease or a certificate runs out): published again then.
+    clearTimeout(republish);
+    const wait = agent.untilCapacityChanges();
+    if (Number.isFinite(wait)) republish = setTimeout(publishNow, Math.min(wait + 1, MAX_TIMER_MS)).unref();
   };
   let published: NodeJS.Timeout | undefined;
   // Decisions come in bursts: one write for each burst is enough for a reader.
@@ -117,16 +131,17 @@ export function runAgent(agent: Agent, options: RunOptions): RunningAgent {
 
   const refresh = async () => {
     try {
-      for (const { licenseId, result } of await agent.refresh()) {
+      for (const { licenseId, changed, result } of await agent.refresh()) {
         if (result.ok)
           logger.info({
             event: 'certificate_refreshed',
             licenseId,
+            changed,
             until: result.value.certificateExpiresAt,
           });
         else
           logger.warn(
-            { event: 'certificate_not_refreshed', licenseId, code: result.error.code },
+            { event: 'certificate_not_refreshed', licenseId, changed, code: result.error.code },
             result.error.detail,
           );
       }
@@ -135,7 +150,7 @@ export function runAgent(agent: Agent, options: RunOptions): RunningAgent {
     }
     publish();
   };
-  const refresher = setInterval(() => void refresh(), options.refreshIntervalMs ?? 3_600_000);
+  const refresher = setInterval(() => void refresh(), options.checkIntervalMs ?? DEFAULT_CHECK_INTERVAL_MS);
   void refresh();
 
   publishNow();
@@ -153,6 +168,8 @@ export function runAgent(agent: Agent, options: RunOptions): RunningAgent {
         return;
       }
       if (agent.usage().subscription?.subscriptionId !== before && gatekeeper.attached) restartHeartbeats();
+      // Asked by another command (`agent refresh`): the pool hears from this server now.
+      else if (agent.usage().subscription !== null && gatekeeper.attached) void heartbeatNow();
       const { connected, licensed } = agent.usage();
       logger.info({ event: 'reloaded', connected, licensed }, 'licenses read again');
       publishNow();
@@ -162,6 +179,7 @@ export function runAgent(agent: Agent, options: RunOptions): RunningAgent {
       stopHeartbeats?.();
       clearInterval(refresher);
       clearTimeout(published);
+      clearTimeout(republish);
       claim.release();
     },
   };

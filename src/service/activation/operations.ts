@@ -10,6 +10,7 @@ import {
   type PropertyDigests,
 } from '../../domain/fingerprint.js';
 import { newId } from '../../domain/ids.js';
+import { licenseRevision } from '../../domain/license-revision.js';
 import { judgeMachineChange } from '../../domain/machine-change.js';
 import { isoDate } from '../../domain/terms.js';
 import { recordAudit } from '../audit/log.js';
@@ -45,6 +46,16 @@ const expiredRefusal = (license: LicenseRow) =>
   fail(
     'license_expired',
     `This license key's support term ended on ${isoDate(new Date(license.ends_at))}: renew it or buy a new key.`,
+    'key',
+  );
+
+/** The seeds' refusal for a key bound to another server than the one asking. */
+export const boundElsewhere = () =>
+  fail(
+    'key_already_activated',
+    verifyFailMessage(
+      'this license key is already activated on another server; a key can be activated on one server only',
+    ),
     'key',
   );
 
@@ -107,11 +118,7 @@ function judgeBinding(
   activation: ActivationRow,
   { request, machine }: Claim,
 ): Result<{ differing: FingerprintProperty[]; follow: boolean }> {
-  if (activation.server_id !== request.serverId) {
-    const what =
-      'this license key is already activated on another server; a key can be activated on one server only';
-    return fail('key_already_activated', verifyFailMessage(what), 'key');
-  }
+  if (activation.server_id !== request.serverId) return boundElsewhere();
   const differing = differingProperties(
     JSON.parse(activation.fingerprint) as PropertyDigests,
     machine.properties,
@@ -209,7 +216,14 @@ async function confirm(
   if (!same.ok) return same;
   await recordCertificate(ctx.store.db, activation.id, claimed.now);
   const certificate = certify(ctx, claimed);
-  return ok({ licenseId: claimed.license.id, activationId: activation.id, created: false, certificate });
+  return ok({
+    licenseId: claimed.license.id,
+    activationId: activation.id,
+    created: false,
+    certificate,
+    // Of the same row as the certificate: the agent asks again when the service's revision moves on.
+    revision: licenseRevision(claimed.license),
+  });
 }
 
 /**
@@ -279,7 +293,13 @@ export async function activate(
   if (!taken.ok) return taken;
   const current = { ...claimed.value, license: taken.value.license };
   if (taken.value.existing === undefined)
-    return ok({ licenseId: license.id, activationId, created: true, certificate: certify(ctx, current) });
+    return ok({
+      licenseId: license.id,
+      activationId,
+      created: true,
+      certificate: certify(ctx, current),
+      revision: licenseRevision(current.license),
+    });
   return confirm(ctx, taken.value.existing, current);
 }
 

@@ -1,11 +1,18 @@
 import { Type } from '@sinclair/typebox';
-import { ActivationAnswer, ActivationRequest, OfflineRequest } from '../../contract/activation.js';
+import {
+  ActivationAnswer,
+  ActivationRequest,
+  LicenseState,
+  LicenseStateRequest,
+  OfflineRequest,
+} from '../../contract/activation.js';
 import { problemResponses } from '../../contract/common.js';
 import { SigningKeys } from '../../contract/signing-keys.js';
 import { CertificateSchema } from '../../domain/certificate.js';
 import { BEARER, requirePrincipal } from '../http/authenticate.js';
 import { unwrap } from '../http/problem.js';
 import type { RouteModule } from '../http/types.js';
+import { licenseState } from './license-state.js';
 import { activate, activateOffline, refresh } from './operations.js';
 
 const tags = ['activation'];
@@ -103,5 +110,19 @@ export const activationRoutes: RouteModule = (app, ctx) => {
       },
     },
     async (request) => unwrap(await refresh(ctx, request.body)),
+  );
+
+  app.post(
+    '/v1/activations/status',
+    {
+      schema: {
+        tags,
+        summary:
+          'The state of a key bound to the asking server (its revision, a replacement, a revocation): agents ask every few minutes and refresh their certificate when the revision moves on',
+        body: LicenseStateRequest,
+        response: { 200: LicenseState, ...problemResponses(400, 404, 409) },
+      },
+    },
+    async (request) => unwrap(await licenseState(ctx, request.body)),
   );
 };

@@ -227,3 +227,31 @@ export const remindedKeys = (db: Database, ids: readonly string[]) =>
     ])
     .where('licenses.id', 'in', ids)
     .execute();
+
+/**
+ * A key looked up by its digest with its binding and, once replaced, its replacement: one indexed
+ * lookup, what an agent's regular check of its key needs.
+ */
+export const keyStateByDigest = (db: Database, keyDigest: string) =>
+  db
+    .selectFrom('licenses')
+    .leftJoin('activations', 'activations.license_id', 'licenses.id')
+    .leftJoin('licenses as replacement', (join) =>
+      join.onRef('replacement.parent_id', '=', 'licenses.id').on('licenses.ended_reason', '=', 'replaced'),
+    )
+    .select([
+      'licenses.id',
+      'licenses.key_hint',
+      'licenses.seats',
+      'licenses.starts_at',
+      'licenses.ends_at',
+      'licenses.revoked_at',
+      'licenses.ended_reason',
+      'licenses.failover_of',
+      'licenses.legacy',
+      'activations.server_id',
+      'replacement.id as replacement_id',
+      'replacement.key_hint as replacement_key_hint',
+    ])
+    .where('licenses.key_digest', '=', keyDigest)
+    .executeTakeFirst();

@@ -331,7 +331,8 @@ const migrationsFor = (engine: 'sqlite' | 'postgres'): Record<string, Migration>
   },
   '2026-11-30-0011-key-successors': {
     async up(db: Kysely<unknown>) {
-      // A key's view names the keys made from it (its replacement, the keys it was split into).
+      // A key's view names the keys made from it (its replacement, the keys it was split into), and an
+      // agent's regular check finds a replaced key's replacement: both by the parent, in one lookup.
       await db.schema.createIndex('licenses_parent').on('licenses').column('parent_id').execute();
     },
   },
