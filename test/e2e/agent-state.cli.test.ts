@@ -1,5 +1,4 @@
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +6,7 @@ import { tempDir } from '../support/engines.js';
 import { freePort } from '../support/openvpn.js';
 import {
   CLI,
+  customerWithKey,
   installAgent,
   type ServiceProcess,
   seatkeeper,
@@ -36,13 +36,7 @@ describe('the agent’s state, explained by its commands against a real service 
     dir.remove();
   });
 
-  /** A fresh account with one 10-connection key. */
-  async function freshKey(): Promise<{ email: string; key: string }> {
-    const email = `state-${randomBytes(4).toString('hex')}@example.com`;
-    expect((await staff(['account', 'create', '--email', email])).code).toBe(0);
-    const issued = await staff(['key', 'issue', '--account', email, '--connections', '10', '--json']);
-    return { email, key: JSON.parse(issued.stdout).key };
-  }
+  const freshKey = () => customerWithKey(data);
 
   it('says a lease pool counts while an agent sends heartbeats, what to do once it lapsed, and `agent refresh` brings it back', async () => {
     const { email } = await freshKey();

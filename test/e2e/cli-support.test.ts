@@ -4,7 +4,13 @@ import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SupportRequest } from '../../src/contract/support.js';
 import { tempDir } from '../support/engines.js';
-import { installAgent, type ServiceProcess, seatkeeper, startService } from '../support/service-process.js';
+import {
+  customerWithKey,
+  installAgent,
+  type ServiceProcess,
+  seatkeeper,
+  startService,
+} from '../support/service-process.js';
 
 /** What the operator's first hour asks of the key, request and audit commands, on a real service. */
 describe('the key, request and audit commands as an operator reads them', () => {
@@ -26,27 +32,10 @@ describe('the key, request and audit commands as an operator reads them', () => 
     dir.remove();
   });
 
-  /** A fresh account with one key; its owner's API token. */
+  /** A fresh account with one key, named by its last four characters too. */
   async function freshKey(connections = 10) {
-    const email = `ops-${randomBytes(4).toString('hex')}@example.com`;
-    const created = await cli(['account', 'create', '--email', email, '--json']);
-    const issued = await cli([
-      'key',
-      'issue',
-      '--account',
-      email,
-      '--connections',
-      `${connections}`,
-      '--json',
-    ]);
-    const { key, id } = JSON.parse(issued.stdout) as { key: string; id: string };
-    return {
-      email,
-      key,
-      id,
-      hint: key.slice(-4),
-      ownerToken: JSON.parse(created.stdout).ownerToken as string,
-    };
+    const customer = await customerWithKey(data, connections);
+    return { ...customer, hint: customer.key.slice(-4) };
   }
 
   const activate = (key: string, state: string) =>

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
 import { userInfo } from 'node:os';
@@ -19,6 +19,7 @@ import { tempDir } from '../support/engines.js';
 import { forgedAgentState, machine } from '../support/factories.js';
 import {
   CLI,
+  customerWithKey,
   installAgent,
   type ServiceProcess,
   seatkeeper,
@@ -87,25 +88,7 @@ describe('the seatkeeper command against a real service process', () => {
     expect(pooled).toMatch(/Subscription sub_\w+ \(lease\): lease \d+ of 100; counting\./);
   });
 
-  /** A fresh account with one fresh 10-connection key, made through the CLI. */
-  async function freshKey(): Promise<{ email: string; key: string; id: string; ownerToken: string }> {
-    const email = `cli-${randomBytes(4).toString('hex')}@example.com`;
-    const created = await seatkeeper(['account', 'create', '--email', email, '--json', '--data', data]);
-    expect(created.code).toBe(0);
-    const issued = await seatkeeper([
-      'key',
-      'issue',
-      '--account',
-      email,
-      '--connections',
-      '10',
-      '--json',
-      '--data',
-      data,
-    ]);
-    const { key, id } = JSON.parse(issued.stdout);
-    return { email, key, id, ownerToken: JSON.parse(created.stdout).ownerToken };
-  }
+  const freshKey = () => customerWithKey(data);
 
   const activate = (key: string, state: string, service: string) =>
     agentCommand(['activate', key, '--service', service, '--state', resolve(dir.path, state)]);

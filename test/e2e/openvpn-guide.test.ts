@@ -14,7 +14,7 @@ import {
   startUnit,
   withPackageLock,
 } from '../support/package-host.js';
-import { type ServiceProcess, seatkeeper, startService } from '../support/service-process.js';
+import { customerWithKey, type ServiceProcess, startService } from '../support/service-process.js';
 
 /**
  * docs/openvpn.md followed line by line on this host: its shell lines run as root as written, its
@@ -122,20 +122,7 @@ describe('docs/openvpn.md, followed on this host', () => {
       beforeAll(async () => {
         service = await startService({ dataDir: join(dir.path, 'data') });
         deb = await buildPackage(service.vendorKeyFile, join(dir.path, 'out'));
-        const data = join(dir.path, 'data');
-        const email = 'guide@example.com';
-        expect((await seatkeeper(['account', 'create', '--email', email, '--data', data])).code).toBe(0);
-        const issued = await seatkeeper([
-          'key',
-          'issue',
-          '--account',
-          email,
-          '--connections',
-          '10',
-          '--data',
-          data,
-        ]);
-        key = issued.stdout.split('\n')[0] ?? '';
+        ({ key } = await customerWithKey(join(dir.path, 'data')));
         lab = await OpenvpnLab.create(mkdtempSync(join(dir.path, 'openvpn-')));
       });
       afterAll(async () => {

@@ -19,7 +19,12 @@ import {
   startUnit,
   withPackageLock,
 } from '../support/package-host.js';
-import { type ServiceProcess, seatkeeper, startService } from '../support/service-process.js';
+import {
+  customerWithKey,
+  type ServiceProcess,
+  seatkeeper,
+  startService,
+} from '../support/service-process.js';
 
 /**
  * The agent's Debian package (`npm run package`): what it holds, and on a root Debian host, the
@@ -177,7 +182,7 @@ describe.skipIf(cannotBuild !== undefined)('the agent’s Debian package', { tim
             expect.stringMatching(/No vendor public key .*\/dev\/null\//),
           ]);
 
-          const key = await issueKey(join(dir.path, 'data'));
+          const { key } = await customerWithKey(join(dir.path, 'data'));
           const activated = await asRoot(
             `runuser -u ${AGENT_USER} -- seatkeeper agent activate ${key} --service ${service.url}`,
           );
@@ -215,22 +220,4 @@ function userIds(name: string): { uid: number; gid: number } {
   const [, , uid, gid] = line?.split(':') ?? [];
   if (uid === undefined || gid === undefined) throw new Error(`no user ${name}`);
   return { uid: Number(uid), gid: Number(gid) };
-}
-
-/** A fresh account's 10-connection key, issued on the service's store. */
-async function issueKey(data: string): Promise<string> {
-  const email = `package-${Date.now()}@example.com`;
-  expect((await seatkeeper(['account', 'create', '--email', email, '--data', data])).code).toBe(0);
-  const issued = await seatkeeper([
-    'key',
-    'issue',
-    '--account',
-    email,
-    '--connections',
-    '10',
-    '--data',
-    data,
-  ]);
-  expect(issued.code).toBe(0);
-  return issued.stdout.split('\n')[0] ?? '';
 }

@@ -1,4 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { installVendorKey, readVendorKey } from '../../src/agent/installation.js';
@@ -111,4 +112,27 @@ export function startService(options: {
     });
     child.stdout?.resume();
   });
+}
+
+export interface CustomerKey {
+  email: string;
+  key: string;
+  id: string;
+  /** The account owner's API token. */
+  ownerToken: string;
+}
+
+/** A fresh account with one fresh key, made through the staff commands on the service's `data` folder. */
+export async function customerWithKey(data: string, connections = 10): Promise<CustomerKey> {
+  const email = `customer-${randomBytes(4).toString('hex')}@example.com`;
+  const created = await seatkeeper(['account', 'create', '--email', email, '--json', '--data', data]);
+  if (created.code !== 0) throw new Error(`account create failed: ${created.stderr}`);
+  const issued = await seatkeeper([
+    'key',
+    'issue',
+    ...['--account', email, '--connections', `${connections}`, '--json', '--data', data],
+  ]);
+  if (issued.code !== 0) throw new Error(`key issue failed: ${issued.stderr}`);
+  const { key, id } = JSON.parse(issued.stdout) as { key: string; id: string };
+  return { email, key, id, ownerToken: (JSON.parse(created.stdout) as { ownerToken: string }).ownerToken };
 }
