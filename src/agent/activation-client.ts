@@ -4,6 +4,7 @@ import { checker } from '../contract/check.js';
 import type { Clock } from '../domain/clock.js';
 import { fail, ok, type Result } from '../domain/errors.js';
 import type { MachineProperties } from '../domain/fingerprint.js';
+import { shownKey } from '../domain/key-status.js';
 import { parseLicenseKey } from '../domain/license-key.js';
 import type { VendorTrust } from './installation.js';
 import type { LicenseBook, LicenseReport } from './license-book.js';
@@ -209,4 +210,4 @@ export interface RefreshOutcome {
 const revokedDetail = (state: LicenseState): string =>
   state.replacedBy === null
     ? 'The license service revoked this key: it no longer counts on this server.'
-    : `This key was replaced by the key ...-${state.replacedBy.keyHint} (${state.replacedBy.licenseId}) and has stopped: activate the new key in its place.`;
+    : `This key was replaced by the key ${shownKey(state.replacedBy.keyHint)} (${state.replacedBy.licenseId}) and has stopped: activate the new key in its place.`;

@@ -8,16 +8,13 @@ import {
 import { type ErrorCode, fail, ok, type Result } from '../domain/errors.js';
 import type { Fingerprint } from '../domain/fingerprint.js';
 import { isId } from '../domain/ids.js';
+import { readableInstant, shownKey } from '../domain/key-status.js';
 import type { VendorTrust } from './installation.js';
 import type { AgentState, StoredLicense } from './state.js';
 import type { LicenseReport } from './state-files.js';
 
 /** One stored license as the agent judges it now. */
 export type { LicenseReport };
-
-/** The instant as operators read it: `2026-11-30 12:00 UTC`, or `12:00:30` to the second. */
-export const readableInstant = (iso: string, precision: 'minutes' | 'seconds' = 'minutes'): string =>
-  `${iso.slice(0, precision === 'minutes' ? 16 : 19).replace('T', ' ')} UTC`;
 
 /** A grant counts no longer than the service said its key works (a replaced key's week). */
 function stoppedAt(grant: Grant, service: LicenseState | undefined): Grant {
@@ -38,7 +35,7 @@ function stoppedByService(service: LicenseState | undefined, at: number): string
   const { replacedBy } = service;
   return replacedBy === null
     ? `the license service revoked this key on ${on}`
-    : `replaced by the key ...-${replacedBy.keyHint} (${replacedBy.licenseId}), which stopped this one on ${on}: activate the new key in its place`;
+    : `replaced by the key ${shownKey(replacedBy.keyHint)} (${replacedBy.licenseId}), which stopped this one on ${on}: activate the new key in its place`;
 }
 
 /** A stored license with what its certificate says, once verified, and why it does not count. */

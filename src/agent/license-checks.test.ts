@@ -176,7 +176,7 @@ describe('the agent asks the service after its keys, through a real service on 1
       code: 'license_revoked',
       reason: expect.stringMatching(
         new RegExp(
-          `^replaced by the key \\.\\.\\.-${replacement.key.slice(-4)} .*activate the new key in its place$`,
+          `^replaced by the key …${replacement.key.slice(-4)} .*activate the new key in its place$`,
         ),
       ),
     });

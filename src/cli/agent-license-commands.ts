@@ -8,6 +8,8 @@ import {
   vendorKeyPath,
 } from '../agent/installation.js';
 import { AgentState } from '../agent/state.js';
+import { shownKey } from '../domain/key-status.js';
+import { plural } from '../domain/text.js';
 import {
   type AgentFlags,
   agentConfigDir,
@@ -77,7 +79,7 @@ export function registerActivate(agent: Command): void {
         return;
       }
       print(
-        `Activated ${report.licenseId} (...-${report.keyHint}) on server ${instance.serverId}: ${report.seats} connections until ${report.ends?.slice(0, 10)}.`,
+        `Activated ${report.licenseId} (${shownKey(report.keyHint)}) on server ${instance.serverId}: ${plural(report.seats, 'connection')} until ${report.ends?.slice(0, 10)}.`,
       );
       const { connected, licensed } = instance.usage();
       print(`[${connected}, ${licensed}]`);
@@ -119,7 +121,7 @@ export function registerOfflineImport(agent: Command): void {
     if (flags.json) printJson({ serverId: instance.serverId, license: report, usage: instance.usage() });
     else {
       print(
-        `Installed ${report.licenseId} (...-${report.keyHint}): ${report.seats} connections until ${report.ends?.slice(0, 10)}.`,
+        `Installed ${report.licenseId} (${shownKey(report.keyHint)}): ${plural(report.seats, 'connection')} until ${report.ends?.slice(0, 10)}.`,
       );
       const { connected, licensed } = instance.usage();
       print(`[${connected}, ${licensed}]`);

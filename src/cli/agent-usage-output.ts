@@ -1,7 +1,7 @@
 // What the agent's commands print of a server's licenses and subscription, for its operator.
 import type { HeartbeatOutcome, RefreshOutcome, SubscriptionReport, Usage } from '../agent/agent.js';
-import { readableInstant } from '../agent/license-book.js';
 import type { Result } from '../domain/errors.js';
+import { readableInstant, shownKey } from '../domain/key-status.js';
 import { print, table } from './output.js';
 
 /** Whether an `agent run` holds this state directory: it alone sends the pool's heartbeats. */
@@ -56,7 +56,7 @@ function licenseNote(license: Usage['licenses'][number]): string {
   const next = license.replacedBy;
   if (next === null) return '';
   const stops = next.stopsAt === null ? '' : `, stops at ${readableInstant(next.stopsAt)}`;
-  return `replaced by ...-${next.keyHint}${stops}`;
+  return `replaced by ${shownKey(next.keyHint)}${stops}`;
 }
 
 /** What to do about keys the service replaced: activate the replacement, named by its last characters. */
@@ -65,7 +65,7 @@ function replacementLines(usage: Usage): string[] {
     replacedBy === null || status !== 'counting'
       ? []
       : [
-          `Key ...-${keyHint} (${licenseId}) was replaced by the key ...-${replacedBy.keyHint} (${replacedBy.licenseId})${replacedBy.stopsAt === null ? '' : ` and stops counting at ${readableInstant(replacedBy.stopsAt)}`}: activate the new key in its place (\`seatkeeper agent activate <the key ending in ${replacedBy.keyHint}>\`; \`seatkeeper key list\` or the portal shows it to the account).`,
+          `Key ${shownKey(keyHint)} (${licenseId}) was replaced by the key ${shownKey(replacedBy.keyHint)} (${replacedBy.licenseId})${replacedBy.stopsAt === null ? '' : ` and stops counting at ${readableInstant(replacedBy.stopsAt)}`}: activate the new key in its place (\`seatkeeper agent activate <the key ending in ${replacedBy.keyHint}>\`; \`seatkeeper key list\` shows it to the account).`,
         ],
   );
 }
@@ -92,7 +92,7 @@ export function printUsage(usage: Usage, running: AgentRunning = { pid: undefine
         ['LICENSE', 'KEY', 'SEATS', 'STATUS', 'TERM ENDS', 'CERTIFICATE UNTIL', 'NOTE'],
         usage.licenses.map((l) => [
           l.licenseId,
-          `...-${l.keyHint}`,
+          `${shownKey(l.keyHint)}`,
           String(l.seats),
           l.status.replace('_', ' '),
           l.ends?.slice(0, 10) ?? '-',

@@ -19,9 +19,15 @@ export interface KeyStatusFacts {
 /** A key named by its last group, as a list of keys or a reminder email names it. */
 export const shownKey = (hint: string): string => `…${hint}`;
 
-/** An instant to the minute, as a person reads it: `2026-12-07 12:00 UTC`. */
-export const readableInstant = (instant: Date): string =>
-  `${instant.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+/** An instant to the minute (or the second), as a person reads it: `2026-12-07 12:00 UTC`. */
+export const readableInstant = (
+  instant: Date | string,
+  precision: 'minutes' | 'seconds' = 'minutes',
+): string =>
+  `${new Date(instant)
+    .toISOString()
+    .slice(0, precision === 'minutes' ? 16 : 19)
+    .replace('T', ' ')} UTC`;
 
 function endedWords(key: KeyStatusFacts, now: Date): string | null {
   const successors = key.successors.map(shownKey).join(', ');

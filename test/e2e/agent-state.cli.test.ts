@@ -164,11 +164,11 @@ describe('the agent’s state, explained by its commands against a real service 
     const shown = await agent(['usage'], 'replaced');
     expect(shown.stdout).toMatch(/^\[0, 10\]\n/);
     expect(shown.stdout).toMatch(
-      new RegExp(`counting .*replaced by \\.\\.\\.-${hint}, stops at \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC`),
+      new RegExp(`counting .*replaced by …${hint}, stops at \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC`),
     );
     expect(shown.stdout).toMatch(
       new RegExp(
-        `Key \\.\\.\\.-${key.slice(-4)} \\(lic_\\w+\\) was replaced by the key \\.\\.\\.-${hint} \\(lic_\\w+\\) and stops counting at .* UTC: activate the new key in its place \\(\`seatkeeper agent activate <the key ending in ${hint}>\``,
+        `Key …${key.slice(-4)} \\(lic_\\w+\\) was replaced by the key …${hint} \\(lic_\\w+\\) and stops counting at .* UTC: activate the new key in its place \\(\`seatkeeper agent activate <the key ending in ${hint}>\``,
       ),
     );
     // The operator reads the new key in the account; the server never holds it.
