@@ -175,9 +175,7 @@ describe('the agent asks the service after its keys, through a real service on 1
       status: 'not_counting',
       code: 'license_revoked',
       reason: expect.stringMatching(
-        new RegExp(
-          `^replaced by the key …${replacement.key.slice(-4)} .*activate the new key in its place$`,
-        ),
+        new RegExp(`^replaced by the key …${replacement.key.slice(-4)} .*activate the new key in its place$`),
       ),
     });
     // Said once: the next check has nothing new to report.
