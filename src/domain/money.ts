@@ -14,7 +14,7 @@ export interface Money {
 /** Every currency here has cents; a currency without them would need its own exponent. */
 const SYMBOLS: Record<Currency, string> = { USD: '$', EUR: '€', GBP: '£' };
 
-export const CURRENCIES = Object.keys(SYMBOLS) as readonly Currency[];
+export const CURRENCIES: readonly Currency[] = ['USD', 'EUR', 'GBP'];
 
 /** Amounts come from rules and validated input: a fraction here is a bug, not a customer's mistake. */
 function wholeMinorUnits(amount: number): number {
@@ -45,9 +45,9 @@ export const times = (value: Money, factor: number): Money =>
 export const sum = (values: readonly Money[], currency: Currency = 'USD'): Money =>
   values.reduce(add, zero(currency));
 
-export const min = (a: Money, b: Money): Money => (sameCurrency(a, b) && a.amount <= b.amount ? a : b);
+export const min = (a: Money, b: Money): Money => money(Math.min(a.amount, b.amount), sameCurrency(a, b));
 
-export const max = (a: Money, b: Money): Money => (sameCurrency(a, b) && a.amount >= b.amount ? a : b);
+export const max = (a: Money, b: Money): Money => money(Math.max(a.amount, b.amount), sameCurrency(a, b));
 
 /**
  * The one rounding rule: a rational amount to whole minor units, half away from zero ("half up"

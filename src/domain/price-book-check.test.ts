@@ -107,5 +107,11 @@ describe('checkPriceBook', () => {
     expect(refusal(book({ ...key(1, tiers), sku: 'Key 1' }))).toMatch(/SKU "Key 1"/);
     expect(refusal(book())).toMatch(/sells nothing/);
     expect(refusal({ ...book(key(1, tiers)), version: ' ' })).toMatch(/version/);
+    expect(refusal(book({ ...key(1, tiers), name: 'Key\nwith a second line' }))).toMatch(/one line/);
+    expect(refusal({ ...book(key(1, tiers)), effectiveFrom: new Date('not a date') })).toMatch(/not a date/);
+    // A book read from a file could name any currency: the check does not trust the type.
+    expect(refusal(Object.assign(book(key(1, tiers)), { currency: 'JPY' }))).toMatch(/Unknown currency JPY/);
+    const gateway: Product = { kind: 'gateway', sku: 'gw-1y', name: 'Gateway', termYears: 0, tiers };
+    expect(refusal(book(gateway))).toMatch(/gw-1y: a term is 1 to 5 years/);
   });
 });

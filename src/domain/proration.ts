@@ -70,15 +70,15 @@ export const periodDays = (period: Window): number => daysBetween(period.starts,
 /** The day of the period `at` falls on, counting the first as 1. */
 export const dayOfPeriod = (period: Window, at: Date): number => daysBetween(period.starts, at) + 1;
 
-function lineText(
-  what: string,
-  quantity: number,
-  days: number,
-  total: number,
-  firstDay: Date,
-  periodTotal: Money,
-): string {
-  const dates = days === 0 ? '' : ` (${isoDate(firstDay)} to ${isoDate(addDays(firstDay, days - 1))})`;
+/** The days a line covers: `days` of the period's `total`, from `from` on. */
+interface Span {
+  days: number;
+  total: number;
+  from: Date;
+}
+
+function lineText(what: string, quantity: number, periodTotal: Money, { days, total, from }: Span): string {
+  const dates = days === 0 ? '' : ` (${isoDate(from)} to ${isoDate(addDays(from, days - 1))})`;
   return `${what} on ${plural(quantity, 'connection')}, ${days} of ${total} days${dates}: ${formatMoney(periodTotal)} × ${days}/${total}`;
 }
 
@@ -104,14 +104,8 @@ export function prorate(current: SubscriptionPeriod, change: ScaleChange): Resul
   const capped = credit.amount < unused.amount;
   const charge = ratioOf(change.periodTotal, remainingDays, total);
 
-  const creditText = lineText(
-    'Unused time',
-    current.quantity,
-    remainingDays,
-    total,
-    firstRemaining,
-    current.periodTotal,
-  );
+  const span: Span = { days: remainingDays, total, from: firstRemaining };
+  const creditText = lineText('Unused time', current.quantity, current.periodTotal, span);
   const lines: [ProrationLine, ProrationLine] = [
     {
       kind: 'credit',
@@ -128,14 +122,7 @@ export function prorate(current: SubscriptionPeriod, change: ScaleChange): Resul
       quantity: change.quantity,
       days: remainingDays,
       periodDays: total,
-      description: lineText(
-        'Remaining time',
-        change.quantity,
-        remainingDays,
-        total,
-        firstRemaining,
-        change.periodTotal,
-      ),
+      description: lineText('Remaining time', change.quantity, change.periodTotal, span),
       amount: charge,
     },
   ];
