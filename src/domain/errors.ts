@@ -61,6 +61,21 @@ export const ERRORS = {
     title: 'This certificate is already installed on this server',
   },
   grant_invalid: { status: 400, title: 'The pool grant is not valid' },
+  price_book_invalid: { status: 400, title: 'The price book is not valid' },
+  product_not_found: { status: 404, title: 'There is no product with this SKU in the price book' },
+  term_not_offered: { status: 400, title: 'The price book offers no term of this length' },
+  order_below_online_minimum: {
+    status: 400,
+    title: 'We are unable to process any orders with less than 10 concurrent connections at this time',
+  },
+  wire_below_minimum: {
+    status: 400,
+    title: 'Bank transfers, ACH and purchase orders are accepted for orders of 100+ concurrent connections',
+  },
+  purchase_order_incomplete: {
+    status: 400,
+    title: 'A purchase order needs the accounts payable email and the end user’s registered account',
+  },
   vendor_key_missing: { status: 500, title: 'No vendor public key is installed on this server' },
   rate_limited: { status: 429, title: 'Too many failed attempts: wait before trying again' },
   service_unavailable: { status: 503, title: 'The service cannot reach its store' },

@@ -1,0 +1,99 @@
+import { fail, ok, type Result } from './errors.js';
+import { type Currency, formatMoney, type Money, money, times } from './money.js';
+import type { Period } from './terms.js';
+import { plural } from './text.js';
+
+/**
+ * What the vendor sells and at what price, as of a date. Prices are volume-tiered: the quantity
+ * bought picks one tier, and that tier's unit price applies to the whole quantity (Stripe's and
+ * Lago's "volume" model; the seeds: "when you purchase more connections, the price per connection
+ * goes down"). A multi-year key is its own product with its own tiers, so that "the longer period
+ * you buy, the cheaper it becomes, per year" is a property of the book that can be checked.
+ */
+export interface Tier {
+  /** The last quantity of this tier, inclusive; `null` for the last tier, which has no end. */
+  upTo: number | null;
+  /** Minor units per connection (per user for a gateway), for the product's whole term or period. */
+  unitPrice: number;
+}
+
+export type Product =
+  /** A fixed license key: connections for good on one server, with a support/upgrade term. */
+  | { kind: 'key'; sku: string; name: string; termYears: number; tiers: readonly Tier[] }
+  /** A subscription: connections shared by any number of servers, billed per period. */
+  | { kind: 'subscription'; sku: string; name: string; period: Period; tiers: readonly Tier[] }
+  /** A gateway license, priced per user like a key; reserved, the default book sells none yet. */
+  | { kind: 'gateway'; sku: string; name: string; termYears: number; tiers: readonly Tier[] };
+
+export interface PriceBook {
+  /** Quotes and orders name the version they were priced with, and keep its prices. */
+  version: string;
+  effectiveFrom: Date;
+  currency: Currency;
+  products: readonly Product[];
+}
+
+/** One priced line of a quote or an order: it carries its prices, so a later book changes nothing. */
+export interface PricedLine {
+  sku: string;
+  description: string;
+  quantity: number;
+  unitPrice: Money;
+  total: Money;
+  priceBookVersion: string;
+}
+
+/** The unit price of the tier `quantity` falls in (tiers as `checkPriceBook` accepts them). */
+export function volumeUnitPrice(tiers: readonly Tier[], quantity: number): number {
+  if (!Number.isSafeInteger(quantity) || quantity < 1) throw new RangeError(`Bad quantity ${quantity}`);
+  const tier = tiers.find((candidate) => candidate.upTo === null || quantity <= candidate.upTo);
+  if (tier === undefined) throw new RangeError('The tiers end before the quantity');
+  return tier.unitPrice;
+}
+
+export const lineTotal = (tiers: readonly Tier[], quantity: number, currency: Currency): Money =>
+  times(money(volumeUnitPrice(tiers, quantity), currency), quantity);
+
+/** The book in force at `at`: the one with the latest `effectiveFrom` not after it. */
+export function currentBook(books: readonly PriceBook[], at: Date): PriceBook | undefined {
+  let current: PriceBook | undefined;
+  for (const book of books) {
+    if (book.effectiveFrom.getTime() > at.getTime()) continue;
+    if (current === undefined || book.effectiveFrom.getTime() > current.effectiveFrom.getTime())
+      current = book;
+  }
+  return current;
+}
+
+export const findProduct = (book: PriceBook, sku: string): Product | undefined =>
+  book.products.find((product) => product.sku === sku);
+
+/** The fixed-key product for a term, which a purchase or a renewal of that many years is priced with. */
+export const keyProduct = (book: PriceBook, termYears: number): Product | undefined =>
+  book.products.find((product) => product.kind === 'key' && product.termYears === termYears);
+
+export const subscriptionProduct = (book: PriceBook, period: Period): Product | undefined =>
+  book.products.find((product) => product.kind === 'subscription' && product.period === period);
+
+/** A line for `quantity` of a product, at the book's volume price. */
+export function priceLine(book: PriceBook, product: Product, quantity: number): Result<PricedLine> {
+  if (!Number.isSafeInteger(quantity) || quantity < 1)
+    return fail('validation_failed', 'The quantity is a whole number of connections, 1 or more.', 'quantity');
+  const unitPrice = money(volumeUnitPrice(product.tiers, quantity), book.currency);
+  return ok({
+    sku: product.sku,
+    description: `${product.name}: ${plural(quantity, product.kind === 'gateway' ? 'user' : 'connection')} × ${formatMoney(unitPrice)}`,
+    quantity,
+    unitPrice,
+    total: times(unitPrice, quantity),
+    priceBookVersion: book.version,
+  });
+}
+
+/** `priceLine` by SKU, refusing one the book does not sell. */
+export function priceSku(book: PriceBook, sku: string, quantity: number): Result<PricedLine> {
+  const product = findProduct(book, sku);
+  if (product === undefined)
+    return fail('product_not_found', `Price book ${book.version} sells no product ${sku}.`, 'sku');
+  return priceLine(book, product, quantity);
+}
