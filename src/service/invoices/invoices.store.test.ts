@@ -10,6 +10,7 @@ import { billingAddressFor, saveBillingAddress } from './billing-address.js';
 import { invoiceGaps } from './gaps.js';
 import {
   createDraft,
+  type DraftInput,
   finalizeInvoice,
   invoiceFor,
   listInvoices,
@@ -139,14 +140,15 @@ describe.each(ENGINES)('invoices on %s', (engine) => {
       total: 1190,
       actor: 'usr_staff',
     };
-    for (const [change, field] of [
+    const refusals: [Partial<DraftInput>, string][] = [
       [{ total: 1191 }, 'total'],
       [{ subtotal: 999, total: 1189 }, 'subtotal'],
       [{ lines: [{ description: 'Seats', quantity: 2, unitAmount: 500, amount: 999 }] }, 'lines'],
       [{ lines: [] }, 'lines'],
       [{ currency: 'eur' }, 'currency'],
       [{ tax: 0.5, total: 1000.5 }, 'lines'],
-    ] as const)
+    ];
+    for (const [change, field] of refusals)
       expect(await createDraft(ctx, { ...base, ...change })).toMatchObject({
         ok: false,
         error: { code: 'validation_failed', field },
@@ -196,7 +198,7 @@ describe.each(ENGINES)('invoices on %s', (engine) => {
     if (!added.ok) throw new Error(added.error.detail);
     const member: Principal = {
       kind: 'account',
-      userId: added.value.id,
+      userId: added.value.userId,
       accountId: a.accountId,
       role: 'member',
     };
