@@ -41,8 +41,9 @@ export async function invoiceGaps(db: Database, series: string): Promise<GapRepo
 /** The report in a sentence, for logs and the command line. */
 export function gapSummary(report: GapReport): string {
   const { series, lastNumber, missing, duplicates, beyond } = report;
-  if (missing.length + duplicates.length + beyond.length === 0)
-    return `Series ${series}: numbers 1 to ${lastNumber} are all there, each once.`;
+  const whole = missing.length + duplicates.length + beyond.length === 0;
+  if (whole && lastNumber === 0) return `Series ${series}: no invoice was numbered in it yet.`;
+  if (whole) return `Series ${series}: numbers 1 to ${lastNumber} are all there, each once.`;
   const parts: string[] = [];
   if (missing.length > 0) parts.push(`missing ${missing.join(', ')}`);
   if (duplicates.length > 0) parts.push(`given twice ${duplicates.join(', ')}`);
