@@ -6,6 +6,7 @@ import { recordAudit } from '../audit/log.js';
 import { canManageAccount, canSeeAccount, type Principal } from '../auth/principal.js';
 import type { ServiceContext } from '../context.js';
 import type { Database } from '../store/database.js';
+import type { BillingAddressesTable } from '../store/schema.js';
 import { inTransaction } from '../store/transaction.js';
 import { billingAddressOf, saveBillingAddressRow } from './invoice-repository.js';
 import { addressView, type BillingAddressView } from './views.js';
@@ -18,8 +19,10 @@ export async function billingAccess(
   db: Database,
   principal: Principal,
   accountId: string,
+  /** The request field that names the account. */
+  field = 'id',
 ): Promise<Result<void>> {
-  const unknown = fail('account_not_found', `There is no account ${accountId}.`, 'id');
+  const unknown = fail('account_not_found', `There is no account ${accountId}.`, field);
   if (!canSeeAccount(principal, accountId)) return unknown;
   if (!canManageAccount(principal, accountId))
     return fail('forbidden', 'Only the account owner sees and edits billing details and invoices.');
@@ -45,25 +48,44 @@ export async function billingAddressFor(
   return ok(viewOf(accountId, await billingAddressOf(ctx.store.db, accountId)));
 }
 
-/** One line of text, trimmed; an optional field left empty is no value. */
-function cleaned(input: BillingAddressInput): Result<Record<keyof BillingAddressInput, string | null>> {
-  const out: Record<string, string | null> = {};
-  for (const [field, value] of Object.entries(input) as [keyof BillingAddressInput, string | null][]) {
-    const text = value?.trim() ?? '';
-    const typed = plainText(text, field);
+type AddressFields = Omit<BillingAddressesTable, 'account_id' | 'updated_at'>;
+
+/** Each field one line of text, trimmed; an optional one left empty is no value, a required one is refused. */
+function cleaned(input: BillingAddressInput): Result<AddressFields> {
+  const text = (value: string | null | undefined, field: string): Result<string | null> => {
+    const trimmed = value?.trim() ?? '';
+    const typed = plainText(trimmed, field);
+    return typed.ok ? ok(trimmed === '' ? null : trimmed) : typed;
+  };
+  const required = (value: string, field: string): Result<string> => {
+    const typed = text(value, field);
     if (!typed.ok) return typed;
-    out[field] = text === '' ? null : text;
-  }
-  for (const field of ['companyName', 'address', 'city'] as const)
-    if (out[field] == null) return fail('validation_failed', `${field} must not be empty.`, field);
+    return typed.value === null
+      ? fail('validation_failed', `${field} must not be empty.`, field)
+      : ok(typed.value);
+  };
+  const companyName = required(input.companyName, 'companyName');
+  if (!companyName.ok) return companyName;
+  const address = required(input.address, 'address');
+  if (!address.ok) return address;
+  const city = required(input.city, 'city');
+  if (!city.ok) return city;
+  const state = text(input.state, 'state');
+  if (!state.ok) return state;
+  const taxInfo = text(input.taxInfo, 'taxInfo');
+  if (!taxInfo.ok) return taxInfo;
+  const phone = text(input.phone, 'phone');
+  if (!phone.ok) return phone;
+  const website = text(input.website, 'website');
+  if (!website.ok) return website;
   return ok({
-    companyName: out.companyName ?? null,
-    address: out.address ?? null,
-    city: out.city ?? null,
-    state: out.state ?? null,
-    taxInfo: out.taxInfo ?? null,
-    phone: out.phone ?? null,
-    website: out.website ?? null,
+    company_name: companyName.value,
+    address: address.value,
+    city: city.value,
+    state: state.value,
+    tax_info: taxInfo.value,
+    phone: phone.value,
+    website: website.value,
   });
 }
 
@@ -84,18 +106,7 @@ export async function saveBillingAddress(
     const access = await billingAccess(tx, principal, accountId);
     if (!access.ok) return access;
     const before = await billingAddressOf(tx, accountId);
-    const { companyName, address, city, state, taxInfo, phone, website } = fields.value;
-    const row = {
-      account_id: accountId,
-      company_name: companyName ?? '',
-      address: address ?? '',
-      city: city ?? '',
-      state,
-      tax_info: taxInfo,
-      phone,
-      website,
-      updated_at: now.getTime(),
-    };
+    const row = { account_id: accountId, ...fields.value, updated_at: now.getTime() };
     await saveBillingAddressRow(tx, row);
     const after = viewOf(accountId, row);
     await recordAudit(tx, now, [

@@ -232,11 +232,8 @@ export async function listInvoices(
 ): Promise<Result<InvoiceView[]>> {
   const accountId = principal.kind === 'staff' ? filter.accountId : (filter.accountId ?? principal.accountId);
   if (accountId !== undefined) {
-    const access = await billingAccess(ctx.store.db, principal, accountId);
-    if (!access.ok)
-      return access.error.code === 'account_not_found'
-        ? { ...access, error: { ...access.error, field: 'accountId' } }
-        : access;
+    const access = await billingAccess(ctx.store.db, principal, accountId, 'accountId');
+    if (!access.ok) return access;
   }
   return ok((await invoicesWhere(ctx.store.db, { accountId, status: filter.status })).map(invoiceView));
 }

@@ -1,8 +1,8 @@
 import { Value } from '@sinclair/typebox/value';
 import {
   type AccountBillingAddress,
-  type BilledTo,
-  type BillingAddress,
+  BilledTo,
+  BillingAddress,
   type Invoice,
   InvoiceLine,
 } from '../../contract/invoices.js';
@@ -34,6 +34,13 @@ function parsedLines(row: InvoiceRow): InvoiceLine[] {
   return lines;
 }
 
+function parsedBilledTo(id: string, stored: string): BilledTo {
+  const billedTo: unknown = JSON.parse(stored);
+  if (!Value.Check(BilledTo, [BillingAddress], billedTo))
+    throw new Error(`the Billed To stored for invoice ${id} is not one`);
+  return billedTo;
+}
+
 export const invoiceView = (row: InvoiceRow): InvoiceView => ({
   id: row.id,
   accountId: row.account_id,
@@ -46,8 +53,8 @@ export const invoiceView = (row: InvoiceRow): InvoiceView => ({
   subtotal: row.subtotal,
   tax: row.tax,
   total: row.total,
-  // Written by finalization from the same shape; read back as stored, never recomputed.
-  billedTo: row.billed_to === null ? null : (JSON.parse(row.billed_to) as BilledTo),
+  // Read back as it was stored at finalization, never recomputed.
+  billedTo: row.billed_to === null ? null : parsedBilledTo(row.id, row.billed_to),
   createdAt: new Date(row.created_at).toISOString(),
   finalizedAt: instant(row.finalized_at),
   dueAt: instant(row.due_at),
