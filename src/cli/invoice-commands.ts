@@ -107,11 +107,17 @@ export function registerInvoiceCommands(program: Command): void {
     .action(async (flags: StoreFlags & { account?: string; status?: string }) => {
       const status =
         flags.status === undefined ? undefined : oneOf('--status', flags.status, INVOICE_STATUSES);
-      const invoices = await withContext(flags, async (ctx) =>
-        orExit(
-          await listInvoices(ctx, OPERATOR, { accountId: await accountFilter(ctx, flags.account), status }),
-        ),
-      );
+      const invoices = await withContext(flags, async (ctx) => {
+        const accountId = await accountFilter(ctx, flags.account);
+        const all: InvoiceView[] = [];
+        let after: string | undefined;
+        do {
+          const page = orExit(await listInvoices(ctx, OPERATOR, { accountId, status, after }));
+          all.push(...page.invoices);
+          after = page.next ?? undefined;
+        } while (after !== undefined);
+        return all;
+      });
       if (flags.json) printJson({ invoices });
       else printInvoices(invoices);
     });

@@ -1,6 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { SINGLE_LINE } from '../domain/text.js';
-import { Shared } from './common.js';
+import { NextPage, PageQuery, Shared } from './common.js';
 import { Id } from './ids.js';
 
 export const INVOICE_STATUSES = ['draft', 'open', 'paid', 'void'] as const;
@@ -103,12 +103,13 @@ export const InvoiceQuery = Type.Object(
   {
     accountId: Type.Optional(Id('acc', 'Staff: one account’s invoices')),
     status: Type.Optional(InvoiceStatus),
+    ...PageQuery('inv'),
   },
   { additionalProperties: false },
 );
 
-export const InvoiceList = Type.Object({ invoices: Type.Array(Shared(Invoice)) });
-export type InvoiceList = Static<typeof InvoiceList>;
+export const InvoicePage = Type.Object({ invoices: Type.Array(Shared(Invoice)), next: NextPage });
+export type InvoicePage = Static<typeof InvoicePage>;
 
 export const SERIES_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_-]{0,11}$';
 

@@ -3,7 +3,7 @@ import type {
   AccountBillingAddress,
   Invoice,
   InvoiceGaps,
-  InvoiceList,
+  InvoicePage,
 } from '../../src/contract/invoices.js';
 import { systemClock } from '../../src/domain/clock.js';
 import { finalizeInvoice } from '../../src/service/invoices/operations.js';
@@ -48,7 +48,7 @@ describe('seatkeeper invoice and billing-address', () => {
     expect(listed.stdout).toContain('SK-000003');
     expect(listed.stdout).toContain('142.80 EUR');
     const drafts = await cli(['invoice', 'list', '--account', accountId, '--status', 'draft', '--json']);
-    expect((JSON.parse(drafts.stdout) as InvoiceList).invoices.map((invoice) => invoice.id)).toEqual([
+    expect((JSON.parse(drafts.stdout) as InvoicePage).invoices.map((invoice) => invoice.id)).toEqual([
       draftId,
     ]);
     const wrong = await cli(['invoice', 'list', '--status', 'unpaid']);

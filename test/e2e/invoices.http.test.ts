@@ -3,7 +3,7 @@ import type {
   AccountBillingAddress,
   Invoice,
   InvoiceGaps,
-  InvoiceList,
+  InvoicePage,
 } from '../../src/contract/invoices.js';
 import { createStaff } from '../../src/service/auth/staff.js';
 import { ManualClock } from '../support/clock.js';
@@ -62,7 +62,7 @@ describe('invoices over HTTP', () => {
       email: expect.stringMatching(/@acme\.example$/),
       address: ADDRESS,
     });
-    const listed = await call<InvoiceList>('GET', '/v1/invoices?status=open', { token: owner });
+    const listed = await call<InvoicePage>('GET', '/v1/invoices?status=open', { token: owner });
     expect(listed.body.invoices.map((invoice) => invoice.id)).toEqual([draft.id]);
     const address = await call<AccountBillingAddress>('GET', `/v1/accounts/${accountId}/billing-address`, {
       token: owner,

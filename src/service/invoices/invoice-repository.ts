@@ -29,11 +29,18 @@ export const insertInvoice = (db: Database, row: InvoiceRow) =>
 export const invoiceById = (db: Database, id: string): Promise<InvoiceRow | undefined> =>
   db.selectFrom('invoices').select(INVOICE_COLUMNS).where('id', '=', id).executeTakeFirst();
 
+/** A page of invoices, oldest first, after the invoice `after` (a position: it need not exist). */
 export function invoicesWhere(
   db: Database,
-  filter: { accountId?: string | undefined; status?: InvoiceRow['status'] | undefined },
+  filter: {
+    accountId?: string | undefined;
+    status?: InvoiceRow['status'] | undefined;
+    after?: string | undefined;
+    limit: number;
+  },
 ): Promise<InvoiceRow[]> {
-  let query = db.selectFrom('invoices').select(INVOICE_COLUMNS).orderBy('id');
+  let query = db.selectFrom('invoices').select(INVOICE_COLUMNS).orderBy('id').limit(filter.limit);
+  if (filter.after !== undefined) query = query.where('id', '>', filter.after);
   if (filter.accountId !== undefined) query = query.where('account_id', '=', filter.accountId);
   if (filter.status !== undefined) query = query.where('status', '=', filter.status);
   return query.execute();

@@ -157,7 +157,7 @@ describe.each(ENGINES)('invoices on %s', (engine) => {
       ok: false,
       error: { code: 'account_not_found' },
     });
-    expect(await listInvoices(ctx, staff, {})).toEqual({ ok: true, value: [] });
+    expect(await listInvoices(ctx, staff, {})).toEqual({ ok: true, value: { invoices: [], next: null } });
   });
 
   it('shows "Billed To" as it was at finalization: a later address changes later invoices only', async () => {
@@ -226,15 +226,21 @@ describe.each(ENGINES)('invoices on %s', (engine) => {
       ok: false,
       error: { code: 'account_not_found' },
     });
-    expect(await listInvoices(ctx, b.owner, {})).toEqual({ ok: true, value: [] });
+    expect(await listInvoices(ctx, b.owner, {})).toEqual({ ok: true, value: { invoices: [], next: null } });
     expect(await listInvoices(ctx, b.owner, { accountId: a.accountId })).toMatchObject({
       ok: false,
       error: { code: 'account_not_found' },
     });
 
     expect(await invoiceFor(ctx, a.owner, invoice.id)).toMatchObject({ ok: true, value: { id: invoice.id } });
-    expect(await listInvoices(ctx, a.owner, {})).toMatchObject({ ok: true, value: [{ id: invoice.id }] });
-    expect(await listInvoices(ctx, staff, { accountId: b.accountId })).toEqual({ ok: true, value: [] });
+    expect(await listInvoices(ctx, a.owner, {})).toMatchObject({
+      ok: true,
+      value: { invoices: [{ id: invoice.id }], next: null },
+    });
+    expect(await listInvoices(ctx, staff, { accountId: b.accountId })).toEqual({
+      ok: true,
+      value: { invoices: [], next: null },
+    });
     expect(await billingAddressFor(ctx, staff, a.accountId)).toMatchObject({
       ok: true,
       value: { billingAddress: { city: 'Łódź' } },
@@ -266,6 +272,26 @@ describe.each(ENGINES)('invoices on %s', (engine) => {
       'created',
       'updated',
     ]);
+  });
+
+  it('lists a page at a time, oldest first, by status', async () => {
+    const { accountId } = await billedAccount(ctx);
+    const ids = [];
+    for (let i = 0; i < 5; i++) {
+      ids.push((await draftFor(ctx, accountId)).id);
+      clock.advance(1);
+    }
+    await finalizeInvoice(ctx, by(ids[1] ?? ''));
+    const first = await listInvoices(ctx, staff, { limit: 2 });
+    expect(first).toMatchObject({
+      ok: true,
+      value: { invoices: [{ id: ids[0] }, { id: ids[1] }], next: ids[1] },
+    });
+    const rest = await listInvoices(ctx, staff, { after: ids[1], limit: 3 });
+    expect(rest.ok && rest.value.invoices.map((invoice) => invoice.id)).toEqual(ids.slice(2));
+    expect(rest.ok && rest.value.next).toBe(ids[4]);
+    const open = await listInvoices(ctx, staff, { accountId, status: 'open' });
+    expect(open.ok && open.value.invoices.map((invoice) => invoice.id)).toEqual([ids[1]]);
   });
 
   it('numbers in the configured series, a new prefix starting at 1', async () => {

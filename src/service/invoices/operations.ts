@@ -27,6 +27,8 @@ import { addressView, type InvoiceView, invoiceView } from './views.js';
 
 const DAY_MS = 86_400_000;
 
+export const INVOICE_PAGE_MAX = 1000;
+
 export interface DraftInput {
   accountId: string;
   currency: string;
@@ -224,16 +226,27 @@ export async function invoiceFor(
   return access.ok ? ok(invoiceView(row)) : access;
 }
 
-/** Staff: every invoice, or one account's. An owner: the account's own; a member: refused. */
+/**
+ * A page of invoices, oldest first. Staff: every invoice, or one account's. An owner: the
+ * account's own; a member: refused. `next` is there when more may follow.
+ */
 export async function listInvoices(
   ctx: ServiceContext,
   principal: Principal,
-  filter: { accountId?: string | undefined; status?: InvoiceStatus | undefined },
-): Promise<Result<InvoiceView[]>> {
+  filter: {
+    accountId?: string | undefined;
+    status?: InvoiceStatus | undefined;
+    after?: string | undefined;
+    limit?: number | undefined;
+  },
+): Promise<Result<{ invoices: InvoiceView[]; next: string | null }>> {
   const accountId = principal.kind === 'staff' ? filter.accountId : (filter.accountId ?? principal.accountId);
   if (accountId !== undefined) {
     const access = await billingAccess(ctx.store.db, principal, accountId, 'accountId');
     if (!access.ok) return access;
   }
-  return ok((await invoicesWhere(ctx.store.db, { accountId, status: filter.status })).map(invoiceView));
+  const limit = Math.min(filter.limit ?? INVOICE_PAGE_MAX, INVOICE_PAGE_MAX);
+  const rows = await invoicesWhere(ctx.store.db, { ...filter, accountId, limit });
+  const invoices = rows.map(invoiceView);
+  return ok({ invoices, next: invoices.length === limit ? (invoices.at(-1)?.id ?? null) : null });
 }

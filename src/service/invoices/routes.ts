@@ -1,4 +1,4 @@
-import { IdParam, problemResponses, Shared } from '../../contract/common.js';
+import { IdParam, pageSize, problemResponses, Shared } from '../../contract/common.js';
 import {
   AccountBillingAddress,
   BillingAddress,
@@ -6,7 +6,7 @@ import {
   GapsQuery,
   Invoice,
   InvoiceGaps,
-  InvoiceList,
+  InvoicePage,
   InvoiceQuery,
 } from '../../contract/invoices.js';
 import { BEARER, requirePrincipal, requireStaff } from '../http/authenticate.js';
@@ -32,12 +32,13 @@ export const invoiceRoutes: RouteModule = (app, ctx) => {
           'Invoices: staff see all (or one account’s), an account’s owner its own; members are refused',
         security: BEARER,
         querystring: InvoiceQuery,
-        response: { 200: InvoiceList, ...problemResponses(400, 401, 403, 404) },
+        response: { 200: InvoicePage, ...problemResponses(400, 401, 403, 404) },
       },
     },
     async (request) => {
       const principal = await requirePrincipal(ctx, request);
-      return { invoices: unwrap(await listInvoices(ctx, principal, request.query)) };
+      const { limit, ...filter } = request.query;
+      return unwrap(await listInvoices(ctx, principal, { ...filter, limit: pageSize(limit) }));
     },
   );
 
