@@ -116,6 +116,24 @@ describe.each(ENGINES)('invoice numbers on %s', (engine) => {
     });
   });
 
+  it('refuses to finalize, leaving the draft, when the counter was set back by hand below its invoices', async () => {
+    const { accountId } = await billedAccount(ctx);
+    for (let i = 0; i < 2; i++) await finalizeInvoice(ctx, by((await draftFor(ctx, accountId)).id));
+    await ctx.store.db.updateTable('invoice_series').set({ last_number: 1 }).execute();
+    const draft = await draftFor(ctx, accountId);
+    expect(await finalizeInvoice(ctx, by(draft.id))).toMatchObject({
+      ok: false,
+      error: { code: 'invoice_number_taken', field: 'id' },
+    });
+    expect(await invoiceGaps(ctx.store.db, 'SK-')).toMatchObject({ lastNumber: 1, beyond: [2] });
+    const left = await ctx.store.db
+      .selectFrom('invoices')
+      .select('status')
+      .where('id', '=', draft.id)
+      .executeTakeFirst();
+    expect(left).toEqual({ status: 'draft' });
+  });
+
   it('refuses a second number for one invoice, whatever the code does: the index is unique', async () => {
     const { accountId } = await billedAccount(ctx);
     for (let i = 0; i < 2; i++) await finalizeInvoice(ctx, by((await draftFor(ctx, accountId)).id));

@@ -8,6 +8,7 @@ import type { ServiceContext } from '../context.js';
 import type { Database } from '../store/database.js';
 import type { InvoiceRow } from '../store/schema.js';
 import { inTransaction } from '../store/transaction.js';
+import { refuseConflict } from '../store/unique.js';
 import { billingAccess } from './billing-address.js';
 import {
   billingAddressOf,
@@ -168,11 +169,23 @@ export async function finalizeIn(
   return ok(after);
 }
 
-/** Finalizes a draft in a transaction of its own, numbered in the configured series. */
-export const finalizeInvoice = (ctx: ServiceContext, input: { id: string; actor: string }) =>
-  inTransaction(ctx.store.db, (tx) =>
-    finalizeIn(tx, { ...input, series: invoiceSeries(ctx) }, ctx.clock.now()),
+/**
+ * Finalizes a draft in a transaction of its own, numbered in the configured series. A number some
+ * invoice has already (a counter set back by hand) is refused, the draft left as it was.
+ */
+export const finalizeInvoice = (ctx: ServiceContext, input: { id: string; actor: string }) => {
+  const series = invoiceSeries(ctx);
+  return refuseConflict(
+    () => inTransaction(ctx.store.db, (tx) => finalizeIn(tx, { ...input, series }, ctx.clock.now())),
+    () =>
+      fail(
+        'invoice_number_taken',
+        `The next number of the series ${series} is taken already: its counter is behind its invoices (see seatkeeper invoice gaps).`,
+        'id',
+      ),
+    'invoices.number',
   );
+};
 
 /** open -> paid or void; anything else is refused and changes nothing. */
 async function settle(
