@@ -195,5 +195,10 @@ export function registerServeCommand(program: Command): void {
       'load balancers (addresses or CIDR ranges, comma-separated) whose X-Forwarded-For names the client (env SEATKEEPER_TRUST_PROXY)',
       undefined,
     )
+    .option(
+      '--invoice-prefix <prefix>',
+      'the prefix (series) invoice numbers are given in, SK- by default: SK-000001 (env SEATKEEPER_INVOICE_PREFIX)',
+      undefined,
+    )
     .action(serve);
 }

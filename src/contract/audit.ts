@@ -16,8 +16,12 @@ export const AuditEntry = Type.Object(
         Type.Literal('subscription'),
         Type.Literal('request'),
         Type.Literal('user'),
+        Type.Literal('invoice'),
+        Type.Literal('billing_address'),
       ],
-      { description: 'account, license, activation, subscription, request or user' },
+      {
+        description: 'account, license, activation, subscription, request, user, invoice or billing_address',
+      },
     ),
     entityId: Type.String(),
     action: Type.String(),

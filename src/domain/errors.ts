@@ -45,6 +45,13 @@ export const ERRORS = {
   request_incomplete: { status: 400, title: 'The support request lacks what it needs' },
   request_not_found: { status: 404, title: 'There is no such support request' },
   request_already_decided: { status: 409, title: 'The support request was already decided' },
+  invoice_not_found: { status: 404, title: 'There is no such invoice' },
+  invoice_not_draft: { status: 409, title: 'Only a draft invoice can be finalized' },
+  invoice_not_open: { status: 409, title: 'Only an open invoice can be paid or voided' },
+  invoice_number_taken: {
+    status: 409,
+    title: 'The next invoice number is taken already: the series’ counter is behind its invoices',
+  },
   subscription_not_found: { status: 404, title: 'There is no such subscription' },
   subscription_expired: { status: 409, title: 'The subscription has ended' },
   subscription_key_not_found: { status: 404, title: 'The subscription key is not known' },

@@ -12,6 +12,7 @@ export const ID_PREFIXES = [
   'aud',
   'tkt',
   'rem',
+  'inv',
 ] as const;
 export type IdPrefix = (typeof ID_PREFIXES)[number];
 

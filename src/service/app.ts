@@ -17,6 +17,7 @@ import { answerClientError, handleError, sendProblem } from './http/problem.js';
 import { limitFailedAttempts } from './http/rate-limit.js';
 import { RequestLog } from './http/request-log.js';
 import type { App } from './http/types.js';
+import { invoiceRoutes } from './invoices/routes.js';
 import { licenseRoutes } from './licenses/routes.js';
 import { reminderRoutes } from './reminders/routes.js';
 import { subscriptionRoutes } from './subscriptions/routes.js';
@@ -89,6 +90,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     auditRoutes,
     supportRoutes,
     reminderRoutes,
+    invoiceRoutes,
   ])
     routes(app, ctx);
   return app;

@@ -41,3 +41,19 @@ describe('limits on failed attempts in the service configuration', () => {
     expect(() => loadServiceConfig(flags, {})).toThrow(message);
   });
 });
+
+describe('the invoice prefix in the service configuration', () => {
+  it('is SK- unless a flag or the environment says otherwise, the flag first', () => {
+    expect(loadServiceConfig({}, {}).invoicePrefix).toBe('SK-');
+    expect(loadServiceConfig({}, { SEATKEEPER_INVOICE_PREFIX: 'INV2027-' }).invoicePrefix).toBe('INV2027-');
+    expect(
+      loadServiceConfig({ invoicePrefix: 'ACME_' }, { SEATKEEPER_INVOICE_PREFIX: 'INV-' }).invoicePrefix,
+    ).toBe('ACME_');
+  });
+
+  it.each(['-SK', 'SK 2027', 'MUCH-TOO-LONG-PREFIX', 'SK/'])('refuses %s, naming the flag', (prefix) => {
+    expect(() => loadServiceConfig({ invoicePrefix: prefix }, {})).toThrow(
+      `--invoice-prefix / SEATKEEPER_INVOICE_PREFIX must be 1 to 12 letters, digits, - or _`,
+    );
+  });
+});

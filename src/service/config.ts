@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { normalizeEmail } from '../domain/email.js';
 import { DEFAULT_FAILURE_LIMITS, type FailureLimits } from '../domain/failed-attempts.js';
+import { DEFAULT_INVOICE_PREFIX, isInvoicePrefix } from './invoices/series.js';
 
 /** Everything the service reads from flags and the environment, validated once at start. */
 export interface ServiceConfig {
@@ -17,6 +18,8 @@ export interface ServiceConfig {
   failureLimits: FailureLimits;
   /** Load balancers whose X-Forwarded-For names the client; without them the peer is the client. */
   trustedProxies: string[];
+  /** The series (prefix) invoices are numbered in: `SK-000001`. */
+  invoicePrefix: string;
 }
 
 export interface MailConfig {
@@ -37,6 +40,7 @@ export interface ServiceFlags {
   maxFailuresPerPrefix?: string | undefined;
   failureWindow?: string | undefined;
   trustProxy?: string | undefined;
+  invoicePrefix?: string | undefined;
 }
 
 export class ConfigError extends Error {}
@@ -162,6 +166,16 @@ export function parseMailConfig(
   return { smtpUrl: url, from: address.value };
 }
 
+/** The prefix of invoice numbers; a new prefix starts its own series at 1. */
+export function parseInvoicePrefix(text: string | undefined): string {
+  if (text === undefined) return DEFAULT_INVOICE_PREFIX;
+  if (!isInvoicePrefix(text))
+    throw new ConfigError(
+      `--invoice-prefix / SEATKEEPER_INVOICE_PREFIX must be 1 to 12 letters, digits, - or _, starting with a letter or digit, such as SK- or INV2026-; got "${text}"`,
+    );
+  return text;
+}
+
 /** Flags win over the environment; the environment wins over defaults. */
 export function loadServiceConfig(flags: ServiceFlags, env: NodeJS.ProcessEnv): ServiceConfig {
   const pick = (flag: string | undefined, variable: string): string | undefined =>
@@ -204,5 +218,6 @@ export function loadServiceConfig(flags: ServiceFlags, env: NodeJS.ProcessEnv): 
       pick(flags.trustProxy, 'SEATKEEPER_TRUST_PROXY'),
       '--trust-proxy / SEATKEEPER_TRUST_PROXY',
     ),
+    invoicePrefix: parseInvoicePrefix(pick(flags.invoicePrefix, 'SEATKEEPER_INVOICE_PREFIX')),
   };
 }

@@ -6,6 +6,8 @@ import type { Store } from './store/database.js';
 export interface ServicePolicy {
   /** How long an online certificate counts before the agent must refresh it. */
   certificateTtlMs: number;
+  /** The series (prefix) invoices are numbered in when finalized; `SK-` unless configured. */
+  invoicePrefix?: string | undefined;
 }
 
 /** What every operation gets, built by hand in one place. Nothing in it knows HTTP. */

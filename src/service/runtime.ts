@@ -10,7 +10,8 @@ export const sqlitePathIn = (dataDir: string): string => join(dataDir, 'seatkeep
 
 /** Opens the store (migrated) and the vendor keys: what both `serve` and the admin commands need. */
 export async function openContext(
-  config: Pick<ServiceConfig, 'dataDir' | 'databaseUrl' | 'certificateTtlMs'>,
+  config: Pick<ServiceConfig, 'dataDir' | 'databaseUrl' | 'certificateTtlMs'> &
+    Partial<Pick<ServiceConfig, 'invoicePrefix'>>,
   clock: Clock,
 ): Promise<ServiceContext> {
   const vendor = loadOrCreateVendorKeys(config.dataDir);
@@ -26,7 +27,7 @@ export async function openContext(
     store,
     clock,
     vendor,
-    policy: { certificateTtlMs: config.certificateTtlMs },
+    policy: { certificateTtlMs: config.certificateTtlMs, invoicePrefix: config.invoicePrefix },
     batch: new CommitBatcher(store.db),
   };
 }

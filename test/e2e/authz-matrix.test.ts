@@ -170,14 +170,18 @@ function tokenOf(w: World, who: BearerCase): string | undefined {
 /** Every id of account A's the store holds, to find in an answer to another account. */
 async function idsOfAccount(ctx: ServiceContext, accountId: string): Promise<string[]> {
   const db = ctx.store.db;
-  const [users, licenses, subscriptions, requests, audit] = await Promise.all([
+  const [users, licenses, subscriptions, requests, audit, invoices] = await Promise.all([
     db.selectFrom('users').select('id').where('account_id', '=', accountId).execute(),
     db.selectFrom('licenses').select('id').where('account_id', '=', accountId).execute(),
     db.selectFrom('subscriptions').select('id').where('account_id', '=', accountId).execute(),
     db.selectFrom('support_requests').select('id').where('account_id', '=', accountId).execute(),
     db.selectFrom('audit_log').select('id').where('account_id', '=', accountId).execute(),
+    db.selectFrom('invoices').select('id').where('account_id', '=', accountId).execute(),
   ]);
-  return [accountId, ...[users, licenses, subscriptions, requests, audit].flat().map((row) => row.id)];
+  return [
+    accountId,
+    ...[users, licenses, subscriptions, requests, audit, invoices].flat().map((row) => row.id),
+  ];
 }
 
 describe.each(ENGINES)('who may call each route, on %s', (engine: Engine) => {

@@ -4,6 +4,8 @@ import { generateLicenseKey } from '../../src/domain/license-key.js';
 import type { ServiceContext } from '../../src/service/context.js';
 import type { ManualClock } from '../support/clock.js';
 import { machine, nonce } from '../support/factories.js';
+import { keyFor, supportRequest } from './authz-bodies.js';
+import { INVOICE_ROUTES } from './authz-invoice-routes.js';
 
 /**
  * Who may call what, for every route the service documents: each route has an entry, and each
@@ -29,7 +31,7 @@ export const BEARER_CASES = [
 export const KEY_CASES = ['no key', 'garbage key', "another account's key", 'the key'] as const;
 
 export type BearerCase = (typeof BEARER_CASES)[number];
-type KeyCase = (typeof KEY_CASES)[number];
+export type KeyCase = (typeof KEY_CASES)[number];
 
 export interface Request {
   /** With its query string. */
@@ -70,7 +72,7 @@ export interface World {
   heartbeatSequence: () => number;
 }
 
-type Entry =
+export type Entry =
   | {
       auth: 'bearer';
       expect: Record<BearerCase, number>;
@@ -373,6 +375,7 @@ export const MATRIX: Record<string, Entry> = {
     request: (w) => ({ path: `/v1/reminders?subjectId=${w.a.licenseId}` }),
     unknown: () => ({ path: `/v1/reminders?subjectId=${UNKNOWN.license}` }),
   },
+  ...INVOICE_ROUTES,
 };
 
 /** A heartbeat of a server with no tunnels. */
@@ -382,21 +385,4 @@ export const beat = (w: World, key: string | undefined, serverId: string) => ({
   sequence: w.heartbeatSequence(),
   sentAt: w.clock.now().getTime(),
   tunnels: [],
-});
-
-/** The key an agent sends: none, a malformed one, another account's, or its own. */
-function keyFor(w: World, who: KeyCase, other: string, own: string = w.a.licenseKey): string | undefined {
-  if (who === 'no key') return undefined;
-  if (who === 'garbage key') return 'not-a-key';
-  return who === 'the key' ? own : other;
-}
-
-/** A refund request with the proof a member must give (the owner need not, but may). */
-const supportRequest = (w: World, licenseId: string, licenseKey: string, orderNumber: string | null) => ({
-  type: 'refund',
-  licenseId,
-  message: 'Bought by mistake.',
-  licenseKey,
-  primaryHolder: w.a.email,
-  ...(orderNumber === null ? {} : { orderNumber }),
 });

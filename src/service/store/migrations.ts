@@ -1,4 +1,5 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
+import { invoicesMigration } from './invoices-migration.js';
 
 /**
  * One schema, one set of migrations, two engines: only types and constraints both SQLite and
@@ -336,6 +337,7 @@ const migrationsFor = (engine: 'sqlite' | 'postgres'): Record<string, Migration>
       await db.schema.createIndex('licenses_parent').on('licenses').column('parent_id').execute();
     },
   },
+  '2026-11-30-0012-invoices': invoicesMigration,
 });
 
 /**

@@ -78,7 +78,15 @@ export interface AuditLogTable {
   actor: string;
   /** The account whose thing changed, so an account reads its own entries. */
   account_id: string | null;
-  entity: 'account' | 'license' | 'activation' | 'subscription' | 'request' | 'user';
+  entity:
+    | 'account'
+    | 'license'
+    | 'activation'
+    | 'subscription'
+    | 'request'
+    | 'user'
+    | 'invoice'
+    | 'billing_address';
   entity_id: string;
   action: string;
   /** JSON of the row before and after the change (null when there is none). */
@@ -187,6 +195,48 @@ export interface FailedAttemptsTable {
   window_ends_at: Millis;
 }
 
+/** The last number each invoice series gave out: the one row a finalization updates. */
+export interface InvoiceSeriesTable {
+  series: string;
+  last_number: number;
+}
+
+export interface InvoicesTable {
+  id: string;
+  account_id: string;
+  status: 'draft' | 'open' | 'paid' | 'void';
+  /** The prefix the number was given under; null on a draft. */
+  series: string | null;
+  number: number | null;
+  currency: string;
+  /** JSON of the lines as the invoice shows them. */
+  lines: string;
+  subtotal: number;
+  tax: number;
+  total: number;
+  /** Days from finalization to the due date. */
+  net_days: number;
+  /** JSON of what "Billed To" showed when the invoice was finalized; it never changes after. */
+  billed_to: string | null;
+  created_at: Millis;
+  finalized_at: Millis | null;
+  due_at: Millis | null;
+  paid_at: Millis | null;
+  voided_at: Millis | null;
+}
+
+export interface BillingAddressesTable {
+  account_id: string;
+  company_name: string;
+  address: string;
+  city: string;
+  state: string | null;
+  tax_info: string | null;
+  phone: string | null;
+  website: string | null;
+  updated_at: Millis;
+}
+
 export interface Tables {
   accounts: AccountsTable;
   users: UsersTable;
@@ -201,6 +251,9 @@ export interface Tables {
   support_requests: SupportRequestsTable;
   reminders: RemindersTable;
   failed_attempts: FailedAttemptsTable;
+  invoice_series: InvoiceSeriesTable;
+  invoices: InvoicesTable;
+  billing_addresses: BillingAddressesTable;
 }
 
 export type LicenseRow = Selectable<LicensesTable>;
@@ -212,3 +265,5 @@ export type PoolMemberRow = Selectable<PoolMembersTable>;
 export type AuditRow = Selectable<AuditLogTable>;
 export type SupportRequestRow = Selectable<SupportRequestsTable>;
 export type ReminderRow = Selectable<RemindersTable>;
+export type InvoiceRow = Selectable<InvoicesTable>;
+export type BillingAddressRow = Selectable<BillingAddressesTable>;

@@ -1,0 +1,141 @@
+import { IdParam, pageSize, problemResponses, Shared } from '../../contract/common.js';
+import {
+  AccountBillingAddress,
+  BillingAddress,
+  BillingAddressInput,
+  GapsQuery,
+  Invoice,
+  InvoiceGaps,
+  InvoicePage,
+  InvoiceQuery,
+} from '../../contract/invoices.js';
+import { BEARER, requirePrincipal, requireStaff } from '../http/authenticate.js';
+import { unwrap } from '../http/problem.js';
+import type { RouteModule } from '../http/types.js';
+import { billingAddressFor, saveBillingAddress } from './billing-address.js';
+import { invoiceGaps } from './gaps.js';
+import { finalizeInvoice, invoiceFor, listInvoices, payInvoice, voidInvoice } from './operations.js';
+import { invoiceSeries } from './series.js';
+
+const tags = ['invoices'];
+
+export const invoiceRoutes: RouteModule = (app, ctx) => {
+  app.addSchema(BillingAddress);
+  app.addSchema(Invoice);
+
+  app.get(
+    '/v1/invoices',
+    {
+      schema: {
+        tags,
+        summary:
+          'Invoices: staff see all (or one account’s), an account’s owner its own; members are refused',
+        security: BEARER,
+        querystring: InvoiceQuery,
+        response: { 200: InvoicePage, ...problemResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => {
+      const principal = await requirePrincipal(ctx, request);
+      const { limit, ...filter } = request.query;
+      return unwrap(await listInvoices(ctx, principal, { ...filter, limit: pageSize(limit) }));
+    },
+  );
+
+  app.get(
+    '/v1/invoices/gaps',
+    {
+      schema: {
+        tags,
+        summary: 'Checks a series’ numbers: any missing between 1 and its counter, or given twice (staff)',
+        security: BEARER,
+        querystring: GapsQuery,
+        response: { 200: InvoiceGaps, ...problemResponses(400, 401, 403) },
+      },
+    },
+    async (request) => {
+      await requireStaff(ctx, request);
+      return invoiceGaps(ctx.store.db, request.query.series ?? invoiceSeries(ctx));
+    },
+  );
+
+  app.get(
+    '/v1/invoices/:id',
+    {
+      schema: {
+        tags,
+        summary: 'One invoice, as it was issued (staff or the account’s owner)',
+        security: BEARER,
+        params: IdParam('inv', 'Invoice id'),
+        response: { 200: Shared(Invoice), ...problemResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => {
+      const principal = await requirePrincipal(ctx, request);
+      return unwrap(await invoiceFor(ctx, principal, request.params.id));
+    },
+  );
+
+  const moves = [
+    [
+      'finalize',
+      finalizeInvoice,
+      'Finalize a draft: it takes the next number of the series and fixes "Billed To" (staff)',
+    ],
+    ['pay', payInvoice, 'Mark an open invoice paid (staff)'],
+    ['void', voidInvoice, 'Void an open invoice; it keeps its number (staff)'],
+  ] as const;
+  for (const [action, move, summary] of moves)
+    app.post(
+      `/v1/invoices/:id/${action}`,
+      {
+        schema: {
+          tags,
+          summary,
+          security: BEARER,
+          params: IdParam('inv', 'Invoice id'),
+          response: { 200: Shared(Invoice), ...problemResponses(400, 401, 403, 404, 409) },
+        },
+      },
+      async (request) => {
+        const { userId } = await requireStaff(ctx, request);
+        return unwrap(await move(ctx, { id: request.params.id, actor: userId }));
+      },
+    );
+
+  app.get(
+    '/v1/accounts/:id/billing-address',
+    {
+      schema: {
+        tags,
+        summary: 'The account’s billing address (its owner or staff)',
+        security: BEARER,
+        params: IdParam('acc', 'Account id'),
+        response: { 200: AccountBillingAddress, ...problemResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => {
+      const principal = await requirePrincipal(ctx, request);
+      return unwrap(await billingAddressFor(ctx, principal, request.params.id));
+    },
+  );
+
+  app.put(
+    '/v1/accounts/:id/billing-address',
+    {
+      schema: {
+        tags,
+        summary:
+          'Save the billing address: invoices finalized from now on show it in "Billed To"; issued ones do not change (its owner or staff)',
+        security: BEARER,
+        params: IdParam('acc', 'Account id'),
+        body: BillingAddressInput,
+        response: { 200: AccountBillingAddress, ...problemResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => {
+      const principal = await requirePrincipal(ctx, request);
+      return unwrap(await saveBillingAddress(ctx, principal, request.params.id, request.body));
+    },
+  );
+};
