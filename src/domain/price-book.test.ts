@@ -58,7 +58,7 @@ describe('currentBook', () => {
 
   it('is undefined before the first book', () => {
     expect(currentBook(books, new Date('2025-12-31T00:00:00Z'))).toBeUndefined();
-    expect(currentBook([], new Date())).toBeUndefined();
+    expect(currentBook([], new Date('2026-11-30T00:00:00Z'))).toBeUndefined();
   });
 });
 
