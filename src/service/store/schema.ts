@@ -78,7 +78,7 @@ export interface AuditLogTable {
   actor: string;
   /** The account whose thing changed, so an account reads its own entries. */
   account_id: string | null;
-  entity: 'account' | 'license' | 'activation' | 'subscription' | 'request' | 'user';
+  entity: 'account' | 'license' | 'activation' | 'subscription' | 'request' | 'user' | 'price_book';
   entity_id: string;
   action: string;
   /** JSON of the row before and after the change (null when there is none). */
@@ -187,6 +187,17 @@ export interface FailedAttemptsTable {
   window_ends_at: Millis;
 }
 
+export interface PriceBooksTable {
+  version: string;
+  effective_from: Millis;
+  currency: 'USD' | 'EUR' | 'GBP';
+  /** JSON: the book's products and their tiers, as `checkPriceBook` accepted them. */
+  products: string;
+  created_at: Millis;
+  /** A staff user id, or `system` for the book seeded on first start. */
+  created_by: string;
+}
+
 export interface Tables {
   accounts: AccountsTable;
   users: UsersTable;
@@ -201,6 +212,7 @@ export interface Tables {
   support_requests: SupportRequestsTable;
   reminders: RemindersTable;
   failed_attempts: FailedAttemptsTable;
+  price_books: PriceBooksTable;
 }
 
 export type LicenseRow = Selectable<LicensesTable>;
@@ -212,3 +224,4 @@ export type PoolMemberRow = Selectable<PoolMembersTable>;
 export type AuditRow = Selectable<AuditLogTable>;
 export type SupportRequestRow = Selectable<SupportRequestsTable>;
 export type ReminderRow = Selectable<RemindersTable>;
+export type PriceBookRow = Selectable<PriceBooksTable>;
