@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import packageJson from '../../package.json' with { type: 'json' };
 import { registerAgentCommands } from './agent-commands.js';
+import { registerCatalogCommands } from './catalog-commands.js';
 import { registerReminderCommands } from './reminder-commands.js';
 import { registerRequestCommands } from './request-commands.js';
 import { registerServiceCommands } from './service-commands.js';
@@ -19,6 +20,7 @@ export function createProgram(): Command {
   registerServiceCommands(program);
   registerRequestCommands(program);
   registerReminderCommands(program);
+  registerCatalogCommands(program);
   registerAgentCommands(program);
   return program;
 }

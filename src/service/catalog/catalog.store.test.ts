@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DAY, ManualClock } from '../../../test/support/clock.js';
 import { ENGINES, freshStore, type TestStore, testContext } from '../../../test/support/engines.js';
+import { oneProductBook } from '../../../test/support/price-books.js';
 import type { PriceBookInput } from '../../contract/catalog.js';
 import { DEFAULT_PRICE_BOOK } from '../../domain/default-price-book.js';
 import { auditTrail } from '../audit/log.js';
@@ -11,29 +12,6 @@ import { migrate, openStore } from '../store/database.js';
 import { addPriceBook, bookAt, listPriceBooks, priceOf, seedDefaultPriceBook } from './operations.js';
 
 const NOW = '2026-11-30T12:00:00.000Z';
-
-/** A one-product book: key-1y at `unitPrice` for up to 99 connections, 1 less from 100. */
-export const oneProductBook = (
-  version: string,
-  effectiveFrom: string,
-  unitPrice = 20_00,
-): PriceBookInput => ({
-  version,
-  effectiveFrom,
-  currency: 'USD',
-  products: [
-    {
-      kind: 'key',
-      sku: 'key-1y',
-      name: 'Fixed license key, 1 year',
-      termYears: 1,
-      tiers: [
-        { upTo: 99, unitPrice },
-        { upTo: null, unitPrice: unitPrice - 1_00 },
-      ],
-    },
-  ],
-});
 
 describe.each(ENGINES)('price books on %s', (engine) => {
   const cleanups: (() => Promise<void>)[] = [];
