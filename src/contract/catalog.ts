@@ -1,5 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
-import { checker } from './check.js';
+import { type Checker, checker } from './check.js';
 import { Instant } from './common.js';
 
 /** What a price book is made of, as it crosses HTTP and files: the domain's `PriceBook` shapes. */
@@ -63,7 +63,34 @@ export const PriceBookInput = Type.Object(
   { additionalProperties: false },
 );
 export type PriceBookInput = Static<typeof PriceBookInput>;
-export const checkPriceBookInput = checker(PriceBookInput);
+const checkWholeBook = checker(PriceBookInput);
+const checkByKind = new Map<string, Checker<unknown>>(
+  Product.anyOf.map((member) => [member.properties.kind.const, checker(member)] as const),
+);
+
+/**
+ * A book read from a file: what is wrong, down to the field. A product that fails is checked again
+ * against the schema its `kind` names, since the union alone only says "not any of the kinds".
+ */
+export function checkPriceBookInput(value: unknown): ReturnType<typeof checkWholeBook> {
+  const checked = checkWholeBook(value);
+  if (checked.ok) return checked;
+  const at = /^\/products\/(\d+): /.exec(checked.wrong);
+  const product: unknown =
+    at === null || typeof value !== 'object' || value === null || !('products' in value)
+      ? undefined
+      : Array.isArray(value.products)
+        ? value.products[Number(at[1])]
+        : undefined;
+  if (at === null) return checked;
+  const kind =
+    typeof product === 'object' && product !== null && 'kind' in product ? product.kind : undefined;
+  const member = typeof kind === 'string' ? checkByKind.get(kind) : undefined;
+  if (member === undefined)
+    return { ok: false, wrong: `/products/${at[1]}/kind: Expected ${[...checkByKind.keys()].join(', ')}` };
+  const inner = member(product);
+  return inner.ok ? checked : { ok: false, wrong: `/products/${at[1]}${inner.wrong.replace(/^\/:/, ':')}` };
+}
 
 export const PriceBookView = Type.Object({
   version: Type.String(),

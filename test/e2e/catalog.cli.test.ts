@@ -49,7 +49,7 @@ describe('seatkeeper catalog', () => {
     };
     const malformed = await cli(['catalog', 'add', file('bad.json', badTier)]);
     expect(malformed.code).toBe(2);
-    expect(malformed.stderr).toContain('products.0');
+    expect(malformed.stderr).toContain('products.0.tiers.0.unitPrice');
     const notJson = await cli(['catalog', 'add', file('not.json', '{')]);
     expect(notJson.code).toBe(2);
     const past = await cli([
