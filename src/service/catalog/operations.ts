@@ -135,16 +135,12 @@ const audited = (tx: Database, now: Date, actor: string, stored: StoredPriceBook
 
 /**
  * The default book, on a store that has none, so that a fresh service can sell. Two instances
- * starting at once both try: the unique version lets one insert and the other insert nothing.
+ * starting at once both try: the unique version lets one insert and the other insert nothing. Not
+ * audited: like the schema, it is how a store starts, not a change someone made; its row says
+ * `system` and when.
  */
 export async function seedDefaultPriceBook(db: Database, now: Date): Promise<boolean> {
   const any = await db.selectFrom('price_books').select('version').limit(1).executeTakeFirst();
   if (any !== undefined) return false;
-  const seeded = await inTransaction(db, async (tx) => {
-    const inserted = await insertPriceBook(tx, DEFAULT_PRICE_BOOK, 'system', now, { ifAbsent: true });
-    if (inserted)
-      await audited(tx, now, 'system', { book: DEFAULT_PRICE_BOOK, createdAt: now, createdBy: 'system' });
-    return ok(inserted);
-  });
-  return seeded.ok && seeded.value;
+  return insertPriceBook(db, DEFAULT_PRICE_BOOK, 'system', now, { ifAbsent: true });
 }
