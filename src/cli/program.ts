@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import packageJson from '../../package.json' with { type: 'json' };
 import { registerAgentCommands } from './agent-commands.js';
+import { registerCatalogCommands } from './catalog-commands.js';
 import { registerInvoiceCommands } from './invoice-commands.js';
 import { registerReminderCommands } from './reminder-commands.js';
 import { registerRequestCommands } from './request-commands.js';
@@ -21,6 +22,7 @@ export function createProgram(): Command {
   registerRequestCommands(program);
   registerReminderCommands(program);
   registerInvoiceCommands(program);
+  registerCatalogCommands(program);
   registerAgentCommands(program);
   return program;
 }

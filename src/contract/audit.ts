@@ -18,9 +18,11 @@ export const AuditEntry = Type.Object(
         Type.Literal('user'),
         Type.Literal('invoice'),
         Type.Literal('billing_address'),
+        Type.Literal('price_book'),
       ],
       {
-        description: 'account, license, activation, subscription, request, user, invoice or billing_address',
+        description:
+          'account, license, activation, subscription, request, user, invoice, billing_address or price_book',
       },
     ),
     entityId: Type.String(),

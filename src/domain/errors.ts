@@ -69,6 +69,10 @@ export const ERRORS = {
   },
   grant_invalid: { status: 400, title: 'The pool grant is not valid' },
   price_book_invalid: { status: 400, title: 'The price book is not valid' },
+  price_book_exists: {
+    status: 409,
+    title: 'A price book with this version or effective date is already published',
+  },
   product_not_found: { status: 404, title: 'There is no product with this SKU in the price book' },
   term_not_offered: { status: 400, title: 'The price book offers no term of this length' },
   order_below_online_minimum: {

@@ -10,6 +10,7 @@ import { accountRoutes } from './accounts/routes.js';
 import { activationRoutes } from './activation/routes.js';
 import { auditRoutes } from './audit/routes.js';
 import { authRoutes } from './auth/routes.js';
+import { catalogRoutes } from './catalog/routes.js';
 import type { ServiceContext } from './context.js';
 import { healthRoutes } from './health/routes.js';
 import { BODY_LIMIT_BYTES, refuseDeepBodies } from './http/body.js';
@@ -91,6 +92,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     supportRoutes,
     reminderRoutes,
     invoiceRoutes,
+    catalogRoutes,
   ])
     routes(app, ctx);
   return app;

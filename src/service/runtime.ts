@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { Clock } from '../domain/clock.js';
+import { seedDefaultPriceBook } from './catalog/operations.js';
 import type { ServiceConfig } from './config.js';
 import type { ServiceContext } from './context.js';
 import { bindVendorKeys, loadOrCreateVendorKeys } from './secrets/vendor-keys.js';
@@ -19,6 +20,7 @@ export async function openContext(
   try {
     await migrate(store);
     await bindVendorKeys(store.db, vendor, config.dataDir, clock.now());
+    await seedDefaultPriceBook(store.db, clock.now());
   } catch (error) {
     await store.close();
     throw error;

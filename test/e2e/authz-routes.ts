@@ -5,6 +5,8 @@ import type { ServiceContext } from '../../src/service/context.js';
 import type { ManualClock } from '../support/clock.js';
 import { machine, nonce } from '../support/factories.js';
 import { keyFor, supportRequest } from './authz-bodies.js';
+import { CATALOG_ROUTES } from './authz-catalog.js';
+import { anyUser, staffOnly } from './authz-expectations.js';
 import { INVOICE_ROUTES } from './authz-invoice-routes.js';
 
 /**
@@ -95,24 +97,6 @@ export const UNKNOWN = {
   audit: newId('aud', 1),
 };
 
-const staffOnly = (status: number): Record<BearerCase, number> => ({
-  'no token': 401,
-  'garbage token': 401,
-  "another account's owner": 403,
-  member: 403,
-  owner: 403,
-  staff: status,
-});
-
-const anyUser = (status: number): Record<BearerCase, number> => ({
-  'no token': 401,
-  'garbage token': 401,
-  "another account's owner": status,
-  member: status,
-  owner: status,
-  staff: status,
-});
-
 export const agentBody = (key: string | undefined, serverId: string, seed: string) => ({
   ...(key === undefined ? {} : { key }),
   serverId,
@@ -125,6 +109,7 @@ export const WRITTEN_BY_REFUSALS: string[] = ['failed_attempts'];
 
 /** Keyed by "METHOD path" as the OpenAPI document names the route. */
 export const MATRIX: Record<string, Entry> = {
+  ...CATALOG_ROUTES,
   'GET /healthz': { auth: 'public', expect: { anyone: 200 }, request: () => ({ path: '/healthz' }) },
   'GET /v1/signing-keys': {
     auth: 'public',

@@ -338,6 +338,32 @@ const migrationsFor = (engine: 'sqlite' | 'postgres'): Record<string, Migration>
     },
   },
   '2026-11-30-0012-invoices': invoicesMigration,
+  '2026-11-30-0013-price-books': {
+    async up(db: Kysely<unknown>) {
+      // One row per book; a new price is a new version. Unique effective dates keep "the book in
+      // force at an instant" a single answer.
+      await db.schema
+        .createTable('price_books')
+        .addColumn('version', 'text', (c) => c.primaryKey())
+        .addColumn('effective_from', 'bigint', (c) => c.notNull().unique())
+        .addColumn('currency', 'text', (c) => c.notNull().check(sql`currency in ('USD', 'EUR', 'GBP')`))
+        .addColumn('products', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('created_by', 'text', (c) => c.notNull())
+        .execute();
+      // Quotes and orders name a version and keep its prices: a stored book never changes.
+      if (engine === 'sqlite') {
+        for (const event of ['update', 'delete'])
+          await sql`create trigger ${sql.raw(`price_books_no_${event}`)} before ${sql.raw(event)} on price_books
+            begin select raise(abort, 'price books are immutable'); end`.execute(db);
+        return;
+      }
+      await sql`create function price_books_immutable() returns trigger language plpgsql as
+        $$ begin raise exception 'price books are immutable'; end $$`.execute(db);
+      await sql`create trigger price_books_immutable before update or delete on price_books
+        for each row execute function price_books_immutable()`.execute(db);
+    },
+  },
 });
 
 /**

@@ -86,7 +86,8 @@ export interface AuditLogTable {
     | 'request'
     | 'user'
     | 'invoice'
-    | 'billing_address';
+    | 'billing_address'
+    | 'price_book';
   entity_id: string;
   action: string;
   /** JSON of the row before and after the change (null when there is none). */
@@ -237,6 +238,17 @@ export interface BillingAddressesTable {
   updated_at: Millis;
 }
 
+export interface PriceBooksTable {
+  version: string;
+  effective_from: Millis;
+  currency: 'USD' | 'EUR' | 'GBP';
+  /** JSON: the book's products and their tiers, as `checkPriceBook` accepted them. */
+  products: string;
+  created_at: Millis;
+  /** A staff user id, or `system` for the book seeded on first start. */
+  created_by: string;
+}
+
 export interface Tables {
   accounts: AccountsTable;
   users: UsersTable;
@@ -254,6 +266,7 @@ export interface Tables {
   invoice_series: InvoiceSeriesTable;
   invoices: InvoicesTable;
   billing_addresses: BillingAddressesTable;
+  price_books: PriceBooksTable;
 }
 
 export type LicenseRow = Selectable<LicensesTable>;
@@ -267,3 +280,4 @@ export type SupportRequestRow = Selectable<SupportRequestsTable>;
 export type ReminderRow = Selectable<RemindersTable>;
 export type InvoiceRow = Selectable<InvoicesTable>;
 export type BillingAddressRow = Selectable<BillingAddressesTable>;
+export type PriceBookRow = Selectable<PriceBooksTable>;
