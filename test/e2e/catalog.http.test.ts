@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Catalog, PriceBookView, PricedLine } from '../../src/contract/catalog.js';
-import { createStaff } from '../../src/service/auth/staff.js';
 import { DAY, ManualClock } from '../support/clock.js';
-import { accountWithKey } from '../support/factories.js';
+import { accountWithKey, staffToken } from '../support/factories.js';
 import { type Call, client, expectProblem } from '../support/http.js';
 import { type InProcessService, startInProcessService } from '../support/in-process-service.js';
 import { oneProductBook } from '../support/price-books.js';
@@ -18,9 +17,7 @@ describe('the catalog over HTTP', () => {
   beforeAll(async () => {
     service = await startInProcessService(clock);
     call = client(service.url);
-    const made = await createStaff(service.ctx, 'staff@vendor.example');
-    if (!made.ok) throw new Error(made.error.detail);
-    staff = made.value.token;
+    staff = await staffToken(service.ctx);
     owner = (await accountWithKey(service.ctx)).ownerToken;
   });
   afterAll(async () => {

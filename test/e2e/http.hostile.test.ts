@@ -4,10 +4,9 @@ import net from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HEARTBEAT_BODY_LIMIT } from '../../src/contract/subscriptions.js';
-import { createStaff } from '../../src/service/auth/staff.js';
 import { ManualClock } from '../support/clock.js';
 import { ENGINES, tempDir } from '../support/engines.js';
-import { accountWithKey, machine, nonce, subscriptionKey } from '../support/factories.js';
+import { accountWithKey, machine, nonce, staffToken, subscriptionKey } from '../support/factories.js';
 import { type Answer, type Call, client, expectProblem } from '../support/http.js';
 import { type InProcessService, startInProcessService } from '../support/in-process-service.js';
 import { seatkeeper } from '../support/service-process.js';
@@ -254,9 +253,7 @@ describe.each(ENGINES)('text with control characters, over HTTP on %s', (engine)
   beforeAll(async () => {
     service = await startInProcessService(new ManualClock(), engine);
     call = client(service.url);
-    const made = await createStaff(service.ctx, 'staff@vendor.example');
-    if (!made.ok) throw new Error(made.error.detail);
-    staff = made.value.token;
+    staff = await staffToken(service.ctx);
     const customer = await accountWithKey(service.ctx);
     owner = customer.ownerToken;
     licenseId = customer.license.id;

@@ -5,8 +5,8 @@ import type {
   InvoiceGaps,
   InvoicePage,
 } from '../../src/contract/invoices.js';
-import { createStaff } from '../../src/service/auth/staff.js';
 import { ManualClock } from '../support/clock.js';
+import { staffToken } from '../support/factories.js';
 import { type Call, client, expectProblem } from '../support/http.js';
 import { type InProcessService, startInProcessService } from '../support/in-process-service.js';
 import { billedAccount, draftFor } from '../support/invoices.js';
@@ -33,9 +33,7 @@ describe('invoices over HTTP', () => {
   beforeAll(async () => {
     service = await startInProcessService(clock);
     call = client(service.url);
-    const made = await createStaff(service.ctx, 'staff@vendor.example');
-    if (!made.ok) throw new Error(made.error.detail);
-    staff = made.value.token;
+    staff = await staffToken(service.ctx);
     const account = await billedAccount(service.ctx, 'Acme GmbH');
     accountId = account.accountId;
     owner = account.ownerToken;

@@ -2,11 +2,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ReminderPage } from '../../src/contract/reminders.js';
 import { systemClock } from '../../src/domain/clock.js';
-import { createStaff } from '../../src/service/auth/staff.js';
 import { openContext } from '../../src/service/runtime.js';
 import { DAY } from '../support/clock.js';
 import { ENGINES, freshStore, type TestStore } from '../support/engines.js';
-import { accountWithKey } from '../support/factories.js';
+import { accountWithKey, staffToken } from '../support/factories.js';
 import { client } from '../support/http.js';
 import { type ServiceProcess, seatkeeper, startService } from '../support/service-process.js';
 import { type SmtpSink, startSmtpSink } from '../support/smtp.js';
@@ -42,9 +41,7 @@ describe.each(ENGINES)('expiry reminders from two service processes on %s', (eng
         owners.push((await accountWithKey(ctx, { email, purchasedAt })).ownerToken);
         emails.push(email);
       }
-      const staff = await createStaff(ctx, 'staff@vendor.example');
-      if (!staff.ok) throw new Error(staff.error.detail);
-      return { emails, owners, staff: staff.value.token };
+      return { emails, owners, staff: await staffToken(ctx) };
     } finally {
       await ctx.store.close();
     }

@@ -8,6 +8,7 @@ import { fingerprintOf, type MachineProperties } from '../../src/domain/fingerpr
 import { newId } from '../../src/domain/ids.js';
 import { termFromPurchase } from '../../src/domain/terms.js';
 import { createAccount } from '../../src/service/accounts/operations.js';
+import { createStaff } from '../../src/service/auth/staff.js';
 import type { ServiceContext } from '../../src/service/context.js';
 import { insertLicenses } from '../../src/service/licenses/license-repository.js';
 import { issueFailoverKey, renewLicenses, replaceLicense } from '../../src/service/licenses/lifecycle.js';
@@ -156,4 +157,11 @@ export async function insertKeys(
     return newKeyRow(ctx, now, { accountId, seats: 1, termYears: 1, purchasedAt, term }).row;
   });
   for (let at = 0; at < rows.length; at += 500) await insertLicenses(ctx.store.db, rows.slice(at, at + 500));
+}
+
+/** A vendor-staff user's API token. */
+export async function staffToken(ctx: ServiceContext, email = 'staff@vendor.example'): Promise<string> {
+  const made = await createStaff(ctx, email);
+  if (!made.ok) throw new Error(made.error.detail);
+  return made.value.token;
 }
