@@ -1,9 +1,8 @@
 import { ok, type Result } from '../../domain/errors.js';
 import { checkFailover, checkRefund, checkReplacement, checkSplit } from '../../domain/key-lifecycle.js';
 import type { RequestType } from '../../domain/support.js';
-import { resolveAccount } from '../accounts/operations.js';
 import { readKey } from '../licenses/key-facts.js';
-import { checkNoFailoverKey, checkTransfer } from '../licenses/lifecycle.js';
+import { checkNoFailoverKey } from '../licenses/lifecycle.js';
 import type { Database } from '../store/database.js';
 
 /** What a request asks beyond its key: a split's parts, a transfer's account and cited order. */
@@ -24,21 +23,9 @@ export async function refusalNow(
   now: Date,
 ): Promise<Result<void>> {
   const { type, licenseId, details } = request;
-  if (type === 'transfer') {
-    const target = await resolveAccount(db, details.toAccount ?? '');
-    if (!target.ok) return target;
-    const checked = await checkTransfer(
-      db,
-      {
-        licenseIds: [licenseId],
-        toAccountId: target.value.id,
-        requesterEmail: request.requesterEmail,
-        orderNumber: details.orderNumber,
-      },
-      readKey,
-    );
-    return checked.ok ? ok(undefined) : checked;
-  }
+  // A transfer waits for staff: checking its target account now would tell any key holder which
+  // emails have an account here (an unknown one refused, a known one queued).
+  if (type === 'transfer') return ok(undefined);
   const key = await readKey(db, licenseId);
   if (!key.ok) return key;
   const { facts } = key.value;
