@@ -201,6 +201,12 @@ describe.skipIf(cannotBuild !== undefined)('the agent’s Debian package', { tim
             AGENT_USER,
           ]);
           expect(owners.trim()).toBe('');
+          // A purge deletes the state and keeps the system user and group (their ids stay taken).
+          await agent.kill();
+          agent = undefined;
+          await run('dpkg', ['--purge', 'seatkeeper-agent']);
+          expect(existsSync('/var/lib/seatkeeper-agent')).toBe(false);
+          expect((await asRoot(`id -u ${AGENT_USER}`)).code).toBe(0);
         } finally {
           await agent?.kill();
           await management.close();

@@ -104,9 +104,14 @@ export function packageTraces(extraPaths: string[] = []): string | undefined {
   return undefined;
 }
 
-/** Purges the package if it is there: the host as the test found it. */
+/**
+ * Purges the package if it is there, then removes the user and group it made (a purge leaves
+ * them, as Debian leaves system users): the host as the test found it.
+ */
 export async function purgePackage(): Promise<void> {
   await run('dpkg', ['--purge', PACKAGE]);
+  if (spawnSync('getent', ['passwd', AGENT_USER]).status === 0) await run('userdel', [AGENT_USER]);
+  if (spawnSync('getent', ['group', AGENT_USER]).status === 0) await run('groupdel', [AGENT_USER]);
 }
 
 /** The user, command and environment systemd would run the installed unit with. */
