@@ -1,4 +1,6 @@
+import { readFileSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
+import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DAY, ManualClock } from '../../test/support/clock.js';
@@ -180,6 +182,29 @@ describe('the agent asks the service after its keys, through a real service on 1
     });
     // Said once: the next check has nothing new to report.
     expect(await reopened.refresh()).toEqual([]);
+  });
+
+  it('gains nothing past the signed certificate from an edited note of the service: the note can only stop a key', async () => {
+    await startService(30 * DAY);
+    const agent = openAgent();
+    const license = await activated(agent);
+    await replacedKey(service.ctx, license.id);
+    clock.advance(8 * DAY);
+    await agent.refresh();
+    expect(openAgent().capacity().seats).toBe(2);
+    // Whoever owns the state directory rewrites the unsigned note: the key active, stopping in a year.
+    const file = join(state.path, 'licenses', `${license.id}.json`);
+    const stored = JSON.parse(readFileSync(file, 'utf8'));
+    stored.service = {
+      ...stored.service,
+      status: 'active',
+      stopsAt: new Date(clock.now().getTime() + 365 * DAY).toISOString(),
+      replacedBy: null,
+    };
+    writeFileSync(file, JSON.stringify(stored));
+    // The seats come from the signed certificate alone: at most until it ends, 30 days after it was made.
+    clock.advance(22 * DAY + 1);
+    expect(openAgent().capacity().seats).toBe(2);
   });
 
   it('brings a lapsed lease back with one heartbeat, and joins again a pool that no longer holds the server', async () => {
