@@ -1,4 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox';
+import { Product, Sku, Tier } from '../domain/price-book.js';
 import { type Checker, checker } from './check.js';
 import { Instant } from './common.js';
 
@@ -6,42 +7,7 @@ import { Instant } from './common.js';
 
 export const Currency = Type.Union([Type.Literal('USD'), Type.Literal('EUR'), Type.Literal('GBP')]);
 
-export const Tier = Type.Object(
-  {
-    upTo: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()], {
-      description: 'The last quantity of the tier, inclusive; null for the last, open-ended tier',
-    }),
-    unitPrice: Type.Integer({ minimum: 1, description: 'Minor units (cents) per connection' }),
-  },
-  { additionalProperties: false },
-);
-
-const Sku = Type.String({ minLength: 1, maxLength: 64 });
-const Name = Type.String({ minLength: 1, maxLength: 200 });
-const Tiers = Type.Array(Tier, { minItems: 1, maxItems: 50 });
-const TermYears = Type.Integer({ minimum: 1 });
-
-export const Product = Type.Union([
-  Type.Object(
-    { kind: Type.Literal('key'), sku: Sku, name: Name, termYears: TermYears, tiers: Tiers },
-    { additionalProperties: false },
-  ),
-  Type.Object(
-    {
-      kind: Type.Literal('subscription'),
-      sku: Sku,
-      name: Name,
-      period: Type.Union([Type.Literal('monthly'), Type.Literal('yearly')]),
-      tiers: Tiers,
-    },
-    { additionalProperties: false },
-  ),
-  Type.Object(
-    { kind: Type.Literal('gateway'), sku: Sku, name: Name, termYears: TermYears, tiers: Tiers },
-    { additionalProperties: false },
-  ),
-]);
-export type Product = Static<typeof Product>;
+export { Product, Tier };
 
 export const Products = Type.Array(Product, { minItems: 1, maxItems: 100 });
 export const checkProducts = checker(Products);

@@ -9,7 +9,7 @@ import type { PriceBook, Product, Tier } from './price-book.js';
  */
 
 /** Fixed key, 1 year of support/upgrade, per connection: 10-24, 25-49, 50-99, 100-249, 250-499, 500+. */
-const KEY_ONE_YEAR: readonly Tier[] = [
+const KEY_ONE_YEAR: Tier[] = [
   { upTo: 24, unitPrice: 18_00 },
   { upTo: 49, unitPrice: 17_00 },
   { upTo: 99, unitPrice: 16_00 },
@@ -22,7 +22,7 @@ const KEY_ONE_YEAR: readonly Tier[] = [
 const MULTI_YEAR_PERCENT: Record<number, number> = { 1: 100, 2: 95, 3: 90, 4: 85, 5: 80 };
 
 /** Subscription per connection and month; a year costs 10 months (two months free). */
-const SUBSCRIPTION_MONTHLY: readonly Tier[] = [
+const SUBSCRIPTION_MONTHLY: Tier[] = [
   { upTo: 24, unitPrice: 2_00 },
   { upTo: 49, unitPrice: 1_90 },
   { upTo: 99, unitPrice: 1_80 },

@@ -1,3 +1,4 @@
+import { type Static, Type } from '@sinclair/typebox';
 import { fail, ok, type Result } from './errors.js';
 import { type Currency, formatMoney, type Money, money, times } from './money.js';
 import type { Period } from './terms.js';
@@ -10,20 +11,52 @@ import { plural } from './text.js';
  * goes down"). A multi-year key is its own product with its own tiers, so that "the longer period
  * you buy, the cheaper it becomes, per year" is a property of the book that can be checked.
  */
-export interface Tier {
-  /** The last quantity of this tier, inclusive; `null` for the last tier, which has no end. */
-  upTo: number | null;
-  /** Minor units per connection (per user for a gateway), for the product's whole term or period. */
-  unitPrice: number;
-}
+/** A volume tier: its last quantity and the price per connection of the whole quantity in it. */
+export const Tier = Type.Object(
+  {
+    upTo: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()], {
+      description: 'The last quantity of the tier, inclusive; null for the last, open-ended tier',
+    }),
+    unitPrice: Type.Integer({
+      minimum: 1,
+      description: 'Minor units per connection (per user for a gateway), for the whole term or period',
+    }),
+  },
+  { additionalProperties: false },
+);
+export type Tier = Static<typeof Tier>;
 
-export type Product =
-  /** A fixed license key: connections for good on one server, with a support/upgrade term. */
-  | { kind: 'key'; sku: string; name: string; termYears: number; tiers: readonly Tier[] }
-  /** A subscription: connections shared by any number of servers, billed per period. */
-  | { kind: 'subscription'; sku: string; name: string; period: Period; tiers: readonly Tier[] }
-  /** A gateway license, priced per user like a key; reserved, the default book sells none yet. */
-  | { kind: 'gateway'; sku: string; name: string; termYears: number; tiers: readonly Tier[] };
+export const Sku = Type.String({ minLength: 1, maxLength: 64 });
+const Name = Type.String({ minLength: 1, maxLength: 200 });
+const Tiers = Type.Array(Tier, { minItems: 1, maxItems: 50 });
+const TermYears = Type.Integer({ minimum: 1 });
+
+/**
+ * A fixed license key (connections for good on one server, with a support/upgrade term), a
+ * subscription (connections shared by any number of servers, billed per period), or a gateway
+ * license (priced per user like a key; reserved, the default book sells none yet).
+ */
+export const Product = Type.Union([
+  Type.Object(
+    { kind: Type.Literal('key'), sku: Sku, name: Name, termYears: TermYears, tiers: Tiers },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    {
+      kind: Type.Literal('subscription'),
+      sku: Sku,
+      name: Name,
+      period: Type.Union([Type.Literal('monthly'), Type.Literal('yearly')]),
+      tiers: Tiers,
+    },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    { kind: Type.Literal('gateway'), sku: Sku, name: Name, termYears: TermYears, tiers: Tiers },
+    { additionalProperties: false },
+  ),
+]);
+export type Product = Static<typeof Product>;
 
 export interface PriceBook {
   /** Quotes and orders name the version they were priced with, and keep its prices. */
