@@ -19,6 +19,8 @@ export const AuditEntry = Type.Object(
         Type.Literal('invoice'),
         Type.Literal('billing_address'),
         Type.Literal('price_book'),
+        Type.Literal('order'),
+        Type.Literal('payment'),
       ],
       {
         description:

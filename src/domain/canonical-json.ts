@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /**
  * Canonical JSON: object keys sorted, no white space, `undefined` members left out. Two parties
  * that serialize the same value get the same bytes, which is what a signature is made over.
@@ -22,3 +24,7 @@ export function canonicalJson(value: unknown): string {
   }
   throw new TypeError(`canonical JSON cannot hold a ${typeof value}`);
 }
+
+/** A digest of a request: two requests with the same members in any order have the same one. */
+export const requestDigest = (request: unknown): string =>
+  createHash('sha256').update(canonicalJson(request)).digest('base64url');

@@ -13,6 +13,9 @@ export const ID_PREFIXES = [
   'tkt',
   'rem',
   'inv',
+  'ord',
+  'pay',
+  'rfd',
 ] as const;
 export type IdPrefix = (typeof ID_PREFIXES)[number];
 

@@ -20,6 +20,8 @@ import { RequestLog } from './http/request-log.js';
 import type { App } from './http/types.js';
 import { invoiceRoutes } from './invoices/routes.js';
 import { licenseRoutes } from './licenses/routes.js';
+import { orderRoutes } from './orders/routes.js';
+import { paymentRoutes } from './payments/routes.js';
 import { reminderRoutes } from './reminders/routes.js';
 import { subscriptionRoutes } from './subscriptions/routes.js';
 import { supportRoutes } from './support/routes.js';
@@ -93,6 +95,8 @@ export async function createApp(deps: AppDeps): Promise<App> {
     reminderRoutes,
     invoiceRoutes,
     catalogRoutes,
+    orderRoutes,
+    paymentRoutes,
   ])
     routes(app, ctx);
   return app;

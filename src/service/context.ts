@@ -1,4 +1,5 @@
 import type { Clock } from '../domain/clock.js';
+import type { PaymentProvider } from './payments/provider.js';
 import type { VendorKeys } from './secrets/vendor-keys.js';
 import type { CommitBatcher } from './store/commit-batcher.js';
 import type { Store } from './store/database.js';
@@ -8,6 +9,8 @@ export interface ServicePolicy {
   certificateTtlMs: number;
   /** The series (prefix) invoices are numbered in when finalized; `SK-` unless configured. */
   invoicePrefix?: string | undefined;
+  /** The service's address as customers reach it, for links back from a payment page. */
+  publicUrl?: string | undefined;
 }
 
 /** What every operation gets, built by hand in one place. Nothing in it knows HTTP. */
@@ -18,6 +21,8 @@ export interface ServiceContext {
   policy: ServicePolicy;
   /** Shares one commit among small writes that arrive together (heartbeats). */
   batch: CommitBatcher;
+  /** Where online payments go: the built-in test provider unless Stripe is configured. */
+  payments: PaymentProvider;
 }
 
 export const DEFAULT_POLICY: ServicePolicy = { certificateTtlMs: 7 * 86_400_000 };

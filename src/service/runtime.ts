@@ -3,6 +3,7 @@ import type { Clock } from '../domain/clock.js';
 import { seedDefaultPriceBook } from './catalog/operations.js';
 import type { ServiceConfig } from './config.js';
 import type { ServiceContext } from './context.js';
+import { createTestProvider } from './payments/test-provider.js';
 import { bindVendorKeys, loadOrCreateVendorKeys } from './secrets/vendor-keys.js';
 import { CommitBatcher } from './store/commit-batcher.js';
 import { migrate, openStore } from './store/database.js';
@@ -31,5 +32,6 @@ export async function openContext(
     vendor,
     policy: { certificateTtlMs: config.certificateTtlMs, invoicePrefix: config.invoicePrefix },
     batch: new CommitBatcher(store.db),
+    payments: createTestProvider(),
   };
 }

@@ -2,6 +2,7 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/service/app.js';
 import { DEFAULT_POLICY } from '../../src/service/context.js';
+import { createTestProvider } from '../../src/service/payments/test-provider.js';
 import { loadOrCreateVendorKeys } from '../../src/service/secrets/vendor-keys.js';
 import { CommitBatcher } from '../../src/service/store/commit-batcher.js';
 import { openStore, type Store } from '../../src/service/store/database.js';
@@ -25,6 +26,7 @@ describe('a service whose store does not answer', () => {
       vendor: loadOrCreateVendorKeys(dir.path),
       policy: DEFAULT_POLICY,
       batch: new CommitBatcher(store.db),
+      payments: createTestProvider(),
       logger: pino({ level: 'silent' }),
     });
     call = client(await app.listen({ host: '127.0.0.1', port: 0 }));

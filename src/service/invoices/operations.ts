@@ -76,37 +76,38 @@ function checkAmounts(input: DraftInput): Result<void> {
 }
 
 /** A draft invoice for an account: no number yet, and it can still be dropped without a gap. */
-export async function createDraft(ctx: ServiceContext, input: DraftInput): Promise<Result<InvoiceView>> {
+export const createDraft = (ctx: ServiceContext, input: DraftInput): Promise<Result<InvoiceView>> =>
+  inTransaction(ctx.store.db, (tx) => draftIn(tx, input, ctx.clock.now()));
+
+/** `createDraft` in the caller's transaction (an order's). */
+export async function draftIn(tx: Database, input: DraftInput, now: Date): Promise<Result<InvoiceView>> {
   const checked = checkAmounts(input);
   if (!checked.ok) return checked;
-  const now = ctx.clock.now();
-  return inTransaction(ctx.store.db, async (tx) => {
-    if (!(await hasAccount(tx, input.accountId)))
-      return fail('account_not_found', `There is no account ${input.accountId}.`, 'accountId');
-    const row: InvoiceRow = {
-      id: newId('inv', now.getTime()),
-      account_id: input.accountId,
-      status: 'draft',
-      series: null,
-      number: null,
-      currency: input.currency,
-      lines: JSON.stringify(input.lines),
-      subtotal: input.subtotal,
-      tax: input.tax,
-      total: input.total,
-      net_days: input.netDays ?? 30,
-      billed_to: null,
-      created_at: now.getTime(),
-      finalized_at: null,
-      due_at: null,
-      paid_at: null,
-      voided_at: null,
-    };
-    await insertInvoice(tx, row);
-    const view = invoiceView(row);
-    await audit(tx, now, input.actor, row, 'drafted', null, view);
-    return ok(view);
-  });
+  if (!(await hasAccount(tx, input.accountId)))
+    return fail('account_not_found', `There is no account ${input.accountId}.`, 'accountId');
+  const row: InvoiceRow = {
+    id: newId('inv', now.getTime()),
+    account_id: input.accountId,
+    status: 'draft',
+    series: null,
+    number: null,
+    currency: input.currency,
+    lines: JSON.stringify(input.lines),
+    subtotal: input.subtotal,
+    tax: input.tax,
+    total: input.total,
+    net_days: input.netDays ?? 30,
+    billed_to: null,
+    created_at: now.getTime(),
+    finalized_at: null,
+    due_at: null,
+    paid_at: null,
+    voided_at: null,
+  };
+  await insertInvoice(tx, row);
+  const view = invoiceView(row);
+  await audit(tx, now, input.actor, row, 'drafted', null, view);
+  return ok(view);
 }
 
 const audit = (
@@ -188,35 +189,35 @@ export const finalizeInvoice = (ctx: ServiceContext, input: { id: string; actor:
 };
 
 /** open -> paid or void; anything else is refused and changes nothing. */
-async function settle(
-  ctx: ServiceContext,
+const settle = (ctx: ServiceContext, input: { id: string; actor: string }, to: 'paid' | 'void') =>
+  inTransaction(ctx.store.db, (tx) => settleIn(tx, input, to, ctx.clock.now()));
+
+/** `settle` in the caller's transaction (an order paid or canceled). */
+export async function settleIn(
+  tx: Database,
   input: { id: string; actor: string },
   to: 'paid' | 'void',
+  now: Date,
 ): Promise<Result<InvoiceView>> {
-  const now = ctx.clock.now();
-  return inTransaction(ctx.store.db, async (tx) => {
-    const before = await invoiceById(tx, input.id);
-    if (before === undefined) return notFound(input.id);
-    const moved = await moveInvoice(
-      tx,
-      input.id,
-      'open',
-      to === 'paid'
-        ? { status: 'paid', paid_at: now.getTime() }
-        : { status: 'void', voided_at: now.getTime() },
+  const before = await invoiceById(tx, input.id);
+  if (before === undefined) return notFound(input.id);
+  const moved = await moveInvoice(
+    tx,
+    input.id,
+    'open',
+    to === 'paid' ? { status: 'paid', paid_at: now.getTime() } : { status: 'void', voided_at: now.getTime() },
+  );
+  if (moved === undefined) {
+    const current = (await invoiceById(tx, input.id))?.status ?? before.status;
+    return fail(
+      'invoice_not_open',
+      `The invoice ${input.id} is ${current}: only an open invoice can be ${to === 'paid' ? 'paid' : 'voided'}.`,
+      'id',
     );
-    if (moved === undefined) {
-      const current = (await invoiceById(tx, input.id))?.status ?? before.status;
-      return fail(
-        'invoice_not_open',
-        `The invoice ${input.id} is ${current}: only an open invoice can be ${to === 'paid' ? 'paid' : 'voided'}.`,
-        'id',
-      );
-    }
-    const after = invoiceView(moved);
-    await audit(tx, now, input.actor, moved, to === 'paid' ? 'paid' : 'voided', invoiceView(before), after);
-    return ok(after);
-  });
+  }
+  const after = invoiceView(moved);
+  await audit(tx, now, input.actor, moved, to === 'paid' ? 'paid' : 'voided', invoiceView(before), after);
+  return ok(after);
 }
 
 export const payInvoice = (ctx: ServiceContext, input: { id: string; actor: string }) =>

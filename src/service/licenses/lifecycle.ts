@@ -112,7 +112,7 @@ export async function renewLicenses(
   return changeKeys(ctx, (tx, now) => renewIn(tx, { ...input, licenseIds: ids }, now), allOf);
 }
 
-async function renewIn(
+export async function renewIn(
   tx: Database,
   input: { licenseIds: readonly string[]; years: number; actor: string },
   now: Date,

@@ -1,5 +1,6 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
 import { invoicesMigration } from './invoices-migration.js';
+import { ordersMigration } from './orders-migration.js';
 
 /**
  * One schema, one set of migrations, two engines: only types and constraints both SQLite and
@@ -364,6 +365,7 @@ const migrationsFor = (engine: 'sqlite' | 'postgres'): Record<string, Migration>
         for each row execute function price_books_immutable()`.execute(db);
     },
   },
+  '2026-11-30-0015-orders': ordersMigration,
 });
 
 /**

@@ -87,7 +87,9 @@ export interface AuditLogTable {
     | 'user'
     | 'invoice'
     | 'billing_address'
-    | 'price_book';
+    | 'price_book'
+    | 'order'
+    | 'payment';
   entity_id: string;
   action: string;
   /** JSON of the row before and after the change (null when there is none). */
@@ -249,6 +251,77 @@ export interface PriceBooksTable {
   created_by: string;
 }
 
+export type OrderStatus = 'quote' | 'open' | 'paid' | 'canceled';
+export type OrderPaymentMethod = 'card' | 'paypal' | 'bank_wire' | 'ach' | 'purchase_order';
+
+export interface OrdersTable {
+  id: string;
+  /** The order number customers quote (`SO-7K2MQX9D`), carried by every key the order issues. */
+  number: string;
+  account_id: string;
+  status: OrderStatus;
+  payment_method: OrderPaymentMethod | null;
+  price_book_version: string;
+  currency: 'USD' | 'EUR' | 'GBP';
+  /** JSON: OrderItem[], what was asked. */
+  items: string;
+  /** JSON: OrderLine[], the prices it was made with. */
+  lines: string;
+  connections: number;
+  subtotal: number;
+  tax_rate: number;
+  tax: number;
+  total: number;
+  /** JSON: PurchaseOrderDetails of an order paid on net terms by purchase order. */
+  purchase_order: string | null;
+  invoice_id: string | null;
+  idempotency_key: string | null;
+  /** A digest of the request that made it: the same idempotency key with another request is refused. */
+  request_digest: string;
+  /** JSON: Fulfilment, what paying for it made. */
+  fulfilment: string | null;
+  created_by: string;
+  created_at: Millis;
+  /** A quote can be placed until then, at its prices. */
+  expires_at: Millis;
+  placed_at: Millis | null;
+  paid_at: Millis | null;
+  canceled_at: Millis | null;
+}
+
+export type PaymentStatus = 'started' | 'pending' | 'succeeded' | 'declined';
+
+export interface PaymentsTable {
+  id: string;
+  order_id: string;
+  provider: 'test' | 'stripe' | 'manual';
+  method: OrderPaymentMethod;
+  amount: number;
+  currency: 'USD' | 'EUR' | 'GBP';
+  status: PaymentStatus;
+  provider_ref: string | null;
+  /** Where the customer completes a pending payment (3-D Secure, a hosted checkout page). */
+  action_url: string | null;
+  decline_reason: string | null;
+  idempotency_key: string;
+  request_digest: string;
+  created_by: string;
+  created_at: Millis;
+  settled_at: Millis | null;
+}
+
+export interface RefundsTable {
+  id: string;
+  payment_id: string;
+  license_id: string;
+  amount: number;
+  credit_note_id: string;
+  /** The provider's refund, once it has accepted it. */
+  provider_ref: string | null;
+  created_at: Millis;
+  refunded_at: Millis | null;
+}
+
 export interface Tables {
   accounts: AccountsTable;
   users: UsersTable;
@@ -267,6 +340,9 @@ export interface Tables {
   invoices: InvoicesTable;
   billing_addresses: BillingAddressesTable;
   price_books: PriceBooksTable;
+  orders: OrdersTable;
+  payments: PaymentsTable;
+  refunds: RefundsTable;
 }
 
 export type LicenseRow = Selectable<LicensesTable>;
@@ -281,3 +357,6 @@ export type ReminderRow = Selectable<RemindersTable>;
 export type InvoiceRow = Selectable<InvoicesTable>;
 export type BillingAddressRow = Selectable<BillingAddressesTable>;
 export type PriceBookRow = Selectable<PriceBooksTable>;
+export type OrderRow = Selectable<OrdersTable>;
+export type PaymentRow = Selectable<PaymentsTable>;
+export type RefundRow = Selectable<RefundsTable>;

@@ -64,6 +64,19 @@ export async function createSubscription(
   const account = await accountExists(ctx, input.accountId);
   if (!account.ok) return account;
   const now = ctx.clock.now();
+  const row = await inTransaction(ctx.store.db, async (tx) =>
+    ok(await createSubscriptionIn(tx, ctx, input, now)),
+  );
+  return row.ok ? ok(subscriptionView(ctx, row.value)) : row;
+}
+
+/** `createSubscription` in the caller's transaction (an order paid for). */
+export async function createSubscriptionIn(
+  tx: Database,
+  ctx: ServiceContext,
+  input: CreateSubscriptionInput,
+  now: Date,
+): Promise<SubscriptionRow> {
   const key = generateSubscriptionKey();
   const row: SubscriptionRow = {
     id: newId('sub', now.getTime()),
@@ -84,20 +97,18 @@ export async function createSubscription(
     version: 0,
     created_at: now.getTime(),
   };
-  return inTransaction(ctx.store.db, async (tx) => {
-    await insertSubscription(tx, row);
-    await recordAudit(tx, now, [
-      {
-        actor: input.actor ?? 'operator',
-        accountId: row.account_id,
-        entity: 'subscription',
-        entityId: row.id,
-        action: 'created',
-        after: auditedSubscription(row),
-      },
-    ]);
-    return ok(subscriptionView(ctx, row));
-  });
+  await insertSubscription(tx, row);
+  await recordAudit(tx, now, [
+    {
+      actor: input.actor ?? 'operator',
+      accountId: row.account_id,
+      entity: 'subscription',
+      entityId: row.id,
+      action: 'created',
+      after: auditedSubscription(row),
+    },
+  ]);
+  return row;
 }
 
 /** The subscription a key names: the credential of joining and of every heartbeat. */

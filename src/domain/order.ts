@@ -1,0 +1,116 @@
+import { fail, ok, type Result } from './errors.js';
+import type { KeyFacts } from './key-lifecycle.js';
+import { type Money, money } from './money.js';
+import { currentBook, findProduct, type PriceBook, type PricedLine, priceLine } from './price-book.js';
+import { orderConnections } from './purchase-rules.js';
+import { quoteRenewal } from './renewal.js';
+import { type InvoiceTotals, invoiceTotals } from './tax.js';
+import { isoDate } from './terms.js';
+
+/**
+ * What one order buys, priced: new fixed keys, renewals of keys the account has (several in one
+ * order), new subscriptions. Every line is priced with the book in force when the order is made
+ * (a renewal too: "your renewal cost is based on Access Server's current market price and the
+ * number of licenses"), and the order keeps those prices whatever the book says later.
+ */
+
+export type OrderItem =
+  | { type: 'key'; sku: string; connections: number }
+  | { type: 'renewal'; licenseId: string; years: number }
+  | { type: 'subscription'; sku: string; connections: number };
+
+/** An invoice line, with the item it prices. */
+export interface OrderLine {
+  item: number;
+  description: string;
+  quantity: number;
+  unitAmount: number;
+  amount: number;
+}
+
+export interface PricedOrder {
+  priceBookVersion: string;
+  currency: PriceBook['currency'];
+  lines: OrderLine[];
+  /** The connections of all its lines: the size the purchase rules judge. */
+  connections: number;
+  totals: InvoiceTotals;
+}
+
+/** A key named for renewal, as the rules see it, with the last group of its key for the line. */
+export type RenewableKey = KeyFacts & { hint: string };
+
+export const MAX_ORDER_ITEMS = 100;
+
+const asLine = (item: number, priced: PricedLine): OrderLine => ({
+  item,
+  description: priced.description,
+  quantity: priced.quantity,
+  unitAmount: priced.unitPrice.amount,
+  amount: priced.total.amount,
+});
+
+function priceItem(
+  books: readonly PriceBook[],
+  book: PriceBook,
+  item: OrderItem,
+  index: number,
+  keys: ReadonlyMap<string, RenewableKey>,
+  now: Date,
+): Result<OrderLine> {
+  const field = `items/${index}`;
+  if (item.type === 'renewal') {
+    const key = keys.get(item.licenseId);
+    if (key === undefined)
+      return fail('license_not_found', `There is no license ${item.licenseId} in this account.`, field);
+    const quote = quoteRenewal(books, key, item.years, now);
+    if (!quote.ok) return quote;
+    const { line, term } = quote.value;
+    return ok(
+      asLine(index, {
+        ...line,
+        description: `${line.description}, key …${key.hint}, to ${isoDate(term.ends)}`,
+      }),
+    );
+  }
+  const product = findProduct(book, item.sku);
+  const wanted = item.type === 'key' ? 'fixed license key' : 'subscription';
+  if (product === undefined || product.kind !== item.type)
+    return fail('product_not_found', `Price book ${book.version} sells no ${wanted} ${item.sku}.`, field);
+  const priced = priceLine(book, product, item.connections);
+  return priced.ok ? ok(asLine(index, priced.value)) : priced;
+}
+
+/** Prices every item with the book in force at `now`; any item refused refuses the order. */
+export function priceOrder(input: {
+  books: readonly PriceBook[];
+  items: readonly OrderItem[];
+  keys: ReadonlyMap<string, RenewableKey>;
+  taxRate: number;
+  now: Date;
+}): Result<PricedOrder> {
+  const { books, items, now } = input;
+  if (items.length === 0) return fail('validation_failed', 'An order has at least one item.', 'items');
+  if (items.length > MAX_ORDER_ITEMS)
+    return fail('validation_failed', `An order has at most ${MAX_ORDER_ITEMS} items.`, 'items');
+  const renewed = items.flatMap((item) => (item.type === 'renewal' ? [item.licenseId] : []));
+  if (new Set(renewed).size !== renewed.length)
+    return fail('validation_failed', 'A key is renewed once per order: name it once.', 'items');
+  const book = currentBook(books, now);
+  if (book === undefined)
+    return fail('product_not_found', `No price book is in force on ${isoDate(now)}.`, 'items');
+  const lines: OrderLine[] = [];
+  for (const [index, item] of items.entries()) {
+    const line = priceItem(books, book, item, index, input.keys, now);
+    if (!line.ok) return line;
+    lines.push(line.value);
+  }
+  const amounts: Money[] = lines.map((line) => money(line.amount, book.currency));
+  return ok({
+    priceBookVersion: book.version,
+    currency: book.currency,
+    lines,
+    connections: orderConnections(lines),
+    totals: invoiceTotals(amounts, input.taxRate, book.currency),
+  });
+}

@@ -1,0 +1,339 @@
+import type { CreateOrder, CreateQuote, Order } from '../../contract/orders.js';
+import { requestDigest } from '../../domain/canonical-json.js';
+import { fail, ok, type Result } from '../../domain/errors.js';
+import { newId, newOrderNumber } from '../../domain/ids.js';
+import { type OrderItem, priceOrder, type RenewableKey } from '../../domain/order.js';
+import { checkOrder, checkPurchaseOrderDetails, type PaymentMethod } from '../../domain/purchase-rules.js';
+import { addDays } from '../../domain/terms.js';
+import { recordAudit } from '../audit/log.js';
+import type { Principal } from '../auth/principal.js';
+import { allPriceBooks } from '../catalog/price-book-repository.js';
+import type { ServiceContext } from '../context.js';
+import { billingAccess } from '../invoices/billing-address.js';
+import { draftIn, finalizeIn, settleIn } from '../invoices/operations.js';
+import { invoiceSeries } from '../invoices/series.js';
+import { taxRateOf } from '../invoices/tax-rate.js';
+import { readKey } from '../licenses/key-facts.js';
+import type { Database } from '../store/database.js';
+import type { OrderRow } from '../store/schema.js';
+import { inTransaction } from '../store/transaction.js';
+import { isUniqueViolation } from '../store/unique.js';
+import {
+  insertOrder,
+  moveOrder,
+  orderById,
+  orderByIdempotencyKey,
+  ordersWhere,
+  paymentsOf,
+} from './order-repository.js';
+import { orderView } from './views.js';
+
+/**
+ * Quote -> order -> payment. A quote prices what the customer asks with today's book and keeps
+ * those prices for 30 days; placing it (or ordering straight away) picks how it is paid, checks
+ * the purchase rules and issues its invoice. Only the account's owner (and staff) buy.
+ */
+
+export const QUOTE_VALID_DAYS = 30;
+export const ORDER_PAGE_MAX = 1000;
+
+const orderNotFound = (id: string, field = 'id') =>
+  fail('order_not_found', `There is no order ${id}.`, field);
+
+/** The keys an order renews, as the rules see them; a key of another account is unknown here. */
+async function renewableKeys(
+  db: Database,
+  accountId: string,
+  items: readonly OrderItem[],
+): Promise<Map<string, RenewableKey>> {
+  const keys = new Map<string, RenewableKey>();
+  for (const item of items) {
+    if (item.type !== 'renewal') continue;
+    const known = await readKey(db, item.licenseId);
+    if (known.ok && known.value.row.account_id === accountId)
+      keys.set(item.licenseId, { ...known.value.facts, hint: known.value.row.key_hint });
+  }
+  return keys;
+}
+
+/** Prices `items` for the account and stores the quote. */
+async function quoteIn(
+  tx: Database,
+  ctx: ServiceContext,
+  input: { accountId: string; items: OrderItem[]; actor: string; digest: string },
+  now: Date,
+): Promise<Result<OrderRow>> {
+  const [books, keys, taxRate] = await Promise.all([
+    allPriceBooks(tx),
+    renewableKeys(tx, input.accountId, input.items),
+    taxRateOf(ctx, tx, input.accountId),
+  ]);
+  const priced = priceOrder({
+    books: books.map((stored) => stored.book),
+    items: input.items,
+    keys,
+    taxRate,
+    now,
+  });
+  if (!priced.ok) return priced;
+  const { lines, totals } = priced.value;
+  const row: OrderRow = {
+    id: newId('ord', now.getTime()),
+    number: newOrderNumber(),
+    account_id: input.accountId,
+    status: 'quote',
+    payment_method: null,
+    price_book_version: priced.value.priceBookVersion,
+    currency: priced.value.currency,
+    items: JSON.stringify(input.items),
+    lines: JSON.stringify(lines),
+    connections: priced.value.connections,
+    subtotal: totals.subtotal.amount,
+    tax_rate: totals.taxRate,
+    tax: totals.tax.amount,
+    total: totals.total.amount,
+    purchase_order: null,
+    invoice_id: null,
+    idempotency_key: null,
+    request_digest: input.digest,
+    fulfilment: null,
+    created_by: input.actor,
+    created_at: now.getTime(),
+    expires_at: addDays(now, QUOTE_VALID_DAYS).getTime(),
+    placed_at: null,
+    paid_at: null,
+    canceled_at: null,
+  };
+  await insertOrder(tx, row);
+  await audit(tx, now, input.actor, row, 'quoted');
+  return ok(row);
+}
+
+const audit = (tx: Database, now: Date, actor: string, row: OrderRow, action: string) =>
+  recordAudit(tx, now, [
+    { actor, accountId: row.account_id, entity: 'order', entityId: row.id, action, after: orderView(row) },
+  ]);
+
+/** A quote: priced now, kept at these prices for 30 days, not yet an order anyone pays. */
+export async function createQuote(
+  ctx: ServiceContext,
+  principal: Principal,
+  input: CreateQuote,
+): Promise<Result<Order>> {
+  const access = await billingAccess(ctx.store.db, principal, input.accountId, 'accountId');
+  if (!access.ok) return access;
+  const now = ctx.clock.now();
+  const quoted = await inTransaction(ctx.store.db, (tx) =>
+    quoteIn(tx, ctx, { ...input, actor: principal.userId, digest: requestDigest(input) }, now),
+  );
+  return quoted.ok ? ok(orderView(quoted.value)) : quoted;
+}
+
+interface Placement {
+  paymentMethod: PaymentMethod;
+  purchaseOrder?: { accountsPayableEmail: string; endUserAccount: string; reference?: string } | undefined;
+  idempotencyKey: string;
+  digest: string;
+  actor: string;
+}
+
+/**
+ * Places a quote: the purchase rules decide whether it may be paid that way and when (at
+ * checkout, or Net 30 for a purchase order), and its invoice is issued with the quote's prices.
+ */
+async function placeIn(
+  tx: Database,
+  ctx: ServiceContext,
+  quote: OrderRow,
+  placement: Placement,
+  now: Date,
+): Promise<Result<OrderRow>> {
+  if (quote.status !== 'quote')
+    return fail('order_not_open', `${quote.id} was placed already: it is ${quote.status}.`, 'quoteId');
+  if (quote.expires_at <= now.getTime())
+    return fail(
+      'quote_expired',
+      `The quote ${quote.id} expired on ${new Date(quote.expires_at).toISOString()}.`,
+      'quoteId',
+    );
+  const collection = checkOrder(quote.connections, placement.paymentMethod);
+  if (!collection.ok) return collection;
+  let purchaseOrder: string | null = null;
+  if (collection.value.kind === 'net_terms') {
+    const details = checkPurchaseOrderDetails({
+      accountsPayableEmail: placement.purchaseOrder?.accountsPayableEmail ?? '',
+      endUserAccount: placement.purchaseOrder?.endUserAccount ?? '',
+    });
+    if (!details.ok)
+      return { ok: false, error: { ...details.error, field: `purchaseOrder/${details.error.field}` } };
+    purchaseOrder = JSON.stringify({ ...placement.purchaseOrder, ...details.value });
+  }
+  const draft = await draftIn(
+    tx,
+    {
+      accountId: quote.account_id,
+      currency: quote.currency,
+      lines: (JSON.parse(quote.lines) as { item: number }[]).map(({ item: _, ...line }) => line) as never,
+      subtotal: quote.subtotal,
+      tax: quote.tax,
+      total: quote.total,
+      netDays: collection.value.kind === 'net_terms' ? collection.value.netDays : 0,
+      actor: placement.actor,
+    },
+    now,
+  );
+  if (!draft.ok) return draft;
+  const invoice = await finalizeIn(
+    tx,
+    { id: draft.value.id, actor: placement.actor, series: invoiceSeries(ctx) },
+    now,
+  );
+  if (!invoice.ok) return invoice;
+  const placed = await moveOrder(tx, quote.id, 'quote', {
+    status: 'open',
+    payment_method: placement.paymentMethod,
+    purchase_order: purchaseOrder,
+    invoice_id: invoice.value.id,
+    placed_at: now.getTime(),
+    idempotency_key: placement.idempotencyKey,
+    request_digest: placement.digest,
+  });
+  if (placed === undefined) return fail('order_not_open', `${quote.id} was placed already.`, 'quoteId');
+  await audit(tx, now, placement.actor, placed, 'placed');
+  return ok(placed);
+}
+
+/** The answer to a retried request: the order it made, if it was the same request. */
+function sameRequest(existing: OrderRow, digest: string): Result<Order> {
+  if (existing.request_digest !== digest)
+    return fail(
+      'idempotency_key_reused',
+      `This Idempotency-Key made the order ${existing.number} from a different request: use a new key for a new order.`,
+      'idempotency-key',
+    );
+  return ok(orderView(existing));
+}
+
+/**
+ * Orders items at today's prices, or places a quote at its own. A retry with the same
+ * idempotency key answers with the order the first call made, even when both arrive at once.
+ */
+export async function createOrder(
+  ctx: ServiceContext,
+  principal: Principal,
+  input: CreateOrder,
+  idempotencyKey: string,
+): Promise<Result<Order>> {
+  const db = ctx.store.db;
+  const quote = 'quoteId' in input ? await orderById(db, input.quoteId) : undefined;
+  const accountId = 'quoteId' in input ? quote?.account_id : input.accountId;
+  if (accountId === undefined) return orderNotFound('quoteId' in input ? input.quoteId : '', 'quoteId');
+  const access = await billingAccess(db, principal, accountId, 'accountId');
+  if (!access.ok)
+    return 'quoteId' in input && access.error.code === 'account_not_found'
+      ? orderNotFound(input.quoteId, 'quoteId')
+      : access;
+  const digest = requestDigest(input);
+  const existing = await orderByIdempotencyKey(db, accountId, idempotencyKey);
+  if (existing !== undefined) return sameRequest(existing, digest);
+  const now = ctx.clock.now();
+  const placement = { ...input, idempotencyKey, digest, actor: principal.userId };
+  try {
+    const placed = await inTransaction(db, async (tx) => {
+      if ('quoteId' in input) {
+        const current = await orderById(tx, input.quoteId);
+        return current === undefined
+          ? orderNotFound(input.quoteId, 'quoteId')
+          : placeIn(tx, ctx, current, placement, now);
+      }
+      const quoted = await quoteIn(
+        tx,
+        ctx,
+        { accountId, items: input.items, actor: principal.userId, digest },
+        now,
+      );
+      return quoted.ok ? placeIn(tx, ctx, quoted.value, placement, now) : quoted;
+    });
+    return placed.ok ? ok(orderView(placed.value)) : placed;
+  } catch (error) {
+    // The same key at the same moment: the other call's order committed first.
+    if (!isUniqueViolation(error, 'orders.idempotency_key')) throw error;
+    const winner = await orderByIdempotencyKey(db, accountId, idempotencyKey);
+    if (winner === undefined) throw error;
+    return sameRequest(winner, digest);
+  }
+}
+
+/** One order, for staff or its account's owner; another account's answers as unknown. */
+export async function orderFor(
+  ctx: ServiceContext,
+  principal: Principal,
+  id: string,
+): Promise<Result<OrderRow>> {
+  const row = await orderById(ctx.store.db, id);
+  if (row === undefined || (principal.kind === 'account' && principal.accountId !== row.account_id))
+    return orderNotFound(id);
+  const access = await billingAccess(ctx.store.db, principal, row.account_id);
+  return access.ok ? ok(row) : access;
+}
+
+export async function showOrder(
+  ctx: ServiceContext,
+  principal: Principal,
+  id: string,
+): Promise<Result<Order>> {
+  const found = await orderFor(ctx, principal, id);
+  return found.ok ? ok(orderView(found.value)) : found;
+}
+
+/** A page of orders, oldest first: staff any account's, an owner the account's own. */
+export async function listOrders(
+  ctx: ServiceContext,
+  principal: Principal,
+  filter: { accountId?: string | undefined; after?: string | undefined; limit?: number | undefined },
+): Promise<Result<{ orders: Order[]; next: string | null }>> {
+  const accountId = principal.kind === 'staff' ? filter.accountId : (filter.accountId ?? principal.accountId);
+  if (accountId !== undefined) {
+    const access = await billingAccess(ctx.store.db, principal, accountId, 'accountId');
+    if (!access.ok) return access;
+  }
+  const limit = Math.min(filter.limit ?? ORDER_PAGE_MAX, ORDER_PAGE_MAX);
+  const orders = (await ordersWhere(ctx.store.db, { ...filter, accountId, limit })).map(orderView);
+  return ok({ orders, next: orders.length === limit ? (orders.at(-1)?.id ?? null) : null });
+}
+
+/**
+ * Cancels a quote or an unpaid order; its invoice is voided and keeps its number. An order with
+ * a payment still being completed is refused: the payment may yet succeed.
+ */
+export async function cancelOrder(
+  ctx: ServiceContext,
+  principal: Principal,
+  id: string,
+): Promise<Result<Order>> {
+  const found = await orderFor(ctx, principal, id);
+  if (!found.ok) return found;
+  const now = ctx.clock.now();
+  const canceled = await inTransaction(ctx.store.db, async (tx) => {
+    const row = found.value;
+    if (row.status === 'paid' || row.status === 'canceled')
+      return fail('order_not_open', `The order ${row.number} is ${row.status}: it cannot be canceled.`, 'id');
+    const payments = await paymentsOf(tx, row.id);
+    if (payments.some((payment) => payment.status === 'pending' || payment.status === 'started'))
+      return fail(
+        'payment_pending',
+        `A payment of the order ${row.number} is being completed: wait for it.`,
+        'id',
+      );
+    const moved = await moveOrder(tx, row.id, row.status, { status: 'canceled', canceled_at: now.getTime() });
+    if (moved === undefined)
+      return fail('order_not_open', `The order ${row.number} changed meanwhile.`, 'id');
+    if (row.invoice_id !== null) {
+      const voided = await settleIn(tx, { id: row.invoice_id, actor: principal.userId }, 'void', now);
+      if (!voided.ok) return voided;
+    }
+    await audit(tx, now, principal.userId, moved, 'canceled');
+    return ok(moved);
+  });
+  return canceled.ok ? ok(orderView(canceled.value)) : canceled;
+}
