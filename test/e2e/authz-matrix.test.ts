@@ -250,6 +250,7 @@ describe.each(ENGINES)('who may call each route, on %s', (engine: Engine) => {
     const answer = await call(method, request.path, {
       ...(token === undefined ? {} : { token }),
       ...(request.body === undefined ? {} : { body: request.body }),
+      ...(request.headers === undefined ? {} : { headers: request.headers }),
     });
     if (answer.status >= 400) {
       const after = await state.snapshot();

@@ -8,6 +8,7 @@ import { keyFor, supportRequest } from './authz-bodies.js';
 import { CATALOG_ROUTES } from './authz-catalog.js';
 import { anyUser, staffOnly } from './authz-expectations.js';
 import { INVOICE_ROUTES } from './authz-invoice-routes.js';
+import { ORDER_ROUTES } from './authz-order-routes.js';
 
 /**
  * Who may call what, for every route the service documents: each route has an entry, and each
@@ -39,6 +40,7 @@ export interface Request {
   /** With its query string. */
   path: string;
   body?: unknown;
+  headers?: Record<string, string>;
 }
 
 export interface Account {
@@ -110,6 +112,7 @@ export const WRITTEN_BY_REFUSALS: string[] = ['failed_attempts'];
 /** Keyed by "METHOD path" as the OpenAPI document names the route. */
 export const MATRIX: Record<string, Entry> = {
   ...CATALOG_ROUTES,
+  ...ORDER_ROUTES,
   'GET /healthz': { auth: 'public', expect: { anyone: 200 }, request: () => ({ path: '/healthz' }) },
   'GET /v1/signing-keys': {
     auth: 'public',

@@ -17,6 +17,8 @@ export interface CallOptions {
   contentType?: string;
   /** The client address a trusted load balancer would name (X-Forwarded-For). */
   from?: string;
+  /** More request headers (an Idempotency-Key). */
+  headers?: Record<string, string>;
 }
 
 /** A small HTTP client for the end-to-end tier: real requests to the real process. */
@@ -26,7 +28,7 @@ export function client(baseUrl: string) {
     path: string,
     options: CallOptions = {},
   ): Promise<Answer<T>> {
-    const headers: Record<string, string> = {};
+    const headers: Record<string, string> = { ...options.headers };
     if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
     if (options.from !== undefined) headers['x-forwarded-for'] = options.from;
     const payload = options.raw ?? (options.body === undefined ? undefined : JSON.stringify(options.body));

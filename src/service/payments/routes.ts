@@ -30,6 +30,7 @@ export const paymentRoutes: RouteModule = (app, ctx) => {
 
   // The provider signs the bytes it sent: the body is verified as it arrived, then parsed.
   app.register(async (webhooks) => {
+    webhooks.removeContentTypeParser('application/json');
     webhooks.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) =>
       done(null, body),
     );
@@ -47,8 +48,6 @@ export const paymentRoutes: RouteModule = (app, ctx) => {
         },
       },
       async (request) => {
-        if (ctx.payments.name !== 'stripe')
-          return unwrap(fail('route_not_found', 'Stripe is not this service’s payment provider.'));
         const checked = ctx.payments.verifyEvent(String(request.body ?? ''), request.headers);
         if (!checked.ok) return unwrap(fail('webhook_signature_invalid', checked.reason));
         if (checked.event !== null) unwrap(await applyPaymentEvent(ctx, checked.event));
