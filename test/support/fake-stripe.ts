@@ -23,10 +23,7 @@ export interface RecordedRequest {
 }
 
 /** A webhook delivery: its raw body and its Stripe-Signature header. */
-export interface Delivery {
-  payload: string;
-  header: string;
-}
+export type Delivery = { payload: string; header: string };
 
 export interface FakeStripe {
   url: URL;
@@ -42,20 +39,17 @@ export interface FakeStripe {
   close(): Promise<void>;
 }
 
-const SESSION_PARAMS = new Set([
-  'mode',
-  'allowed_payment_method_types',
-  'line_items',
-  'client_reference_id',
-  'metadata',
-  'success_url',
-  'cancel_url',
-]);
+const SESSION_PARAMS = new Set(
+  'mode allowed_payment_method_types line_items client_reference_id metadata success_url cancel_url'.split(
+    ' ',
+  ),
+);
 
+const MISSING = { code: 'resource_missing' };
 const id = (prefix: string) => `${prefix}_test_${randomBytes(12).toString('hex')}`;
 
 /** `line_items[0][price_data][unit_amount]=900` and the like, as the SDK encodes them, back into objects. */
-export function parseForm(body: string): Params {
+function parseForm(body: string): Params {
   const root: Params = {};
   for (const [key, value] of new URLSearchParams(body)) {
     const path = [key.split('[')[0] ?? key, ...[...key.matchAll(/\[([^\]]*)\]/g)].map((m) => m[1] ?? '')];
@@ -90,10 +84,10 @@ export async function startFakeStripe(options: {
   });
 
   const createSession = (params: Params) => {
+    // Stripe refuses what its API version does not know, such as `payment_method_types` since endive.
     const unknown = Object.keys(params).find((key) => !SESSION_PARAMS.has(key));
     if (unknown !== undefined)
       return error(400, 'invalid_request_error', `Received unknown parameter: ${unknown}`, {
-        code: 'parameter_unknown',
         param: unknown,
       });
     const item = (params.line_items as Params[] | undefined)?.[0];
@@ -102,11 +96,11 @@ export async function startFakeStripe(options: {
     if (params.mode !== 'payment' || !Number.isSafeInteger(amount) || typeof params.success_url !== 'string')
       return error(400, 'invalid_request_error', 'mode, line_items and success_url are required');
     const created = Math.floor(options.clock.now().getTime() / 1000);
+    const sessionId = id('cs');
     const session: Session = {
-      id: id('cs'),
+      id: sessionId,
       object: 'checkout.session',
       mode: 'payment',
-      amount_subtotal: amount,
       amount_total: amount,
       currency: String(price?.currency),
       allowed_payment_method_types: params.allowed_payment_method_types ?? null,
@@ -115,6 +109,7 @@ export async function startFakeStripe(options: {
       metadata: params.metadata ?? {},
       success_url: params.success_url,
       cancel_url: params.cancel_url ?? null,
+      url: `https://checkout.stripe.com/c/pay/${sessionId}`,
       payment_intent: null,
       payment_status: 'unpaid',
       status: 'open',
@@ -122,7 +117,6 @@ export async function startFakeStripe(options: {
       expires_at: created + 86_400,
       livemode: false,
     };
-    session.url = `https://checkout.stripe.com/c/pay/${session.id}`;
     sessions.set(session.id, session);
     return { status: 200, body: session };
   };
@@ -131,10 +125,7 @@ export async function startFakeStripe(options: {
     const intentId = String(params.payment_intent);
     const intent = intents.get(intentId);
     if (intent === undefined)
-      return error(400, 'invalid_request_error', `No such payment_intent: '${intentId}'`, {
-        code: 'resource_missing',
-        param: 'payment_intent',
-      });
+      return error(400, 'invalid_request_error', `No such payment_intent: '${intentId}'`, MISSING);
     const amount = params.amount === undefined ? intent.session.amount_total : Number(params.amount);
     if (!(amount > 0 && amount <= intent.session.amount_total - intent.refunded))
       return error(400, 'invalid_request_error', `Refund amount ${amount} is more than is left to refund`, {
@@ -152,9 +143,7 @@ export async function startFakeStripe(options: {
     const found = method === 'GET' ? /^\/v1\/checkout\/sessions\/([^/]+)$/.exec(path) : null;
     const session = found?.[1] === undefined ? undefined : sessions.get(found[1]);
     if (session !== undefined) return { status: 200, body: session };
-    return error(404, 'invalid_request_error', `No such resource: ${method} ${path}`, {
-      code: 'resource_missing',
-    });
+    return error(404, 'invalid_request_error', `No such resource: ${method} ${path}`, MISSING);
   };
 
   const handle = async (request: IncomingMessage, response: ServerResponse) => {
@@ -176,14 +165,9 @@ export async function startFakeStripe(options: {
     }
     const signature = `${method} ${url.pathname} ${text}`;
     const earlier = key === undefined ? undefined : remembered.get(key);
+    const reused = 'Keys for idempotent requests can only be used with the same parameters';
     if (earlier !== undefined && earlier.request !== signature)
-      return send(
-        error(
-          400,
-          'idempotency_error',
-          `Keys for idempotent requests can only be used with the same parameters`,
-        ),
-      );
+      return send(error(400, 'idempotency_error', reused));
     const result = earlier ?? refusal ?? answer(method, url.pathname, params);
     refusal = undefined;
     if (key !== undefined && method === 'POST') remembered.set(key, { request: signature, ...result });
@@ -207,6 +191,7 @@ export async function startFakeStripe(options: {
       request: { id: null, idempotency_key: null },
       type,
     };
+    // Stripe sends its events indented: a verifier that re-serializes the body breaks on that.
     const payload = JSON.stringify(event, null, 2);
     const header = Stripe.webhooks.generateTestHeaderString({
       payload,
@@ -215,14 +200,12 @@ export async function startFakeStripe(options: {
     });
     return { payload, header };
   };
-  const change = (sessionId: string, update: Record<string, unknown>, type: string, at?: Date) => {
+  const change = (type: string, update: Record<string, unknown>) => (sessionId: string, at?: Date) => {
     const session = sessions.get(sessionId);
     if (session === undefined) throw new Error(`fake Stripe has no session ${sessionId}`);
-    if (update.payment_intent === 'new') {
-      update.payment_intent = id('pi');
-      intents.set(update.payment_intent as string, { session, refunded: 0 });
-    }
-    Object.assign(session, update);
+    const intent = update.payment_intent === undefined ? session.payment_intent : id('pi');
+    if (update.payment_intent === 'new') intents.set(intent as string, { session, refunded: 0 });
+    Object.assign(session, update, { payment_intent: intent });
     return deliver(type, { ...session }, at);
   };
 
@@ -230,23 +213,14 @@ export async function startFakeStripe(options: {
     url: new URL(`http://127.0.0.1:${port}`),
     requests,
     sessions,
-    pay: (sessionId, at) =>
-      change(
-        sessionId,
-        { status: 'complete', payment_status: 'paid', payment_intent: 'new' },
-        'checkout.session.completed',
-        at,
-      ),
-    fail: (sessionId, at) =>
-      change(
-        sessionId,
-        // The debit was attempted and failed: an intent, but no charge to refund.
-        { status: 'complete', payment_status: 'unpaid', payment_intent: id('pi') },
-        'checkout.session.async_payment_failed',
-        at,
-      ),
-    expire: (sessionId, at) =>
-      change(sessionId, { status: 'expired', url: null }, 'checkout.session.expired', at),
+    pay: change('checkout.session.completed', {
+      status: 'complete',
+      payment_status: 'paid',
+      payment_intent: 'new',
+    }),
+    // The debit was tried and failed: an intent, but no charge to refund.
+    fail: change('checkout.session.async_payment_failed', { status: 'complete', payment_intent: 'failed' }),
+    expire: change('checkout.session.expired', { status: 'expired', url: null }),
     deliver,
     refuseNext: (status, body) => {
       refusal = { status, body: { error: body } };
