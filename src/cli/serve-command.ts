@@ -200,5 +200,20 @@ export function registerServeCommand(program: Command): void {
       'the prefix (series) invoice numbers are given in, SK- by default: SK-000001 (env SEATKEEPER_INVOICE_PREFIX)',
       undefined,
     )
+    .option(
+      '--payment-provider <name>',
+      'test (built-in, for demos) or stripe, test by default; stripe reads STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET from the environment (env SEATKEEPER_PAYMENT_PROVIDER)',
+      undefined,
+    )
+    .option(
+      '--stripe-api-url <url>',
+      "Stripe's API address, https://api.stripe.com by default (env SEATKEEPER_STRIPE_API_URL)",
+      undefined,
+    )
+    .option(
+      '--public-url <url>',
+      'the address customers reach the service at, for links back from a payment page; http://HOST:PORT by default (env SEATKEEPER_PUBLIC_URL)',
+      undefined,
+    )
     .action(serve);
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_FAILURE_LIMITS } from '../domain/failed-attempts.js';
-import { loadServiceConfig } from './config.js';
+import { ConfigError, loadServiceConfig } from './config.js';
 
 describe('limits on failed attempts in the service configuration', () => {
   it('keeps the defaults unless told otherwise', () => {
@@ -55,5 +55,123 @@ describe('the invoice prefix in the service configuration', () => {
     expect(() => loadServiceConfig({ invoicePrefix: prefix }, {})).toThrow(
       `--invoice-prefix / SEATKEEPER_INVOICE_PREFIX must be 1 to 12 letters, digits, - or _`,
     );
+  });
+});
+
+describe('payments in the service configuration', () => {
+  const STRIPE_ENV = {
+    STRIPE_SECRET_KEY: 'sk_live_51Vendor0123456789',
+    STRIPE_WEBHOOK_SECRET: 'whsec_Vendor0123',
+  };
+
+  it('uses the test provider and the listening address unless told otherwise', () => {
+    const config = loadServiceConfig({}, {});
+    expect(config.payments).toEqual({ provider: 'test' });
+    expect(config.publicUrl.href).toBe('http://127.0.0.1:8080/');
+    expect(loadServiceConfig({ host: '::1', port: '9000' }, {}).publicUrl.href).toBe('http://[::1]:9000/');
+  });
+
+  it('takes the public URL from the flag over the environment', () => {
+    expect(
+      loadServiceConfig({}, { SEATKEEPER_PUBLIC_URL: 'https://licensing.example.com/vpn/' }).publicUrl.href,
+    ).toBe('https://licensing.example.com/vpn/');
+    expect(
+      loadServiceConfig({ publicUrl: 'https://a.example' }, { SEATKEEPER_PUBLIC_URL: 'https://b.example' })
+        .publicUrl.href,
+    ).toBe('https://a.example/');
+  });
+
+  it("reads Stripe's keys from the environment, with Stripe's API address by default", () => {
+    expect(loadServiceConfig({}, { ...STRIPE_ENV, SEATKEEPER_PAYMENT_PROVIDER: 'stripe' }).payments).toEqual({
+      provider: 'stripe',
+      secretKey: 'sk_live_51Vendor0123456789',
+      webhookSecret: 'whsec_Vendor0123',
+      apiUrl: new URL('https://api.stripe.com'),
+    });
+    const local = loadServiceConfig(
+      { paymentProvider: 'stripe', stripeApiUrl: 'http://127.0.0.1:12111' },
+      { ...STRIPE_ENV, SEATKEEPER_PAYMENT_PROVIDER: 'test' },
+    );
+    expect(local.payments).toMatchObject({ provider: 'stripe', apiUrl: new URL('http://127.0.0.1:12111') });
+  });
+
+  it('keeps the test provider when it is named, whatever Stripe settings the environment holds', () => {
+    expect(loadServiceConfig({ paymentProvider: 'test' }, STRIPE_ENV).payments).toEqual({ provider: 'test' });
+  });
+
+  it.each([
+    [
+      { paymentProvider: 'paypal' },
+      {},
+      '--payment-provider / SEATKEEPER_PAYMENT_PROVIDER must be test or stripe; got "paypal"',
+    ],
+    [
+      { paymentProvider: 'stripe' },
+      { STRIPE_WEBHOOK_SECRET: 'whsec_1' },
+      'STRIPE_SECRET_KEY is required with --payment-provider / SEATKEEPER_PAYMENT_PROVIDER stripe',
+    ],
+    [
+      { paymentProvider: 'stripe' },
+      { STRIPE_SECRET_KEY: 'sk_test_1' },
+      'STRIPE_WEBHOOK_SECRET is required with --payment-provider / SEATKEEPER_PAYMENT_PROVIDER stripe',
+    ],
+    [
+      { paymentProvider: 'stripe', stripeApiUrl: 'https://api.stripe.com/v1' },
+      STRIPE_ENV,
+      '--stripe-api-url / SEATKEEPER_STRIPE_API_URL must be an http(s) address with no path, such as https://api.stripe.com; got "https://api.stripe.com/v1"',
+    ],
+    [
+      { paymentProvider: 'stripe', stripeApiUrl: 'ftp://127.0.0.1' },
+      STRIPE_ENV,
+      '--stripe-api-url / SEATKEEPER_STRIPE_API_URL must be an http(s) address',
+    ],
+    [
+      { paymentProvider: 'stripe', stripeApiUrl: 'http://user:secret@127.0.0.1:12111' },
+      STRIPE_ENV,
+      'got "http://user:***@127.0.0.1:12111/"',
+    ],
+    [
+      {},
+      { STRIPE_SECRET_KEY: 'sk_live_1' },
+      'STRIPE_SECRET_KEY is set but --payment-provider / SEATKEEPER_PAYMENT_PROVIDER is not: set it to stripe',
+    ],
+    [
+      { stripeApiUrl: 'http://127.0.0.1:12111' },
+      STRIPE_ENV,
+      'STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET, --stripe-api-url / SEATKEEPER_STRIPE_API_URL are set but',
+    ],
+    [
+      { publicUrl: 'licensing.example.com' },
+      {},
+      '--public-url / SEATKEEPER_PUBLIC_URL must be an http(s) URL such as https://licensing.example.com; got "(unparseable URL)"',
+    ],
+    [
+      { publicUrl: 'https://licensing.example.com/?from=stripe' },
+      {},
+      '--public-url / SEATKEEPER_PUBLIC_URL must be',
+    ],
+  ])('refuses %o with %o, naming the setting', (flags, env, message) => {
+    expect(() => loadServiceConfig(flags, env)).toThrow(message);
+  });
+
+  it.each([
+    ['STRIPE_SECRET_KEY', 'pk_live_51PublishableNotSecret', 'must be a Stripe secret or restricted key'],
+    ['STRIPE_SECRET_KEY', 'sk_live_51With Space', 'must be a Stripe secret or restricted key'],
+    [
+      'STRIPE_WEBHOOK_SECRET',
+      'sk_live_51PastedTheWrongOne',
+      'must be the signing secret of a Stripe webhook',
+    ],
+  ])('refuses %s=%s without showing the value', (variable, value, message) => {
+    const env = { ...STRIPE_ENV, [variable]: value };
+    let error: unknown;
+    try {
+      loadServiceConfig({ paymentProvider: 'stripe' }, env);
+    } catch (thrown) {
+      error = thrown;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toContain(`${variable} ${message}`);
+    expect((error as Error).message).not.toContain(value);
   });
 });

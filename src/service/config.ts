@@ -20,7 +20,16 @@ export interface ServiceConfig {
   trustedProxies: string[];
   /** The series (prefix) invoices are numbered in: `SK-000001`. */
   invoicePrefix: string;
+  /** Who takes online payments: the built-in test provider, or Stripe. */
+  payments: PaymentsConfig;
+  /** The service's address as customers reach it: where a hosted checkout page sends them back. */
+  publicUrl: URL;
 }
+
+/** Stripe's keys come from the environment only: a flag would show them in the process list. */
+export type PaymentsConfig =
+  | { provider: 'test' }
+  | { provider: 'stripe'; secretKey: string; webhookSecret: string; apiUrl: URL };
 
 export interface MailConfig {
   smtpUrl: URL;
@@ -41,6 +50,9 @@ export interface ServiceFlags {
   failureWindow?: string | undefined;
   trustProxy?: string | undefined;
   invoicePrefix?: string | undefined;
+  paymentProvider?: string | undefined;
+  stripeApiUrl?: string | undefined;
+  publicUrl?: string | undefined;
 }
 
 export class ConfigError extends Error {}
@@ -176,6 +188,81 @@ export function parseInvoicePrefix(text: string | undefined): string {
   return text;
 }
 
+const PROVIDER_FLAG = '--payment-provider / SEATKEEPER_PAYMENT_PROVIDER';
+const STRIPE_API_FLAG = '--stripe-api-url / SEATKEEPER_STRIPE_API_URL';
+const PUBLIC_URL_FLAG = '--public-url / SEATKEEPER_PUBLIC_URL';
+
+/** An http(s) URL without credentials, query or fragment; `undefined` for anything else. */
+function httpUrl(text: string): URL | undefined {
+  try {
+    const url = new URL(text);
+    const plain = url.username === '' && url.password === '' && url.search === '' && url.hash === '';
+    return ['http:', 'https:'].includes(url.protocol) && url.hostname !== '' && plain ? url : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The payment provider and, for Stripe, its keys (never echoed in a message) and API address. */
+export function parsePaymentsConfig(
+  provider: string | undefined,
+  apiUrl: string | undefined,
+  env: NodeJS.ProcessEnv,
+): PaymentsConfig {
+  const secretKey = env.STRIPE_SECRET_KEY || undefined;
+  const webhookSecret = env.STRIPE_WEBHOOK_SECRET || undefined;
+  if (provider === undefined) {
+    // Stripe settings with no provider named are a forgotten switch: the test provider would
+    // then approve test card numbers as if they were payments.
+    const stray = [
+      secretKey && 'STRIPE_SECRET_KEY',
+      webhookSecret && 'STRIPE_WEBHOOK_SECRET',
+      apiUrl && STRIPE_API_FLAG,
+    ].filter((name): name is string => typeof name === 'string');
+    if (stray.length > 0)
+      throw new ConfigError(
+        `${stray.join(', ')} ${stray.length === 1 ? 'is' : 'are'} set but ${PROVIDER_FLAG} is not: set it to stripe to take payments through Stripe, or to test to keep the built-in test provider`,
+      );
+    return { provider: 'test' };
+  }
+  if (provider === 'test') return { provider: 'test' };
+  if (provider !== 'stripe')
+    throw new ConfigError(`${PROVIDER_FLAG} must be test or stripe; got "${provider}"`);
+  if (secretKey === undefined)
+    throw new ConfigError(
+      `STRIPE_SECRET_KEY is required with ${PROVIDER_FLAG} stripe: the secret key (sk_live_... or sk_test_...) from the Stripe dashboard, set in the environment`,
+    );
+  if (!/^(?:sk|rk)_(?:live|test)_\S+$/.test(secretKey))
+    throw new ConfigError(
+      'STRIPE_SECRET_KEY must be a Stripe secret or restricted key, starting sk_live_, sk_test_, rk_live_ or rk_test_ (a publishable pk_ key will not do); the value given is not shown',
+    );
+  if (webhookSecret === undefined)
+    throw new ConfigError(
+      `STRIPE_WEBHOOK_SECRET is required with ${PROVIDER_FLAG} stripe: the signing secret (whsec_...) of the webhook endpoint in the Stripe dashboard, set in the environment`,
+    );
+  if (!/^whsec_\S+$/.test(webhookSecret))
+    throw new ConfigError(
+      'STRIPE_WEBHOOK_SECRET must be the signing secret of a Stripe webhook endpoint, starting whsec_; the value given is not shown',
+    );
+  const api = httpUrl(apiUrl ?? 'https://api.stripe.com');
+  // The SDK takes a host, a port and a protocol: a path would be silently dropped.
+  if (api === undefined || api.pathname !== '/')
+    throw new ConfigError(
+      `${STRIPE_API_FLAG} must be an http(s) address with no path, such as https://api.stripe.com; got "${redactUrl(apiUrl ?? '')}"`,
+    );
+  return { provider: 'stripe', secretKey, webhookSecret, apiUrl: api };
+}
+
+/** Where customers reach the service; the listening address unless said otherwise. */
+export function parsePublicUrl(text: string | undefined, host: string, port: number): URL {
+  const url = httpUrl(text ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`);
+  if (url === undefined)
+    throw new ConfigError(
+      `${PUBLIC_URL_FLAG} must be an http(s) URL such as https://licensing.example.com; got "${redactUrl(text ?? '')}"`,
+    );
+  return url;
+}
+
 /** Flags win over the environment; the environment wins over defaults. */
 export function loadServiceConfig(flags: ServiceFlags, env: NodeJS.ProcessEnv): ServiceConfig {
   const pick = (flag: string | undefined, variable: string): string | undefined =>
@@ -189,9 +276,11 @@ export function loadServiceConfig(flags: ServiceFlags, env: NodeJS.ProcessEnv): 
       `DATABASE_URL must be a PostgreSQL URL (postgres://user@host:5432/db); got "${redactUrl(databaseUrl)}"`,
     );
   }
+  const host = pick(flags.host, 'SEATKEEPER_HOST') ?? '127.0.0.1';
+  const port = parsePort(pick(flags.port, 'SEATKEEPER_PORT') ?? '8080', '--port / SEATKEEPER_PORT');
   return {
-    host: pick(flags.host, 'SEATKEEPER_HOST') ?? '127.0.0.1',
-    port: parsePort(pick(flags.port, 'SEATKEEPER_PORT') ?? '8080', '--port / SEATKEEPER_PORT'),
+    host,
+    port,
     dataDir: resolve(pick(flags.data, 'SEATKEEPER_DATA') ?? 'data'),
     databaseUrl,
     certificateTtlMs: parseDuration(
@@ -219,5 +308,11 @@ export function loadServiceConfig(flags: ServiceFlags, env: NodeJS.ProcessEnv): 
       '--trust-proxy / SEATKEEPER_TRUST_PROXY',
     ),
     invoicePrefix: parseInvoicePrefix(pick(flags.invoicePrefix, 'SEATKEEPER_INVOICE_PREFIX')),
+    payments: parsePaymentsConfig(
+      pick(flags.paymentProvider, 'SEATKEEPER_PAYMENT_PROVIDER'),
+      pick(flags.stripeApiUrl, 'SEATKEEPER_STRIPE_API_URL'),
+      env,
+    ),
+    publicUrl: parsePublicUrl(pick(flags.publicUrl, 'SEATKEEPER_PUBLIC_URL'), host, port),
   };
 }
