@@ -3,6 +3,7 @@ import type { Clock } from '../domain/clock.js';
 import { seedDefaultPriceBook } from './catalog/operations.js';
 import type { ServiceConfig } from './config.js';
 import type { ServiceContext } from './context.js';
+import { paymentProviderFor } from './payments/select.js';
 import { createTestProvider } from './payments/test-provider.js';
 import { bindVendorKeys, loadOrCreateVendorKeys } from './secrets/vendor-keys.js';
 import { CommitBatcher } from './store/commit-batcher.js';
@@ -13,7 +14,7 @@ export const sqlitePathIn = (dataDir: string): string => join(dataDir, 'seatkeep
 /** Opens the store (migrated) and the vendor keys: what both `serve` and the admin commands need. */
 export async function openContext(
   config: Pick<ServiceConfig, 'dataDir' | 'databaseUrl' | 'certificateTtlMs'> &
-    Partial<Pick<ServiceConfig, 'invoicePrefix'>>,
+    Partial<Pick<ServiceConfig, 'invoicePrefix' | 'payments' | 'publicUrl'>>,
   clock: Clock,
 ): Promise<ServiceContext> {
   const vendor = loadOrCreateVendorKeys(config.dataDir);
@@ -30,8 +31,13 @@ export async function openContext(
     store,
     clock,
     vendor,
-    policy: { certificateTtlMs: config.certificateTtlMs, invoicePrefix: config.invoicePrefix },
+    policy: {
+      certificateTtlMs: config.certificateTtlMs,
+      invoicePrefix: config.invoicePrefix,
+      // Without a trailing slash: links are made by appending a path.
+      publicUrl: config.publicUrl?.toString().replace(/\/$/, ''),
+    },
     batch: new CommitBatcher(store.db),
-    payments: createTestProvider(),
+    payments: paymentProviderFor(config.payments ?? { provider: 'test' }, createTestProvider, clock),
   };
 }

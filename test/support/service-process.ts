@@ -72,8 +72,10 @@ export function startService(options: {
   dataDir: string;
   databaseUrl?: string | undefined;
   args?: string[];
+  /** More environment (a payment provider's settings). */
+  env?: NodeJS.ProcessEnv;
 }): Promise<ServiceProcess> {
-  const env: NodeJS.ProcessEnv = { ...process.env };
+  const env: NodeJS.ProcessEnv = { ...process.env, ...options.env };
   delete env.DATABASE_URL;
   if (options.databaseUrl !== undefined) env.DATABASE_URL = options.databaseUrl;
   const child = spawn(

@@ -25,6 +25,7 @@ import {
   orderByIdempotencyKey,
   ordersWhere,
   paymentsOf,
+  takeOrder,
 } from './order-repository.js';
 import { orderView } from './views.js';
 
@@ -56,17 +57,20 @@ async function renewableKeys(
   return keys;
 }
 
-/** Prices `items` for the account and stores the quote. */
-async function quoteIn(
-  tx: Database,
+/**
+ * Prices `items` for the account, reading before any transaction: on SQLite a transaction that
+ * reads first cannot take the write lock while another process holds it.
+ */
+async function priceQuote(
   ctx: ServiceContext,
   input: { accountId: string; items: OrderItem[]; actor: string; digest: string },
   now: Date,
 ): Promise<Result<OrderRow>> {
+  const db = ctx.store.db;
   const [books, keys, taxRate] = await Promise.all([
-    allPriceBooks(tx),
-    renewableKeys(tx, input.accountId, input.items),
-    taxRateOf(ctx, tx, input.accountId),
+    allPriceBooks(db),
+    renewableKeys(db, input.accountId, input.items),
+    taxRateOf(ctx, db, input.accountId),
   ]);
   const priced = priceOrder({
     books: books.map((stored) => stored.book),
@@ -77,7 +81,7 @@ async function quoteIn(
   });
   if (!priced.ok) return priced;
   const { lines, totals } = priced.value;
-  const row: OrderRow = {
+  return ok({
     id: newId('ord', now.getTime()),
     number: newOrderNumber(),
     account_id: input.accountId,
@@ -103,10 +107,14 @@ async function quoteIn(
     placed_at: null,
     paid_at: null,
     canceled_at: null,
-  };
+  });
+}
+
+/** Stores a priced quote, first thing in its transaction. */
+async function storeQuote(tx: Database, row: OrderRow, now: Date): Promise<OrderRow> {
   await insertOrder(tx, row);
-  await audit(tx, now, input.actor, row, 'quoted');
-  return ok(row);
+  await audit(tx, now, row.created_by, row, 'quoted');
+  return row;
 }
 
 const audit = (tx: Database, now: Date, actor: string, row: OrderRow, action: string) =>
@@ -123,10 +131,14 @@ export async function createQuote(
   const access = await billingAccess(ctx.store.db, principal, input.accountId, 'accountId');
   if (!access.ok) return access;
   const now = ctx.clock.now();
-  const quoted = await inTransaction(ctx.store.db, (tx) =>
-    quoteIn(tx, ctx, { ...input, actor: principal.userId, digest: requestDigest(input) }, now),
+  const priced = await priceQuote(
+    ctx,
+    { ...input, actor: principal.userId, digest: requestDigest(input) },
+    now,
   );
-  return quoted.ok ? ok(orderView(quoted.value)) : quoted;
+  if (!priced.ok) return priced;
+  const quote = await inTransaction(ctx.store.db, async (tx) => ok(await storeQuote(tx, priced.value, now)));
+  return quote.ok ? ok(orderView(quote.value)) : quote;
 }
 
 interface Placement {
@@ -238,21 +250,20 @@ export async function createOrder(
   if (existing !== undefined) return sameRequest(existing, digest);
   const now = ctx.clock.now();
   const placement = { ...input, idempotencyKey, digest, actor: principal.userId };
+  const priced =
+    'quoteId' in input
+      ? undefined
+      : await priceQuote(ctx, { accountId, items: input.items, actor: principal.userId, digest }, now);
+  if (priced !== undefined && !priced.ok) return priced;
   try {
     const placed = await inTransaction(db, async (tx) => {
-      if ('quoteId' in input) {
-        const current = await orderById(tx, input.quoteId);
-        return current === undefined
-          ? orderNotFound(input.quoteId, 'quoteId')
-          : placeIn(tx, ctx, current, placement, now);
-      }
-      const quoted = await quoteIn(
-        tx,
-        ctx,
-        { accountId, items: input.items, actor: principal.userId, digest },
-        now,
-      );
-      return quoted.ok ? placeIn(tx, ctx, quoted.value, placement, now) : quoted;
+      // Each way in writes first, taking the store's write lock before it reads.
+      if (priced !== undefined)
+        return placeIn(tx, ctx, await storeQuote(tx, priced.value, now), placement, now);
+      const current = await takeOrder(tx, quote?.id ?? '');
+      return current === undefined
+        ? orderNotFound(quote?.id ?? '', 'quoteId')
+        : placeIn(tx, ctx, current, placement, now);
     });
     return placed.ok ? ok(orderView(placed.value)) : placed;
   } catch (error) {
@@ -315,7 +326,7 @@ export async function cancelOrder(
   if (!found.ok) return found;
   const now = ctx.clock.now();
   const canceled = await inTransaction(ctx.store.db, async (tx) => {
-    const row = found.value;
+    const row = (await takeOrder(tx, found.value.id)) ?? found.value;
     if (row.status === 'paid' || row.status === 'canceled')
       return fail('order_not_open', `The order ${row.number} is ${row.status}: it cannot be canceled.`, 'id');
     const payments = await paymentsOf(tx, row.id);
