@@ -2,7 +2,6 @@ import { fail, ok, type Result } from './errors.js';
 import type { KeyFacts } from './key-lifecycle.js';
 import { type Money, money } from './money.js';
 import { currentBook, findProduct, type PriceBook, type PricedLine, priceLine } from './price-book.js';
-import { orderConnections } from './purchase-rules.js';
 import { quoteRenewal } from './renewal.js';
 import { type InvoiceTotals, invoiceTotals } from './tax.js';
 import { isoDate } from './terms.js';
@@ -19,7 +18,7 @@ export type OrderItem =
   | { type: 'renewal'; licenseId: string; years: number }
   | { type: 'subscription'; sku: string; connections: number };
 
-/** An invoice line, with the item it prices. */
+/** An invoice line, with the item it prices (an item may have several: a proration's credit and charge). */
 export interface OrderLine {
   item: number;
   description: string;
@@ -50,6 +49,14 @@ const asLine = (item: number, priced: PricedLine): OrderLine => ({
   amount: priced.total.amount,
 });
 
+/** An item's lines, and the connections it stands for in the purchase rules. */
+interface PricedItem {
+  lines: OrderLine[];
+  connections: number;
+}
+
+const single = (line: OrderLine): Result<PricedItem> => ok({ lines: [line], connections: line.quantity });
+
 function priceItem(
   books: readonly PriceBook[],
   book: PriceBook,
@@ -57,7 +64,7 @@ function priceItem(
   index: number,
   keys: ReadonlyMap<string, RenewableKey>,
   now: Date,
-): Result<OrderLine> {
+): Result<PricedItem> {
   const field = `items/${index}`;
   if (item.type === 'renewal') {
     const key = keys.get(item.licenseId);
@@ -66,7 +73,7 @@ function priceItem(
     const quote = quoteRenewal(books, key, item.years, now);
     if (!quote.ok) return quote;
     const { line, term } = quote.value;
-    return ok(
+    return single(
       asLine(index, {
         ...line,
         description: `${line.description}, key …${key.hint}, to ${isoDate(term.ends)}`,
@@ -78,7 +85,7 @@ function priceItem(
   if (product === undefined || product.kind !== item.type)
     return fail('product_not_found', `Price book ${book.version} sells no ${wanted} ${item.sku}.`, field);
   const priced = priceLine(book, product, item.connections);
-  return priced.ok ? ok(asLine(index, priced.value)) : priced;
+  return priced.ok ? single(asLine(index, priced.value)) : priced;
 }
 
 /** Prices every item with the book in force at `now`; any item refused refuses the order. */
@@ -100,17 +107,19 @@ export function priceOrder(input: {
   if (book === undefined)
     return fail('product_not_found', `No price book is in force on ${isoDate(now)}.`, 'items');
   const lines: OrderLine[] = [];
+  let connections = 0;
   for (const [index, item] of items.entries()) {
-    const line = priceItem(books, book, item, index, input.keys, now);
-    if (!line.ok) return line;
-    lines.push(line.value);
+    const priced = priceItem(books, book, item, index, input.keys, now);
+    if (!priced.ok) return priced;
+    lines.push(...priced.value.lines);
+    connections += priced.value.connections;
   }
   const amounts: Money[] = lines.map((line) => money(line.amount, book.currency));
   return ok({
     priceBookVersion: book.version,
     currency: book.currency,
     lines,
-    connections: orderConnections(lines),
+    connections,
     totals: invoiceTotals(amounts, input.taxRate, book.currency),
   });
 }
