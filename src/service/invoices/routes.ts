@@ -12,9 +12,10 @@ import {
 import { BEARER, requirePrincipal, requireStaff } from '../http/authenticate.js';
 import { unwrap } from '../http/problem.js';
 import type { RouteModule } from '../http/types.js';
+import { markInvoicePaid, voidInvoiceOrOrder } from '../orders/invoice-settlement.js';
 import { billingAddressFor, saveBillingAddress } from './billing-address.js';
 import { invoiceGaps } from './gaps.js';
-import { finalizeInvoice, invoiceFor, listInvoices, payInvoice, voidInvoice } from './operations.js';
+import { finalizeInvoice, invoiceFor, listInvoices } from './operations.js';
 import { invoiceSeries } from './series.js';
 
 const tags = ['invoices'];
@@ -82,8 +83,16 @@ export const invoiceRoutes: RouteModule = (app, ctx) => {
       finalizeInvoice,
       'Finalize a draft: it takes the next number of the series and fixes "Billed To" (staff)',
     ],
-    ['pay', payInvoice, 'Mark an open invoice paid (staff)'],
-    ['void', voidInvoice, 'Void an open invoice; it keeps its number (staff)'],
+    [
+      'pay',
+      markInvoicePaid,
+      'Mark an open invoice paid (a bank wire, ACH or purchase order payment arrived); an order’s invoice fulfils the order (staff)',
+    ],
+    [
+      'void',
+      voidInvoiceOrOrder,
+      'Void an open invoice; it keeps its number, and an order’s invoice cancels the order (staff)',
+    ],
   ] as const;
   for (const [action, move, summary] of moves)
     app.post(
