@@ -200,5 +200,20 @@ export function registerServeCommand(program: Command): void {
       'the prefix (series) invoice numbers are given in, SK- by default: SK-000001 (env SEATKEEPER_INVOICE_PREFIX)',
       undefined,
     )
+    .option(
+      '--tax-rates <rates>',
+      'tax rates by billing country, in percent: DE=19,FR=20,US=0; other countries pay none (env SEATKEEPER_TAX_RATES)',
+      undefined,
+    )
+    .option(
+      '--bank-details <file>',
+      'a text file of the bank wire and ACH details every invoice prints (env SEATKEEPER_BANK_DETAILS)',
+      undefined,
+    )
+    .option(
+      '--seller-name <name>',
+      'who issues the invoices, Seatkeeper by default (env SEATKEEPER_SELLER_NAME)',
+      undefined,
+    )
     .action(serve);
 }

@@ -1,4 +1,5 @@
 import type { Clock } from '../domain/clock.js';
+import type { TaxRates } from '../domain/tax.js';
 import type { VendorKeys } from './secrets/vendor-keys.js';
 import type { CommitBatcher } from './store/commit-batcher.js';
 import type { Store } from './store/database.js';
@@ -8,6 +9,12 @@ export interface ServicePolicy {
   certificateTtlMs: number;
   /** The series (prefix) invoices are numbered in when finalized; `SK-` unless configured. */
   invoicePrefix?: string | undefined;
+  /** Tax rates by billing country (parts per million); none unless configured. */
+  taxRates?: TaxRates | undefined;
+  /** The bank wire and ACH details invoices print; "available on request" unless configured. */
+  bankDetails?: readonly string[] | undefined;
+  /** Who issues the invoices; `Seatkeeper` unless configured. */
+  sellerName?: string | undefined;
 }
 
 /** What every operation gets, built by hand in one place. Nothing in it knows HTTP. */

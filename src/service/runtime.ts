@@ -12,7 +12,7 @@ export const sqlitePathIn = (dataDir: string): string => join(dataDir, 'seatkeep
 /** Opens the store (migrated) and the vendor keys: what both `serve` and the admin commands need. */
 export async function openContext(
   config: Pick<ServiceConfig, 'dataDir' | 'databaseUrl' | 'certificateTtlMs'> &
-    Partial<Pick<ServiceConfig, 'invoicePrefix'>>,
+    Partial<Pick<ServiceConfig, 'invoicePrefix' | 'taxRates' | 'bankDetails' | 'sellerName'>>,
   clock: Clock,
 ): Promise<ServiceContext> {
   const vendor = loadOrCreateVendorKeys(config.dataDir);
@@ -29,7 +29,13 @@ export async function openContext(
     store,
     clock,
     vendor,
-    policy: { certificateTtlMs: config.certificateTtlMs, invoicePrefix: config.invoicePrefix },
+    policy: {
+      certificateTtlMs: config.certificateTtlMs,
+      invoicePrefix: config.invoicePrefix,
+      taxRates: config.taxRates,
+      bankDetails: config.bankDetails,
+      sellerName: config.sellerName,
+    },
     batch: new CommitBatcher(store.db),
   };
 }

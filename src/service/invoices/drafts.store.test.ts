@@ -2,9 +2,11 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../test/support/clock.js';
 import { ENGINES, testContext } from '../../../test/support/engines.js';
 import { billedAccount, draftFor } from '../../../test/support/invoices.js';
+import { parseTaxRates } from '../../domain/tax.js';
 import type { ServiceContext } from '../context.js';
 import { billingAddressFor, saveBillingAddress } from './billing-address.js';
 import { createDraft, type DraftInput, finalizeInvoice } from './operations.js';
+import { taxRateOf } from './tax-rate.js';
 
 const by = (id: string) => ({ id, actor: 'usr_staff' });
 
@@ -149,6 +151,25 @@ describe.each(ENGINES)('drafts, credit notes and tax rates on %s', (engine) => {
       ok: true,
       value: { billingAddress: { country: 'DE' } },
     });
+  });
+
+  it('takes the tax rate configured for the billing country, and 0 without a country or a rate', async () => {
+    const { accountId, owner } = await billedAccount(ctx);
+    const rates = parseTaxRates('DE=19,US=0');
+    if (!rates.ok) throw new Error(rates.error.detail);
+    const taxed = { ...ctx, policy: { ...ctx.policy, taxRates: rates.value } };
+    const rate = () => taxRateOf(taxed, taxed.store.db, accountId);
+    expect(await rate()).toBe(0);
+    const address = { companyName: 'Müller GmbH', address: 'Hauptstraße 1', city: 'Berlin' };
+    await saveBillingAddress(ctx, owner, accountId, address);
+    expect(await rate()).toBe(0);
+    await saveBillingAddress(ctx, owner, accountId, { ...address, country: 'DE' });
+    expect(await rate()).toBe(190_000);
+    expect(await taxRateOf(ctx, ctx.store.db, accountId)).toBe(0);
+    await saveBillingAddress(ctx, owner, accountId, { ...address, country: 'FR' });
+    expect(await rate()).toBe(0);
+    await saveBillingAddress(ctx, owner, accountId, { ...address, country: 'US' });
+    expect(await rate()).toBe(0);
   });
 
   it('refuses, in the store too, a country that is not two capitals and a credit note crediting nothing', async () => {
