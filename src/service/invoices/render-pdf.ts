@@ -18,11 +18,14 @@ export const DEJAVU_FONTS: PdfFonts = {
   bold: '/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf',
 };
 
+/** The font a PDF is drawn with is not installed: a fault of the installation, not of the invoice. */
+export class MissingFontError extends Error {}
+
 function fontFile(path: string): Buffer {
   try {
     return readFileSync(path);
   } catch (error) {
-    throw new Error(
+    throw new MissingFontError(
       `cannot make an invoice PDF: its font ${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'unreadable'}); install the Debian package fonts-dejavu-core (apt-get install fonts-dejavu-core)`,
     );
   }
