@@ -1,13 +1,14 @@
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../test/support/clock.js';
-import { ENGINES, testContext } from '../../../test/support/engines.js';
+import { ENGINES, freshStore, testContext } from '../../../test/support/engines.js';
 import { billedAccount, draftFor } from '../../../test/support/invoices.js';
 import { htmlText, pdfText, pdftotextAvailable, words } from '../../../test/support/pdf-text.js';
 import { money } from '../../domain/money.js';
 import { invoiceTotals, parseTaxRates } from '../../domain/tax.js';
 import { addMember } from '../accounts/operations.js';
 import type { Principal } from '../auth/principal.js';
-import type { ServiceContext } from '../context.js';
+import { DEFAULT_POLICY, type ServiceContext } from '../context.js';
+import { openContext } from '../runtime.js';
 import { saveBillingAddress } from './billing-address.js';
 import { documentFor } from './document.js';
 import { createDraft, finalizeInvoice } from './operations.js';
@@ -157,6 +158,35 @@ describe.each(ENGINES)('invoice documents on %s', (engine) => {
     const next = await documentOf(owner, after);
     expect(next.billedTo.lines).toEqual(expect.arrayContaining(['Berlin', 'France']));
     expect(next.totals[1]?.label).toBe('Tax (20%)');
+  });
+
+  it('prints the seller and bank details the service was opened with', async () => {
+    const store = await freshStore(engine);
+    const opened = await openContext(
+      {
+        ...store,
+        certificateTtlMs: DEFAULT_POLICY.certificateTtlMs,
+        sellerName: 'Seatkeeper Inc.',
+        bankDetails: ['ACH: routing 026009593'],
+      },
+      new ManualClock('2026-11-30T12:00:00.000Z'),
+    );
+    try {
+      const { accountId } = await billedAccount(opened);
+      const draft = await draftFor(opened, accountId);
+      await finalizeInvoice(opened, { id: draft.id, actor: 'usr_staff' });
+      const doc = await documentFor(opened, staff, draft.id);
+      expect(doc).toMatchObject({
+        ok: true,
+        value: {
+          seller: 'Seatkeeper Inc.',
+          payment: { lines: ['ACH: routing 026009593', expect.any(String)] },
+        },
+      });
+    } finally {
+      await opened.store.close();
+      await store.cleanup();
+    }
   });
 
   it('has no document for a draft, and shows one to the owner and staff only', async () => {
