@@ -1,10 +1,14 @@
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { INVOICE_STATUSES } from '../contract/invoices.js';
 import { isId } from '../domain/ids.js';
 import type { Principal } from '../service/auth/principal.js';
 import { billingAddressFor, saveBillingAddress } from '../service/invoices/billing-address.js';
+import { documentFor } from '../service/invoices/document.js';
 import { gapSummary, invoiceGaps } from '../service/invoices/gaps.js';
 import { invoiceFor, listInvoices } from '../service/invoices/operations.js';
+import { MissingFontError, renderInvoicePdf } from '../service/invoices/render-pdf.js';
 import { invoiceSeries, isInvoicePrefix } from '../service/invoices/series.js';
 import type { BillingAddressView, InvoiceView } from '../service/invoices/views.js';
 import { CliError, EXIT, orExit, print, printJson, table } from './output.js';
@@ -57,6 +61,7 @@ function addressLines(view: BillingAddressView['billingAddress']): string[] {
     ...(view.taxInfo === null ? [] : [`Tax: ${view.taxInfo}`]),
     ...(view.phone === null ? [] : [`Phone: ${view.phone}`]),
     ...(view.website === null ? [] : [view.website]),
+    ...(view.country === null || view.country === undefined ? [] : [view.country]),
   ];
 }
 
@@ -135,6 +140,47 @@ export function registerInvoiceCommands(program: Command): void {
 
   dataOption(
     invoice
+      .command('pdf')
+      .description(
+        'Write an issued invoice as a PDF file and print its path; a draft has none (finalize it first)',
+      ),
+  )
+    .argument('<id>', 'the invoice id (inv_...)')
+    .option(
+      '--out <file>',
+      'the file to write; <number>.pdf (SK-000001.pdf) in the current directory by default',
+    )
+    .option(
+      '--seller-name <name>',
+      'who issues the invoices, Seatkeeper by default (env SEATKEEPER_SELLER_NAME)',
+    )
+    .option(
+      '--bank-details <file>',
+      'a text file of the bank wire and ACH details to print (env SEATKEEPER_BANK_DETAILS)',
+    )
+    .action(async (id: string, flags: StoreFlags & { out?: string }) => {
+      const doc = await withContext(flags, async (ctx) =>
+        orExit(await documentFor(ctx, OPERATOR, invoiceId(id))),
+      );
+      const pdf = await renderInvoicePdf(doc).catch((error: unknown) => {
+        if (error instanceof MissingFontError) throw new CliError(error.message, EXIT.usage, 'font_missing');
+        throw error;
+      });
+      const path = resolve(flags.out ?? doc.fileName);
+      try {
+        writeFileSync(path, pdf);
+      } catch (error) {
+        throw new CliError(
+          `cannot write ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): name a file in a folder you can write with --out`,
+          EXIT.usage,
+          'cannot_write',
+        );
+      }
+      print(path);
+    });
+
+  dataOption(
+    invoice
       .command('gaps')
       .description(
         'Check a series for numbers missing between 1 and its counter, or given twice; exit 1 if any',
@@ -187,6 +233,7 @@ export function registerInvoiceCommands(program: Command): void {
     .option('--tax-info <tax>', 'VAT or other tax number')
     .option('--phone <phone>', 'phone number')
     .option('--website <url>', 'company website')
+    .option('--country <code>', 'ISO 3166 two-letter country code, such as DE: it picks the tax rate')
     .option('--json', 'print the result as JSON')
     .action(
       async (
@@ -199,9 +246,10 @@ export function registerInvoiceCommands(program: Command): void {
           taxInfo?: string;
           phone?: string;
           website?: string;
+          country?: string;
         },
       ) => {
-        const { companyName, address, city, state, taxInfo, phone, website } = flags;
+        const { companyName, address, city, state, taxInfo, phone, website, country } = flags;
         const view = await withContext(flags, async (ctx) => {
           const accountId = (await accountFilter(ctx, flags.account)) ?? flags.account;
           const actor: Principal = { kind: 'staff', userId: await operatorOf(ctx, flags) };
@@ -214,6 +262,7 @@ export function registerInvoiceCommands(program: Command): void {
               taxInfo,
               phone,
               website,
+              country,
             }),
           );
         });

@@ -215,5 +215,20 @@ export function registerServeCommand(program: Command): void {
       'the address customers reach the service at, for links back from a payment page; http://HOST:PORT by default (env SEATKEEPER_PUBLIC_URL)',
       undefined,
     )
+    .option(
+      '--tax-rates <rates>',
+      'tax rates by billing country, in percent: DE=19,FR=20,US=0; other countries pay none (env SEATKEEPER_TAX_RATES)',
+      undefined,
+    )
+    .option(
+      '--bank-details <file>',
+      'a text file of the bank wire and ACH details every invoice prints (env SEATKEEPER_BANK_DETAILS)',
+      undefined,
+    )
+    .option(
+      '--seller-name <name>',
+      'who issues the invoices, Seatkeeper by default (env SEATKEEPER_SELLER_NAME)',
+      undefined,
+    )
     .action(serve);
 }

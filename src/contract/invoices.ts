@@ -10,11 +10,18 @@ export const InvoiceStatus = Type.Union(INVOICE_STATUSES.map((status) => Type.Li
 /** Amounts are integer minor units (cents) of the invoice's currency. */
 const Amount = (description: string) => Type.Integer({ description });
 
+export const INVOICE_KINDS = ['invoice', 'credit_note'] as const;
+export type InvoiceKind = (typeof INVOICE_KINDS)[number];
+export const InvoiceKind = Type.Union(INVOICE_KINDS.map((kind) => Type.Literal(kind)));
+
+/** ISO 3166 alpha-2, in capitals: `DE`. */
+export const COUNTRY_PATTERN = '^[A-Z]{2}$';
+
 export const InvoiceLine = Type.Object(
   {
     description: Type.String({ minLength: 1, maxLength: 500, pattern: SINGLE_LINE }),
     quantity: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
-    unitAmount: Amount('Price of one unit, in minor units'),
+    unitAmount: Amount('Price of one unit, in minor units; negative on a credit (a proration credit)'),
     amount: Amount('quantity x unitAmount, in minor units'),
   },
   { additionalProperties: false },
@@ -35,6 +42,15 @@ export const BillingAddressInput = Type.Object(
     taxInfo: OptionalLine(100),
     phone: OptionalLine(50),
     website: OptionalLine(200),
+    country: Type.Optional(
+      Type.Union([
+        Type.String({
+          pattern: COUNTRY_PATTERN,
+          description: 'ISO 3166 alpha-2 country code, such as DE: it picks the tax rate',
+        }),
+        Type.Null(),
+      ]),
+    ),
   },
   { additionalProperties: false },
 );
@@ -49,6 +65,7 @@ export const BillingAddress = Type.Object(
     taxInfo: Nullable(Type.String({ description: 'VAT or other tax number' })),
     phone: Nullable(Type.String()),
     website: Nullable(Type.String({ description: 'The company’s website' })),
+    country: Type.Optional(Nullable(Type.String({ description: 'ISO 3166 alpha-2 country code' }))),
   },
   { $id: 'BillingAddress' },
 );
@@ -78,6 +95,10 @@ export const Invoice = Type.Object(
     id: Type.String(),
     accountId: Type.String(),
     status: InvoiceStatus,
+    kind: InvoiceKind,
+    creditsInvoiceId: Type.Union([Type.String(), Type.Null()], {
+      description: 'A credit note: the invoice it credits; null on an invoice',
+    }),
     number: Type.Union([Type.String(), Type.Null()], {
       description: 'Given at finalization, e.g. SK-000042; a voided invoice keeps it',
     }),
@@ -86,6 +107,11 @@ export const Invoice = Type.Object(
     currency: Type.String(),
     lines: Type.Array(InvoiceLine),
     subtotal: Amount('Sum of the lines, in minor units'),
+    taxRate: Type.Integer({
+      minimum: 0,
+      maximum: 1_000_000,
+      description: 'The rate tax was computed at, in parts per million: 19% = 190000',
+    }),
     tax: Amount('Tax, in minor units'),
     total: Amount('subtotal + tax, in minor units'),
     billedTo: Type.Union([BilledTo, Type.Null()]),

@@ -48,6 +48,7 @@ export const ERRORS = {
   invoice_not_found: { status: 404, title: 'There is no such invoice' },
   invoice_not_draft: { status: 409, title: 'Only a draft invoice can be finalized' },
   invoice_not_open: { status: 409, title: 'Only an open invoice can be paid or voided' },
+  invoice_is_draft: { status: 409, title: 'A draft invoice has no document yet: finalize it first' },
   invoice_number_taken: {
     status: 409,
     title: 'The next invoice number is taken already: the series’ counter is behind its invoices',

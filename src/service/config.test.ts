@@ -1,4 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../../test/support/engines.js';
 import { DEFAULT_FAILURE_LIMITS } from '../domain/failed-attempts.js';
 import { ConfigError, loadServiceConfig } from './config.js';
 
@@ -173,5 +176,71 @@ describe('payments in the service configuration', () => {
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as Error).message).toContain(`${variable} ${message}`);
     expect((error as Error).message).not.toContain(value);
+  });
+});
+
+describe('the invoices’ tax rates, bank details and seller in the service configuration', () => {
+  const dir = tempDir();
+  afterAll(() => dir.remove());
+  const file = (name: string, text: string) => {
+    const path = join(dir.path, name);
+    writeFileSync(path, text);
+    return path;
+  };
+
+  it('has no tax, no bank details and the seller Seatkeeper unless told otherwise', () => {
+    const config = loadServiceConfig({}, {});
+    expect([...config.taxRates]).toEqual([]);
+    expect(config.bankDetails).toBeUndefined();
+    expect(config.sellerName).toBe('Seatkeeper');
+  });
+
+  it('reads rates, the bank details file and the seller from flags over the environment', () => {
+    const details = file(
+      'bank.txt',
+      '\uFEFF\nIBAN DE89 3704 0044 0532 0130 00\r\nACH routing 026009593  \n\n',
+    );
+    const config = loadServiceConfig(
+      { taxRates: 'DE=19, FR=20,US=8.875', sellerName: ' Seatkeeper GmbH ' },
+      {
+        SEATKEEPER_TAX_RATES: 'DE=7',
+        SEATKEEPER_BANK_DETAILS: details,
+        SEATKEEPER_SELLER_NAME: 'Other',
+      },
+    );
+    expect(Object.fromEntries(config.taxRates)).toEqual({ DE: 190_000, FR: 200_000, US: 88_750 });
+    expect(config.bankDetails).toEqual(['IBAN DE89 3704 0044 0532 0130 00', 'ACH routing 026009593']);
+    expect(config.sellerName).toBe('Seatkeeper GmbH');
+    expect(Object.fromEntries(loadServiceConfig({}, { SEATKEEPER_TAX_RATES: 'DE=7' }).taxRates)).toEqual({
+      DE: 70_000,
+    });
+  });
+
+  it.each([
+    [{ taxRates: 'DE=19,Germany=19' }, '--tax-rates / SEATKEEPER_TAX_RATES must be country codes'],
+    [{ taxRates: 'de=19' }, '"de=19": a tax rate starts with a two-letter country code'],
+    [{ taxRates: 'DE=101' }, '"DE=101": the rate is a percentage from 0 to 100'],
+    [{ taxRates: 'DE=19,DE=7' }, 'DE has two tax rates'],
+    [{ taxRates: 'DE=19%' }, '--tax-rates / SEATKEEPER_TAX_RATES'],
+    [{ bankDetails: '/nonexistent/bank.txt' }, '--bank-details / SEATKEEPER_BANK_DETAILS names a text file'],
+    [{ sellerName: '  ' }, '--seller-name / SEATKEEPER_SELLER_NAME must be one line'],
+    [{ sellerName: 'Two\nlines' }, '--seller-name / SEATKEEPER_SELLER_NAME must be one line'],
+  ])('refuses %o with a message that names the flag', (flags, message) => {
+    expect(() => loadServiceConfig(flags, {})).toThrow(ConfigError);
+    expect(() => loadServiceConfig(flags, {})).toThrow(message);
+  });
+
+  it('refuses a bank details file that is empty, a folder, too long or has control characters', () => {
+    const cases: [string, string][] = [
+      [file('empty.txt', ' \n\n'), 'is empty'],
+      [dir.path, 'cannot be read (EISDIR)'],
+      [file('long.txt', 'x\n'.repeat(41)), 'has 41 lines'],
+      [file('tab.txt', 'IBAN\tDE89'), 'line 1 of'],
+      [file('wide.txt', `ok\n${'x'.repeat(201)}`), 'line 2 of'],
+    ];
+    for (const [path, message] of cases) {
+      expect(() => loadServiceConfig({ bankDetails: path }, {})).toThrow(ConfigError);
+      expect(() => loadServiceConfig({}, { SEATKEEPER_BANK_DETAILS: path })).toThrow(message);
+    }
   });
 });

@@ -1,7 +1,11 @@
+import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { normalizeEmail } from '../domain/email.js';
 import { DEFAULT_FAILURE_LIMITS, type FailureLimits } from '../domain/failed-attempts.js';
+import { parseTaxRates, type TaxRates } from '../domain/tax.js';
+import { plainText } from '../domain/text.js';
+import { DEFAULT_SELLER_NAME } from './invoices/seller.js';
 import { DEFAULT_INVOICE_PREFIX, isInvoicePrefix } from './invoices/series.js';
 
 /** Everything the service reads from flags and the environment, validated once at start. */
@@ -24,6 +28,12 @@ export interface ServiceConfig {
   payments: PaymentsConfig;
   /** The service's address as customers reach it: where a hosted checkout page sends them back. */
   publicUrl: URL;
+  /** Tax rates (parts per million) by billing country; a country not in it pays none. */
+  taxRates: TaxRates;
+  /** The bank wire and ACH details every invoice prints, one line each; without them, "on request". */
+  bankDetails: string[] | undefined;
+  /** Who issues the invoices. */
+  sellerName: string;
 }
 
 /** Stripe's keys come from the environment only: a flag would show them in the process list. */
@@ -53,6 +63,9 @@ export interface ServiceFlags {
   paymentProvider?: string | undefined;
   stripeApiUrl?: string | undefined;
   publicUrl?: string | undefined;
+  taxRates?: string | undefined;
+  bankDetails?: string | undefined;
+  sellerName?: string | undefined;
 }
 
 export class ConfigError extends Error {}
@@ -263,6 +276,62 @@ export function parsePublicUrl(text: string | undefined, host: string, port: num
   return url;
 }
 
+/** `DE=19,FR=20,US=0`: percentages by ISO 3166 country code; none configured, no tax. */
+export function parseTaxRateFlag(text: string | undefined): TaxRates {
+  const parsed = parseTaxRates(text ?? '');
+  if (!parsed.ok)
+    throw new ConfigError(
+      `--tax-rates / SEATKEEPER_TAX_RATES must be country codes and percentages, such as DE=19,FR=20,US=0: ${parsed.error.detail}`,
+    );
+  return parsed.value;
+}
+
+const BANK_FLAG = '--bank-details / SEATKEEPER_BANK_DETAILS';
+const BANK_MAX_LINES = 40;
+const BANK_MAX_LINE = 200;
+
+/** The lines of the bank details file, blank lines at its ends dropped; read once, at start. */
+export function readBankDetails(path: string | undefined): string[] | undefined {
+  if (path === undefined) return undefined;
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(
+      `${BANK_FLAG} names a text file of the bank wire and ACH details invoices print; "${path}" cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+    );
+  }
+  const lines = text
+    .replace(/^\uFEFF/, '')
+    .split(/\r?\n/)
+    .map((line) => line.trimEnd());
+  while (lines[0] === '') lines.shift();
+  while (lines.at(-1) === '') lines.pop();
+  if (lines.length === 0) throw new ConfigError(`${BANK_FLAG}: "${path}" is empty`);
+  if (lines.length > BANK_MAX_LINES)
+    throw new ConfigError(
+      `${BANK_FLAG}: "${path}" has ${lines.length} lines; an invoice prints ${BANK_MAX_LINES} at most`,
+    );
+  lines.forEach((line, index) => {
+    if (!plainText(line, 'line').ok || line.length > BANK_MAX_LINE)
+      throw new ConfigError(
+        `${BANK_FLAG}: line ${index + 1} of "${path}" must be text of at most ${BANK_MAX_LINE} characters, without tabs or control characters`,
+      );
+  });
+  return lines;
+}
+
+/** The seller's name, as invoices print it at their head. */
+export function parseSellerName(text: string | undefined): string {
+  if (text === undefined) return DEFAULT_SELLER_NAME;
+  const name = text.trim();
+  if (name === '' || name.length > 200 || !plainText(name, 'name').ok)
+    throw new ConfigError(
+      `--seller-name / SEATKEEPER_SELLER_NAME must be one line of 1 to 200 characters; got "${text}"`,
+    );
+  return name;
+}
+
 /** Flags win over the environment; the environment wins over defaults. */
 export function loadServiceConfig(flags: ServiceFlags, env: NodeJS.ProcessEnv): ServiceConfig {
   const pick = (flag: string | undefined, variable: string): string | undefined =>
@@ -314,5 +383,8 @@ export function loadServiceConfig(flags: ServiceFlags, env: NodeJS.ProcessEnv): 
       env,
     ),
     publicUrl: parsePublicUrl(pick(flags.publicUrl, 'SEATKEEPER_PUBLIC_URL'), host, port),
+    taxRates: parseTaxRateFlag(pick(flags.taxRates, 'SEATKEEPER_TAX_RATES')),
+    bankDetails: readBankDetails(pick(flags.bankDetails, 'SEATKEEPER_BANK_DETAILS')),
+    sellerName: parseSellerName(pick(flags.sellerName, 'SEATKEEPER_SELLER_NAME')),
   };
 }

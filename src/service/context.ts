@@ -1,4 +1,5 @@
 import type { Clock } from '../domain/clock.js';
+import type { TaxRates } from '../domain/tax.js';
 import type { PaymentProvider } from './payments/provider.js';
 import type { VendorKeys } from './secrets/vendor-keys.js';
 import type { CommitBatcher } from './store/commit-batcher.js';
@@ -11,6 +12,12 @@ export interface ServicePolicy {
   invoicePrefix?: string | undefined;
   /** The service's address as customers reach it, for links back from a payment page. */
   publicUrl?: string | undefined;
+  /** Tax rates by billing country (parts per million); none unless configured. */
+  taxRates?: TaxRates | undefined;
+  /** The bank wire and ACH details invoices print; "available on request" unless configured. */
+  bankDetails?: readonly string[] | undefined;
+  /** Who issues the invoices; `Seatkeeper` unless configured. */
+  sellerName?: string | undefined;
 }
 
 /** What every operation gets, built by hand in one place. Nothing in it knows HTTP. */

@@ -14,7 +14,12 @@ export const sqlitePathIn = (dataDir: string): string => join(dataDir, 'seatkeep
 /** Opens the store (migrated) and the vendor keys: what both `serve` and the admin commands need. */
 export async function openContext(
   config: Pick<ServiceConfig, 'dataDir' | 'databaseUrl' | 'certificateTtlMs'> &
-    Partial<Pick<ServiceConfig, 'invoicePrefix' | 'payments' | 'publicUrl'>>,
+    Partial<
+      Pick<
+        ServiceConfig,
+        'invoicePrefix' | 'payments' | 'publicUrl' | 'taxRates' | 'bankDetails' | 'sellerName'
+      >
+    >,
   clock: Clock,
 ): Promise<ServiceContext> {
   const vendor = loadOrCreateVendorKeys(config.dataDir);
@@ -36,6 +41,9 @@ export async function openContext(
       invoicePrefix: config.invoicePrefix,
       // Without a trailing slash: links are made by appending a path.
       publicUrl: config.publicUrl?.toString().replace(/\/$/, ''),
+      taxRates: config.taxRates,
+      bankDetails: config.bankDetails,
+      sellerName: config.sellerName,
     },
     batch: new CommitBatcher(store.db),
     payments: paymentProviderFor(config.payments ?? { provider: 'test' }, createTestProvider, clock),

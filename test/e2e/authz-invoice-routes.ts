@@ -56,6 +56,18 @@ export const INVOICE_ROUTES: Record<string, Entry> = {
     request: async (w) => ({ path: `/v1/invoices/${await openInvoiceOfA(w)}` }),
     unknown: () => ({ path: `/v1/invoices/${UNKNOWN_INVOICE}` }),
   },
+  'GET /v1/invoices/{id}/html': {
+    auth: 'bearer',
+    expect: OWNER_AND_STAFF,
+    request: async (w) => ({ path: `/v1/invoices/${await openInvoiceOfA(w)}/html` }),
+    unknown: () => ({ path: `/v1/invoices/${UNKNOWN_INVOICE}/html` }),
+  },
+  'GET /v1/invoices/{id}/pdf': {
+    auth: 'bearer',
+    expect: OWNER_AND_STAFF,
+    request: async (w) => ({ path: `/v1/invoices/${await openInvoiceOfA(w)}/pdf` }),
+    unknown: () => ({ path: `/v1/invoices/${UNKNOWN_INVOICE}/pdf` }),
+  },
   'POST /v1/invoices/{id}/finalize': {
     auth: 'bearer',
     expect: STAFF_ONLY,

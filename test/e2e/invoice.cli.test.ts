@@ -1,3 +1,5 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type {
   AccountBillingAddress,
@@ -10,6 +12,7 @@ import { finalizeInvoice } from '../../src/service/invoices/operations.js';
 import { openContext } from '../../src/service/runtime.js';
 import { tempDir } from '../support/engines.js';
 import { billedAccount, draftFor } from '../support/invoices.js';
+import { pdfText, pdftotextAvailable } from '../support/pdf-text.js';
 import { seatkeeper } from '../support/service-process.js';
 
 /** The invoice and billing-address commands on a store that holds three issued invoices and a draft. */
@@ -94,6 +97,77 @@ describe('seatkeeper invoice and billing-address', () => {
     expect(old.billedTo?.address).toBeNull();
   });
 
+  it('writes an issued invoice as a PDF, SK-000002.pdf in the current folder or where --out says', async () => {
+    const out = tempDir();
+    try {
+      const written = await seatkeeper(['invoice', 'pdf', issued[1] ?? '', '--data', dir.path], {
+        cwd: out.path,
+        env: { SEATKEEPER_OPERATOR: '' },
+      });
+      expect([written.code, written.stderr]).toEqual([0, '']);
+      expect(written.stdout).toBe(`${join(out.path, 'SK-000002.pdf')}\n`);
+      expect(readFileSync(join(out.path, 'SK-000002.pdf')).subarray(0, 5).toString()).toBe('%PDF-');
+      const named = join(out.path, 'copy.pdf');
+      const bank = join(out.path, 'bank.txt');
+      writeFileSync(bank, 'IBAN DE89 3704 0044 0532 0130 00\n');
+      const elsewhere = await cli([
+        'invoice',
+        'pdf',
+        issued[1] ?? '',
+        '--out',
+        named,
+        '--bank-details',
+        bank,
+      ]);
+      expect([elsewhere.code, elsewhere.stdout]).toEqual([0, `${named}\n`]);
+      expect(readFileSync(named).subarray(0, 5).toString()).toBe('%PDF-');
+      if (pdftotextAvailable().available) expect(pdfText(readFileSync(named))).toContain('IBAN DE89 3704');
+      const noFolder = await cli([
+        'invoice',
+        'pdf',
+        issued[1] ?? '',
+        '--out',
+        join(out.path, 'no/such/x.pdf'),
+      ]);
+      expect([noFolder.code, noFolder.stderr]).toEqual([2, expect.stringContaining('(cannot_write)')]);
+    } finally {
+      out.remove();
+    }
+  });
+
+  it('writes no PDF of a draft or of an unknown invoice, and says why with the code', async () => {
+    const draft = await cli(['invoice', 'pdf', draftId]);
+    expect([draft.code, draft.stdout]).toEqual([1, '']);
+    expect(draft.stderr).toMatch(/finalize it first.*\(invoice_is_draft\)/);
+    const unknown = await cli(['invoice', 'pdf', 'inv_0000000000aaaaaaaaaaaaaaaa']);
+    expect([unknown.code, unknown.stderr]).toEqual([1, expect.stringContaining('(invoice_not_found)')]);
+    const malformed = await cli(['invoice', 'pdf', 'SK-000001']);
+    expect([malformed.code, malformed.stderr]).toEqual([
+      2,
+      expect.stringContaining('an invoice id looks like inv_'),
+    ]);
+    const badBank = await cli(['invoice', 'pdf', issued[0] ?? '', '--bank-details', '/nonexistent/bank.txt']);
+    expect([badBank.code, badBank.stderr]).toEqual([
+      2,
+      expect.stringContaining('--bank-details / SEATKEEPER_BANK_DETAILS names a text file'),
+    ]);
+  });
+
+  it('saves a billing country in capitals, and refuses one that is not', async () => {
+    const base = ['billing-address', 'set', '--account', accountId, '--company-name', 'Acme GmbH'];
+    const address = [...base, '--address', 'Hauptstraße 1', '--city', 'Łódź'];
+    const set = await cli([...address, '--country', 'PL', '--json']);
+    expect(set.code).toBe(0);
+    expect(JSON.parse(set.stdout) as AccountBillingAddress).toMatchObject({
+      billingAddress: { country: 'PL' },
+    });
+    const lower = await cli([...address, '--country', 'pl']);
+    expect([lower.code, lower.stderr]).toEqual([
+      2,
+      expect.stringContaining('country must be a two-letter ISO 3166 code'),
+    ]);
+  });
+
   it('finds no gap in a whole series, and exits 1 naming the hole once one is made by hand', async () => {
     const whole = await cli(['invoice', 'gaps']);
     expect([whole.code, whole.stdout]).toEqual([0, 'Series SK-: numbers 1 to 3 are all there, each once.\n']);
@@ -120,5 +194,10 @@ describe('seatkeeper invoice and billing-address', () => {
     expect(help.stdout).toMatch(/list[\s\S]*show[\s\S]*gaps/);
     const setHelp = await seatkeeper(['billing-address', 'set', '--help']);
     expect(setHelp.stdout).toContain('--company-name <name>');
+    expect(setHelp.stdout).toContain('--country <code>');
+    const pdfHelp = await seatkeeper(['invoice', 'pdf', '--help']);
+    expect(pdfHelp.stdout).toMatch(/Usage: seatkeeper invoice pdf \[options\] <id>/);
+    expect(pdfHelp.stdout).toContain('--out <file>');
+    expect(help.stdout).toMatch(/pdf/);
   });
 });

@@ -5,6 +5,7 @@ import type {
   InvoiceGaps,
   InvoicePage,
 } from '../../src/contract/invoices.js';
+import { addMember } from '../../src/service/accounts/operations.js';
 import { ManualClock } from '../support/clock.js';
 import { staffToken } from '../support/factories.js';
 import { type Call, client, expectProblem } from '../support/http.js';
@@ -58,7 +59,7 @@ describe('invoices over HTTP', () => {
     expect(shown.body.billedTo).toEqual({
       accountName: 'Acme GmbH',
       email: expect.stringMatching(/@acme\.example$/),
-      address: ADDRESS,
+      address: { ...ADDRESS, country: null },
     });
     const listed = await call<InvoicePage>('GET', '/v1/invoices?status=open', { token: owner });
     expect(listed.body.invoices.map((invoice) => invoice.id)).toEqual([draft.id]);
@@ -88,6 +89,49 @@ describe('invoices over HTTP', () => {
     );
     const gaps = await call<InvoiceGaps>('GET', '/v1/invoices/gaps?series=SK-', { token: staff });
     expect(gaps.body).toEqual({ series: 'SK-', lastNumber: 2, missing: [], duplicates: [], beyond: [] });
+  });
+
+  it('gives the owner an issued invoice as a web page and as a PDF file; a member, another account and a draft get none', async () => {
+    const draft = await draftFor(service.ctx, accountId);
+    const html = (token: string, id = draft.id) => call('GET', `/v1/invoices/${id}/html`, { token });
+    const pdf = (token: string, id = draft.id) => call('GET', `/v1/invoices/${id}/pdf`, { token });
+    expectProblem(await html(owner), 409, 'invoice_is_draft', 'id');
+    expectProblem(await pdf(staff), 409, 'invoice_is_draft', 'id');
+    const finalized = await finalize(draft.id);
+    const number = (finalized.body as Invoice).number;
+
+    const page = await html(owner);
+    expect(page.status, page.text).toBe(200);
+    expect(page.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(page.headers.get('content-security-policy')).toMatch(/^default-src 'none'; style-src 'sha256-/);
+    expect(page.headers.get('cache-control')).toBe('private, no-store');
+    expect(page.text).toContain(`<h1>Invoice ${number}</h1>`);
+    // Billed to the address saved last (the first test's).
+    expect(page.text).toContain('<p>Berlin</p>');
+
+    const file = await fetch(`${service.url}/v1/invoices/${draft.id}/pdf`, {
+      headers: { authorization: `Bearer ${owner}` },
+    });
+    expect(file.status).toBe(200);
+    expect(file.headers.get('content-type')).toBe('application/pdf');
+    expect(file.headers.get('content-disposition')).toBe(`attachment; filename="${number}.pdf"`);
+    expect(
+      Buffer.from(await file.arrayBuffer())
+        .subarray(0, 5)
+        .toString(),
+    ).toBe('%PDF-');
+    expect((await pdf(staff)).status).toBe(200);
+
+    const added = await addMember(service.ctx, accountId, 'member@acme.example');
+    if (!added.ok) throw new Error(added.error.detail);
+    expectProblem(await html(added.value.token), 403, 'forbidden');
+    expectProblem(await pdf(added.value.token), 403, 'forbidden');
+    const other = await billedAccount(service.ctx, 'Other GmbH');
+    expectProblem(await html(other.ownerToken), 404, 'invoice_not_found', 'id');
+    expectProblem(await pdf(other.ownerToken), 404, 'invoice_not_found', 'id');
+    expectProblem(await pdf(owner, 'inv_0000000000aaaaaaaaaaaaaaaa'), 404, 'invoice_not_found', 'id');
+    expectProblem(await pdf(owner, 'SK-000001'), 400, 'validation_failed');
+    expectProblem(await call('GET', `/v1/invoices/${draft.id}/pdf`), 401, 'unauthenticated');
   });
 
   it('refuses bad input with a 400 that names the field', async () => {

@@ -30,6 +30,27 @@ describe('seatkeeper serve where it cannot listen', () => {
     ]);
   });
 
+  it('refuses bad invoice settings before it starts, naming the flag, and exits 2', async () => {
+    const data = ['--data', join(dir.path, 'data'), '--port', '0'];
+    const rates = await seatkeeper(['serve', ...data, '--tax-rates', 'DE=19,Deutschland=19']);
+    expect([rates.code, rates.stderr]).toEqual([
+      2,
+      expect.stringMatching(
+        /^seatkeeper: --tax-rates \/ SEATKEEPER_TAX_RATES must be .*\(config_invalid\)\n$/,
+      ),
+    ]);
+    const bank = await seatkeeper(['serve', ...data], {
+      env: { SEATKEEPER_BANK_DETAILS: join(dir.path, 'no-such-file.txt') },
+    });
+    expect([bank.code, bank.stderr]).toEqual([
+      2,
+      expect.stringContaining('--bank-details / SEATKEEPER_BANK_DETAILS names a text file'),
+    ]);
+    const help = await seatkeeper(['serve', '--help']);
+    for (const flag of ['--tax-rates <rates>', '--bank-details <file>', '--seller-name <name>'])
+      expect(help.stdout).toContain(flag);
+  });
+
   it('says in its help how to give --port through npm start', async () => {
     const help = await seatkeeper(['serve', '--help']);
     expect(help.stdout.replace(/\s+/g, ' ')).toContain('through npm: npm start -- --port N');

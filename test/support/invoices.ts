@@ -48,6 +48,7 @@ export async function draftFor(
     subtotal: 12000,
     tax: 2280,
     total: 14280,
+    taxRate: 190_000,
     actor: 'usr_staff',
     ...overrides,
   });

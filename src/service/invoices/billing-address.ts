@@ -1,4 +1,4 @@
-import type { BillingAddressInput } from '../../contract/invoices.js';
+import { type BillingAddressInput, COUNTRY_PATTERN } from '../../contract/invoices.js';
 import { fail, ok, type Result } from '../../domain/errors.js';
 import { plainText } from '../../domain/text.js';
 import { hasAccount } from '../accounts/account-repository.js';
@@ -48,6 +48,8 @@ export async function billingAddressFor(
   return ok(viewOf(accountId, await billingAddressOf(ctx.store.db, accountId)));
 }
 
+const COUNTRY = new RegExp(COUNTRY_PATTERN);
+
 type AddressFields = Omit<BillingAddressesTable, 'account_id' | 'updated_at'>;
 
 /** Each field one line of text, trimmed; an optional one left empty is no value, a required one is refused. */
@@ -78,6 +80,13 @@ function cleaned(input: BillingAddressInput): Result<AddressFields> {
   if (!phone.ok) return phone;
   const website = text(input.website, 'website');
   if (!website.ok) return website;
+  const country = input.country?.trim() || null;
+  if (country !== null && !COUNTRY.test(country))
+    return fail(
+      'validation_failed',
+      'country must be a two-letter ISO 3166 code in capitals, such as DE.',
+      'country',
+    );
   return ok({
     company_name: companyName.value,
     address: address.value,
@@ -86,6 +95,7 @@ function cleaned(input: BillingAddressInput): Result<AddressFields> {
     tax_info: taxInfo.value,
     phone: phone.value,
     website: website.value,
+    country,
   });
 }
 

@@ -21,6 +21,9 @@ export const INVOICE_COLUMNS = [
   'due_at',
   'paid_at',
   'voided_at',
+  'tax_rate',
+  'kind',
+  'credits_invoice_id',
 ] as const;
 
 export const insertInvoice = (db: Database, row: InvoiceRow) =>
@@ -122,6 +125,7 @@ const ADDRESS_COLUMNS = [
   'tax_info',
   'phone',
   'website',
+  'country',
   'updated_at',
 ] as const;
 

@@ -138,6 +138,7 @@ describe.each(ENGINES)('invoices on %s', (engine) => {
       subtotal: 1000,
       tax: 190,
       total: 1190,
+      taxRate: 190_000,
       actor: 'usr_staff',
     };
     const refusals: [Partial<DraftInput>, string][] = [

@@ -1,6 +1,8 @@
-import type { BilledTo, InvoiceLine, InvoiceStatus } from '../../contract/invoices.js';
+import { Value } from '@sinclair/typebox/value';
+import { type BilledTo, type InvoiceKind, InvoiceLine, type InvoiceStatus } from '../../contract/invoices.js';
 import { fail, ok, type Result } from '../../domain/errors.js';
 import { newId } from '../../domain/ids.js';
+import { roundRatio } from '../../domain/money.js';
 import { accountById, hasAccount } from '../accounts/account-repository.js';
 import { recordAudit } from '../audit/log.js';
 import type { Principal } from '../auth/principal.js';
@@ -35,12 +37,21 @@ export interface DraftInput {
   currency: string;
   lines: InvoiceLine[];
   subtotal: number;
+  /** `subtotal` x `taxRate`, rounded once (src/domain/tax.ts `invoiceTotals`). */
   tax: number;
   total: number;
+  /** The rate `tax` was computed at, in parts per million (19% = 190_000); 0 by default. */
+  taxRate?: number | undefined;
+  /** An invoice by default. */
+  kind?: InvoiceKind | undefined;
+  /** A credit note's: the finalized invoice of the same account it credits. */
+  creditsInvoiceId?: string | undefined;
   /** Days from finalization to the due date; 30 by default. */
   netDays?: number | undefined;
   actor: string;
 }
+
+const PPM = 1_000_000;
 
 const notFound = (id: string) => fail('invoice_not_found', `There is no invoice ${id}.`, 'id');
 
@@ -54,6 +65,13 @@ function checkAmounts(input: DraftInput): Result<void> {
     );
   if (input.lines.length === 0)
     return fail('validation_failed', 'An invoice has at least one line.', 'lines');
+  const badLine = input.lines.findIndex((line) => !Value.Check(InvoiceLine, line));
+  if (badLine >= 0)
+    return fail(
+      'validation_failed',
+      `Line ${badLine + 1}: a description of one line of text, a quantity from 1 to 1000000 and whole amounts.`,
+      'lines',
+    );
   const amounts = [
     input.subtotal,
     input.tax,
@@ -69,9 +87,53 @@ function checkAmounts(input: DraftInput): Result<void> {
     return fail('validation_failed', 'subtotal must be the sum of the lines’ amounts.', 'subtotal');
   if (input.subtotal + input.tax !== input.total)
     return fail('validation_failed', 'total must be subtotal + tax.', 'total');
+  const taxRate = input.taxRate ?? 0;
+  if (!Number.isInteger(taxRate) || taxRate < 0 || taxRate > PPM)
+    return fail(
+      'validation_failed',
+      'taxRate is in parts per million, from 0 to 1000000 (19% = 190000).',
+      'taxRate',
+    );
+  // The tax line prints its rate: the amount must be that rate of the subtotal, rounded once.
+  const expectedTax = Number(roundRatio(BigInt(input.subtotal) * BigInt(taxRate), BigInt(PPM)));
+  if (input.tax !== expectedTax)
+    return fail(
+      'validation_failed',
+      `tax must be subtotal x taxRate rounded once: ${expectedTax}, not ${input.tax}.`,
+      'tax',
+    );
+  const kind = input.kind ?? 'invoice';
+  if ((kind === 'credit_note') !== (input.creditsInvoiceId !== undefined))
+    return fail(
+      'validation_failed',
+      kind === 'credit_note'
+        ? 'A credit note names the invoice it credits (creditsInvoiceId).'
+        : 'Only a credit note names an invoice it credits.',
+      'creditsInvoiceId',
+    );
   const netDays = input.netDays ?? 30;
   if (!Number.isInteger(netDays) || netDays < 0 || netDays > 365)
     return fail('validation_failed', 'netDays must be a whole number of days from 0 to 365.', 'netDays');
+  return ok(undefined);
+}
+
+/** A credit note credits an issued invoice of its own account, in that invoice's currency. */
+async function creditable(tx: Database, input: DraftInput, id: string): Promise<Result<void>> {
+  const credited = await invoiceById(tx, id);
+  if (credited === undefined || credited.account_id !== input.accountId)
+    return fail('invoice_not_found', `There is no invoice ${id} of this account.`, 'creditsInvoiceId');
+  if (credited.status === 'draft' || credited.kind === 'credit_note')
+    return fail(
+      'validation_failed',
+      `A credit note credits an issued invoice; ${id} is ${credited.status === 'draft' ? 'a draft' : 'a credit note'}.`,
+      'creditsInvoiceId',
+    );
+  if (credited.currency !== input.currency)
+    return fail(
+      'validation_failed',
+      `A credit note is in the currency of the invoice it credits (${credited.currency}).`,
+      'currency',
+    );
   return ok(undefined);
 }
 
@@ -85,6 +147,10 @@ export async function draftIn(tx: Database, input: DraftInput, now: Date): Promi
   if (!checked.ok) return checked;
   if (!(await hasAccount(tx, input.accountId)))
     return fail('account_not_found', `There is no account ${input.accountId}.`, 'accountId');
+  if (input.creditsInvoiceId !== undefined) {
+    const credited = await creditable(tx, input, input.creditsInvoiceId);
+    if (!credited.ok) return credited;
+  }
   const row: InvoiceRow = {
     id: newId('inv', now.getTime()),
     account_id: input.accountId,
@@ -103,6 +169,9 @@ export async function draftIn(tx: Database, input: DraftInput, now: Date): Promi
     due_at: null,
     paid_at: null,
     voided_at: null,
+    tax_rate: input.taxRate ?? 0,
+    kind: input.kind ?? 'invoice',
+    credits_invoice_id: input.creditsInvoiceId ?? null,
   };
   await insertInvoice(tx, row);
   const view = invoiceView(row);

@@ -1,3 +1,4 @@
+import { type TSchema, Type } from '@sinclair/typebox';
 import { IdParam, pageSize, problemResponses, Shared } from '../../contract/common.js';
 import {
   AccountBillingAddress,
@@ -14,8 +15,11 @@ import { unwrap } from '../http/problem.js';
 import type { RouteModule } from '../http/types.js';
 import { markInvoicePaid, voidInvoiceOrOrder } from '../orders/invoice-settlement.js';
 import { billingAddressFor, saveBillingAddress } from './billing-address.js';
+import { documentFor } from './document.js';
 import { invoiceGaps } from './gaps.js';
 import { finalizeInvoice, invoiceFor, listInvoices } from './operations.js';
+import { INVOICE_HTML_CSP, renderInvoiceHtml } from './render-html.js';
+import { renderInvoicePdf } from './render-pdf.js';
 import { invoiceSeries } from './series.js';
 
 const tags = ['invoices'];
@@ -74,6 +78,68 @@ export const invoiceRoutes: RouteModule = (app, ctx) => {
     async (request) => {
       const principal = await requirePrincipal(ctx, request);
       return unwrap(await invoiceFor(ctx, principal, request.params.id));
+    },
+  );
+
+  /** A document answer: one content type, and the problems of `GET /v1/invoices/{id}` plus a draft's 409. */
+  const documentSchema = <T extends TSchema>(
+    summary: string,
+    type: string,
+    description: string,
+    body: T,
+  ) => ({
+    tags,
+    summary,
+    security: BEARER,
+    params: IdParam('inv', 'Invoice id'),
+    response: {
+      200: { description, content: { [type]: { schema: body } } },
+      ...problemResponses(400, 401, 403, 404, 409),
+    },
+  });
+
+  app.get(
+    '/v1/invoices/:id/html',
+    {
+      schema: documentSchema(
+        'An issued invoice as a printable web page (staff or the account’s owner); a draft has none (409 invoice_is_draft)',
+        'text/html',
+        'The invoice as an HTML page: the same words as its PDF',
+        Type.String(),
+      ),
+    },
+    async (request, reply) => {
+      const principal = await requirePrincipal(ctx, request);
+      const doc = unwrap(await documentFor(ctx, principal, request.params.id));
+      return reply
+        .type('text/html; charset=utf-8')
+        .header('content-security-policy', INVOICE_HTML_CSP)
+        .header('x-content-type-options', 'nosniff')
+        .header('cache-control', 'private, no-store')
+        .send(renderInvoiceHtml(doc));
+    },
+  );
+
+  app.get(
+    '/v1/invoices/:id/pdf',
+    {
+      schema: documentSchema(
+        'An issued invoice as a PDF file, e.g. SK-000001.pdf (staff or the account’s owner); a draft has none (409 invoice_is_draft)',
+        'application/pdf',
+        'The invoice as a PDF file: the same words as its web page',
+        Type.Unsafe<Buffer>({ type: 'string', format: 'binary' }),
+      ),
+    },
+    async (request, reply) => {
+      const principal = await requirePrincipal(ctx, request);
+      const doc = unwrap(await documentFor(ctx, principal, request.params.id));
+      const pdf = await renderInvoicePdf(doc);
+      return reply
+        .type('application/pdf')
+        .header('content-disposition', `attachment; filename="${doc.fileName}"`)
+        .header('x-content-type-options', 'nosniff')
+        .header('cache-control', 'private, no-store')
+        .send(pdf);
     },
   );
 

@@ -25,6 +25,7 @@ export const addressView = (row: BillingAddressesTable): BillingAddress => ({
   taxInfo: row.tax_info,
   phone: row.phone,
   website: row.website,
+  country: row.country,
 });
 
 function parsedLines(row: InvoiceRow): InvoiceLine[] {
@@ -45,12 +46,15 @@ export const invoiceView = (row: InvoiceRow): InvoiceView => ({
   id: row.id,
   accountId: row.account_id,
   status: row.status,
+  kind: row.kind,
+  creditsInvoiceId: row.credits_invoice_id,
   number: row.series === null || row.number === null ? null : formatInvoiceNumber(row.series, row.number),
   series: row.series,
   sequence: row.number,
   currency: row.currency,
   lines: parsedLines(row),
   subtotal: row.subtotal,
+  taxRate: row.tax_rate,
   tax: row.tax,
   total: row.total,
   // Read back as it was stored at finalization, never recomputed.

@@ -7,19 +7,13 @@ import { recordAudit } from '../audit/log.js';
 import type { ServiceContext } from '../context.js';
 import { draftIn, finalizeIn } from '../invoices/operations.js';
 import { invoiceSeries } from '../invoices/series.js';
-import { refundIn } from '../licenses/lifecycle.js';
 import { licenseById } from '../licenses/license-repository.js';
+import { refundIn } from '../licenses/lifecycle.js';
 import { findLicense, type LicenseView } from '../licenses/operations.js';
 import type { Database } from '../store/database.js';
 import type { OrderRow, RefundRow } from '../store/schema.js';
 import { inTransaction } from '../store/transaction.js';
-import {
-  insertRefund,
-  markRefunded,
-  orderByNumber,
-  paymentById,
-  paymentsOf,
-} from './order-repository.js';
+import { insertRefund, markRefunded, orderByNumber, paymentById, paymentsOf } from './order-repository.js';
 import { orderItems, orderView } from './views.js';
 
 /**
@@ -51,19 +45,32 @@ export async function refundKeyIn(
   if (!revoked.ok) return revoked;
   const key = await licenseById(tx, input.licenseId);
   const order = key?.order_number == null ? undefined : await orderByNumber(tx, key.order_number);
-  const payment = order === undefined ? undefined : (await paymentsOf(tx, order.id)).find((p) => p.status === 'succeeded');
+  const payment =
+    order === undefined ? undefined : (await paymentsOf(tx, order.id)).find((p) => p.status === 'succeeded');
   const line = order === undefined ? undefined : lineOfKey(order, input.licenseId);
   if (order === undefined || payment === undefined || line === undefined || order.invoice_id === null)
     return ok({ licenseId: input.licenseId, refundId: null });
 
-  const credited = { ...line, description: `Refund: ${line.description}`, unitAmount: -line.unitAmount, amount: -line.amount };
+  const credited = {
+    ...line,
+    description: `Refund: ${line.description}`,
+    unitAmount: -line.unitAmount,
+    amount: -line.amount,
+  };
   const totals = invoiceTotals([money(credited.amount, order.currency)], order.tax_rate, order.currency);
   const draft = await draftIn(
     tx,
     {
       accountId: order.account_id,
       currency: order.currency,
-      lines: [{ description: credited.description, quantity: credited.quantity, unitAmount: credited.unitAmount, amount: credited.amount }],
+      lines: [
+        {
+          description: credited.description,
+          quantity: credited.quantity,
+          unitAmount: credited.unitAmount,
+          amount: credited.amount,
+        },
+      ],
       subtotal: totals.subtotal.amount,
       tax: totals.tax.amount,
       total: totals.total.amount,
@@ -76,7 +83,11 @@ export async function refundKeyIn(
     now,
   );
   if (!draft.ok) return draft;
-  const creditNote = await finalizeIn(tx, { id: draft.value.id, actor: input.actor, series: invoiceSeries(ctx) }, now);
+  const creditNote = await finalizeIn(
+    tx,
+    { id: draft.value.id, actor: input.actor, series: invoiceSeries(ctx) },
+    now,
+  );
   if (!creditNote.ok) return creditNote;
   const refund: RefundRow = {
     id: newId('rfd', now.getTime()),
@@ -96,7 +107,12 @@ export async function refundKeyIn(
       entity: 'payment',
       entityId: payment.id,
       action: 'refund_issued',
-      after: { refundId: refund.id, licenseId: input.licenseId, amount: refund.amount, creditNoteId: refund.credit_note_id },
+      after: {
+        refundId: refund.id,
+        licenseId: input.licenseId,
+        amount: refund.amount,
+        creditNoteId: refund.credit_note_id,
+      },
     },
   ]);
   return ok({ licenseId: input.licenseId, refundId: refund.id });
@@ -107,10 +123,15 @@ export async function refundKeyIn(
  * refunds once. A payment staff recorded by hand (a wire) is paid back by hand: nothing to send.
  */
 export async function payOutRefund(ctx: ServiceContext, refundId: string): Promise<Result<RefundRow>> {
-  const refund = await ctx.store.db.selectFrom('refunds').selectAll().where('id', '=', refundId).executeTakeFirst();
+  const refund = await ctx.store.db
+    .selectFrom('refunds')
+    .selectAll()
+    .where('id', '=', refundId)
+    .executeTakeFirst();
   if (refund === undefined) return fail('payment_not_found', `There is no refund ${refundId}.`, 'id');
   const payment = await paymentById(ctx.store.db, refund.payment_id);
-  if (refund.refunded_at !== null || payment === undefined || payment.provider === 'manual') return ok(refund);
+  if (refund.refunded_at !== null || payment === undefined || payment.provider === 'manual')
+    return ok(refund);
   if (payment.provider !== ctx.payments.name || payment.provider_ref === null)
     return fail(
       'payment_provider_unavailable',
@@ -126,7 +147,10 @@ export async function payOutRefund(ctx: ServiceContext, refundId: string): Promi
     await markRefunded(ctx.store.db, refundId, sent.providerRef, now);
     return ok({ ...refund, provider_ref: sent.providerRef, refunded_at: now });
   } catch (error) {
-    return fail('payment_provider_unavailable', `The refund ${refundId} is recorded but not yet sent: ${(error as Error).message}`);
+    return fail(
+      'payment_provider_unavailable',
+      `The refund ${refundId} is recorded but not yet sent: ${(error as Error).message}`,
+    );
   }
 }
 

@@ -1,4 +1,5 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
+import { invoiceDocumentsMigration } from './invoice-documents-migration.js';
 import { invoicesMigration } from './invoices-migration.js';
 import { ordersMigration } from './orders-migration.js';
 
@@ -365,6 +366,7 @@ const migrationsFor = (engine: 'sqlite' | 'postgres'): Record<string, Migration>
         for each row execute function price_books_immutable()`.execute(db);
     },
   },
+  '2026-11-30-0014-invoice-documents': invoiceDocumentsMigration,
   '2026-11-30-0015-orders': ordersMigration,
 });
 

@@ -226,6 +226,11 @@ export interface InvoicesTable {
   due_at: Millis | null;
   paid_at: Millis | null;
   voided_at: Millis | null;
+  /** The rate `tax` was computed at, in parts per million (19% = 190000). */
+  tax_rate: Generated<number>;
+  kind: Generated<'invoice' | 'credit_note'>;
+  /** The invoice a credit note credits; null on an invoice. */
+  credits_invoice_id: string | null;
 }
 
 export interface BillingAddressesTable {
@@ -237,6 +242,8 @@ export interface BillingAddressesTable {
   tax_info: string | null;
   phone: string | null;
   website: string | null;
+  /** ISO 3166 alpha-2 (DE): picks the tax rate of the invoices finalized after it was saved. */
+  country: string | null;
   updated_at: Millis;
 }
 
