@@ -9,13 +9,13 @@ import { activateOffline } from '../service/activation/operations.js';
 import type { ServiceContext } from '../service/context.js';
 import {
   issueFailoverKey,
-  refundLicense,
   renewLicenses,
   replaceLicense,
   splitLicense,
   transferLicenses,
 } from '../service/licenses/lifecycle.js';
 import { findLicense, issueLicense, listLicenses } from '../service/licenses/operations.js';
+import { refundKey } from '../service/orders/refunds.js';
 import { readJsonFile } from './agent-context.js';
 import { registerAuditCommand } from './audit-commands.js';
 import { failoverSentence, replacedSentence, splitSentence } from './key-sentences.js';
@@ -159,7 +159,7 @@ export function registerKeyLifecycleCommands(key: Command, program: Command): vo
   )
     .option('--json', 'print the result as JSON')
     .action(async (typed: string, flags: ActingFlags) => {
-      const refunded = await onKey(typed, flags, refundLicense);
+      const refunded = await onKey(typed, flags, refundKey);
       if (flags.json) printJson(refunded);
       else
         print(

@@ -7,7 +7,7 @@ import { addMember, createAccount } from '../accounts/operations.js';
 import { activate } from '../activation/operations.js';
 import { createBootstrapToken, createStaff, redeemBootstrapToken } from '../auth/staff.js';
 import type { ServiceContext } from '../context.js';
-import { refundLicense } from '../licenses/lifecycle.js';
+import { refundKey } from '../orders/refunds.js';
 import { joinPool } from '../subscriptions/join.js';
 import { createSubscription, renewSubscription } from '../subscriptions/lifecycle.js';
 import { auditPage, auditTrail } from './log.js';
@@ -163,7 +163,7 @@ describe.each(ENGINES)('the audit log on %s', (engine) => {
       });
     expect((await bind(license.key, '041')).ok).toBe(true);
     expect((await bind(other.license.key, '042')).ok).toBe(true);
-    expect((await refundLicense(ctx, { licenseId: other.license.id, actor: 'usr_staff' })).ok).toBe(false);
+    expect((await refundKey(ctx, { licenseId: other.license.id, actor: 'usr_staff' })).ok).toBe(false);
     expect(await auditTrail(ctx, { licenseId: license.id })).toMatchObject([
       { entity: 'license', entityId: license.id, action: 'issued' },
       { entity: 'activation', action: 'activated', after: { licenseId: license.id } },

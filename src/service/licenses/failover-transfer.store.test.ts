@@ -4,13 +4,8 @@ import { accountWithKey, machine, nonce } from '../../../test/support/factories.
 import { keyLifecycleFixture } from '../../../test/support/key-lifecycle.js';
 import { activate } from '../activation/operations.js';
 import { auditTrail } from '../audit/log.js';
-import {
-  issueFailoverKey,
-  refundLicense,
-  renewLicenses,
-  splitLicense,
-  transferLicenses,
-} from './lifecycle.js';
+import { refundKey } from '../orders/refunds.js';
+import { issueFailoverKey, renewLicenses, splitLicense, transferLicenses } from './lifecycle.js';
 import { findLicense, listLicenses } from './operations.js';
 
 describe.each(ENGINES)('a fixed key’s failover key, transfers and rival changes on %s', (engine) => {
@@ -58,7 +53,7 @@ describe.each(ENGINES)('a fixed key’s failover key, transfers and rival change
       const { license } = await accountWithKey(keys.ctx);
       const failover = await issueFailoverKey(keys.ctx, { licenseId: license.id, actor });
       if (!failover.ok) throw new Error(failover.error.detail);
-      expect(await refundLicense(keys.ctx, { licenseId: failover.value.id, actor })).toMatchObject({
+      expect(await refundKey(keys.ctx, { licenseId: failover.value.id, actor })).toMatchObject({
         ok: false,
         error: { code: 'failover_key_mismatch' },
       });
@@ -74,7 +69,7 @@ describe.each(ENGINES)('a fixed key’s failover key, transfers and rival change
       });
       expect(moved.ok).toBe(true);
       expect((await findLicense(keys.ctx, failover.value.id))?.accountId).toBe(buyer.accountId);
-      expect((await refundLicense(keys.ctx, { licenseId: license.id, actor })).ok).toBe(true);
+      expect((await refundKey(keys.ctx, { licenseId: license.id, actor })).ok).toBe(true);
       expect(await findLicense(keys.ctx, failover.value.id)).toMatchObject({
         status: 'revoked',
         endedReason: 'refunded',
@@ -117,7 +112,7 @@ describe.each(ENGINES)('a fixed key’s failover key, transfers and rival change
       expect((await activate(keys.ctx, { key: failover.value.key, ...standby, failover: true })).ok).toBe(
         true,
       );
-      expect(await refundLicense(keys.ctx, { licenseId: license.id, actor })).toMatchObject({
+      expect(await refundKey(keys.ctx, { licenseId: license.id, actor })).toMatchObject({
         ok: false,
         error: { code: 'license_activated' },
       });
@@ -200,7 +195,7 @@ describe.each(ENGINES)('a fixed key’s failover key, transfers and rival change
         const { license } = await accountWithKey(keys.ctx, { connections: 10 });
         const [split, refund] = await Promise.all([
           splitLicense(keys.ctx, { licenseId: license.id, parts: [5, 5], actor }),
-          refundLicense(keys.ctx, { licenseId: license.id, actor }),
+          refundKey(keys.ctx, { licenseId: license.id, actor }),
         ]);
         expect([split.ok, refund.ok].filter(Boolean)).toHaveLength(1);
         const loser = split.ok ? refund : split;
@@ -220,7 +215,7 @@ describe.each(ENGINES)('a fixed key’s failover key, transfers and rival change
       for (let round = 0; round < 5; round++) {
         const { license } = await accountWithKey(keys.ctx, { connections: 10 });
         const [refund, activation] = await Promise.all([
-          refundLicense(keys.ctx, { licenseId: license.id, actor }),
+          refundKey(keys.ctx, { licenseId: license.id, actor }),
           activated(license, `${round}7`),
         ]);
         expect([refund.ok, activation.ok].filter(Boolean)).toHaveLength(1);

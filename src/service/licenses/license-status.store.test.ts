@@ -3,7 +3,8 @@ import { DAY } from '../../../test/support/clock.js';
 import { ENGINES } from '../../../test/support/engines.js';
 import { accountWithKey } from '../../../test/support/factories.js';
 import { keyLifecycleFixture } from '../../../test/support/key-lifecycle.js';
-import { issueFailoverKey, refundLicense, replaceLicense, splitLicense } from './lifecycle.js';
+import { refundKey } from '../orders/refunds.js';
+import { issueFailoverKey, replaceLicense, splitLicense } from './lifecycle.js';
 import { findLicense, type LicenseView, listLicenses } from './operations.js';
 
 const hintOf = (license: LicenseView) => license.key.slice(-4);
@@ -43,7 +44,7 @@ describe.each(ENGINES)('why a key has its status, in its view on %s', (engine) =
 
   it('says a refunded key was refunded', async () => {
     const { license } = await accountWithKey(keys.ctx);
-    const refunded = await refundLicense(keys.ctx, { licenseId: license.id, actor });
+    const refunded = await refundKey(keys.ctx, { licenseId: license.id, actor });
     expect(refunded.ok && refunded.value).toMatchObject({ status: 'revoked', statusReason: 'refunded' });
   });
 
@@ -75,7 +76,7 @@ describe.each(ENGINES)('why a key has its status, in its view on %s', (engine) =
       failoverOf: license.id,
       statusReason: `failover for …${hintOf(license)}`,
     });
-    expect((await refundLicense(keys.ctx, { licenseId: license.id, actor })).ok).toBe(true);
+    expect((await refundKey(keys.ctx, { licenseId: license.id, actor })).ok).toBe(true);
     expect(await findLicense(keys.ctx, failover.value.id)).toMatchObject({
       status: 'revoked',
       statusReason: `failover for …${hintOf(license)}; refunded`,

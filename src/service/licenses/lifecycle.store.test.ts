@@ -5,7 +5,8 @@ import { accountWithKey, machine, nonce } from '../../../test/support/factories.
 import { keyLifecycleFixture } from '../../../test/support/key-lifecycle.js';
 import { refresh } from '../activation/operations.js';
 import { auditTrail } from '../audit/log.js';
-import { refundLicense, renewLicenses, replaceLicense, splitLicense } from './lifecycle.js';
+import { refundKey } from '../orders/refunds.js';
+import { renewLicenses, replaceLicense, splitLicense } from './lifecycle.js';
 import { findLicense, type LicenseView } from './operations.js';
 
 describe.each(ENGINES)('the life of a fixed key: renewal, refund, split, replacement on %s', (engine) => {
@@ -55,7 +56,7 @@ describe.each(ENGINES)('the life of a fixed key: renewal, refund, split, replace
         '2028-11-23T12:00:00.000Z',
         '2028-11-23T12:00:00.000Z',
       ]);
-      expect((await refundLicense(keys.ctx, { licenseId: c.license.id, actor })).ok).toBe(true);
+      expect((await refundKey(keys.ctx, { licenseId: c.license.id, actor })).ok).toBe(true);
       const before = await snapshot(a.license.id);
       const refused = await renewLicenses(keys.ctx, {
         licenseIds: [a.license.id, c.license.id],
@@ -77,7 +78,7 @@ describe.each(ENGINES)('the life of a fixed key: renewal, refund, split, replace
     it('revokes a key never activated, within 30 days; it can never be activated afterwards', async () => {
       const { license } = await accountWithKey(keys.ctx);
       keys.clock.advance(29 * DAY);
-      const refunded = await refundLicense(keys.ctx, { licenseId: license.id, actor });
+      const refunded = await refundKey(keys.ctx, { licenseId: license.id, actor });
       expect(refunded.ok && refunded.value).toMatchObject({ status: 'revoked', endedReason: 'refunded' });
       expect(await activated(license, '2')).toMatchObject({ ok: false, error: { code: 'license_revoked' } });
       const trail = await auditTrail(keys.ctx, { entityId: license.id });
@@ -93,7 +94,7 @@ describe.each(ENGINES)('the life of a fixed key: renewal, refund, split, replace
       const { license } = await accountWithKey(keys.ctx);
       expect((await activated(license, '3')).ok).toBe(true);
       const before = await snapshot(license.id);
-      expect(await refundLicense(keys.ctx, { licenseId: license.id, actor })).toMatchObject({
+      expect(await refundKey(keys.ctx, { licenseId: license.id, actor })).toMatchObject({
         ok: false,
         error: { code: 'license_activated' },
       });
@@ -101,7 +102,7 @@ describe.each(ENGINES)('the life of a fixed key: renewal, refund, split, replace
       const late = (await accountWithKey(keys.ctx)).license;
       keys.clock.advance(30 * DAY);
       const lateBefore = await snapshot(late.id);
-      expect(await refundLicense(keys.ctx, { licenseId: late.id, actor })).toMatchObject({
+      expect(await refundKey(keys.ctx, { licenseId: late.id, actor })).toMatchObject({
         ok: false,
         error: { code: 'refund_period_over' },
       });

@@ -135,14 +135,6 @@ export async function renewIn(
   return ok(ids);
 }
 
-/** Refunds a key never activated, within 30 days of its purchase: it is revoked for good. */
-export const refundLicense = (ctx: ServiceContext, input: { licenseId: string; actor: string }) =>
-  changeKeys(
-    ctx,
-    (tx, now) => refundIn(tx, input, now),
-    (id, view) => view(id),
-  );
-
 /**
  * Splits a key never activated into keys whose connections add up to its own, with its term;
  * the original is retired. Returns the new keys.

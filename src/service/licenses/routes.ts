@@ -15,9 +15,9 @@ import { canSeeAccount } from '../auth/principal.js';
 import { BEARER, requirePrincipal, requireStaff } from '../http/authenticate.js';
 import { problem, unwrap } from '../http/problem.js';
 import type { RouteModule } from '../http/types.js';
+import { refundKey } from '../orders/refunds.js';
 import {
   issueFailoverKey,
-  refundLicense,
   renewLicenses,
   replaceLicense,
   splitLicense,
@@ -142,7 +142,7 @@ export const licenseRoutes: RouteModule = (app, ctx) => {
       schema: {
         tags,
         summary:
-          'Refund a key never activated, within 30 days of its purchase: it is revoked for good (staff)',
+          'Refund a key never activated, within 30 days of its purchase: it is revoked for good, a credit note is issued and the money goes back to the original method (staff)',
         security: BEARER,
         params: IdParam('lic', 'License id'),
         response: { 200: Shared(License), ...problemResponses(400, 401, 403, 404, 409) },
@@ -150,7 +150,7 @@ export const licenseRoutes: RouteModule = (app, ctx) => {
     },
     async (request) => {
       const { userId } = await requireStaff(ctx, request);
-      return unwrap(await refundLicense(ctx, { licenseId: request.params.id, actor: userId }));
+      return unwrap(await refundKey(ctx, { licenseId: request.params.id, actor: userId }));
     },
   );
 

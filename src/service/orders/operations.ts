@@ -189,6 +189,7 @@ async function placeIn(
       subtotal: quote.subtotal,
       tax: quote.tax,
       total: quote.total,
+      taxRate: quote.tax_rate,
       netDays: collection.value.kind === 'net_terms' ? collection.value.netDays : 0,
       actor: placement.actor,
     },

@@ -6,8 +6,9 @@ import { accountWithKey, failoverKeyOf, insertKeys } from '../../../test/support
 import { type SmtpSink, startSmtpSink } from '../../../test/support/smtp.js';
 import { ok } from '../../domain/errors.js';
 import { DEFAULT_POLICY, type ServiceContext } from '../context.js';
-import { refundLicense, renewLicenses, transferLicenses } from '../licenses/lifecycle.js';
+import { renewLicenses, transferLicenses } from '../licenses/lifecycle.js';
 import { issueLicense } from '../licenses/operations.js';
+import { refundKey } from '../orders/refunds.js';
 import { openContext } from '../runtime.js';
 import type { ReminderRow } from '../store/schema.js';
 import { inTransaction } from '../store/transaction.js';
@@ -171,7 +172,7 @@ describe.each(ENGINES)('expiry reminders on %s', (engine) => {
 
   it('reminds of nothing for refunded keys and sends one email for a key and its failover key', async () => {
     const refunded = await accountWithKey(ctx);
-    expect((await refundLicense(ctx, { licenseId: refunded.license.id, actor: 'usr_staff' })).ok).toBe(true);
+    expect((await refundKey(ctx, { licenseId: refunded.license.id, actor: 'usr_staff' })).ok).toBe(true);
     const { license } = await accountWithKey(ctx);
     await failoverKeyOf(ctx, license.id);
     clock.set(daysBeforeEnd(3));

@@ -11,7 +11,9 @@ import { canManageAccount, type Principal } from '../auth/principal.js';
 import { userEmail } from '../auth/user-repository.js';
 import type { ServiceContext } from '../context.js';
 import { hasKeyInTerm, licenseOfAccount } from '../licenses/license-repository.js';
-import { failoverIn, refundIn, replaceIn, splitIn, transferIn } from '../licenses/lifecycle.js';
+import { failoverIn, replaceIn, splitIn, transferIn } from '../licenses/lifecycle.js';
+import { refundOfLicense } from '../orders/order-repository.js';
+import { payOutRefund, refundKeyIn } from '../orders/refunds.js';
 import type { Database } from '../store/database.js';
 import type { SupportRequestRow } from '../store/schema.js';
 import { inTransaction } from '../store/transaction.js';
@@ -208,8 +210,10 @@ async function runOperation(
   const details = JSON.parse(row.details) as RequestDetails;
   const base = { licenseId: row.license_id, actor };
   switch (row.type) {
-    case 'refund':
-      return refundIn(tx, base, now);
+    case 'refund': {
+      const refunded = await refundKeyIn(tx, ctx, base, now);
+      return refunded.ok ? ok(refunded.value.licenseId) : refunded;
+    }
     case 'split':
       return splitIn(tx, ctx, { ...base, parts: details.parts ?? [] }, now);
     case 'replacement':
@@ -294,12 +298,24 @@ async function decide(
   });
 }
 
-/** Staff approve: the operation runs, and the request records it, in one transaction. */
-export const approveRequest = (ctx: ServiceContext, input: { id: string; actor: string }) =>
-  decide(ctx, input, 'approved', async (tx, row, now) => {
+/**
+ * Staff approve: the operation runs, and the request records it, in one transaction. An approved
+ * refund then pays the money back, once that transaction has committed.
+ */
+export async function approveRequest(
+  ctx: ServiceContext,
+  input: { id: string; actor: string },
+): Promise<Result<SupportRequestView>> {
+  const approved = await decide(ctx, input, 'approved', async (tx, row, now) => {
     const outcome = await runOperation(tx, ctx, row, input.actor, now);
     return outcome.ok ? ok({ decision: null, outcome: outcome.value }) : outcome;
   });
+  if (approved.ok && approved.value.type === 'refund') {
+    const refund = await refundOfLicense(ctx.store.db, approved.value.licenseId);
+    if (refund !== undefined) await payOutRefund(ctx, refund.id);
+  }
+  return approved;
+}
 
 /** Staff decline with a reason the requester reads; nothing else changes. */
 export async function declineRequest(
