@@ -132,6 +132,20 @@ describe('invoices over HTTP', () => {
     expectProblem(await pdf(owner, 'inv_0000000000aaaaaaaaaaaaaaaa'), 404, 'invoice_not_found', 'id');
     expectProblem(await pdf(owner, 'SK-000001'), 400, 'validation_failed');
     expectProblem(await call('GET', `/v1/invoices/${draft.id}/pdf`), 401, 'unauthenticated');
+
+    const openapi = await call<{ paths: Record<string, { get: { responses: Record<string, unknown> } }> }>(
+      'GET',
+      '/openapi.json',
+    );
+    expect(openapi.body.paths['/v1/invoices/{id}/pdf']?.get.responses['200']).toMatchObject({
+      content: { 'application/pdf': { schema: { type: 'string', format: 'binary' } } },
+    });
+    expect(openapi.body.paths['/v1/invoices/{id}/html']?.get.responses['200']).toMatchObject({
+      content: { 'text/html': { schema: { type: 'string' } } },
+    });
+    expect(Object.keys(openapi.body.paths['/v1/invoices/{id}/pdf']?.get.responses ?? {})).toEqual(
+      expect.arrayContaining(['403', '404', '409']),
+    );
   });
 
   it('refuses bad input with a 400 that names the field', async () => {
@@ -140,6 +154,8 @@ describe('invoices over HTTP', () => {
     expectProblem(await put({ ...ADDRESS, city: 'Berlin\r\nX-Forged: 1' }), 400, 'validation_failed');
     expectProblem(await put({ ...ADDRESS, companyName: '' }), 400, 'validation_failed');
     expectProblem(await put({ ...ADDRESS, vatRate: 19 }), 400, 'validation_failed');
+    expectProblem(await put({ ...ADDRESS, country: 'de' }), 400, 'validation_failed', 'country');
+    expectProblem(await put({ ...ADDRESS, country: 'DEU' }), 400, 'validation_failed', 'country');
     expectProblem(
       await call('GET', '/v1/invoices/gaps?series=no%20spaces', { token: staff }),
       400,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { htmlText, words } from '../../../test/support/pdf-text.js';
+import { htmlText, pdfText, pdftotextAvailable, words } from '../../../test/support/pdf-text.js';
 import type { Invoice } from '../../contract/invoices.js';
 import { documentMoney, invoiceDocument } from './document.js';
 import { renderInvoiceHtml } from './render-html.js';
@@ -237,6 +237,23 @@ describe('the invoice as a PDF', () => {
       '(D:20261130120000Z)',
     ]);
   });
+
+  const pdftotext = pdftotextAvailable();
+  it.skipIf(!pdftotext.available && !pdftotext.required)(
+    'runs onto more pages when the lines do not fit one, every word still in the web page’s order',
+    async () => {
+      const many = Array.from({ length: 70 }, (_, i) => ({
+        description: `Access Server, 1 connection, server ${i + 1} of 70`,
+        quantity: 1,
+        unitAmount: 1_200,
+        amount: 1_200,
+      }));
+      const doc = built({ ...ISSUED, lines: many, subtotal: 84_000, tax: 15_960, total: 99_960 });
+      const pdf = await renderInvoicePdf(doc);
+      expect(pdf.toString('latin1').match(/\/Type \/Page\b/g)?.length).toBeGreaterThan(1);
+      expect(words(pdfText(pdf))).toEqual(words(htmlText(renderInvoiceHtml(doc))));
+    },
+  );
 
   it('refuses to draw without its font, naming the Debian package that has it', async () => {
     await expect(async () =>
