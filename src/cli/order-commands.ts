@@ -68,7 +68,7 @@ function sized(flag: string, text: string): { sku: string; connections: number }
   const sku = text.slice(0, colon).trim();
   if (colon < 0 || sku === '')
     throw usageError(`${flag} must be SKU:CONNECTIONS, such as key-1y:10; got "${text}"`);
-  return { sku, connections: wholeNumber(`${flag} ${sku}:`, text.slice(colon + 1), 1, 1_000_000) };
+  return { sku, connections: wholeNumber(`${flag} ${sku}:CONNECTIONS`, text.slice(colon + 1), 1, 1_000_000) };
 }
 
 /** The items the flags name; a renewal names its key as typed or by its id. */
