@@ -237,7 +237,7 @@ const payHelp = [
   `  ${TEST_CARDS.declined}  declined (exit 1), with the reason and what to try next`,
   `  ${TEST_CARDS.insufficientFunds}  declined for insufficient funds (exit 1)`,
   `  ${TEST_CARDS.threeDSecure}  pending 3-D Secure: completed with POST /v1/payments/ID/test-completion`,
-  'Any other number of 12 to 19 digits is approved; PayPal approves unless the token is paypal-decline.',
+  'Any other number of 12 to 19 digits is approved. With --method paypal it approves, unless --card is paypal-decline.',
 ].join('\n');
 
 type PlaceFlags = ActingFlags &
