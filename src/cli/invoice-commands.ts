@@ -11,6 +11,7 @@ import { invoiceFor, listInvoices } from '../service/invoices/operations.js';
 import { MissingFontError, renderInvoicePdf } from '../service/invoices/render-pdf.js';
 import { invoiceSeries, isInvoicePrefix } from '../service/invoices/series.js';
 import type { BillingAddressView, InvoiceView } from '../service/invoices/views.js';
+import { registerInvoiceSettleCommands } from './invoice-settle-commands.js';
 import { CliError, EXIT, orExit, print, printJson, table } from './output.js';
 import {
   type ActingFlags,
@@ -199,6 +200,8 @@ export function registerInvoiceCommands(program: Command): void {
       if (report.missing.length + report.duplicates.length + report.beyond.length > 0)
         throw new CliError(gapSummary(report), EXIT.refused, 'invoice_gaps');
     });
+
+  registerInvoiceSettleCommands(invoice);
 
   const billing = program
     .command('billing-address')

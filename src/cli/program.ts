@@ -3,6 +3,7 @@ import packageJson from '../../package.json' with { type: 'json' };
 import { registerAgentCommands } from './agent-commands.js';
 import { registerCatalogCommands } from './catalog-commands.js';
 import { registerInvoiceCommands } from './invoice-commands.js';
+import { registerOrderCommands } from './order-commands.js';
 import { registerReminderCommands } from './reminder-commands.js';
 import { registerRequestCommands } from './request-commands.js';
 import { registerServiceCommands } from './service-commands.js';
@@ -23,6 +24,7 @@ export function createProgram(): Command {
   registerReminderCommands(program);
   registerInvoiceCommands(program);
   registerCatalogCommands(program);
+  registerOrderCommands(program);
   registerAgentCommands(program);
   return program;
 }

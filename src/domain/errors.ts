@@ -95,6 +95,7 @@ export const ERRORS = {
     status: 422,
     title: 'This Idempotency-Key was used for a different request',
   },
+  payment_declined: { status: 402, title: 'The payment was declined' },
   payment_pending: { status: 409, title: 'A payment of this order is waiting to be completed' },
   payment_not_found: { status: 404, title: 'There is no such payment' },
   payment_provider_unavailable: { status: 502, title: 'The payment provider cannot be reached' },

@@ -518,6 +518,14 @@ describe('the seatkeeper command against a real service process', () => {
       ['subscription', 'create'],
       ['subscription', 'list'],
       ['subscription', 'renew'],
+      ['quote'],
+      ['order', 'create'],
+      ['order', 'list'],
+      ['order', 'show'],
+      ['order', 'pay'],
+      ['order', 'cancel'],
+      ['invoice', 'pay'],
+      ['invoice', 'void'],
     ];
     // Every command the program has, found by walking it, so that a new one is covered as it is added.
     const walk = (command: Command, path: string[] = []): [string[], Command][] => [

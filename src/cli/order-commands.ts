@@ -1,0 +1,499 @@
+import { randomUUID } from 'node:crypto';
+import type { Command } from 'commander';
+import { type Order, PAYMENT_METHODS, type Payment } from '../contract/orders.js';
+import { isId } from '../domain/ids.js';
+import { CURRENCIES, formatMoney, money } from '../domain/money.js';
+import type { OrderItem } from '../domain/order.js';
+import { OFFLINE_METHODS, ONLINE_MINIMUM_REASON } from '../domain/purchase-rules.js';
+import { plural } from '../domain/text.js';
+import { resolveAccount } from '../service/accounts/operations.js';
+import type { Principal } from '../service/auth/principal.js';
+import type { ServiceContext } from '../service/context.js';
+import { invoiceFor } from '../service/invoices/operations.js';
+import type { InvoiceView } from '../service/invoices/views.js';
+import { findLicense, type LicenseView } from '../service/licenses/operations.js';
+import { payOrder } from '../service/orders/checkout.js';
+import {
+  cancelOrder,
+  createOrder,
+  createQuote,
+  listOrders,
+  showOrder,
+} from '../service/orders/operations.js';
+import { TEST_CARDS } from '../service/payments/test-provider.js';
+import { listSubscriptions, type SubscriptionView } from '../service/subscriptions/lifecycle.js';
+import { CliError, EXIT, orExit, print, printJson, table } from './output.js';
+import {
+  type ActingFlags,
+  accountFilter,
+  actingOption,
+  dataOption,
+  licenseIdOf,
+  oneOf,
+  operatorOf,
+  type StoreFlags,
+  usageError,
+  wholeNumber,
+  withContext,
+} from './store-access.js';
+
+/** `seatkeeper quote` and `seatkeeper order ...`: buying at the command line, as vendor staff. */
+
+/** Reads act as staff; a change is recorded as made by the operator (`--as`). */
+const READER: Principal = { kind: 'staff', userId: 'operator' };
+const actingAs = async (ctx: ServiceContext, flags: ActingFlags): Promise<Principal> => ({
+  kind: 'staff',
+  userId: await operatorOf(ctx, flags),
+});
+
+const example = (...lines: string[]) => `\nExample:\n${lines.map((line) => `  $ ${line}`).join('\n')}`;
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+/** Minor units in the order's currency: `$1,234.50`. */
+function amount(minor: number, currency: string): string {
+  const known = CURRENCIES.find((candidate) => candidate === currency);
+  return known === undefined ? `${minor} ${currency} minor units` : formatMoney(money(minor, known));
+}
+
+interface ItemFlags {
+  key: string[];
+  renew: string[];
+  subscription: string[];
+}
+
+/** `key-1y:10`: a SKU and its connections. */
+function sized(flag: string, text: string): { sku: string; connections: number } {
+  const colon = text.lastIndexOf(':');
+  const sku = text.slice(0, colon).trim();
+  if (colon < 0 || sku === '')
+    throw usageError(`${flag} must be SKU:CONNECTIONS, such as key-1y:10; got "${text}"`);
+  return { sku, connections: wholeNumber(`${flag} ${sku}:CONNECTIONS`, text.slice(colon + 1), 1, 1_000_000) };
+}
+
+/** The items the flags name; a renewal names its key as typed or by its id. */
+async function itemsOf(ctx: ServiceContext, flags: ItemFlags): Promise<OrderItem[]> {
+  const items: OrderItem[] = flags.key.map((text) => ({ type: 'key', ...sized('--key', text) }));
+  for (const text of flags.renew) {
+    const [license = '', years = '1', ...rest] = text.split(':');
+    if (license.trim() === '' || rest.length > 0)
+      throw usageError(`--renew must be LICENSE[:YEARS], such as lic_...:2; got "${text}"`);
+    items.push({
+      type: 'renewal',
+      licenseId: orExit(await licenseIdOf(ctx, license.trim())),
+      years: wholeNumber('--renew YEARS', years, 1, 10),
+    });
+  }
+  for (const text of flags.subscription)
+    items.push({ type: 'subscription', ...sized('--subscription', text) });
+  return items;
+}
+
+const hasItems = (flags: ItemFlags) => flags.key.length + flags.renew.length + flags.subscription.length > 0;
+
+const itemOptions = (command: Command): Command =>
+  command
+    .option('--key <sku:connections>', 'a new fixed key, e.g. key-1y:10 (repeatable)', collect, [])
+    .option(
+      '--renew <license[:years]>',
+      'renew a key of the account (id or key as typed) for years, 1 by default (repeatable)',
+      collect,
+      [],
+    )
+    .option(
+      '--subscription <sku:connections>',
+      'a new subscription, e.g. subscription-yearly:50 (repeatable)',
+      collect,
+      [],
+    );
+
+function orderId(text: string): string {
+  if (!isId(text, 'ord')) throw usageError(`an order id looks like ord_...; got "${text}"`);
+  return text;
+}
+
+function printLines(order: Order): void {
+  print(
+    table(
+      ['DESCRIPTION', 'QUANTITY', 'UNIT', 'AMOUNT'],
+      order.lines.map((line) => [
+        line.description,
+        String(line.quantity),
+        amount(line.unitAmount, order.currency),
+        amount(line.amount, order.currency),
+      ]),
+    ),
+  );
+  print();
+  print(`Subtotal  ${amount(order.subtotal, order.currency)}`);
+  print(`Tax       ${amount(order.tax, order.currency)} (${order.taxRate / 10_000}%)`);
+  print(`Total     ${amount(order.total, order.currency)}`);
+}
+
+function printQuote(quote: Order): void {
+  print(`Quote ${quote.id} for ${quote.accountId}, price book ${quote.priceBookVersion}`);
+  print();
+  printLines(quote);
+  print();
+  if (quote.paymentMethods.length === 0) {
+    print(`Payment methods: none. ${ONLINE_MINIMUM_REASON}`);
+    return;
+  }
+  print(`Payment methods: ${quote.paymentMethods.join(', ')}`);
+  print(`Valid until ${quote.expiresAt.slice(0, 10)} at these prices.`);
+  print(`Place it: seatkeeper order create --quote ${quote.id} --method ${quote.paymentMethods[0]}`);
+}
+
+/** What paying made: the keys it issued (each key alone on its line, first), subscriptions, renewals. */
+interface Made {
+  issued: LicenseView[];
+  renewed: LicenseView[];
+  subscriptions: SubscriptionView[];
+}
+
+async function madeBy(ctx: ServiceContext, order: Order): Promise<Made> {
+  const made: Made = { issued: [], renewed: [], subscriptions: [] };
+  if (order.fulfilment === null) return made;
+  const licenses = async (ids: string[]) =>
+    (await Promise.all(ids.map((id) => findLicense(ctx, id)))).filter(
+      (license): license is LicenseView => license !== undefined,
+    );
+  const { issuedLicenseIds, renewedLicenseIds, subscriptionIds } = order.fulfilment;
+  made.issued = await licenses(issuedLicenseIds);
+  made.renewed = await licenses(renewedLicenseIds);
+  if (subscriptionIds.length > 0)
+    made.subscriptions = (await listSubscriptions(ctx, { accountId: order.accountId })).filter((s) =>
+      subscriptionIds.includes(s.id),
+    );
+  return made;
+}
+
+function printMade(made: Made): void {
+  for (const key of made.issued)
+    print(
+      `${key.key}\n${plural(key.connections, 'connection')}, ${plural(key.termYears, 'year')}, support term until ${key.ends.slice(0, 10)} (${key.id}).`,
+    );
+  for (const s of made.subscriptions)
+    print(
+      `${s.key}\n${plural(s.connections, 'connection')}, ${s.period}, period ends ${s.periodEnds.slice(0, 10)} (${s.id}).`,
+    );
+  for (const key of made.renewed)
+    print(`Renewed …${key.key.slice(-4)} (${key.id}): support term until ${key.ends.slice(0, 10)}.`);
+}
+
+async function invoiceOf(ctx: ServiceContext, order: Order): Promise<InvoiceView | undefined> {
+  if (order.invoiceId === null) return undefined;
+  const found = await invoiceFor(ctx, READER, order.invoiceId);
+  return found.ok ? found.value : undefined;
+}
+
+/** What to do next with a placed order: pay it online, or wait for the net-terms payment. */
+function nextStep(order: Order, invoice: InvoiceView | undefined): string {
+  const method = order.paymentMethod;
+  if (method !== null && OFFLINE_METHODS.includes(method) && invoice !== undefined)
+    return `Net 30: the invoice ${invoice.number} is due on ${invoice.dueAt?.slice(0, 10)}; once the payment arrives, staff mark it paid with \`seatkeeper invoice pay ${invoice.id}\`.`;
+  return `Next: pay it with \`seatkeeper order pay ${order.id}${method === 'paypal' ? ' --method paypal' : ''}\`.`;
+}
+
+function printOrder(order: Order, invoice: InvoiceView | undefined): void {
+  print(
+    `Order ${order.number} (${order.id}): ${order.status}${order.paymentMethod === null ? '' : `, ${order.paymentMethod}`}`,
+  );
+  print(
+    `Account ${order.accountId}, price book ${order.priceBookVersion}, created ${order.createdAt.slice(0, 10)}`,
+  );
+  if (invoice !== undefined)
+    print(`Invoice ${invoice.number ?? invoice.id} (${invoice.id}): ${invoice.status}`);
+  if (order.purchaseOrder !== null) {
+    const po = order.purchaseOrder;
+    print(
+      `Purchase order${po.reference === undefined ? '' : ` ${po.reference}`}: accounts payable ${po.accountsPayableEmail}, end user ${po.endUserAccount}`,
+    );
+  }
+  print();
+  printLines(order);
+}
+
+/** `pay`'s answer: the keys when paid, the reason and the advice when declined, where to go when pending. */
+function printPayment(payment: Payment, made: Made, publicUrl: string | undefined): void {
+  if (payment.status === 'succeeded') {
+    printMade(made);
+    print(`Order ${payment.order.number} is paid: ${amount(payment.amount, payment.currency)}.`);
+  } else if (payment.status === 'pending') {
+    const url = payment.actionUrl ?? '';
+    const absolute = url.startsWith('/') ? `${publicUrl ?? ''}${url}` : url;
+    print(`Payment ${payment.id} is pending: the customer completes it at ${absolute}`);
+    if (url.endsWith('/test-completion'))
+      print(
+        `With the test provider, the account's owner completes it with POST ${url} and the body {"outcome": "succeeded"} (or "declined").`,
+      );
+  }
+}
+
+const payHelp = [
+  '',
+  'With the test payment provider, the card number decides the outcome:',
+  `  ${TEST_CARDS.approved}  approved: the keys are issued and printed, the first alone on the first line`,
+  `  ${TEST_CARDS.declined}  declined (exit 1), with the reason and what to try next`,
+  `  ${TEST_CARDS.insufficientFunds}  declined for insufficient funds (exit 1)`,
+  `  ${TEST_CARDS.threeDSecure}  pending 3-D Secure: completed with POST /v1/payments/ID/test-completion`,
+  'Any other number of 12 to 19 digits is approved. With --method paypal it approves, unless --card is paypal-decline.',
+].join('\n');
+
+type PlaceFlags = ActingFlags &
+  ItemFlags & {
+    quote?: string;
+    account?: string;
+    method: string;
+    apEmail?: string;
+    endUser?: string;
+    poReference?: string;
+    idempotencyKey?: string;
+  };
+
+/** A purchase order's details, only for a method paid on net terms. */
+function purchaseOrderOf(flags: PlaceFlags, method: (typeof PAYMENT_METHODS)[number]) {
+  const given = [flags.apEmail, flags.endUser, flags.poReference].some((value) => value !== undefined);
+  if (!OFFLINE_METHODS.includes(method)) {
+    if (given)
+      throw usageError('--ap-email, --end-user and --po-reference are for bank_wire, ach and purchase_order');
+    return undefined;
+  }
+  if (flags.poReference !== undefined && (flags.poReference.trim() === '' || flags.poReference.length > 100))
+    throw usageError(`--po-reference must be 1 to 100 characters; got "${flags.poReference}"`);
+  return {
+    accountsPayableEmail: flags.apEmail ?? '',
+    endUserAccount: flags.endUser ?? '',
+    ...(flags.poReference === undefined ? {} : { reference: flags.poReference.trim() }),
+  };
+}
+
+function idempotencyKeyOf(text: string | undefined): string {
+  if (text === undefined) return randomUUID();
+  if (!/^[\x21-\x7e]{8,200}$/.test(text))
+    throw usageError('--idempotency-key must be 8 to 200 printable characters without spaces');
+  return text;
+}
+
+export function registerOrderCommands(program: Command): void {
+  actingOption(
+    dataOption(
+      itemOptions(
+        program
+          .command('quote')
+          .description(
+            'Price new keys, renewals and subscriptions at today’s prices and keep them as a quote for 30 days',
+          ),
+      ),
+    ),
+  )
+    .requiredOption('--account <account>', 'account id (acc_...) or registered admin email')
+    .option('--json', 'print the result as JSON')
+    .addHelpText('after', example('seatkeeper quote --account admin@example.com --key key-1y:10'))
+    .action(async (flags: ActingFlags & ItemFlags & { account: string }) => {
+      if (!hasItems(flags)) throw usageError('name what to buy: --key, --renew or --subscription');
+      const quote = await withContext(flags, async (ctx) => {
+        const principal = await actingAs(ctx, flags);
+        const { id } = orExit(await resolveAccount(ctx, flags.account));
+        return orExit(await createQuote(ctx, principal, { accountId: id, items: await itemsOf(ctx, flags) }));
+      });
+      if (flags.json) printJson(quote);
+      else printQuote(quote);
+    });
+
+  const order = program
+    .command('order')
+    .description('Orders: a quote placed with a payment method, paid online or on Net 30 terms');
+
+  actingOption(
+    dataOption(
+      itemOptions(
+        order
+          .command('create')
+          .description(
+            'Place a quote, or order items at today’s prices, choosing how it is paid; issues its invoice',
+          ),
+      ),
+    ),
+  )
+    .option('--quote <id>', 'the quote to place at its prices (ord_...)')
+    .option('--account <account>', 'with item flags: account id (acc_...) or registered admin email')
+    .requiredOption('--method <method>', PAYMENT_METHODS.join(', '))
+    .option('--ap-email <email>', 'bank_wire, ach, purchase_order: the accounts payable email')
+    .option('--end-user <account>', 'bank_wire, ach, purchase_order: the end user’s registered account')
+    .option('--po-reference <ref>', 'the purchase order number')
+    .option(
+      '--idempotency-key <key>',
+      'a retry with the same key answers with the same order; a new one by default',
+    )
+    .option('--json', 'print the result as JSON')
+    .addHelpText(
+      'after',
+      example(
+        'seatkeeper order create --quote ord_... --method card',
+        'seatkeeper order create --account admin@example.com --key key-1y:100 --method purchase_order \\\n      --ap-email ap@example.com --end-user admin@example.com --po-reference PO-1234',
+      ),
+    )
+    .action(async (flags: PlaceFlags) => {
+      const method = oneOf('--method', flags.method, PAYMENT_METHODS);
+      const purchaseOrder = purchaseOrderOf(flags, method);
+      const idempotencyKey = idempotencyKeyOf(flags.idempotencyKey);
+      if (flags.quote !== undefined && (hasItems(flags) || flags.account !== undefined))
+        throw usageError('give either --quote or --account with items, not both');
+      if (flags.quote === undefined && (!hasItems(flags) || flags.account === undefined))
+        throw usageError('give --quote ID, or --account with --key, --renew or --subscription');
+      const placement = { paymentMethod: method, ...(purchaseOrder === undefined ? {} : { purchaseOrder }) };
+      const { placed, invoice } = await withContext(flags, async (ctx) => {
+        const principal = await actingAs(ctx, flags);
+        const input =
+          flags.quote !== undefined
+            ? { quoteId: orderId(flags.quote), ...placement }
+            : {
+                accountId: orExit(await resolveAccount(ctx, flags.account ?? '')).id,
+                items: await itemsOf(ctx, flags),
+                ...placement,
+              };
+        const placed = orExit(await createOrder(ctx, principal, input, idempotencyKey));
+        return { placed, invoice: await invoiceOf(ctx, placed) };
+      });
+      if (flags.json) printJson(placed);
+      else {
+        print(
+          `Order ${placed.number} (${placed.id}) is ${placed.status}: ${amount(placed.total, placed.currency)}, invoice ${invoice?.number ?? '-'}.`,
+        );
+        print(nextStep(placed, invoice));
+      }
+    });
+
+  dataOption(order.command('list').description('Orders and quotes, oldest first'))
+    .option('--account <account>', 'only this account’s: id or registered admin email')
+    .option('--json', 'print the result as JSON')
+    .addHelpText('after', example('seatkeeper order list --account admin@example.com'))
+    .action(async (flags: StoreFlags & { account?: string }) => {
+      const orders = await withContext(flags, async (ctx) => {
+        const accountId = await accountFilter(ctx, flags.account);
+        const all: Order[] = [];
+        let after: string | undefined;
+        do {
+          const page = orExit(await listOrders(ctx, READER, { accountId, after }));
+          all.push(...page.orders);
+          after = page.next ?? undefined;
+        } while (after !== undefined);
+        return all;
+      });
+      if (flags.json) printJson({ orders });
+      else if (orders.length === 0) print('No orders.');
+      else
+        print(
+          table(
+            ['ID', 'NUMBER', 'STATUS', 'METHOD', 'CONNECTIONS', 'TOTAL', 'CREATED'],
+            orders.map((o) => [
+              o.id,
+              o.number,
+              o.status,
+              o.paymentMethod ?? '-',
+              String(o.connections),
+              amount(o.total, o.currency),
+              o.createdAt.slice(0, 10),
+            ]),
+          ),
+        );
+    });
+
+  dataOption(
+    order
+      .command('show')
+      .description('One order or quote with its lines, its invoice and what paying it made')
+      .argument('<id>', 'the order id (ord_...)'),
+  )
+    .option('--json', 'print the result as JSON')
+    .addHelpText('after', example('seatkeeper order show ord_...'))
+    .action(async (id: string, flags: StoreFlags) => {
+      const { shown, invoice, made } = await withContext(flags, async (ctx) => {
+        const shown = orExit(await showOrder(ctx, READER, orderId(id)));
+        return { shown, invoice: await invoiceOf(ctx, shown), made: await madeBy(ctx, shown) };
+      });
+      if (flags.json) printJson(shown);
+      else {
+        printOrder(shown, invoice);
+        if (shown.status === 'paid') {
+          print();
+          printMade(made);
+        } else if (shown.status === 'open') {
+          print();
+          print(nextStep(shown, invoice));
+        }
+      }
+    });
+
+  actingOption(
+    dataOption(
+      order
+        .command('pay')
+        .description('Pay an open order by card or PayPal; prints the keys it issued, the key first')
+        .argument('<id>', 'the order id (ord_...)'),
+    ),
+  )
+    .option('--method <method>', 'card or paypal; the order’s own method by default')
+    .option('--card <number>', 'the card number (the test provider: one of the numbers below)')
+    .option(
+      '--idempotency-key <key>',
+      'a retry with the same key answers with the same payment; a new one by default',
+    )
+    .option('--json', 'print the result as JSON')
+    .addHelpText(
+      'after',
+      `${payHelp}\n${example(`KEY=$(seatkeeper order pay ord_... --card ${TEST_CARDS.approved} | head -1)`)}`,
+    )
+    .action(
+      async (
+        id: string,
+        flags: ActingFlags & { method?: string; card?: string; idempotencyKey?: string },
+      ) => {
+        const method =
+          flags.method === undefined
+            ? undefined
+            : oneOf('--method', flags.method, ['card', 'paypal'] as const);
+        const idempotencyKey = idempotencyKeyOf(flags.idempotencyKey);
+        const { payment, made, publicUrl } = await withContext(flags, async (ctx) => {
+          const principal = await actingAs(ctx, flags);
+          const input = {
+            ...(method === undefined ? {} : { method }),
+            ...(flags.card === undefined ? {} : { paymentToken: flags.card }),
+          };
+          const payment = orExit(await payOrder(ctx, principal, orderId(id), input, idempotencyKey));
+          return { payment, made: await madeBy(ctx, payment.order), publicUrl: ctx.policy.publicUrl };
+        });
+        if (flags.json) printJson({ ...payment, ...made });
+        else printPayment(payment, made, publicUrl);
+        if (payment.status === 'declined')
+          throw new CliError(
+            `${payment.declineReason ?? 'The payment was declined.'} ${payment.nextStep ?? ''}`.trim(),
+            EXIT.refused,
+            'payment_declined',
+          );
+      },
+    );
+
+  actingOption(
+    dataOption(
+      order
+        .command('cancel')
+        .description('Cancel a quote or an unpaid order; its invoice is voided and keeps its number')
+        .argument('<id>', 'the order id (ord_...)'),
+    ),
+  )
+    .option('--json', 'print the result as JSON')
+    .addHelpText('after', example('seatkeeper order cancel ord_...'))
+    .action(async (id: string, flags: ActingFlags) => {
+      const { canceled, invoice } = await withContext(flags, async (ctx) => {
+        const canceled = orExit(await cancelOrder(ctx, await actingAs(ctx, flags), orderId(id)));
+        return { canceled, invoice: await invoiceOf(ctx, canceled) };
+      });
+      if (flags.json) printJson(canceled);
+      else
+        print(
+          `Order ${canceled.number} (${canceled.id}) is canceled${invoice === undefined ? '' : `; its invoice ${invoice.number} is ${invoice.status}`}.`,
+        );
+    });
+}
