@@ -24,6 +24,7 @@ describe.each(['sqlite', 'postgres'] as Engine[])('%s, two service processes: ch
   const services: ServiceProcess[] = [];
   const calls: Call[] = [];
   let owner: string;
+  let staff: string;
   let accountId: string;
 
   beforeAll(async () => {
@@ -46,7 +47,7 @@ describe.each(['sqlite', 'postgres'] as Engine[])('%s, two service processes: ch
       services.push(service);
       calls.push(client(service.url));
     }
-    const staff = await bootstrapStaff(services[0] as ServiceProcess);
+    staff = await bootstrapStaff(services[0] as ServiceProcess);
     const created = await (calls[0] as Call)<{ account: { id: string }; ownerToken: string }>(
       'POST',
       '/v1/accounts',
@@ -132,6 +133,14 @@ describe.each(['sqlite', 'postgres'] as Engine[])('%s, two service processes: ch
         token: owner,
       });
       expect(invoice.body.status).toBe('paid');
+
+      // A refund goes back to the payment's intent, keyed by the refund so that a retry refunds once.
+      const refunded = await second('POST', `/v1/licenses/${ordered[0]?.id}/refund`, { token: staff });
+      expect(refunded.status).toBe(200);
+      const sent = stripe.requests.filter((request) => request.path === '/v1/refunds');
+      expect(sent).toHaveLength(1);
+      expect(sent[0]?.params).toMatchObject({ amount: '18000' });
+      expect(sent[0]?.idempotencyKey).toMatch(/^rfd_/);
     },
   );
 

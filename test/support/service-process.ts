@@ -98,8 +98,8 @@ export function startService(options: {
   return new Promise((ready, failed) => {
     const timer = setTimeout(() => {
       void stop();
-      failed(new Error(`service did not start in 30 s:\n${stderr}`));
-    }, 30_000);
+      failed(new Error(`service did not start in 120 s:\n${stderr}`));
+    }, 120_000);
     child.once('exit', (code) => {
       clearTimeout(timer);
       failed(new Error(`service exited with ${code} before listening:\n${stderr}`));

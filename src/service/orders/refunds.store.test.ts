@@ -1,0 +1,105 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DAY, ManualClock } from '../../../test/support/clock.js';
+import { ENGINES, testContext } from '../../../test/support/engines.js';
+import { accountWithKey } from '../../../test/support/factories.js';
+import type { Result } from '../../domain/errors.js';
+import type { Principal } from '../auth/principal.js';
+import { saveBillingAddress } from '../invoices/billing-address.js';
+import { invoiceFor, listInvoices } from '../invoices/operations.js';
+import { payOrder } from './checkout.js';
+import { createOrder } from './operations.js';
+import { refundKey } from './refunds.js';
+
+const value = <T>(result: Result<T>): T => {
+  if (!result.ok) throw new Error(`${result.error.code}: ${result.error.detail}`);
+  return result.value;
+};
+
+describe.each(ENGINES)('%s: refunds', (engine) => {
+  let ctx: Awaited<ReturnType<typeof testContext>>;
+  let clock: ManualClock;
+  let owner: Principal;
+  let accountId: string;
+
+  beforeEach(async () => {
+    clock = new ManualClock('2026-11-30T10:00:00.000Z');
+    ctx = await testContext(engine, clock);
+    // A German customer: 19% on every invoice, and on the credit note that returns part of one.
+    ctx.policy.taxRates = new Map([['DE', 190_000]]);
+    ({ accountId } = await accountWithKey(ctx));
+    owner = { kind: 'account', userId: 'usr_owner', accountId, role: 'owner' };
+    value(
+      await saveBillingAddress(ctx, owner, accountId, {
+        companyName: 'Müller GmbH',
+        address: 'Hauptstraße 1',
+        city: 'Berlin',
+        country: 'DE',
+      }),
+    );
+  });
+  afterEach(() => ctx.cleanup());
+
+  async function paidKeys() {
+    const order = value(
+      await createOrder(
+        ctx,
+        owner,
+        {
+          accountId,
+          items: [
+            { type: 'key', sku: 'key-1y', connections: 10 },
+            { type: 'key', sku: 'key-1y', connections: 25 },
+          ],
+          paymentMethod: 'card',
+        },
+        `order-${Math.random()}`,
+      ),
+    );
+    const paid = value(await payOrder(ctx, owner, order.id, {}, `pay-${Math.random()}`));
+    return { order: paid.order, keys: paid.order.fulfilment?.issuedLicenseIds ?? [] };
+  }
+
+  it('revokes a key, credits its line with tax in a credit note and pays it back through the provider', async () => {
+    const { order, keys } = await paidKeys();
+    // 10 × $18.00 and 25 × $17.00; 19% on $605.00 is $114.95.
+    expect(order).toMatchObject({ subtotal: 605_00, tax: 114_95, total: 719_95 });
+    clock.advance(10 * DAY);
+    const refunded = value(await refundKey(ctx, { licenseId: keys[1] ?? '', actor: 'usr_staff' }));
+    expect(refunded).toMatchObject({ status: 'revoked', endedReason: 'refunded' });
+
+    const notes = value(await listInvoices(ctx, owner, { accountId })).invoices.filter(
+      (i) => i.kind === 'credit_note',
+    );
+    expect(notes).toHaveLength(1);
+    // The second key's line, 25 × $17.00 = $425.00, and 19% of it: $80.75.
+    expect(notes[0]).toMatchObject({
+      status: 'open',
+      creditsInvoiceId: order.invoiceId,
+      subtotal: -425_00,
+      tax: -80_75,
+      total: -505_75,
+      taxRate: 190_000,
+    });
+    expect(notes[0]?.lines[0]?.description).toMatch(/^Refund: /);
+    const refund = await ctx.store.db.selectFrom('refunds').selectAll().executeTakeFirstOrThrow();
+    expect(refund).toMatchObject({ license_id: keys[1], amount: 505_75, credit_note_id: notes[0]?.id });
+    expect(refund.provider_ref).toBe(`test_${refund.id}`);
+    expect(refund.refunded_at).not.toBeNull();
+    expect(value(await invoiceFor(ctx, owner, order.invoiceId ?? '')).status).toBe('paid');
+  });
+
+  it('refunds a key once, not after 30 days, and returns no money for a key no order sold', async () => {
+    const { keys } = await paidKeys();
+    value(await refundKey(ctx, { licenseId: keys[0] ?? '', actor: 'usr_staff' }));
+    const again = await refundKey(ctx, { licenseId: keys[0] ?? '', actor: 'usr_staff' });
+    expect(again.ok || again.error.code).toBe('license_revoked');
+    clock.advance(31 * DAY);
+    const late = await refundKey(ctx, { licenseId: keys[1] ?? '', actor: 'usr_staff' });
+    expect(late.ok || late.error.code).toBe('refund_period_over');
+
+    const { license } = await accountWithKey(ctx);
+    value(await refundKey(ctx, { licenseId: license.id, actor: 'usr_staff' }));
+    const refunds = await ctx.store.db.selectFrom('refunds').select('license_id').execute();
+    expect(refunds.map((row) => row.license_id)).toEqual([keys[0]]);
+  });
+});
