@@ -4,13 +4,14 @@ import { fail, ok, type Result } from '../../domain/errors.js';
 import { newId } from '../../domain/ids.js';
 import { money } from '../../domain/money.js';
 import { checkOrder } from '../../domain/purchase-rules.js';
+import { recordAudit } from '../audit/log.js';
 import type { Principal } from '../auth/principal.js';
 import type { ServiceContext } from '../context.js';
 import type { PaymentEvent, PaymentOutcome } from '../payments/provider.js';
 import type { OrderRow, PaymentRow } from '../store/schema.js';
 import { inTransaction } from '../store/transaction.js';
 import { isUniqueViolation } from '../store/unique.js';
-import { type Settled, settle } from './confirm.js';
+import { paymentAudit, type Settled, settle } from './confirm.js';
 import { orderFor } from './operations.js';
 import {
   insertPayment,
@@ -50,7 +51,10 @@ function sameRequest(
   return answer(ctx, existing).then(ok);
 }
 
-/** Records the payment as started, one per order at a time. */
+/**
+ * Records the payment as started, one per order at a time. A checkout left waiting (a 3-D Secure
+ * step, a hosted page) is resumed: paying again the same way answers with that payment.
+ */
 async function startRecord(
   ctx: ServiceContext,
   order: OrderRow,
@@ -58,9 +62,9 @@ async function startRecord(
   key: string,
   digest: string,
   actor: string,
-): Promise<Result<PaymentRow>> {
+): Promise<Result<{ payment: PaymentRow; resumed: boolean }>> {
   const now = ctx.clock.now();
-  return inTransaction(ctx.store.db, async (tx) => {
+  return inTransaction<{ payment: PaymentRow; resumed: boolean }>(ctx.store.db, async (tx) => {
     const current = await takeOrder(tx, order.id);
     if (current === undefined || current.status !== 'open')
       return fail(
@@ -71,6 +75,7 @@ async function startRecord(
     const open = (await paymentsOf(tx, order.id)).find(
       (p) => p.status === 'started' || p.status === 'pending',
     );
+    if (open?.status === 'pending' && open.method === method) return ok({ payment: open, resumed: true });
     if (open !== undefined)
       return fail(
         'payment_pending',
@@ -95,7 +100,8 @@ async function startRecord(
       settled_at: null,
     };
     await insertPayment(tx, row);
-    return ok(row);
+    await recordAudit(tx, now, [paymentAudit(actor, row, current.account_id, 'started')]);
+    return ok({ payment: row, resumed: false });
   });
 }
 
@@ -106,11 +112,17 @@ async function recordOutcome(
   actor: string,
 ): Promise<Result<PaymentRow>> {
   if (outcome.status === 'pending') {
-    const pending = await markPaymentPending(ctx.store.db, payment.id, {
-      provider_ref: outcome.providerRef,
-      action_url: outcome.actionUrl,
+    const pending = await inTransaction(ctx.store.db, async (tx) => {
+      const marked = await markPaymentPending(tx, payment.id, {
+        provider_ref: outcome.providerRef,
+        action_url: outcome.actionUrl,
+      });
+      const order = marked === undefined ? undefined : await orderById(tx, marked.order_id);
+      if (marked !== undefined && order !== undefined)
+        await recordAudit(tx, ctx.clock.now(), [paymentAudit(actor, marked, order.account_id, 'pending')]);
+      return ok(marked ?? payment);
     });
-    return ok(pending ?? payment);
+    return pending;
   }
   const settled = await settle(
     ctx,
@@ -142,7 +154,7 @@ export async function payOrder(
   const method = input.method ?? (order.payment_method === 'paypal' ? 'paypal' : 'card');
   const allowed = checkOrder(order.connections, method);
   if (!allowed.ok) return allowed;
-  let started: Result<PaymentRow>;
+  let started: Result<{ payment: PaymentRow; resumed: boolean }>;
   try {
     started = await startRecord(ctx, order, method, idempotencyKey, digest, principal.userId);
   } catch (error) {
@@ -152,7 +164,8 @@ export async function payOrder(
     return sameRequest(ctx, winner, digest);
   }
   if (!started.ok) return started;
-  const payment = started.value;
+  const { payment, resumed } = started.value;
+  if (resumed) return ok(await answer(ctx, payment));
   let outcome: PaymentOutcome;
   try {
     outcome = await ctx.payments.start({

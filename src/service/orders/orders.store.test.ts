@@ -6,6 +6,7 @@ import { oneProductBook } from '../../../test/support/price-books.js';
 import type { Order } from '../../contract/orders.js';
 import { DEFAULT_PRICE_BOOK } from '../../domain/default-price-book.js';
 import type { Result } from '../../domain/errors.js';
+import { newId } from '../../domain/ids.js';
 import { OFFLINE_MINIMUM_REASON, ONLINE_MINIMUM_REASON } from '../../domain/purchase-rules.js';
 import type { Principal } from '../auth/principal.js';
 import { addPriceBook } from '../catalog/operations.js';
@@ -286,5 +287,41 @@ describe.each(ENGINES)('%s: orders', (engine) => {
     expect(value(await invoiceFor(ctx, owner, order.invoiceId ?? '')).status).toBe('void');
     const late = await payOrder(ctx, owner, order.id, {}, newKey());
     expect(late.ok || late.error.code).toBe('order_not_open');
+  });
+
+  it('resumes a checkout left waiting, and refuses another way of paying meanwhile', async () => {
+    const order = value(
+      await createOrder(ctx, owner, { accountId, items: keys(10), paymentMethod: 'card' }, newKey()),
+    );
+    const waiting = value(
+      await payOrder(ctx, owner, order.id, { paymentToken: TEST_CARDS.threeDSecure }, newKey()),
+    );
+    expect(waiting).toMatchObject({
+      status: 'pending',
+      actionUrl: `/v1/payments/${waiting.id}/test-completion`,
+    });
+    const resumed = value(await payOrder(ctx, owner, order.id, {}, newKey()));
+    expect(resumed).toMatchObject({ id: waiting.id, status: 'pending', actionUrl: waiting.actionUrl });
+    const paypal = await payOrder(ctx, owner, order.id, { method: 'paypal' }, newKey());
+    expect(paypal.ok || paypal.error.code).toBe('payment_pending');
+    const failed = value(await completeTestPayment(ctx, owner, waiting.id, 'declined'));
+    expect(failed).toMatchObject({ status: 'declined', nextStep: expect.stringContaining('PayPal') });
+    expect(value(await payOrder(ctx, owner, order.id, { method: 'paypal' }, newKey())).status).toBe(
+      'succeeded',
+    );
+  });
+
+  it('places a quote for 30 days only', async () => {
+    const quote = value(await createQuote(ctx, owner, { accountId, items: keys(10) }));
+    clock.advance(30 * DAY);
+    const late = await createOrder(ctx, owner, { quoteId: quote.id, paymentMethod: 'card' }, newKey());
+    expect(late.ok || late.error.code).toBe('quote_expired');
+    const unknown = await createOrder(
+      ctx,
+      owner,
+      { quoteId: newId('ord', 1), paymentMethod: 'card' },
+      newKey(),
+    );
+    expect(unknown.ok || unknown.error.code).toBe('order_not_found');
   });
 });
