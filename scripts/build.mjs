@@ -9,9 +9,10 @@ const ROOT = resolve(fileURLToPath(import.meta.url), '../..');
 const DIST = join(ROOT, 'dist');
 export const ENTRY = join(DIST, 'seatkeeper.mjs');
 
-// Native drivers stay installed packages; so does the HTTP stack, whose plugins read files beside
-// their own sources (swagger-ui's assets, package.json files) and which only `serve` loads.
-const EXTERNAL = ['better-sqlite3', 'pg', 'pg-native', 'fastify', '@fastify/*'];
+// Native drivers stay installed packages; so do the HTTP stack and the PDF writer, which read files
+// beside their own sources (swagger-ui's assets, pdfkit's font metrics), and the Stripe SDK: only
+// the service's commands load them.
+const EXTERNAL = ['better-sqlite3', 'pg', 'pg-native', 'fastify', '@fastify/*', 'pdfkit', 'stripe'];
 
 /** The bundle's files (entry `seatkeeper.mjs` and its chunks) for `outdir`, in memory. */
 export async function bundleCli(outdir = DIST) {

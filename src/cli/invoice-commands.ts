@@ -8,7 +8,6 @@ import { billingAddressFor, saveBillingAddress } from '../service/invoices/billi
 import { documentFor } from '../service/invoices/document.js';
 import { gapSummary, invoiceGaps } from '../service/invoices/gaps.js';
 import { invoiceFor, listInvoices } from '../service/invoices/operations.js';
-import { MissingFontError, renderInvoicePdf } from '../service/invoices/render-pdf.js';
 import { invoiceSeries, isInvoicePrefix } from '../service/invoices/series.js';
 import type { BillingAddressView, InvoiceView } from '../service/invoices/views.js';
 import { registerInvoiceSettleCommands } from './invoice-settle-commands.js';
@@ -163,6 +162,8 @@ export function registerInvoiceCommands(program: Command): void {
       const doc = await withContext(flags, async (ctx) =>
         orExit(await documentFor(ctx, OPERATOR, invoiceId(id))),
       );
+      // The PDF writer loads only for this command: every other one starts faster.
+      const { MissingFontError, renderInvoicePdf } = await import('../service/invoices/render-pdf.js');
       const pdf = await renderInvoicePdf(doc).catch((error: unknown) => {
         if (error instanceof MissingFontError) throw new CliError(error.message, EXIT.usage, 'font_missing');
         throw error;

@@ -185,8 +185,14 @@ describe('seatkeeper quote, order and invoice pay|void', { timeout: 180_000 }, (
     const paid = await cli(['invoice', 'pay', invoiceId]);
     expect([paid.code, paid.stdout]).toEqual([
       0,
-      expect.stringMatching(/^Invoice SK-\d{6} \(inv_\w+\) is paid\.\n$/),
+      expect.stringMatching(
+        /^Invoice SK-\d{6} \(inv_\w+\) is paid\.\nIts order SO-\w+ \(ord_\w+\) is paid\.\n$/,
+      ),
     ]);
+    // Marking the invoice paid issued what the order bought: one key of 100 connections.
+    const fulfilled = await json<Order>(['order', 'show', orderId]);
+    expect(fulfilled.status).toBe('paid');
+    expect(fulfilled.fulfilment?.issuedLicenseIds).toHaveLength(1);
     const twice = await cli(['invoice', 'pay', invoiceId]);
     expect([twice.code, twice.stderr]).toEqual([1, expect.stringContaining('(invoice_not_open)')]);
     const malformed = await cli(['invoice', 'void', 'SK-000001']);
