@@ -152,7 +152,7 @@ export function priceChange(
   if (connections < sub.inUse.count && change.force !== true)
     return fail(
       'subscription_in_use',
-      `${inUseText(sub.inUse)} (${sub.inUse.count} in use), more than ${connections}: disconnect some first, or force the change and the pool keeps ${connections}.`,
+      `${inUseText(sub.inUse)}, more than ${connections}: disconnect some first, or force the change and the pool keeps ${connections}.`,
       `${field}/connections`,
     );
   const product = subscriptionProduct(book, sub.period);
