@@ -46,6 +46,23 @@ export const billedRenewal = (periods: Periods, period: Period, now: Date): Peri
     billingStatus(periodEnd(periods, period), now) === 'ended' ? now : periodStart(periods, period),
   );
 
+export type BillingItemType = 'subscription_change' | 'subscription_renewal';
+
+/**
+ * Orders for one subscription wait their turn: a change is priced on the subscription as it is,
+ * so it waits for any open order; a renewal waits only for another renewal, so that a change left
+ * unpaid does not hold the next period's invoice up.
+ */
+export const waitsFor = (item: BillingItemType, open: BillingItemType): boolean =>
+  item === 'subscription_change' || open === 'subscription_renewal';
+
+export const orderWaiting = (subscriptionId: string, number: string, field: string) =>
+  fail(
+    'subscription_order_open',
+    `The order ${number} for the subscription ${subscriptionId} is waiting for payment: pay or cancel it first.`,
+    field,
+  );
+
 /** A subscription as its billing sees it, read for an order that names it. */
 export interface BillableSubscription {
   id: string;
@@ -62,7 +79,7 @@ export interface BillableSubscription {
   /** Connections in use now: live tunnels (reconcile) or leased seats (lease). */
   inUse: { count: number; mode: 'reconcile' | 'lease' };
   /** Orders naming it that wait for payment. */
-  openOrders: { number: string; type: 'subscription_change' | 'subscription_renewal' }[];
+  openOrders: { number: string; type: BillingItemType }[];
 }
 
 /** An invoice line of a subscription item, before it is tied to its item. */
@@ -91,13 +108,6 @@ const notBilled = (sub: BillableSubscription, field: string) =>
   fail(
     'subscription_not_billed',
     `The subscription ${sub.id} was created by vendor staff, not bought through an order: ask them to change it.`,
-    field,
-  );
-
-const waiting = (sub: BillableSubscription, number: string, field: string) =>
-  fail(
-    'subscription_order_open',
-    `The order ${number} for the subscription ${sub.id} is waiting for payment: pay or cancel it first.`,
     field,
   );
 
@@ -134,8 +144,8 @@ export function priceChange(
       `The period of ${sub.id} ended on ${isoDate(ends)} unpaid: pay its renewal, then change it.`,
       field,
     );
-  const open = sub.openOrders[0];
-  if (open !== undefined) return waiting(sub, open.number, field);
+  const open = sub.openOrders.find((order) => waitsFor('subscription_change', order.type));
+  if (open !== undefined) return orderWaiting(sub.id, open.number, field);
   const { connections } = change;
   if (!Number.isSafeInteger(connections) || connections < 1)
     return fail(
@@ -193,8 +203,8 @@ export function priceRenewal(
   field: string,
 ): Result<PricedBilling> {
   if (!sub.billed) return notBilled(sub, field);
-  const open = sub.openOrders.find((order) => order.type === 'subscription_renewal');
-  if (open !== undefined) return waiting(sub, open.number, field);
+  const open = sub.openOrders.find((order) => waitsFor('subscription_renewal', order.type));
+  if (open !== undefined) return orderWaiting(sub.id, open.number, field);
   const product = subscriptionProduct(book, sub.period);
   if (product === undefined)
     return fail(

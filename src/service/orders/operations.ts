@@ -27,7 +27,7 @@ import {
   paymentsOf,
   takeOrder,
 } from './order-repository.js';
-import { billableSubscriptions } from './subscription-facts.js';
+import { billableSubscriptions, checkTurn } from './subscription-facts.js';
 import { orderView } from './views.js';
 
 /**
@@ -268,8 +268,11 @@ export async function createOrder(
   try {
     const placed = await inTransaction(db, async (tx) => {
       // Each way in writes first, taking the store's write lock before it reads.
-      if (priced !== undefined)
-        return placeIn(tx, ctx, await storeQuote(tx, priced.value, now), placement, now);
+      if (priced !== undefined) {
+        const stored = await storeQuote(tx, priced.value, now);
+        const turn = await checkTurn(tx, stored);
+        return turn.ok ? placeIn(tx, ctx, stored, placement, now) : turn;
+      }
       const current = await takeOrder(tx, quote?.id ?? '');
       return current === undefined
         ? orderNotFound(quote?.id ?? '', 'quoteId')
