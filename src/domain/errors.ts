@@ -69,6 +69,10 @@ export const ERRORS = {
     title: 'The subscription’s period has ended unpaid: pay its renewal first',
   },
   subscription_order_open: { status: 409, title: 'An order for this subscription is waiting for payment' },
+  subscription_period_paid: {
+    status: 409,
+    title: 'The subscription’s next period is paid already: change it once that period starts',
+  },
   clock_skew: { status: 400, title: 'The server’s clock is too far off' },
   heartbeat_out_of_order: {
     status: 409,

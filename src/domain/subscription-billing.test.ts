@@ -117,10 +117,17 @@ describe('subscription billing', () => {
     expect(change(busy, 50, true).ok).toBe(true);
     const free = change({ ...NOVEMBER, billed: false, unitPrice: null }, 50);
     expect(free.ok || free.error.code).toBe('subscription_not_billed');
-    const open = { number: 'ORD-1', type: 'subscription_change' as const };
+    const open = { number: 'ORD-1' };
     const waiting = change({ ...NOVEMBER, openOrders: [open] }, 50);
     expect(waiting.ok || waiting.error.code).toBe('subscription_order_open');
-    // An unpaid change does not hold the renewal up.
-    expect(priceRenewal(BOOK, { ...NOVEMBER, openOrders: [open] }, now, 'items/0').ok).toBe(true);
+    const renewal = priceRenewal(BOOK, { ...NOVEMBER, openOrders: [open] }, now, 'items/0');
+    expect(renewal.ok || renewal.error.code).toBe('subscription_order_open');
+    // Its December paid in advance: November's rest can no longer be prorated.
+    const december = { starts: NOVEMBER.window.ends, ends: at('2027-01-01T00:00:00.000Z') };
+    const paidAhead = change({ ...NOVEMBER, window: december }, 50);
+    expect(paidAhead.ok || paidAhead.error).toMatchObject({
+      code: 'subscription_period_paid',
+      detail: 'The next period of sub_x is paid already: change it from 2026-12-01, when that period starts.',
+    });
   });
 });

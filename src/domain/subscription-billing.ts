@@ -46,16 +46,10 @@ export const billedRenewal = (periods: Periods, period: Period, now: Date): Peri
     billingStatus(periodEnd(periods, period), now) === 'ended' ? now : periodStart(periods, period),
   );
 
-export type BillingItemType = 'subscription_change' | 'subscription_renewal';
-
 /**
- * Orders for one subscription wait their turn: a change is priced on the subscription as it is,
- * so it waits for any open order; a renewal waits only for another renewal, so that a change left
- * unpaid does not hold the next period's invoice up.
+ * Orders for one subscription are taken one at a time: each is priced on the subscription as it
+ * stands (its connections, its period), which an order paid meanwhile would change.
  */
-export const waitsFor = (item: BillingItemType, open: BillingItemType): boolean =>
-  item === 'subscription_change' || open === 'subscription_renewal';
-
 export const orderWaiting = (subscriptionId: string, number: string, field: string) =>
   fail(
     'subscription_order_open',
@@ -79,7 +73,7 @@ export interface BillableSubscription {
   /** Connections in use now: live tunnels (reconcile) or leased seats (lease). */
   inUse: { count: number; mode: 'reconcile' | 'lease' };
   /** Orders naming it that wait for payment. */
-  openOrders: { number: string; type: BillingItemType }[];
+  openOrders: { number: string }[];
 }
 
 /** An invoice line of a subscription item, before it is tied to its item. */
@@ -144,7 +138,13 @@ export function priceChange(
       `The period of ${sub.id} ended on ${isoDate(ends)} unpaid: pay its renewal, then change it.`,
       field,
     );
-  const open = sub.openOrders.find((order) => waitsFor('subscription_change', order.type));
+  if (now.getTime() < sub.window.starts.getTime())
+    return fail(
+      'subscription_period_paid',
+      `The next period of ${sub.id} is paid already: change it from ${isoDate(sub.window.starts)}, when that period starts.`,
+      field,
+    );
+  const [open] = sub.openOrders;
   if (open !== undefined) return orderWaiting(sub.id, open.number, field);
   const { connections } = change;
   if (!Number.isSafeInteger(connections) || connections < 1)
@@ -203,7 +203,7 @@ export function priceRenewal(
   field: string,
 ): Result<PricedBilling> {
   if (!sub.billed) return notBilled(sub, field);
-  const open = sub.openOrders.find((order) => waitsFor('subscription_renewal', order.type));
+  const [open] = sub.openOrders;
   if (open !== undefined) return orderWaiting(sub.id, open.number, field);
   const product = subscriptionProduct(book, sub.period);
   if (product === undefined)

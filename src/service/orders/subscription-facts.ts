@@ -1,11 +1,6 @@
 import { fail, ok, type Result } from '../../domain/errors.js';
 import type { OrderItem } from '../../domain/order.js';
-import {
-  type BillableSubscription,
-  type BillingItemType,
-  orderWaiting,
-  waitsFor,
-} from '../../domain/subscription-billing.js';
+import { type BillableSubscription, orderWaiting } from '../../domain/subscription-billing.js';
 import { periodStart } from '../../domain/terms.js';
 import type { Database } from '../store/database.js';
 import type { OrderRow } from '../store/schema.js';
@@ -14,7 +9,7 @@ import { leasedIn, liveUse, lockSubscription, subscriptionById } from '../subscr
 import { openOrdersOf } from './order-repository.js';
 import { orderItems } from './views.js';
 
-type BillingItem = Extract<OrderItem, { type: BillingItemType }>;
+type BillingItem = Extract<OrderItem, { subscriptionId: string }>;
 
 const isBilling = (item: OrderItem): item is BillingItem =>
   item.type === 'subscription_change' || item.type === 'subscription_renewal';
@@ -23,9 +18,7 @@ const isBilling = (item: OrderItem): item is BillingItem =>
 const openFor = (open: readonly OrderRow[], subscriptionId: string) =>
   open.flatMap((order) =>
     orderItems(order).flatMap((item) =>
-      isBilling(item) && item.subscriptionId === subscriptionId
-        ? [{ number: order.number, type: item.type }]
-        : [],
+      isBilling(item) && item.subscriptionId === subscriptionId ? [{ number: order.number }] : [],
     ),
   );
 
@@ -83,7 +76,7 @@ export async function checkTurn(tx: Database, order: OrderRow): Promise<Result<v
         `items/${index}`,
       );
     const open = openFor(await openOrdersOf(tx, order.account_id), item.subscriptionId);
-    const waiting = open.find((other) => waitsFor(item.type, other.type));
+    const [waiting] = open;
     if (waiting !== undefined) return orderWaiting(item.subscriptionId, waiting.number, `items/${index}`);
   }
   return ok(undefined);

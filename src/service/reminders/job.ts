@@ -35,6 +35,8 @@ export function startReminderJob(
       const billed = await billSubscriptions(ctx);
       for (const failure of billed.failures)
         logger.warn(failure, 'a subscription renewal order could not be placed; it will be tried again');
+      for (const waiting of billed.waiting)
+        logger.info(waiting, 'a subscription renewal waits for another order');
       if (billed.placed.length > 0)
         logger.info({ orders: billed.placed }, 'subscription renewal orders placed');
     } catch (error) {

@@ -4,6 +4,7 @@ import {
   joined,
   newKey,
   type Owner,
+  order,
   ownerOf,
   pay,
   value,
@@ -17,7 +18,7 @@ import { newId } from '../../domain/ids.js';
 import { createAccount } from '../accounts/operations.js';
 import { addPriceBook } from '../catalog/operations.js';
 import { payOrder } from '../orders/checkout.js';
-import { createOrder, showOrder } from '../orders/operations.js';
+import { cancelOrder, createOrder, showOrder } from '../orders/operations.js';
 import { TEST_CARDS } from '../payments/test-provider.js';
 import { billSubscriptions } from './billing.js';
 import { heartbeat } from './heartbeat.js';
@@ -81,7 +82,12 @@ describe.each(ENGINES)('%s: subscription billing', (engine) => {
     });
     expect(placed.invoiceId).not.toBeNull();
 
+    const change = { type: 'subscription_change' as const, subscriptionId: sub.id, connections: 120 };
+    expectRefusal(await order(ctx, owner, [change]), 'subscription_order_open');
+
     await pay(ctx, owner, placed);
+    // Paid a week ahead: December's rest can no longer be prorated; January's can from 1 January.
+    expectRefusal(await order(ctx, owner, [change]), 'subscription_period_paid');
     expect(await view(sub)).toMatchObject({
       periodEnds: '2027-02-01T00:00:00.000Z',
       billingStatus: 'paid',
@@ -89,6 +95,20 @@ describe.each(ENGINES)('%s: subscription billing', (engine) => {
     });
     // The next period's order comes a week before 1 February, not before.
     expect((await billSubscriptions(ctx)).placed).toEqual([]);
+  });
+
+  it('holds a renewal back while a change is unpaid, and places it once the change is canceled', async () => {
+    const sub = await boughtSubscription(ctx, owner, 100);
+    clock.set('2026-12-20T00:00:00.000Z');
+    const unpaid = value(
+      await order(ctx, owner, [{ type: 'subscription_change', subscriptionId: sub.id, connections: 120 }]),
+    );
+    clock.set('2026-12-25T00:00:00.000Z');
+    const held = await billSubscriptions(ctx);
+    expect(held).toMatchObject({ placed: [], failures: [] });
+    expect(held.waiting[0]?.detail).toContain(unpaid.number);
+    value(await cancelOrder(ctx, owner, unpaid.id));
+    expect((await billSubscriptions(ctx)).placed).toHaveLength(1);
   });
 
   it('keeps an unpaid subscription working through a 14-day grace, then ends it as an ended subscription', async () => {

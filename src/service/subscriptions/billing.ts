@@ -23,6 +23,8 @@ const renewalKeyPrefix = (subscriptionId: string, periodEndsAt: number) =>
 export interface BillingPass {
   /** The renewal orders placed (or found placed by another instance). */
   placed: string[];
+  /** Renewals waiting for another order of their subscription to be paid or canceled. */
+  waiting: { subscriptionId: string; detail: string }[];
   failures: { subscriptionId: string; error: Failure }[];
 }
 
@@ -33,7 +35,7 @@ export interface BillingPass {
  */
 export async function billSubscriptions(ctx: ServiceContext): Promise<BillingPass> {
   const now = ctx.clock.now();
-  const pass: BillingPass = { placed: [], failures: [] };
+  const pass: BillingPass = { placed: [], waiting: [], failures: [] };
   const due = await billedEndingBy(ctx.store.db, addDays(now, RENEWAL_NOTICE_DAYS).getTime());
   for (const row of due) {
     // Ended for good: nothing is billed until the customer renews it.
@@ -52,9 +54,9 @@ export async function billSubscriptions(ctx: ServiceContext): Promise<BillingPas
       `${prefix}${earlier.length}`,
     );
     if (placed.ok) pass.placed.push(placed.value.id);
-    // The customer ordered this renewal already.
-    else if (placed.error.code !== 'subscription_order_open')
-      pass.failures.push({ subscriptionId: row.id, error: placed.error });
+    else if (placed.error.code === 'subscription_order_open')
+      pass.waiting.push({ subscriptionId: row.id, detail: placed.error.detail });
+    else pass.failures.push({ subscriptionId: row.id, error: placed.error });
   }
   return pass;
 }
