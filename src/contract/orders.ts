@@ -3,6 +3,7 @@ import { Sku } from '../domain/price-book.js';
 import { Email, Instant, NextPage, PageQuery, Shared } from './common.js';
 import { Id } from './ids.js';
 
+const SubscriptionId = Id('sub', 'A subscription of the account, bought through an order');
 const Connections = Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'Concurrent connections' });
 
 export const OrderItem = Type.Union([
@@ -27,7 +28,32 @@ export const OrderItem = Type.Union([
   ),
   Type.Object(
     { type: Type.Literal('subscription'), sku: Sku, connections: Connections },
-    { additionalProperties: false, description: 'A new subscription' },
+    { additionalProperties: false, description: 'A new subscription, billed every period' },
+  ),
+  Type.Object(
+    {
+      type: Type.Literal('subscription_change'),
+      subscriptionId: SubscriptionId,
+      connections: Connections,
+      force: Type.Optional(
+        Type.Boolean({
+          description: 'Scale down below the connections in use now: the pool then disconnects the excess',
+        }),
+      ),
+    },
+    {
+      additionalProperties: false,
+      description:
+        'Scales a subscription up or down now: the rest of its period is credited at its price and charged at today’s, by day',
+    },
+  ),
+  Type.Object(
+    { type: Type.Literal('subscription_renewal'), subscriptionId: SubscriptionId },
+    {
+      additionalProperties: false,
+      description:
+        'A subscription’s next period at today’s price × its connections, less credit left by earlier changes',
+    },
   ),
 ]);
 
@@ -122,7 +148,9 @@ export const Order = Type.Object(
       Type.Object({
         issuedLicenseIds: Type.Array(Type.String()),
         renewedLicenseIds: Type.Array(Type.String()),
-        subscriptionIds: Type.Array(Type.String()),
+        subscriptionIds: Type.Array(Type.String(), {
+          description: 'The subscriptions it created, changed or renewed',
+        }),
       }),
       Type.Null(),
     ]),

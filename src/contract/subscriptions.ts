@@ -21,6 +21,16 @@ export const Subscription = Type.Object(
     heartbeatIntervalMs: Type.Integer(),
     graceMs: Type.Integer(),
     periodEnds: Instant,
+    billingStatus: Type.Union(
+      [Type.Literal('paid'), Type.Literal('grace'), Type.Literal('ended'), Type.Null()],
+      {
+        description:
+          'Bought through an order: paid for the current period; in grace (still working) after a period ended unpaid; ended once the grace ran out. Null for a subscription created by vendor staff',
+      },
+    ),
+    graceEnds: Type.Union([Instant, Type.Null()], {
+      description: 'In grace: when it ends unless its renewal order is paid',
+    }),
   },
   { $id: 'Subscription' },
 );

@@ -57,6 +57,23 @@ export const ERRORS = {
   subscription_expired: { status: 409, title: 'The subscription has ended' },
   subscription_key_not_found: { status: 404, title: 'The subscription key is not known' },
   server_has_subscription: { status: 409, title: 'This server already uses another subscription' },
+  subscription_in_use: {
+    status: 409,
+    title: 'More connections are in use than the subscription would keep',
+  },
+  subscription_not_billed: {
+    status: 409,
+    title: 'This subscription was not bought through an order: vendor staff change it',
+  },
+  subscription_renewal_due: {
+    status: 409,
+    title: 'The subscription’s period has ended unpaid: pay its renewal first',
+  },
+  subscription_order_open: { status: 409, title: 'An order for this subscription is waiting for payment' },
+  subscription_period_paid: {
+    status: 409,
+    title: 'The subscription’s next period is paid already: change it once that period starts',
+  },
   clock_skew: { status: 400, title: 'The server’s clock is too far off' },
   heartbeat_out_of_order: {
     status: 409,

@@ -3,6 +3,7 @@ import type { KeyFacts } from './key-lifecycle.js';
 import { type Money, money } from './money.js';
 import { currentBook, findProduct, type PriceBook, type PricedLine, priceLine } from './price-book.js';
 import { quoteRenewal } from './renewal.js';
+import { type BillableSubscription, priceChange, priceRenewal } from './subscription-billing.js';
 import { type InvoiceTotals, invoiceTotals } from './tax.js';
 import { isoDate } from './terms.js';
 
@@ -16,7 +17,15 @@ import { isoDate } from './terms.js';
 export type OrderItem =
   | { type: 'key'; sku: string; connections: number }
   | { type: 'renewal'; licenseId: string; years: number }
-  | { type: 'subscription'; sku: string; connections: number };
+  | { type: 'subscription'; sku: string; connections: number }
+  | { type: 'subscription_change'; subscriptionId: string; connections: number; force?: boolean | undefined }
+  | { type: 'subscription_renewal'; subscriptionId: string };
+
+/** The subscription an item bills, if it bills one. */
+export const billedSubscriptionOf = (item: OrderItem): string | undefined =>
+  item.type === 'subscription_change' || item.type === 'subscription_renewal'
+    ? item.subscriptionId
+    : undefined;
 
 /** An invoice line, with the item it prices (an item may have several: a proration's credit and charge). */
 export interface OrderLine {
@@ -38,6 +47,12 @@ export interface PricedOrder {
 
 /** A key named for renewal, as the rules see it, with the last group of its key for the line. */
 export type RenewableKey = KeyFacts & { hint: string };
+
+/** What an order's items name, as read for it: keys to renew, subscriptions to change or renew. */
+export interface Named {
+  keys: ReadonlyMap<string, RenewableKey>;
+  subscriptions: ReadonlyMap<string, BillableSubscription>;
+}
 
 export const MAX_ORDER_ITEMS = 100;
 
@@ -62,12 +77,30 @@ function priceItem(
   book: PriceBook,
   item: OrderItem,
   index: number,
-  keys: ReadonlyMap<string, RenewableKey>,
+  named: Named,
   now: Date,
 ): Result<PricedItem> {
   const field = `items/${index}`;
+  if (item.type === 'subscription_change' || item.type === 'subscription_renewal') {
+    const sub = named.subscriptions.get(item.subscriptionId);
+    if (sub === undefined)
+      return fail(
+        'subscription_not_found',
+        `There is no subscription ${item.subscriptionId} in this account.`,
+        field,
+      );
+    const priced =
+      item.type === 'subscription_change'
+        ? priceChange(book, sub, item, now, field)
+        : priceRenewal(book, sub, now, field);
+    if (!priced.ok) return priced;
+    return ok({
+      lines: priced.value.lines.map((line) => ({ item: index, ...line })),
+      connections: priced.value.connections,
+    });
+  }
   if (item.type === 'renewal') {
-    const key = keys.get(item.licenseId);
+    const key = named.keys.get(item.licenseId);
     if (key === undefined)
       return fail('license_not_found', `There is no license ${item.licenseId} in this account.`, field);
     const quote = quoteRenewal(books, key, item.years, now);
@@ -92,7 +125,7 @@ function priceItem(
 export function priceOrder(input: {
   books: readonly PriceBook[];
   items: readonly OrderItem[];
-  keys: ReadonlyMap<string, RenewableKey>;
+  named: Named;
   taxRate: number;
   now: Date;
 }): Result<PricedOrder> {
@@ -103,13 +136,20 @@ export function priceOrder(input: {
   const renewed = items.flatMap((item) => (item.type === 'renewal' ? [item.licenseId] : []));
   if (new Set(renewed).size !== renewed.length)
     return fail('validation_failed', 'A key is renewed once per order: name it once.', 'items');
+  const billed = items.flatMap((item) => billedSubscriptionOf(item) ?? []);
+  if (new Set(billed).size !== billed.length)
+    return fail(
+      'validation_failed',
+      'A subscription is changed or renewed once per order: name it once.',
+      'items',
+    );
   const book = currentBook(books, now);
   if (book === undefined)
     return fail('product_not_found', `No price book is in force on ${isoDate(now)}.`, 'items');
   const lines: OrderLine[] = [];
   let connections = 0;
   for (const [index, item] of items.entries()) {
-    const priced = priceItem(books, book, item, index, input.keys, now);
+    const priced = priceItem(books, book, item, index, input.named, now);
     if (!priced.ok) return priced;
     lines.push(...priced.value.lines);
     connections += priced.value.connections;

@@ -287,6 +287,12 @@ export const MATRIX: Record<string, Entry> = {
     expect: anyUser(200),
     request: () => ({ path: '/v1/subscriptions' }),
   },
+  'GET /v1/subscriptions/{id}': {
+    auth: 'bearer',
+    expect: { ...anyUser(200), "another account's owner": 404 },
+    request: (w) => ({ path: `/v1/subscriptions/${w.a.subscriptionId}` }),
+    unknown: () => ({ path: `/v1/subscriptions/${UNKNOWN.subscription}` }),
+  },
   'POST /v1/subscriptions/{id}/renew': {
     auth: 'bearer',
     expect: staffOnly(200),

@@ -22,3 +22,30 @@ export const oneProductBook = (
     },
   ],
 });
+
+/** Subscriptions at one flat price per connection, whatever the quantity: $`monthly` a month, 10 months' worth a year. */
+export const flatSubscriptionBook = (
+  version: string,
+  effectiveFrom: string,
+  monthly: number,
+): PriceBookInput => ({
+  version,
+  effectiveFrom,
+  currency: 'USD',
+  products: [
+    {
+      kind: 'subscription',
+      sku: 'subscription-monthly',
+      name: 'Subscription, billed monthly',
+      period: 'monthly',
+      tiers: [{ upTo: null, unitPrice: monthly }],
+    },
+    {
+      kind: 'subscription',
+      sku: 'subscription-yearly',
+      name: 'Subscription, billed yearly',
+      period: 'yearly',
+      tiers: [{ upTo: null, unitPrice: monthly * 10 }],
+    },
+  ],
+});

@@ -1,5 +1,5 @@
 import { fail, ok, type Result } from '../../domain/errors.js';
-import type { OrderItem } from '../../domain/order.js';
+import type { OrderItem, OrderLine } from '../../domain/order.js';
 import { findProduct } from '../../domain/price-book.js';
 import { termFromPurchase } from '../../domain/terms.js';
 import { recordAudit } from '../audit/log.js';
@@ -10,14 +10,15 @@ import { renewIn } from '../licenses/lifecycle.js';
 import { auditedKey, newKeyRow } from '../licenses/operations.js';
 import type { Database } from '../store/database.js';
 import type { OrderRow } from '../store/schema.js';
+import { renewBilledSubscriptionIn, scaleSubscriptionIn } from '../subscriptions/billed-periods.js';
 import { createSubscriptionIn } from '../subscriptions/lifecycle.js';
 import { type Fulfilment, orderItems } from './views.js';
 
 /**
  * What a paid order makes, in the transaction that records the payment, so that it happens once:
  * new keys whose term starts on the day of payment (the seeds: from the date of purchase, not of
- * activation), renewals of the named keys, new subscriptions. Every key it issues carries the
- * order's number.
+ * activation), renewals of the named keys, new subscriptions (billed every period from then on),
+ * changes and renewals of billed ones. Every key it issues carries the order's number.
  */
 export async function fulfilIn(
   tx: Database,
@@ -36,8 +37,26 @@ export async function fulfilIn(
     if (found === undefined) throw new Error(`${order.id} sells ${item.sku}, which its book lacks`);
     return found;
   };
-  for (const item of items) {
-    if (item.type === 'key') {
+  const lines = JSON.parse(order.lines) as OrderLine[];
+  const linesOf = (index: number) => lines.filter((line) => line.item === index);
+  const paid = (subscriptionId: string, index: number) => ({
+    subscriptionId,
+    lines: linesOf(index),
+    pricedAt: order.created_at,
+    actor,
+  });
+  for (const [index, item] of items.entries()) {
+    if (item.type === 'subscription_change') {
+      const row = await scaleSubscriptionIn(
+        tx,
+        { ...paid(item.subscriptionId, index), connections: item.connections, book: book.book },
+        now,
+      );
+      fulfilment.subscriptionIds.push(row.id);
+    } else if (item.type === 'subscription_renewal') {
+      const row = await renewBilledSubscriptionIn(tx, paid(item.subscriptionId, index), now);
+      fulfilment.subscriptionIds.push(row.id);
+    } else if (item.type === 'key') {
       const found = product(item);
       if (found.kind !== 'key') return fail('product_not_found', `${item.sku} is not a fixed key.`, 'items');
       const termYears = found.termYears;
@@ -69,10 +88,18 @@ export async function fulfilIn(
       const found = product(item);
       if (found.kind !== 'subscription')
         return fail('product_not_found', `${item.sku} is not a subscription.`, 'items');
+      const [line] = linesOf(index);
+      if (line === undefined) throw new Error(`${order.id} has no line for its item ${index}`);
       const row = await createSubscriptionIn(
         tx,
         ctx,
-        { accountId: order.account_id, connections: item.connections, period: found.period, actor },
+        {
+          accountId: order.account_id,
+          connections: item.connections,
+          period: found.period,
+          actor,
+          billing: { unitPrice: line.unitAmount, charged: line.amount },
+        },
         now,
       );
       fulfilment.subscriptionIds.push(row.id);

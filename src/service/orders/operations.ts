@@ -2,7 +2,7 @@ import type { CreateOrder, CreateQuote, Order } from '../../contract/orders.js';
 import { requestDigest } from '../../domain/canonical-json.js';
 import { fail, ok, type Result } from '../../domain/errors.js';
 import { newId, newOrderNumber } from '../../domain/ids.js';
-import { type OrderItem, priceOrder, type RenewableKey } from '../../domain/order.js';
+import { billedSubscriptionOf, type OrderItem, priceOrder, type RenewableKey } from '../../domain/order.js';
 import { checkOrder, checkPurchaseOrderDetails, type PaymentMethod } from '../../domain/purchase-rules.js';
 import { addDays } from '../../domain/terms.js';
 import { recordAudit } from '../audit/log.js';
@@ -27,6 +27,7 @@ import {
   paymentsOf,
   takeOrder,
 } from './order-repository.js';
+import { billableSubscriptions, checkTurn } from './subscription-facts.js';
 import { orderView } from './views.js';
 
 /**
@@ -67,15 +68,16 @@ async function priceQuote(
   now: Date,
 ): Promise<Result<OrderRow>> {
   const db = ctx.store.db;
-  const [books, keys, taxRate] = await Promise.all([
+  const [books, keys, subscriptions, taxRate] = await Promise.all([
     allPriceBooks(db),
     renewableKeys(db, input.accountId, input.items),
+    billableSubscriptions(db, input.accountId, input.items, now),
     taxRateOf(ctx, db, input.accountId),
   ]);
   const priced = priceOrder({
     books: books.map((stored) => stored.book),
     items: input.items,
-    keys,
+    named: { keys, subscriptions },
     taxRate,
     now,
   });
@@ -130,6 +132,14 @@ export async function createQuote(
 ): Promise<Result<Order>> {
   const access = await billingAccess(ctx.store.db, principal, input.accountId, 'accountId');
   if (!access.ok) return access;
+  // A proration is priced by the day it is ordered, and a renewal for the period at hand.
+  const billed = input.items.findIndex((item) => billedSubscriptionOf(item) !== undefined);
+  if (billed >= 0)
+    return fail(
+      'validation_failed',
+      'A subscription change or renewal is priced on the day it is ordered: order it, without a quote.',
+      `items/${billed}`,
+    );
   const now = ctx.clock.now();
   const priced = await priceQuote(
     ctx,
@@ -259,8 +269,11 @@ export async function createOrder(
   try {
     const placed = await inTransaction(db, async (tx) => {
       // Each way in writes first, taking the store's write lock before it reads.
-      if (priced !== undefined)
-        return placeIn(tx, ctx, await storeQuote(tx, priced.value, now), placement, now);
+      if (priced !== undefined) {
+        const stored = await storeQuote(tx, priced.value, now);
+        const turn = await checkTurn(tx, stored);
+        return turn.ok ? placeIn(tx, ctx, stored, placement, now) : turn;
+      }
       const current = await takeOrder(tx, quote?.id ?? '');
       return current === undefined
         ? orderNotFound(quote?.id ?? '', 'quoteId')

@@ -26,6 +26,26 @@ export const orderByIdempotencyKey = (
     .where('idempotency_key', '=', key)
     .executeTakeFirst();
 
+/** An account's orders waiting for payment. */
+export const openOrdersOf = (db: Database, accountId: string): Promise<OrderRow[]> =>
+  db
+    .selectFrom('orders')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('status', '=', 'open')
+    .orderBy('id')
+    .execute();
+
+/** An account's orders whose idempotency key starts with `prefix` (the billing job's, of one period). */
+export const ordersByKeyPrefix = (db: Database, accountId: string, prefix: string): Promise<OrderRow[]> =>
+  db
+    .selectFrom('orders')
+    .selectAll()
+    .where('account_id', '=', accountId)
+    .where('idempotency_key', 'like', `${prefix}%`)
+    .orderBy('id')
+    .execute();
+
 export function ordersWhere(
   db: Database,
   filter: { accountId?: string | undefined; after?: string | undefined; limit: number },

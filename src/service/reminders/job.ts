@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { ServiceContext } from '../context.js';
+import { billSubscriptions } from '../subscriptions/billing.js';
 import type { Mailer } from './mailer.js';
 import { sendDueReminders } from './operations.js';
 
@@ -15,7 +16,8 @@ export const runnerName = (): string => `${hostname()}:${process.pid}:${randomBy
 
 /**
  * The service's reminder job: a pass at start, then one every `intervalMs`. Every instance of the
- * service runs it; the claims in `sendDueReminders` keep them from sending anything twice.
+ * service runs it; the claims in `sendDueReminders` keep them from sending anything twice, and
+ * each renewal order's idempotency key from placing it twice.
  */
 export function startReminderJob(
   ctx: ServiceContext,
@@ -28,7 +30,22 @@ export function startReminderJob(
   let timer: NodeJS.Timeout | undefined;
   let pass: Promise<void> = Promise.resolve();
 
+  const runBilling = async () => {
+    try {
+      const billed = await billSubscriptions(ctx);
+      for (const failure of billed.failures)
+        logger.warn(failure, 'a subscription renewal order could not be placed; it will be tried again');
+      for (const waiting of billed.waiting)
+        logger.info(waiting, 'a subscription renewal waits for another order');
+      if (billed.placed.length > 0)
+        logger.info({ orders: billed.placed }, 'subscription renewal orders placed');
+    } catch (error) {
+      logger.warn({ err: (error as Error).message }, 'subscription billing pass failed');
+    }
+  };
+
   const runPass = async () => {
+    await runBilling();
     try {
       const result = await sendDueReminders(ctx, mailer, runner, () => stopped);
       if (result.schedulingError !== undefined)

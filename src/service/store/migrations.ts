@@ -2,6 +2,7 @@ import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } fr
 import { invoiceDocumentsMigration } from './invoice-documents-migration.js';
 import { invoicesMigration } from './invoices-migration.js';
 import { ordersMigration } from './orders-migration.js';
+import { subscriptionBillingMigration } from './subscription-billing-migration.js';
 
 /**
  * One schema, one set of migrations, two engines: only types and constraints both SQLite and
@@ -368,6 +369,7 @@ const migrationsFor = (engine: 'sqlite' | 'postgres'): Record<string, Migration>
   },
   '2026-11-30-0014-invoice-documents': invoiceDocumentsMigration,
   '2026-11-30-0015-orders': ordersMigration,
+  '2026-11-30-0016-subscription-billing': subscriptionBillingMigration,
 });
 
 /**

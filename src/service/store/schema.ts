@@ -152,6 +152,15 @@ export interface SubscriptionsTable {
   /** Bumped by every pool operation: the write that serializes them on the pool's row. */
   version: Generated<number>;
   created_at: Millis;
+  /** 1: bought through an order, every period invoiced and paid; 0: created by staff, renews for free. */
+  billed: 0 | 1;
+  /** Minor units per connection of the current period, for prorating a change; null when not billed. */
+  unit_price: number | null;
+  /** The current period's charges (its invoice and every change's) and the credits given against them. */
+  period_charged: number;
+  period_credited: number;
+  /** Credit a scale-down left beyond its charge, taken off the next invoices. */
+  credit_balance: number;
 }
 
 export interface PoolMembersTable {

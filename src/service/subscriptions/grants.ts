@@ -1,6 +1,7 @@
 import { type PoolGrant, signPoolGrant } from '../../domain/pool-grant.js';
 import type { ServiceContext } from '../context.js';
 import type { SubscriptionRow } from '../store/schema.js';
+import { servesUntil } from './lifecycle.js';
 
 /** The figures of a pool that set one server's seats, as stored and counted. */
 export interface GrantFigures {
@@ -31,7 +32,8 @@ export function grantFor(
       lease: figures.lease,
       answeredAt: now.toISOString(),
       validUntil: new Date(figures.validUntil).toISOString(),
-      periodEnds: new Date(subscription.period_ends_at).toISOString(),
+      // The agent stops counting the pool here: for a billed one, when its grace would run out.
+      periodEnds: new Date(servesUntil(subscription)).toISOString(),
     },
     ctx.vendor.privateKey,
   );

@@ -3,7 +3,7 @@ import type { ServiceContext } from '../context.js';
 import { checkReport, type HeartbeatAnswer, type HeartbeatRequest, notMember } from './heartbeat-checks.js';
 import { leaseHeartbeat } from './heartbeat-lease.js';
 import { reconcileHeartbeat } from './heartbeat-reconcile.js';
-import { autoRenew, ended, hasEnded, subscriptionByKey } from './lifecycle.js';
+import { autoRenew, ended, hasEnded, subscriptionByKey, usable } from './lifecycle.js';
 import { memberOf } from './repository.js';
 
 /** A member's heartbeat: its tunnels reported, the pool's answer returned. */
@@ -16,7 +16,7 @@ export async function heartbeat(
   if (!found.ok) return found;
   let subscription = found.value;
   if (hasEnded(subscription, now)) {
-    if (subscription.auto_renew === 0) return ended(subscription);
+    if (!usable(subscription, now)) return ended(subscription);
     // Only a well-formed heartbeat of a member moves an ended auto-renewing subscription on.
     const checked = checkReport(request, now);
     if (!checked.ok) return checked;

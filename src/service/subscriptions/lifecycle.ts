@@ -1,6 +1,7 @@
 import type { CreateSubscription, Subscription } from '../../contract/subscriptions.js';
 import { fail, ok, type Result } from '../../domain/errors.js';
 import { newId } from '../../domain/ids.js';
+import { billingStatus, graceEnds } from '../../domain/subscription-billing.js';
 import {
   generateSubscriptionKey,
   parseSubscriptionKey,
@@ -10,6 +11,7 @@ import {
 import { autoRenewed, isoDate, type Periods, periodEnd, renewed } from '../../domain/terms.js';
 import { accountExists } from '../accounts/operations.js';
 import { recordAudit } from '../audit/log.js';
+import { canSeeAccount, type Principal } from '../auth/principal.js';
 import type { ServiceContext } from '../context.js';
 import { seal, unseal } from '../secrets/seal.js';
 import type { Database } from '../store/database.js';
@@ -20,6 +22,7 @@ import {
   lockSubscription,
   moveSubscriptionPeriod,
   subscriptionByDigest,
+  subscriptionById,
   subscriptionRows,
 } from './repository.js';
 
@@ -28,7 +31,15 @@ const DEFAULT_GRACE_MS = 2 * 86_400_000;
 
 export type SubscriptionView = Subscription;
 
-const subscriptionView = (ctx: ServiceContext, row: SubscriptionRow): SubscriptionView => ({
+/** Where a subscription bought through an order stands with its payments; null for a staff-created one. */
+function billingOf(row: SubscriptionRow, now: Date): Pick<SubscriptionView, 'billingStatus' | 'graceEnds'> {
+  if (row.billed === 0) return { billingStatus: null, graceEnds: null };
+  const ends = new Date(row.period_ends_at);
+  const status = billingStatus(ends, now);
+  return { billingStatus: status, graceEnds: status === 'grace' ? graceEnds(ends).toISOString() : null };
+}
+
+export const subscriptionView = (ctx: ServiceContext, row: SubscriptionRow): SubscriptionView => ({
   id: row.id,
   accountId: row.account_id,
   key: unseal(row.key_sealed, ctx.vendor.dataKey),
@@ -40,10 +51,11 @@ const subscriptionView = (ctx: ServiceContext, row: SubscriptionRow): Subscripti
   heartbeatIntervalMs: row.heartbeat_interval_ms,
   graceMs: row.grace_ms,
   periodEnds: new Date(row.period_ends_at).toISOString(),
+  ...billingOf(row, ctx.clock.now()),
 });
 
 /** What the audit log keeps of a subscription: never its key. */
-const auditedSubscription = (row: SubscriptionRow) => ({
+export const auditedSubscription = (row: SubscriptionRow) => ({
   accountId: row.account_id,
   keyHint: row.key_hint,
   connections: row.seats,
@@ -53,8 +65,14 @@ const auditedSubscription = (row: SubscriptionRow) => ({
   periodEnds: new Date(row.period_ends_at).toISOString(),
 });
 
-/** Who creates it, for the audit log: a user id, or `operator` at the command line. */
-export type CreateSubscriptionInput = CreateSubscription & { actor?: string | undefined };
+/**
+ * Who creates it, for the audit log: a user id, or `operator` at the command line; and, when an
+ * order bought it, the price per connection and the amount its first period was charged.
+ */
+export type CreateSubscriptionInput = CreateSubscription & {
+  actor?: string | undefined;
+  billing?: { unitPrice: number; charged: number } | undefined;
+};
 
 /** Staff create a subscription: a pool of N connections for a period that renewal moves on. */
 export async function createSubscription(
@@ -96,6 +114,11 @@ export async function createSubscriptionIn(
     period_ends_at: periodEnd({ anchor: now, count: 1 }, input.period).getTime(),
     version: 0,
     created_at: now.getTime(),
+    billed: input.billing === undefined ? 0 : 1,
+    unit_price: input.billing?.unitPrice ?? null,
+    period_charged: input.billing?.charged ?? 0,
+    period_credited: 0,
+    credit_balance: 0,
   };
   await insertSubscription(tx, row);
   await recordAudit(tx, now, [
@@ -132,7 +155,11 @@ export const periodsOf = (row: SubscriptionRow): Periods => ({
   count: row.period_count,
 });
 
-export const hasEnded = (row: SubscriptionRow, now: Date): boolean => now.getTime() >= row.period_ends_at;
+/** Until when it serves: a billed subscription through the grace after a period ended unpaid. */
+export const servesUntil = (row: SubscriptionRow): number =>
+  row.billed === 1 ? graceEnds(new Date(row.period_ends_at)).getTime() : row.period_ends_at;
+
+export const hasEnded = (row: SubscriptionRow, now: Date): boolean => now.getTime() >= servesUntil(row);
 
 export const ended = (row: SubscriptionRow) =>
   fail(
@@ -141,15 +168,17 @@ export const ended = (row: SubscriptionRow) =>
     'key',
   );
 
-/** Whether the subscription can be used now, or will be once an auto-renewal moves it on. */
+/** Whether the subscription can be used now, or will be once a free auto-renewal moves it on. */
 export const usable = (row: SubscriptionRow, now: Date): boolean =>
-  !hasEnded(row, now) || row.auto_renew === 1;
+  !hasEnded(row, now) || (row.auto_renew === 1 && row.billed === 0);
 
 /**
  * An auto-renewing subscription whose period ended moves on by whole periods. The update is
- * conditional on the end it read, so processes racing to renew it move it once.
+ * conditional on the end it read, so processes racing to renew it move it once. A billed one is
+ * left alone: only a paid renewal order moves it.
  */
 export async function autoRenew(db: Database, row: SubscriptionRow, now: Date): Promise<SubscriptionRow> {
+  if (row.billed === 1) return row;
   const next = autoRenewed(periodsOf(row), row.period, now);
   const moved = { ...row, period_count: next.count, period_ends_at: periodEnd(next, row.period).getTime() };
   await inTransaction(db, async (tx) => {
@@ -205,6 +234,18 @@ export async function renewSubscription(
     ]);
     return ok(subscriptionView(ctx, { ...row, ...moved }));
   });
+}
+
+/** One subscription, for staff or a user of its account; another account's answers as unknown. */
+export async function showSubscription(
+  ctx: ServiceContext,
+  principal: Principal,
+  id: string,
+): Promise<Result<SubscriptionView>> {
+  const row = await subscriptionById(ctx.store.db, id);
+  if (row === undefined || !canSeeAccount(principal, row.account_id))
+    return fail('subscription_not_found', `There is no subscription ${id}.`, 'id');
+  return ok(subscriptionView(ctx, row));
 }
 
 export async function listSubscriptions(

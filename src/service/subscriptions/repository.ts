@@ -27,6 +27,11 @@ const SUBSCRIPTION_COLUMNS = [
   'period_ends_at',
   'version',
   'created_at',
+  'billed',
+  'unit_price',
+  'period_charged',
+  'period_credited',
+  'credit_balance',
 ] as const satisfies readonly (keyof SubscriptionsTable)[];
 
 /** The same columns named with their table, for queries that join another. */
@@ -100,6 +105,35 @@ export async function moveSubscriptionPeriod(
   if (fromEnd !== undefined) query = query.where('period_ends_at', '=', fromEnd);
   return (await query.executeTakeFirst()).numUpdatedRows > 0n;
 }
+
+type BillingChange = Partial<
+  Pick<
+    SubscriptionRow,
+    | 'seats'
+    | 'unit_price'
+    | 'period_charged'
+    | 'period_credited'
+    | 'credit_balance'
+    | 'period_anchor'
+    | 'period_count'
+    | 'period_ends_at'
+  >
+>;
+
+/** What a paid change or renewal writes, under the row's lock. */
+export const updateBilling = (db: Database, id: string, changes: BillingChange) =>
+  db.updateTable('subscriptions').set(changes).where('id', '=', id).execute();
+
+/** Billed, auto-renewing subscriptions whose period ends by `upTo` (their renewal is due). */
+export const billedEndingBy = (db: Database, upTo: number): Promise<SubscriptionRow[]> =>
+  db
+    .selectFrom('subscriptions')
+    .select(SUBSCRIPTION_COLUMNS)
+    .where('billed', '=', 1)
+    .where('auto_renew', '=', 1)
+    .where('period_ends_at', '<=', upTo)
+    .orderBy('id')
+    .execute();
 
 export type NewMember = Pick<
   PoolMembersTable,

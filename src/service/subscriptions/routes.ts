@@ -21,6 +21,7 @@ import {
   createSubscription,
   listSubscriptions,
   renewSubscription,
+  showSubscription,
 } from './lifecycle.js';
 
 const tags = ['subscriptions'];
@@ -64,6 +65,21 @@ export const subscriptionRoutes: RouteModule = (app, ctx) => {
       const filter = principal.kind === 'staff' ? {} : { accountId: principal.accountId };
       return { subscriptions: await listSubscriptions(ctx, filter) };
     },
+  );
+
+  app.get(
+    '/v1/subscriptions/:id',
+    {
+      schema: {
+        tags,
+        summary: 'One subscription, with where its billing stands: staff any, an account its own',
+        security: BEARER,
+        params: IdParam('sub', 'Subscription id'),
+        response: { 200: Shared(Subscription), ...problemResponses(400, 401, 404) },
+      },
+    },
+    async (request) =>
+      unwrap(await showSubscription(ctx, await requirePrincipal(ctx, request), request.params.id)),
   );
 
   app.post(
