@@ -111,22 +111,19 @@ async function serve(flags: ServiceFlags): Promise<void> {
     { url: address, engine: ctx.store.engine, store: ctx.store.location, kid: ctx.vendor.kid },
     'seatkeeper listening',
   );
-  const reminders =
-    settings.mail === undefined
-      ? undefined
-      : startReminderJob(
-          ctx,
-          smtpMailer(settings.mail.smtpUrl, settings.mail.from),
-          logger,
-          settings.reminderIntervalMs,
-        );
-  if (reminders === undefined)
+  const reminders = startReminderJob(
+    ctx,
+    settings.mail === undefined ? undefined : smtpMailer(settings.mail.smtpUrl, settings.mail.from),
+    logger,
+    settings.reminderIntervalMs,
+  );
+  if (settings.mail === undefined)
     logger.info('expiry reminders are off: set --smtp-url and --mail-from to send them');
 
   const stop = async (signal: string) => {
     logger.info({ signal }, 'seatkeeper stopping');
     await app.close();
-    await reminders?.stop();
+    await reminders.stop();
     await ctx.store.close();
     process.exit(0);
   };

@@ -18,6 +18,7 @@ import type { Database } from '../store/database.js';
 import type { OrderRow } from '../store/schema.js';
 import { inTransaction } from '../store/transaction.js';
 import { isUniqueViolation } from '../store/unique.js';
+import { payOrderIn } from './confirm.js';
 import {
   insertOrder,
   moveOrder,
@@ -223,7 +224,8 @@ async function placeIn(
   });
   if (placed === undefined) return fail('order_not_open', `${quote.id} was placed already.`, 'quoteId');
   await audit(tx, now, placement.actor, placed, 'placed');
-  return ok(placed);
+  // Nothing to pay (a scale-down, a renewal its credit covers): it is paid and fulfilled as placed.
+  return placed.total === 0 ? payOrderIn(tx, ctx, placed, placement.actor, now) : ok(placed);
 }
 
 /** The answer to a retried request: the order it made, if it was the same request. */

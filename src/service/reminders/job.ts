@@ -15,13 +15,15 @@ export interface ReminderJob {
 export const runnerName = (): string => `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
 
 /**
- * The service's reminder job: a pass at start, then one every `intervalMs`. Every instance of the
+ * The service's periodic job: a pass at start, then one every `intervalMs`, that places the
+ * subscriptions' renewal orders and, with a mailer, sends expiry reminders. Every instance of the
  * service runs it; the claims in `sendDueReminders` keep them from sending anything twice, and
  * each renewal order's idempotency key from placing it twice.
  */
 export function startReminderJob(
   ctx: ServiceContext,
-  mailer: Mailer,
+  /** Without one (no SMTP configured), no reminders are sent; billing runs all the same. */
+  mailer: Mailer | undefined,
   logger: Logger,
   intervalMs: number,
 ): ReminderJob {
@@ -46,6 +48,7 @@ export function startReminderJob(
 
   const runPass = async () => {
     await runBilling();
+    if (mailer === undefined) return;
     try {
       const result = await sendDueReminders(ctx, mailer, runner, () => stopped);
       if (result.schedulingError !== undefined)
@@ -71,14 +74,19 @@ export function startReminderJob(
     });
   };
   loop();
-  logger.info({ intervalMs, runner, smtpFrom: mailer.from }, 'expiry reminder job started');
+  logger.info(
+    { intervalMs, runner, smtpFrom: mailer?.from ?? null },
+    mailer === undefined
+      ? 'subscription billing job started'
+      : 'subscription billing and expiry reminder job started',
+  );
 
   return {
     async stop() {
       stopped = true;
       clearTimeout(timer);
       await pass;
-      mailer.close();
+      mailer?.close();
     },
   };
 }
