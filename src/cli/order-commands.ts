@@ -60,6 +60,9 @@ interface ItemFlags {
   key: string[];
   renew: string[];
   subscription: string[];
+  changeSubscription: string[];
+  renewSubscription: string[];
+  force?: boolean;
 }
 
 /** `key-1y:10`: a SKU and its connections. */
@@ -86,10 +89,27 @@ async function itemsOf(ctx: ServiceContext, flags: ItemFlags): Promise<OrderItem
   }
   for (const text of flags.subscription)
     items.push({ type: 'subscription', ...sized('--subscription', text) });
+  for (const text of flags.changeSubscription) {
+    const { sku: subscriptionId, connections } = sized('--change-subscription', text);
+    items.push({
+      type: 'subscription_change',
+      subscriptionId,
+      connections,
+      ...(flags.force ? { force: true } : {}),
+    });
+  }
+  for (const subscriptionId of flags.renewSubscription)
+    items.push({ type: 'subscription_renewal', subscriptionId: subscriptionId.trim() });
   return items;
 }
 
-const hasItems = (flags: ItemFlags) => flags.key.length + flags.renew.length + flags.subscription.length > 0;
+const hasItems = (flags: ItemFlags) =>
+  flags.key.length +
+    flags.renew.length +
+    flags.subscription.length +
+    flags.changeSubscription.length +
+    flags.renewSubscription.length >
+  0;
 
 const itemOptions = (command: Command): Command =>
   command
@@ -105,7 +125,20 @@ const itemOptions = (command: Command): Command =>
       'a new subscription, e.g. subscription-yearly:50 (repeatable)',
       collect,
       [],
-    );
+    )
+    .option(
+      '--change-subscription <subscription:connections>',
+      'scale a subscription now, e.g. sub_...:150: the unused days are credited and the rest charged, per day (orders only)',
+      collect,
+      [],
+    )
+    .option(
+      '--renew-subscription <subscription>',
+      'the next period of a subscription, at today’s price (orders only; the service places these itself a week ahead)',
+      collect,
+      [],
+    )
+    .option('--force', 'with --change-subscription: scale down even below the connections in use now');
 
 function orderId(text: string): string {
   if (!isId(text, 'ord')) throw usageError(`an order id looks like ord_...; got "${text}"`);

@@ -313,4 +313,55 @@ describe('seatkeeper quote, order and invoice pay|void', { timeout: 180_000 }, (
     for (const path of [['quote'], ['order', 'create'], ['invoice', 'pay'], ['invoice', 'void']])
       expect((await cli([...path, '--help'])).stdout, path.join(' ')).toContain('Example:');
   });
+
+  it('scales a subscription bought through an order: each proration line prints its day count and formula', async () => {
+    const { email } = await customerWithKey(data);
+    const bought = await json<Order>([
+      ...[
+        'order',
+        'create',
+        '--account',
+        email,
+        '--subscription',
+        'subscription-monthly:100',
+        '--method',
+        'card',
+      ],
+    ]);
+    const paid = await json<Payment>(['order', 'pay', bought.id]);
+    const [subscriptionId = ''] = paid.order.fulfilment?.subscriptionIds ?? [];
+    expect(subscriptionId).toMatch(/^sub_/);
+    const scaled = await cli([
+      ...[
+        'order',
+        'create',
+        '--account',
+        email,
+        '--change-subscription',
+        `${subscriptionId}:150`,
+        '--method',
+        'card',
+      ],
+    ]);
+    expect(scaled.code, scaled.stderr).toBe(0);
+    const id = /\((ord_\w+)\)/.exec(scaled.stdout)?.[1] ?? '';
+    const shown = await cli(['order', 'show', id]);
+    // Bought and scaled the same day: that day is used, the rest of the month credited and charged.
+    expect(shown.stdout).toMatch(/Unused time on 100 connections, \d+ of \d+ days .*× \d+\/\d+/);
+    expect(shown.stdout).toMatch(/Remaining time on 150 connections, \d+ of \d+ days .*× \d+\/\d+/);
+    const malformed = await cli([
+      'order',
+      'create',
+      '--account',
+      email,
+      '--change-subscription',
+      subscriptionId,
+      '--method',
+      'card',
+    ]);
+    expect([malformed.code, malformed.stderr]).toEqual([
+      2,
+      expect.stringContaining('--change-subscription must be'),
+    ]);
+  });
 });
