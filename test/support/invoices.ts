@@ -5,7 +5,7 @@ import { createAccount } from '../../src/service/accounts/operations.js';
 import type { Principal } from '../../src/service/auth/principal.js';
 import type { ServiceContext } from '../../src/service/context.js';
 import { createDraft, type DraftInput, finalizeIn } from '../../src/service/invoices/operations.js';
-import { invoiceSeries } from '../../src/service/invoices/series.js';
+import { issuingAs } from '../../src/service/invoices/seller.js';
 import type { InvoiceView } from '../../src/service/invoices/views.js';
 import type { Database } from '../../src/service/store/database.js';
 import { inTransaction } from '../../src/service/store/transaction.js';
@@ -72,7 +72,7 @@ export async function finalizeThenRollBack(
   await inTransaction(ctx.store.db, async (tx) => {
     const finalized = await finalizeIn(
       tx,
-      { id: draftId, actor: 'usr_staff', series: invoiceSeries(ctx) },
+      { id: draftId, actor: 'usr_staff', ...issuingAs(ctx) },
       ctx.clock.now(),
     );
     if (!finalized.ok) throw new Error(finalized.error.detail);

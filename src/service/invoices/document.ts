@@ -6,7 +6,7 @@ import type { Principal } from '../auth/principal.js';
 import type { ServiceContext } from '../context.js';
 import { invoiceById } from './invoice-repository.js';
 import { invoiceFor } from './operations.js';
-import { type Seller, sellerOf } from './seller.js';
+import { issuerOf, type Seller, sellerOf } from './seller.js';
 import { formatInvoiceNumber } from './views.js';
 
 /**
@@ -191,5 +191,10 @@ export async function documentFor(
     credited?.series === null || credited?.number === null || credited === undefined
       ? null
       : formatInvoiceNumber(credited.series, credited.number);
-  return invoiceDocument(invoice.value, sellerOf(ctx), creditedNumber);
+  const row = await invoiceById(ctx.store.db, id);
+  return invoiceDocument(
+    invoice.value,
+    row === undefined ? sellerOf(ctx) : issuerOf(ctx, row),
+    creditedNumber,
+  );
 }

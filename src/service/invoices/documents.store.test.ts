@@ -104,6 +104,11 @@ describe.each(ENGINES)('invoice documents on %s', (engine) => {
   it.skipIf(!pdftotext.available && !pdftotext.required)(
     'prints the configured bank details, the seller and a credit note the same way in both',
     async () => {
+      const bank = [
+        'Bank wire: IBAN DE89 3704 0044 0532 0130 00 (BIC COBADEFFXXX)',
+        'ACH: routing 026009593',
+      ];
+      ctx = { ...ctx, policy: { ...ctx.policy, bankDetails: bank, sellerName: 'Seatkeeper & Söhne GmbH' } };
       const { accountId, owner } = await billedAccount(ctx, 'Müller GmbH');
       await saveBillingAddress(ctx, owner, accountId, { ...MUELLER, country: 'US' });
       const invoiceId = await issued(accountId);
@@ -120,11 +125,11 @@ describe.each(ENGINES)('invoice documents on %s', (engine) => {
       });
       if (!note.ok) throw new Error(note.error.detail);
       await finalizeInvoice(ctx, { id: note.value.id, actor: 'usr_staff' });
-      const bank = [
-        'Bank wire: IBAN DE89 3704 0044 0532 0130 00 (BIC COBADEFFXXX)',
-        'ACH: routing 026009593',
-      ];
-      ctx = { ...ctx, policy: { ...ctx.policy, bankDetails: bank, sellerName: 'Seatkeeper & Söhne GmbH' } };
+      // Issued documents keep who issued them: a later configuration changes only later ones.
+      ctx = {
+        ...ctx,
+        policy: { ...ctx.policy, bankDetails: ['ACH: elsewhere'], sellerName: 'Someone Else Ltd' },
+      };
       const doc = await documentOf(staff, note.value.id);
       const text = pdfText(await renderInvoicePdf(doc));
       expect(text).toMatch(/^Seatkeeper & Söhne GmbH$/m);
@@ -132,6 +137,7 @@ describe.each(ENGINES)('invoice documents on %s', (engine) => {
       expect(text).toContain('Credits invoice SK-000001');
       expect(text).toMatch(/^ +Tax \(0%\) +€0\.00$/m);
       for (const line of bank) expect(text).toContain(line);
+      expect(text).not.toContain('Someone Else');
       expect(words(text)).toEqual(words(htmlText(renderInvoiceHtml(doc))));
     },
   );

@@ -24,6 +24,7 @@ export const INVOICE_COLUMNS = [
   'tax_rate',
   'kind',
   'credits_invoice_id',
+  'issuer',
 ] as const;
 
 export const insertInvoice = (db: Database, row: InvoiceRow) =>

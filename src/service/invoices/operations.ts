@@ -20,7 +20,7 @@ import {
   moveInvoice,
   takeNextNumber,
 } from './invoice-repository.js';
-import { invoiceSeries } from './series.js';
+import { issuingAs, type Seller } from './seller.js';
 import { addressView, type InvoiceView, invoiceView } from './views.js';
 
 /**
@@ -172,6 +172,7 @@ export async function draftIn(tx: Database, input: DraftInput, now: Date): Promi
     tax_rate: input.taxRate ?? 0,
     kind: input.kind ?? 'invoice',
     credits_invoice_id: input.creditsInvoiceId ?? null,
+    issuer: null,
   };
   await insertInvoice(tx, row);
   const view = invoiceView(row);
@@ -210,7 +211,7 @@ async function billedToNow(tx: Database, accountId: string): Promise<BilledTo> {
  */
 export async function finalizeIn(
   tx: Database,
-  input: { id: string; actor: string; series: string },
+  input: { id: string; actor: string; series: string; issuer: Seller },
   now: Date,
 ): Promise<Result<InvoiceView>> {
   const draft = await moveInvoice(tx, input.id, 'draft', { status: 'draft' });
@@ -230,6 +231,7 @@ export async function finalizeIn(
     series: input.series,
     number,
     billed_to: JSON.stringify(billedTo),
+    issuer: JSON.stringify(input.issuer),
     finalized_at: now.getTime(),
     due_at: now.getTime() + draft.net_days * DAY_MS,
   });
@@ -244,9 +246,10 @@ export async function finalizeIn(
  * invoice has already (a counter set back by hand) is refused, the draft left as it was.
  */
 export const finalizeInvoice = (ctx: ServiceContext, input: { id: string; actor: string }) => {
-  const series = invoiceSeries(ctx);
+  const issuing = issuingAs(ctx);
+  const { series } = issuing;
   return refuseConflict(
-    () => inTransaction(ctx.store.db, (tx) => finalizeIn(tx, { ...input, series }, ctx.clock.now())),
+    () => inTransaction(ctx.store.db, (tx) => finalizeIn(tx, { ...input, ...issuing }, ctx.clock.now())),
     () =>
       fail(
         'invoice_number_taken',

@@ -11,7 +11,7 @@ import { allPriceBooks } from '../catalog/price-book-repository.js';
 import type { ServiceContext } from '../context.js';
 import { billingAccess } from '../invoices/billing-address.js';
 import { draftIn, finalizeIn, settleIn } from '../invoices/operations.js';
-import { invoiceSeries } from '../invoices/series.js';
+import { issuingAs } from '../invoices/seller.js';
 import { taxRateOf } from '../invoices/tax-rate.js';
 import { readKey } from '../licenses/key-facts.js';
 import type { Database } from '../store/database.js';
@@ -209,7 +209,7 @@ async function placeIn(
   if (!draft.ok) return draft;
   const invoice = await finalizeIn(
     tx,
-    { id: draft.value.id, actor: placement.actor, series: invoiceSeries(ctx) },
+    { id: draft.value.id, actor: placement.actor, ...issuingAs(ctx) },
     now,
   );
   if (!invoice.ok) return invoice;

@@ -6,7 +6,7 @@ import { invoiceTotals } from '../../domain/tax.js';
 import { recordAudit } from '../audit/log.js';
 import type { ServiceContext } from '../context.js';
 import { draftIn, finalizeIn } from '../invoices/operations.js';
-import { invoiceSeries } from '../invoices/series.js';
+import { issuingAs } from '../invoices/seller.js';
 import { licenseById } from '../licenses/license-repository.js';
 import { refundIn } from '../licenses/lifecycle.js';
 import { findLicense, type LicenseView } from '../licenses/operations.js';
@@ -83,11 +83,7 @@ export async function refundKeyIn(
     now,
   );
   if (!draft.ok) return draft;
-  const creditNote = await finalizeIn(
-    tx,
-    { id: draft.value.id, actor: input.actor, series: invoiceSeries(ctx) },
-    now,
-  );
+  const creditNote = await finalizeIn(tx, { id: draft.value.id, actor: input.actor, ...issuingAs(ctx) }, now);
   if (!creditNote.ok) return creditNote;
   const refund: RefundRow = {
     id: newId('rfd', now.getTime()),

@@ -2,7 +2,7 @@ import { type Kysely, type Migration, sql } from 'kysely';
 
 /**
  * What an invoice's document prints beyond its amounts (2026-11-30-0014): the tax rate its tax was
- * computed at, whether it is an invoice or a credit note (and which invoice a credit note credits),
+ * computed at, who issued it, whether it is an invoice or a credit note (and which invoice a credit note credits),
  * and the billing country that picks the tax rate.
  */
 export const invoiceDocumentsMigration: Migration = {
@@ -20,6 +20,8 @@ export const invoiceDocumentsMigration: Migration = {
         c.notNull().defaultTo('invoice').check(sql`kind in ('invoice', 'credit_note')`),
       )
       .execute();
+    // JSON: who issued it and the payment details it printed, fixed when it is finalized.
+    await db.schema.alterTable('invoices').addColumn('issuer', 'text').execute();
     // A credit note names the invoice it credits; an invoice names none.
     await db.schema
       .alterTable('invoices')

@@ -240,6 +240,8 @@ export interface InvoicesTable {
   kind: Generated<'invoice' | 'credit_note'>;
   /** The invoice a credit note credits; null on an invoice. */
   credits_invoice_id: string | null;
+  /** JSON: the Seller it was issued by (name, bank details), as it was when it was finalized. */
+  issuer: string | null;
 }
 
 export interface BillingAddressesTable {
