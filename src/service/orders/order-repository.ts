@@ -155,3 +155,29 @@ export const takeOrder = (db: Database, id: string): Promise<OrderRow | undefine
     .where('id', '=', id)
     .returningAll()
     .executeTakeFirst();
+
+/** Payments still `status` that began at `before` or earlier, of one provider if named. */
+export function stalePayments(
+  db: Database,
+  filter: { status: 'started' | 'pending'; before: number; provider?: PaymentRow['provider'] },
+): Promise<PaymentRow[]> {
+  let query = db
+    .selectFrom('payments')
+    .selectAll()
+    .where('status', '=', filter.status)
+    .where('created_at', '<=', filter.before);
+  if (filter.provider !== undefined) query = query.where('provider', '=', filter.provider);
+  return query.orderBy('id').limit(100).execute();
+}
+
+/** Refunds recorded but not yet accepted by a provider, oldest first. */
+export const unsentRefunds = (db: Database): Promise<RefundRow[]> =>
+  db
+    .selectFrom('refunds')
+    .innerJoin('payments', 'payments.id', 'refunds.payment_id')
+    .selectAll('refunds')
+    .where('refunds.refunded_at', 'is', null)
+    .where('payments.provider', '!=', 'manual')
+    .orderBy('refunds.id')
+    .limit(100)
+    .execute();

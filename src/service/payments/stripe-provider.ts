@@ -31,6 +31,9 @@ export function createStripeProvider(options: StripeProviderOptions): PaymentPro
           protocol: api.protocol === 'http:' ? 'http' : 'https',
         }),
     appInfo: { name: 'Seatkeeper' },
+    // A customer waits on this call: fail in seconds rather than the SDK's 80, and retry twice.
+    timeout: 20_000,
+    maxNetworkRetries: 2,
   });
   const failure = (action: string, error: unknown) =>
     new Error(describeFailure(action, error, [secretKey, webhookSecret]));

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { ServiceContext } from '../context.js';
+import { sweepPayments } from '../orders/sweeps.js';
 import { billSubscriptions } from '../subscriptions/billing.js';
 import type { Mailer } from './mailer.js';
 import { sendDueReminders } from './operations.js';
@@ -46,8 +47,21 @@ export function startReminderJob(
     }
   };
 
+  const runSweep = async () => {
+    try {
+      const swept = await sweepPayments(ctx);
+      for (const failure of swept.failures)
+        logger.warn(failure, 'a stuck payment or an unsent refund is tried again next pass');
+      if (swept.released.length + swept.refunded.length > 0)
+        logger.info({ released: swept.released, refunded: swept.refunded }, 'payments tidied');
+    } catch (error) {
+      logger.warn({ err: (error as Error).message }, 'payment sweep failed');
+    }
+  };
+
   const runPass = async () => {
     await runBilling();
+    await runSweep();
     if (mailer === undefined) return;
     try {
       const result = await sendDueReminders(ctx, mailer, runner, () => stopped);
