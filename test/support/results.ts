@@ -7,3 +7,9 @@ export function expectRefusal<T>(result: Result<T>, code: ErrorCode): Failure {
   expect(result.error.code).toBe(code);
   return result.error;
 }
+
+/** The value of a result expected to succeed; a refusal fails the test with its code and detail. */
+export function value<T>(result: Result<T>): T {
+  if (!result.ok) throw new Error(`${result.error.code}: ${result.error.detail}`);
+  return result.value;
+}

@@ -1,33 +1,24 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DAY, ManualClock } from '../../../test/support/clock.js';
-import { ENGINES, testContext } from '../../../test/support/engines.js';
-import { accountWithKey } from '../../../test/support/factories.js';
-import type { Result } from '../../domain/errors.js';
-import type { Principal } from '../auth/principal.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { DAY, type ManualClock } from '../../../test/support/clock.js';
+import { ENGINES } from '../../../test/support/engines.js';
+import { buyerFixture, type Owner } from '../../../test/support/orders.js';
+import { value } from '../../../test/support/results.js';
+import type { ServiceContext } from '../context.js';
 import { findLicense } from '../licenses/operations.js';
 import { markInvoicePaid, voidInvoiceOrOrder } from './invoice-settlement.js';
 import { createOrder, showOrder } from './operations.js';
 
-const value = <T>(result: Result<T>): T => {
-  if (!result.ok) throw new Error(`${result.error.code}: ${result.error.detail}`);
-  return result.value;
-};
-
 const purchaseOrder = { accountsPayableEmail: 'ap@customer.example', endUserAccount: 'it@customer.example' };
 
 describe.each(ENGINES)('%s: invoices settled by staff', (engine) => {
-  let ctx: Awaited<ReturnType<typeof testContext>>;
+  const buyer = buyerFixture(engine);
+  let ctx: ServiceContext;
   let clock: ManualClock;
-  let owner: Principal;
+  let owner: Owner;
   let accountId: string;
-
-  beforeEach(async () => {
-    clock = new ManualClock('2026-11-30T10:00:00.000Z');
-    ctx = await testContext(engine, clock);
-    ({ accountId } = await accountWithKey(ctx));
-    owner = { kind: 'account', userId: 'usr_owner', accountId, role: 'owner' };
+  beforeEach(() => {
+    ({ ctx, clock, owner, accountId } = buyer);
   });
-  afterEach(() => ctx.cleanup());
 
   const wireOrder = async (key: string) =>
     value(

@@ -1,49 +1,34 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DAY, ManualClock } from '../../../test/support/clock.js';
-import { ENGINES, testContext } from '../../../test/support/engines.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { DAY, type ManualClock } from '../../../test/support/clock.js';
+import { ENGINES } from '../../../test/support/engines.js';
 import { accountWithKey } from '../../../test/support/factories.js';
+import { buyerFixture, newKey, type Owner, ownerOf } from '../../../test/support/orders.js';
 import { oneProductBook } from '../../../test/support/price-books.js';
+import { value } from '../../../test/support/results.js';
 import type { Order } from '../../contract/orders.js';
 import { DEFAULT_PRICE_BOOK } from '../../domain/default-price-book.js';
-import type { Result } from '../../domain/errors.js';
 import { newId } from '../../domain/ids.js';
 import { OFFLINE_MINIMUM_REASON, ONLINE_MINIMUM_REASON } from '../../domain/purchase-rules.js';
 import type { Principal } from '../auth/principal.js';
 import { addPriceBook } from '../catalog/operations.js';
+import type { ServiceContext } from '../context.js';
 import { invoiceFor } from '../invoices/operations.js';
 import { findLicense, issueLicense } from '../licenses/operations.js';
 import { TEST_CARDS } from '../payments/test-provider.js';
 import { completeTestPayment, payOrder } from './checkout.js';
 import { cancelOrder, createOrder, createQuote } from './operations.js';
 
-const value = <T>(result: Result<T>): T => {
-  if (!result.ok) throw new Error(`${result.error.code}: ${result.error.detail}`);
-  return result.value;
-};
-
 const staff: Principal = { kind: 'staff', userId: 'usr_staff' };
-const ownerOf = (accountId: string): Principal => ({
-  kind: 'account',
-  userId: 'usr_owner',
-  accountId,
-  role: 'owner',
-});
-let keySeq = 0;
-const newKey = () => `idem-${++keySeq}-${Math.random().toString(36).slice(2)}`;
 
 describe.each(ENGINES)('%s: orders', (engine) => {
-  let ctx: Awaited<ReturnType<typeof testContext>>;
+  const buyer = buyerFixture(engine);
+  let ctx: ServiceContext;
   let clock: ManualClock;
+  let owner: Owner;
   let accountId: string;
-  let owner: Principal;
-
-  beforeEach(async () => {
-    clock = new ManualClock('2026-11-30T10:00:00.000Z');
-    ctx = await testContext(engine, clock);
-    ({ accountId } = await accountWithKey(ctx));
-    owner = ownerOf(accountId);
+  beforeEach(() => {
+    ({ ctx, clock, owner, accountId } = buyer);
   });
-  afterEach(() => ctx.cleanup());
 
   const keys = (connections: number) => [{ type: 'key' as const, sku: 'key-1y', connections }];
 

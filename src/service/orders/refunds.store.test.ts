@@ -1,33 +1,26 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DAY, ManualClock } from '../../../test/support/clock.js';
-import { ENGINES, testContext } from '../../../test/support/engines.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { DAY, type ManualClock } from '../../../test/support/clock.js';
+import { ENGINES } from '../../../test/support/engines.js';
 import { accountWithKey } from '../../../test/support/factories.js';
-import type { Result } from '../../domain/errors.js';
-import type { Principal } from '../auth/principal.js';
+import { buyerFixture, type Owner } from '../../../test/support/orders.js';
+import { value } from '../../../test/support/results.js';
+import type { ServiceContext } from '../context.js';
 import { saveBillingAddress } from '../invoices/billing-address.js';
 import { invoiceFor, listInvoices } from '../invoices/operations.js';
 import { payOrder } from './checkout.js';
 import { createOrder } from './operations.js';
 import { refundKey } from './refunds.js';
 
-const value = <T>(result: Result<T>): T => {
-  if (!result.ok) throw new Error(`${result.error.code}: ${result.error.detail}`);
-  return result.value;
-};
-
 describe.each(ENGINES)('%s: refunds', (engine) => {
-  let ctx: Awaited<ReturnType<typeof testContext>>;
+  const buyer = buyerFixture(engine);
+  let ctx: ServiceContext;
   let clock: ManualClock;
-  let owner: Principal;
+  let owner: Owner;
   let accountId: string;
-
   beforeEach(async () => {
-    clock = new ManualClock('2026-11-30T10:00:00.000Z');
-    ctx = await testContext(engine, clock);
+    ({ ctx, clock, owner, accountId } = buyer);
     // A German customer: 19% on every invoice, and on the credit note that returns part of one.
     ctx.policy.taxRates = new Map([['DE', 190_000]]);
-    ({ accountId } = await accountWithKey(ctx));
-    owner = { kind: 'account', userId: 'usr_owner', accountId, role: 'owner' };
     value(
       await saveBillingAddress(ctx, owner, accountId, {
         companyName: 'Müller GmbH',
@@ -37,7 +30,6 @@ describe.each(ENGINES)('%s: refunds', (engine) => {
       }),
     );
   });
-  afterEach(() => ctx.cleanup());
 
   async function paidKeys() {
     const order = value(

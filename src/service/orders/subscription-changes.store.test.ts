@@ -1,17 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import {
-  boughtSubscription,
-  joined,
-  type Owner,
-  order,
-  ownerOf,
-  pay,
-  value,
-} from '../../../test/support/billed-subscriptions.js';
 import { DAY, ManualClock } from '../../../test/support/clock.js';
 import { ENGINES, testContext } from '../../../test/support/engines.js';
+import { boughtSubscription, joined, type Owner, order, ownerOf, pay } from '../../../test/support/orders.js';
 import { flatSubscriptionBook } from '../../../test/support/price-books.js';
-import { expectRefusal } from '../../../test/support/results.js';
+import { expectRefusal, value } from '../../../test/support/results.js';
 import { newId } from '../../domain/ids.js';
 import { createAccount } from '../accounts/operations.js';
 import { addPriceBook } from '../catalog/operations.js';

@@ -1,10 +1,10 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../../test/support/clock.js';
-import { ENGINES, testContext } from '../../../test/support/engines.js';
-import { accountWithKey } from '../../../test/support/factories.js';
-import type { Result } from '../../domain/errors.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { ManualClock } from '../../../test/support/clock.js';
+import { ENGINES } from '../../../test/support/engines.js';
+import { buyerFixture, type Owner } from '../../../test/support/orders.js';
+import { value } from '../../../test/support/results.js';
 import { newId } from '../../domain/ids.js';
-import type { Principal } from '../auth/principal.js';
+import type { ServiceContext } from '../context.js';
 import type { PaymentProvider } from '../payments/provider.js';
 import { createTestProvider, TEST_CARDS } from '../payments/test-provider.js';
 import { payOrder } from './checkout.js';
@@ -13,24 +13,15 @@ import { insertPayment, paymentById } from './order-repository.js';
 import { refundKey } from './refunds.js';
 import { STARTED_PAYMENT_TIMEOUT_MS, sweepPayments, TEST_PENDING_TIMEOUT_MS } from './sweeps.js';
 
-const value = <T>(result: Result<T>): T => {
-  if (!result.ok) throw new Error(`${result.error.code}: ${result.error.detail}`);
-  return result.value;
-};
-
 describe.each(ENGINES)('%s: the payment sweep', (engine) => {
-  let ctx: Awaited<ReturnType<typeof testContext>>;
+  const buyer = buyerFixture(engine);
+  let ctx: ServiceContext;
   let clock: ManualClock;
-  let owner: Principal;
+  let owner: Owner;
   let accountId: string;
-
-  beforeEach(async () => {
-    clock = new ManualClock('2026-11-30T10:00:00.000Z');
-    ctx = await testContext(engine, clock);
-    ({ accountId } = await accountWithKey(ctx));
-    owner = { kind: 'account', userId: 'usr_owner', accountId, role: 'owner' };
+  beforeEach(() => {
+    ({ ctx, clock, owner, accountId } = buyer);
   });
-  afterEach(() => ctx.cleanup());
 
   const openOrder = async () =>
     value(

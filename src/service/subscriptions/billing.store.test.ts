@@ -1,4 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ManualClock } from '../../../test/support/clock.js';
+import { ENGINES, testContext } from '../../../test/support/engines.js';
+import { machine } from '../../../test/support/factories.js';
 import {
   boughtSubscription,
   joined,
@@ -7,13 +10,9 @@ import {
   order,
   ownerOf,
   pay,
-  value,
-} from '../../../test/support/billed-subscriptions.js';
-import { ManualClock } from '../../../test/support/clock.js';
-import { ENGINES, testContext } from '../../../test/support/engines.js';
-import { machine } from '../../../test/support/factories.js';
+} from '../../../test/support/orders.js';
 import { flatSubscriptionBook } from '../../../test/support/price-books.js';
-import { expectRefusal } from '../../../test/support/results.js';
+import { expectRefusal, value } from '../../../test/support/results.js';
 import { newId } from '../../domain/ids.js';
 import { createAccount } from '../accounts/operations.js';
 import { addPriceBook } from '../catalog/operations.js';

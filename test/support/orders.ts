@@ -1,20 +1,18 @@
+import { afterEach, beforeEach } from 'vitest';
 import type { Order } from '../../src/contract/orders.js';
-import type { Result } from '../../src/domain/errors.js';
 import { newId } from '../../src/domain/ids.js';
 import type { OrderItem } from '../../src/domain/order.js';
 import type { Principal } from '../../src/service/auth/principal.js';
 import type { ServiceContext } from '../../src/service/context.js';
 import { payOrder } from '../../src/service/orders/checkout.js';
 import { createOrder } from '../../src/service/orders/operations.js';
+import type { Engine } from '../../src/service/store/database.js';
 import { joinPool } from '../../src/service/subscriptions/join.js';
 import { type SubscriptionView, showSubscription } from '../../src/service/subscriptions/lifecycle.js';
-import { machine } from './factories.js';
-
-/** The value of a result expected to succeed. */
-export const value = <T>(result: Result<T>): T => {
-  if (!result.ok) throw new Error(`${result.error.code}: ${result.error.detail}`);
-  return result.value;
-};
+import { ManualClock } from './clock.js';
+import { testContext } from './engines.js';
+import { accountWithKey, machine } from './factories.js';
+import { value } from './results.js';
 
 export type Owner = Extract<Principal, { kind: 'account' }>;
 
@@ -57,4 +55,34 @@ export async function joined(ctx: ServiceContext, sub: SubscriptionView, seed: s
   const serverId = newId('srv', ctx.clock.now().getTime());
   value(await joinPool(ctx, { key: sub.key, serverId, fingerprint: machine(seed) }));
   return serverId;
+}
+
+/**
+ * The orders' store tests: a fresh store and clock for each test, and a customer account (with a
+ * key staff issued) whose owner buys.
+ */
+export function buyerFixture(engine: Engine, start = '2026-11-30T10:00:00.000Z') {
+  let ctx: Awaited<ReturnType<typeof testContext>>;
+  let clock: ManualClock;
+  let owner: Owner;
+  beforeEach(async () => {
+    clock = new ManualClock(start);
+    ctx = await testContext(engine, clock);
+    owner = ownerOf((await accountWithKey(ctx)).accountId);
+  });
+  afterEach(() => ctx.cleanup());
+  return {
+    get ctx() {
+      return ctx;
+    },
+    get clock() {
+      return clock;
+    },
+    get owner() {
+      return owner;
+    },
+    get accountId() {
+      return owner.accountId;
+    },
+  };
 }
