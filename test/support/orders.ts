@@ -2,7 +2,9 @@ import { afterEach, beforeEach } from 'vitest';
 import type { Order } from '../../src/contract/orders.js';
 import { newId } from '../../src/domain/ids.js';
 import type { OrderItem } from '../../src/domain/order.js';
+import { createAccount } from '../../src/service/accounts/operations.js';
 import type { Principal } from '../../src/service/auth/principal.js';
+import { addPriceBook } from '../../src/service/catalog/operations.js';
 import type { ServiceContext } from '../../src/service/context.js';
 import { payOrder } from '../../src/service/orders/checkout.js';
 import { createOrder } from '../../src/service/orders/operations.js';
@@ -12,6 +14,7 @@ import { type SubscriptionView, showSubscription } from '../../src/service/subsc
 import { ManualClock } from './clock.js';
 import { testContext } from './engines.js';
 import { accountWithKey, machine } from './factories.js';
+import { flatSubscriptionBook } from './price-books.js';
 import { value } from './results.js';
 
 export type Owner = Extract<Principal, { kind: 'account' }>;
@@ -85,4 +88,48 @@ export function buyerFixture(engine: Engine, start = '2026-11-30T10:00:00.000Z')
       return owner.accountId;
     },
   };
+}
+
+/**
+ * The subscription billing tests: a fresh store whose price book sells subscriptions at a flat
+ * $10.00 per connection a month from 1 December 2026, the clock on that day, and a new account.
+ */
+export function subscriberFixture(engine: Engine) {
+  let ctx: Awaited<ReturnType<typeof testContext>>;
+  let clock: ManualClock;
+  let owner: Owner;
+  beforeEach(async () => {
+    clock = new ManualClock('2026-11-30T00:00:00.000Z');
+    ctx = await testContext(engine, clock);
+    value(
+      await addPriceBook(ctx, {
+        book: flatSubscriptionBook('flat-2026-12', '2026-12-01T00:00:00.000Z', 10_00),
+        actor: 'usr_staff',
+      }),
+    );
+    owner = ownerOf(value(await createAccount(ctx, { email: 'buyer@example.com' })).account.id);
+    clock.set('2026-12-01T00:00:00.000Z');
+  });
+  afterEach(() => ctx.cleanup());
+  return {
+    get ctx() {
+      return ctx;
+    },
+    get clock() {
+      return clock;
+    },
+    get owner() {
+      return owner;
+    },
+  };
+}
+
+/** The ids of the keys that carry an order's number. */
+export async function keysOfOrder(ctx: ServiceContext, orderNumber: string): Promise<string[]> {
+  const rows = await ctx.store.db
+    .selectFrom('licenses')
+    .select('id')
+    .where('order_number', '=', orderNumber)
+    .execute();
+  return rows.map((row) => row.id);
 }

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DAY, type ManualClock } from '../../../test/support/clock.js';
 import { ENGINES } from '../../../test/support/engines.js';
-import { buyerFixture, type Owner } from '../../../test/support/orders.js';
+import { buyerFixture, keysOfOrder, type Owner } from '../../../test/support/orders.js';
 import { value } from '../../../test/support/results.js';
 import type { ServiceContext } from '../context.js';
 import { findLicense } from '../licenses/operations.js';
@@ -50,12 +50,7 @@ describe.each(ENGINES)('%s: invoices settled by staff', (engine) => {
     });
     const again = await markInvoicePaid(ctx, { id: order.invoiceId ?? '', actor: 'usr_staff' });
     expect(again.ok || again.error.code).toBe('invoice_not_open');
-    const keys = await ctx.store.db
-      .selectFrom('licenses')
-      .select('id')
-      .where('order_number', '=', order.number)
-      .execute();
-    expect(keys).toHaveLength(1);
+    expect(await keysOfOrder(ctx, order.number)).toHaveLength(1);
   });
 
   it('cancels the order when staff void its invoice, and it can no longer be paid', async () => {

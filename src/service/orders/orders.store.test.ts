@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { DAY, type ManualClock } from '../../../test/support/clock.js';
 import { ENGINES } from '../../../test/support/engines.js';
 import { accountWithKey } from '../../../test/support/factories.js';
-import { buyerFixture, newKey, type Owner, ownerOf } from '../../../test/support/orders.js';
+import { buyerFixture, keysOfOrder, newKey, type Owner, ownerOf } from '../../../test/support/orders.js';
 import { oneProductBook } from '../../../test/support/price-books.js';
 import { value } from '../../../test/support/results.js';
 import type { Order } from '../../contract/orders.js';
@@ -247,12 +247,7 @@ describe.each(ENGINES)('%s: orders', (engine) => {
       Array.from({ length: 6 }, () => completeTestPayment(ctx, owner, pending.id, 'succeeded')),
     );
     for (const answer of answers) expect(value(answer).order.status).toBe('paid');
-    const issued = await ctx.store.db
-      .selectFrom('licenses')
-      .select('id')
-      .where('order_number', '=', order.number)
-      .execute();
-    expect(issued).toHaveLength(1);
+    expect(await keysOfOrder(ctx, order.number)).toHaveLength(1);
   });
 
   it('refuses members billing, and cancels an unpaid order, voiding its invoice', async () => {

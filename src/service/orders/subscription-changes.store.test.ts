@@ -1,12 +1,19 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DAY, ManualClock } from '../../../test/support/clock.js';
-import { ENGINES, testContext } from '../../../test/support/engines.js';
-import { boughtSubscription, joined, type Owner, order, ownerOf, pay } from '../../../test/support/orders.js';
-import { flatSubscriptionBook } from '../../../test/support/price-books.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { DAY, type ManualClock } from '../../../test/support/clock.js';
+import { ENGINES } from '../../../test/support/engines.js';
+import {
+  boughtSubscription,
+  joined,
+  type Owner,
+  order,
+  ownerOf,
+  pay,
+  subscriberFixture,
+} from '../../../test/support/orders.js';
 import { expectRefusal, value } from '../../../test/support/results.js';
 import { newId } from '../../domain/ids.js';
 import { createAccount } from '../accounts/operations.js';
-import { addPriceBook } from '../catalog/operations.js';
+import type { ServiceContext } from '../context.js';
 import { invoiceFor } from '../invoices/operations.js';
 import { billSubscriptions } from '../subscriptions/billing.js';
 import { heartbeat } from '../subscriptions/heartbeat.js';
@@ -15,25 +22,15 @@ import { subscriptionById } from '../subscriptions/repository.js';
 import { createQuote, showOrder } from './operations.js';
 
 describe.each(ENGINES)('%s: subscription changes', (engine) => {
-  let ctx: Awaited<ReturnType<typeof testContext>>;
+  // Subscriptions at a flat $10.00 per connection a month, from 1 December.
+  const subscriber = subscriberFixture(engine);
+  let ctx: ServiceContext;
   let clock: ManualClock;
   let owner: Owner;
   let sequence = 0;
-
-  beforeEach(async () => {
-    clock = new ManualClock('2026-11-30T00:00:00.000Z');
-    ctx = await testContext(engine, clock);
-    // Subscriptions at a flat $10.00 per connection a month, from 1 December.
-    value(
-      await addPriceBook(ctx, {
-        book: flatSubscriptionBook('flat-2026-12', '2026-12-01T00:00:00.000Z', 10_00),
-        actor: 'usr_staff',
-      }),
-    );
-    owner = ownerOf(value(await createAccount(ctx, { email: 'buyer@example.com' })).account.id);
-    clock.set('2026-12-01T00:00:00.000Z');
+  beforeEach(() => {
+    ({ ctx, clock, owner } = subscriber);
   });
-  afterEach(() => ctx.cleanup());
 
   const change = (sub: SubscriptionView, connections: number, force?: boolean) =>
     order(ctx, owner, [

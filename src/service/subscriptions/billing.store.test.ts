@@ -1,6 +1,6 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../../test/support/clock.js';
-import { ENGINES, testContext } from '../../../test/support/engines.js';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { ManualClock } from '../../../test/support/clock.js';
+import { ENGINES } from '../../../test/support/engines.js';
 import { machine } from '../../../test/support/factories.js';
 import {
   boughtSubscription,
@@ -8,14 +8,12 @@ import {
   newKey,
   type Owner,
   order,
-  ownerOf,
   pay,
+  subscriberFixture,
 } from '../../../test/support/orders.js';
-import { flatSubscriptionBook } from '../../../test/support/price-books.js';
 import { expectRefusal, value } from '../../../test/support/results.js';
 import { newId } from '../../domain/ids.js';
-import { createAccount } from '../accounts/operations.js';
-import { addPriceBook } from '../catalog/operations.js';
+import type { ServiceContext } from '../context.js';
 import { payOrder } from '../orders/checkout.js';
 import { cancelOrder, createOrder, showOrder } from '../orders/operations.js';
 import { TEST_CARDS } from '../payments/test-provider.js';
@@ -25,24 +23,15 @@ import { joinPool } from './join.js';
 import { createSubscription, type SubscriptionView, showSubscription } from './lifecycle.js';
 
 describe.each(ENGINES)('%s: subscription billing', (engine) => {
-  let ctx: Awaited<ReturnType<typeof testContext>>;
+  // Subscriptions at a flat $10.00 per connection a month, from 1 December.
+  const subscriber = subscriberFixture(engine);
+  let ctx: ServiceContext;
   let clock: ManualClock;
   let owner: Owner;
   let sequence = 0;
-
-  beforeEach(async () => {
-    clock = new ManualClock('2026-11-30T00:00:00.000Z');
-    ctx = await testContext(engine, clock);
-    value(
-      await addPriceBook(ctx, {
-        book: flatSubscriptionBook('flat-2026-12', '2026-12-01T00:00:00.000Z', 10_00),
-        actor: 'usr_staff',
-      }),
-    );
-    owner = ownerOf(value(await createAccount(ctx, { email: 'buyer@example.com' })).account.id);
-    clock.set('2026-12-01T00:00:00.000Z');
+  beforeEach(() => {
+    ({ ctx, clock, owner } = subscriber);
   });
-  afterEach(() => ctx.cleanup());
 
   const beat = (sub: SubscriptionView, serverId: string) =>
     heartbeat(ctx, {
