@@ -99,6 +99,23 @@ export const Invoice = Type.Object(
     creditsInvoiceId: Type.Union([Type.String(), Type.Null()], {
       description: 'A credit note: the invoice it credits; null on an invoice',
     }),
+    order: Type.Union(
+      [
+        Type.Object({
+          number: Type.String({ description: 'The order it bills (SO-...)' }),
+          purchaseOrder: Type.Union([
+            Type.Object({
+              accountsPayableEmail: Type.String(),
+              endUserAccount: Type.String(),
+              reference: Type.Optional(Type.String()),
+            }),
+            Type.Null(),
+          ]),
+        }),
+        Type.Null(),
+      ],
+      { description: 'The order it bills, with its purchase order; null for an invoice made by hand' },
+    ),
     number: Type.Union([Type.String(), Type.Null()], {
       description: 'Given at finalization, e.g. SK-000042; a voided invoice keeps it',
     }),
@@ -159,3 +176,5 @@ export const InvoiceGaps = Type.Object({
   beyond: Type.Array(Type.Integer(), { description: 'Numbers above lastNumber' }),
 });
 export type InvoiceGaps = Static<typeof InvoiceGaps>;
+
+export type InvoiceOrder = NonNullable<Static<typeof Invoice>['order']>;

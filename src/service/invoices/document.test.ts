@@ -12,6 +12,7 @@ const ISSUED: Invoice = {
   id: 'inv_0000000000aaaaaaaaaaaaaaaa',
   accountId: 'acc_0000000000aaaaaaaaaaaaaaaa',
   status: 'open',
+  order: null,
   kind: 'invoice',
   creditsInvoiceId: null,
   number: 'SK-000012',

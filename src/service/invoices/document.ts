@@ -117,6 +117,22 @@ const STATUS: Record<Invoice['status'], string> = {
   void: 'Void',
 };
 
+/** The order an invoice bills and, for accounts payable, the purchase order it answers. */
+function orderFacts(order: Invoice['order']): DocumentFact[] {
+  if (order === null) return [];
+  const purchase = order.purchaseOrder;
+  return [
+    { label: 'Order', value: order.number },
+    ...(purchase?.reference === undefined ? [] : [{ label: 'Purchase order', value: purchase.reference }]),
+    ...(purchase === null
+      ? []
+      : [
+          { label: 'Accounts payable', value: purchase.accountsPayableEmail },
+          { label: 'Licenses for', value: purchase.endUserAccount },
+        ]),
+  ];
+}
+
 /**
  * The document of a finalized invoice; a draft has none (no number, no date, "Billed To" not
  * fixed yet). `creditedNumber` is the number of the invoice a credit note credits.
@@ -145,6 +161,7 @@ export function invoiceDocument(
       { label: 'Issue date', value: documentDate(issuedAt) },
       { label: 'Due date', value: documentDate(new Date(dueAt)) },
       { label: 'Status', value: STATUS[invoice.status] },
+      ...orderFacts(invoice.order),
     ],
     credits:
       invoice.kind === 'credit_note'

@@ -25,6 +25,7 @@ export const INVOICE_COLUMNS = [
   'kind',
   'credits_invoice_id',
   'issuer',
+  'order_ref',
 ] as const;
 
 export const insertInvoice = (db: Database, row: InvoiceRow) =>

@@ -1,5 +1,11 @@
 import { Value } from '@sinclair/typebox/value';
-import { type BilledTo, type InvoiceKind, InvoiceLine, type InvoiceStatus } from '../../contract/invoices.js';
+import {
+  type BilledTo,
+  type InvoiceKind,
+  InvoiceLine,
+  type InvoiceOrder,
+  type InvoiceStatus,
+} from '../../contract/invoices.js';
 import { fail, ok, type Result } from '../../domain/errors.js';
 import { newId } from '../../domain/ids.js';
 import { roundRatio } from '../../domain/money.js';
@@ -44,6 +50,8 @@ export interface DraftInput {
   taxRate?: number | undefined;
   /** An invoice by default. */
   kind?: InvoiceKind | undefined;
+  /** The order it bills, printed on it. */
+  order?: InvoiceOrder | undefined;
   /** A credit note's: the finalized invoice of the same account it credits. */
   creditsInvoiceId?: string | undefined;
   /** Days from finalization to the due date; 30 by default. */
@@ -173,6 +181,7 @@ export async function draftIn(tx: Database, input: DraftInput, now: Date): Promi
     kind: input.kind ?? 'invoice',
     credits_invoice_id: input.creditsInvoiceId ?? null,
     issuer: null,
+    order_ref: input.order === undefined ? null : JSON.stringify(input.order),
   };
   await insertInvoice(tx, row);
   const view = invoiceView(row);

@@ -5,6 +5,7 @@ import {
   BillingAddress,
   type Invoice,
   InvoiceLine,
+  type InvoiceOrder,
 } from '../../contract/invoices.js';
 import type { BillingAddressesTable, InvoiceRow } from '../store/schema.js';
 
@@ -48,6 +49,7 @@ export const invoiceView = (row: InvoiceRow): InvoiceView => ({
   status: row.status,
   kind: row.kind,
   creditsInvoiceId: row.credits_invoice_id,
+  order: row.order_ref === null ? null : (JSON.parse(row.order_ref) as InvoiceOrder),
   number: row.series === null || row.number === null ? null : formatInvoiceNumber(row.series, row.number),
   series: row.series,
   sequence: row.number,

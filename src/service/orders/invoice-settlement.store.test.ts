@@ -4,11 +4,16 @@ import { ENGINES } from '../../../test/support/engines.js';
 import { buyerFixture, keysOfOrder, type Owner } from '../../../test/support/orders.js';
 import { value } from '../../../test/support/results.js';
 import type { ServiceContext } from '../context.js';
+import { documentFor } from '../invoices/document.js';
 import { findLicense } from '../licenses/operations.js';
 import { markInvoicePaid, voidInvoiceOrOrder } from './invoice-settlement.js';
 import { createOrder, showOrder } from './operations.js';
 
-const purchaseOrder = { accountsPayableEmail: 'ap@customer.example', endUserAccount: 'it@customer.example' };
+const purchaseOrder = {
+  accountsPayableEmail: 'ap@customer.example',
+  endUserAccount: 'it@customer.example',
+  reference: 'PO-1234',
+};
 
 describe.each(ENGINES)('%s: invoices settled by staff', (engine) => {
   const buyer = buyerFixture(engine);
@@ -34,6 +39,20 @@ describe.each(ENGINES)('%s: invoices settled by staff', (engine) => {
         key,
       ),
     );
+
+  it('prints the order and the purchase order on the invoice for accounts payable', async () => {
+    const order = await wireOrder('wire-0');
+    const doc = value(await documentFor(ctx, owner, order.invoiceId ?? ''));
+    expect(doc.facts).toEqual(
+      expect.arrayContaining([
+        { label: 'Order', value: order.number },
+        { label: 'Purchase order', value: 'PO-1234' },
+        { label: 'Accounts payable', value: 'ap@customer.example' },
+        { label: 'Licenses for', value: 'it@customer.example' },
+      ]),
+    );
+    expect(doc.facts).toContainEqual({ label: 'Due date', value: '30 December 2026' });
+  });
 
   it('fulfils a purchase order once when staff mark its invoice paid, with the term from that day', async () => {
     const order = await wireOrder('wire-1');

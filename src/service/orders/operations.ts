@@ -201,6 +201,10 @@ async function placeIn(
       tax: quote.tax,
       total: quote.total,
       taxRate: quote.tax_rate,
+      order: {
+        number: quote.number,
+        purchaseOrder: purchaseOrder === null ? null : JSON.parse(purchaseOrder),
+      },
       netDays: collection.value.kind === 'net_terms' ? collection.value.netDays : 0,
       actor: placement.actor,
     },

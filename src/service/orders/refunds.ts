@@ -77,6 +77,7 @@ export async function refundKeyIn(
       taxRate: order.tax_rate,
       kind: 'credit_note',
       creditsInvoiceId: order.invoice_id,
+      order: { number: order.number, purchaseOrder: null },
       netDays: 0,
       actor: input.actor,
     },

@@ -3,6 +3,8 @@ import { type Kysely, type Migration, sql } from 'kysely';
 /** Orders, their payments and the refunds made through them (2026-11-30-0015). */
 export const ordersMigration: Migration = {
   async up(db: Kysely<unknown>) {
+    // JSON: the order an invoice bills and its purchase order, printed on it.
+    await db.schema.alterTable('invoices').addColumn('order_ref', 'text').execute();
     await db.schema
       .createTable('orders')
       .addColumn('id', 'text', (c) => c.primaryKey())

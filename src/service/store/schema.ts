@@ -242,6 +242,8 @@ export interface InvoicesTable {
   credits_invoice_id: string | null;
   /** JSON: the Seller it was issued by (name, bank details), as it was when it was finalized. */
   issuer: string | null;
+  /** JSON: InvoiceOrder, the order it bills; null for an invoice made by hand. */
+  order_ref: string | null;
 }
 
 export interface BillingAddressesTable {
