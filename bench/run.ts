@@ -1,6 +1,7 @@
 import { benchActivationOperation, benchActivations } from './activations.js';
 import { benchAdmission, benchAgent } from './agent.js';
 import { benchCertificates } from './certificates.js';
+import { benchCheckout } from './checkout.js';
 import { benchCliStart } from './cli-start.js';
 import { benchFleetVersusRedis } from './fleet.js';
 import { benchHeartbeats } from './heartbeats.js';
@@ -24,6 +25,7 @@ try {
   await benchPostgres();
   await benchHostileUploads();
   await benchReminders();
+  await benchCheckout();
   await benchFleetVersusRedis((options) => runRedisPeer(options));
   await benchOpenvpn();
 } catch (error) {

@@ -69,9 +69,17 @@ export async function withTempDir<T>(prefix: string, use: (dir: string) => T | P
 // Node's http client with keep-alive: lighter than fetch, so less of the shared CPU goes to the client.
 const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
 
-export function postJson(url: URL, body: string): Promise<{ status: number; text: string }> {
+export function postJson(
+  url: URL,
+  body: string,
+  extraHeaders: Record<string, string> = {},
+): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
-    const headers = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
+    const headers = {
+      ...extraHeaders,
+      'content-type': 'application/json',
+      'content-length': Buffer.byteLength(body),
+    };
     const request = http.request(url, { method: 'POST', agent, headers }, (response) => {
       let text = '';
       response.setEncoding('utf8');
