@@ -58,7 +58,11 @@ export function checkAssociate(
       'deviceId',
     );
   if (device.replaced)
-    return fail('device_replaced', `Device ${device.deviceId} was replaced: associate with its replacement.`, 'deviceId');
+    return fail(
+      'device_replaced',
+      `Device ${device.deviceId} was replaced: associate with its replacement.`,
+      'deviceId',
+    );
   if (license.activatedAt !== null) {
     const term = licenseTerm(license, license.activatedAt);
     if (now.getTime() >= term.ends.getTime())
@@ -93,7 +97,11 @@ export function checkUndo(
       'licenseId',
     );
   if (replicas > 0)
-    return fail('license_shared', 'The license is shared with other gateways: undo its replicas first.', 'licenseId');
+    return fail(
+      'license_shared',
+      'The license is shared with other gateways: undo its replicas first.',
+      'licenseId',
+    );
   const week = history.filter(
     (other) =>
       other.deviceId === association.deviceId &&
@@ -189,4 +197,5 @@ export function fleetSummary(devices: readonly DeviceStanding[]): FleetSummary {
  * The expiry notice due for an associated license (60, 30, 3 days before its end), by the rule keys
  * and subscriptions use. A shared license is noticed once, for its owner; its replicas end with it.
  */
-export const licenseReminderDue = (term: Window, now: Date): ReminderMark | undefined => dueReminder(term, now);
+export const licenseReminderDue = (term: Window, now: Date): ReminderMark | undefined =>
+  dueReminder(term, now);

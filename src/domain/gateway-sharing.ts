@@ -37,7 +37,11 @@ export function checkShare(
 ): Result<Replica[]> {
   const ownerId = license.deviceId;
   if (ownerId === null)
-    return fail('license_not_associated', 'Associate the license with a gateway before sharing it.', 'licenseId');
+    return fail(
+      'license_not_associated',
+      'Associate the license with a gateway before sharing it.',
+      'licenseId',
+    );
   if (license.kind !== 'secupoint' || license.users <= SHAREABLE_ABOVE_USERS)
     return fail(
       'license_not_shareable',
@@ -58,9 +62,17 @@ export function checkShare(
         'deviceIds',
       );
     if (target.replaced)
-      return fail('device_replaced', `Gateway ${target.deviceId} was replaced: share with its replacement.`, 'deviceIds');
+      return fail(
+        'device_replaced',
+        `Gateway ${target.deviceId} was replaced: share with its replacement.`,
+        'deviceIds',
+      );
     if (bound.has(target.deviceId))
-      return fail('already_bound_to_device', `The license is already bound to gateway ${target.deviceId}.`, 'deviceIds');
+      return fail(
+        'already_bound_to_device',
+        `The license is already bound to gateway ${target.deviceId}.`,
+        'deviceIds',
+      );
     bound.add(target.deviceId);
     added.push({ licenseId: license.licenseId, deviceId: target.deviceId });
   }
@@ -104,7 +116,10 @@ export interface SharedLicensePool {
   members: string[];
 }
 
-export function sharedLicensePool(license: ShareableLicense, replicas: readonly Replica[]): SharedLicensePool {
+export function sharedLicensePool(
+  license: ShareableLicense,
+  replicas: readonly Replica[],
+): SharedLicensePool {
   const members = ownReplicas(license, replicas).map((replica) => replica.deviceId);
   return {
     licenseId: license.licenseId,
@@ -126,6 +141,7 @@ export function shareLease(
 ): number {
   if (!pool.members.includes(deviceId)) return 0;
   let leasedByOthers = 0;
-  for (const [member, seats] of leases) if (member !== deviceId && pool.members.includes(member)) leasedByOthers += seats;
+  for (const [member, seats] of leases)
+    if (member !== deviceId && pool.members.includes(member)) leasedByOthers += seats;
   return grantLease({ seats: pool.seats, leasedByOthers }, wanted);
 }
