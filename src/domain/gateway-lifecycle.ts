@@ -187,7 +187,11 @@ export function fleetSummary(devices: readonly DeviceStanding[]): FleetSummary {
     if (status === 'expired') expired++;
     if (status === 'expiring') expiringWithin30Days++;
     const licensed = status === 'active' || status === 'expiring';
-    if (licensed && expiresAt !== null && (earliestExpiry === null || expiresAt < earliestExpiry))
+    if (
+      licensed &&
+      expiresAt !== null &&
+      (earliestExpiry === null || expiresAt.getTime() < earliestExpiry.getTime())
+    )
       earliestExpiry = expiresAt;
   }
   return { earliestExpiry, expired, expiringWithin30Days };
