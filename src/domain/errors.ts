@@ -117,6 +117,40 @@ export const ERRORS = {
   payment_not_found: { status: 404, title: 'There is no such payment' },
   payment_provider_unavailable: { status: 502, title: 'The payment provider cannot be reached' },
   webhook_signature_invalid: { status: 400, title: 'The webhook’s signature does not verify' },
+  license_model_unknown: { status: 404, title: 'There is no gateway license model with this SKU' },
+  license_key_claimed: {
+    status: 409,
+    title: 'This license key was already added to an organization: move its licenses instead',
+  },
+  license_associated: {
+    status: 409,
+    title: 'The license is associated with a device: it moves only with its device',
+  },
+  license_not_associated: { status: 409, title: 'The license is not associated with a device' },
+  license_merged: {
+    status: 409,
+    title: 'The license is merged with its device: its association can no longer be undone',
+  },
+  undo_limit_reached: {
+    status: 409,
+    title:
+      'More than two licenses were associated with this device within 7 days: only one of them can be disassociated',
+  },
+  license_not_shareable: { status: 409, title: 'Only a license of more than 100 VPN users can be shared' },
+  share_limit_reached: {
+    status: 409,
+    title: 'The license is already shared by 3 gateways, the most it can be',
+  },
+  already_bound_to_device: { status: 409, title: 'The license is already bound to this gateway' },
+  device_not_in_organization: { status: 409, title: 'The gateway is not in the license’s organization' },
+  replica_not_found: { status: 404, title: 'The license has no replica on this gateway' },
+  license_shared: {
+    status: 409,
+    title: 'The license is shared with other gateways: undo its replicas first',
+  },
+  organization_not_administered: { status: 403, title: 'You are not an administrator of that organization' },
+  device_replaced: { status: 409, title: 'This device was replaced: its licenses are on its replacement' },
+  replacement_same_device: { status: 400, title: 'A device cannot replace itself' },
   vendor_key_missing: { status: 500, title: 'No vendor public key is installed on this server' },
   rate_limited: { status: 429, title: 'Too many failed attempts: wait before trying again' },
   service_unavailable: { status: 503, title: 'The service cannot reach its store' },

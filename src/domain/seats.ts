@@ -12,6 +12,9 @@ export interface SeatPolicy {
 
 export const ACCESS_SERVER_POLICY: SeatPolicy = { builtInSeats: 2, builtInAlwaysCounts: false };
 
+/** An EnGenius ESG gateway: 2 free built-in SecuPoint VPN user seats, on top of every license. */
+export const GATEWAY_POLICY: SeatPolicy = { builtInSeats: 2, builtInAlwaysCounts: true };
+
 export interface Capacity {
   seats: number;
   /** The grants that count now. */
