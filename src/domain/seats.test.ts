@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Grant } from './certificate.js';
-import { ACCESS_SERVER_POLICY, capacityAt, type SeatPolicy } from './seats.js';
+import { ACCESS_SERVER_POLICY, capacityAt, GATEWAY_POLICY, type SeatPolicy } from './seats.js';
 
 const at = (iso: string): Date => new Date(iso);
 const ms = (iso: string): number => Date.parse(iso);
@@ -123,7 +123,7 @@ describe('capacityAt (Access Server policy)', () => {
 });
 
 describe('capacityAt (gateway policy: built-in seats always count)', () => {
-  const gateway: SeatPolicy = { builtInSeats: 2, builtInAlwaysCounts: true };
+  const gateway = GATEWAY_POLICY;
 
   it('adds built-in and purchased seats: 2 + 20 + 10 = 32 (the SecuPoint example)', () => {
     const grants = [grant({ seats: 20 }), grant({ licenseId: 'lic_b', seats: 10 })];
