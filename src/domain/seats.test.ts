@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Grant } from './certificate.js';
-import { ACCESS_SERVER_POLICY, capacityAt, GATEWAY_POLICY, type SeatPolicy } from './seats.js';
+import { ACCESS_SERVER_POLICY, capacityAt, GATEWAY_POLICY } from './seats.js';
 
 const at = (iso: string): Date => new Date(iso);
 const ms = (iso: string): number => Date.parse(iso);
