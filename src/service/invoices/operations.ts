@@ -102,12 +102,12 @@ function checkAmounts(input: DraftInput): Result<void> {
       'taxRate is in parts per million, from 0 to 1000000 (19% = 190000).',
       'taxRate',
     );
-  // The tax line prints its rate: the amount must be that rate of the subtotal, rounded once.
-  const expectedTax = Number(roundRatio(BigInt(input.subtotal) * BigInt(taxRate), BigInt(PPM)));
-  if (input.tax !== expectedTax)
+  // The tax line prints its rate: the amount must be that rate of the subtotal, rounded once. (A
+  // credit note's is checked against the invoice it credits: see `creditable`.)
+  if (input.kind !== 'credit_note' && input.tax !== taxOf(input.subtotal, taxRate))
     return fail(
       'validation_failed',
-      `tax must be subtotal x taxRate rounded once: ${expectedTax}, not ${input.tax}.`,
+      `tax must be subtotal x taxRate rounded once: ${taxOf(input.subtotal, taxRate)}, not ${input.tax}.`,
       'tax',
     );
   const kind = input.kind ?? 'invoice';
@@ -142,8 +142,21 @@ async function creditable(tx: Database, input: DraftInput, id: string): Promise<
       `A credit note is in the currency of the invoice it credits (${credited.currency}).`,
       'currency',
     );
+  // Its tax is its share of the credited invoice's tax, rounded once over that invoice: each of
+  // that invoice's lines can move it by less than a minor unit from its own rounding, and no more.
+  const expected = taxOf(input.subtotal, input.taxRate ?? 0);
+  const slack = (JSON.parse(credited.lines) as unknown[]).length;
+  if (Math.abs(input.tax - expected) > slack)
+    return fail(
+      'validation_failed',
+      `A credit note's tax is its share of the credited invoice's tax: ${input.tax} is too far from ${expected}.`,
+      'tax',
+    );
   return ok(undefined);
 }
+
+const taxOf = (subtotal: number, taxRate: number): number =>
+  Number(roundRatio(BigInt(subtotal) * BigInt(taxRate), BigInt(PPM)));
 
 /** A draft invoice for an account: no number yet, and it can still be dropped without a gap. */
 export const createDraft = (ctx: ServiceContext, input: DraftInput): Promise<Result<InvoiceView>> =>

@@ -9,7 +9,7 @@ import type { PaymentRow } from '../store/schema.js';
 import { inTransaction } from '../store/transaction.js';
 import { paymentAudit, payOrderIn } from './confirm.js';
 import { cancelOrder } from './operations.js';
-import { insertPayment, orderByInvoice, takeOrder } from './order-repository.js';
+import { insertPayment, orderByInvoice, paymentsOf, takeOrder } from './order-repository.js';
 
 /**
  * Staff settle an invoice by hand. When it is an order's, the order goes with it: paid and
@@ -34,6 +34,16 @@ export async function markInvoicePaid(
       return fail(
         'invoice_not_open',
         `The invoice ${input.id} is of the order ${order.number}, which is ${current?.status ?? 'gone'}: it cannot be paid again.`,
+        'id',
+      );
+    // An online payment under way may yet succeed: the order would then be paid twice.
+    const open = (await paymentsOf(tx, current.id)).find(
+      (p) => p.status === 'started' || p.status === 'pending',
+    );
+    if (open !== undefined)
+      return fail(
+        'payment_pending',
+        `The order ${current.number} has an online payment (${open.id}) being completed: wait for it before recording another.`,
         'id',
       );
     const payment: PaymentRow = {

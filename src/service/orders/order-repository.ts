@@ -181,3 +181,13 @@ export const unsentRefunds = (db: Database): Promise<RefundRow[]> =>
     .orderBy('refunds.id')
     .limit(100)
     .execute();
+
+/** What has been refunded of a payment so far, in minor units. */
+export async function refundedOf(db: Database, paymentId: string): Promise<number> {
+  const row = await db
+    .selectFrom('refunds')
+    .select((eb) => eb.fn.coalesce(eb.fn.sum<number>('amount'), eb.lit(0)).as('refunded'))
+    .where('payment_id', '=', paymentId)
+    .executeTakeFirstOrThrow();
+  return Number(row.refunded);
+}

@@ -3,7 +3,9 @@ import { DAY, type ManualClock } from '../../../test/support/clock.js';
 import { ENGINES } from '../../../test/support/engines.js';
 import { accountWithKey } from '../../../test/support/factories.js';
 import { buyerFixture, type Owner } from '../../../test/support/orders.js';
+import { oneProductBook } from '../../../test/support/price-books.js';
 import { value } from '../../../test/support/results.js';
+import { addPriceBook } from '../catalog/operations.js';
 import type { ServiceContext } from '../context.js';
 import { saveBillingAddress } from '../invoices/billing-address.js';
 import { invoiceFor, listInvoices } from '../invoices/operations.js';
@@ -93,5 +95,33 @@ describe.each(ENGINES)('%s: refunds', (engine) => {
     value(await refundKey(ctx, { licenseId: license.id, actor: 'usr_staff' }));
     const refunds = await ctx.store.db.selectFrom('refunds').select('license_id').execute();
     expect(refunds.map((row) => row.license_id)).toEqual([keys[0]]);
+  });
+
+  it('never refunds more than was paid: each refund takes its line’s share of the tax rounded once', async () => {
+    value(
+      await addPriceBook(ctx, {
+        book: oneProductBook('odd', '2026-12-01T00:00:00.000Z', 10_03),
+        actor: 'usr_staff',
+      }),
+    );
+    clock.set('2026-12-01T00:00:00.000Z');
+    const item = { type: 'key' as const, sku: 'key-1y', connections: 10 };
+    const order = value(
+      await createOrder(
+        ctx,
+        owner,
+        { accountId, items: [item, item, item], paymentMethod: 'card' },
+        'odd-order',
+      ),
+    );
+    // 3 × $100.30 = $300.90; 19% of it is $57.171, rounded once: $57.17, so $358.07 was paid.
+    expect(order).toMatchObject({ subtotal: 300_90, tax: 57_17, total: 358_07 });
+    const paid = value(await payOrder(ctx, owner, order.id, {}, 'odd-pay'));
+    for (const licenseId of paid.order.fulfilment?.issuedLicenseIds ?? [])
+      value(await refundKey(ctx, { licenseId, actor: 'usr_staff' }));
+    const refunds = await ctx.store.db.selectFrom('refunds').select('amount').execute();
+    // Each line's share is $19.057, $19.06 rounded; the last refund takes what is left: $119.35.
+    expect(refunds.map((refund) => refund.amount).sort()).toEqual([119_35, 119_36, 119_36]);
+    expect(refunds.reduce((sum, refund) => sum + refund.amount, 0)).toBe(358_07);
   });
 });

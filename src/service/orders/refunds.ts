@@ -1,8 +1,7 @@
 import { fail, ok, type Result } from '../../domain/errors.js';
 import { newId } from '../../domain/ids.js';
-import { money } from '../../domain/money.js';
+import { money, ratioOf } from '../../domain/money.js';
 import type { OrderLine } from '../../domain/order.js';
-import { invoiceTotals } from '../../domain/tax.js';
 import { recordAudit } from '../audit/log.js';
 import type { ServiceContext } from '../context.js';
 import { draftIn, finalizeIn } from '../invoices/operations.js';
@@ -13,7 +12,14 @@ import { findLicense, type LicenseView } from '../licenses/operations.js';
 import type { Database } from '../store/database.js';
 import type { OrderRow, RefundRow } from '../store/schema.js';
 import { inTransaction } from '../store/transaction.js';
-import { insertRefund, markRefunded, orderByNumber, paymentById, paymentsOf } from './order-repository.js';
+import {
+  insertRefund,
+  markRefunded,
+  orderByNumber,
+  paymentById,
+  paymentsOf,
+  refundedOf,
+} from './order-repository.js';
 import { orderItems, orderView } from './views.js';
 
 /**
@@ -57,7 +63,12 @@ export async function refundKeyIn(
     unitAmount: -line.unitAmount,
     amount: -line.amount,
   };
-  const totals = invoiceTotals([money(credited.amount, order.currency)], order.tax_rate, order.currency);
+  // The order's tax was rounded once over its subtotal: a line's share of it, not its own rounding,
+  // so that refunds of every line add up to what was paid, never more.
+  const tax = -ratioOf(money(order.tax, order.currency), line.amount, order.subtotal).amount;
+  const refunded = await refundedOf(tx, payment.id);
+  const total = Math.max(-(payment.amount - refunded), credited.amount + tax);
+  const totals = { subtotal: credited.amount, tax: total - credited.amount, total };
   const draft = await draftIn(
     tx,
     {
@@ -71,9 +82,9 @@ export async function refundKeyIn(
           amount: credited.amount,
         },
       ],
-      subtotal: totals.subtotal.amount,
-      tax: totals.tax.amount,
-      total: totals.total.amount,
+      subtotal: totals.subtotal,
+      tax: totals.tax,
+      total: totals.total,
       taxRate: order.tax_rate,
       kind: 'credit_note',
       creditsInvoiceId: order.invoice_id,
@@ -90,7 +101,7 @@ export async function refundKeyIn(
     id: newId('rfd', now.getTime()),
     payment_id: payment.id,
     license_id: input.licenseId,
-    amount: -totals.total.amount,
+    amount: -totals.total,
     credit_note_id: creditNote.value.id,
     provider_ref: null,
     created_at: now.getTime(),
