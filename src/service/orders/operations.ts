@@ -2,8 +2,10 @@ import type { CreateOrder, CreateQuote, Order } from '../../contract/orders.js';
 import { requestDigest } from '../../domain/canonical-json.js';
 import { fail, ok, type Result } from '../../domain/errors.js';
 import { newId, newOrderNumber } from '../../domain/ids.js';
+import { money } from '../../domain/money.js';
 import { billedSubscriptionOf, type OrderItem, priceOrder, type RenewableKey } from '../../domain/order.js';
 import { checkOrder, checkPurchaseOrderDetails, type PaymentMethod } from '../../domain/purchase-rules.js';
+import { invoiceTotals } from '../../domain/tax.js';
 import { addDays } from '../../domain/terms.js';
 import { recordAudit } from '../audit/log.js';
 import type { Principal } from '../auth/principal.js';
@@ -191,6 +193,8 @@ async function placeIn(
       return { ok: false, error: { ...details.error, field: `purchaseOrder/${details.error.field}` } };
     purchaseOrder = JSON.stringify({ ...placement.purchaseOrder, ...details.value });
   }
+  // The quote keeps its prices; its tax follows the billing country the invoice is issued to.
+  const taxed = await taxedNow(tx, ctx, quote);
   const draft = await draftIn(
     tx,
     {
@@ -198,9 +202,9 @@ async function placeIn(
       currency: quote.currency,
       lines: (JSON.parse(quote.lines) as { item: number }[]).map(({ item: _, ...line }) => line) as never,
       subtotal: quote.subtotal,
-      tax: quote.tax,
-      total: quote.total,
-      taxRate: quote.tax_rate,
+      tax: taxed.tax,
+      total: taxed.total,
+      taxRate: taxed.tax_rate,
       order: {
         number: quote.number,
         purchaseOrder: purchaseOrder === null ? null : JSON.parse(purchaseOrder),
@@ -225,11 +229,24 @@ async function placeIn(
     placed_at: now.getTime(),
     idempotency_key: placement.idempotencyKey,
     request_digest: placement.digest,
+    ...taxed,
   });
   if (placed === undefined) return fail('order_not_open', `${quote.id} was placed already.`, 'quoteId');
   await audit(tx, now, placement.actor, placed, 'placed');
   // Nothing to pay (a scale-down, a renewal its credit covers): it is paid and fulfilled as placed.
   return placed.total === 0 ? payOrderIn(tx, ctx, placed, placement.actor, now) : ok(placed);
+}
+
+/** The quote's tax at the rate of the account's billing country now (it may have moved since). */
+async function taxedNow(
+  tx: Database,
+  ctx: ServiceContext,
+  quote: OrderRow,
+): Promise<Pick<OrderRow, 'tax_rate' | 'tax' | 'total'>> {
+  const taxRate = await taxRateOf(ctx, tx, quote.account_id);
+  if (taxRate === quote.tax_rate) return { tax_rate: quote.tax_rate, tax: quote.tax, total: quote.total };
+  const totals = invoiceTotals([money(quote.subtotal, quote.currency)], taxRate, quote.currency);
+  return { tax_rate: taxRate, tax: totals.tax.amount, total: totals.total.amount };
 }
 
 /** The answer to a retried request: the order it made, if it was the same request. */

@@ -12,6 +12,7 @@ import { OFFLINE_MINIMUM_REASON, ONLINE_MINIMUM_REASON } from '../../domain/purc
 import type { Principal } from '../auth/principal.js';
 import { addPriceBook } from '../catalog/operations.js';
 import type { ServiceContext } from '../context.js';
+import { saveBillingAddress } from '../invoices/billing-address.js';
 import { invoiceFor } from '../invoices/operations.js';
 import { findLicense, issueLicense } from '../licenses/operations.js';
 import { TEST_CARDS } from '../payments/test-provider.js';
@@ -303,5 +304,25 @@ describe.each(ENGINES)('%s: orders', (engine) => {
       newKey(),
     );
     expect(unknown.ok || unknown.error.code).toBe('order_not_found');
+  });
+
+  it('keeps a quote’s prices but taxes the order at the billing country’s rate when it is placed', async () => {
+    ctx.policy.taxRates = new Map([['DE', 190_000]]);
+    const quote = value(await createQuote(ctx, owner, { accountId, items: keys(10) }));
+    expect(quote).toMatchObject({ subtotal: 180_00, taxRate: 0, tax: 0 });
+    value(
+      await saveBillingAddress(ctx, owner, accountId, {
+        companyName: 'Müller GmbH',
+        address: 'Hauptstraße 1',
+        city: 'Berlin',
+        country: 'DE',
+      }),
+    );
+    const placed = value(
+      await createOrder(ctx, owner, { quoteId: quote.id, paymentMethod: 'card' }, newKey()),
+    );
+    expect(placed).toMatchObject({ subtotal: 180_00, taxRate: 190_000, tax: 34_20, total: 214_20 });
+    const invoice = value(await invoiceFor(ctx, owner, placed.invoiceId ?? ''));
+    expect(invoice).toMatchObject({ taxRate: 190_000, tax: 34_20, total: 214_20 });
   });
 });
