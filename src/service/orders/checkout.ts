@@ -72,6 +72,9 @@ async function startRecord(
         `The order ${order.number} is ${current?.status ?? 'gone'}: only an open order is paid.`,
         'id',
       );
+    // Started a moment ago by a call with this same key: answer with that payment.
+    const same = await paymentByIdempotencyKey(tx, order.id, key);
+    if (same !== undefined) return ok({ payment: same, resumed: true });
     const open = (await paymentsOf(tx, order.id)).find(
       (p) => p.status === 'started' || p.status === 'pending',
     );
@@ -165,7 +168,10 @@ export async function payOrder(
   }
   if (!started.ok) return started;
   const { payment, resumed } = started.value;
-  if (resumed) return ok(await answer(ctx, payment));
+  if (resumed)
+    return payment.idempotency_key === idempotencyKey
+      ? sameRequest(ctx, payment, digest)
+      : ok(await answer(ctx, payment));
   let outcome: PaymentOutcome;
   try {
     outcome = await ctx.payments.start({

@@ -292,17 +292,19 @@ export async function createOrder(
   try {
     const placed = await inTransaction(db, async (tx) => {
       // Each way in writes first, taking the store's write lock before it reads.
+      // The key goes on the row at once: a second call with it waits here for the first to commit.
       if (priced !== undefined) {
-        const stored = await storeQuote(tx, priced.value, now);
+        const stored = await storeQuote(tx, { ...priced.value, idempotency_key: idempotencyKey }, now);
         const turn = await checkTurn(tx, stored);
         return turn.ok ? placeIn(tx, ctx, stored, placement, now) : turn;
       }
       const current = await takeOrder(tx, quote?.id ?? '');
-      return current === undefined
-        ? orderNotFound(quote?.id ?? '', 'quoteId')
-        : placeIn(tx, ctx, current, placement, now);
+      if (current === undefined) return orderNotFound(quote?.id ?? '', 'quoteId');
+      // Placed a moment ago by a call with this same key: answer as it was answered.
+      if (current.status !== 'quote' && current.idempotency_key === idempotencyKey) return ok(current);
+      return placeIn(tx, ctx, current, placement, now);
     });
-    return placed.ok ? ok(orderView(placed.value)) : placed;
+    return placed.ok ? sameRequest(placed.value, digest) : placed;
   } catch (error) {
     // The same key at the same moment: the other call's order committed first.
     if (!isUniqueViolation(error, 'orders.idempotency_key')) throw error;

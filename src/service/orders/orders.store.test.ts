@@ -325,4 +325,20 @@ describe.each(ENGINES)('%s: orders', (engine) => {
     const invoice = value(await invoiceFor(ctx, owner, placed.invoiceId ?? ''));
     expect(invoice).toMatchObject({ taxRate: 190_000, tax: 34_20, total: 214_20 });
   });
+
+  it('answers calls with one Idempotency-Key at the same moment alike: one placement, one payment', async () => {
+    const quote = value(await createQuote(ctx, owner, { accountId, items: keys(10) }));
+    const placing = await Promise.all(
+      Array.from({ length: 4 }, () =>
+        createOrder(ctx, owner, { quoteId: quote.id, paymentMethod: 'card' }, 'place-once'),
+      ),
+    );
+    expect(new Set(placing.map((answer) => value(answer).invoiceId)).size).toBe(1);
+    const paying = await Promise.all(
+      Array.from({ length: 4 }, () =>
+        payOrder(ctx, owner, quote.id, { paymentToken: TEST_CARDS.threeDSecure }, 'pay-once'),
+      ),
+    );
+    expect(new Set(paying.map((answer) => value(answer).id)).size).toBe(1);
+  });
 });
