@@ -29,6 +29,9 @@ function banner(
   const lines = [
     `Seatkeeper license service on ${address} (${engine}: ${location})`,
     `API docs: ${address}/docs`,
+    ctx.payments.name === 'test'
+      ? 'Payments: the built-in TEST provider approves test card numbers and moves no money; set --payment-provider stripe to sell (docs/payments.md)'
+      : 'Payments: Stripe',
     `Vendor signing key ${ctx.vendor.kid}${ctx.vendor.created ? ' (new)' : ''}; its public key, for agents: ${vendorPem}`,
     '  install it once on each VPN server, as root: seatkeeper agent install --vendor-key vendor.pem',
     ctx.vendor.publicKeyPem.trim(),
@@ -119,6 +122,10 @@ async function serve(flags: ServiceFlags): Promise<void> {
   );
   if (settings.mail === undefined)
     logger.info('expiry reminders are off: set --smtp-url and --mail-from to send them');
+  if (ctx.payments.name === 'test')
+    logger.warn(
+      'payments go to the built-in test provider, which approves test card numbers and moves no money: set --payment-provider stripe to sell',
+    );
 
   const stop = async (signal: string) => {
     logger.info({ signal }, 'seatkeeper stopping');

@@ -47,6 +47,7 @@ describe.each(['sqlite', 'postgres'] as Engine[])('%s, two service processes: ch
       services.push(service);
       calls.push(client(service.url));
     }
+    expect(services[0]?.stderr()).toContain('Payments: Stripe');
     staff = await bootstrapStaff(services[0] as ServiceProcess);
     const created = await (calls[0] as Call)<{ account: { id: string }; ownerToken: string }>(
       'POST',

@@ -39,6 +39,8 @@ describe('the first starts of the service', () => {
     ])
       expect([file, modeOf(join(data, file))]).toEqual([file, 0o600]);
     expect(service.stderr()).not.toContain('Warning:');
+    // A fresh service sells nothing for real until it is told to: its banner says so.
+    expect(service.stderr()).toContain('Payments: the built-in TEST provider approves test card numbers');
   });
 
   it('makes a database an earlier start left readable private, and warns about a data folder open to others', async () => {

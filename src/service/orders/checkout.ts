@@ -184,10 +184,11 @@ export async function payOrder(
       paymentToken: input.paymentToken,
       returnUrl: `${ctx.policy.publicUrl ?? ''}/v1/orders/${order.id}`,
     });
-  } catch (error) {
+  } catch {
+    // The provider's own message may name its configuration: the customer gets the plain reason.
     const reason = 'The payment provider could not be reached; nothing was charged.';
     await settle(ctx, payment.id, { status: 'declined', reason }, principal.userId);
-    return fail('payment_provider_unavailable', `${reason} Try again later. (${(error as Error).message})`);
+    return fail('payment_provider_unavailable', `${reason} Try again later.`);
   }
   const recorded = await recordOutcome(ctx, payment, outcome, principal.userId);
   return recorded.ok ? ok(await answer(ctx, recorded.value)) : recorded;
