@@ -180,15 +180,19 @@ export function invoiceDocument(
       { label: `Tax (${formatRate(invoice.taxRate)})`, value: price(invoice.tax) },
       { label: 'Total', value: price(invoice.total) },
     ],
-    payment: {
-      heading: 'Pay by bank wire or ACH',
-      lines: [
-        ...(seller.bankDetails ?? [
-          `Bank wire and ACH details are available from ${seller.name} on request.`,
-        ]),
-        `Quote ${number} as the payment reference.`,
-      ],
-    },
+    // A credit note is paid out, not paid: it says where the money goes instead of how to pay.
+    payment:
+      invoice.kind === 'credit_note'
+        ? { heading: 'Refund', lines: ['The total is refunded to the original method of payment.'] }
+        : {
+            heading: 'Pay by bank wire or ACH',
+            lines: [
+              ...(seller.bankDetails ?? [
+                `Bank wire and ACH details are available from ${seller.name} on request.`,
+              ]),
+              `Quote ${number} as the payment reference.`,
+            ],
+          },
     issuedAt,
     fileName: `${number}.pdf`,
   });

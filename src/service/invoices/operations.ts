@@ -293,8 +293,7 @@ export async function settleIn(
   to: 'paid' | 'void',
   now: Date,
 ): Promise<Result<InvoiceView>> {
-  const before = await invoiceById(tx, input.id);
-  if (before === undefined) return notFound(input.id);
+  // The move comes first: on SQLite the transaction then holds the write lock before it reads.
   const moved = await moveInvoice(
     tx,
     input.id,
@@ -302,15 +301,17 @@ export async function settleIn(
     to === 'paid' ? { status: 'paid', paid_at: now.getTime() } : { status: 'void', voided_at: now.getTime() },
   );
   if (moved === undefined) {
-    const current = (await invoiceById(tx, input.id))?.status ?? before.status;
+    const current = await invoiceById(tx, input.id);
+    if (current === undefined) return notFound(input.id);
     return fail(
       'invoice_not_open',
-      `The invoice ${input.id} is ${current}: only an open invoice can be ${to === 'paid' ? 'paid' : 'voided'}.`,
+      `The invoice ${input.id} is ${current.status}: only an open invoice can be ${to === 'paid' ? 'paid' : 'voided'}.`,
       'id',
     );
   }
+  const before = invoiceView({ ...moved, status: 'open', paid_at: null, voided_at: null });
   const after = invoiceView(moved);
-  await audit(tx, now, input.actor, moved, to === 'paid' ? 'paid' : 'voided', invoiceView(before), after);
+  await audit(tx, now, input.actor, moved, to === 'paid' ? 'paid' : 'voided', before, after);
   return ok(after);
 }
 

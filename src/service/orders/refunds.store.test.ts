@@ -67,7 +67,7 @@ describe.each(ENGINES)('%s: refunds', (engine) => {
     expect(notes).toHaveLength(1);
     // The second key's line, 25 × $17.00 = $425.00, and 19% of it: $80.75.
     expect(notes[0]).toMatchObject({
-      status: 'open',
+      status: 'paid',
       creditsInvoiceId: order.invoiceId,
       subtotal: -425_00,
       tax: -80_75,

@@ -4,7 +4,7 @@ import { money, ratioOf } from '../../domain/money.js';
 import type { OrderLine } from '../../domain/order.js';
 import { recordAudit } from '../audit/log.js';
 import type { ServiceContext } from '../context.js';
-import { draftIn, finalizeIn } from '../invoices/operations.js';
+import { draftIn, finalizeIn, settleIn } from '../invoices/operations.js';
 import { issuingAs } from '../invoices/seller.js';
 import { licenseById } from '../licenses/license-repository.js';
 import { refundIn } from '../licenses/lifecycle.js';
@@ -97,6 +97,9 @@ export async function refundKeyIn(
   if (!draft.ok) return draft;
   const creditNote = await finalizeIn(tx, { id: draft.value.id, actor: input.actor, ...issuingAs(ctx) }, now);
   if (!creditNote.ok) return creditNote;
+  // Nothing is owed on it: the refund settles it.
+  const settled = await settleIn(tx, { id: creditNote.value.id, actor: input.actor }, 'paid', now);
+  if (!settled.ok) return settled;
   const refund: RefundRow = {
     id: newId('rfd', now.getTime()),
     payment_id: payment.id,
