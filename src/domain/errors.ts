@@ -112,6 +112,10 @@ export const ERRORS = {
     status: 422,
     title: 'This Idempotency-Key was used for a different request',
   },
+  subscription_changed: {
+    status: 409,
+    title: 'The subscription changed while the order was priced: order again',
+  },
   payment_declined: { status: 402, title: 'The payment was declined' },
   payment_pending: { status: 409, title: 'A payment of this order is waiting to be completed' },
   payment_not_found: { status: 404, title: 'There is no such payment' },

@@ -5,6 +5,7 @@ import { newId, newOrderNumber } from '../../domain/ids.js';
 import { money } from '../../domain/money.js';
 import { billedSubscriptionOf, type OrderItem, priceOrder, type RenewableKey } from '../../domain/order.js';
 import { checkOrder, checkPurchaseOrderDetails, type PaymentMethod } from '../../domain/purchase-rules.js';
+import type { BillableSubscription } from '../../domain/subscription-billing.js';
 import { invoiceTotals } from '../../domain/tax.js';
 import { addDays } from '../../domain/terms.js';
 import { recordAudit } from '../audit/log.js';
@@ -69,7 +70,7 @@ async function priceQuote(
   ctx: ServiceContext,
   input: { accountId: string; items: OrderItem[]; actor: string; digest: string },
   now: Date,
-): Promise<Result<OrderRow>> {
+): Promise<Result<{ row: OrderRow; seen: ReadonlyMap<string, BillableSubscription> }>> {
   const db = ctx.store.db;
   const [books, keys, subscriptions, taxRate] = await Promise.all([
     allPriceBooks(db),
@@ -86,7 +87,7 @@ async function priceQuote(
   });
   if (!priced.ok) return priced;
   const { lines, totals } = priced.value;
-  return ok({
+  const row: OrderRow = {
     id: newId('ord', now.getTime()),
     number: newOrderNumber(),
     account_id: input.accountId,
@@ -112,7 +113,8 @@ async function priceQuote(
     placed_at: null,
     paid_at: null,
     canceled_at: null,
-  });
+  };
+  return ok({ row, seen: subscriptions });
 }
 
 /** Stores a priced quote, first thing in its transaction. */
@@ -150,7 +152,9 @@ export async function createQuote(
     now,
   );
   if (!priced.ok) return priced;
-  const quote = await inTransaction(ctx.store.db, async (tx) => ok(await storeQuote(tx, priced.value, now)));
+  const quote = await inTransaction(ctx.store.db, async (tx) =>
+    ok(await storeQuote(tx, priced.value.row, now)),
+  );
   return quote.ok ? ok(orderView(quote.value)) : quote;
 }
 
@@ -294,8 +298,8 @@ export async function createOrder(
       // Each way in writes first, taking the store's write lock before it reads.
       // The key goes on the row at once: a second call with it waits here for the first to commit.
       if (priced !== undefined) {
-        const stored = await storeQuote(tx, { ...priced.value, idempotency_key: idempotencyKey }, now);
-        const turn = await checkTurn(tx, stored);
+        const stored = await storeQuote(tx, { ...priced.value.row, idempotency_key: idempotencyKey }, now);
+        const turn = await checkTurn(tx, stored, priced.value.seen);
         return turn.ok ? placeIn(tx, ctx, stored, placement, now) : turn;
       }
       const current = await takeOrder(tx, quote?.id ?? '');

@@ -245,4 +245,23 @@ describe.each(ENGINES)('%s: subscription changes', (engine) => {
     clock.advance(14 * DAY);
     expectRefusal(await change(sub, 130), 'subscription_expired');
   });
+
+  it('prices two scale-downs ordered at once on one state, and applies one of them only', async () => {
+    const sub = await boughtSubscription(ctx, owner, 20);
+    clock.advance(15 * DAY);
+    // Each would be paid as it is placed (its credit covers it): the second must not credit again.
+    const answers = await Promise.all([change(sub, 12), change(sub, 15)]);
+    const placed = answers.filter((answer) => answer.ok);
+    expect(placed).toHaveLength(1);
+    const refused = answers.find((answer) => !answer.ok);
+    expect(
+      refused?.ok === false &&
+        ['subscription_changed', 'subscription_order_open'].includes(refused.error.code),
+    ).toBe(true);
+    const row = await subscriptionById(ctx.store.db, sub.id);
+    const winner = placed[0]?.ok ? placed[0].value : undefined;
+    expect(row?.seats).toBe(
+      winner?.items[0]?.type === 'subscription_change' ? winner.items[0].connections : -1,
+    );
+  });
 });

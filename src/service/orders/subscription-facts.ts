@@ -3,7 +3,7 @@ import type { OrderItem } from '../../domain/order.js';
 import { type BillableSubscription, orderWaiting } from '../../domain/subscription-billing.js';
 import { periodStart } from '../../domain/terms.js';
 import type { Database } from '../store/database.js';
-import type { OrderRow } from '../store/schema.js';
+import type { OrderRow, SubscriptionRow } from '../store/schema.js';
 import { periodsOf } from '../subscriptions/lifecycle.js';
 import { leasedIn, liveUse, lockSubscription, subscriptionById } from '../subscriptions/repository.js';
 import { openOrdersOf } from './order-repository.js';
@@ -61,18 +61,40 @@ export async function billableSubscriptions(
   return found;
 }
 
+const unchanged = (priced: BillableSubscription, row: SubscriptionRow): boolean =>
+  priced.seats === row.seats &&
+  priced.window.ends.getTime() === row.period_ends_at &&
+  priced.unitPrice === row.unit_price &&
+  priced.charged === row.period_charged &&
+  priced.credited === row.period_credited &&
+  priced.creditBalance === row.credit_balance;
+
 /**
- * Pricing read the open orders before the transaction; under each subscription's lock, this
- * checks again that none was placed meanwhile, so of two orders placed at once one is refused.
+ * Pricing read the subscriptions and their open orders before the transaction; under each
+ * subscription's lock, this checks again that neither changed meanwhile (another order placed, or
+ * paid and applied), so that of two orders priced at once on one state, one is refused.
  */
-export async function checkTurn(tx: Database, order: OrderRow): Promise<Result<void>> {
+export async function checkTurn(
+  tx: Database,
+  order: OrderRow,
+  seen: ReadonlyMap<string, BillableSubscription>,
+): Promise<Result<void>> {
   const items = orderItems(order);
   for (const [index, item] of items.entries()) {
     if (!isBilling(item)) continue;
-    if ((await lockSubscription(tx, item.subscriptionId)) === undefined)
+    const locked = await lockSubscription(tx, item.subscriptionId);
+    if (locked === undefined)
       return fail(
         'subscription_not_found',
         `There is no subscription ${item.subscriptionId}.`,
+        `items/${index}`,
+      );
+    // Whatever the price was made of must be as it was: seats, period, charges, credits.
+    const priced = seen.get(item.subscriptionId);
+    if (priced !== undefined && !unchanged(priced, locked))
+      return fail(
+        'subscription_changed',
+        `The subscription ${item.subscriptionId} changed while this order was priced: order again, at its new state.`,
         `items/${index}`,
       );
     const open = openFor(await openOrdersOf(tx, order.account_id), item.subscriptionId);
