@@ -150,14 +150,6 @@ export function registerInvoiceCommands(program: Command): void {
       '--out <file>',
       'the file to write; <number>.pdf (SK-000001.pdf) in the current directory by default',
     )
-    .option(
-      '--seller-name <name>',
-      'who issues the invoices, Seatkeeper by default (env SEATKEEPER_SELLER_NAME)',
-    )
-    .option(
-      '--bank-details <file>',
-      'a text file of the bank wire and ACH details to print (env SEATKEEPER_BANK_DETAILS)',
-    )
     .action(async (id: string, flags: StoreFlags & { out?: string }) => {
       const doc = await withContext(flags, async (ctx) =>
         orExit(await documentFor(ctx, OPERATOR, invoiceId(id))),
