@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { INVOICE_STATUSES } from '../contract/invoices.js';
 import { isId } from '../domain/ids.js';
+import { formatAmount } from '../domain/money.js';
 import type { Principal } from '../service/auth/principal.js';
 import { billingAddressFor, saveBillingAddress } from '../service/invoices/billing-address.js';
 import { documentFor } from '../service/invoices/document.js';
@@ -28,8 +29,6 @@ import {
 const OPERATOR: Principal = { kind: 'staff', userId: 'operator' };
 
 /** Minor units as a decimal amount with its currency: `142.80 EUR`. */
-const money = (minor: number, currency: string): string =>
-  `${minor < 0 ? '-' : ''}${Math.floor(Math.abs(minor) / 100)}.${String(Math.abs(minor) % 100).padStart(2, '0')} ${currency}`;
 
 function printInvoices(invoices: InvoiceView[]): void {
   if (invoices.length === 0) {
@@ -44,7 +43,7 @@ function printInvoices(invoices: InvoiceView[]): void {
         invoice.number ?? '-',
         invoice.accountId,
         invoice.status,
-        money(invoice.total, invoice.currency),
+        formatAmount(invoice.total, invoice.currency),
         invoice.finalizedAt?.slice(0, 10) ?? '-',
         invoice.dueAt?.slice(0, 10) ?? '-',
       ]),
@@ -85,15 +84,15 @@ function printInvoice(invoice: InvoiceView): void {
       invoice.lines.map((line) => [
         line.description,
         String(line.quantity),
-        money(line.unitAmount, invoice.currency),
-        money(line.amount, invoice.currency),
+        formatAmount(line.unitAmount, invoice.currency),
+        formatAmount(line.amount, invoice.currency),
       ]),
     ),
   );
   print();
-  print(`Subtotal ${money(invoice.subtotal, invoice.currency)}`);
-  print(`Tax      ${money(invoice.tax, invoice.currency)}`);
-  print(`Total    ${money(invoice.total, invoice.currency)}`);
+  print(`Subtotal ${formatAmount(invoice.subtotal, invoice.currency)}`);
+  print(`Tax      ${formatAmount(invoice.tax, invoice.currency)}`);
+  print(`Total    ${formatAmount(invoice.total, invoice.currency)}`);
 }
 
 function invoiceId(text: string): string {

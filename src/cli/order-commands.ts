@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import { type Order, PAYMENT_METHODS } from '../contract/orders.js';
 import { isId } from '../domain/ids.js';
+import { formatAmount } from '../domain/money.js';
 import type { OrderItem } from '../domain/order.js';
 import { OFFLINE_METHODS } from '../domain/purchase-rules.js';
 import { resolveAccount } from '../service/accounts/operations.js';
@@ -17,7 +18,6 @@ import {
 } from '../service/orders/operations.js';
 import { TEST_CARDS } from '../service/payments/test-provider.js';
 import {
-  amount,
   invoiceOf,
   madeBy,
   nextStep,
@@ -272,7 +272,7 @@ export function registerOrderCommands(program: Command): void {
       if (flags.json) printJson(placed);
       else {
         print(
-          `Order ${placed.number} (${placed.id}) is ${placed.status}: ${amount(placed.total, placed.currency)}, invoice ${invoice?.number ?? '-'}.`,
+          `Order ${placed.number} (${placed.id}) is ${placed.status}: ${formatAmount(placed.total, placed.currency)}, invoice ${invoice?.number ?? '-'}.`,
         );
         print(nextStep(placed, invoice));
       }
@@ -306,7 +306,7 @@ export function registerOrderCommands(program: Command): void {
               o.status,
               o.paymentMethod ?? '-',
               String(o.connections),
-              amount(o.total, o.currency),
+              formatAmount(o.total, o.currency),
               o.createdAt.slice(0, 10),
             ]),
           ),

@@ -1,6 +1,7 @@
 import type { Order, Payment } from '../contract/orders.js';
-import { CURRENCIES, formatMoney, money } from '../domain/money.js';
+import { formatAmount } from '../domain/money.js';
 import { OFFLINE_METHODS, ONLINE_MINIMUM_REASON } from '../domain/purchase-rules.js';
+import { formatRate } from '../domain/tax.js';
 import { plural } from '../domain/text.js';
 import type { Principal } from '../service/auth/principal.js';
 import type { ServiceContext } from '../service/context.js';
@@ -15,12 +16,6 @@ import { print, table } from './output.js';
 /** Reads act as staff. */
 export const READER: Principal = { kind: 'staff', userId: 'operator' };
 
-/** Minor units in the order's currency: `$1,234.50`. */
-export function amount(minor: number, currency: string): string {
-  const known = CURRENCIES.find((candidate) => candidate === currency);
-  return known === undefined ? `${minor} ${currency} minor units` : formatMoney(money(minor, known));
-}
-
 export function printLines(order: Order): void {
   print(
     table(
@@ -28,15 +23,15 @@ export function printLines(order: Order): void {
       order.lines.map((line) => [
         line.description,
         String(line.quantity),
-        amount(line.unitAmount, order.currency),
-        amount(line.amount, order.currency),
+        formatAmount(line.unitAmount, order.currency),
+        formatAmount(line.amount, order.currency),
       ]),
     ),
   );
   print();
-  print(`Subtotal  ${amount(order.subtotal, order.currency)}`);
-  print(`Tax       ${amount(order.tax, order.currency)} (${order.taxRate / 10_000}%)`);
-  print(`Total     ${amount(order.total, order.currency)}`);
+  print(`Subtotal  ${formatAmount(order.subtotal, order.currency)}`);
+  print(`Tax       ${formatAmount(order.tax, order.currency)} (${formatRate(order.taxRate)})`);
+  print(`Total     ${formatAmount(order.total, order.currency)}`);
 }
 
 export function printQuote(quote: Order): void {
@@ -127,7 +122,7 @@ export function printOrder(order: Order, invoice: InvoiceView | undefined): void
 export function printPayment(payment: Payment, made: Made, publicUrl: string | undefined): void {
   if (payment.status === 'succeeded') {
     printMade(made);
-    print(`Order ${payment.order.number} is paid: ${amount(payment.amount, payment.currency)}.`);
+    print(`Order ${payment.order.number} is paid: ${formatAmount(payment.amount, payment.currency)}.`);
   } else if (payment.status === 'pending') {
     const url = payment.actionUrl ?? '';
     const absolute = url.startsWith('/') ? `${publicUrl ?? ''}${url}` : url;

@@ -82,3 +82,12 @@ export function formatMoney(value: Money): string {
   const cents = (magnitude % 100).toString().padStart(2, '0');
   return `${value.amount < 0 ? '-' : ''}${SYMBOLS[value.currency]}${whole}.${cents}`;
 }
+
+export const isCurrency = (code: string): code is Currency =>
+  (CURRENCIES as readonly string[]).includes(code);
+
+/** Minor units of a currency named by its code, as people read it: `€1,234.50`, `1,234.50 CHF`. */
+export function formatAmount(amount: number, currency: string): string {
+  if (isCurrency(currency)) return formatMoney(money(amount, currency));
+  return `${formatMoney(money(amount, 'USD')).replace('$', '')} ${currency}`;
+}

@@ -49,7 +49,7 @@ describe('seatkeeper invoice and billing-address', () => {
     expect(listed.code).toBe(0);
     expect(listed.stdout).toMatch(/^ID\s+NUMBER\s+ACCOUNT\s+STATUS\s+TOTAL/);
     expect(listed.stdout).toContain('SK-000003');
-    expect(listed.stdout).toContain('142.80 EUR');
+    expect(listed.stdout).toContain('€142.80');
     const drafts = await cli(['invoice', 'list', '--account', accountId, '--status', 'draft', '--json']);
     expect((JSON.parse(drafts.stdout) as InvoicePage).invoices.map((invoice) => invoice.id)).toEqual([
       draftId,
@@ -66,7 +66,7 @@ describe('seatkeeper invoice and billing-address', () => {
     expect(shown.code).toBe(0);
     expect(shown.stdout).toContain('Invoice SK-000001');
     expect(shown.stdout).toContain('Billed To:\n  Acme GmbH');
-    expect(shown.stdout).toContain('Total    142.80 EUR');
+    expect(shown.stdout).toContain('Total    €142.80');
     const json = await cli(['invoice', 'show', issued[0] ?? '', '--json']);
     expect(JSON.parse(json.stdout) as Invoice).toMatchObject({ number: 'SK-000001', status: 'open' });
     const unknown = await cli(['invoice', 'show', 'inv_0000000000aaaaaaaaaaaaaaaa']);

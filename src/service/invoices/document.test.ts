@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { htmlText, pdfText, pdftotextAvailable, words } from '../../../test/support/pdf-text.js';
 import type { Invoice } from '../../contract/invoices.js';
-import { documentMoney, invoiceDocument } from './document.js';
+import { formatAmount } from '../../domain/money.js';
+import { invoiceDocument } from './document.js';
 import { renderInvoiceHtml } from './render-html.js';
 import { renderInvoicePdf } from './render-pdf.js';
 import type { Seller } from './seller.js';
@@ -182,8 +183,8 @@ describe('the document of an invoice', () => {
   });
 
   it('prints a currency without a symbol after the amount', () => {
-    expect(documentMoney(-123_456, 'CHF')).toBe('-1,234.56 CHF');
-    expect(documentMoney(123_456, 'GBP')).toBe('£1,234.56');
+    expect(formatAmount(-123_456, 'CHF')).toBe('-1,234.56 CHF');
+    expect(formatAmount(123_456, 'GBP')).toBe('£1,234.56');
   });
 
   it('refuses a draft: it has no number, no date and no Billed To yet', () => {

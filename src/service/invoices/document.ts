@@ -1,6 +1,6 @@
 import type { Invoice } from '../../contract/invoices.js';
 import { fail, ok, type Result } from '../../domain/errors.js';
-import { CURRENCIES, type Currency, formatMoney, money } from '../../domain/money.js';
+import { formatAmount } from '../../domain/money.js';
 import { formatRate } from '../../domain/tax.js';
 import type { Principal } from '../auth/principal.js';
 import type { ServiceContext } from '../context.js';
@@ -70,14 +70,6 @@ const MONTHS = [
 /** `30 November 2026`, in UTC: read the same way everywhere, whatever the reader's locale. */
 export const documentDate = (instant: Date): string =>
   `${instant.getUTCDate()} ${MONTHS[instant.getUTCMonth()]} ${instant.getUTCFullYear()}`;
-
-const isCurrency = (code: string): code is Currency => (CURRENCIES as readonly string[]).includes(code);
-
-/** `€1,234.50`; a currency without a symbol here as `1,234.50 CHF`. */
-export function documentMoney(amount: number, currency: string): string {
-  if (isCurrency(currency)) return formatMoney(money(amount, currency));
-  return `${formatMoney(money(amount, 'USD')).replace('$', '')} ${currency}`;
-}
 
 const REGIONS = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'code' });
 
@@ -150,7 +142,7 @@ export function invoiceDocument(
       'id',
     );
   const title = invoice.kind === 'credit_note' ? 'Credit note' : 'Invoice';
-  const price = (amount: number) => documentMoney(amount, invoice.currency);
+  const price = (amount: number) => formatAmount(amount, invoice.currency);
   const issuedAt = new Date(finalizedAt);
   return ok({
     title,
