@@ -146,7 +146,13 @@ describe.each(['sqlite', 'postgres'] as Engine[])('%s, two service processes: ch
   );
 
   it.skipIf(skipped)('refuses a tampered and a replayed confirmation, and changes nothing', async () => {
-    const { order, sessionId } = await pendingStripePayment();
+    const { order, payment, sessionId } = await pendingStripePayment();
+    // The test provider's completion cannot pay what Stripe has not: the customer's token gets nothing.
+    const selfPaid = await first('POST', `/v1/payments/${payment.id}/test-completion`, {
+      token: owner,
+      body: { outcome: 'succeeded' },
+    });
+    expectProblem(selfPaid, 404, 'payment_not_found');
     const genuine = stripe.pay(sessionId);
     const tampered = genuine.payload.replace(/"amount_total":\s*18000/, '"amount_total": 1');
     expect(tampered).not.toBe(genuine.payload);

@@ -4,11 +4,7 @@ import { paymentMethodsFor } from '../../domain/purchase-rules.js';
 import type { OrderRow, PaymentRow } from '../store/schema.js';
 
 /** What paying for an order made. */
-export interface Fulfilment {
-  issuedLicenseIds: string[];
-  renewedLicenseIds: string[];
-  subscriptionIds: string[];
-}
+export type Fulfilment = NonNullable<Order['fulfilment']>;
 
 const instant = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
