@@ -21,10 +21,14 @@ export const AuditEntry = Type.Object(
         Type.Literal('price_book'),
         Type.Literal('order'),
         Type.Literal('payment'),
+        Type.Literal('organization'),
+        Type.Literal('device'),
+        Type.Literal('gateway_key'),
+        Type.Literal('gateway_license'),
       ],
       {
         description:
-          'account, license, activation, subscription, request, user, invoice, billing_address or price_book',
+          'account, license, activation, subscription, request, user, invoice, billing_address, price_book, order, payment, organization, device, gateway_key or gateway_license',
       },
     ),
     entityId: Type.String(),

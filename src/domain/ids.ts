@@ -16,6 +16,11 @@ export const ID_PREFIXES = [
   'ord',
   'pay',
   'rfd',
+  'org',
+  'dev',
+  'gwk',
+  'gwl',
+  'gwa',
 ] as const;
 export type IdPrefix = (typeof ID_PREFIXES)[number];
 

@@ -1,4 +1,5 @@
 import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
+import { gatewaysMigration } from './gateways-migration.js';
 import { invoiceDocumentsMigration } from './invoice-documents-migration.js';
 import { invoicesMigration } from './invoices-migration.js';
 import { ordersMigration } from './orders-migration.js';
@@ -370,6 +371,7 @@ const migrationsFor = (engine: 'sqlite' | 'postgres'): Record<string, Migration>
   '2026-11-30-0014-invoice-documents': invoiceDocumentsMigration,
   '2026-11-30-0015-orders': ordersMigration,
   '2026-11-30-0016-subscription-billing': subscriptionBillingMigration,
+  '2026-11-30-0017-gateways': gatewaysMigration,
 });
 
 /**

@@ -1,4 +1,5 @@
 import type { Generated, Insertable, Selectable } from 'kysely';
+import type { GatewayTables } from './gateway-schema.js';
 
 /** Instants are integer milliseconds since the epoch in both engines. */
 type Millis = number;
@@ -89,7 +90,11 @@ export interface AuditLogTable {
     | 'billing_address'
     | 'price_book'
     | 'order'
-    | 'payment';
+    | 'payment'
+    | 'organization'
+    | 'device'
+    | 'gateway_key'
+    | 'gateway_license';
   entity_id: string;
   action: string;
   /** JSON of the row before and after the change (null when there is none). */
@@ -342,7 +347,7 @@ export interface RefundsTable {
   refunded_at: Millis | null;
 }
 
-export interface Tables {
+export interface Tables extends GatewayTables {
   accounts: AccountsTable;
   users: UsersTable;
   api_tokens: ApiTokensTable;

@@ -1,0 +1,66 @@
+import { licenseTerm } from '../../domain/gateway-license.js';
+import type { GatewayBinding } from '../../domain/gateway-seats.js';
+import type { Database } from '../store/database.js';
+import { type HeldLicense, licensesOnDevice, replicasOf, replicatedOnDevice } from './repository.js';
+
+/**
+ * What a gateway is bound to now, as the seat engine reads it: the licenses associated with it
+ * and the replicas it holds. A license in more than one gateway's pool (shared) gives each of them
+ * only the lease it holds, and none once the lease has run out; a license that is the gateway's
+ * alone gives all its users for its term.
+ */
+export interface DeviceBindings {
+  own: HeldLicense[];
+  replicas: HeldLicense[];
+  /** The licenses among both that are shared: a pool of more than one gateway. */
+  shared: Set<string>;
+  bindings: GatewayBinding[];
+}
+
+export async function deviceBindings(db: Database, deviceId: string, now: Date): Promise<DeviceBindings> {
+  const [own, replicas] = await Promise.all([
+    licensesOnDevice(db, deviceId),
+    replicatedOnDevice(db, deviceId),
+  ]);
+  const ownReplicas = await replicasOf(
+    db,
+    own.map((license) => license.id),
+  );
+  const shared = new Set([
+    ...replicas.map((license) => license.id),
+    ...ownReplicas.map((replica) => replica.licenseId),
+  ]);
+  const leases =
+    shared.size === 0
+      ? []
+      : await db
+          .selectFrom('gateway_leases')
+          .select(['license_id', 'seats', 'until'])
+          .where('device_id', '=', deviceId)
+          .where('license_id', 'in', [...shared])
+          .where('until', '>', now.getTime())
+          .execute();
+  const leaseOf = new Map(leases.map((lease) => [lease.license_id, lease]));
+  const bindings = [...own, ...replicas].flatMap((license): GatewayBinding[] => {
+    if (license.activated_at === null) return [];
+    const binding: GatewayBinding = {
+      licenseId: license.id,
+      keyHint: license.key_hint,
+      kind: license.kind,
+      users: license.users,
+      term: licenseTerm({ termYears: license.term_years }, new Date(license.activated_at)),
+    };
+    if (!shared.has(license.id)) return [binding];
+    const lease = leaseOf.get(license.id);
+    return [
+      {
+        ...binding,
+        lease:
+          lease === undefined
+            ? { seats: 0, until: now }
+            : { seats: lease.seats, until: new Date(lease.until) },
+      },
+    ];
+  });
+  return { own, replicas, shared, bindings };
+}
