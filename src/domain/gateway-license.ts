@@ -18,10 +18,21 @@ export interface LicenseModel {
   termYears: number;
 }
 
-/** The models the seed and EnGenius name; a vendor selling larger SecuPoint licenses adds models. */
+/**
+ * The models the seed and EnGenius name, and one of more than 100 users (the seed says such
+ * licenses exist, not what they are called); a vendor selling other sizes adds models.
+ */
 export const GATEWAY_LICENSE_MODELS: readonly LicenseModel[] = [
   { sku: 'SPC-1YR-LIC', kind: 'secupoint', name: 'SecuPoint VPN Client, 1 year', users: 20, termYears: 1 },
   { sku: 'SPC-3YR-LIC', kind: 'secupoint', name: 'SecuPoint VPN Client, 3 years', users: 10, termYears: 3 },
+  // More than 100 users: the size that can be shared by up to 3 gateways.
+  {
+    sku: 'SPC-1YR-150-LIC',
+    kind: 'secupoint',
+    name: 'SecuPoint VPN Client, 150 users, 1 year',
+    users: 150,
+    termYears: 1,
+  },
   { sku: 'PRO-1YR-LIC', kind: 'pro', name: 'Pro license, 1 year', users: 0, termYears: 1 },
   { sku: 'PRO-3YR-LIC', kind: 'pro', name: 'Pro license, 3 years', users: 0, termYears: 3 },
 ];
