@@ -5,8 +5,6 @@ import { isId } from '../domain/ids.js';
 import { formatAmount } from '../domain/money.js';
 import { OFFLINE_METHODS } from '../domain/purchase-rules.js';
 import { resolveAccount } from '../service/accounts/operations.js';
-import type { Principal } from '../service/auth/principal.js';
-import type { ServiceContext } from '../service/context.js';
 import { payOrder } from '../service/orders/checkout.js';
 import {
   cancelOrder,
@@ -25,30 +23,23 @@ import {
   printOrder,
   printPayment,
   printQuote,
-  READER,
 } from './order-output.js';
 import { CliError, EXIT, orExit, print, printJson, table } from './output.js';
 import {
   type ActingFlags,
   accountFilter,
+  actingAs,
   actingOption,
   dataOption,
+  example,
   oneOf,
-  operatorOf,
+  READER,
   type StoreFlags,
   usageError,
   withContext,
 } from './store-access.js';
 
 /** `seatkeeper quote` and `seatkeeper order ...`: buying at the command line, as vendor staff. */
-
-/** A change is recorded as made by the operator (`--as`); reads act as staff (READER). */
-const actingAs = async (ctx: ServiceContext, flags: ActingFlags): Promise<Principal> => ({
-  kind: 'staff',
-  userId: await operatorOf(ctx, flags),
-});
-
-const example = (...lines: string[]) => `\nExample:\n${lines.map((line) => `  $ ${line}`).join('\n')}`;
 
 function orderId(text: string): string {
   if (!isId(text, 'ord')) throw usageError(`an order id looks like ord_...; got "${text}"`);

@@ -3,18 +3,15 @@ import { formatAmount } from '../domain/money.js';
 import { OFFLINE_METHODS, ONLINE_MINIMUM_REASON } from '../domain/purchase-rules.js';
 import { formatRate } from '../domain/tax.js';
 import { plural } from '../domain/text.js';
-import type { Principal } from '../service/auth/principal.js';
 import type { ServiceContext } from '../service/context.js';
 import { invoiceFor } from '../service/invoices/operations.js';
 import type { InvoiceView } from '../service/invoices/views.js';
 import { findLicense, type LicenseView } from '../service/licenses/operations.js';
 import { listSubscriptions, type SubscriptionView } from '../service/subscriptions/lifecycle.js';
 import { print, table } from './output.js';
+import { READER } from './store-access.js';
 
 /** How the order commands print quotes, orders, payments and what a payment made. */
-
-/** Reads act as staff. */
-export const READER: Principal = { kind: 'staff', userId: 'operator' };
 
 export function printLines(order: Order): void {
   print(
