@@ -113,7 +113,7 @@ describe('seatkeeper quote, order and invoice pay|void', { timeout: 180_000 }, (
       [['--subscription', 'key-1y:10'], 1, '(product_not_found)'],
       [['--renew', 'ABCD-EFGH-JKMN-PQRS-TVWX'], 1, '(license_key_malformed)'],
       [['--renew', 'lic_0000000000aaaaaaaaaaaaaaaa:2'], 1, '(license_not_found)'],
-      [[], 2, 'name what to buy: --key, --renew or --subscription'],
+      [[], 2, 'name what to buy: --key, --renew, --subscription or --gateway-license'],
     ];
     for (const [items, code, message] of cases) {
       const outcome = await cli(['quote', '--account', email, ...items]);
