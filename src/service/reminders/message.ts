@@ -136,7 +136,9 @@ function gatewayAfterTheEnd(license: RemindedGatewayLicense): string[] {
   const shared =
     license.sharedWith === 0
       ? ''
-      : ` The ${license.sharedWith === 1 ? 'gateway' : `${license.sharedWith} gateways`} it is shared with lose ${license.sharedWith === 1 ? 'its share' : 'their shares'} of them too.`;
+      : license.sharedWith === 1
+        ? ' The gateway it is shared with loses its share of them too.'
+        : ` The ${license.sharedWith} gateways it is shared with lose their shares of them too.`;
   return [
     `Once it has expired, the gateway no longer counts its ${license.users} SecuPoint VPN users: it keeps its ${GATEWAY_POLICY.builtInSeats} built-in users and those of its other active licenses.${shared}`,
     'To keep these users, associate a new SecuPoint license with the gateway before then.',
