@@ -107,7 +107,8 @@ export function registerOrderCommands(program: Command): void {
     .option('--json', 'print the result as JSON')
     .addHelpText('after', example('seatkeeper quote --account admin@example.com --key key-1y:10'))
     .action(async (flags: ActingFlags & ItemFlags & { account: string }) => {
-      if (!hasItems(flags)) throw usageError('name what to buy: --key, --renew or --subscription');
+      if (!hasItems(flags))
+        throw usageError('name what to buy: --key, --renew, --subscription or --gateway-license');
       const quote = await withContext(flags, async (ctx) => {
         const principal = await actingAs(ctx, flags);
         const { id } = orExit(await resolveAccount(ctx, flags.account));
@@ -157,7 +158,9 @@ export function registerOrderCommands(program: Command): void {
       if (flags.quote !== undefined && (hasItems(flags) || flags.account !== undefined))
         throw usageError('give either --quote or --account with items, not both');
       if (flags.quote === undefined && (!hasItems(flags) || flags.account === undefined))
-        throw usageError('give --quote ID, or --account with --key, --renew or --subscription');
+        throw usageError(
+          'give --quote ID, or --account with --key, --renew, --subscription or --gateway-license',
+        );
       const placement = { paymentMethod: method, ...(purchaseOrder === undefined ? {} : { purchaseOrder }) };
       const { placed, invoice } = await withContext(flags, async (ctx) => {
         const principal = await actingAs(ctx, flags);

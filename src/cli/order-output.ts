@@ -4,6 +4,7 @@ import { OFFLINE_METHODS, ONLINE_MINIMUM_REASON } from '../domain/purchase-rules
 import { formatRate } from '../domain/tax.js';
 import { plural } from '../domain/text.js';
 import type { ServiceContext } from '../service/context.js';
+import { findGatewayKey, type IssuedKeyView } from '../service/gateways/keys.js';
 import { invoiceFor } from '../service/invoices/operations.js';
 import type { InvoiceView } from '../service/invoices/views.js';
 import { findLicense, type LicenseView } from '../service/licenses/operations.js';
@@ -50,16 +51,20 @@ export interface Made {
   issued: LicenseView[];
   renewed: LicenseView[];
   subscriptions: SubscriptionView[];
+  gatewayKeys: IssuedKeyView[];
 }
 
 export async function madeBy(ctx: ServiceContext, order: Order): Promise<Made> {
-  const made: Made = { issued: [], renewed: [], subscriptions: [] };
+  const made: Made = { issued: [], renewed: [], subscriptions: [], gatewayKeys: [] };
   if (order.fulfilment === null) return made;
   const licenses = async (ids: string[]) =>
     (await Promise.all(ids.map((id) => findLicense(ctx, id)))).filter(
       (license): license is LicenseView => license !== undefined,
     );
-  const { issuedLicenseIds, renewedLicenseIds, subscriptionIds } = order.fulfilment;
+  const { issuedLicenseIds, renewedLicenseIds, subscriptionIds, gatewayKeys } = order.fulfilment;
+  made.gatewayKeys = (await Promise.all(gatewayKeys.map((key) => findGatewayKey(ctx, key.id)))).filter(
+    (key): key is IssuedKeyView => key !== undefined,
+  );
   made.issued = await licenses(issuedLicenseIds);
   made.renewed = await licenses(renewedLicenseIds);
   if (subscriptionIds.length > 0)
@@ -74,6 +79,8 @@ export function printMade(made: Made): void {
     print(
       `${key.key}\n${plural(key.connections, 'connection')}, ${plural(key.termYears, 'year')}, support term until ${key.ends.slice(0, 10)} (${key.id}).`,
     );
+  for (const key of made.gatewayKeys)
+    print(`${key.key}\nGateway license key: ${key.preview.summary}, to add to an organization (${key.id}).`);
   for (const s of made.subscriptions)
     print(
       `${s.key}\n${plural(s.connections, 'connection')}, ${s.period}, period ends ${s.periodEnds.slice(0, 10)} (${s.id}).`,
