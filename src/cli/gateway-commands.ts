@@ -15,14 +15,13 @@ import {
   showOrganization,
 } from '../service/gateways/organizations.js';
 import { printDevicePage, printDevices } from './gateway-output.js';
-import { orExit, print, printJson, table } from './output.js';
+import { example, orExit, print, printJson, table } from './output.js';
 import {
   type ActingFlags,
   accountFilter,
   actingAs,
   actingOption,
   dataOption,
-  example,
   READER,
   type StoreFlags,
   usageError,

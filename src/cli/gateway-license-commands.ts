@@ -14,14 +14,13 @@ import {
 import { shareLicense, undoShare } from '../service/gateways/sharing.js';
 import { idOf } from './gateway-commands.js';
 import { printLicenses } from './gateway-output.js';
-import { orExit, print, printJson } from './output.js';
+import { example, orExit, print, printJson } from './output.js';
 import {
   type ActingFlags,
   accountFilter,
   actingAs,
   actingOption,
   dataOption,
-  example,
   READER,
   type StoreFlags,
   wholeNumber,

@@ -24,14 +24,13 @@ import {
   printPayment,
   printQuote,
 } from './order-output.js';
-import { CliError, EXIT, orExit, print, printJson, table } from './output.js';
+import { CliError, EXIT, example, orExit, print, printJson, table } from './output.js';
 import {
   type ActingFlags,
   accountFilter,
   actingAs,
   actingOption,
   dataOption,
-  example,
   oneOf,
   READER,
   type StoreFlags,

@@ -64,9 +64,6 @@ export const actingAs = async (ctx: ServiceContext, flags: ActingFlags): Promise
   userId: await operatorOf(ctx, flags),
 });
 
-/** The example lines `--help` ends with. */
-export const example = (...lines: string[]) => `\nExample:\n${lines.map((line) => `  $ ${line}`).join('\n')}`;
-
 export function config(flags: ServiceFlags) {
   try {
     return loadServiceConfig(flags, process.env);
