@@ -12,6 +12,7 @@ import { auditRoutes } from './audit/routes.js';
 import { authRoutes } from './auth/routes.js';
 import { catalogRoutes } from './catalog/routes.js';
 import type { ServiceContext } from './context.js';
+import { gatewayDeviceRoutes } from './gateways/gateway-routes.js';
 import { healthRoutes } from './health/routes.js';
 import { BODY_LIMIT_BYTES, refuseDeepBodies } from './http/body.js';
 import { answerClientError, handleError, sendProblem } from './http/problem.js';
@@ -97,6 +98,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     catalogRoutes,
     orderRoutes,
     paymentRoutes,
+    gatewayDeviceRoutes,
   ])
     routes(app, ctx);
   return app;
