@@ -339,17 +339,17 @@ describe('the gateway agent with the service', () => {
     // No shared license known yet: it reports its tunnels only; the answer leases nothing.
     expect(service.requests[0]).toEqual({ credential: 'Bearer skd_credential', body: { connected: 0 } });
     expect(agent.capacity()).toBe(22);
-    // Holding a shared license now, the next ask wants its tunnels plus a block (5% of 150 = 8).
+    // Holding a shared license now, the next ask wants its tunnels plus a block of 5.
     await agent.refresh();
-    expect(service.requests[1]?.body).toEqual({ connected: 0, wanted: 8 });
+    expect(service.requests[1]?.body).toEqual({ connected: 0, wanted: 5 });
     expect(admitMany(agent, 22)).toBe(22);
     // With half a block left free, it asked for more in the background, without holding admissions.
-    expect(service.requests.at(-1)?.body).toEqual({ connected: 18, wanted: 26 });
+    expect(service.requests.at(-1)?.body).toEqual({ connected: 19, wanted: 24 });
     // The 23rd comes before the answer: refused at first, the top-up shares the ask on its way.
     expect(agent.admit({ id: 'x23' }).admitted).toBe(false);
     expect(await agent.topUp()).toBe(true);
     expect(agent.admit({ id: 'x23' }).admitted).toBe(true);
-    expect(agent.capacity()).toBe(26);
+    expect(agent.capacity()).toBe(24);
     // Kept across restarts: a new agent on the directory counts the same statement.
     const again = new GatewayAgent({ stateDir: dir, clock, vendorKeys: [key] });
     expect(again.capacity()).toBe(agent.capacity());

@@ -1,5 +1,6 @@
 import type { Clock } from '../../domain/clock.js';
 import { fail, ok, type Result } from '../../domain/errors.js';
+import { LEASE_BLOCK } from '../../domain/gateway-leases.js';
 import type { AdmitOutcome, Tunnel, TunnelInfo } from '../admission.js';
 import { type VendorKey, VendorTrust } from '../installation.js';
 import type { RunnableAgent, Upkeep, UpkeepContext } from '../runnable.js';
@@ -103,9 +104,9 @@ export class GatewayAgent implements RunnableAgent {
     return this.#inFlight;
   }
 
-  /** Lease mode: seats asked for beyond those in use, a twentieth of the shared pools. */
+  /** Lease mode: seats asked for beyond those in use, as the service reckons them too. */
   get #block(): number {
-    return Math.max(1, Math.ceil(this.#front.sharedUsers * 0.05));
+    return LEASE_BLOCK;
   }
 
   async #refreshOnce(): Promise<Result<RefreshedStatement>> {

@@ -63,13 +63,6 @@ export class GatewayFront {
     return this.#held?.payload.licenses.some((license) => license.lease !== null) ?? false;
   }
 
-  /** The users of its shared licenses: their pools size the block it asks for ahead of need. */
-  get sharedUsers(): number {
-    return (this.#held?.payload.licenses ?? [])
-      .filter((license) => license.lease !== null)
-      .reduce((sum, license) => sum + license.users, 0);
-  }
-
   /**
    * The statement's licenses as the seat engine reads them. A lease is counted from the sending of
    * the request, on this gateway's clock, so that it never outlives the service's count whatever
