@@ -22,6 +22,12 @@ export interface GatewayAgentDeps {
 /** Before a first answer says how often to ask, a running gateway asks this often. */
 export const DEFAULT_REFRESH_MS = 60_000;
 
+/**
+ * Asks out of turn (ahead of need, to give seats back, after a pool that had none) at most this
+ * often: one device asks one question at a time anyway, and a full pool is not asked at every refusal.
+ */
+export const OUT_OF_TURN_MS = 1_000;
+
 /** What a refresh brought: the SecuPoint VPN Client maximum it gives now. */
 export interface RefreshedStatement {
   maximum: number;
@@ -44,8 +50,8 @@ export class GatewayAgent implements RunnableAgent {
   #problem: string | undefined;
   #refreshAfterMs = DEFAULT_REFRESH_MS;
   #inFlight: Promise<Result<RefreshedStatement>> | undefined;
-  #lastTopUpAt = Number.NEGATIVE_INFINITY;
-  /** A top-up that brought nothing: the pool is full; no other until then. */
+  #lastOutOfTurnAt = Number.NEGATIVE_INFINITY;
+  /** A top-up brought nothing: the pool is full; none out of turn until then. */
   #quietUntil = Number.NEGATIVE_INFINITY;
 
   constructor(deps: GatewayAgentDeps) {
@@ -153,23 +159,25 @@ export class GatewayAgent implements RunnableAgent {
     return outcome;
   }
 
-  /**
-   * Lease mode, after an admission: asks for more seats ahead of need, in the background, when
-   * fewer than half a block are free; at most ten times a refresh interval.
-   */
-  #afterAdmit(): void {
-    if (!this.#front.holdsShared) return;
-    if (this.capacity() - this.#front.admission.connected > Math.ceil(this.#block / 2)) return;
+  /** Lease mode: asks in the background, out of turn, at most once every OUT_OF_TURN_MS. */
+  #askOutOfTurn(): void {
     const now = this.#clock.now().getTime();
-    if (now - this.#lastTopUpAt < this.#refreshAfterMs / 10 || now < this.#quietUntil) return;
-    this.#lastTopUpAt = now;
+    if (now - this.#lastOutOfTurnAt < OUT_OF_TURN_MS || now < this.#quietUntil) return;
+    this.#lastOutOfTurnAt = now;
     // A failed request is retried by the next refresh; only a local fault (the disk) lands here.
     this.refresh().catch(() => undefined);
   }
 
+  /** Lease mode, after an admission: asks for more seats ahead of need when fewer than half a block are free. */
+  #afterAdmit(): void {
+    if (!this.#front.holdsShared) return;
+    if (this.capacity() - this.#front.admission.connected <= Math.ceil(this.#block / 2)) this.#askOutOfTurn();
+  }
+
   /**
    * Lease mode, after a refusal: asks for more seats at once and says whether it may now admit
-   * more. A pool that had none to give is not asked again for a tenth of the refresh interval.
+   * more. A pool that had none to give is not asked again for OUT_OF_TURN_MS, unless a seat
+   * comes free here.
    */
   async topUp(): Promise<boolean> {
     if (!this.#front.holdsShared) return false;
@@ -178,15 +186,19 @@ export class GatewayAgent implements RunnableAgent {
     const before = this.capacity();
     const answer = await this.refresh();
     const more = answer.ok && this.capacity() > before;
-    if (!more) this.#quietUntil = now + this.#refreshAfterMs / 10;
+    if (!more) this.#quietUntil = now + OUT_OF_TURN_MS;
     return more;
   }
 
+  /** Frees the tunnel's seat; holding three blocks more than it uses of a shared pool, it gives the rest back. */
   release(tunnelId: string): boolean {
     const released = this.#front.admission.release(tunnelId);
+    if (!released) return false;
     // A seat came free here: the pool may have room again too.
-    if (released) this.#quietUntil = Number.NEGATIVE_INFINITY;
-    return released;
+    this.#quietUntil = Number.NEGATIVE_INFINITY;
+    if (this.#front.leased > 0 && this.capacity() - this.#front.admission.connected >= 3 * this.#block)
+      this.#askOutOfTurn();
+    return true;
   }
 
   adopt(tunnel: TunnelInfo, connectedAt: Date): Tunnel {

@@ -63,6 +63,16 @@ export class GatewayFront {
     return this.#held?.payload.licenses.some((license) => license.lease !== null) ?? false;
   }
 
+  /** The seats its leases of shared pools give now. */
+  get leased(): number {
+    const shared = new Set(
+      (this.#held?.payload.licenses ?? []).filter((l) => l.lease !== null).map((l) => l.licenseId),
+    );
+    return this.capacity()
+      .counting.filter((grant) => shared.has(grant.licenseId))
+      .reduce((sum, grant) => sum + grant.seats, 0);
+  }
+
   /**
    * The statement's licenses as the seat engine reads them. A lease is counted from the sending of
    * the request, on this gateway's clock, so that it never outlives the service's count whatever
