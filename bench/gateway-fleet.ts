@@ -20,6 +20,8 @@ export interface GatewayFleetOptions extends Omit<DriveOptions, 'servers' | 'sea
   gateways: number;
   events: number;
   seed: number;
+  /** PostgreSQL instead of the embedded SQLite store. */
+  databaseUrl?: string | undefined;
 }
 
 /** The model a shared license has: more than 100 users, shareable by up to 3 gateways. */
@@ -100,11 +102,12 @@ export async function runGatewayFleet(options: GatewayFleetOptions): Promise<Gat
   return withTempDir('seatkeeper-gateway-fleet-', async (dir) => {
     const dataDir = join(dir, 'data');
     const others = Array.from({ length: options.gateways - 1 }, (_, i) => i + 1);
+    const { databaseUrl } = options;
     const prepared = await prepareGateways(
-      { dataDir },
+      { dataDir, databaseUrl },
       { devices: options.gateways, licenses: [{ sku: SHARED_SKU, device: 0, sharedWith: others }] },
     );
-    const service = await startService({ dataDir, args: ['--log-level', 'warn'] });
+    const service = await startService({ dataDir, databaseUrl, args: ['--log-level', 'warn'] });
     const vendorKey = unwrap(readVendorKey(service.vendorKeyFile));
     const stops: (() => void)[] = [];
     let statements = 0;

@@ -379,6 +379,36 @@ describe('the gateway agent with the service', () => {
     expect(service.requests.length).toBe(asked);
   });
 
+  it('gives leased seats back once three blocks lie idle, for the other gateways', async () => {
+    const { privateKey, key, kid } = vendor();
+    const clock = new ManualClock(START);
+    const service = leasingService(privateKey, kid, clock);
+    const { agent } = enrolled([key], service.fetch, clock);
+    await agent.refresh();
+    let admitted = 0;
+    for (let i = 0; i < 40; i++)
+      if (
+        agent.admit({ id: `t${i}` }).admitted ||
+        ((await agent.topUp()) && agent.admit({ id: `t${i}` }).admitted)
+      )
+        admitted++;
+    expect(admitted).toBe(40);
+    const leased = service.leases.get(DEVICE) ?? 0;
+    expect(leased).toBeGreaterThanOrEqual(18);
+    clock.advance(2_000);
+    const asked = service.requests.length;
+    // Below three blocks idle, a release asks nothing.
+    for (let i = 0; i < 10; i++) agent.release(`t${i}`);
+    expect(service.requests.length).toBe(asked);
+    // Then one ask, in the background, for what it uses plus a block: the rest goes back to the pool.
+    for (let i = 10; i < 30; i++) agent.release(`t${i}`);
+    expect(service.requests.length).toBe(asked + 1);
+    const { connected, wanted } = service.requests[asked]?.body ?? { connected: 0 };
+    expect(wanted).toBe(connected + 5);
+    await agent.refresh();
+    expect(service.leases.get(DEVICE)).toBeLessThan(leased);
+  });
+
   it('a refused credential keeps the statement held, and says why', async () => {
     const { privateKey, key, kid } = vendor();
     const clock = new ManualClock(START);
