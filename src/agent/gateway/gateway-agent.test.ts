@@ -263,7 +263,13 @@ describe('the gateway agent', () => {
  * The other side of the statement protocol, played in the test: one 150-user license shared by
  * gateways in lease mode, answering with statements signed by the test's vendor key.
  */
-function leasingService(privateKey: KeyObject, kid: string, clock: ManualClock, pool = 150) {
+function leasingService(
+  privateKey: KeyObject,
+  kid: string,
+  clock: ManualClock,
+  pool = 150,
+  refreshAfterMs = 60_000,
+) {
   const leases = new Map<string, number>();
   const requests: { credential: string | null; body: { connected: number; wanted?: number } }[] = [];
   const fetchImpl = (async (input: string | URL | Request, init?: RequestInit) => {
@@ -300,7 +306,7 @@ function leasingService(privateKey: KeyObject, kid: string, clock: ManualClock, 
         }),
       ],
     });
-    return Response.json({ statement: signGatewayStatement(payload, privateKey), refreshAfterMs: 60_000 });
+    return Response.json({ statement: signGatewayStatement(payload, privateKey), refreshAfterMs });
   }) as typeof fetch;
   return { fetch: fetchImpl, requests, leases };
 }
@@ -407,6 +413,28 @@ describe('the gateway agent with the service', () => {
     expect(wanted).toBe(connected + 5);
     await agent.refresh();
     expect(service.leases.get(DEVICE)).toBeLessThan(leased);
+  });
+
+  it('asks again at every interval the service names, until stopped', async () => {
+    const { privateKey, key, kid } = vendor();
+    const clock = new ManualClock(START);
+    const service = leasingService(privateKey, kid, clock, 150, 5);
+    const { agent } = enrolled([key], service.fetch, clock);
+    await agent.refresh();
+    const outcomes: boolean[] = [];
+    let stop = () => {};
+    await new Promise<void>((done) => {
+      stop = agent.startRefreshes((outcome) => {
+        outcomes.push(outcome.ok);
+        if (outcomes.length === 3) done();
+      });
+    });
+    stop();
+    expect(outcomes).toEqual([true, true, true]);
+    const asked = service.requests.length;
+    // One more turn of the event loop's timers: none comes after the stop.
+    await new Promise((resume) => setTimeout(resume, 30));
+    expect(service.requests.length).toBe(asked);
   });
 
   it('a refused credential keeps the statement held, and says why', async () => {

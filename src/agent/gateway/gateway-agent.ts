@@ -134,7 +134,9 @@ export class GatewayAgent implements RunnableAgent {
       return answer;
     }
     const { payload, statement, refreshAfterMs, sentAt, receivedAt } = answer.value;
-    this.#link.state.saveStatement({ statement, refreshAfterMs, sentAt, receivedAt }, false);
+    // Synced to disk when it is the first: a routine answer lost in a crash is asked for again.
+    const first = this.#front.held === undefined;
+    this.#link.state.saveStatement({ statement, refreshAfterMs, sentAt, receivedAt }, first);
     this.#problem = undefined;
     this.#refreshAfterMs = refreshAfterMs || DEFAULT_REFRESH_MS;
     this.#front.hold({ payload, sentAt, receivedAt });
