@@ -33,15 +33,25 @@ export async function testOrganization(
   const created = must(
     await createAccount(ctx, { email: `gw-${randomBytes(4).toString('hex')}@example.com` }),
   );
-  const owner = await authenticate(ctx, created.ownerToken);
+  return organizationOf(ctx, created.account.id, created.ownerToken, name);
+}
+
+/** An organization of an account that exists, administered by its owner (whose API token this is). */
+export async function organizationOf(
+  ctx: ServiceContext,
+  accountId: string,
+  ownerToken: string,
+  name = 'Branch offices',
+): Promise<TestOrganization> {
+  const owner = await authenticate(ctx, ownerToken);
   if (owner === undefined) throw new Error('the owner token does not authenticate');
   const now = ctx.clock.now().getTime();
   const organizationId = newId('org', now);
   await ctx.store.db
     .insertInto('organizations')
-    .values({ id: organizationId, account_id: created.account.id, name, created_at: now })
+    .values({ id: organizationId, account_id: accountId, name, created_at: now })
     .execute();
-  return { organizationId, accountId: created.account.id, ownerToken: created.ownerToken, owner };
+  return { organizationId, accountId, ownerToken, owner };
 }
 
 export async function registerTestDevice(
