@@ -164,3 +164,48 @@ describe.each(ENGINES)('the gateway’s side over HTTP on %s', (engine) => {
     );
   });
 });
+
+describe('failed gateway credentials over HTTP', () => {
+  const clock = new ManualClock('2026-11-30T12:00:00.000Z');
+  let service: InProcessService;
+  let call: Call;
+
+  beforeAll(async () => {
+    service = await startInProcessService(clock, 'sqlite', {
+      failureLimits: { perAddress: 1000, perPrefix: 3, windowMs: 600_000 },
+    });
+    call = client(service.url);
+  });
+  afterAll(async () => {
+    await service?.close();
+  });
+
+  it('refuses guesses at codes and credentials that begin alike once there were too many', async () => {
+    for (let i = 0; i < 3; i++) {
+      const code = `ske_guessing${i}`;
+      expectProblem(await call('POST', '/v1/gateways/enroll', { body: { code } }), 401, 'enrollment_invalid');
+    }
+    expectProblem(
+      await call('POST', '/v1/gateways/enroll', { body: { code: 'ske_guessingX' } }),
+      429,
+      'rate_limited',
+    );
+    for (let i = 0; i < 3; i++)
+      expectProblem(
+        await call('POST', '/v1/gateways/statement', { token: `skd_guessing${i}`, body: { connected: 0 } }),
+        401,
+        'device_credential_invalid',
+      );
+    expectProblem(
+      await call('POST', '/v1/gateways/statement', { token: 'skd_guessingX', body: { connected: 0 } }),
+      429,
+      'rate_limited',
+    );
+    // A credential that begins otherwise is not held up by them.
+    expectProblem(
+      await call('POST', '/v1/gateways/statement', { token: 'skd_other', body: { connected: 0 } }),
+      401,
+      'device_credential_invalid',
+    );
+  });
+});
