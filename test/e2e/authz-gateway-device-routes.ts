@@ -16,7 +16,7 @@ const organizations = new WeakMap<World, Promise<TestOrganization>>();
 const organizationOfA = (w: World): Promise<TestOrganization> => {
   let organization = organizations.get(w);
   if (organization === undefined) {
-    organization = organizationOf(w.ctx, w.a.accountId, w.a.owner, 'Matrix gateways');
+    organization = organizationOf(w.ctx, w.a.owner, 'Matrix gateways');
     organizations.set(w, organization);
   }
   return organization;

@@ -43,7 +43,7 @@ describe.each(ENGINES)(
         await registerTestDevice(seeder, org, 'c'),
       ] as const;
       licenseId = await associatedLicense(seeder, org, devices[0], 'SPC-1YR-150-LIC');
-      await shareWith(seeder, licenseId, devices[1], devices[2]);
+      await shareWith(seeder, org, licenseId, devices[1], devices[2]);
       credentials = [];
       for (const device of devices) credentials.push(await enrolledCredential(seeder, org, device));
       services = await Promise.all(

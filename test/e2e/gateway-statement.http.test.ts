@@ -8,8 +8,8 @@ import { ManualClock } from '../support/clock.js';
 import { ENGINES } from '../support/engines.js';
 import {
   associatedLicense,
-  markReplaced,
   registerTestDevice,
+  replaced,
   shareWith,
   type TestOrganization,
   testOrganization,
@@ -81,7 +81,7 @@ describe.each(ENGINES)('the gateway’s side over HTTP on %s', (engine) => {
   it('states a shared license’s lease to each gateway, never more than its users in all', async () => {
     const [a, b] = [await enrolledDevice('share-a'), await enrolledDevice('share-b')];
     const licenseId = await associatedLicense(service.ctx, org, a.deviceId, 'SPC-1YR-150-LIC');
-    await shareWith(service.ctx, licenseId, b.deviceId);
+    await shareWith(service.ctx, org, licenseId, b.deviceId);
     const answers = await Promise.all([
       statement(a.credential, { connected: 0, wanted: 100 }),
       statement(b.credential, { connected: 0, wanted: 100 }),
@@ -146,8 +146,8 @@ describe.each(ENGINES)('the gateway’s side over HTTP on %s', (engine) => {
       'invalid_json',
     );
     const replacement = await registerTestDevice(service.ctx, org, 'esg-3b');
-    await markReplaced(service.ctx, deviceId, replacement);
-    expectProblem(await statement(credential), 409, 'device_replaced');
+    await replaced(service.ctx, org, deviceId, replacement);
+    expectProblem(await statement(credential), 401, 'device_credential_invalid');
   });
 
   it('documents the three routes in a valid OpenAPI document', async () => {
