@@ -27,6 +27,7 @@ import { DEFAULT_POLICY, type ServiceContext } from '../context.js';
 import { openContext } from '../runtime.js';
 import { createEnrollment, ENROLLMENT_CODE_TTL_MS, enrollDevice } from './enrollment.js';
 import { addOrganizationAdmin } from './organizations.js';
+import { undoShare } from './sharing.js';
 import { gatewayStatement, type StatementAnswerView } from './statement.js';
 
 const START = '2026-11-23T12:00:00.000Z';
@@ -376,6 +377,30 @@ describe.each(ENGINES)('a gateway’s enrollment and signed statement on %s', (e
       const onB = value(await gatewayStatement(ctx, credentials[1] as string, { connected: 0, wanted: 100 }));
       expect(leaseOf(onB, licenseId)?.seats).toBe(78);
       expect(seatsOf(onB)).toBe(100);
+    });
+
+    it('gives a gateway shared again none of what it held before its replica was undone', async () => {
+      const { licenseId, devices, credentials } = await shared150();
+      const [a, b, c] = credentials as [string, string, string];
+      const other = await racingProcess();
+      for (let round = 0; round < 3; round += 1) {
+        value(await gatewayStatement(ctx, a, { connected: 0, wanted: 100 }));
+        value(await gatewayStatement(ctx, c, { connected: 0, wanted: 100 }));
+        // C's replica is undone while C asks again; B takes what C held; C is shared again and asks.
+        const [undone] = await Promise.all([
+          undoShare(other, org.owner, licenseId, devices[2] as string),
+          gatewayStatement(ctx, c, { connected: 0, wanted: 100 }),
+        ]);
+        value(undone);
+        value(await gatewayStatement(ctx, b, { connected: 0, wanted: 100 }));
+        await shareWith(ctx, org, licenseId, devices[2] as string);
+        const again = value(await gatewayStatement(ctx, c, { connected: 0, wanted: 100 }));
+        const members = await liveLeases(licenseId);
+        expect(members.reduce((sum, lease) => sum + Number(lease.seats), 0)).toBeLessThanOrEqual(150);
+        expect(leaseOf(again, licenseId)?.seats).toBe(0);
+        // B lets go of its seats for the next round.
+        value(await gatewayStatement(ctx, b, { connected: 0, wanted: 0 }));
+      }
     });
 
     it('leases nothing of the license once it has ended', async () => {
