@@ -1,6 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { GatewayStatementSchema } from '../domain/gateway-statement.js';
-import { Instant } from './common.js';
+import { Instant, Shared } from './common.js';
 import { Id } from './ids.js';
 
 /** Organizations, their gateway inventory and licenses (EnGenius/SecuPoint), and the gateway's side. */
@@ -82,7 +82,7 @@ export const FleetSummary = Type.Object({
 
 export const Inventory = Type.Object({
   summary: FleetSummary,
-  devices: Type.Array(Type.Ref('GatewayDevice')),
+  devices: Type.Array(Shared(Device)),
 });
 
 export const GatewayLicense = Type.Object(
@@ -115,7 +115,7 @@ export const GatewayLicense = Type.Object(
 );
 export type GatewayLicense = Static<typeof GatewayLicense>;
 
-export const LicenseList = Type.Object({ licenses: Type.Array(Type.Ref('GatewayLicense')) });
+export const LicenseList = Type.Object({ licenses: Type.Array(Shared(GatewayLicense)) });
 
 export const KeyRequest = Type.Object(
   { key: Type.String({ minLength: 1, maxLength: 64, description: 'The gateway license key as delivered' }) },
@@ -159,13 +159,13 @@ export const ShareLicense = Type.Object(
 );
 
 export const BoundLicense = Type.Object({
-  license: Type.Ref('GatewayLicense'),
+  license: Shared(GatewayLicense),
   role: Type.Union([Type.Literal('own'), Type.Literal('replica')]),
   seats: Type.Integer({ description: 'VPN seats it gives this gateway now' }),
 });
 
 export const DeviceView = Type.Object({
-  device: Type.Ref('GatewayDevice'),
+  device: Shared(Device),
   secupointVpnClient: Type.Object({
     maximum: Type.Integer({ description: 'Built-in seats + the users of its active licenses + its leases' }),
     builtIn: Type.Integer(),

@@ -160,6 +160,10 @@ export const ERRORS = {
   device_taken: { status: 409, title: 'A device with this serial number or MAC is registered already' },
   gateway_license_not_found: { status: 404, title: 'There is no such gateway license' },
   enrollment_invalid: { status: 401, title: 'The enrollment code is unknown, used or expired' },
+  gateway_changed: {
+    status: 409,
+    title: 'The license or device moved to another organization meanwhile: try again',
+  },
   device_credential_invalid: { status: 401, title: 'The device credential is not valid' },
   vendor_key_missing: { status: 500, title: 'No vendor public key is installed on this server' },
   rate_limited: { status: 429, title: 'Too many failed attempts: wait before trying again' },

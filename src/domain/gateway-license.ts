@@ -25,6 +25,13 @@ export interface LicenseModel {
 export const GATEWAY_LICENSE_MODELS: readonly LicenseModel[] = [
   { sku: 'SPC-1YR-LIC', kind: 'secupoint', name: 'SecuPoint VPN Client, 1 year', users: 20, termYears: 1 },
   { sku: 'SPC-3YR-LIC', kind: 'secupoint', name: 'SecuPoint VPN Client, 3 years', users: 10, termYears: 3 },
+  {
+    sku: 'SPC-1YR-100-LIC',
+    kind: 'secupoint',
+    name: 'SecuPoint VPN Client, 100 users, 1 year',
+    users: 100,
+    termYears: 1,
+  },
   // More than 100 users: the size that can be shared by up to 3 gateways.
   {
     sku: 'SPC-1YR-150-LIC',

@@ -13,6 +13,7 @@ import { authRoutes } from './auth/routes.js';
 import { catalogRoutes } from './catalog/routes.js';
 import type { ServiceContext } from './context.js';
 import { gatewayDeviceRoutes } from './gateways/gateway-routes.js';
+import { gatewayRoutes } from './gateways/routes.js';
 import { healthRoutes } from './health/routes.js';
 import { BODY_LIMIT_BYTES, refuseDeepBodies } from './http/body.js';
 import { answerClientError, handleError, sendProblem } from './http/problem.js';
@@ -99,6 +100,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     orderRoutes,
     paymentRoutes,
     gatewayDeviceRoutes,
+    gatewayRoutes,
   ])
     routes(app, ctx);
   return app;

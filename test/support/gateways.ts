@@ -1,24 +1,21 @@
 import { randomBytes } from 'node:crypto';
-import { newId } from '../../src/domain/ids.js';
 import { createAccount } from '../../src/service/accounts/operations.js';
 import type { Principal } from '../../src/service/auth/principal.js';
 import { authenticate } from '../../src/service/auth/tokens.js';
 import type { ServiceContext } from '../../src/service/context.js';
+import { registerDevice, replaceDevice } from '../../src/service/gateways/devices.js';
 import { createEnrollment, enrollDevice } from '../../src/service/gateways/enrollment.js';
 import { addKey, issueGatewayKey } from '../../src/service/gateways/keys.js';
+import { associateLicense } from '../../src/service/gateways/licenses.js';
+import { createOrganization } from '../../src/service/gateways/organizations.js';
+import { shareLicense } from '../../src/service/gateways/sharing.js';
+import { value } from './results.js';
 
 /**
- * Gateway test data, written straight to the store where the console's operations are not the
- * subject: an organization of an account of its own, devices registered in it, licenses associated
- * with them and shared, and gateways enrolled.
+ * The gateway's side starts from what the console makes, through the console's own operations: an
+ * organization of an account, devices registered in it, licenses associated and shared, and
+ * gateways enrolled with a fresh code.
  */
-const must = <T>(
-  result: { ok: true; value: T } | { ok: false; error: { code: string; detail: string } },
-): T => {
-  if (!result.ok) throw new Error(`${result.error.code}: ${result.error.detail}`);
-  return result.value;
-};
-
 export interface TestOrganization {
   organizationId: string;
   accountId: string;
@@ -26,55 +23,46 @@ export interface TestOrganization {
   owner: Principal;
 }
 
+/** An organization of an account of its own. */
 export async function testOrganization(
   ctx: ServiceContext,
   name = 'Branch offices',
 ): Promise<TestOrganization> {
-  const created = must(
+  const created = value(
     await createAccount(ctx, { email: `gw-${randomBytes(4).toString('hex')}@example.com` }),
   );
-  const owner = await authenticate(ctx, created.ownerToken);
-  if (owner === undefined) throw new Error('the owner token does not authenticate');
-  const now = ctx.clock.now().getTime();
-  const organizationId = newId('org', now);
-  await ctx.store.db
-    .insertInto('organizations')
-    .values({ id: organizationId, account_id: created.account.id, name, created_at: now })
-    .execute();
-  return { organizationId, accountId: created.account.id, ownerToken: created.ownerToken, owner };
+  return organizationOf(ctx, created.ownerToken, name);
 }
+
+/** An organization of the account whose owner's API token this is. */
+export async function organizationOf(
+  ctx: ServiceContext,
+  ownerToken: string,
+  name = 'Branch offices',
+): Promise<TestOrganization> {
+  const owner = await authenticate(ctx, ownerToken);
+  if (owner?.kind !== 'account') throw new Error('the owner token does not authenticate an account');
+  const organization = value(await createOrganization(ctx, owner, { name }));
+  return { organizationId: organization.id, accountId: owner.accountId, ownerToken, owner };
+}
+
+let registered = 0;
 
 export async function registerTestDevice(
   ctx: ServiceContext,
   organization: TestOrganization,
   name = 'ESG',
 ): Promise<string> {
-  const now = ctx.clock.now().getTime();
-  const id = newId('dev', now);
-  const serial = randomBytes(6).toString('hex').toUpperCase();
-  const mac = (randomBytes(6).toString('hex').match(/../g) ?? []).join(':').toUpperCase();
-  await ctx.store.db
-    .insertInto('gateway_devices')
-    .values({
-      id,
-      organization_id: organization.organizationId,
-      serial_number: serial,
-      mac,
-      model: 'ESG510',
-      name,
-      registered_at: now,
-      registered_by: organization.owner.userId,
-      replaced_by: null,
-      replaced_at: null,
-      enrollment_digest: null,
-      enrollment_expires_at: null,
-      credential_digest: null,
-      enrolled_at: null,
-      last_seen_at: null,
-      version: 0,
-    })
-    .execute();
-  return id;
+  registered += 1;
+  // Serial numbers and MACs are unique across the store: random, and counted within this process.
+  const unique = `${randomBytes(3).toString('hex')}${registered.toString(16).padStart(6, '0')}`.toUpperCase();
+  const device = await registerDevice(ctx, organization.owner, organization.organizationId, {
+    name,
+    model: 'ESG510',
+    serialNumber: `ESG510-${unique}`,
+    mac: (unique.match(/../g) ?? []).join(':'),
+  });
+  return value(device).id;
 }
 
 /** A license of `sku`, added to the organization and associated with the device now; its id. */
@@ -84,42 +72,24 @@ export async function associatedLicense(
   deviceId: string,
   sku: string,
 ): Promise<string> {
-  const issued = must(
+  const issued = value(
     await issueGatewayKey(ctx, organization.owner, { accountId: organization.accountId, sku, quantity: 1 }),
   );
-  const added = must(await addKey(ctx, organization.owner, organization.organizationId, issued.key));
-  const licenseId = added.licenseIds[0];
+  const [licenseId] = value(
+    await addKey(ctx, organization.owner, organization.organizationId, issued.key),
+  ).licenseIds;
   if (licenseId === undefined) throw new Error('the key gave no license');
-  const now = ctx.clock.now().getTime();
-  await ctx.store.db
-    .updateTable('gateway_licenses')
-    .set({ device_id: deviceId, associated_at: now, activated_at: now })
-    .where('id', '=', licenseId)
-    .execute();
-  await ctx.store.db
-    .insertInto('gateway_associations')
-    .values({
-      id: newId('gwa', now),
-      license_id: licenseId,
-      device_id: deviceId,
-      associated_at: now,
-      undone_at: null,
-    })
-    .execute();
-  return licenseId;
+  return value(await associateLicense(ctx, organization.owner, licenseId, deviceId)).id;
 }
 
-/** The license shared with more gateways: a replica bound to each. */
+/** The license shared with more gateways ("Share"): a replica bound to each. */
 export async function shareWith(
   ctx: ServiceContext,
+  organization: TestOrganization,
   licenseId: string,
   ...deviceIds: string[]
 ): Promise<void> {
-  const now = ctx.clock.now().getTime();
-  await ctx.store.db
-    .insertInto('gateway_replicas')
-    .values(deviceIds.map((deviceId) => ({ license_id: licenseId, device_id: deviceId, created_at: now })))
-    .execute();
+  value(await shareLicense(ctx, organization.owner, licenseId, deviceIds));
 }
 
 /** The device enrolled through a fresh code; its device credential. */
@@ -128,19 +98,16 @@ export async function enrolledCredential(
   organization: TestOrganization,
   deviceId: string,
 ): Promise<string> {
-  const enrollment = must(await createEnrollment(ctx, organization.owner, deviceId));
-  return must(await enrollDevice(ctx, enrollment.code)).credential;
+  const enrollment = value(await createEnrollment(ctx, organization.owner, deviceId));
+  return value(await enrollDevice(ctx, enrollment.code)).credential;
 }
 
-/** The device marked replaced by another one (what the console's Replace Device records). */
-export async function markReplaced(
+/** Replace Device: the failed gateway's licenses go to its replacement, and its credential ends. */
+export async function replaced(
   ctx: ServiceContext,
+  organization: TestOrganization,
   deviceId: string,
   replacementId: string,
 ): Promise<void> {
-  await ctx.store.db
-    .updateTable('gateway_devices')
-    .set({ replaced_by: replacementId, replaced_at: ctx.clock.now().getTime() })
-    .where('id', '=', deviceId)
-    .execute();
+  value(await replaceDevice(ctx, organization.owner, deviceId, replacementId));
 }

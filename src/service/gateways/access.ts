@@ -69,3 +69,46 @@ export async function administeredIds(db: Database, principal: Principal): Promi
 
 /** Who the audit log names for a change: the user, or the operator at the command line. */
 export const actorOf = (principal: Principal | undefined): string => principal?.userId ?? 'operator';
+
+/**
+ * Locks the organizations named, and those of the licenses and devices named, in one statement:
+ * the first of its transaction, so SQLite takes its write lock at once. Every change to an
+ * organization's devices, licenses and replicas holds its lock, so they happen one at a time and
+ * see each other whole; a change across two organizations (a move) holds both.
+ */
+export async function lockOrganizations(
+  tx: Database,
+  named: {
+    organizationIds?: readonly string[];
+    licenseIds?: readonly string[];
+    deviceIds?: readonly string[];
+  },
+): Promise<Set<string>> {
+  const locked = await tx
+    .updateTable('organizations')
+    .set((eb) => ({ version: eb('version', '+', 1) }))
+    .where((eb) =>
+      eb.or([
+        eb('id', 'in', ['', ...(named.organizationIds ?? [])]),
+        eb(
+          'id',
+          'in',
+          eb
+            .selectFrom('gateway_licenses')
+            .select('organization_id')
+            .where('id', 'in', ['', ...(named.licenseIds ?? [])]),
+        ),
+        eb(
+          'id',
+          'in',
+          eb
+            .selectFrom('gateway_devices')
+            .select('organization_id')
+            .where('id', 'in', ['', ...(named.deviceIds ?? [])]),
+        ),
+      ]),
+    )
+    .returning('id')
+    .execute();
+  return new Set(locked.map((row) => row.id));
+}

@@ -130,6 +130,10 @@ export async function addKey(
   typed: string,
 ): Promise<Result<{ preview: KeyPreviewView; licenseIds: string[] }>> {
   const now = ctx.clock.now();
+  // Who may add to the organization is asked first: another account's organization is unknown,
+  // whatever key comes with it.
+  const organization = await administeredOrganization(ctx.store.db, principal, organizationId);
+  if (!organization.ok) return organization;
   const canonical = parseLicenseKey(typed);
   if (!canonical.ok) return canonical;
   const digest = licenseKeyDigest(canonical.value);
@@ -149,8 +153,6 @@ export async function addKey(
         `The key …${found.value.key_hint} was added to an organization already: move its licenses from there.`,
         'key',
       );
-    const organization = await administeredOrganization(tx, principal, organizationId);
-    if (!organization.ok) return organization;
     const preview = previewGatewayKey({ sku: found.value.sku, quantity: found.value.quantity });
     if (!preview.ok) return preview;
     const licenses = unzipGatewayKey(preview.value).map((model) => ({

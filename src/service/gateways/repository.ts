@@ -52,6 +52,7 @@ export const devicesOf = (db: Database, organizationId: string): Promise<Gateway
     .selectFrom('gateway_devices')
     .selectAll()
     .where('organization_id', '=', organizationId)
+    .orderBy('name')
     .orderBy('id')
     .execute();
 
@@ -63,7 +64,12 @@ export const licensesOf = (db: Database, organizationId: string): Promise<HeldLi
 
 /** The licenses associated with a device (the ones it owns). */
 export const licensesOnDevice = (db: Database, deviceId: string): Promise<HeldLicense[]> =>
-  withHint(db).where('gateway_licenses.device_id', '=', deviceId).orderBy('gateway_licenses.id').execute();
+  withHint(db)
+    .where('gateway_licenses.device_id', '=', deviceId)
+    .orderBy('gateway_licenses.associated_at')
+    .orderBy('gateway_licenses.sku')
+    .orderBy('gateway_licenses.id')
+    .execute();
 
 /** The licenses a device holds a replica of. */
 export const replicatedOnDevice = (db: Database, deviceId: string): Promise<HeldLicense[]> =>

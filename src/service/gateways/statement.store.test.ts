@@ -5,8 +5,8 @@ import { ENGINES, freshStore, type TestStore } from '../../../test/support/engin
 import {
   associatedLicense,
   enrolledCredential,
-  markReplaced,
   registerTestDevice,
+  replaced,
   shareWith,
   type TestOrganization,
   testOrganization,
@@ -26,6 +26,8 @@ import { addUser, authenticate } from '../auth/tokens.js';
 import { DEFAULT_POLICY, type ServiceContext } from '../context.js';
 import { openContext } from '../runtime.js';
 import { createEnrollment, ENROLLMENT_CODE_TTL_MS, enrollDevice } from './enrollment.js';
+import { addOrganizationAdmin } from './organizations.js';
+import { undoShare } from './sharing.js';
 import { gatewayStatement, type StatementAnswerView } from './statement.js';
 
 const START = '2026-11-23T12:00:00.000Z';
@@ -108,9 +110,10 @@ describe.each(ENGINES)('a gateway’s enrollment and signed statement on %s', (e
       expect(JSON.stringify(row)).not.toContain(credential.slice(4));
       expect(row.enrollment_digest).toBeNull();
       expect(row.enrolled_at).toBe(clock.now().getTime());
-      const trail = await auditTrail(ctx, { entityId: device });
+      const trail = (await auditTrail(ctx, { entityId: device })).slice(-2);
       expect(trail.map((entry) => entry.action)).toEqual(['enrollment_created', 'enrolled']);
       expect(trail[0]).toMatchObject({ actor: org.owner.userId, accountId: org.accountId });
+      expect(trail[1]).toMatchObject({ actor: device, accountId: org.accountId });
       expect(JSON.stringify(trail)).not.toContain(enrollment.code.slice(4));
       expect(JSON.stringify(trail)).not.toContain(credential.slice(4));
     });
@@ -171,39 +174,37 @@ describe.each(ENGINES)('a gateway’s enrollment and signed statement on %s', (e
       const memberPrincipal = await authenticate(ctx, member.token);
       if (memberPrincipal === undefined) throw new Error('no member');
       expectRefusal(await createEnrollment(ctx, memberPrincipal, device), 'organization_not_administered');
-      await ctx.store.db
-        .insertInto('organization_admins')
-        .values({
-          organization_id: org.organizationId,
-          user_id: member.userId,
-          created_at: clock.now().getTime(),
-        })
-        .execute();
+      value(await addOrganizationAdmin(ctx, org.owner, org.organizationId, member.userId));
       value(await createEnrollment(ctx, memberPrincipal, device));
 
       const replacement = await registerTestDevice(ctx, org, 'replacement');
       const pending = value(await createEnrollment(ctx, org.owner, device));
-      await markReplaced(ctx, device, replacement);
+      await replaced(ctx, org, device, replacement);
       expectRefusal(await createEnrollment(ctx, org.owner, device), 'device_replaced');
-      expectRefusal(await enrollDevice(ctx, pending.code), 'device_replaced');
+      // Replacing a device ends its pending code as well as its credential.
+      expectRefusal(await enrollDevice(ctx, pending.code), 'enrollment_invalid');
     });
   });
 
   describe('the statement', () => {
-    it('needs the device credential, and refuses a replaced device', async () => {
+    it('needs the device credential, which ends when the device is replaced', async () => {
       expectRefusal(
         await gatewayStatement(ctx, 'skd_made-up', { connected: 0 }),
         'device_credential_invalid',
       );
       expectRefusal(await gatewayStatement(ctx, '', { connected: 0 }), 'device_credential_invalid');
       const device = await registerTestDevice(ctx, org);
+      const licenseId = await associatedLicense(ctx, org, device, 'SPC-1YR-LIC');
       const credential = await enrolledCredential(ctx, org, device);
-      await markReplaced(ctx, device, await registerTestDevice(ctx, org, 'replacement'));
-      const refusal = expectRefusal(
-        await gatewayStatement(ctx, credential, { connected: 0 }),
-        'device_replaced',
+      const replacement = await registerTestDevice(ctx, org, 'replacement');
+      await replaced(ctx, org, device, replacement);
+      expectRefusal(await gatewayStatement(ctx, credential, { connected: 0 }), 'device_credential_invalid');
+      // The replacement, enrolled, is stated the failed gateway's license.
+      const onReplacement = value(
+        await gatewayStatement(ctx, await enrolledCredential(ctx, org, replacement), { connected: 0 }),
       );
-      expect(refusal.detail).toContain('replacement');
+      expect(payloadOf(onReplacement).licenses.map((license) => license.licenseId)).toEqual([licenseId]);
+      expect(seatsOf(onReplacement)).toBe(22);
     });
 
     it('states SPC-1YR-LIC and SPC-3YR-LIC as 32 seats, and 12 after the first year', async () => {
@@ -276,7 +277,7 @@ describe.each(ENGINES)('a gateway’s enrollment and signed statement on %s', (e
         await registerTestDevice(ctx, org, 'c'),
       ];
       const licenseId = await associatedLicense(ctx, org, a, 'SPC-1YR-150-LIC');
-      await shareWith(ctx, licenseId, b, c);
+      await shareWith(ctx, org, licenseId, b, c);
       const credentials = [
         await enrolledCredential(ctx, org, a),
         await enrolledCredential(ctx, org, b),
@@ -376,6 +377,30 @@ describe.each(ENGINES)('a gateway’s enrollment and signed statement on %s', (e
       const onB = value(await gatewayStatement(ctx, credentials[1] as string, { connected: 0, wanted: 100 }));
       expect(leaseOf(onB, licenseId)?.seats).toBe(78);
       expect(seatsOf(onB)).toBe(100);
+    });
+
+    it('gives a gateway shared again none of what it held before its replica was undone', async () => {
+      const { licenseId, devices, credentials } = await shared150();
+      const [a, b, c] = credentials as [string, string, string];
+      const other = await racingProcess();
+      for (let round = 0; round < 3; round += 1) {
+        value(await gatewayStatement(ctx, a, { connected: 0, wanted: 100 }));
+        value(await gatewayStatement(ctx, c, { connected: 0, wanted: 100 }));
+        // C's replica is undone while C asks again; B takes what C held; C is shared again and asks.
+        const [undone] = await Promise.all([
+          undoShare(other, org.owner, licenseId, devices[2] as string),
+          gatewayStatement(ctx, c, { connected: 0, wanted: 100 }),
+        ]);
+        value(undone);
+        value(await gatewayStatement(ctx, b, { connected: 0, wanted: 100 }));
+        await shareWith(ctx, org, licenseId, devices[2] as string);
+        const again = value(await gatewayStatement(ctx, c, { connected: 0, wanted: 100 }));
+        const members = await liveLeases(licenseId);
+        expect(members.reduce((sum, lease) => sum + Number(lease.seats), 0)).toBeLessThanOrEqual(150);
+        expect(leaseOf(again, licenseId)?.seats).toBe(0);
+        // B lets go of its seats for the next round.
+        value(await gatewayStatement(ctx, b, { connected: 0, wanted: 0 }));
+      }
     });
 
     it('leases nothing of the license once it has ended', async () => {

@@ -17,6 +17,7 @@ import type { ServiceContext } from '../context.js';
 import { tokenDigest } from '../secrets/seal.js';
 import type { Database } from '../store/database.js';
 import { inTransaction } from '../store/transaction.js';
+import { lockOrganizations } from './access.js';
 import { type DeviceBindings, deviceBindings } from './bindings.js';
 import { deviceByCredential, liveLeasesOf, setLease, sharedLicenseIds } from './lease-repository.js';
 import { type HeldLicense, lockLicense, replicasOf } from './repository.js';
@@ -109,9 +110,11 @@ async function statementOf(
 }
 
 /**
- * One transaction: the shared licenses' rows locked in id order first, so that lease changes of
- * one license from any service process run one after another and its leases never add up to more
- * than its users; then each lease set, the device marked seen, and the statement read and signed.
+ * One transaction. A gateway in shared licenses first locks its organization, as every console
+ * change to the organization's devices, licenses and replicas does (so no replica comes or goes
+ * under its leases), then the licenses' rows in id order, so that lease changes of one license
+ * from any service process run one after another and its leases never add up to more than its
+ * users; then each lease is set, the device marked seen, and the statement read and signed.
  */
 export async function gatewayStatement(
   ctx: ServiceContext,
@@ -130,7 +133,10 @@ export async function gatewayStatement(
   const shared = await sharedLicenseIds(ctx.store.db, device.id);
 
   return inTransaction(ctx.store.db, async (tx) => {
-    for (const licenseId of shared) await lockLicense(tx, licenseId);
+    if (shared.length > 0) {
+      await lockOrganizations(tx, { deviceIds: [device.id] });
+      for (const licenseId of shared) await lockLicense(tx, licenseId);
+    }
     const seen = await tx
       .updateTable('gateway_devices')
       .set({ last_seen_at: now.getTime() })

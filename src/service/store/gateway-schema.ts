@@ -8,6 +8,7 @@ export interface OrganizationsTable {
   account_id: string;
   name: string;
   created_at: Millis;
+  version: number;
 }
 
 export interface OrganizationAdminsTable {

@@ -13,6 +13,8 @@ export const gatewaysMigration: Migration = {
       .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.id'))
       .addColumn('name', 'text', (c) => c.notNull())
       .addColumn('created_at', 'bigint', (c) => c.notNull())
+      // Every change to an organization's gateways and licenses locks its row first: one at a time.
+      .addColumn('version', 'bigint', (c) => c.notNull().defaultTo(0))
       .execute();
     await db.schema.createIndex('organizations_account').on('organizations').column('account_id').execute();
     await db.schema
