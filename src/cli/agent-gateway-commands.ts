@@ -1,7 +1,14 @@
 // The gateway profile's own command: `agent enroll`. (`agent run` and `agent usage` take the
 // profile from the state directory.)
 import type { Command } from 'commander';
-import { type AgentFlags, openGatewayAgent, stateDirOf, withAgentOptions } from './agent-context.js';
+import { AgentState } from '../agent/state.js';
+import {
+  type AgentFlags,
+  notifyRunningAgent,
+  openGatewayAgent,
+  stateDirOf,
+  withAgentOptions,
+} from './agent-context.js';
 import { secupointLine } from './agent-gateway-output.js';
 import { CliError, EXIT, note, orExit, print, printJson } from './output.js';
 
@@ -47,4 +54,27 @@ export function registerEnroll(agent: Command): void {
       print(secupointLine(usage));
       print('Start `seatkeeper agent run` on this state directory to decide its VPN tunnels.');
     });
+}
+
+/**
+ * `agent refresh` on an enrolled gateway: a fresh statement now (licenses associated in the console
+ * since). A running agent is asked to fetch it, since it alone reports the tunnels it holds.
+ */
+export async function refreshGateway(flags: AgentFlags): Promise<void> {
+  const stateDir = stateDirOf(flags);
+  const gateway = openGatewayAgent(flags);
+  const pid = new AgentState(stateDir).runningAgent();
+  if (pid !== undefined) {
+    notifyRunningAgent(stateDir);
+    if (flags.json) printJson({ askedRunningAgent: pid });
+    else print(`The running agent (pid ${pid}) asks the license service for a fresh statement now.`);
+    return;
+  }
+  const statement = orExit(await gateway.refresh());
+  if (flags.json) {
+    printJson({ statement, usage: gateway.usage() });
+    return;
+  }
+  print(secupointLine(gateway.usage()));
+  print(`Statement valid until ${statement.validUntil}.`);
 }

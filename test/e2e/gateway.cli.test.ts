@@ -87,6 +87,11 @@ describe('agent enroll and usage on a gateway', { timeout: 120_000 }, () => {
       ['SPC-3YR-LIC', 10, 10, null],
     ]);
 
+    // `agent refresh` asks for a fresh statement at once (no agent runs on the directory).
+    const refreshed = await cli('agent', 'refresh', '--state', state);
+    expect(refreshed.code, refreshed.stderr).toBe(0);
+    expect(refreshed.stdout).toMatch(/^SecuPoint VPN Client: maximum 32 .*\nStatement valid until /);
+
     // The server's commands do not apply to a gateway: its licenses are associated in the console.
     const activate = await cli(
       'agent',
