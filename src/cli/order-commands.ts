@@ -5,8 +5,6 @@ import { isId } from '../domain/ids.js';
 import { formatAmount } from '../domain/money.js';
 import { OFFLINE_METHODS } from '../domain/purchase-rules.js';
 import { resolveAccount } from '../service/accounts/operations.js';
-import type { Principal } from '../service/auth/principal.js';
-import type { ServiceContext } from '../service/context.js';
 import { payOrder } from '../service/orders/checkout.js';
 import {
   cancelOrder,
@@ -25,30 +23,23 @@ import {
   printOrder,
   printPayment,
   printQuote,
-  READER,
 } from './order-output.js';
 import { CliError, EXIT, orExit, print, printJson, table } from './output.js';
 import {
   type ActingFlags,
   accountFilter,
+  actingAs,
   actingOption,
   dataOption,
+  example,
   oneOf,
-  operatorOf,
+  READER,
   type StoreFlags,
   usageError,
   withContext,
 } from './store-access.js';
 
 /** `seatkeeper quote` and `seatkeeper order ...`: buying at the command line, as vendor staff. */
-
-/** A change is recorded as made by the operator (`--as`); reads act as staff (READER). */
-const actingAs = async (ctx: ServiceContext, flags: ActingFlags): Promise<Principal> => ({
-  kind: 'staff',
-  userId: await operatorOf(ctx, flags),
-});
-
-const example = (...lines: string[]) => `\nExample:\n${lines.map((line) => `  $ ${line}`).join('\n')}`;
 
 function orderId(text: string): string {
   if (!isId(text, 'ord')) throw usageError(`an order id looks like ord_...; got "${text}"`);
@@ -116,7 +107,8 @@ export function registerOrderCommands(program: Command): void {
     .option('--json', 'print the result as JSON')
     .addHelpText('after', example('seatkeeper quote --account admin@example.com --key key-1y:10'))
     .action(async (flags: ActingFlags & ItemFlags & { account: string }) => {
-      if (!hasItems(flags)) throw usageError('name what to buy: --key, --renew or --subscription');
+      if (!hasItems(flags))
+        throw usageError('name what to buy: --key, --renew, --subscription or --gateway-license');
       const quote = await withContext(flags, async (ctx) => {
         const principal = await actingAs(ctx, flags);
         const { id } = orExit(await resolveAccount(ctx, flags.account));
@@ -166,7 +158,9 @@ export function registerOrderCommands(program: Command): void {
       if (flags.quote !== undefined && (hasItems(flags) || flags.account !== undefined))
         throw usageError('give either --quote or --account with items, not both');
       if (flags.quote === undefined && (!hasItems(flags) || flags.account === undefined))
-        throw usageError('give --quote ID, or --account with --key, --renew or --subscription');
+        throw usageError(
+          'give --quote ID, or --account with --key, --renew, --subscription or --gateway-license',
+        );
       const placement = { paymentMethod: method, ...(purchaseOrder === undefined ? {} : { purchaseOrder }) };
       const { placed, invoice } = await withContext(flags, async (ctx) => {
         const principal = await actingAs(ctx, flags);

@@ -1,10 +1,14 @@
 import type { Command } from 'commander';
+import { MAX_LICENSES_PER_KEY } from '../domain/gateway-license.js';
 import type { OrderItem } from '../domain/order.js';
 import type { ServiceContext } from '../service/context.js';
 import { orExit } from './output.js';
 import { licenseIdOf, usageError, wholeNumber } from './store-access.js';
 
-/** What an order or a quote buys, as the command line names it: `--key key-1y:10`, `--renew lic_...:2`. */
+/**
+ * What an order or a quote buys, as the command line names it: `--key key-1y:10`, `--renew lic_...:2`,
+ * `--gateway-license SPC-1YR-LIC:2`.
+ */
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
@@ -14,6 +18,7 @@ export interface ItemFlags {
   subscription: string[];
   changeSubscription: string[];
   renewSubscription: string[];
+  gatewayLicense: string[];
   force?: boolean;
 }
 
@@ -24,6 +29,23 @@ export function sized(flag: string, text: string): { sku: string; connections: n
   if (colon < 0 || sku === '')
     throw usageError(`${flag} must be SKU:CONNECTIONS, such as key-1y:10; got "${text}"`);
   return { sku, connections: wholeNumber(`${flag} ${sku}:CONNECTIONS`, text.slice(colon + 1), 1, 1_000_000) };
+}
+
+/** `SPC-1YR-LIC:2`: a gateway license model and how many licenses its key holds. */
+export function gatewayLicenses(text: string): { sku: string; quantity: number } {
+  const colon = text.lastIndexOf(':');
+  const sku = text.slice(0, colon).trim();
+  if (colon < 0 || sku === '')
+    throw usageError(`--gateway-license must be SKU:QUANTITY, such as SPC-1YR-LIC:2; got "${text}"`);
+  return {
+    sku,
+    quantity: wholeNumber(
+      `--gateway-license ${sku}:QUANTITY`,
+      text.slice(colon + 1),
+      1,
+      MAX_LICENSES_PER_KEY,
+    ),
+  };
 }
 
 /** The items the flags name; a renewal names its key as typed or by its id. */
@@ -52,6 +74,7 @@ export async function itemsOf(ctx: ServiceContext, flags: ItemFlags): Promise<Or
   }
   for (const subscriptionId of flags.renewSubscription)
     items.push({ type: 'subscription_renewal', subscriptionId: subscriptionId.trim() });
+  for (const text of flags.gatewayLicense) items.push({ type: 'gateway_license', ...gatewayLicenses(text) });
   return items;
 }
 
@@ -60,7 +83,8 @@ export const hasItems = (flags: ItemFlags) =>
     flags.renew.length +
     flags.subscription.length +
     flags.changeSubscription.length +
-    flags.renewSubscription.length >
+    flags.renewSubscription.length +
+    flags.gatewayLicense.length >
   0;
 
 export const itemOptions = (command: Command): Command =>
@@ -87,6 +111,12 @@ export const itemOptions = (command: Command): Command =>
     .option(
       '--renew-subscription <subscription>',
       'the next period of a subscription, at today’s price (orders only; the service places these itself a week ahead)',
+      collect,
+      [],
+    )
+    .option(
+      '--gateway-license <sku:quantity>',
+      'a gateway license key of one model, e.g. SPC-1YR-LIC:2 for 2 licenses of 20 VPN users (repeatable)',
       collect,
       [],
     )

@@ -3,18 +3,16 @@ import { formatAmount } from '../domain/money.js';
 import { OFFLINE_METHODS, ONLINE_MINIMUM_REASON } from '../domain/purchase-rules.js';
 import { formatRate } from '../domain/tax.js';
 import { plural } from '../domain/text.js';
-import type { Principal } from '../service/auth/principal.js';
 import type { ServiceContext } from '../service/context.js';
+import { findGatewayKey, type IssuedKeyView } from '../service/gateways/keys.js';
 import { invoiceFor } from '../service/invoices/operations.js';
 import type { InvoiceView } from '../service/invoices/views.js';
 import { findLicense, type LicenseView } from '../service/licenses/operations.js';
 import { listSubscriptions, type SubscriptionView } from '../service/subscriptions/lifecycle.js';
 import { print, table } from './output.js';
+import { READER } from './store-access.js';
 
 /** How the order commands print quotes, orders, payments and what a payment made. */
-
-/** Reads act as staff. */
-export const READER: Principal = { kind: 'staff', userId: 'operator' };
 
 export function printLines(order: Order): void {
   print(
@@ -53,16 +51,20 @@ export interface Made {
   issued: LicenseView[];
   renewed: LicenseView[];
   subscriptions: SubscriptionView[];
+  gatewayKeys: IssuedKeyView[];
 }
 
 export async function madeBy(ctx: ServiceContext, order: Order): Promise<Made> {
-  const made: Made = { issued: [], renewed: [], subscriptions: [] };
+  const made: Made = { issued: [], renewed: [], subscriptions: [], gatewayKeys: [] };
   if (order.fulfilment === null) return made;
   const licenses = async (ids: string[]) =>
     (await Promise.all(ids.map((id) => findLicense(ctx, id)))).filter(
       (license): license is LicenseView => license !== undefined,
     );
-  const { issuedLicenseIds, renewedLicenseIds, subscriptionIds } = order.fulfilment;
+  const { issuedLicenseIds, renewedLicenseIds, subscriptionIds, gatewayKeys } = order.fulfilment;
+  made.gatewayKeys = (await Promise.all(gatewayKeys.map((key) => findGatewayKey(ctx, key.id)))).filter(
+    (key): key is IssuedKeyView => key !== undefined,
+  );
   made.issued = await licenses(issuedLicenseIds);
   made.renewed = await licenses(renewedLicenseIds);
   if (subscriptionIds.length > 0)
@@ -77,6 +79,8 @@ export function printMade(made: Made): void {
     print(
       `${key.key}\n${plural(key.connections, 'connection')}, ${plural(key.termYears, 'year')}, support term until ${key.ends.slice(0, 10)} (${key.id}).`,
     );
+  for (const key of made.gatewayKeys)
+    print(`${key.key}\nGateway license key: ${key.preview.summary}, to add to an organization (${key.id}).`);
   for (const s of made.subscriptions)
     print(
       `${s.key}\n${plural(s.connections, 'connection')}, ${s.period}, period ends ${s.periodEnds.slice(0, 10)} (${s.id}).`,

@@ -2,6 +2,8 @@ import { Command } from 'commander';
 import packageJson from '../../package.json' with { type: 'json' };
 import { registerAgentCommands } from './agent-commands.js';
 import { registerCatalogCommands } from './catalog-commands.js';
+import { registerGatewayCommands } from './gateway-commands.js';
+import { registerGatewayLicenseCommands } from './gateway-license-commands.js';
 import { registerInvoiceCommands } from './invoice-commands.js';
 import { registerOrderCommands } from './order-commands.js';
 import { registerReminderCommands } from './reminder-commands.js';
@@ -25,6 +27,8 @@ export function createProgram(): Command {
   registerInvoiceCommands(program);
   registerCatalogCommands(program);
   registerOrderCommands(program);
+  registerGatewayCommands(program);
+  registerGatewayLicenseCommands(program);
   registerAgentCommands(program);
   return program;
 }

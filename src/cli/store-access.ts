@@ -5,6 +5,7 @@ import { normalizeEmail } from '../domain/email.js';
 import { ok, type Result } from '../domain/errors.js';
 import { isId } from '../domain/ids.js';
 import { resolveAccount } from '../service/accounts/operations.js';
+import type { Principal } from '../service/auth/principal.js';
 import { findStaff } from '../service/auth/staff.js';
 import { ConfigError, loadServiceConfig, parseDuration, type ServiceFlags } from '../service/config.js';
 import type { ServiceContext } from '../service/context.js';
@@ -53,6 +54,18 @@ export async function operatorOf(ctx: ServiceContext, flags: { as?: string | und
   if (!staff.ok) throw new CliError(`${source}: ${staff.error.detail}`, EXIT.usage, staff.error.code);
   return staff.value.userId;
 }
+
+/** Reads act as staff. */
+export const READER: Principal = { kind: 'staff', userId: 'operator' };
+
+/** A change is recorded as made by the operator (`--as`), acting as vendor staff. */
+export const actingAs = async (ctx: ServiceContext, flags: ActingFlags): Promise<Principal> => ({
+  kind: 'staff',
+  userId: await operatorOf(ctx, flags),
+});
+
+/** The example lines `--help` ends with. */
+export const example = (...lines: string[]) => `\nExample:\n${lines.map((line) => `  $ ${line}`).join('\n')}`;
 
 export function config(flags: ServiceFlags) {
   try {

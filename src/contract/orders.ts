@@ -1,5 +1,7 @@
 import { type Static, Type } from '@sinclair/typebox';
+import { MAX_LICENSES_PER_KEY } from '../domain/gateway-license.js';
 import { Sku } from '../domain/price-book.js';
+import { PRO_LICENSE_CONNECTIONS } from '../domain/purchase-rules.js';
 import { Email, Instant, NextPage, PageQuery, Shared } from './common.js';
 import { Id } from './ids.js';
 
@@ -53,6 +55,26 @@ export const OrderItem = Type.Union([
       additionalProperties: false,
       description:
         'A subscription’s next period at today’s price × its connections, less credit left by earlier changes',
+    },
+  ),
+  Type.Object(
+    {
+      type: Type.Literal('gateway_license'),
+      sku: Type.String({
+        minLength: 1,
+        maxLength: 64,
+        description: 'A gateway license model, such as SPC-1YR-LIC',
+        examples: ['SPC-1YR-LIC'],
+      }),
+      quantity: Type.Integer({
+        minimum: 1,
+        maximum: MAX_LICENSES_PER_KEY,
+        description: 'Licenses in the key',
+      }),
+    },
+    {
+      additionalProperties: false,
+      description: `A gateway license key of one model × quantity, issued when paid: a SecuPoint model is priced per VPN user of all its licenses, a Pro model per license; the purchase rules count the users (a Pro license as ${PRO_LICENSE_CONNECTIONS})`,
     },
   ),
 ]);
@@ -109,6 +131,15 @@ export const IdempotencyHeaders = Type.Object({
   }),
 });
 
+/** A gateway key an order issued, as the order lists it; its owner reads the key itself by its id. */
+const IssuedGatewayKeyRef = Type.Object({
+  id: Type.String(),
+  item: Type.Integer({ description: 'The gateway_license item it fulfils' }),
+  keyHint: Type.String({ description: 'The last group of the key' }),
+  sku: Type.String(),
+  quantity: Type.Integer(),
+});
+
 const Amount = (description: string) => Type.Integer({ description: `${description}, in minor units` });
 const MaybeInstant = Type.Union([Instant, Type.Null()]);
 
@@ -137,7 +168,9 @@ export const Order = Type.Object(
         amount: Amount('quantity × unitAmount'),
       }),
     ),
-    connections: Type.Integer({ description: 'The connections of all its items' }),
+    connections: Type.Integer({
+      description: `The connections of all its items, as the purchase rules count them: a gateway license’s VPN users, ${PRO_LICENSE_CONNECTIONS} for a Pro license`,
+    }),
     subtotal: Amount('Sum of the lines'),
     taxRate: Type.Integer({ description: 'Parts per million of the subtotal' }),
     tax: Amount('Tax on the subtotal, rounded once'),
@@ -150,6 +183,9 @@ export const Order = Type.Object(
         renewedLicenseIds: Type.Array(Type.String()),
         subscriptionIds: Type.Array(Type.String(), {
           description: 'The subscriptions it created, changed or renewed',
+        }),
+        gatewayKeys: Type.Array(IssuedGatewayKeyRef, {
+          description: 'The gateway license keys it issued, one per gateway_license item',
         }),
       }),
       Type.Null(),

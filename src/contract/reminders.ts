@@ -10,7 +10,10 @@ export const Reminder = Type.Object(
   {
     id: Type.String(),
     subject: Type.Union([Type.Literal('license'), Type.Literal('subscription')]),
-    subjectId: Type.String({ description: 'The key (lic_...) or subscription (sub_...)' }),
+    subjectId: Type.String({
+      description:
+        'The key (lic_...), the subscription (sub_...), or the gateway license (gwl_..., a `license` reminder too)',
+    }),
     accountId: Type.String(),
     ends: Type.String({ format: 'date-time', description: 'The end it reminds of' }),
     daysBefore: Type.Integer({ description: '60, 30 or 3' }),
@@ -27,7 +30,7 @@ export type Reminder = Static<typeof Reminder>;
 export const ReminderQuery = Type.Object(
   {
     status: Type.Optional(ReminderStatus),
-    subjectId: Type.Optional(Id(['lic', 'sub'], 'One key or subscription')),
+    subjectId: Type.Optional(Id(['lic', 'sub', 'gwl'], 'One key, subscription or gateway license')),
     ...PageQuery('rem'),
   },
   { additionalProperties: false },

@@ -1,3 +1,4 @@
+import { GATEWAY_LICENSE_MODELS, type LicenseModel } from './gateway-license.js';
 import { money, ratioOf } from './money.js';
 import type { PriceBook, Product, Tier } from './price-book.js';
 
@@ -31,6 +32,23 @@ const SUBSCRIPTION_MONTHLY: Tier[] = [
   { upTo: null, unitPrice: 1_40 },
 ];
 
+/** A SecuPoint license, per VPN user and year: 1-49, 50-99, 100-249, 250-499, 500+ users in the order line. */
+const SECUPOINT_ONE_YEAR: Tier[] = [
+  { upTo: 49, unitPrice: 6_00 },
+  { upTo: 99, unitPrice: 5_50 },
+  { upTo: 249, unitPrice: 5_00 },
+  { upTo: 499, unitPrice: 4_50 },
+  { upTo: null, unitPrice: 4_00 },
+];
+
+/** A Pro license (cloud management, no VPN user), per license and year: 1-9, 10-49, 50-99, 100+ licenses. */
+const PRO_ONE_YEAR: Tier[] = [
+  { upTo: 9, unitPrice: 150_00 },
+  { upTo: 49, unitPrice: 140_00 },
+  { upTo: 99, unitPrice: 130_00 },
+  { upTo: null, unitPrice: 120_00 },
+];
+
 const scaled = (tiers: readonly Tier[], numerator: number, denominator: number): Tier[] =>
   tiers.map(({ upTo, unitPrice }) => ({
     upTo,
@@ -43,6 +61,19 @@ const keys: Product[] = [1, 2, 3, 4, 5].map((termYears) => ({
   name: `Fixed license key, ${termYears} ${termYears === 1 ? 'year' : 'years'} of support/upgrade`,
   termYears,
   tiers: scaled(KEY_ONE_YEAR, termYears * (MULTI_YEAR_PERCENT[termYears] ?? 100), 100),
+}));
+
+/** Every gateway license model, under its own SKU; longer terms cheaper per year as for keys. */
+const gateways: Product[] = GATEWAY_LICENSE_MODELS.map((model: LicenseModel) => ({
+  kind: 'gateway',
+  sku: model.sku,
+  name: model.name,
+  termYears: model.termYears,
+  tiers: scaled(
+    model.kind === 'pro' ? PRO_ONE_YEAR : SECUPOINT_ONE_YEAR,
+    model.termYears * (MULTI_YEAR_PERCENT[model.termYears] ?? 100),
+    100,
+  ),
 }));
 
 export const DEFAULT_PRICE_BOOK: PriceBook = {
@@ -66,5 +97,6 @@ export const DEFAULT_PRICE_BOOK: PriceBook = {
       period: 'yearly',
       tiers: scaled(SUBSCRIPTION_MONTHLY, 10, 1),
     },
+    ...gateways,
   ],
 };

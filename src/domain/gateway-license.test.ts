@@ -26,13 +26,15 @@ const errorOf = <T>(
 ) => (result.ok ? undefined : { code: result.error.code, field: result.error.field });
 
 describe('the gateway license catalog', () => {
-  it('holds the seed’s SecuPoint models and the Pro models, as data', () => {
+  it('holds the seed’s SecuPoint models, a 100- and a 150-user one, and the Pro models, as data', () => {
     const bySku = Object.fromEntries(
       GATEWAY_LICENSE_MODELS.map((m) => [m.sku, [m.kind, m.users, m.termYears]]),
     );
     expect(bySku).toEqual({
       'SPC-1YR-LIC': ['secupoint', 20, 1],
       'SPC-3YR-LIC': ['secupoint', 10, 3],
+      'SPC-1YR-100-LIC': ['secupoint', 100, 1],
+      'SPC-1YR-150-LIC': ['secupoint', 150, 1],
       'PRO-1YR-LIC': ['pro', 0, 1],
       'PRO-3YR-LIC': ['pro', 0, 3],
     });

@@ -1,4 +1,5 @@
 import { fail, ok, type Result } from './errors.js';
+import { priceGatewayLicenses } from './gateway-pricing.js';
 import type { KeyFacts } from './key-lifecycle.js';
 import { type Money, money } from './money.js';
 import { currentBook, findProduct, type PriceBook, type PricedLine, priceLine } from './price-book.js';
@@ -9,7 +10,7 @@ import { isoDate } from './terms.js';
 
 /**
  * What one order buys, priced: new fixed keys, renewals of keys the account has (several in one
- * order), new subscriptions. Every line is priced with the book in force when the order is made
+ * order), new subscriptions, gateway license keys (one model × a quantity each). Every line is priced with the book in force when the order is made
  * (a renewal too: "your renewal cost is based on Access Server's current market price and the
  * number of licenses"), and the order keeps those prices whatever the book says later.
  */
@@ -19,7 +20,8 @@ export type OrderItem =
   | { type: 'renewal'; licenseId: string; years: number }
   | { type: 'subscription'; sku: string; connections: number }
   | { type: 'subscription_change'; subscriptionId: string; connections: number; force?: boolean | undefined }
-  | { type: 'subscription_renewal'; subscriptionId: string };
+  | { type: 'subscription_renewal'; subscriptionId: string }
+  | { type: 'gateway_license'; sku: string; quantity: number };
 
 /** The subscription an item bills, if it bills one. */
 export const billedSubscriptionOf = (item: OrderItem): string | undefined =>
@@ -112,6 +114,11 @@ function priceItem(
         description: `${line.description}, key …${key.hint}, to ${isoDate(term.ends)}`,
       }),
     );
+  }
+  if (item.type === 'gateway_license') {
+    const priced = priceGatewayLicenses(book, item, field);
+    if (!priced.ok) return priced;
+    return ok({ lines: [asLine(index, priced.value.line)], connections: priced.value.connections });
   }
   const product = findProduct(book, item.sku);
   const wanted = item.type === 'key' ? 'fixed license key' : 'subscription';

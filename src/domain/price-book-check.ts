@@ -1,4 +1,5 @@
 import { fail, ok, type Result } from './errors.js';
+import { findLicenseModel, type LicenseKind } from './gateway-license.js';
 import { CURRENCIES, formatMoney, money } from './money.js';
 import { type PriceBook, type Product, type Tier, volumeUnitPrice } from './price-book.js';
 import { SINGLE_LINE } from './text.js';
@@ -11,6 +12,8 @@ import { SINGLE_LINE } from './text.js';
 export const MAX_TERM_YEARS = 5;
 
 const SKU = /^[a-z0-9][a-z0-9-]{0,63}$/;
+/** A gateway product is sold under its license model's SKU, capitals and all (SPC-1YR-LIC). */
+const GATEWAY_SKU = /^[A-Za-z0-9][A-Za-z0-9-]{0,63}$/;
 const ONE_LINE = new RegExp(SINGLE_LINE);
 
 const invalid = (detail: string, field = 'priceBook') => fail('price_book_invalid', detail, field);
@@ -43,8 +46,10 @@ function checkTiers(product: Product): Result<void> {
 }
 
 function checkProduct(product: Product): Result<void> {
-  if (!SKU.test(product.sku))
-    return invalid(`SKU "${product.sku}" is not lowercase letters, digits and dashes.`);
+  if (product.kind === 'gateway' ? !GATEWAY_SKU.test(product.sku) : !SKU.test(product.sku))
+    return invalid(
+      `SKU "${product.sku}" is not ${product.kind === 'gateway' ? 'letters' : 'lowercase letters'}, digits and dashes.`,
+    );
   if (product.name.trim() === '' || !ONE_LINE.test(product.name))
     return invalid(`${product.sku}: the name is one line of text.`);
   if (product.kind !== 'subscription') {
@@ -52,7 +57,28 @@ function checkProduct(product: Product): Result<void> {
     if (!Number.isInteger(years) || years < 1 || years > MAX_TERM_YEARS)
       return invalid(`${product.sku}: a term is 1 to ${MAX_TERM_YEARS} years.`);
   }
+  if (product.kind === 'gateway') {
+    // An order for it delivers a key of that model: a product no model backs could not be fulfilled.
+    const model = findLicenseModel(product.sku);
+    if (!model.ok) return invalid(`${product.sku} is not a gateway license model.`);
+    if (model.value.termYears !== product.termYears)
+      return invalid(
+        `${product.sku}: the license model's term is ${model.value.termYears} years, not ${product.termYears}.`,
+      );
+  }
   return checkTiers(product);
+}
+
+/**
+ * The products whose terms are compared with each other: keys, subscriptions, and gateway
+ * licenses of one kind (SecuPoint per VPN user, Pro per license). Several gateway models may sell
+ * one term (20 and 150 users for a year), so only their lines may hold two products of a term.
+ */
+function lineOf(product: Product): string {
+  if (product.kind !== 'gateway') return product.kind;
+  const model = findLicenseModel(product.sku);
+  const kind: LicenseKind | 'unknown' = model.ok ? model.value.kind : 'unknown';
+  return `gateway:${kind}`;
 }
 
 /** The quantities where some tier of either table starts: between them both prices are constant. */
@@ -89,27 +115,28 @@ export function checkPriceBook(book: PriceBook): Result<PriceBook> {
   if (!CURRENCIES.includes(book.currency)) return invalid(`Unknown currency ${book.currency}.`, 'currency');
   if (book.products.length === 0) return invalid('The price book sells nothing.', 'products');
   const skus = new Set<string>();
-  const byKind = new Map<Product['kind'], Map<number, Product>>();
+  const byLine = new Map<string, Map<number, Product[]>>();
   for (const product of book.products) {
     const checked = checkProduct(product);
     if (!checked.ok) return checked;
     if (skus.has(product.sku)) return invalid(`SKU ${product.sku} is listed twice.`);
     skus.add(product.sku);
-    const lengths = byKind.get(product.kind) ?? new Map<number, Product>();
+    const line = lineOf(product);
+    const lengths = byLine.get(line) ?? new Map<number, Product[]>();
     const months = lengthInMonths(product);
-    const twin = lengths.get(months);
-    if (twin !== undefined) return invalid(`${twin.sku} and ${product.sku} sell the same term.`);
-    byKind.set(product.kind, lengths.set(months, product));
+    const twin = lengths.get(months)?.[0];
+    if (twin !== undefined && product.kind !== 'gateway')
+      return invalid(`${twin.sku} and ${product.sku} sell the same term.`);
+    byLine.set(line, lengths.set(months, [...(lengths.get(months) ?? []), product]));
   }
-  for (const lengths of byKind.values()) {
-    const ordered = [...lengths.entries()].sort(([a], [b]) => a - b).map(([, product]) => product);
-    for (let index = 1; index < ordered.length; index++) {
-      const shorter = ordered[index - 1];
-      const longer = ordered[index];
-      if (shorter === undefined || longer === undefined) continue;
-      const checked = checkLongerIsCheaper(shorter, longer, book.currency);
-      if (!checked.ok) return checked;
-    }
+  for (const lengths of byLine.values()) {
+    const ordered = [...lengths.entries()].sort(([a], [b]) => a - b).map(([, products]) => products);
+    for (let index = 1; index < ordered.length; index++)
+      for (const shorter of ordered[index - 1] ?? [])
+        for (const longer of ordered[index] ?? []) {
+          const checked = checkLongerIsCheaper(shorter, longer, book.currency);
+          if (!checked.ok) return checked;
+        }
   }
   return ok(book);
 }

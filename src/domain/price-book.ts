@@ -1,5 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { fail, ok, type Result } from './errors.js';
+import { findLicenseModel } from './gateway-license.js';
 import { type Currency, formatMoney, type Money, money, times } from './money.js';
 import type { Period } from './terms.js';
 import { plural } from './text.js';
@@ -19,7 +20,8 @@ export const Tier = Type.Object(
     }),
     unitPrice: Type.Integer({
       minimum: 1,
-      description: 'Minor units per connection (per user for a gateway), for the whole term or period',
+      description:
+        'Minor units per connection (a gateway license: per VPN user for SecuPoint, per license for Pro, which adds no user), for the whole term or period',
     }),
   },
   { additionalProperties: false },
@@ -34,7 +36,8 @@ const TermYears = Type.Integer({ minimum: 1 });
 /**
  * A fixed license key (connections for good on one server, with a support/upgrade term), a
  * subscription (connections shared by any number of servers, billed per period), or a gateway
- * license (priced per user like a key; reserved, the default book sells none yet).
+ * license model sold under its own SKU (SPC-1YR-LIC): a SecuPoint license priced per VPN user it
+ * adds, a Pro license (no VPN user) per license; its tiers go by users, or by Pro licenses.
  */
 export const Product = Type.Union([
   Type.Object(
@@ -108,6 +111,13 @@ export const keyProduct = (book: PriceBook, termYears: number): Product | undefi
 export const subscriptionProduct = (book: PriceBook, period: Period): Product | undefined =>
   book.products.find((product) => product.kind === 'subscription' && product.period === period);
 
+/** What one unit of a product's tiers is: a connection, a gateway's VPN user, or a Pro license. */
+export function unitOf(product: Product): 'connection' | 'user' | 'license' {
+  if (product.kind !== 'gateway') return 'connection';
+  const model = findLicenseModel(product.sku);
+  return model.ok && model.value.kind === 'pro' ? 'license' : 'user';
+}
+
 /** A line for `quantity` of a product, at the book's volume price. */
 export function priceLine(book: PriceBook, product: Product, quantity: number): Result<PricedLine> {
   if (!Number.isSafeInteger(quantity) || quantity < 1)
@@ -115,7 +125,7 @@ export function priceLine(book: PriceBook, product: Product, quantity: number): 
   const unitPrice = money(volumeUnitPrice(product.tiers, quantity), book.currency);
   return ok({
     sku: product.sku,
-    description: `${product.name}: ${plural(quantity, product.kind === 'gateway' ? 'user' : 'connection')} × ${formatMoney(unitPrice)}`,
+    description: `${product.name}: ${plural(quantity, unitOf(product))} × ${formatMoney(unitPrice)}`,
     quantity,
     unitPrice,
     total: times(unitPrice, quantity),

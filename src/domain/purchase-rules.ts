@@ -26,6 +26,20 @@ export const OFFLINE_MINIMUM_REASON =
 /** How an accepted order is collected: paid at checkout, or a quote payable on net terms. */
 export type Collection = { kind: 'charge_now' } | { kind: 'net_terms'; netDays: number };
 
+/**
+ * What a gateway license order line weighs in these rules. A SecuPoint license counts the VPN users
+ * it adds, as connections are counted (2 × SPC-1YR-LIC: 40). A Pro license adds no user, yet a
+ * buyer expects to pay one by card (it costs more than the ten connections the online minimum asks
+ * for, and that minimum is about the cost of a small payment): each Pro license counts as the
+ * online minimum, so one is bought online and ten by bank wire or purchase order.
+ */
+export const PRO_LICENSE_CONNECTIONS = ONLINE_MINIMUM_CONNECTIONS;
+
+export const gatewayLicenseConnections = (
+  model: { kind: 'secupoint' | 'pro'; users: number },
+  quantity: number,
+): number => (model.kind === 'pro' ? PRO_LICENSE_CONNECTIONS : model.users) * quantity;
+
 /** An order's size is the connections of all its lines: renewing several keys at once counts them all. */
 export const orderConnections = (lines: readonly { quantity: number }[]): number =>
   lines.reduce((total, line) => total + line.quantity, 0);

@@ -165,6 +165,18 @@ export const GATEWAY_ROUTES: Record<string, Entry> = {
       body: { accountId: w.a.accountId, sku: 'SPC-1YR-LIC', quantity: 1 },
     }),
   },
+  'GET /v1/gateway-keys/{id}': {
+    auth: 'bearer',
+    // The key is the owner's, as an order's invoice is: a member does not see it.
+    expect: { ...ADMINS(200), member: 404 },
+    request: async (w) => {
+      const issued = ok(
+        await issueGatewayKey(w.ctx, STAFF, { accountId: w.a.accountId, sku: 'SPC-1YR-LIC', quantity: 1 }),
+      );
+      return { path: `/v1/gateway-keys/${issued.id}` };
+    },
+    unknown: () => ({ path: `/v1/gateway-keys/${newId('gwk', 1)}` }),
+  },
   'GET /v1/devices/{id}': {
     auth: 'bearer',
     expect: ADMINS(200),

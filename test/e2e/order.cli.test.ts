@@ -94,6 +94,40 @@ describe('seatkeeper quote, order and invoice pay|void', { timeout: 180_000 }, (
     expect(paid.stdout).toMatch(new RegExp(`^Renewed …${key.slice(-4)} \\(${id}\\): support term until `));
   });
 
+  it('quotes, orders and pays gateway licenses: the key is printed first, with what it holds', async () => {
+    const { email } = await customerWithKey(data);
+    const quoted = await cli(['quote', '--account', email, '--gateway-license', 'SPC-1YR-LIC:2']);
+    expect(quoted.code, quoted.stderr).toBe(0);
+    expect(quoted.stdout).toMatch(
+      /SecuPoint VPN Client, 1 year: 2 × SPC-1YR-LIC \(20 VPN users each, 1 year\), 40 users × \$6\.00\s+40\s+\$6\.00\s+\$240\.00/,
+    );
+    const order = await json<Order>([
+      ...['order', 'create', '--account', email, '--gateway-license', 'SPC-1YR-LIC:2'],
+      ...['--gateway-license', 'PRO-1YR-LIC:1', '--method', 'card'],
+    ]);
+    expect(order).toMatchObject({
+      connections: 50,
+      total: 390_00,
+      items: [
+        { type: 'gateway_license', sku: 'SPC-1YR-LIC', quantity: 2 },
+        { type: 'gateway_license', sku: 'PRO-1YR-LIC', quantity: 1 },
+      ],
+    });
+    const paid = await cli(['order', 'pay', order.id]);
+    expect([paid.code, paid.stderr]).toEqual([0, '']);
+    const lines = paid.stdout.split('\n');
+    expect(lines[0]).toMatch(KEY_LINE);
+    expect(lines[1]).toMatch(
+      /^Gateway license key: 2 × SPC-1YR-LIC \(20 VPN users each, 1 year\), to add to an organization \(gwk_\w+\)\.$/,
+    );
+    expect(lines[3]).toMatch(/^Gateway license key: 1 × PRO-1YR-LIC \(Pro features, 1 year\)/);
+    const shown = await json<Order>(['order', 'show', order.id]);
+    expect(shown.fulfilment?.gatewayKeys).toEqual([
+      expect.objectContaining({ item: 0, sku: 'SPC-1YR-LIC', quantity: 2, keyHint: lines[0]?.slice(-4) }),
+      expect.objectContaining({ item: 1, sku: 'PRO-1YR-LIC', quantity: 1 }),
+    ]);
+  });
+
   it('refuses malformed items (exit 2) and unknown products or keys (exit 1) with their codes', async () => {
     const { email } = await customerWithKey(data);
     const cases: [string[], number, string][] = [
@@ -113,7 +147,22 @@ describe('seatkeeper quote, order and invoice pay|void', { timeout: 180_000 }, (
       [['--subscription', 'key-1y:10'], 1, '(product_not_found)'],
       [['--renew', 'ABCD-EFGH-JKMN-PQRS-TVWX'], 1, '(license_key_malformed)'],
       [['--renew', 'lic_0000000000aaaaaaaaaaaaaaaa:2'], 1, '(license_not_found)'],
-      [[], 2, 'name what to buy: --key, --renew or --subscription'],
+      [[], 2, 'name what to buy: --key, --renew, --subscription or --gateway-license'],
+      [
+        ['--gateway-license', 'SPC-1YR-LIC'],
+        2,
+        '--gateway-license must be SKU:QUANTITY, such as SPC-1YR-LIC:2',
+      ],
+      [
+        ['--gateway-license', 'SPC-1YR-LIC:10001'],
+        2,
+        '--gateway-license SPC-1YR-LIC:QUANTITY must be a whole number from 1 to 10000; got "10001"',
+      ],
+      [
+        ['--gateway-license', 'AP-1YR-LIC:4'],
+        1,
+        'Price book default sells no gateway license AP-1YR-LIC. (product_not_found)',
+      ],
     ];
     for (const [items, code, message] of cases) {
       const outcome = await cli(['quote', '--account', email, ...items]);

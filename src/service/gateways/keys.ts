@@ -14,7 +14,7 @@ import { accountExists } from '../accounts/operations.js';
 import { recordAudit } from '../audit/log.js';
 import type { Principal } from '../auth/principal.js';
 import type { ServiceContext } from '../context.js';
-import { seal } from '../secrets/seal.js';
+import { seal, unseal } from '../secrets/seal.js';
 import type { Database } from '../store/database.js';
 import type { GatewayKeyRow } from '../store/gateway-schema.js';
 import { inTransaction } from '../store/transaction.js';
@@ -92,6 +92,42 @@ export async function issueGatewayKey(
   return inTransaction(ctx.store.db, (tx) =>
     issueGatewayKeyIn(tx, ctx, { ...input, actor: actorOf(principal) }, now),
   );
+}
+
+/** An issued key with the key itself, as its account and staff read it (an order paid, a key issued). */
+export async function findGatewayKey(ctx: ServiceContext, id: string): Promise<IssuedKeyView | undefined> {
+  const row = await ctx.store.db
+    .selectFrom('gateway_keys')
+    .selectAll()
+    .where('id', '=', id)
+    .executeTakeFirst();
+  if (row === undefined) return undefined;
+  const preview = previewGatewayKey({ sku: row.sku, quantity: row.quantity });
+  if (!preview.ok) throw new Error(`the gateway key ${row.id} holds an unknown model ${row.sku}`);
+  return {
+    id: row.id,
+    key: unseal(row.key_sealed, ctx.vendor.dataKey),
+    preview: previewView(row, preview.value),
+  };
+}
+
+/** One issued key for staff or the owner of its account; another account's answers as unknown. */
+export async function showGatewayKey(
+  ctx: ServiceContext,
+  principal: Principal,
+  id: string,
+): Promise<Result<IssuedKeyView>> {
+  const row = await ctx.store.db
+    .selectFrom('gateway_keys')
+    .select('account_id')
+    .where('id', '=', id)
+    .executeTakeFirst();
+  const unknown = fail('license_key_not_found', `There is no gateway license key ${id}.`, 'id');
+  if (row === undefined) return unknown;
+  if (principal.kind === 'account' && (principal.accountId !== row.account_id || principal.role !== 'owner'))
+    return unknown;
+  const found = await findGatewayKey(ctx, id);
+  return found === undefined ? unknown : ok(found);
 }
 
 async function keyByTyped(db: Database, typed: string): Promise<Result<GatewayKeyRow>> {

@@ -24,7 +24,7 @@ import { BEARER, requirePrincipal, requireStaff } from '../http/authenticate.js'
 import { unwrap } from '../http/problem.js';
 import type { RouteModule } from '../http/types.js';
 import { inventory, moveDevice, registerDevice, replaceDevice, showDevice } from './devices.js';
-import { addKey, issueGatewayKey, previewKey } from './keys.js';
+import { addKey, issueGatewayKey, previewKey, showGatewayKey } from './keys.js';
 import { associateLicense, listLicenses, moveLicense, showLicense, undoAssociation } from './licenses.js';
 import {
   addOrganizationAdmin,
@@ -223,6 +223,21 @@ export const gatewayRoutes: RouteModule = (app, ctx) => {
       const principal = await requireStaff(ctx, request);
       return reply.code(201).send(unwrap(await issueGatewayKey(ctx, principal, request.body)));
     },
+  );
+
+  app.get(
+    '/v1/gateway-keys/:id',
+    {
+      schema: {
+        tags,
+        summary: 'A gateway license key an order delivered, shown to the account’s owner (and staff)',
+        security: BEARER,
+        params: IdParam('gwk', 'Gateway license key id'),
+        response: { 200: IssuedGatewayKey, ...problemResponses(400, 401, 404) },
+      },
+    },
+    async (request) =>
+      unwrap(await showGatewayKey(ctx, await requirePrincipal(ctx, request), request.params.id)),
   );
 
   app.get(

@@ -5,6 +5,7 @@ import { termFromPurchase } from '../../domain/terms.js';
 import { recordAudit } from '../audit/log.js';
 import { allPriceBooks } from '../catalog/price-book-repository.js';
 import type { ServiceContext } from '../context.js';
+import { issueGatewayKeyIn } from '../gateways/keys.js';
 import { insertLicenses } from '../licenses/license-repository.js';
 import { renewIn } from '../licenses/lifecycle.js';
 import { auditedKey, newKeyRow } from '../licenses/operations.js';
@@ -18,7 +19,8 @@ import { type Fulfilment, orderItems } from './views.js';
  * What a paid order makes, in the transaction that records the payment, so that it happens once:
  * new keys whose term starts on the day of payment (the seeds: from the date of purchase, not of
  * activation), renewals of the named keys, new subscriptions (billed every period from then on),
- * changes and renewals of billed ones. Every key it issues carries the order's number.
+ * changes and renewals of billed ones, gateway license keys (one per item, added to an
+ * organization by its owner later). Every key it issues carries the order's number.
  */
 export async function fulfilIn(
   tx: Database,
@@ -31,7 +33,12 @@ export async function fulfilIn(
   const book = (await allPriceBooks(tx)).find((stored) => stored.book.version === order.price_book_version);
   if (book === undefined)
     throw new Error(`the price book ${order.price_book_version} of ${order.id} is gone`);
-  const fulfilment: Fulfilment = { issuedLicenseIds: [], renewedLicenseIds: [], subscriptionIds: [] };
+  const fulfilment: Fulfilment = {
+    issuedLicenseIds: [],
+    renewedLicenseIds: [],
+    subscriptionIds: [],
+    gatewayKeys: [],
+  };
   const product = (item: OrderItem & { sku: string }) => {
     const found = findProduct(book.book, item.sku);
     if (found === undefined) throw new Error(`${order.id} sells ${item.sku}, which its book lacks`);
@@ -84,6 +91,30 @@ export async function fulfilIn(
       const renewed = await renewIn(tx, { licenseIds: [item.licenseId], years: item.years, actor }, now);
       if (!renewed.ok) return renewed;
       fulfilment.renewedLicenseIds.push(item.licenseId);
+    } else if (item.type === 'gateway_license') {
+      if (product(item).kind !== 'gateway')
+        return fail('product_not_found', `${item.sku} is not a gateway license.`, 'items');
+      const issued = await issueGatewayKeyIn(
+        tx,
+        ctx,
+        {
+          accountId: order.account_id,
+          sku: item.sku,
+          quantity: item.quantity,
+          orderNumber: order.number,
+          actor,
+        },
+        now,
+      );
+      if (!issued.ok) return issued;
+      const { id, preview } = issued.value;
+      fulfilment.gatewayKeys.push({
+        id,
+        item: index,
+        keyHint: preview.keyHint,
+        sku: preview.sku,
+        quantity: preview.quantity,
+      });
     } else {
       const found = product(item);
       if (found.kind !== 'subscription')

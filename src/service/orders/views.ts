@@ -10,6 +10,12 @@ const instant = (ms: number | null): string | null => (ms === null ? null : new 
 
 export const orderItems = (row: OrderRow): OrderItem[] => JSON.parse(row.items);
 
+/** An order paid before gateway keys were sold recorded none. */
+function fulfilmentOf(json: string): Fulfilment {
+  const stored = JSON.parse(json) as Omit<Fulfilment, 'gatewayKeys'> & Partial<Fulfilment>;
+  return { ...stored, gatewayKeys: stored.gatewayKeys ?? [] };
+}
+
 export function orderView(row: OrderRow): Order {
   return {
     id: row.id,
@@ -29,7 +35,7 @@ export function orderView(row: OrderRow): Order {
     total: row.total,
     purchaseOrder: row.purchase_order === null ? null : JSON.parse(row.purchase_order),
     invoiceId: row.invoice_id,
-    fulfilment: row.fulfilment === null ? null : (JSON.parse(row.fulfilment) as Fulfilment),
+    fulfilment: row.fulfilment === null ? null : fulfilmentOf(row.fulfilment),
     createdAt: new Date(row.created_at).toISOString(),
     expiresAt: new Date(row.expires_at).toISOString(),
     placedAt: instant(row.placed_at),

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { keysEndingMail, QUOTED_MAX, type RemindedKey, subscriptionEndingMail } from './message.js';
+import {
+  gatewayLicenseEndingMail,
+  keysEndingMail,
+  QUOTED_MAX,
+  type RemindedGatewayLicense,
+  type RemindedKey,
+  subscriptionEndingMail,
+} from './message.js';
 
 const facts = {
   accountEmail: 'admin@customer.example',
@@ -71,5 +78,44 @@ describe('the words of an expiry reminder', () => {
     expect(mail.text).toContain(
       'The monthly subscription ending ZZ99 (40 connections) on the account admin@customer.example does not renew automatically',
     );
+  });
+});
+
+describe('the words of a gateway license notice', () => {
+  const license = (overrides: Partial<RemindedGatewayLicense> = {}): RemindedGatewayLicense => ({
+    sku: 'SPC-1YR-LIC',
+    modelName: 'SecuPoint VPN Client, 1 year',
+    kind: 'secupoint',
+    users: 20,
+    keyHint: 'CD34',
+    organization: 'Acme',
+    device: { name: 'Branch office', serialNumber: 'ESG510-0001', model: 'ESG510' },
+    sharedWith: 0,
+    ...overrides,
+  });
+
+  it('names the model, the organization and the gateway, and what the end takes away', () => {
+    const mail = gatewayLicenseEndingMail(facts, license());
+    expect(mail.subject).toBe('Your gateway license SPC-1YR-LIC expires in 30 days, on 2027-11-23');
+    expect(mail.text).toContain(
+      '  license SPC-1YR-LIC (SecuPoint VPN Client, 1 year, 20 VPN users), from the key ending CD34\n  in the organization "Acme"\n  associated with the gateway "Branch office", serial number "ESG510-0001", model "ESG510"',
+    );
+    expect(mail.text).toContain('no longer counts its 20 SecuPoint VPN users: it keeps its 2 built-in users');
+    expect(mail.text).not.toContain('shared');
+    expect(gatewayLicenseEndingMail(facts, license({ sharedWith: 1 })).text).toContain(
+      'The gateway it is shared with loses its share of them too.',
+    );
+  });
+
+  it('quotes names the customer chose, so that they cannot pass for the vendor’s words', () => {
+    const mail = gatewayLicenseEndingMail(
+      facts,
+      license({
+        organization: 'Renew now at https://evil.example',
+        device: { name: 'gw\nPay here', serialNumber: 'ESG-1', model: 'ESG510' },
+      }),
+    );
+    expect(mail.text).toContain('in the organization "Renew now at https[:]//evil.example"');
+    expect(mail.text).toContain('associated with the gateway "gw Pay here"');
   });
 });

@@ -1,3 +1,4 @@
+import { GATEWAY_POLICY } from '../../domain/seats.js';
 import { isoDate } from '../../domain/terms.js';
 
 export interface RemindedKey {
@@ -12,6 +13,20 @@ export interface RemindedSubscription {
   keyHint: string;
   connections: number;
   period: 'monthly' | 'yearly';
+}
+
+/** A gateway license associated with a device, as its notice names it. */
+export interface RemindedGatewayLicense {
+  sku: string;
+  /** The model's name, such as "SecuPoint VPN Client, 1 year". */
+  modelName: string;
+  kind: 'secupoint' | 'pro';
+  users: number;
+  keyHint: string;
+  organization: string;
+  device: { name: string; serialNumber: string; model: string };
+  /** The other gateways that share it (replicas), which lose it with it. */
+  sharedWith: number;
 }
 
 export interface ReminderFacts {
@@ -107,4 +122,50 @@ export function subscriptionEndingMail(
     'Renew it before then to keep its connections on every server that shares it.',
   ];
   return { subject: `Your subscription ends ${when}`, text: [...lines, ...SIGN_OFF].join('\n') };
+}
+
+const GATEWAY_SIGN_OFF = ['', 'Notices are sent 60, 30 and 3 days before a gateway license expires.'];
+
+/** What the end of a gateway license does: a SecuPoint license's users go, a Pro license's cloud management. */
+function gatewayAfterTheEnd(license: RemindedGatewayLicense): string[] {
+  if (license.kind === 'pro')
+    return [
+      'Once it has expired, the gateway keeps working but can no longer be managed from the cloud; its SecuPoint VPN users are not affected.',
+      'To keep managing it from the cloud, associate a new Pro license with the gateway before then.',
+    ];
+  const shared =
+    license.sharedWith === 0
+      ? ''
+      : license.sharedWith === 1
+        ? ' The gateway it is shared with loses its share of them too.'
+        : ` The ${license.sharedWith} gateways it is shared with lose their shares of them too.`;
+  return [
+    `Once it has expired, the gateway no longer counts its ${license.users} SecuPoint VPN users: it keeps its ${GATEWAY_POLICY.builtInSeats} built-in users and those of its other active licenses.${shared}`,
+    'To keep these users, associate a new SecuPoint license with the gateway before then.',
+  ];
+}
+
+/** The notice for a gateway license associated with a device (a shared one: for its owner device). */
+export function gatewayLicenseEndingMail(
+  facts: ReminderFacts,
+  license: RemindedGatewayLicense,
+): { subject: string; text: string } {
+  const when = `${inDays(facts.daysLeft)}, on ${isoDate(facts.ends)}`;
+  const gives = license.kind === 'pro' ? 'Pro features' : `${license.users} VPN users`;
+  const { device } = license;
+  const lines = [
+    'Hello,',
+    '',
+    `A gateway license of the account ${facts.accountEmail} expires ${when}:`,
+    '',
+    `  license ${license.sku} (${license.modelName}, ${gives}), from the key ending ${license.keyHint}`,
+    `  in the organization ${quoted(license.organization)}`,
+    `  associated with the gateway ${quoted(device.name)}, serial number ${quoted(device.serialNumber)}, model ${quoted(device.model)}`,
+    '',
+    ...gatewayAfterTheEnd(license),
+  ];
+  return {
+    subject: `Your gateway license ${license.sku} expires ${when}`,
+    text: [...lines, ...GATEWAY_SIGN_OFF].join('\n'),
+  };
 }

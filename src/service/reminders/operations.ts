@@ -1,5 +1,7 @@
 import type { Updateable } from 'kysely';
 import { REMINDER_STATUSES, type Reminder } from '../../contract/reminders.js';
+import { findLicenseModel, licenseTerm } from '../../domain/gateway-license.js';
+import { licenseReminderDue } from '../../domain/gateway-lifecycle.js';
 import { newId } from '../../domain/ids.js';
 import {
   daysLeft,
@@ -15,9 +17,16 @@ import type { Database } from '../store/database.js';
 import type { ReminderRow, RemindersTable } from '../store/schema.js';
 import { periodsOf } from '../subscriptions/lifecycle.js';
 import { remindedSubscriptions, subscriptionsEndingWithin } from '../subscriptions/repository.js';
+import {
+  gatewayLicensesEndingWithin,
+  isGatewayLicenseId,
+  remindedGatewayLicenses,
+} from './gateway-license-reads.js';
 import { MailDeadlineExceeded, type Mailer, type OutgoingMail } from './mailer.js';
 import {
+  gatewayLicenseEndingMail,
   keysEndingMail,
+  type RemindedGatewayLicense,
   type RemindedKey,
   type RemindedSubscription,
   subscriptionEndingMail,
@@ -33,7 +42,8 @@ import {
 } from './reminder-repository.js';
 
 /**
- * Expiry reminders, sent once each by whichever service process gets to them first.
+ * Expiry reminders of keys, subscriptions and gateway licenses associated with a device, sent once
+ * each by whichever service process gets to them first.
  *
  * Every process records the reminders that became due (the unique key of a reminder makes a second
  * recording a no-op), then claims pending ones with a conditional update: a row claimed by one
@@ -88,13 +98,39 @@ async function dueSubscriptions(db: Database, now: Date, window: ReturnType<type
     );
 }
 
+/**
+ * Gateway licenses associated with a device (SecuPoint or Pro) whose term gets `mark`'s notice now.
+ * A shared license is noticed once, for its owner device: its replicas are not licenses of their own.
+ */
+async function dueGatewayLicenses(db: Database, now: Date, window: ReturnType<typeof markWindows>[number]) {
+  const rows = await gatewayLicensesEndingWithin(db, window);
+  return rows.flatMap((row): Candidate[] => {
+    if (row.activated_at === null) return [];
+    const term = licenseTerm({ termYears: row.term_years }, new Date(row.activated_at));
+    if (licenseReminderDue(term, now) !== window.mark) return [];
+    return [
+      {
+        subject: 'license',
+        subjectId: row.id,
+        accountId: row.account_id,
+        endsAt: term.ends.getTime(),
+        mark: window.mark,
+      },
+    ];
+  });
+}
+
 /** Records the reminders that became due. Every process may do it at once: a reminder is recorded once. */
 export async function scheduleDueReminders(ctx: ServiceContext): Promise<number> {
   const now = ctx.clock.now();
   const db = ctx.store.db;
   const due: Candidate[] = [];
   for (const window of markWindows(now))
-    due.push(...(await dueKeys(db, now, window)), ...(await dueSubscriptions(db, now, window)));
+    due.push(
+      ...(await dueKeys(db, now, window)),
+      ...(await dueSubscriptions(db, now, window)),
+      ...(await dueGatewayLicenses(db, now, window)),
+    );
   if (due.length === 0) return 0;
   // Every process inserts in one order: two inserting the same rows in different orders could
   // each wait for the other's row on PostgreSQL.
@@ -130,13 +166,16 @@ interface Subject {
   over: boolean;
   key?: RemindedKey;
   subscription?: RemindedSubscription;
+  gatewayLicense?: RemindedGatewayLicense;
 }
 
 async function subjectsOf(db: Database, claimed: readonly ReminderRow[]): Promise<Map<string, Subject>> {
   const ids = (subject: ReminderRow['subject']) =>
     claimed.filter((r) => r.subject === subject).map((r) => r.subject_id);
   const subjects = new Map<string, Subject>();
-  const licenseIds = ids('license');
+  // A `license` reminder is of a key (lic_...) or, by its id, of a gateway license (gwl_...).
+  const licenseIds = ids('license').filter((id) => !isGatewayLicenseId(id));
+  const gatewayLicenseIds = ids('license').filter(isGatewayLicenseId);
   if (licenseIds.length > 0) {
     for (const key of await remindedKeys(db, licenseIds))
       subjects.set(key.id, {
@@ -152,6 +191,35 @@ async function subjectsOf(db: Database, claimed: readonly ReminderRow[]): Promis
           hostname: key.hostname,
         },
       });
+  }
+  if (gatewayLicenseIds.length > 0) {
+    for (const row of await remindedGatewayLicenses(db, gatewayLicenseIds)) {
+      const model = findLicenseModel(row.sku);
+      subjects.set(row.id, {
+        accountId: row.account_id,
+        email: row.email,
+        term:
+          row.activated_at === null
+            ? { starts: new Date(0), ends: new Date(0) }
+            : licenseTerm({ termYears: row.term_years }, new Date(row.activated_at)),
+        // Its association undone: it sits in the inventory and nothing is lost at its end.
+        over: row.device_id === null || row.activated_at === null,
+        gatewayLicense: {
+          sku: row.sku,
+          modelName: model.ok ? model.value.name : row.sku,
+          kind: row.kind,
+          users: row.users,
+          keyHint: row.key_hint,
+          organization: row.organization_name,
+          device: {
+            name: row.device_name ?? '',
+            serialNumber: row.serial_number ?? '',
+            model: row.device_model ?? '',
+          },
+          sharedWith: Number(row.replicas ?? 0),
+        },
+      });
+    }
   }
   const subscriptionIds = ids('subscription');
   if (subscriptionIds.length > 0) {
@@ -210,9 +278,11 @@ async function compose(
       daysLeft: daysLeft(subject.term.ends, now),
     };
     const text =
-      subject.subscription === undefined
-        ? keysEndingMail(facts, keys)
-        : subscriptionEndingMail(facts, subject.subscription);
+      subject.gatewayLicense !== undefined
+        ? gatewayLicenseEndingMail(facts, subject.gatewayLicense)
+        : subject.subscription === undefined
+          ? keysEndingMail(facts, keys)
+          : subscriptionEndingMail(facts, subject.subscription);
     const first = reminders[0] as ReminderRow;
     return { reminders, mail: { to: subject.email, ...text, messageId: `<${first.id}@${messageDomain}>` } };
   });

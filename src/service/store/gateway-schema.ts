@@ -1,4 +1,4 @@
-import type { Selectable } from 'kysely';
+import type { Generated, Selectable } from 'kysely';
 
 /** The gateway tables (see gateways-migration.ts); instants are milliseconds since the epoch. */
 type Millis = number;
@@ -8,7 +8,7 @@ export interface OrganizationsTable {
   account_id: string;
   name: string;
   created_at: Millis;
-  version: number;
+  version: Generated<number>;
 }
 
 export interface OrganizationAdminsTable {
