@@ -9,6 +9,8 @@ import { CapacityFront, type Usage } from './capacity-front.js';
 import { type VendorKey, VendorTrust } from './installation.js';
 import { LicenseBook, type LicenseReport } from './license-book.js';
 import { type HeartbeatOutcome, PoolSync } from './pool-sync.js';
+import type { Upkeep, UpkeepContext } from './runnable.js';
+import { serverUpkeep } from './server-upkeep.js';
 import { ServiceLink } from './service-link.js';
 import { AgentState } from './state.js';
 
@@ -209,5 +211,10 @@ export class Agent {
 
   usage(): Usage {
     return this.#front.usage();
+  }
+
+  /** `agent run`: heartbeats to its pool and fresh certificates while it decides (see `serverUpkeep`). */
+  startUpkeep(context: UpkeepContext): Upkeep {
+    return serverUpkeep(this, context);
   }
 }

@@ -1,3 +1,4 @@
+import type { Static } from '@sinclair/typebox';
 import {
   ACTIVATION_REFERENCES,
   ActivationAnswer,
@@ -7,6 +8,12 @@ import {
 } from '../contract/activation.js';
 import { type Checker, checker } from '../contract/check.js';
 import { Problem } from '../contract/common.js';
+import {
+  EnrollAnswer,
+  type EnrollRequest,
+  StatementAnswer,
+  type StatementRequest,
+} from '../contract/gateways.js';
 import { SigningKeys } from '../contract/signing-keys.js';
 import {
   HeartbeatAnswer,
@@ -17,6 +24,9 @@ import {
 } from '../contract/subscriptions.js';
 import { fail, isErrorCode, ok, type Result } from '../domain/errors.js';
 
+type EnrollAnswerBody = Static<typeof EnrollAnswer>;
+type StatementAnswerBody = Static<typeof StatementAnswer>;
+
 /** Each answer the agent reads is checked against the schema the service's route answers with. */
 const ANSWERS = {
   signingKeys: checker(SigningKeys),
@@ -24,6 +34,8 @@ const ANSWERS = {
   membership: checker(Membership, SUBSCRIPTION_REFERENCES),
   heartbeat: checker(HeartbeatAnswer, SUBSCRIPTION_REFERENCES),
   licenseState: checker(LicenseState),
+  enrollment: checker(EnrollAnswer),
+  statement: checker(StatementAnswer),
 };
 const PROBLEM = checker(Problem);
 
@@ -51,6 +63,7 @@ export class ServiceClient {
     method: 'GET' | 'POST',
     path: string,
     body?: unknown,
+    bearer?: string,
   ): Promise<Result<T>> {
     const failures: string[] = [];
     for (let attempt = 0; attempt < this.#bases.length; attempt++) {
@@ -60,7 +73,10 @@ export class ServiceClient {
       try {
         response = await this.#fetch(`${base}${path}`, {
           method,
-          headers: body === undefined ? {} : { 'content-type': 'application/json' },
+          headers: {
+            ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+            ...(bearer === undefined ? {} : { authorization: `Bearer ${bearer}` }),
+          },
           body: body === undefined ? undefined : JSON.stringify(body),
           signal: AbortSignal.timeout(15_000),
         });
@@ -156,5 +172,18 @@ export class ServiceClient {
   /** The state of a key bound to this server: its revision, a replacement or a revocation. */
   licenseState(request: LicenseStateRequest): Promise<Result<LicenseState>> {
     return this.#call(ANSWERS.licenseState, 'POST', '/v1/activations/status', request);
+  }
+
+  /** A gateway exchanges its one-time enrollment code for its device credential. */
+  enrollGateway(request: Static<typeof EnrollRequest>): Promise<Result<EnrollAnswerBody>> {
+    return this.#call(ANSWERS.enrollment, 'POST', '/v1/gateways/enroll', request);
+  }
+
+  /** An enrolled gateway's signed statement of its licenses, asked with its device credential. */
+  gatewayStatement(
+    request: Static<typeof StatementRequest>,
+    credential: string,
+  ): Promise<Result<StatementAnswerBody>> {
+    return this.#call(ANSWERS.statement, 'POST', '/v1/gateways/statement', request, credential);
   }
 }

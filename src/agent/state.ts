@@ -36,7 +36,7 @@ export type { AgentIdentity, StoredLicense };
  * Written in full before it replaces the old file: a crash leaves one or the other. Durable writes
  * are also synced to disk first; the pool's last answer, rewritten at every heartbeat, is not.
  */
-function writeAtomically(path: string, value: unknown, durable = true): void {
+export function writeAtomically(path: string, value: unknown, durable = true): void {
   const temporary = `${path}.${process.pid}.tmp`;
   const fd = openSync(temporary, 'w', 0o600);
   try {
@@ -49,7 +49,7 @@ function writeAtomically(path: string, value: unknown, durable = true): void {
 }
 
 /** A state file's content, checked against its shape; a file of another shape is an error naming it. */
-function readState<T>(path: string, shape: Checker<T>): T {
+export function readState<T>(path: string, shape: Checker<T>): T {
   const checked = shape(JSON.parse(readFileSync(path, 'utf8')));
   if (!checked.ok) throw new Error(`not what the agent writes there (${checked.wrong})`);
   return checked.value;
@@ -259,10 +259,15 @@ export class AgentState {
 
   /** The running agent's last report, or undefined when no agent runs on this directory. */
   loadLiveUsage(): LiveUsage['usage'] | undefined {
+    return this.loadLive(STATE_FILES.liveUsage);
+  }
+
+  /** The running agent's last report in the shape its profile writes (a server's, a gateway's). */
+  loadLive<T extends { pid: number; usage: unknown }>(shape: Checker<T>): T['usage'] | undefined {
     const pid = this.runningAgent();
     if (pid === undefined) return undefined;
     try {
-      const saved = readState(this.#liveUsagePath, STATE_FILES.liveUsage);
+      const saved = readState(this.#liveUsagePath, shape);
       return saved.pid === pid ? saved.usage : undefined;
     } catch {
       return undefined;

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerEnroll } from './agent-gateway-commands.js';
 import {
   registerActivate,
   registerInstall,
@@ -9,9 +10,12 @@ import {
 import { registerRun, registerSubscribe, registerUsage } from './agent-run-commands.js';
 
 export function registerAgentCommands(program: Command): void {
-  const agent = program.command('agent').description('The VPN-server side: activate keys, see usage');
+  const agent = program
+    .command('agent')
+    .description('The VPN-server or gateway side: activate keys or enroll a gateway, see usage');
   registerInstall(agent);
   registerActivate(agent);
+  registerEnroll(agent);
   registerSubscribe(agent);
   registerUsage(agent);
   registerOfflineRequest(agent);

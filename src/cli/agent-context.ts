@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { Agent } from '../agent/agent.js';
+import { GatewayAgent } from '../agent/gateway/gateway-agent.js';
+import { isEnrolledGateway } from '../agent/gateway/gateway-state.js';
 import {
   DEFAULT_AGENT_CONFIG_DIR,
   installedVendorKey,
@@ -49,6 +51,12 @@ export function openAgent(
   options: { needsVendorKey: boolean } = { needsVendorKey: true },
 ): Agent {
   const stateDir = stateDirOf(flags);
+  if (isEnrolledGateway(stateDir))
+    throw new CliError(
+      `${stateDir} is an enrolled gateway's state directory: its licenses are associated with it in the console, not activated on it; \`seatkeeper agent usage\` and \`agent run\` work with it`,
+      EXIT.usage,
+      'gateway_profile',
+    );
   const vendorKey = vendorKeyOf(flags);
   if (vendorKey === undefined && options.needsVendorKey)
     throw new CliError(noVendorKeyMessage(vendorKeyPath(agentConfigDir())), EXIT.usage, 'vendor_key_missing');
@@ -61,6 +69,21 @@ export function openAgent(
       ...(simulated === undefined ? {} : { simulatedMachine: resolve(simulated) }),
       ...(vendorKey === undefined ? {} : { vendorKeys: [vendorKey] }),
     });
+  } catch (error) {
+    throw new CliError((error as Error).message, EXIT.usage, 'agent_state_invalid');
+  }
+}
+
+/** Whether the state directory is an enrolled gateway's: `agent run` and `usage` take its profile. */
+export const isGatewayProfile = (flags: AgentFlags): boolean => isEnrolledGateway(stateDirOf(flags));
+
+/** The gateway agent of this state directory; like a server's, it trusts only the installed vendor key. */
+export function openGatewayAgent(flags: AgentFlags): GatewayAgent {
+  const vendorKey = vendorKeyOf(flags);
+  if (vendorKey === undefined)
+    throw new CliError(noVendorKeyMessage(vendorKeyPath(agentConfigDir())), EXIT.usage, 'vendor_key_missing');
+  try {
+    return new GatewayAgent({ stateDir: stateDirOf(flags), clock: systemClock, vendorKeys: [vendorKey] });
   } catch (error) {
     throw new CliError((error as Error).message, EXIT.usage, 'agent_state_invalid');
   }

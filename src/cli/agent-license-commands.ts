@@ -13,12 +13,14 @@ import { plural } from '../domain/text.js';
 import {
   type AgentFlags,
   agentConfigDir,
+  isGatewayProfile,
   notifyRunningAgent,
   openAgent,
   readJsonFile,
   stateDirOf,
   withAgentOptions,
 } from './agent-context.js';
+import { refreshGateway } from './agent-gateway-commands.js';
 import { printRefresh } from './agent-usage-output.js';
 import { CliError, EXIT, note, orExit, print, printJson, refused } from './output.js';
 
@@ -134,11 +136,13 @@ export function registerRefresh(agent: Command): void {
     agent
       .command('refresh')
       .description(
-        'Ask the license service what changed (renewals, replacements), refresh the certificates it changed or that are past half their life, and send the pool a heartbeat',
-      ),
+        'Ask the license service what changed (renewals, replacements), refresh the certificates it changed or that are past half their life, and send the pool a heartbeat; on an enrolled gateway, a fresh statement of its licenses',
+      )
+      .addHelpText('after', '\nExample:\n  $ seatkeeper agent refresh --state /var/lib/seatkeeper'),
   )
     .option('--force', 'refresh every certificate, not only those changed or past half their life')
     .action(async (flags: AgentFlags & { force?: boolean }) => {
+      if (isGatewayProfile(flags)) return refreshGateway(flags);
       const stateDir = stateDirOf(flags);
       const instance = openAgent(flags);
       const results = await instance.refresh({ force: flags.force ?? false });

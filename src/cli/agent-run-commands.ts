@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { pino } from 'pino';
-import type { Usage } from '../agent/agent.js';
+import { Agent, type Usage } from '../agent/agent.js';
+import { gatewayUsageFromJson, liveGatewayUsage } from '../agent/gateway/gateway-usage.js';
 import { vendorKeyFileWarnings, vendorKeyPath } from '../agent/installation.js';
 import { parseManagementAddress } from '../agent/openvpn/management-connection.js';
 import { AgentAlreadyRunning, runAgent, SimulatedMachineRefused } from '../agent/openvpn/run.js';
@@ -11,11 +12,14 @@ import { LOG_LEVELS, parseDuration } from '../service/config.js';
 import {
   type AgentFlags,
   agentConfigDir,
+  isGatewayProfile,
   notifyRunningAgent,
   openAgent,
+  openGatewayAgent,
   stateDirOf,
   withAgentOptions,
 } from './agent-context.js';
+import { printGatewayUsage } from './agent-gateway-output.js';
 import { printUsage } from './agent-usage-output.js';
 import { CliError, EXIT, note, orExit, printJson } from './output.js';
 
@@ -102,7 +106,7 @@ async function run(flags: RunFlags): Promise<void> {
       'vendor_key_unprotected',
     );
   const logger = pino({ level, base: { service: 'seatkeeper-agent' } });
-  const instance = openAgent(flags);
+  const instance = isGatewayProfile(flags) ? openGatewayAgent(flags) : openAgent(flags);
   let running: ReturnType<typeof runAgent>;
   try {
     running = runAgent(instance, {
@@ -127,7 +131,9 @@ async function run(flags: RunFlags): Promise<void> {
       'the management interface has no password: any local user who attaches while the agent is away decides connections; give it a password file or a unix socket',
     );
   const { connected, licensed } = instance.usage();
-  logger.info({ event: 'started', serverId: instance.serverId, connected, licensed }, 'agent started');
+  const who =
+    instance instanceof Agent ? { serverId: instance.serverId } : { deviceId: instance.enrollment?.deviceId };
+  logger.info({ event: 'started', ...who, connected, licensed }, 'agent started');
   const stop = (signal: string) => {
     logger.info({ event: 'stopping', signal }, 'agent stopping');
     running.stop();
@@ -158,12 +164,29 @@ export function registerSubscribe(agent: Command): void {
     });
 }
 
+/** An enrolled gateway's usage: the running agent's, or the stored statement's with no tunnels. */
+function gatewayUsage(flags: AgentFlags): void {
+  const state = new AgentState(stateDirOf(flags));
+  const gateway = openGatewayAgent(flags);
+  const live = state.loadLive(liveGatewayUsage);
+  const usage = live === undefined ? gateway.usage() : gatewayUsageFromJson(live);
+  if (flags.json) printJson(usage);
+  else printGatewayUsage(usage, { pid: live === undefined ? undefined : state.runningAgent() });
+}
+
 export function registerUsage(agent: Command): void {
   withAgentOptions(
     agent
       .command('usage')
-      .description('Connected tunnels and licensed connections on this server ([connected, licensed])'),
+      .description(
+        'Connected tunnels and licensed connections on this server ([connected, licensed]); on an enrolled gateway, its SecuPoint VPN Client maximum',
+      )
+      .addHelpText('after', '\nExample:\n  $ seatkeeper agent usage --state /var/lib/seatkeeper --json'),
   ).action((flags: AgentFlags) => {
+    if (isGatewayProfile(flags)) {
+      gatewayUsage(flags);
+      return;
+    }
     const instance = openAgent(flags);
     // A running agent (`agent run`) holds the tunnels; this process only reads what it reports.
     const live = liveUsage(stateDirOf(flags));
@@ -180,7 +203,11 @@ export function registerRun(agent: Command): void {
     agent
       .command('run')
       .description(
-        'Decide every connection of an OpenVPN server through its management interface, until stopped',
+        'Decide every connection of an OpenVPN server (or of an enrolled gateway) through its management interface, until stopped',
+      )
+      .addHelpText(
+        'after',
+        '\nExample:\n  $ seatkeeper agent run --openvpn-management 127.0.0.1:7505 --management-password-file /etc/openvpn/management-password',
       ),
   )
     .option(

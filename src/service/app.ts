@@ -12,6 +12,7 @@ import { auditRoutes } from './audit/routes.js';
 import { authRoutes } from './auth/routes.js';
 import { catalogRoutes } from './catalog/routes.js';
 import type { ServiceContext } from './context.js';
+import { gatewayDeviceRoutes } from './gateways/gateway-routes.js';
 import { gatewayRoutes } from './gateways/routes.js';
 import { healthRoutes } from './health/routes.js';
 import { BODY_LIMIT_BYTES, refuseDeepBodies } from './http/body.js';
@@ -98,6 +99,7 @@ export async function createApp(deps: AppDeps): Promise<App> {
     catalogRoutes,
     orderRoutes,
     paymentRoutes,
+    gatewayDeviceRoutes,
     gatewayRoutes,
   ])
     routes(app, ctx);

@@ -7,6 +7,7 @@ import { machine, nonce } from '../support/factories.js';
 import { keyFor, supportRequest } from './authz-bodies.js';
 import { CATALOG_ROUTES } from './authz-catalog.js';
 import { anyUser, staffOnly } from './authz-expectations.js';
+import { GATEWAY_DEVICE_ROUTES } from './authz-gateway-device-routes.js';
 import { GATEWAY_ROUTES } from './authz-gateway-routes.js';
 import { INVOICE_ROUTES } from './authz-invoice-routes.js';
 import { ORDER_ROUTES } from './authz-order-routes.js';
@@ -114,6 +115,7 @@ export const WRITTEN_BY_REFUSALS: string[] = ['failed_attempts'];
 export const MATRIX: Record<string, Entry> = {
   ...CATALOG_ROUTES,
   ...ORDER_ROUTES,
+  ...GATEWAY_DEVICE_ROUTES,
   ...GATEWAY_ROUTES,
   'GET /healthz': { auth: 'public', expect: { anyone: 200 }, request: () => ({ path: '/healthz' }) },
   'GET /v1/signing-keys': {

@@ -1,8 +1,10 @@
 import type { Logger } from 'pino';
-import type { Result } from '../../domain/errors.js';
-import type { Agent, HeartbeatOutcome } from '../agent.js';
+import type { RunnableAgent } from '../runnable.js';
 import { AgentState } from '../state.js';
 import { Gatekeeper } from './gatekeeper.js';
+
+export type { RunnableAgent, Upkeep, UpkeepContext } from '../runnable.js';
+
 import type { ManagementAddress } from './management-connection.js';
 
 export interface RunOptions {
@@ -47,11 +49,11 @@ export class SimulatedMachineRefused extends Error {
 }
 
 /**
- * `agent run`: the long-running agent beside one OpenVPN server. Holds the state directory for
- * itself, decides connections through the management interface, reports to its pool and keeps its
- * certificates fresh, and publishes its tunnels for `agent usage` in other processes.
+ * `agent run`: the long-running agent beside one OpenVPN server or on a gateway. Holds the state
+ * directory for itself, decides connections through the management interface, keeps its upkeep
+ * with the service going, and publishes its tunnels for `agent usage` in other processes.
  */
-export function runAgent(agent: Agent, options: RunOptions): RunningAgent {
+export function runAgent(agent: RunnableAgent, options: RunOptions): RunningAgent {
   if (agent.simulatedMachine !== undefined)
     throw new SimulatedMachineRefused(
       `agent run decides real connections with this machine's own properties; a simulated machine (${agent.simulatedMachine}) is for tests and labs only`,
@@ -85,34 +87,6 @@ export function runAgent(agent: Agent, options: RunOptions): RunningAgent {
     }, 50);
   };
 
-  function report(outcome: Result<HeartbeatOutcome>): void {
-    if (!outcome.ok) {
-      logger.warn({ event: 'heartbeat_failed', code: outcome.error.code }, outcome.error.detail);
-      return;
-    }
-    gatekeeper.disconnect(outcome.value.disconnected);
-    logger.debug({ event: 'heartbeat', used: outcome.value.used, lease: outcome.value.lease });
-    publish();
-  }
-
-  // A heartbeat throws only on a local fault (the state directory cannot be written).
-  const heartbeatNow = () =>
-    agent
-      .heartbeat()
-      .then(report)
-      .catch((error: unknown) => logger.error({ event: 'heartbeat_failed' }, (error as Error).message));
-
-  let stopHeartbeats: (() => void) | undefined;
-  /** Heartbeats at the subscription's interval, from the first count on; a new subscription restarts them. */
-  const restartHeartbeats = () => {
-    stopHeartbeats?.();
-    stopHeartbeats = undefined;
-    if (agent.usage().subscription === null) return;
-    // The pool hears the count at once, then at every interval.
-    void heartbeatNow();
-    stopHeartbeats = agent.startHeartbeats(report);
-  };
-
   const gatekeeper: Gatekeeper = new Gatekeeper(agent, {
     address: options.address,
     password: options.password,
@@ -125,33 +99,16 @@ export function runAgent(agent: Agent, options: RunOptions): RunningAgent {
         return;
       }
       publishNow();
-      restartHeartbeats();
+      upkeep.attached();
     },
   });
-
-  const refresh = async () => {
-    try {
-      for (const { licenseId, changed, result } of await agent.refresh()) {
-        if (result.ok)
-          logger.info({
-            event: 'certificate_refreshed',
-            licenseId,
-            changed,
-            until: result.value.certificateExpiresAt,
-          });
-        else
-          logger.warn(
-            { event: 'certificate_not_refreshed', licenseId, changed, code: result.error.code },
-            result.error.detail,
-          );
-      }
-    } catch (error) {
-      logger.error({ event: 'certificate_not_refreshed' }, (error as Error).message);
-    }
-    publish();
-  };
-  const refresher = setInterval(() => void refresh(), options.checkIntervalMs ?? DEFAULT_CHECK_INTERVAL_MS);
-  void refresh();
+  const upkeep = agent.startUpkeep({
+    logger,
+    publish,
+    disconnect: (tunnelIds) => gatekeeper.disconnect(tunnelIds),
+    attached: () => gatekeeper.attached,
+    checkIntervalMs: options.checkIntervalMs ?? DEFAULT_CHECK_INTERVAL_MS,
+  });
 
   publishNow();
   const done = gatekeeper.run();
@@ -159,25 +116,20 @@ export function runAgent(agent: Agent, options: RunOptions): RunningAgent {
     gatekeeper,
     done,
     reload: () => {
-      const before = agent.usage().subscription?.subscriptionId;
       try {
-        agent.reload();
+        upkeep.reload();
       } catch (error) {
         // The agent goes on with what it had; the files are for the administrator to fix.
         logger.error({ event: 'reload_failed' }, (error as Error).message);
         return;
       }
-      if (agent.usage().subscription?.subscriptionId !== before && gatekeeper.attached) restartHeartbeats();
-      // Asked by another command (`agent refresh`): the pool hears from this server now.
-      else if (agent.usage().subscription !== null && gatekeeper.attached) void heartbeatNow();
       const { connected, licensed } = agent.usage();
       logger.info({ event: 'reloaded', connected, licensed }, 'licenses read again');
       publishNow();
     },
     stop: () => {
       gatekeeper.stop();
-      stopHeartbeats?.();
-      clearInterval(refresher);
+      upkeep.stop();
       clearTimeout(published);
       clearTimeout(republish);
       claim.release();

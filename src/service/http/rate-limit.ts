@@ -15,7 +15,7 @@ import { forgetEndedWindows, recordFailures } from './failed-attempts.js';
 import { ProblemError, problem } from './problem.js';
 import type { App } from './types.js';
 
-const bodyField = (request: FastifyRequest, field: 'key' | 'token'): string | undefined => {
+const bodyField = (request: FastifyRequest, field: 'key' | 'token' | 'code'): string | undefined => {
   const value = (request.body as Record<string, unknown> | null | undefined)?.[field];
   return typeof value === 'string' ? value : undefined;
 };
@@ -27,11 +27,19 @@ const CREDENTIAL_OF: Partial<Record<ErrorCode, (request: FastifyRequest) => stri
   license_key_not_found: (request) => bodyField(request, 'key'),
   subscription_key_not_found: (request) => bodyField(request, 'key'),
   license_key_malformed: (request) => bodyField(request, 'key'),
+  // A gateway's enrollment code, and its device credential.
+  enrollment_invalid: (request) => bodyField(request, 'code'),
+  device_credential_invalid: bearerToken,
 };
 
 /** What a request is limited by: its address, and the prefix of each credential it carries. */
 function keysOf(request: FastifyRequest): string[] {
-  const credentials = [bearerToken(request), bodyField(request, 'key'), bodyField(request, 'token')];
+  const credentials = [
+    bearerToken(request),
+    bodyField(request, 'key'),
+    bodyField(request, 'token'),
+    bodyField(request, 'code'),
+  ];
   const prefixes = credentials.flatMap((credential) =>
     credential === undefined ? [] : [prefixKey(credential)],
   );
@@ -86,7 +94,10 @@ export async function limitFailedAttempts(
     if (schema?.response === undefined) return;
     const body = (schema.body ?? {}) as { properties?: Record<string, unknown> };
     const takesCredential =
-      'security' in schema || body.properties?.key !== undefined || body.properties?.token !== undefined;
+      'security' in schema ||
+      body.properties?.key !== undefined ||
+      body.properties?.token !== undefined ||
+      body.properties?.code !== undefined;
     if (takesCredential) schema.response = { ...(schema.response as object), ...problemResponses(429) };
   });
 
