@@ -10,9 +10,7 @@ import {
   withAgentOptions,
 } from './agent-context.js';
 import { secupointLine } from './agent-gateway-output.js';
-import { CliError, EXIT, note, orExit, print, printJson } from './output.js';
-
-const example = (...lines: string[]) => `\nExample:\n${lines.map((line) => `  $ ${line}`).join('\n')}`;
+import { CliError, EXIT, example, note, orExit, print, printJson } from './output.js';
 
 export function registerEnroll(agent: Command): void {
   withAgentOptions(

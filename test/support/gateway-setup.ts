@@ -38,7 +38,12 @@ export async function prepareGateways(
     for (const { sku, device, sharedWith } of plan.licenses) {
       const licenseId = await associatedLicense(ctx, organization, deviceIds[device] as string, sku);
       if (sharedWith !== undefined && sharedWith.length > 0)
-        await shareWith(ctx, organization, licenseId, ...sharedWith.map((index) => deviceIds[index] as string));
+        await shareWith(
+          ctx,
+          organization,
+          licenseId,
+          ...sharedWith.map((index) => deviceIds[index] as string),
+        );
       licenseIds.push(licenseId);
     }
     const codes: string[] = [];
