@@ -8,6 +8,7 @@ import {
   replaceDevice,
   showDevice,
 } from '../service/gateways/devices.js';
+import { createEnrollment } from '../service/gateways/enrollment.js';
 import {
   addOrganizationAdmin,
   createOrganization,
@@ -218,6 +219,31 @@ export function registerGatewayCommands(program: Command): void {
       );
       if (flags.json) printJson(page);
       else printDevicePage(page);
+    });
+
+  actingOption(
+    dataOption(
+      device
+        .command('enrollment')
+        .description(
+          'A one-time code for `seatkeeper agent enroll` on the gateway, valid 24 hours; a new one replaces it',
+        )
+        .argument('<device>', 'the device id (dev_...)'),
+    ),
+  )
+    .option('--json', 'print the result as JSON')
+    .addHelpText('after', example('seatkeeper device enrollment dev_...'))
+    .action(async (id: string, flags: ActingFlags) => {
+      const enrollment = await withContext(flags, async (ctx) =>
+        orExit(await createEnrollment(ctx, await actingAs(ctx, flags), idOf('dev', id))),
+      );
+      if (flags.json) printJson(enrollment);
+      else {
+        print(enrollment.code);
+        print(
+          `Give it to the gateway before ${enrollment.expiresAt}: seatkeeper agent enroll --service URL --code CODE`,
+        );
+      }
     });
 
   actingOption(

@@ -1,5 +1,4 @@
 import type { Device, DeviceView, GatewayLicense } from '../contract/gateways.js';
-import { plural } from '../domain/text.js';
 import { print, table } from './output.js';
 
 /** How the gateway commands print devices, licenses and the device page. */
@@ -80,9 +79,9 @@ export function printDevicePage(page: DeviceView): void {
     `${device.name} (${device.id}): ${device.model}, serial number ${device.serialNumber}, MAC ${device.mac}`,
   );
   if (device.replacedBy !== null) print(`Replaced by ${device.replacedBy}: it holds and counts nothing.`);
-  print(
-    `SecuPoint VPN Client: ${plural(secupointVpnClient.maximum, 'VPN user')} at most (${secupointVpnClient.builtIn} built-in + its licenses)`,
-  );
+  const { maximum, builtIn } = secupointVpnClient;
+  if (device.replacedBy === null)
+    print(`SecuPoint VPN Client: maximum ${maximum} (${builtIn} built-in + ${maximum - builtIn} from licenses)`);
   print(
     `License status: ${statusOf(device)}${device.expiresAt === null ? '' : `, expires ${day(device.expiresAt)}`}`,
   );
