@@ -81,7 +81,9 @@ export function printDevicePage(page: DeviceView): void {
   if (device.replacedBy !== null) print(`Replaced by ${device.replacedBy}: it holds and counts nothing.`);
   const { maximum, builtIn } = secupointVpnClient;
   if (device.replacedBy === null)
-    print(`SecuPoint VPN Client: maximum ${maximum} (${builtIn} built-in + ${maximum - builtIn} from licenses)`);
+    print(
+      `SecuPoint VPN Client: maximum ${maximum} (${builtIn} built-in + ${maximum - builtIn} from licenses)`,
+    );
   print(
     `License status: ${statusOf(device)}${device.expiresAt === null ? '' : `, expires ${day(device.expiresAt)}`}`,
   );
