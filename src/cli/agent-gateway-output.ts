@@ -1,7 +1,7 @@
 // What the agent's commands print of an enrolled gateway's seats, as its device page shows them.
 import type { GatewayUsage } from '../agent/gateway/gateway-agent.js';
 import { readableInstant, shownKey } from '../domain/key-status.js';
-import type { AgentRunning } from './agent-usage-output.js';
+import { type AgentRunning, printTunnels } from './agent-usage-output.js';
 import { print, table } from './output.js';
 
 /** The device page's section, first: the SecuPoint VPN Client maximum and where it comes from. */
@@ -65,13 +65,5 @@ export function printGatewayUsage(usage: GatewayUsage, running: AgentRunning = {
       ),
     );
   }
-  print();
-  if (usage.tunnels.length === 0) print('No tunnels are connected through this agent.');
-  else
-    print(
-      table(
-        ['TUNNEL', 'USER', 'ADDRESS', 'CONNECTED'],
-        usage.tunnels.map((t) => [t.id, t.user ?? '-', t.address ?? '-', t.connectedAt.toISOString()]),
-      ),
-    );
+  printTunnels(usage.tunnels);
 }

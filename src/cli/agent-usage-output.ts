@@ -1,4 +1,6 @@
 // What the agent's commands print of a server's licenses and subscription, for its operator.
+
+import type { Tunnel } from '../agent/admission.js';
 import type { HeartbeatOutcome, RefreshOutcome, SubscriptionReport, Usage } from '../agent/agent.js';
 import type { Result } from '../domain/errors.js';
 import { readableInstant, shownKey } from '../domain/key-status.js';
@@ -70,6 +72,19 @@ function replacementLines(usage: Usage): string[] {
   );
 }
 
+/** The tunnels an agent holds, after a blank line: a server's and a gateway's alike. */
+export function printTunnels(tunnels: readonly Tunnel[]): void {
+  print();
+  if (tunnels.length === 0) print('No tunnels are connected through this agent.');
+  else
+    print(
+      table(
+        ['TUNNEL', 'USER', 'ADDRESS', 'CONNECTED'],
+        tunnels.map((t) => [t.id, t.user ?? '-', t.address ?? '-', t.connectedAt.toISOString()]),
+      ),
+    );
+}
+
 export function printUsage(usage: Usage, running: AgentRunning = { pid: undefined }): void {
   // The first line reads like Access Server's `sacli LicUsage`: [connected, licensed].
   print(`[${usage.connected}, ${usage.licensed}]`);
@@ -103,15 +118,7 @@ export function printUsage(usage: Usage, running: AgentRunning = { pid: undefine
     );
     for (const line of replacementLines(usage)) print(line);
   }
-  print();
-  if (usage.tunnels.length === 0) print('No tunnels are connected through this agent.');
-  else
-    print(
-      table(
-        ['TUNNEL', 'USER', 'ADDRESS', 'CONNECTED'],
-        usage.tunnels.map((t) => [t.id, t.user ?? '-', t.address ?? '-', t.connectedAt.toISOString()]),
-      ),
-    );
+  printTunnels(usage.tunnels);
 }
 
 /** `agent refresh`: what the service said of each key, and of the pool. */
