@@ -21,6 +21,8 @@ export interface GatewayBinding {
    * this gateway's alone, which then counts all its users.
    */
   lease?: { seats: number; until: Date };
+  /** A license still Merging: the statement vouches for it only this long (see gateway-statement.ts). */
+  trustedUntil?: Date;
 }
 
 /**
@@ -35,7 +37,7 @@ export function gatewayGrants(bindings: readonly GatewayBinding[], validUntil?: 
     if (binding.kind !== 'secupoint') continue;
     const { lease } = binding;
     const seats = lease === undefined ? binding.users : Math.max(0, Math.min(lease.seats, binding.users));
-    const trustedUntil = [binding.term.ends, lease?.until, validUntil]
+    const trustedUntil = [binding.term.ends, lease?.until, binding.trustedUntil, validUntil]
       .filter((instant) => instant !== undefined)
       .reduce((earliest, instant) => (instant.getTime() < earliest.getTime() ? instant : earliest));
     grants.push({

@@ -4,6 +4,7 @@ import { licenseTerm } from './gateway-license.js';
 import {
   checkShare,
   checkUndoShare,
+  isPooled,
   MAX_SHARING_GATEWAYS,
   type ShareableLicense,
   sharedLicensePool,
@@ -147,12 +148,19 @@ describe('the shared pool', () => {
     expect(shareLease(pool, leases, 'dev_3', 50)).toBe(50);
   });
 
-  it('leases nothing to a gateway outside the pool, and ignores leases of non-members', () => {
+  it('leases nothing to a gateway outside the pool, and counts a former member’s live lease', () => {
     const leases = new Map([
-      ['dev_9', 150],
+      ['dev_9', 100],
       ['dev_2', 30],
     ]);
     expect(shareLease(pool, leases, 'dev_9', 10)).toBe(0);
-    expect(shareLease(pool, leases, 'dev_1', 150)).toBe(120);
+    // dev_9 left the pool, but its signed lease runs until its end: only 20 are free.
+    expect(shareLease(pool, leases, 'dev_1', 150)).toBe(20);
+  });
+
+  it('pools a SecuPoint license of more than 100 users from its association, and no other', () => {
+    expect(isPooled({ kind: 'secupoint', users: 101 })).toBe(true);
+    expect(isPooled({ kind: 'secupoint', users: 100 })).toBe(false);
+    expect(isPooled({ kind: 'pro', users: 0 })).toBe(false);
   });
 });

@@ -130,8 +130,17 @@ export function sharedLicensePool(
 }
 
 /**
- * The lease a member may hold after asking for `wanted` seats, given the leases held now by the
- * members (`leases`: device id to seats). A gateway outside the pool gets none.
+ * A license that can be shared is a pool from its first association, shared or not: its gateway
+ * holds what it leases, never the whole license unleased, so that sharing it later, or undoing its
+ * association, never leaves the license counted twice by statements still trusted.
+ */
+export const isPooled = (license: { kind: LicenseKind; users: number }): boolean =>
+  license.kind === 'secupoint' && license.users > SHAREABLE_ABOVE_USERS;
+
+/**
+ * The lease a member may hold after asking for `wanted` seats, given the live leases of the
+ * license (`leases`: device id to seats). Every live lease counts, a former member's too: the
+ * gateway that held it trusts its signed lease until it runs out. A gateway outside the pool gets none.
  */
 export function shareLease(
   pool: SharedLicensePool,
@@ -141,7 +150,6 @@ export function shareLease(
 ): number {
   if (!pool.members.includes(deviceId)) return 0;
   let leasedByOthers = 0;
-  for (const [member, seats] of leases)
-    if (member !== deviceId && pool.members.includes(member)) leasedByOthers += seats;
+  for (const [holder, seats] of leases) if (holder !== deviceId) leasedByOthers += seats;
   return grantLease({ seats: pool.seats, leasedByOthers }, wanted);
 }

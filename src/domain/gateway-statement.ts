@@ -21,6 +21,11 @@ export const StatementLicenseSchema = Type.Object(
     users: Type.Integer({ minimum: 0 }),
     starts: Instant,
     ends: Instant,
+    /**
+     * A license still Merging counts only this long, not the statement's whole validity: its
+     * association can still be undone and the license given to another gateway.
+     */
+    trustedUntil: Type.Optional(Instant),
     /** A shared license (owned or a replica): the seats held of its pool; null when it is this gateway's alone. */
     lease: Type.Union([
       Type.Object({ seats: Type.Integer({ minimum: 0 }), until: Instant }, { additionalProperties: false }),
@@ -71,4 +76,5 @@ export const statementBindings = (payload: GatewayStatementPayload): GatewayBind
     ...(license.lease === null
       ? {}
       : { lease: { seats: license.lease.seats, until: new Date(license.lease.until) } }),
+    ...(license.trustedUntil === undefined ? {} : { trustedUntil: new Date(license.trustedUntil) }),
   }));

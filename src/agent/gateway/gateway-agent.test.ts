@@ -140,7 +140,7 @@ describe('the gateway agent', () => {
     expect(agent.usage()).toMatchObject({ statement: null, problem: null, licensed: 2, licenses: [] });
   });
 
-  it('counts nothing of a tampered statement, one signed by another key, or one for another device', () => {
+  it('counts nothing of a tampered statement, one signed by another key, or one for another device; a move keeps it', () => {
     const { privateKey, key, kid } = vendor();
     const signed = signGatewayStatement(payloadOf(kid), privateKey);
     const tampered = {
@@ -154,11 +154,12 @@ describe('the gateway agent', () => {
       payloadOf(kid, { organizationId: 'org_other' }),
       privateKey,
     );
+    // The device moved to another organization with its licenses: it is still this gateway.
+    expect(admitMany(gatewayWith(otherOrganization, { keys: [key] }).agent, 40)).toBe(32);
     for (const [statement, problem] of [
       [tampered, /signature does not verify/],
       [foreign, /not a pinned vendor key/],
       [otherDevice, /another device/],
-      [otherOrganization, /another device/],
       [{ payload: 'garbage' }, /damaged/],
     ] as const) {
       const { agent } = gatewayWith(statement as GatewayStatement, { keys: [key] });

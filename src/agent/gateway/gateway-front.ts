@@ -80,11 +80,15 @@ export class GatewayFront {
    */
   #bindings(held: HeldStatement): GatewayBinding[] {
     const issuedAt = Date.parse(held.payload.issuedAt);
+    const onOwnClock = (instant: Date) =>
+      new Date(Math.min(instant.getTime(), held.sentAt + (instant.getTime() - issuedAt)));
     return statementBindings(held.payload).map((binding) => {
-      const { lease } = binding;
-      if (lease === undefined) return binding;
-      const until = Math.min(lease.until.getTime(), held.sentAt + (lease.until.getTime() - issuedAt));
-      return { ...binding, lease: { seats: lease.seats, until: new Date(until) } };
+      const { lease, trustedUntil } = binding;
+      return {
+        ...binding,
+        ...(lease === undefined ? {} : { lease: { seats: lease.seats, until: onOwnClock(lease.until) } }),
+        ...(trustedUntil === undefined ? {} : { trustedUntil: onOwnClock(trustedUntil) }),
+      };
     });
   }
 
@@ -118,6 +122,7 @@ export class GatewayFront {
     return held.payload.licenses.map((license) => {
       const seats = counting.get(license.licenseId);
       const leaseUntil = bindings.get(license.licenseId)?.lease?.until.getTime();
+      const trustedUntil = bindings.get(license.licenseId)?.trustedUntil?.getTime();
       const reason =
         seats !== undefined
           ? null
@@ -131,7 +136,9 @@ export class GatewayFront {
                   ? 'the statement is past its validity: the service must answer again'
                   : leaseUntil !== undefined && now >= leaseUntil
                     ? 'its lease ran out: the service must answer again'
-                    : 'it gives no seats now';
+                    : trustedUntil !== undefined && now >= trustedUntil
+                      ? 'it is still Merging (its association can be undone): the service must answer again'
+                      : 'it gives no seats now';
       return {
         licenseId: license.licenseId,
         keyHint: license.keyHint,

@@ -116,16 +116,15 @@ export class GatewayLink {
     });
   }
 
-  /** A statement counts only if a vendor key installed here signed it, for this enrolled device. */
+  /**
+   * A statement counts only if a vendor key installed here signed it, for this enrolled device. The
+   * device is what counts: moved to another organization, it is still this gateway.
+   */
   verify(candidate: unknown): Result<GatewayStatementPayload> {
     const verified = verifyGatewayStatement(candidate, this.#trust.keys);
     if (!verified.ok) return verified;
     const enrollment = this.#enrollment;
-    if (
-      enrollment === undefined ||
-      verified.value.deviceId !== enrollment.deviceId ||
-      verified.value.organizationId !== enrollment.organizationId
-    )
+    if (enrollment === undefined || verified.value.deviceId !== enrollment.deviceId)
       return fail('grant_invalid', 'The gateway statement was made for another device.');
     return verified;
   }

@@ -1,18 +1,19 @@
 import { licenseTerm } from '../../domain/gateway-license.js';
 import type { GatewayBinding } from '../../domain/gateway-seats.js';
+import { isPooled } from '../../domain/gateway-sharing.js';
 import type { Database } from '../store/database.js';
-import { type HeldLicense, licensesOnDevice, replicasOf, replicatedOnDevice } from './repository.js';
+import { type HeldLicense, licensesOnDevice, replicatedOnDevice } from './repository.js';
 
 /**
  * What a gateway is bound to now, as the seat engine reads it: the licenses associated with it
- * and the replicas it holds. A license in more than one gateway's pool (shared) gives each of them
- * only the lease it holds, and none once the lease has run out; a license that is the gateway's
- * alone gives all its users for its term.
+ * and the replicas it holds. A pooled license (one that can be shared, shared or not) gives the
+ * gateway only the lease it holds, and none once the lease has run out; any other license gives
+ * all its users for its term.
  */
 export interface DeviceBindings {
   own: HeldLicense[];
   replicas: HeldLicense[];
-  /** The licenses among both that are shared: a pool of more than one gateway. */
+  /** The licenses among both that are pooled: leased, never counted whole (see `isPooled`). */
   shared: Set<string>;
   bindings: GatewayBinding[];
 }
@@ -22,13 +23,9 @@ export async function deviceBindings(db: Database, deviceId: string, now: Date):
     licensesOnDevice(db, deviceId),
     replicatedOnDevice(db, deviceId),
   ]);
-  const ownReplicas = await replicasOf(
-    db,
-    own.map((license) => license.id),
-  );
   const shared = new Set([
     ...replicas.map((license) => license.id),
-    ...ownReplicas.map((replica) => replica.licenseId),
+    ...own.filter((license) => isPooled(license)).map((license) => license.id),
   ]);
   const leases =
     shared.size === 0

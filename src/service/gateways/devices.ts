@@ -316,7 +316,7 @@ export async function replaceDevice(
         .where('device_id', '=', dropped.deviceId)
         .execute();
     }
-    await tx.deleteFrom('gateway_leases').where('device_id', '=', deviceId).execute();
+    // The failed device's leases run out by themselves; until then the pools count them.
     if (licenses.length > 0) {
       await tx
         .updateTable('gateway_licenses')

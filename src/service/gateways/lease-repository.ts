@@ -1,3 +1,4 @@
+import { SHAREABLE_ABOVE_USERS } from '../../domain/gateway-sharing.js';
 import type { Database } from '../store/database.js';
 import type { GatewayDeviceRow } from '../store/gateway-schema.js';
 
@@ -10,16 +11,18 @@ export const deviceByCredential = (db: Database, digest: string): Promise<Gatewa
   db.selectFrom('gateway_devices').selectAll().where('credential_digest', '=', digest).executeTakeFirst();
 
 /**
- * The ids of the shared licenses the device is in, in id order (the order their rows are locked
- * in): the ones it owns that have replicas, and the ones it holds a replica of.
+ * The ids of the pooled licenses the device is in, in id order (the order their rows are locked
+ * in): the ones associated with it that can be shared (see `isPooled`), and the ones it holds a
+ * replica of.
  */
 export async function sharedLicenseIds(db: Database, deviceId: string): Promise<string[]> {
   const [owned, replicated] = await Promise.all([
     db
       .selectFrom('gateway_licenses')
-      .innerJoin('gateway_replicas', 'gateway_replicas.license_id', 'gateway_licenses.id')
-      .select('gateway_licenses.id')
-      .where('gateway_licenses.device_id', '=', deviceId)
+      .select('id')
+      .where('device_id', '=', deviceId)
+      .where('kind', '=', 'secupoint')
+      .where('users', '>', SHAREABLE_ABOVE_USERS)
       .execute(),
     db.selectFrom('gateway_replicas').select('license_id as id').where('device_id', '=', deviceId).execute(),
   ]);

@@ -223,7 +223,6 @@ export async function undoAssociation(
       .set({ device_id: null, associated_at: null })
       .where('id', '=', licenseId)
       .execute();
-    await tx.deleteFrom('gateway_leases').where('license_id', '=', licenseId).execute();
     return ok(await recordLicenseChange(tx, principal, license.value, 'association_undone', now));
   });
 }

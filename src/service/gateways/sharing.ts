@@ -61,7 +61,7 @@ export async function shareLicense(
   });
 }
 
-/** "Undo" on a replica: the gateway leaves the pool, and the seats it leased go back to it. */
+/** "Undo" on a replica: the gateway leaves the pool; the seats it leased return when its lease runs out. */
 export async function undoShare(
   ctx: ServiceContext,
   principal: Principal,
@@ -84,11 +84,7 @@ export async function undoShare(
       .where('license_id', '=', licenseId)
       .where('device_id', '=', deviceId)
       .execute();
-    await tx
-      .deleteFrom('gateway_leases')
-      .where('license_id', '=', licenseId)
-      .where('device_id', '=', deviceId)
-      .execute();
+    // Its lease stays until it runs out: the gateway trusts it until then, so the pool counts it.
     return ok(await recordLicenseChange(tx, principal, license.value, 'share_undone', now, { deviceId }));
   });
 }

@@ -9,6 +9,7 @@ import {
   sharedNeed,
 } from '../../domain/gateway-leases.js';
 import { licenseTerm } from '../../domain/gateway-license.js';
+import { associationStatus } from '../../domain/gateway-lifecycle.js';
 import { gatewaySeats } from '../../domain/gateway-seats.js';
 import { sharedLicensePool } from '../../domain/gateway-sharing.js';
 import { type GatewayStatementPayload, signGatewayStatement } from '../../domain/gateway-statement.js';
@@ -82,6 +83,16 @@ async function statementOf(
 ): Promise<StatementAnswerView> {
   const held = await deviceBindings(tx, device.id, now);
   const skuOf = new Map([...held.own, ...held.replicas].map((row) => [row.id, row.sku]));
+  // A license still Merging may be undone and associated elsewhere: vouched for one lease's time.
+  const mergingUntil = new Date(now.getTime() + GATEWAY_LEASE_TTL_MS).toISOString();
+  const merging = new Set(
+    held.own
+      .filter(
+        (row) =>
+          row.associated_at !== null && associationStatus(new Date(row.associated_at), now) === 'merging',
+      )
+      .map((row) => row.id),
+  );
   const payload: GatewayStatementPayload = {
     format: 'seatkeeper-gateway-statement/1',
     kid: ctx.vendor.kid,
@@ -97,6 +108,7 @@ async function statementOf(
       users: binding.users,
       starts: binding.term.starts.toISOString(),
       ends: binding.term.ends.toISOString(),
+      ...(merging.has(binding.licenseId) ? { trustedUntil: mergingUntil } : {}),
       lease:
         binding.lease === undefined
           ? null
