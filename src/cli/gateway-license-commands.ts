@@ -80,11 +80,11 @@ export function registerGatewayLicenseCommands(program: Command): void {
     .option('--json', 'print the result as JSON')
     .addHelpText('after', example('seatkeeper gateway-license preview ABCD-EFGH-JKLM-NPQR-STUV'))
     .action(async (key: string, flags: StoreFlags) => {
-      const preview = await withContext(flags, async (ctx) => orExit(await previewKey(ctx, key)));
+      const preview = await withContext(flags, async (ctx) => orExit(await previewKey(ctx, READER, key)));
       if (flags.json) printJson(preview);
       else
         print(
-          `${preview.summary}: ${preview.totalUsers} VPN users in all${preview.addedTo === null ? '' : `; added to ${preview.addedTo} already`}.`,
+          `${preview.summary}: ${preview.totalUsers} VPN users in all${preview.added ? `; added to ${preview.addedTo ?? 'an organization'} already` : ''}.`,
         );
     });
 

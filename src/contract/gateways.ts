@@ -132,7 +132,8 @@ export const KeyPreview = Type.Object({
   termYears: Type.Integer(),
   totalUsers: Type.Integer(),
   summary: Type.String(),
-  addedTo: Nullable(Type.String()),
+  added: Type.Boolean({ description: 'Added to an organization already (a key is added once)' }),
+  addedTo: Nullable(Type.String({ description: 'That organization, told to its administrators only' })),
 });
 
 export const IssueGatewayKey = Type.Object(

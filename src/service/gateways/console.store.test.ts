@@ -5,7 +5,7 @@ import { gatewayFixture } from '../../../test/support/gateway-console.js';
 import { expectRefusal, value } from '../../../test/support/results.js';
 import { createAccount } from '../accounts/operations.js';
 import type { Principal } from '../auth/principal.js';
-import { inventory, moveDevice, replaceDevice, showDevice } from './devices.js';
+import { inventory, moveDevice, registerDevice, replaceDevice, showDevice } from './devices.js';
 import { addKey, issueGatewayKey, previewKey } from './keys.js';
 import { associateLicense, listLicenses, moveLicense, undoAssociation } from './licenses.js';
 import { addOrganizationAdmin, listOrganizations } from './organizations.js';
@@ -60,7 +60,7 @@ describe.each(ENGINES)('gateway console on %s', (engine) => {
         quantity: 4,
       }),
     );
-    const preview = value(await previewKey(gw.ctx, issued.key.toLowerCase()));
+    const preview = value(await previewKey(gw.ctx, gw.owner, issued.key.toLowerCase()));
     expect(preview).toMatchObject({
       sku: 'SPC-1YR-LIC',
       quantity: 4,
@@ -79,8 +79,20 @@ describe.each(ENGINES)('gateway console on %s', (engine) => {
     expect(licenses.map((license) => [license.status, license.deviceId])).toEqual(
       Array(4).fill(['unassociated', null]),
     );
-    expectRefusal(await previewKey(gw.ctx, 'AAAA-BBBB-CCCC-DDDD-EEEE'), 'license_key_malformed');
-    expect(value(await previewKey(gw.ctx, issued.key)).addedTo).toBe(org);
+    expectRefusal(await previewKey(gw.ctx, gw.owner, 'AAAA-BBBB-CCCC-DDDD-EEEE'), 'license_key_malformed');
+    expect(value(await previewKey(gw.ctx, gw.owner, issued.key))).toMatchObject({
+      added: true,
+      addedTo: org,
+    });
+    const stranger = value(await createAccount(gw.ctx, { email: 'holder@example.com' }));
+    const holder: Principal = {
+      kind: 'account',
+      userId: 'usr_h',
+      accountId: stranger.account.id,
+      role: 'owner',
+    };
+    // Whoever holds the key sees what it holds, not which organization claimed it.
+    expect(value(await previewKey(gw.ctx, holder, issued.key))).toMatchObject({ added: true, addedTo: null });
     expectRefusal(
       await issueGatewayKey(gw.ctx, gw.staff, { accountId: gw.owner.accountId, sku: 'SPC-9YR', quantity: 1 }),
       'license_model_unknown',
@@ -206,6 +218,25 @@ describe.each(ENGINES)('gateway console on %s', (engine) => {
     expectRefusal(await replaceDevice(gw.ctx, gw.owner, fresh, fresh), 'replacement_same_device');
     const [spare] = await gw.licenses(org, 'SPC-1YR-LIC');
     expectRefusal(await associateLicense(gw.ctx, gw.owner, spare ?? '', failed), 'device_replaced');
+  });
+
+  it('refuses a device with a MAC or serial number that is not one, and a second device with the same MAC', async () => {
+    const org = await gw.organization();
+    const input = { name: 'ESG', model: 'ESG510', serialNumber: 'ESG5100099', mac: '88:DC:96:00:00:99' };
+    expectRefusal(await registerDevice(gw.ctx, gw.owner, org, { ...input, mac: 'zz' }), 'validation_failed');
+    expectRefusal(
+      await registerDevice(gw.ctx, gw.owner, org, { ...input, serialNumber: 'x' }),
+      'validation_failed',
+    );
+    value(await registerDevice(gw.ctx, gw.owner, org, input));
+    expectRefusal(
+      await registerDevice(gw.ctx, gw.owner, org, {
+        ...input,
+        serialNumber: 'ESG5100100',
+        mac: '88-dc-96-00-00-99',
+      }),
+      'device_taken',
+    );
   });
 
   it('lets only the organization’s administrators manage it; another account finds nothing', async () => {

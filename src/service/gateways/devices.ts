@@ -1,5 +1,6 @@
 import type { Static } from '@sinclair/typebox';
-import type { Device, DeviceView, Inventory, RegisterDevice } from '../../contract/gateways.js';
+import { checker } from '../../contract/check.js';
+import { type Device, type DeviceView, type Inventory, RegisterDevice } from '../../contract/gateways.js';
 import { fail, ok, type Result } from '../../domain/errors.js';
 import type { GatewayDevice } from '../../domain/gateway-inventory.js';
 import { deviceStanding, fleetSummary } from '../../domain/gateway-lifecycle.js';
@@ -26,6 +27,8 @@ import {
 } from './repository.js';
 import { boundTerms, deviceFacts, deviceView, licenseView } from './views.js';
 
+const registerDeviceInput = checker(RegisterDevice);
+
 /** The organization's inventory of gateways: registering, the device list and page, moves, replacement. */
 
 /** A MAC as the device list prints it: upper case, colons. */
@@ -48,6 +51,14 @@ export async function registerDevice(
   organizationId: string,
   input: RegisterDevice,
 ): Promise<Result<Device>> {
+  // The route checked the body already; the command line comes here unchecked.
+  const checked = registerDeviceInput(input);
+  if (!checked.ok)
+    return fail(
+      'validation_failed',
+      `The device is not valid: ${checked.wrong}.`,
+      checked.wrong.split(':')[0]?.slice(1),
+    );
   const db = ctx.store.db;
   const organization = await administeredOrganization(db, principal, organizationId);
   if (!organization.ok) return organization;

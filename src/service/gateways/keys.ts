@@ -38,6 +38,7 @@ const previewView = (row: GatewayKeyRow, preview: GatewayKeyPreview): KeyPreview
   termYears: preview.model.termYears,
   totalUsers: preview.totalUsers,
   summary: preview.summary,
+  added: row.organization_id !== null,
   addedTo: row.organization_id,
 });
 
@@ -148,11 +149,21 @@ async function keyByTyped(db: Database, typed: string): Promise<Result<GatewayKe
 }
 
 /** "Add license", first step: what the key holds, to check before applying it. */
-export async function previewKey(ctx: ServiceContext, typed: string): Promise<Result<KeyPreviewView>> {
+export async function previewKey(
+  ctx: ServiceContext,
+  principal: Principal,
+  typed: string,
+): Promise<Result<KeyPreviewView>> {
   const row = await keyByTyped(ctx.store.db, typed);
   if (!row.ok) return row;
   const preview = previewGatewayKey({ sku: row.value.sku, quantity: row.value.quantity });
-  return preview.ok ? ok(previewView(row.value, preview.value)) : preview;
+  if (!preview.ok) return preview;
+  const view = previewView(row.value, preview.value);
+  // Which organization claimed it is told to that organization's administrators only.
+  const addedTo = view.addedTo;
+  if (addedTo === null) return ok(view);
+  const administers = (await administeredOrganization(ctx.store.db, principal, addedTo)).ok;
+  return ok(administers ? view : { ...view, addedTo: null });
 }
 
 /**

@@ -17,6 +17,7 @@ import {
   licenseById,
   licensesOf,
   organizationById,
+  replicasInOrganization,
   replicasOf,
 } from './repository.js';
 import { licenseView } from './views.js';
@@ -32,10 +33,7 @@ export async function listLicenses(
   const organization = await administeredOrganization(db, principal, organizationId);
   if (!organization.ok) return organization;
   const licenses = await licensesOf(db, organizationId);
-  const replicas = await replicasOf(
-    db,
-    licenses.map((license) => license.id),
-  );
+  const replicas = await replicasInOrganization(db, organizationId);
   const now = ctx.clock.now();
   return ok(
     licenses.map((license) =>

@@ -31,14 +31,6 @@ const withHint = (db: Database) =>
 export const licenseById = (db: Database, id: string): Promise<HeldLicense | undefined> =>
   withHint(db).where('gateway_licenses.id', '=', id).executeTakeFirst();
 
-export const lockDevice = (db: Database, id: string): Promise<GatewayDeviceRow | undefined> =>
-  db
-    .updateTable('gateway_devices')
-    .set((eb) => ({ version: eb('version', '+', 1) }))
-    .where('id', '=', id)
-    .returningAll()
-    .executeTakeFirst();
-
 export const lockLicense = (db: Database, id: string): Promise<GatewayLicenseRow | undefined> =>
   db
     .updateTable('gateway_licenses')
@@ -95,6 +87,17 @@ export async function replicasOf(db: Database, licenseIds: readonly string[]): P
     .orderBy('device_id')
     .execute();
 }
+
+/** Every replica of the organization's licenses, however many licenses it holds. */
+export const replicasInOrganization = (db: Database, organizationId: string): Promise<ReplicaRow[]> =>
+  db
+    .selectFrom('gateway_replicas')
+    .innerJoin('gateway_licenses', 'gateway_licenses.id', 'gateway_replicas.license_id')
+    .select(['gateway_replicas.license_id as licenseId', 'gateway_replicas.device_id as deviceId'])
+    .where('gateway_licenses.organization_id', '=', organizationId)
+    .orderBy('gateway_replicas.created_at')
+    .orderBy('gateway_replicas.device_id')
+    .execute();
 
 export const associationsOfDevice = (db: Database, deviceId: string): Promise<GatewayAssociationRow[]> =>
   db

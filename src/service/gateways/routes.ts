@@ -202,10 +202,7 @@ export const gatewayRoutes: RouteModule = (app, ctx) => {
         response: { 200: KeyPreview, ...problemResponses(400, 401, 404) },
       },
     },
-    async (request) => {
-      await requirePrincipal(ctx, request);
-      return unwrap(await previewKey(ctx, request.body.key));
-    },
+    async (request) => unwrap(await previewKey(ctx, await requirePrincipal(ctx, request), request.body.key)),
   );
 
   app.post(

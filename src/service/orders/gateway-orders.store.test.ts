@@ -63,7 +63,7 @@ describe.each(ENGINES)('%s: gateway licenses bought through orders', (engine) =>
     // The owner reads the key itself; it previews as the order's key.
     const shown = value(await showGatewayKey(ctx, owner, listed?.id ?? ''));
     expect(shown.key.endsWith(listed?.keyHint ?? '?')).toBe(true);
-    expect(value(await previewKey(ctx, shown.key))).toMatchObject({
+    expect(value(await previewKey(ctx, owner, shown.key))).toMatchObject({
       sku: 'SPC-1YR-LIC',
       quantity: 2,
       totalUsers: 40,
