@@ -1,6 +1,6 @@
 import { fail, ok, type Result } from '../../domain/errors.js';
 import type { Principal } from '../auth/principal.js';
-import type { Database } from '../store/database.js';
+import type { Database, Engine } from '../store/database.js';
 import type { OrganizationRow } from '../store/gateway-schema.js';
 import { organizationById } from './repository.js';
 
@@ -72,21 +72,23 @@ export const actorOf = (principal: Principal | undefined): string => principal?.
 
 /**
  * Locks the organizations named, and those of the licenses and devices named, in one statement:
- * the first of its transaction, so SQLite takes its write lock at once. Every change to an
- * organization's devices, licenses and replicas holds its lock, so they happen one at a time and
- * see each other whole; a change across two organizations (a move) holds both.
+ * the first of its transaction, so SQLite takes its write lock at once; on PostgreSQL the rows are
+ * locked in id order, so that two changes across the same organizations never wait on each other.
+ * Every change to an organization's devices, licenses and replicas holds its lock, so they happen
+ * one at a time and see each other whole; a change across two organizations (a move) holds both.
  */
 export async function lockOrganizations(
   tx: Database,
+  engine: Engine,
   named: {
     organizationIds?: readonly string[];
     licenseIds?: readonly string[];
     deviceIds?: readonly string[];
   },
 ): Promise<Set<string>> {
-  const locked = await tx
-    .updateTable('organizations')
-    .set((eb) => ({ version: eb('version', '+', 1) }))
+  const chosen = tx
+    .selectFrom('organizations')
+    .select('id')
     .where((eb) =>
       eb.or([
         eb('id', 'in', ['', ...(named.organizationIds ?? [])]),
@@ -108,6 +110,11 @@ export async function lockOrganizations(
         ),
       ]),
     )
+    .orderBy('id');
+  const locked = await tx
+    .updateTable('organizations')
+    .set((eb) => ({ version: eb('version', '+', 1) }))
+    .where('id', 'in', engine === 'postgres' ? chosen.forUpdate() : chosen)
     .returning('id')
     .execute();
   return new Set(locked.map((row) => row.id));

@@ -221,7 +221,7 @@ export async function moveDevice(
 ): Promise<Result<Device>> {
   const now = ctx.clock.now();
   return inTransaction(ctx.store.db, async (tx) => {
-    const organizations = await lockOrganizations(tx, {
+    const organizations = await lockOrganizations(tx, ctx.store.engine, {
       deviceIds: [deviceId],
       organizationIds: [toOrganizationId],
     });
@@ -292,7 +292,7 @@ export async function replaceDevice(
 ): Promise<Result<DeviceView>> {
   const now = ctx.clock.now();
   const replaced = await inTransaction(ctx.store.db, async (tx) => {
-    const locked = await lockOrganizations(tx, { deviceIds: [deviceId, replacementId] });
+    const locked = await lockOrganizations(tx, ctx.store.engine, { deviceIds: [deviceId, replacementId] });
     const failed = await administeredDevice(tx, principal, deviceId, locked);
     if (!failed.ok) return failed;
     const replacement = await administeredDevice(tx, principal, replacementId, locked);

@@ -132,7 +132,10 @@ export async function associateLicense(
 ): Promise<Result<GatewayLicense>> {
   const now = ctx.clock.now();
   return inTransaction(ctx.store.db, async (tx) => {
-    const locked = await lockOrganizations(tx, { licenseIds: [licenseId], deviceIds: [deviceId] });
+    const locked = await lockOrganizations(tx, ctx.store.engine, {
+      licenseIds: [licenseId],
+      deviceIds: [deviceId],
+    });
     const license = await administeredLicense(tx, principal, licenseId, locked);
     if (!license.ok) return license;
     const device = await administeredDevice(tx, principal, deviceId, locked);
@@ -181,7 +184,7 @@ export async function undoAssociation(
 ): Promise<Result<GatewayLicense>> {
   const now = ctx.clock.now();
   return inTransaction(ctx.store.db, async (tx) => {
-    const locked = await lockOrganizations(tx, { licenseIds: [licenseId] });
+    const locked = await lockOrganizations(tx, ctx.store.engine, { licenseIds: [licenseId] });
     const license = await administeredLicense(tx, principal, licenseId, locked);
     if (!license.ok) return license;
     const deviceId = license.value.device_id;
@@ -234,7 +237,7 @@ export async function moveLicense(
 ): Promise<Result<GatewayLicense>> {
   const now = ctx.clock.now();
   return inTransaction(ctx.store.db, async (tx) => {
-    const locked = await lockOrganizations(tx, {
+    const locked = await lockOrganizations(tx, ctx.store.engine, {
       licenseIds: [licenseId],
       organizationIds: [toOrganizationId],
     });

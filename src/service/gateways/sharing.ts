@@ -23,7 +23,7 @@ export async function shareLicense(
 ): Promise<Result<GatewayLicense>> {
   const now = ctx.clock.now();
   return inTransaction(ctx.store.db, async (tx) => {
-    const locked = await lockOrganizations(tx, { licenseIds: [licenseId], deviceIds });
+    const locked = await lockOrganizations(tx, ctx.store.engine, { licenseIds: [licenseId], deviceIds });
     const license = await administeredLicense(tx, principal, licenseId, locked);
     if (!license.ok) return license;
     const targets = [];
@@ -70,7 +70,7 @@ export async function undoShare(
 ): Promise<Result<GatewayLicense>> {
   const now = ctx.clock.now();
   return inTransaction(ctx.store.db, async (tx) => {
-    const locked = await lockOrganizations(tx, { licenseIds: [licenseId] });
+    const locked = await lockOrganizations(tx, ctx.store.engine, { licenseIds: [licenseId] });
     const license = await administeredLicense(tx, principal, licenseId, locked);
     if (!license.ok) return license;
     const replica = checkUndoShare(

@@ -146,7 +146,7 @@ export async function gatewayStatement(
 
   return inTransaction(ctx.store.db, async (tx) => {
     if (shared.length > 0) {
-      await lockOrganizations(tx, { deviceIds: [device.id] });
+      await lockOrganizations(tx, ctx.store.engine, { deviceIds: [device.id] });
       for (const licenseId of shared) await lockLicense(tx, licenseId);
     }
     const seen = await tx
