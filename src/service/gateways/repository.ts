@@ -7,9 +7,8 @@ import type {
 } from '../store/gateway-schema.js';
 
 /**
- * The gateway tables' reads and the row locks the gateway operations take. A lock is an update of
- * the row's version, the first statement of its transaction (so SQLite takes its write lock at
- * once), returning the row as it is now.
+ * The gateway tables' reads, and the license row lock a gateway's statement takes: an update of
+ * the row's version, returning the row as it is now.
  */
 
 export const organizationById = (db: Database, id: string): Promise<OrganizationRow | undefined> =>
