@@ -344,6 +344,10 @@ describe.each(ENGINES)('a gateway’s enrollment and signed statement on %s', (e
       }
     });
 
+    if (engine === 'sqlite')
+      console.warn(
+        'skipping the two-context statement race on SQLite: a second connection in one Node process blocks the thread; test/e2e/gateway-lease-race.test.ts races two real service processes on SQLite',
+      );
     it.runIf(engine === 'postgres')(
       'never leases more than 150 in all when two service processes answer at once (PostgreSQL)',
       async () => {
