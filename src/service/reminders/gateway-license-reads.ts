@@ -1,7 +1,10 @@
 import { type SqlBool, sql } from 'kysely';
-import type { ReminderMark } from '../../domain/reminders.js';
+import { licenseTerm } from '../../domain/gateway-license.js';
+import { licenseReminderDue } from '../../domain/gateway-lifecycle.js';
+import type { markWindows, ReminderMark } from '../../domain/reminders.js';
 import { DAY_MS } from '../../domain/terms.js';
 import type { Database } from '../store/database.js';
+import type { Candidate } from './reminder-repository.js';
 
 /**
  * The gateway licenses the reminder job reads: associated ones whose term ends within a mark's
@@ -85,3 +88,29 @@ export const remindedGatewayLicenses = (db: Database, ids: readonly string[]) =>
     ])
     .where('gateway_licenses.id', 'in', ids)
     .execute();
+
+/**
+ * Gateway licenses associated with a device (SecuPoint or Pro) whose term gets `mark`'s notice now.
+ * A shared license is noticed once, for its owner device: its replicas are not licenses of their own.
+ */
+export async function dueGatewayLicenses(
+  db: Database,
+  now: Date,
+  window: ReturnType<typeof markWindows>[number],
+): Promise<Candidate[]> {
+  const rows = await gatewayLicensesEndingWithin(db, window);
+  return rows.flatMap((row): Candidate[] => {
+    if (row.activated_at === null) return [];
+    const term = licenseTerm({ termYears: row.term_years }, new Date(row.activated_at));
+    if (licenseReminderDue(term, now) !== window.mark) return [];
+    return [
+      {
+        subject: 'license',
+        subjectId: row.id,
+        accountId: row.account_id,
+        endsAt: term.ends.getTime(),
+        mark: window.mark,
+      },
+    ];
+  });
+}

@@ -1,15 +1,8 @@
 import type { Updateable } from 'kysely';
 import { REMINDER_STATUSES, type Reminder } from '../../contract/reminders.js';
 import { findLicenseModel, licenseTerm } from '../../domain/gateway-license.js';
-import { licenseReminderDue } from '../../domain/gateway-lifecycle.js';
 import { newId } from '../../domain/ids.js';
-import {
-  daysLeft,
-  dueReminder,
-  markWindows,
-  type ReminderMark,
-  retryDelayMs,
-} from '../../domain/reminders.js';
+import { daysLeft, dueReminder, markWindows, retryDelayMs } from '../../domain/reminders.js';
 import { isoDate, periodStart, type Window } from '../../domain/terms.js';
 import type { ServiceContext } from '../context.js';
 import { keysEndingWithin, remindedKeys } from '../licenses/license-repository.js';
@@ -17,11 +10,7 @@ import type { Database } from '../store/database.js';
 import type { ReminderRow, RemindersTable } from '../store/schema.js';
 import { periodsOf } from '../subscriptions/lifecycle.js';
 import { remindedSubscriptions, subscriptionsEndingWithin } from '../subscriptions/repository.js';
-import {
-  gatewayLicensesEndingWithin,
-  isGatewayLicenseId,
-  remindedGatewayLicenses,
-} from './gateway-license-reads.js';
+import { dueGatewayLicenses, isGatewayLicenseId, remindedGatewayLicenses } from './gateway-license-reads.js';
 import { MailDeadlineExceeded, type Mailer, type OutgoingMail } from './mailer.js';
 import {
   gatewayLicenseEndingMail,
@@ -32,6 +21,7 @@ import {
   subscriptionEndingMail,
 } from './message.js';
 import {
+  type Candidate,
   CLAIM_BATCH,
   CLAIM_LEASE_MS,
   claimDue,
@@ -51,14 +41,6 @@ import {
  * it. A process that dies between sending and marking it sent leaves it to be sent again after
  * the lease, with the same Message-ID: delivery is at least once, and a duplicate is recognisable.
  */
-
-interface Candidate {
-  subject: RemindersTable['subject'];
-  subjectId: string;
-  accountId: string;
-  endsAt: number;
-  mark: ReminderMark;
-}
 
 /** Keys in use (not revoked, refunded, split or replaced) whose end gets `mark`'s reminder now. */
 async function dueKeys(db: Database, now: Date, window: ReturnType<typeof markWindows>[number]) {
@@ -96,28 +78,6 @@ async function dueSubscriptions(db: Database, now: Date, window: ReturnType<type
         mark: window.mark,
       }),
     );
-}
-
-/**
- * Gateway licenses associated with a device (SecuPoint or Pro) whose term gets `mark`'s notice now.
- * A shared license is noticed once, for its owner device: its replicas are not licenses of their own.
- */
-async function dueGatewayLicenses(db: Database, now: Date, window: ReturnType<typeof markWindows>[number]) {
-  const rows = await gatewayLicensesEndingWithin(db, window);
-  return rows.flatMap((row): Candidate[] => {
-    if (row.activated_at === null) return [];
-    const term = licenseTerm({ termYears: row.term_years }, new Date(row.activated_at));
-    if (licenseReminderDue(term, now) !== window.mark) return [];
-    return [
-      {
-        subject: 'license',
-        subjectId: row.id,
-        accountId: row.account_id,
-        endsAt: term.ends.getTime(),
-        mark: window.mark,
-      },
-    ];
-  });
 }
 
 /** Records the reminders that became due. Every process may do it at once: a reminder is recorded once. */

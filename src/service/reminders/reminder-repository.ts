@@ -8,6 +8,15 @@ import type { ReminderRow, RemindersTable } from '../store/schema.js';
  * their own rooms' repositories).
  */
 
+/** A reminder found due, before it is recorded. */
+export interface Candidate {
+  subject: RemindersTable['subject'];
+  subjectId: string;
+  accountId: string;
+  endsAt: number;
+  mark: ReminderMark;
+}
+
 const REMINDER_COLUMNS = [
   'id',
   'subject',
