@@ -1,8 +1,7 @@
-import { licenseTerm } from '../../domain/gateway-license.js';
 import type { GatewayBinding } from '../../domain/gateway-seats.js';
 import { isPooled } from '../../domain/gateway-sharing.js';
 import type { Database } from '../store/database.js';
-import { type HeldLicense, licensesOnDevice, replicatedOnDevice } from './repository.js';
+import { type HeldLicense, licensesOnDevice, replicatedOnDevice, termOf } from './repository.js';
 
 /**
  * What a gateway is bound to now, as the seat engine reads it: the licenses associated with it
@@ -39,13 +38,14 @@ export async function deviceBindings(db: Database, deviceId: string, now: Date):
           .execute();
   const leaseOf = new Map(leases.map((lease) => [lease.license_id, lease]));
   const bindings = [...own, ...replicas].flatMap((license): GatewayBinding[] => {
-    if (license.activated_at === null) return [];
+    const term = termOf(license);
+    if (term === null) return [];
     const binding: GatewayBinding = {
       licenseId: license.id,
       keyHint: license.key_hint,
       kind: license.kind,
       users: license.users,
-      term: licenseTerm({ termYears: license.term_years }, new Date(license.activated_at)),
+      term,
     };
     if (!shared.has(license.id)) return [binding];
     const lease = leaseOf.get(license.id);

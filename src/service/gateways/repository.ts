@@ -1,3 +1,5 @@
+import { licenseTerm } from '../../domain/gateway-license.js';
+import type { Window } from '../../domain/terms.js';
 import type { Database } from '../store/database.js';
 import type {
   GatewayAssociationRow,
@@ -19,6 +21,12 @@ export const deviceById = (db: Database, id: string): Promise<GatewayDeviceRow |
 
 /** A license with the last group of the key it came from, which names it to people. */
 export type HeldLicense = GatewayLicenseRow & { key_hint: string };
+
+/** A license's term, from its first association; null while it has never been associated. */
+export const termOf = (license: Pick<GatewayLicenseRow, 'activated_at' | 'term_years'>): Window | null =>
+  license.activated_at === null
+    ? null
+    : licenseTerm({ termYears: license.term_years }, new Date(license.activated_at));
 
 const withHint = (db: Database) =>
   db

@@ -7,8 +7,7 @@ import { inTransaction } from '../store/transaction.js';
 import { lockOrganizations } from './access.js';
 import { administeredDevice, asGateway } from './devices.js';
 import { administeredLicense, recordLicenseChange } from './licenses.js';
-import { replicasOf } from './repository.js';
-import { termOf } from './views.js';
+import { replicasOf, termOf } from './repository.js';
 
 /**
  * Sharing a license of more than 100 users with up to 2 more gateways of its organization: each

@@ -8,7 +8,6 @@ import {
   planLeases,
   sharedNeed,
 } from '../../domain/gateway-leases.js';
-import { licenseTerm } from '../../domain/gateway-license.js';
 import { associationStatus } from '../../domain/gateway-lifecycle.js';
 import { gatewaySeats } from '../../domain/gateway-seats.js';
 import { sharedLicensePool } from '../../domain/gateway-sharing.js';
@@ -21,7 +20,7 @@ import { inTransaction } from '../store/transaction.js';
 import { lockOrganizations } from './access.js';
 import { type DeviceBindings, deviceBindings } from './bindings.js';
 import { deviceByCredential, liveLeasesOf, setLease, sharedLicenseIds } from './lease-repository.js';
-import { type HeldLicense, lockLicense, replicasOf } from './repository.js';
+import { type HeldLicense, lockLicense, replicasOf, termOf } from './repository.js';
 
 /**
  * The gateway asks, with its device credential, for its signed statement: the licenses bound to it
@@ -50,10 +49,7 @@ async function leaseCandidates(
     const license = byId.get(licenseId);
     // Shared since the rows were locked: leased at the next statement, none is held until then.
     if (license === undefined || !held.shared.has(licenseId)) continue;
-    const term =
-      license.activated_at === null
-        ? null
-        : licenseTerm({ termYears: license.term_years }, new Date(license.activated_at));
+    const term = termOf(license);
     const pool = sharedLicensePool(
       {
         licenseId,

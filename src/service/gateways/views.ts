@@ -1,5 +1,4 @@
 import type { Device, GatewayLicense } from '../../contract/gateways.js';
-import { licenseTerm } from '../../domain/gateway-license.js';
 import {
   associationStatus,
   type BoundTerm,
@@ -12,16 +11,11 @@ import { gatewaySeats } from '../../domain/gateway-seats.js';
 import { DAY_MS, type Window } from '../../domain/terms.js';
 import type { GatewayDeviceRow } from '../store/gateway-schema.js';
 import type { DeviceBindings } from './bindings.js';
-import type { HeldLicense } from './repository.js';
+import { type HeldLicense, termOf } from './repository.js';
 
 /** The gateway rows as the console shows them. */
 const iso = (millis: number | null): string | null =>
   millis === null ? null : new Date(millis).toISOString();
-
-export const termOf = (license: HeldLicense): Window | null =>
-  license.activated_at === null
-    ? null
-    : licenseTerm({ termYears: license.term_years }, new Date(license.activated_at));
 
 function licenseStatus(term: Window | null, now: Date): GatewayLicense['status'] {
   if (term === null) return 'unassociated';
