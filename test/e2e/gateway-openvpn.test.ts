@@ -102,7 +102,7 @@ describe.skipIf(unavailable !== undefined)(
       const usageOf = async () =>
         JSON.parse(await cli('agent', 'usage', '--json', '--state', state)) as PrintedUsage;
       // The running agent publishes its count a moment after its decisions.
-      for (let tries = 0; (await usageOf()).connected !== 32 && tries < 50; tries++)
+      for (let tries = 0; (await usageOf()).connected !== 32 && tries < 300; tries++)
         await new Promise((resume) => setTimeout(resume, 200));
       expect(await usageOf()).toMatchObject({
         connected: 32,
@@ -122,7 +122,7 @@ describe.skipIf(unavailable !== undefined)(
 
       // One goes: its seat is the next client's.
       await up[0]?.kill('SIGTERM');
-      for (let tries = 0; (await usageOf()).connected !== 31 && tries < 100; tries++)
+      for (let tries = 0; (await usageOf()).connected !== 31 && tries < 300; tries++)
         await new Promise((resume) => setTimeout(resume, 200));
       const next = await lab.client('gw-34', server.port);
       await next.waitFor(CONNECTED, 60_000);

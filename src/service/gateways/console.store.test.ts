@@ -8,7 +8,7 @@ import type { Principal } from '../auth/principal.js';
 import { inventory, moveDevice, registerDevice, replaceDevice, showDevice } from './devices.js';
 import { addKey, issueGatewayKey, previewKey } from './keys.js';
 import { associateLicense, listLicenses, moveLicense, undoAssociation } from './licenses.js';
-import { addOrganizationAdmin, listOrganizations } from './organizations.js';
+import { addOrganizationAdmin, createOrganization, listOrganizations } from './organizations.js';
 import { shareLicense, undoShare } from './sharing.js';
 
 describe.each(ENGINES)('gateway console on %s', (engine) => {
@@ -91,6 +91,25 @@ describe.each(ENGINES)('gateway console on %s', (engine) => {
       accountId: stranger.account.id,
       role: 'owner',
     };
+    // Someone who learned another account's key cannot add it to an organization of their own.
+    const unclaimed = value(
+      await issueGatewayKey(gw.ctx, gw.staff, {
+        accountId: gw.owner.accountId,
+        sku: 'SPC-1YR-LIC',
+        quantity: 1,
+      }),
+    );
+    const theirs = value(await createAccount(gw.ctx, { email: 'thief@example.com' }));
+    const thief: Principal = {
+      kind: 'account',
+      userId: 'usr_t',
+      accountId: theirs.account.id,
+      role: 'owner',
+    };
+    const theirOrg = value(await createOrganization(gw.ctx, thief, { name: 'Elsewhere' })).id;
+    const stolen = await addKey(gw.ctx, thief, theirOrg, unclaimed.key);
+    expectRefusal(stolen, 'license_key_not_found');
+    expect(value(await addKey(gw.ctx, gw.owner, org, unclaimed.key)).licenseIds).toHaveLength(1);
     // Whoever holds the key sees what it holds, not which organization claimed it.
     expect(value(await previewKey(gw.ctx, holder, issued.key))).toMatchObject({ added: true, addedTo: null });
     expectRefusal(

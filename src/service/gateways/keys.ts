@@ -194,6 +194,13 @@ export async function addKey(
       .executeTakeFirst();
     const found = await keyByTyped(tx, typed);
     if (!found.ok) return found;
+    // A key is its buyer's: someone who learned it cannot add it to an organization of their own.
+    if (found.value.account_id !== organization.value.account_id)
+      return fail(
+        'license_key_not_found',
+        'There is no gateway license key like this one: check what you typed.',
+        'key',
+      );
     if (claimed.numUpdatedRows === 0n)
       return fail(
         'license_key_claimed',
