@@ -93,9 +93,12 @@ async function serve(flags: ServiceFlags): Promise<void> {
       'store_unavailable',
     );
   });
+  const mailer =
+    settings.mail === undefined ? undefined : smtpMailer(settings.mail.smtpUrl, settings.mail.from);
   const app = await createApp({
     ...ctx,
     logger,
+    mailer,
     failureLimits: settings.failureLimits,
     trustedProxies: settings.trustedProxies,
   });
@@ -114,12 +117,7 @@ async function serve(flags: ServiceFlags): Promise<void> {
     { url: address, engine: ctx.store.engine, store: ctx.store.location, kid: ctx.vendor.kid },
     'seatkeeper listening',
   );
-  const reminders = startReminderJob(
-    ctx,
-    settings.mail === undefined ? undefined : smtpMailer(settings.mail.smtpUrl, settings.mail.from),
-    logger,
-    settings.reminderIntervalMs,
-  );
+  const reminders = startReminderJob(ctx, mailer, logger, settings.reminderIntervalMs);
   if (settings.mail === undefined)
     logger.info('expiry reminders are off: set --smtp-url and --mail-from to send them');
   if (ctx.payments.name === 'test')

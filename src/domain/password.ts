@@ -1,4 +1,4 @@
-import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
+import { randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { fail, ok, type Result } from './errors.js';
 
 /**
@@ -38,18 +38,25 @@ interface Parameters {
   parallelization: number;
 }
 
-const derive = (password: string, salt: Buffer, params: Parameters): Buffer =>
-  scryptSync(password.normalize('NFC'), salt, KEY_LENGTH, {
-    N: params.cost,
-    r: params.blockSize,
-    p: params.parallelization,
-    maxmem: MAX_MEMORY,
-  });
+/** On libuv's thread pool: a sign-in's tens of milliseconds of hashing never stall other requests. */
+const derive = (password: string, salt: Buffer, params: Parameters): Promise<Buffer> =>
+  new Promise((resolve, reject) =>
+    scrypt(
+      password.normalize('NFC'),
+      salt,
+      KEY_LENGTH,
+      { N: params.cost, r: params.blockSize, p: params.parallelization, maxmem: MAX_MEMORY },
+      (error, key) => (error === null ? resolve(key) : reject(error)),
+    ),
+  );
 
 /** `scrypt$N$r$p$salt$hash`, salt and hash in base64url. */
-export function hashPassword(password: string, salt: Buffer = randomBytes(SALT_LENGTH)): string {
+export async function hashPassword(
+  password: string,
+  salt: Buffer = randomBytes(SALT_LENGTH),
+): Promise<string> {
   const { cost, blockSize, parallelization } = SCRYPT;
-  const hash = derive(password, salt, SCRYPT);
+  const hash = await derive(password, salt, SCRYPT);
   return [
     'scrypt',
     cost,
@@ -82,10 +89,10 @@ function parse(encoded: string): { params: Parameters; salt: Buffer; hash: Buffe
 }
 
 /** True when `password` is the one `encoded` was made from; false too for a damaged hash. */
-export function verifyPassword(password: string, encoded: string): boolean {
+export async function verifyPassword(password: string, encoded: string): Promise<boolean> {
   const stored = parse(encoded);
   if (stored === undefined || [...password].length > PASSWORD_MAX_LENGTH) return false;
-  return timingSafeEqual(derive(password, stored.salt, stored.params), stored.hash);
+  return timingSafeEqual(await derive(password, stored.salt, stored.params), stored.hash);
 }
 
 /** A hash made with weaker parameters than today's: hash the password again at its next sign-in. */

@@ -24,12 +24,16 @@ import { invoiceRoutes } from './invoices/routes.js';
 import { licenseRoutes } from './licenses/routes.js';
 import { orderRoutes } from './orders/routes.js';
 import { paymentRoutes } from './payments/routes.js';
+import type { Mailer } from './reminders/mailer.js';
 import { reminderRoutes } from './reminders/routes.js';
 import { subscriptionRoutes } from './subscriptions/routes.js';
 import { supportRoutes } from './support/routes.js';
+import { pageNotFound, wantsPage, webRoutes } from './web/routes.js';
 
 export interface AppDeps extends ServiceContext {
   logger: Logger;
+  /** Where the pages' password links go; without SMTP, staff hand them out. */
+  mailer?: Mailer | undefined;
   failureLimits?: FailureLimits;
   /** Load balancers whose X-Forwarded-For names the client. */
   trustedProxies?: string[];
@@ -37,7 +41,7 @@ export interface AppDeps extends ServiceContext {
 
 /** Builds the HTTP app from explicit dependencies; listening is the caller's business. */
 export async function createApp(deps: AppDeps): Promise<App> {
-  const { logger, failureLimits = DEFAULT_FAILURE_LIMITS, trustedProxies = [], ...ctx } = deps;
+  const { logger, mailer, failureLimits = DEFAULT_FAILURE_LIMITS, trustedProxies = [], ...ctx } = deps;
   const newRequestId = () => newId('req', ctx.clock.now().getTime());
   const app: App = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
@@ -58,13 +62,15 @@ export async function createApp(deps: AppDeps): Promise<App> {
   refuseDeepBodies(app);
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((request, reply) =>
-    sendProblem(request, reply, {
-      code: 'route_not_found',
-      detail: `There is no ${request.method} ${request.url.split('?')[0]}.`,
-    }),
+    wantsPage(request)
+      ? pageNotFound(request, reply)
+      : sendProblem(request, reply, {
+          code: 'route_not_found',
+          detail: `There is no ${request.method} ${request.url.split('?')[0]}.`,
+        }),
   );
   app.addSchema(Problem);
-  await limitFailedAttempts(app, ctx, failureLimits);
+  const failures = await limitFailedAttempts(app, ctx, failureLimits);
 
   await app.register(swagger, {
     openapi: {
@@ -103,5 +109,6 @@ export async function createApp(deps: AppDeps): Promise<App> {
     gatewayRoutes,
   ])
     routes(app, ctx);
+  await webRoutes(app, { ctx, mailer, failures });
   return app;
 }

@@ -11,8 +11,14 @@ import { hasStaff, staffByEmail } from './user-repository.js';
 const staffTaken = (email: string) => fail('email_taken', `Vendor staff ${email} already exists.`, 'email');
 
 /** Adds a staff user and its first API token, and says so in the audit log (staff read it alone). */
-async function addStaff(tx: Database, email: string, actor: string, now: Date): Promise<NewUser> {
-  const staff = await addUser(tx, { accountId: null, email, role: 'staff' }, now);
+async function addStaff(
+  tx: Database,
+  email: string,
+  actor: string,
+  now: Date,
+  passwordHash?: string,
+): Promise<NewUser> {
+  const staff = await addUser(tx, { accountId: null, email, role: 'staff', passwordHash }, now);
   await recordAudit(tx, now, [
     {
       actor,
@@ -105,6 +111,7 @@ export async function redeemBootstrapToken(
   ctx: ServiceContext,
   token: string,
   email: string,
+  passwordHash?: string,
 ): Promise<Result<NewUser>> {
   const now = ctx.clock.now();
   const redeem = () =>
@@ -129,7 +136,7 @@ export async function redeemBootstrapToken(
           'token',
         );
       }
-      return ok(await addStaff(tx, email, 'bootstrap-token', now));
+      return ok(await addStaff(tx, email, 'bootstrap-token', now, passwordHash));
     });
   return refuseConflict(redeem, () => staffTaken(email), 'users.email');
 }

@@ -47,3 +47,22 @@ export async function emailsOf(db: Database, ids: readonly string[]): Promise<Ma
   const rows = await db.selectFrom('users').select(['id', 'email']).where('id', 'in', ids).execute();
   return new Map(rows.map((row) => [row.id, row.email]));
 }
+
+/** The users who may sign in as `email` (lower case) with a password: staff first, then the oldest. */
+export const usersWithPassword = (db: Database, email: string) =>
+  db
+    .selectFrom('users')
+    .select(['id as userId', 'role', 'account_id as accountId', 'email', 'password_hash as passwordHash'])
+    .where('email', '=', email)
+    .where('password_hash', 'is not', null)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+
+/** Every user with this email (lower case), staff or of any account. */
+export const usersByEmail = (db: Database, email: string) =>
+  db.selectFrom('users').select(['id', 'account_id as accountId']).where('email', '=', email).execute();
+
+export async function setPasswordHash(db: Database, userId: string, hash: string): Promise<void> {
+  await db.updateTable('users').set({ password_hash: hash }).where('id', '=', userId).execute();
+}

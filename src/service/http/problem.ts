@@ -93,23 +93,27 @@ function fromFrameworkError(error: FastifyError, request: FastifyRequest): Failu
   }
 }
 
-export function handleError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  if (error instanceof ProblemError) return sendProblem(request, reply, error.failure);
+/** Any error a handler or Fastify raised, in the catalog's words; what was not foreseen is logged. */
+export function failureOf(error: FastifyError, request: FastifyRequest): Failure {
+  if (error instanceof ProblemError) return error.failure;
   const failure = fromFrameworkError(error, request);
-  if (failure !== undefined) return sendProblem(request, reply, failure);
+  if (failure !== undefined) return failure;
   if (isStoreUnavailable(error)) {
     request.log.error({ err: error }, 'store unavailable');
-    return sendProblem(request, reply, {
-      code: 'service_unavailable',
-      detail: 'The license store is not answering; try again shortly.',
-    });
+    return { code: 'service_unavailable', detail: 'The license store is not answering; try again shortly.' };
   }
   request.log.error({ err: error }, 'request failed');
-  return sendProblem(request, reply, {
+  return {
     code: 'internal_error',
     detail: `Something went wrong; quote request id ${request.id} to support.`,
-  });
+  };
 }
+
+export const handleError = (
+  error: FastifyError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): FastifyReply => sendProblem(request, reply, failureOf(error, request));
 
 /** What Node's HTTP parser refuses before there is a request: the same problem+json, on the raw socket. */
 function fromClientError(error: NodeJS.ErrnoException): Failure {

@@ -32,7 +32,15 @@ const CREDENTIAL_OF: Partial<Record<ErrorCode, (request: FastifyRequest) => stri
   device_credential_invalid: bearerToken,
 };
 
-/** What a request is limited by: its address, and the prefix of each credential it carries. */
+/** A sign-in's failures count against the email it tried, whole: guesses at one person's password. */
+export const signInKey = (email: string): string => `e:${email.trim().toLowerCase()}`;
+
+function signInEmail(request: FastifyRequest): string | undefined {
+  const body = request.body as Record<string, unknown> | null | undefined;
+  return typeof body?.email === 'string' && typeof body.password === 'string' ? body.email : undefined;
+}
+
+/** What a request is limited by: its address, the prefix of each credential it carries, the email it signs in as. */
 function keysOf(request: FastifyRequest): string[] {
   const credentials = [
     bearerToken(request),
@@ -40,10 +48,17 @@ function keysOf(request: FastifyRequest): string[] {
     bodyField(request, 'token'),
     bodyField(request, 'code'),
   ];
-  const prefixes = credentials.flatMap((credential) =>
-    credential === undefined ? [] : [prefixKey(credential)],
-  );
-  return prefixes.length === 0 ? [] : [addressKey(request.ip), ...prefixes];
+  const email = signInEmail(request);
+  const keys = [
+    ...credentials.flatMap((credential) => (credential === undefined ? [] : [prefixKey(credential)])),
+    ...(email === undefined ? [] : [signInKey(email)]),
+  ];
+  return keys.length === 0 ? [] : [addressKey(request.ip), ...keys];
+}
+
+/** Counts a failed attempt that is an answer, not an error (a sign-in form shown again). */
+export interface FailedAttempts {
+  count(request: FastifyRequest, credentialKey: string): Promise<void>;
 }
 
 /** The blocks this instance knows of: a request is checked against them without any I/O. */
@@ -85,7 +100,7 @@ export async function limitFailedAttempts(
   app: App,
   ctx: ServiceContext,
   limits: FailureLimits,
-): Promise<void> {
+): Promise<FailedAttempts> {
   const blocks = new Blocks();
   let sweptAt = 0;
   // Registered before the routes: each route that takes a credential documents the 429 it may answer.
@@ -140,20 +155,21 @@ export async function limitFailedAttempts(
     refuse.call(app, request, reply).then(() => done(), done);
   });
 
-  app.addHook('onError', async (request, _reply, error) => {
-    if (!(error instanceof ProblemError)) return;
-    const credential = CREDENTIAL_OF[error.failure.code]?.(request);
-    if (credential === undefined) return;
+  const count = async (request: FastifyRequest, credentialKey: string): Promise<void> => {
     const now = ctx.clock.now().getTime();
     try {
-      const keys = [addressKey(request.ip), prefixKey(credential)];
+      const keys = [addressKey(request.ip), credentialKey];
       const counts = await recordFailures(ctx.store.db, keys, now, limits.windowMs);
       for (const { key, failures, windowEndsAt } of counts) {
         const until = blockedUntil(failures, limitOf(key, limits), windowEndsAt, now);
         if (until !== undefined && blocks.add(key, until, now)) {
           request.log.warn(
             {
-              limit: key.startsWith('a:') ? 'client address' : 'credential prefix',
+              limit: key.startsWith('a:')
+                ? 'client address'
+                : key.startsWith('e:')
+                  ? 'sign-in email'
+                  : 'credential prefix',
               address: request.ip,
               failures,
               until: new Date(until).toISOString(),
@@ -170,5 +186,12 @@ export async function limitFailedAttempts(
       // The request already has its answer; a count the store did not take is only a lost count.
       request.log.error({ err: failure }, 'a failed credential attempt was not counted');
     }
+  };
+
+  app.addHook('onError', async (request, _reply, error) => {
+    if (!(error instanceof ProblemError)) return;
+    const credential = CREDENTIAL_OF[error.failure.code]?.(request);
+    if (credential !== undefined) await count(request, prefixKey(credential));
   });
+  return { count };
 }

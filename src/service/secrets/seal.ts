@@ -23,8 +23,11 @@ export function unseal(sealed: string, key: Buffer): string {
 /** API and bootstrap tokens are stored only as this digest; the token itself is shown once. */
 export const tokenDigest = (token: string): string => createHash('sha256').update(token).digest('hex');
 
-/** skt: API token; skb: bootstrap; ske: a gateway's one-time enrollment code; skd: a device credential. */
-export const newToken = (prefix: 'skt' | 'skb' | 'ske' | 'skd'): string =>
+/**
+ * skt: API token; skb: bootstrap; ske: a gateway's one-time enrollment code; skd: a device
+ * credential; sks: a browser's session; skp: a one-use link that sets a password.
+ */
+export const newToken = (prefix: 'skt' | 'skb' | 'ske' | 'skd' | 'sks' | 'skp'): string =>
   `${prefix}_${randomBytes(32).toString('base64url')}`;
 
 /** A token that only a holder of `key` can make, the same each time for one `purpose` (HKDF-SHA256). */

@@ -4,6 +4,7 @@ import { invoiceDocumentsMigration } from './invoice-documents-migration.js';
 import { invoicesMigration } from './invoices-migration.js';
 import { ordersMigration } from './orders-migration.js';
 import { subscriptionBillingMigration } from './subscription-billing-migration.js';
+import { webMigration } from './web-migration.js';
 
 /**
  * One schema, one set of migrations, two engines: only types and constraints both SQLite and
@@ -372,6 +373,7 @@ const migrationsFor = (engine: 'sqlite' | 'postgres'): Record<string, Migration>
   '2026-11-30-0015-orders': ordersMigration,
   '2026-11-30-0016-subscription-billing': subscriptionBillingMigration,
   '2026-11-30-0017-gateways': gatewaysMigration,
+  '2026-11-30-0018-web': webMigration,
 });
 
 /**

@@ -1,5 +1,6 @@
 import type { Generated, Insertable, Selectable } from 'kysely';
 import type { GatewayTables } from './gateway-schema.js';
+import type { WebTables } from './web-schema.js';
 
 /** Instants are integer milliseconds since the epoch in both engines. */
 type Millis = number;
@@ -18,6 +19,8 @@ export interface UsersTable {
   email: string;
   role: 'staff' | 'owner' | 'member';
   created_at: Millis;
+  /** A salted scrypt hash (see domain/password.ts); null until the user sets a password. */
+  password_hash: string | null;
 }
 
 export interface ApiTokensTable {
@@ -347,7 +350,7 @@ export interface RefundsTable {
   refunded_at: Millis | null;
 }
 
-export interface Tables extends GatewayTables {
+export interface Tables extends GatewayTables, WebTables {
   accounts: AccountsTable;
   users: UsersTable;
   api_tokens: ApiTokensTable;

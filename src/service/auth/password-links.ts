@@ -1,0 +1,107 @@
+import { fail, ok, type Result } from '../../domain/errors.js';
+import { checkNewPassword, hashPassword } from '../../domain/password.js';
+import { recordAudit } from '../audit/log.js';
+import type { ServiceContext } from '../context.js';
+import { newToken, tokenDigest } from '../secrets/seal.js';
+import type { Database } from '../store/database.js';
+import { inTransaction } from '../store/transaction.js';
+import { endSessionsOf } from './sessions.js';
+import { setPasswordHash } from './user-repository.js';
+
+/** A reset link is good for an hour; an invitation to a new user for a week. */
+export const LINK_LIFETIME_MS = { reset: 3_600_000, invitation: 7 * 86_400_000 } as const;
+
+export type LinkPurpose = keyof typeof LINK_LIFETIME_MS;
+
+/** The path a link's token opens: the page that sets the password. */
+export const passwordLinkPath = (token: string): string => `/password/set?token=${encodeURIComponent(token)}`;
+
+/** A one-use token that lets its holder set `userId`'s password, inside the caller's transaction. */
+export async function issuePasswordLink(
+  db: Database,
+  userId: string,
+  purpose: LinkPurpose,
+  now: Date,
+): Promise<string> {
+  const token = newToken('skp');
+  await db
+    .insertInto('password_links')
+    .values({
+      token_digest: tokenDigest(token),
+      user_id: userId,
+      purpose,
+      created_at: now.getTime(),
+      expires_at: now.getTime() + LINK_LIFETIME_MS[purpose],
+      used_at: null,
+    })
+    .execute();
+  return token;
+}
+
+const unusable = () =>
+  fail(
+    'password_link_invalid',
+    'This link is unknown, was used already or has expired: ask for a new one on the sign-in page.',
+    'token',
+  );
+
+/** Whose password the link sets, while it can still be used. */
+export async function passwordLinkHolder(
+  ctx: ServiceContext,
+  token: string,
+): Promise<Result<{ email: string; purpose: LinkPurpose }>> {
+  const row = await ctx.store.db
+    .selectFrom('password_links')
+    .innerJoin('users', 'users.id', 'password_links.user_id')
+    .select(['users.email', 'password_links.purpose', 'password_links.expires_at', 'password_links.used_at'])
+    .where('password_links.token_digest', '=', tokenDigest(token))
+    .executeTakeFirst();
+  if (row === undefined || row.used_at !== null || row.expires_at <= ctx.clock.now().getTime())
+    return unusable();
+  return ok({ email: row.email, purpose: row.purpose });
+}
+
+/**
+ * Spends the link on a new password: once, before it expires. The user's sessions end, so a
+ * reset after a stolen session closes it.
+ */
+export async function setPasswordWithLink(
+  ctx: ServiceContext,
+  token: string,
+  password: string,
+): Promise<Result<{ userId: string }>> {
+  const checked = checkNewPassword(password);
+  if (!checked.ok) return checked;
+  const hash = await hashPassword(password);
+  const now = ctx.clock.now();
+  return inTransaction(ctx.store.db, async (tx) => {
+    // The write first: it takes the lock, and a second use of the link finds it spent.
+    const spent = await tx
+      .updateTable('password_links')
+      .set({ used_at: now.getTime() })
+      .where('token_digest', '=', tokenDigest(token))
+      .where('used_at', 'is', null)
+      .where('expires_at', '>', now.getTime())
+      .returning(['user_id', 'purpose'])
+      .executeTakeFirst();
+    if (spent === undefined) return unusable();
+    await setPasswordHash(tx, spent.user_id, hash);
+    await endSessionsOf(tx, spent.user_id);
+    const user = await tx
+      .selectFrom('users')
+      .select('account_id')
+      .where('id', '=', spent.user_id)
+      .executeTakeFirstOrThrow();
+    await recordAudit(tx, now, [
+      {
+        actor: spent.user_id,
+        accountId: user.account_id,
+        entity: 'user',
+        entityId: spent.user_id,
+        action: spent.purpose === 'reset' ? 'password_reset' : 'password_set',
+        after: {},
+      },
+    ]);
+    return ok({ userId: spent.user_id });
+  });
+}

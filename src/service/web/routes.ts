@@ -1,0 +1,109 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { ERRORS } from '../../domain/errors.js';
+import { failureOf, problem } from '../http/problem.js';
+import type { App } from '../http/types.js';
+import { CSRF_FIELD, csrfMatches, field, parseForm } from './forms.js';
+import { keyPages } from './portal/keys.js';
+import { problemPage, sendPage } from './respond.js';
+import { signInPages } from './sign-in.js';
+import { SITE_CSS } from './site-css.js';
+import { cookiesOf, FORM_COOKIE, Redirect } from './visitor.js';
+import type { WebDeps, WebModule } from './web-module.js';
+
+/** Pages forbid every script, inline or not, and every frame: there is nothing to inject into. */
+const CONTENT_SECURITY_POLICY = [
+  "default-src 'none'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+  "base-uri 'none'",
+].join('; ');
+
+/** A form is at most this large: pages take a few fields, never uploads. */
+const FORM_LIMIT_BYTES = 64 * 1024;
+
+/** The page groups; each is a WebModule on the same operations as the API. */
+const PAGES: readonly WebModule[] = [signInPages, keyPages];
+
+/** A browser that says the form came from another site is refused, whatever it carries. */
+function fromThisSite(request: FastifyRequest): boolean {
+  if (request.headers['sec-fetch-site'] === 'cross-site') return false;
+  const origin = request.headers.origin;
+  if (origin === undefined || origin === 'null') return true;
+  try {
+    return new URL(origin).host === request.host;
+  } catch {
+    return false;
+  }
+}
+
+const FORM_EXPIRED =
+  'This form has expired or came from another site: go back, reload the page and send it again.';
+
+/** A page request (a browser's): answered in HTML, where the API answers in problem+json. */
+export const wantsPage = (request: FastifyRequest): boolean =>
+  !request.url.startsWith('/v1/') && (request.headers.accept ?? '').includes('text/html');
+
+export function pageNotFound(request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const failure = {
+    code: 'route_not_found' as const,
+    detail: `There is no page ${request.url.split('?')[0]}.`,
+  };
+  return sendPage(reply, problemPage(failure, request.id), 404);
+}
+
+/** The pages for people, in their own scope: form bodies, CSRF checks, security headers, HTML errors. */
+export async function webRoutes(app: App, deps: WebDeps): Promise<void> {
+  await app.register(async (web: App) => {
+    // Pages are not the API: the OpenAPI document leaves them out.
+    web.addHook('onRoute', (route) => {
+      route.schema = { ...route.schema, hide: true };
+    });
+    web.addContentTypeParser(
+      'application/x-www-form-urlencoded',
+      { parseAs: 'string', bodyLimit: FORM_LIMIT_BYTES },
+      (_request, body, done) => done(null, parseForm(String(body))),
+    );
+
+    web.addHook('onSend', async (_request, reply, payload) => {
+      reply.header('content-security-policy', CONTENT_SECURITY_POLICY);
+      reply.header('x-content-type-options', 'nosniff');
+      reply.header('x-frame-options', 'DENY');
+      // Our own pages learn where a visitor came from; other sites learn nothing, not even a link's token.
+      reply.header('referrer-policy', 'same-origin');
+      if (reply.getHeader('cache-control') === undefined) reply.header('cache-control', 'no-store');
+      return payload;
+    });
+
+    // Every form posts its CSRF token; a token made for another browser, or none, changes nothing.
+    web.addHook('preHandler', async (request) => {
+      if (request.method !== 'POST') return;
+      const cookie = cookiesOf(request).get(FORM_COOKIE);
+      const sent = field(request.body, CSRF_FIELD);
+      if (
+        cookie === undefined ||
+        !fromThisSite(request) ||
+        !csrfMatches(deps.ctx.vendor.dataKey, cookie, sent)
+      )
+        throw problem('form_expired', FORM_EXPIRED);
+    });
+
+    web.setErrorHandler((error: FastifyError, request, reply) => {
+      if (error instanceof Redirect) return reply.redirect(error.location, 303);
+      const failure = failureOf(error, request);
+      if (failure.code === 'unauthenticated')
+        return reply.redirect(`/sign-in?next=${encodeURIComponent(request.url)}`, 303);
+      return sendPage(reply, problemPage(failure, request.id), ERRORS[failure.code].status);
+    });
+
+    web.get('/assets/site.css', async (_request, reply) =>
+      reply.header('cache-control', 'public, max-age=3600').type('text/css; charset=utf-8').send(SITE_CSS),
+    );
+    web.get('/favicon.ico', async (_request, reply) =>
+      reply.header('cache-control', 'public, max-age=86400').code(204).send(),
+    );
+
+    for (const pages of PAGES) pages(web, deps);
+  });
+}

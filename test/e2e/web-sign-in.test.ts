@@ -1,0 +1,138 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAccount } from '../../src/service/accounts/operations.js';
+import { issuePasswordLink, passwordLinkPath } from '../../src/service/auth/password-links.js';
+import { createStaff } from '../../src/service/auth/staff.js';
+import { ManualClock } from '../support/clock.js';
+import { ENGINES } from '../support/engines.js';
+import { type InProcessService, startInProcessService } from '../support/in-process-service.js';
+import { FormClient, givePassword, PASSWORD } from '../support/web.js';
+
+describe.each(ENGINES)('signing in to the pages (%s)', (engine) => {
+  const clock = new ManualClock(new Date('2027-03-01T09:00:00Z'));
+  let service: InProcessService;
+  const owner = 'owner@example.com';
+
+  beforeAll(async () => {
+    service = await startInProcessService(clock, engine);
+    const created = await createAccount(service.ctx, { email: owner, name: 'Example Corp' });
+    if (!created.ok) throw new Error(created.error.detail);
+    await givePassword(service.ctx, owner);
+  });
+  afterAll(() => service.close());
+
+  it('sends a visitor who is not signed in to the sign-in page, and back after', async () => {
+    const browser = new FormClient(service.url);
+    const first = await browser.get('/keys');
+    expect(first.status).toBe(303);
+    expect(first.location).toBe('/sign-in?next=%2Fkeys');
+    const form = await browser.get(first.location ?? '');
+    expect(form.status).toBe(200);
+    expect(form.headers.get('content-security-policy')).toContain("default-src 'none'");
+    expect(form.headers.get('content-security-policy')).not.toContain('script-src');
+    const signedIn = await browser.post('/sign-in', {
+      email: 'Owner@Example.com',
+      password: PASSWORD,
+      next: '/keys',
+    });
+    expect(signedIn.status).toBe(303);
+    expect(signedIn.location).toBe('/keys');
+    const session = signedIn.headers.getSetCookie().find((cookie) => cookie.startsWith('sk_session='));
+    expect(session).toMatch(/HttpOnly/);
+    expect(session).toMatch(/SameSite=Lax/);
+    expect(session).not.toMatch(/Secure/);
+  });
+
+  it('refuses a wrong password, an unknown email and a form without its token, with no session', async () => {
+    for (const [email, password] of [
+      [owner, 'not the password at all'],
+      ['nobody@example.com', PASSWORD],
+    ] as const) {
+      const browser = new FormClient(service.url);
+      await browser.get('/sign-in');
+      const refused = await browser.post('/sign-in', { email, password });
+      expect(refused.status).toBe(401);
+      expect(refused.html).toContain('The email or the password is not right');
+      expect(browser.cookie('sk_session')).toBeUndefined();
+    }
+    const forged = new FormClient(service.url);
+    await forged.get('/sign-in');
+    const noToken = await forged.post('/sign-in', { _csrf: 'made-up', email: owner, password: PASSWORD });
+    expect(noToken.status).toBe(403);
+    expect(noToken.html).toContain('form_expired');
+    const otherSite = new FormClient(service.url);
+    await otherSite.get('/sign-in');
+    const crossSite = await otherSite.post(
+      '/sign-in',
+      { email: owner, password: PASSWORD },
+      { origin: 'https://evil.example' },
+    );
+    expect(crossSite.status).toBe(403);
+    expect(otherSite.cookie('sk_session')).toBeUndefined();
+  });
+
+  it('sends an open redirect home instead', async () => {
+    const browser = new FormClient(service.url);
+    await browser.get('/sign-in');
+    const signedIn = await browser.post('/sign-in', {
+      email: owner,
+      password: PASSWORD,
+      next: '//evil.example/x',
+    });
+    expect(signedIn.location).toBe('/keys');
+  });
+
+  it('ends the session at sign-out', async () => {
+    const browser = new FormClient(service.url);
+    await browser.signIn(owner);
+    const cookie = browser.cookieHeader;
+    await browser.get('/');
+    await browser.get('/sign-in?next=/');
+    expect(browser.last?.status).toBe(303);
+    await browser.get('/keys');
+    const out = await browser.post('/sign-out', {});
+    expect(out.location).toBe('/sign-in');
+    // The old cookie, replayed, no longer signs anybody in.
+    const replay = await fetch(`${service.url}/keys`, {
+      redirect: 'manual',
+      headers: { cookie, accept: 'text/html' },
+    });
+    expect(replay.status).toBe(303);
+  });
+
+  it('sets a password once through its link, and signs in with it', async () => {
+    const staff = await createStaff(service.ctx, 'helper@vendor.example');
+    if (!staff.ok) throw new Error(staff.error.detail);
+    const token = await issuePasswordLink(
+      service.ctx.store.db,
+      staff.value.userId,
+      'invitation',
+      clock.now(),
+    );
+    const browser = new FormClient(service.url);
+    const form = await browser.get(passwordLinkPath(token));
+    expect(form.html).toContain('helper@vendor.example');
+    const short = await browser.post('/password/set', { token, password: 'short', again: 'short' });
+    expect(short.status).toBe(400);
+    expect(short.html).toContain('at least 12 characters');
+    const set = await browser.post('/password/set', {
+      token,
+      password: 'a long new passphrase',
+      again: 'a long new passphrase',
+    });
+    expect(set.status).toBe(303);
+    expect((await browser.get('/')).location).toBe('/console');
+    const again = await new FormClient(service.url).get(passwordLinkPath(token));
+    expect(again.status).toBe(400);
+    expect(again.html).toContain('password_link_invalid');
+    const other = new FormClient(service.url);
+    expect((await other.signIn('helper@vendor.example', 'a long new passphrase')).location).toBe('/console');
+  });
+
+  it('answers an unknown page with an HTML 404 and the API with problem+json', async () => {
+    const page = await new FormClient(service.url).get('/no-such-page');
+    expect(page.status).toBe(404);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    const api = await fetch(`${service.url}/v1/nothing`);
+    expect(api.headers.get('content-type')).toContain('application/problem+json');
+  });
+});
