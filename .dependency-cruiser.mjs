@@ -72,6 +72,14 @@ export default {
       to: { path: '^src/(?:service|cli)/' },
     },
     {
+      name: 'html-is-shared',
+      comment:
+        'src/html makes pages (escaping templates, forms, the stylesheet) for both the service and the agent: it imports only itself and the domain.',
+      severity: 'error',
+      from: { path: '^src/html/' },
+      to: { dependencyTypes: ['local'], pathNot: '^src/(?:html|domain)/' },
+    },
+    {
       name: 'service-not-to-agent-or-cli',
       comment: 'The service never reaches into the agent or the command line.',
       severity: 'error',

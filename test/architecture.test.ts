@@ -82,6 +82,9 @@ describe('the layer rules', () => {
       'src/agent/ping.ts': "export { pong } from './pong.js';\nexport const ping = 1;",
       'src/agent/pong.ts': "export { ping } from './ping.js';\nexport const pong = 1;",
       'src/agent/typo.ts': "export { nothing } from './no-such-file.js';",
+      // The pages' kit is shared by the service and the agent: it may use the domain, nothing of either.
+      'src/html/page.ts':
+        "export { Seats } from '../domain/seats.js';\nexport { problem } from '../service/http/problem.js';",
     };
     for (const [name, text] of Object.entries(files)) {
       mkdirSync(dirname(join(tree, name)), { recursive: true });
@@ -98,6 +101,7 @@ describe('the layer rules', () => {
         'domain-does-no-io: src/domain/reads-files.ts -> fs',
         'domain-is-pure: src/domain/reaches-out.ts -> src/agent/run.ts',
         'domain-is-pure: src/domain/seats.test.ts -> test/support/clock.ts',
+        'html-is-shared: src/html/page.ts -> src/service/http/problem.ts',
         'no-circular: src/agent/ping.ts -> src/agent/pong.ts',
         'no-http-below-routes: src/service/subscriptions/join.ts -> node_modules/fastify/fastify.js',
         'no-http-below-routes: src/service/subscriptions/join.ts -> src/service/http/problem.ts',

@@ -1,5 +1,6 @@
+import { htmlDocument } from '../../html/document.js';
+import { type Fragment, type Html, html } from '../../html/html.js';
 import type { Principal } from '../auth/principal.js';
-import { type Fragment, type Html, html } from './html.js';
 
 /** A place in the navigation: the current page's is marked for screen readers and the eye. */
 interface NavItem {
@@ -53,37 +54,20 @@ function navigation(visitor: NonNullable<PageParts['visitor']>, section: string 
   )}</ul></nav>`;
 }
 
-/** Every page's frame: one stylesheet, no scripts, a skip link, the navigation and the signed-in user. */
+/** Every page's frame: the navigation the visitor may use and who is signed in. */
 export function page(parts: PageParts): Html {
   const { visitor } = parts;
-  return html`<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${parts.title} · Seatkeeper</title>
-<link rel="stylesheet" href="/assets/site.css">
-</head>
-<body>
-<a class="skip" href="#main">Skip to content</a>
-<header class="top">
-<a class="brand" href="/">Seatkeeper</a>
+  return htmlDocument({
+    title: parts.title,
+    notice: parts.notice,
+    body: parts.body,
+    header: html`<a class="brand" href="/">Seatkeeper</a>
 ${
   visitor === undefined
     ? ''
     : html`${navigation(visitor, parts.section)}
 <form class="who" method="post" action="/sign-out"><span>${visitor.email}${visitor.principal.kind === 'staff' ? ' (staff)' : ''}</span>
 <input type="hidden" name="_csrf" value="${visitor.csrf}"><button type="submit" class="link">Sign out</button></form>`
+}`,
+  });
 }
-</header>
-<main id="main">
-${parts.notice === undefined ? '' : html`<p class="notice" role="status">${parts.notice}</p>`}
-${parts.body}
-</main>
-</body>
-</html>`;
-}
-
-/** A form's refusal, next to the form, announced to screen readers. */
-export const formError = (message: string | undefined): Html =>
-  message === undefined ? html`` : html`<p class="error" role="alert">${message}</p>`;

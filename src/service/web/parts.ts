@@ -1,5 +1,5 @@
+import { type Html, html } from '../../html/html.js';
 import type { LicenseView } from '../licenses/operations.js';
-import { type Html, html } from './html.js';
 
 /** Pieces pages share: badges, dates, the key status in the seeds' words. */
 

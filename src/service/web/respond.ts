@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ERRORS, type Failure } from '../../domain/errors.js';
-import { type Html, html, render } from './html.js';
+import { type Html, html, render } from '../../html/html.js';
 import { page } from './layout.js';
 
 export function sendPage(reply: FastifyReply, document: Html, status = 200): FastifyReply {

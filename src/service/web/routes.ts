@@ -1,24 +1,15 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ERRORS } from '../../domain/errors.js';
+import { CONTENT_SECURITY_POLICY } from '../../html/document.js';
+import { CSRF_FIELD, csrfMatches, field, parseForm } from '../../html/forms.js';
+import { SITE_CSS } from '../../html/site-css.js';
 import { failureOf, problem } from '../http/problem.js';
 import type { App } from '../http/types.js';
-import { CSRF_FIELD, csrfMatches, field, parseForm } from './forms.js';
 import { keyPages } from './portal/keys.js';
 import { problemPage, sendPage } from './respond.js';
 import { signInPages } from './sign-in.js';
-import { SITE_CSS } from './site-css.js';
 import { cookiesOf, FORM_COOKIE, Redirect } from './visitor.js';
 import type { WebDeps, WebModule } from './web-module.js';
-
-/** Pages forbid every script, inline or not, and every frame: there is nothing to inject into. */
-const CONTENT_SECURITY_POLICY = [
-  "default-src 'none'",
-  "style-src 'self'",
-  "img-src 'self' data:",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-  "base-uri 'none'",
-].join('; ');
 
 /** A form is at most this large: pages take a few fields, never uploads. */
 const FORM_LIMIT_BYTES = 64 * 1024;

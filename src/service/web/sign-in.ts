@@ -3,6 +3,9 @@ import { normalizeEmail } from '../../domain/email.js';
 import type { Failure } from '../../domain/errors.js';
 import { prefixKey } from '../../domain/failed-attempts.js';
 import { checkNewPassword, hashPassword } from '../../domain/password.js';
+import { formError } from '../../html/document.js';
+import { field, secretField } from '../../html/forms.js';
+import { type Html, html } from '../../html/html.js';
 import {
   issuePasswordLink,
   LINK_LIFETIME_MS,
@@ -15,9 +18,7 @@ import { endSession, SESSION_MAX_MS, startSession } from '../auth/sessions.js';
 import { redeemBootstrapToken } from '../auth/staff.js';
 import { hasStaff, usersByEmail } from '../auth/user-repository.js';
 import { signInKey } from '../http/rate-limit.js';
-import { field, secretField } from './forms.js';
-import { type Html, html } from './html.js';
-import { formError, page } from './layout.js';
+import { page } from './layout.js';
 import { sendPage } from './respond.js';
 import {
   cookiesOf,

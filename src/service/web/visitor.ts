@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { csrfToken } from '../../html/forms.js';
 import type { Principal } from '../auth/principal.js';
 import { resumeSession, SESSION_MAX_MS, type Session } from '../auth/sessions.js';
 import type { ServiceContext } from '../context.js';
 import { problem } from '../http/problem.js';
-import { csrfToken } from './forms.js';
 
 /** The browser's session (HttpOnly, so no script reads it) and its form cookie (what CSRF tokens are made of). */
 export const SESSION_COOKIE = 'sk_session';

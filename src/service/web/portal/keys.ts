@@ -1,6 +1,6 @@
+import { csrfInput } from '../../../html/forms.js';
+import { type Html, html } from '../../../html/html.js';
 import { asSeenBy, type LicenseView, listLicenses } from '../../licenses/operations.js';
-import { csrfInput } from '../forms.js';
-import { type Html, html } from '../html.js';
 import { page } from '../layout.js';
 import { day, keyStatusBadge, shownKeyStatus, table } from '../parts.js';
 import { noticeOf, sendPage } from '../respond.js';

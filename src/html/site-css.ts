@@ -1,5 +1,5 @@
 /**
- * The one stylesheet, served at /assets/site.css. Colours keep at least 4.5:1 contrast with
+ * The one stylesheet, served at /assets/site.css by the service and by the agent's page. Colours keep at least 4.5:1 contrast with
  * their background (WCAG AA), and focus is always visible: the pages are used by keyboard too.
  */
 export const SITE_CSS = `
