@@ -7,6 +7,7 @@ import { benchFleetVersusRedis } from './fleet.js';
 import { benchHeartbeats } from './heartbeats.js';
 import { benchHostileUploads } from './hostile.js';
 import { benchOpenvpn } from './openvpn.js';
+import { benchPages } from './pages.js';
 import { benchPostgres } from './postgres.js';
 import { runRedisPeer } from './redis-peer.js';
 import { benchReminders } from './reminders.js';
@@ -26,6 +27,7 @@ try {
   await benchHostileUploads();
   await benchReminders();
   await benchCheckout();
+  await benchPages();
   await benchFleetVersusRedis((options) => runRedisPeer(options));
   await benchOpenvpn();
 } catch (error) {

@@ -28,6 +28,7 @@ function banner(
         : ` --data '${dataDir}'`;
   const lines = [
     `Seatkeeper license service on ${address} (${engine}: ${location})`,
+    `Portal and staff console: ${address}/`,
     `API docs: ${address}/docs`,
     ctx.payments.name === 'test'
       ? 'Payments: the built-in TEST provider approves test card numbers and moves no money; set --payment-provider stripe to sell (docs/payments.md)'
@@ -41,6 +42,7 @@ function banner(
     lines.push(
       'Bootstrap token for the first vendor-staff user (printed at every start until that user exists):',
       `  ${bootstrap}`,
+      `  open ${address}/welcome, paste it, and choose your email and password`,
       `  curl -X POST ${address}/v1/staff/bootstrap -H 'content-type: application/json' -d '${body}'`,
       `  or, on this store: seatkeeper staff create --email you@vendor.example${sameStore}`,
     );

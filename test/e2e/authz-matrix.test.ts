@@ -17,6 +17,7 @@ import { ENGINES } from '../support/engines.js';
 import { accountWithKey, machine, nonce } from '../support/factories.js';
 import { type Answer, type Call, client } from '../support/http.js';
 import { type InProcessService, startInProcessService } from '../support/in-process-service.js';
+import { servedRoutes } from '../support/served-routes.js';
 import { openStateReader, type StateReader } from '../support/state.js';
 import { MORE_PROBES, type Probe } from './authz-probes.js';
 import {
@@ -31,27 +32,6 @@ import {
 } from './authz-routes.js';
 
 const methodOf = (key: string): string => key.split(' ')[0] ?? '';
-
-/**
- * "METHOD path" of every route Fastify serves, from its route tree (`printRoutes`), in the
- * OpenAPI document's spelling; HEAD, which Fastify adds to every GET, left out.
- */
-function servedRoutes(tree: string): string[] {
-  const prefixes: string[] = [];
-  const routes: string[] = [];
-  for (const line of tree.split('\n')) {
-    const at = line.indexOf('── ');
-    const node = /^(.+?)(?: \(([A-Z, ]+)\))?$/.exec(line.slice(at + 3));
-    if (at < 0 || node?.[1] === undefined) continue;
-    const depth = (at + 3) / 4 - 1;
-    prefixes.length = depth;
-    const path = prefixes.join('') + node[1];
-    prefixes.push(node[1]);
-    for (const method of (node[2] ?? '').split(', ').filter((m) => m !== '' && m !== 'HEAD'))
-      routes.push(`${method} ${path.replace(/:(\w+)/g, '{$1}')}`);
-  }
-  return routes;
-}
 
 /** The ids in an answer, whatever they were, so two answers about different ids compare. */
 const ANY_ID = new RegExp(`\\b([a-z]{3})_${ID_BODY}\\b`, 'g');
