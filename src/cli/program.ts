@@ -9,6 +9,7 @@ import { registerOrderCommands } from './order-commands.js';
 import { registerReminderCommands } from './reminder-commands.js';
 import { registerRequestCommands } from './request-commands.js';
 import { registerServiceCommands } from './service-commands.js';
+import { registerUserCommands } from './user-commands.js';
 
 /** The `seatkeeper` command with all its subcommands: what main.ts runs and the tests walk. */
 export function createProgram(): Command {
@@ -22,6 +23,7 @@ export function createProgram(): Command {
       '\nExit codes: 0 done, 1 refused by a licensing rule, 2 bad command or configuration, 3 service or store unreachable, 4 unexpected error.',
     );
   registerServiceCommands(program);
+  registerUserCommands(program);
   registerRequestCommands(program);
   registerReminderCommands(program);
   registerInvoiceCommands(program);

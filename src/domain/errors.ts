@@ -19,6 +19,7 @@ export const ERRORS = {
   account_not_found: { status: 404, title: 'There is no such account' },
   email_taken: { status: 409, title: 'An account or user with this email already exists' },
   bootstrap_token_invalid: { status: 401, title: 'The bootstrap token is unknown or was already used' },
+  user_not_found: { status: 404, title: 'There is no such user' },
   sign_in_failed: { status: 401, title: 'The email or the password is not right' },
   password_link_invalid: { status: 400, title: 'The link is unknown, was used already or has expired' },
   form_expired: { status: 403, title: 'The form has expired or did not come from this site' },

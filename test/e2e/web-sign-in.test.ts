@@ -1,6 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAccount } from '../../src/service/accounts/operations.js';
-import { issuePasswordLink, passwordLinkPath } from '../../src/service/auth/password-links.js';
+import { addMember, createAccount } from '../../src/service/accounts/operations.js';
+import {
+  issuePasswordLink,
+  passwordLinkFor,
+  passwordLinkPath,
+} from '../../src/service/auth/password-links.js';
 import { createStaff } from '../../src/service/auth/staff.js';
 import { ManualClock } from '../support/clock.js';
 import { ENGINES } from '../support/engines.js';
@@ -134,5 +138,25 @@ describe.each(ENGINES)('signing in to the pages (%s)', (engine) => {
     expect(page.headers.get('content-type')).toContain('text/html');
     const api = await fetch(`${service.url}/v1/nothing`);
     expect(api.headers.get('content-type')).toContain('application/problem+json');
+  });
+
+  it('gives an operator a link for a user: an invitation first, a reset once a password is set', async () => {
+    const made = await createAccount(service.ctx, { email: 'second@example.com' });
+    if (!made.ok) throw new Error(made.error.detail);
+    const invitation = await passwordLinkFor(service.ctx, { email: 'second@example.com', actor: 'operator' });
+    expect(invitation.ok && invitation.value.purpose).toBe('invitation');
+    const reset = await passwordLinkFor(service.ctx, { email: owner, actor: 'operator' });
+    expect(reset.ok && reset.value.purpose).toBe('reset');
+    const unknown = await passwordLinkFor(service.ctx, { email: 'nobody@example.com', actor: 'operator' });
+    expect(!unknown.ok && unknown.error.code).toBe('user_not_found');
+    await addMember(service.ctx, made.value.account.id, owner);
+    const ambiguous = await passwordLinkFor(service.ctx, { email: owner, actor: 'operator' });
+    expect(!ambiguous.ok && ambiguous.error).toMatchObject({ code: 'validation_failed', field: 'account' });
+    const named = await passwordLinkFor(service.ctx, {
+      email: owner,
+      accountId: made.value.account.id,
+      actor: 'operator',
+    });
+    expect(named.ok && named.value.purpose).toBe('invitation');
   });
 });

@@ -105,3 +105,55 @@ export async function setPasswordWithLink(
     return ok({ userId: spent.user_id });
   });
 }
+
+/**
+ * A link for the user with this email to set their password: an invitation while they have
+ * none, a reset once they have one. An email used in several accounts needs the account named.
+ */
+export async function passwordLinkFor(
+  ctx: ServiceContext,
+  input: { email: string; accountId?: string | undefined; actor: string },
+): Promise<Result<{ token: string; email: string; purpose: LinkPurpose; expiresAt: string }>> {
+  const now = ctx.clock.now();
+  let query = ctx.store.db
+    .selectFrom('users')
+    .select(['id', 'account_id', 'password_hash'])
+    .where('email', '=', input.email);
+  if (input.accountId !== undefined) query = query.where('account_id', '=', input.accountId);
+  const users = await query.execute();
+  const [user] = users;
+  if (user === undefined)
+    return fail(
+      'user_not_found',
+      `There is no user ${input.email}${input.accountId === undefined ? '' : ` in ${input.accountId}`}.`,
+      'email',
+    );
+  if (users.length > 1)
+    return fail(
+      'validation_failed',
+      `${input.email} is a user of ${users.length} accounts: name the account.`,
+      'account',
+    );
+  const purpose: LinkPurpose = user.password_hash === null ? 'invitation' : 'reset';
+  const issued = await inTransaction(ctx.store.db, async (tx) => {
+    const made = await issuePasswordLink(tx, user.id, purpose, now);
+    await recordAudit(tx, now, [
+      {
+        actor: input.actor,
+        accountId: user.account_id,
+        entity: 'user',
+        entityId: user.id,
+        action: 'password_link_issued',
+        after: { purpose },
+      },
+    ]);
+    return ok(made);
+  });
+  if (!issued.ok) return issued;
+  return ok({
+    token: issued.value,
+    email: input.email,
+    purpose,
+    expiresAt: new Date(now.getTime() + LINK_LIFETIME_MS[purpose]).toISOString(),
+  });
+}
