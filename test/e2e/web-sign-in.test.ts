@@ -159,4 +159,31 @@ describe.each(ENGINES)('signing in to the pages (%s)', (engine) => {
     });
     expect(named.ok && named.value.purpose).toBe('invitation');
   });
+
+  it('stops guessing at one person’s password: after the limit even the right one waits', async () => {
+    const limited = await startInProcessService(clock, engine, {
+      failureLimits: { perAddress: 1000, perPrefix: 3, windowMs: 600_000 },
+    });
+    try {
+      const made = await createAccount(limited.ctx, { email: 'guarded@example.com' });
+      if (!made.ok) throw new Error(made.error.detail);
+      await givePassword(limited.ctx, 'guarded@example.com');
+      const guesser = new FormClient(limited.url);
+      for (let i = 0; i < 3; i++)
+        expect((await guesser.signIn('guarded@example.com', `guess number ${i}`)).status).toBe(401);
+      const blocked = await new FormClient(limited.url).signIn('guarded@example.com');
+      expect(blocked.status).toBe(429);
+      expect(blocked.html).toContain('rate_limited');
+      expect(blocked.headers.get('retry-after')).not.toBeNull();
+      // Another person's sign-in from the same address is not held up.
+      const made2 = await createAccount(limited.ctx, { email: 'other@example.com' });
+      if (!made2.ok) throw new Error(made2.error.detail);
+      await givePassword(limited.ctx, 'other@example.com');
+      expect((await new FormClient(limited.url).signIn('other@example.com')).status).toBe(303);
+      clock.advance(600_000);
+      expect((await new FormClient(limited.url).signIn('guarded@example.com')).status).toBe(303);
+    } finally {
+      await limited.close();
+    }
+  });
 });
