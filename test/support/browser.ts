@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 
@@ -16,7 +17,14 @@ export function browserMissing(): string | undefined {
   return reason;
 }
 
-export const SCREENSHOTS = resolve('docs/screenshots');
+/**
+ * Where screenshots go: docs/screenshots when asked (`npm run screenshots`), else a temporary
+ * folder, so that a test run leaves the checkout as it was.
+ */
+export const SCREENSHOTS =
+  process.env.SEATKEEPER_SCREENSHOTS === '1'
+    ? resolve('docs/screenshots')
+    : join(tmpdir(), 'seatkeeper-screenshots');
 
 export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({
@@ -67,7 +75,7 @@ export async function seriousViolations(page: Page): Promise<AxeViolation[]> {
     }));
 }
 
-/** Saves the page as docs/screenshots/<name>.png, whole, for the README. */
+/** Saves the page as <name>.png, whole, for the README (see SCREENSHOTS). */
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync(SCREENSHOTS, { recursive: true });
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
