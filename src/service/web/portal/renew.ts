@@ -14,6 +14,12 @@ const MOST_KEYS = 100;
  * today's price × their connections, as a quote; its page is where it is paid.
  */
 export const renewPages: WebModule = (app, { ctx }) => {
+  // Reached by a reload or a link: the renewal starts on Manage License Keys, for its owner only.
+  app.get('/keys/renew', async (request, reply) => {
+    await requireOwner(ctx, request, reply);
+    throw new Redirect('/keys');
+  });
+
   app.post('/keys/renew', async (request, reply) => {
     const customer = await requireOwner(ctx, request, reply);
     const ticked = [...new Set(fields(request.body, 'key'))];
