@@ -213,4 +213,23 @@ describe.each(ENGINES)('the billing pages refuse (%s)', (engine) => {
     // A renewal of one 10-connection key alone is enough for the online minimum; nothing was paid.
     expect(madeUp.html).not.toContain('Paid');
   });
+
+  // Last: it moves the clock on.
+  it('an expired quote: no way to pay it on its page, and paying it anyway is refused', async () => {
+    const browser = await signedIn(world);
+    await browser.get('/keys');
+    const quote = orderIdOf((await browser.post('/keys/renew', { key: [world.keys[1]?.id ?? ''] })).location);
+    world.clock.advance(31 * 86_400_000);
+    // A month on, the session has ended too: signed in again.
+    const later = await signedIn(world);
+    const page = await later.get(`/orders/${quote}`);
+    expect(htmlText(page.html)).toContain('This quote expired on');
+    expect(page.html).not.toContain('Checkout with credit card');
+    const paid = await later.post(`/orders/${quote}/pay`, {
+      attempt: 'abcdefghijklmnopqrstuv',
+      method: 'paypal',
+    });
+    expect(paid.status).toBe(ERRORS.quote_expired.status);
+    expect(htmlText(paid.html)).toContain('expired');
+  });
 });

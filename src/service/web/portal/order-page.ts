@@ -155,7 +155,10 @@ export function orderPage(
   state: OrderPageState = {},
 ): Html {
   const { order } = data;
+  const expired =
+    order.status === 'quote' && new Date(order.expiresAt).getTime() <= ctx.clock.now().getTime();
   const payable =
+    !expired &&
     (order.status === 'quote' || order.status === 'open') &&
     (order.paymentMethod === null || !OFFLINE_METHODS.includes(order.paymentMethod)) &&
     order.paymentMethods.includes('card');
@@ -176,6 +179,11 @@ ${
 ${lines(data)}
 <div class="panel">${facts(data)}</div>
 ${netTerms(data)}
+${
+  expired
+    ? html`<p class="panel">This quote expired on ${day(order.expiresAt)}: its prices are no longer offered. <a href="${renewsOnly(order) ? '/keys' : '/buy'}">Ask for a new quote</a>.</p>`
+    : ''
+}
 ${payable ? payForms(ctx, customer, order) : ''}
 <p class="actions"><a href="/orders">All orders</a> <a href="/keys">Manage License Keys</a></p>`,
   });
@@ -189,11 +197,13 @@ export function pendingPage(
   payment: { id: string; actionUrl: string | null },
 ): Html {
   return page({
-    title: '3-D Secure',
+    title: 'Confirm the payment',
     visitor: customer,
     section: '/keys',
-    body: html`<h1>Confirm the payment with your bank</h1>
-<div class="panel"><p>Your bank asks you to confirm the payment of ${price(order.total, order)} for the order ${order.number} (3-D Secure).</p>
+    body: html`<h1>Confirm the payment</h1>
+<div class="panel"><p>The payment of ${price(order.total, order)} for the order ${order.number} waits for you to confirm it${
+      ctx.payments.name === 'test' ? ' with your bank (3-D Secure)' : ' on the payment provider’s page'
+    }.</p>
 ${
   ctx.payments.name === 'test'
     ? html`<p class="hint">This is the built-in test payment provider: this page stands in for your bank’s.</p>
@@ -203,8 +213,8 @@ ${csrfInput(customer.csrf)}
 <button type="submit" name="outcome" value="declined" class="secondary">Fail 3-D Secure</button></p>
 </form>`
     : payment.actionUrl === null
-      ? html`<p>Follow your bank’s instructions, then reload the order.</p>`
-      : html`<p class="actions"><a class="button" href="${payment.actionUrl}">Continue to your bank</a></p>`
+      ? html`<p>Follow the payment provider’s instructions, then open the order again.</p>`
+      : html`<p class="actions"><a class="button" href="${payment.actionUrl}">Continue to the payment page</a></p>`
 }
 <p><a href="/orders/${order.id}">Back to the order</a></p></div>`,
   });
