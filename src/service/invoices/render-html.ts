@@ -43,7 +43,11 @@ export const INVOICE_HTML_CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-export function renderInvoiceHtml(doc: InvoiceDocument): string {
+/**
+ * The invoice's own markup, without the page around it: its header (seller, heading, facts) and
+ * its content (Billed To, the lines, how to pay). The portal's page shows the same two parts.
+ */
+export function invoiceMarkup(doc: InvoiceDocument): { header: string; content: string } {
   const e = escapeHtml;
   const paragraphs = (lines: string[]) => lines.map((line) => `<p>${e(line)}</p>`).join('\n');
   const [description, ...numeric] = doc.columns;
@@ -60,25 +64,13 @@ export function renderInvoiceHtml(doc: InvoiceDocument): string {
         `<tr><th scope="row" colspan="3">${e(total.label)}</th><td class="number">${e(total.value)}</td></tr>`,
     )
     .join('\n');
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${e(doc.heading)} from ${e(doc.seller)}</title>
-<style>${STYLE}</style>
-</head>
-<body>
-<header>
-<p class="seller">${e(doc.seller)}</p>
+  const header = `<p class="seller">${e(doc.seller)}</p>
 <h1>${e(doc.heading)}</h1>
 <dl>
 ${doc.facts.map((fact) => `<dt>${e(fact.label)}</dt><dd>${e(fact.value)}</dd>`).join('\n')}
 </dl>
-${doc.credits === null ? '' : `<p>${e(doc.credits)}</p>`}
-</header>
-<main>
-<section aria-labelledby="billed-to">
+${doc.credits === null ? '' : `<p>${e(doc.credits)}</p>`}`;
+  const content = `<section aria-labelledby="billed-to">
 <h2 id="billed-to">${e(doc.billedTo.heading)}</h2>
 ${paragraphs(doc.billedTo.lines)}
 </section>
@@ -94,7 +86,27 @@ ${totals}
 <section aria-labelledby="payment">
 <h2 id="payment">${e(doc.payment.heading)}</h2>
 ${paragraphs(doc.payment.lines)}
-</section>
+</section>`;
+  return { header, content };
+}
+
+export function renderInvoiceHtml(doc: InvoiceDocument): string {
+  const e = escapeHtml;
+  const { header, content } = invoiceMarkup(doc);
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${e(doc.heading)} from ${e(doc.seller)}</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<header>
+${header}
+</header>
+<main>
+${content}
 </main>
 </body>
 </html>

@@ -1,5 +1,8 @@
+import type { FastifyRequest } from 'fastify';
+import { formError } from '../../../html/document.js';
 import { csrfInput } from '../../../html/forms.js';
 import { type Html, html } from '../../../html/html.js';
+import type { ServiceContext } from '../../context.js';
 import { asSeenBy, type LicenseView, listLicenses } from '../../licenses/operations.js';
 import { page } from '../layout.js';
 import { day, keyStatusBadge, shownKeyStatus, table } from '../parts.js';
@@ -27,35 +30,42 @@ ${owner ? html`<td>${key.orderNumber ?? html`<span class="muted">—</span>`}</t
 </tr>`;
 }
 
-/** License Keys → Manage License Keys: every key of the account, and the renewal of some. */
-export const keyPages: WebModule = (app, { ctx }) => {
-  app.get('/keys', async (request, reply) => {
-    const customer = await requireCustomer(ctx, request, reply);
-    const now = ctx.clock.now();
-    const keys = (await listLicenses(ctx, { accountId: customer.principal.accountId })).map(
-      asSeenBy(customer.principal),
-    );
-    const owner = customer.principal.role === 'owner';
-    const counts = new Map<string, number>();
-    for (const key of keys)
-      counts.set(shownKeyStatus(key, now), (counts.get(shownKeyStatus(key, now)) ?? 0) + 1);
-    const summary = [...counts].map(([status, count]) => `${count} ${status}`).join(' · ');
-    const list = table({
-      caption: summary === '' ? 'No keys' : `${keys.length} keys: ${summary}`,
-      head: [
-        ...(owner ? ['Renew'] : []),
-        'License key',
-        'Status',
-        'Connections',
-        'Term',
-        'Server',
-        ...(owner ? ['Order'] : []),
-      ],
-      numeric: [owner ? 3 : 2],
-      rows: keys.map((key) => keyRow(key, customer, now)),
-      empty: 'This account has no license keys yet.',
-    });
-    const body = html`<h1>Manage License Keys</h1>
+/**
+ * Manage License Keys as the customer sees it now; `error` is the refusal of the renewal form
+ * (nothing ticked, a key that cannot be renewed), shown above it.
+ */
+export async function manageKeysPage(
+  ctx: ServiceContext,
+  request: FastifyRequest,
+  customer: Customer,
+  error?: string,
+): Promise<Html> {
+  const now = ctx.clock.now();
+  const keys = (await listLicenses(ctx, { accountId: customer.principal.accountId })).map(
+    asSeenBy(customer.principal),
+  );
+  const owner = customer.principal.role === 'owner';
+  const counts = new Map<string, number>();
+  for (const key of keys)
+    counts.set(shownKeyStatus(key, now), (counts.get(shownKeyStatus(key, now)) ?? 0) + 1);
+  const summary = [...counts].map(([status, count]) => `${count} ${status}`).join(' · ');
+  const list = table({
+    caption: summary === '' ? 'No keys' : `${keys.length} keys: ${summary}`,
+    head: [
+      ...(owner ? ['Renew'] : []),
+      'License key',
+      'Status',
+      'Connections',
+      'Term',
+      'Server',
+      ...(owner ? ['Order'] : []),
+    ],
+    numeric: [owner ? 3 : 2],
+    rows: keys.map((key) => keyRow(key, customer, now)),
+    empty: 'This account has no license keys yet.',
+  });
+  const body = html`<h1>Manage License Keys</h1>
+${formError(error)}
 ${
   owner
     ? html`<form method="post" action="/keys/renew">
@@ -66,15 +76,19 @@ ${list}
 </form>`
     : html`${list}<p class="hint">The account’s owner renews keys and sees their orders.</p>`
 }`;
-    return sendPage(
-      reply,
-      page({
-        title: 'Manage License Keys',
-        visitor: customer,
-        section: '/keys',
-        notice: noticeOf(request, { renewed: 'Paid: the keys are renewed, their new terms are below.' }),
-        body,
-      }),
-    );
+  return page({
+    title: 'Manage License Keys',
+    visitor: customer,
+    section: '/keys',
+    notice: noticeOf(request, { renewed: 'Paid: the keys are renewed, their new terms are below.' }),
+    body,
+  });
+}
+
+/** License Keys → Manage License Keys: every key of the account, and the renewal of some. */
+export const keyPages: WebModule = (app, { ctx }) => {
+  app.get('/keys', async (request, reply) => {
+    const customer = await requireCustomer(ctx, request, reply);
+    return sendPage(reply, await manageKeysPage(ctx, request, customer));
   });
 };
