@@ -182,7 +182,8 @@ export async function payOrder(
       method,
       description: `Order ${order.number}`,
       paymentToken: input.paymentToken,
-      returnUrl: `${ctx.policy.publicUrl ?? ''}/v1/orders/${order.id}`,
+      // Back to the order's page in the portal, which shows whether the payment went through.
+      returnUrl: `${ctx.policy.publicUrl ?? ''}/orders/${order.id}`,
     });
   } catch {
     // The provider's own message may name its configuration: the customer gets the plain reason.
