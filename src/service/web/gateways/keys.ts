@@ -20,8 +20,7 @@ const contents = (preview: KeyPreviewView) => html`<dl class="facts">
 <dt>Quantity</dt><dd>${preview.quantity} license${preview.quantity === 1 ? '' : 's'}</dd>
 <dt>Each license</dt><dd>${preview.kind === 'pro' ? 'Pro license: cloud management, no VPN seat' : `${preview.users} SecuPoint VPN users`}, ${years(preview.termYears)} from its first association</dd>
 ${preview.kind === 'secupoint' ? html`<dt>VPN users in all</dt><dd>${preview.totalUsers}</dd>` : ''}
-</dl>
-<p>${preview.summary}</p>`;
+</dl>`;
 
 /** Add license: the key is checked first (what it holds), then "Add" unzips it into the organization. */
 export const keyPages: WebModule = (app, { ctx }) => {
@@ -40,7 +39,7 @@ export const keyPages: WebModule = (app, { ctx }) => {
     const body = html`<p class="hint"><a href="/organizations">Gateways</a> › <a href="/organizations/${organizationId}">${organization.name}</a></p>
 <div class="panel">
 <h1>Add license</h1>
-<p>This key unzips into these licenses in ${organization.name}, unassociated:</p>
+<p>This key unzips into <strong>${preview.summary}</strong>: that many licenses in ${organization.name}, unassociated.</p>
 ${contents(preview)}
 ${
   preview.added
