@@ -131,7 +131,7 @@ describe.each(ENGINES)('the gateway pages’ forms (%s)', (engine) => {
     expect(page.status).toBe(200);
     expect(page.html).toContain('SecuPoint VPN Client: maximum 32 (2 built-in + 30 from licenses)');
     expect(page.html).toMatch(
-      /<dt>Pro license<\/dt><dd><span class="badge ok">Active<\/span> expires 2028-03-01/,
+      /<dt>Pro license<\/dt><dd><span class="badge ok">Active<\/span>, expires 2028-03-01/,
     );
     expect(page.html).toMatch(
       /<td>SPC-1YR-LIC<\/td>\s*<td class="number">20<\/td>\s*<td class="number">20<\/td>/,

@@ -73,8 +73,9 @@ const actionForm = (parts: {
   button: string;
   hint: string;
   none: string;
-}): Html => html`<section class="panel" aria-labelledby="${parts.id}-heading">
+}): Html => html`<section aria-labelledby="${parts.id}-heading">
 <h2 id="${parts.id}-heading">${parts.heading}</h2>
+<div class="panel">
 ${refusalFor(parts.refusal, parts.form)}
 <p class="hint">${parts.hint}</p>
 ${
@@ -83,6 +84,7 @@ ${
     : html`<form method="post" action="${parts.action}">${csrfInput(parts.csrf)}${parts.fields}
 <p class="actions"><button type="submit">${parts.button}</button></p></form>`
 }
+</div>
 </section>`;
 
 /** The device page: the "SecuPoint VPN Client" maximum at the top, what gives it, and what can be done. */
@@ -162,8 +164,9 @@ ${actionForm({
   hint: 'When this gateway failed: its licenses and the replicas it holds go to the replacement, keeping their terms; this one counts nothing from then on and its credential ends.',
   none: 'Register the replacement in this organization first.',
 })}
-<section class="panel" aria-labelledby="enroll-heading">
+<section aria-labelledby="enroll-heading">
 <h2 id="enroll-heading">Enrollment code</h2>
+<div class="panel">
 ${refusalFor(state.refusal, 'enroll')}
 ${
   enrollment === undefined
@@ -174,6 +177,7 @@ ${
 <p class="hint">The gateway exchanges a one-time code, valid 24 hours, for its device credential. A new code replaces the last one.</p>
 <form method="post" action="/devices/${device.id}/enrollment">${csrfInput(csrf)}
 <p class="actions"><button type="submit" class="secondary">Make an enrollment code</button></p></form>
+</div>
 </section>`;
   const body = html`<p class="hint"><a href="/organizations">Gateways</a> › <a href="/organizations/${organization.id}">${organization.name}</a> › ${device.name}</p>
 <h1>${device.name}</h1>
@@ -183,7 +187,7 @@ ${
     : html`<p class="panel">Replaced by <a href="/devices/${device.replacedBy}">${device.replacedBy}</a>: it holds and counts nothing.</p>`
 }
 <dl class="facts panel">
-<dt>License status</dt><dd>${deviceStatus(device)}${device.expiresAt === null ? '' : ` expires ${day(device.expiresAt)}`}</dd>
+<dt>License status</dt><dd>${deviceStatus(device)}${device.expiresAt === null ? '' : `, expires ${day(device.expiresAt)}`}</dd>
 <dt>Pro license</dt><dd>${proStatus(view.pro)}</dd>
 <dt>Model</dt><dd>${device.model}</dd>
 <dt>Serial number</dt><dd><code>${device.serialNumber}</code></dd>

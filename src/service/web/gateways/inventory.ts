@@ -42,8 +42,9 @@ const REGISTER_FIELDS = [
 ] as const;
 
 function registerForm(organizationId: string, csrf: string, state: InventoryState): Html {
-  return html`<section class="panel" aria-labelledby="register-heading">
+  return html`<section aria-labelledby="register-heading">
 <h2 id="register-heading">Register a device</h2>
+<div class="panel">
 ${refusalFor(state.refusal, 'register')}
 <form method="post" action="/organizations/${organizationId}/devices">
 ${csrfInput(csrf)}
@@ -54,12 +55,14 @@ ${input.hint === '' ? '' : html`<p class="hint" id="device-${input.name}-hint">$
 )}
 <p class="actions"><button type="submit">Register device</button></p>
 </form>
+</div>
 </section>`;
 }
 
 function addKeyForm(organizationId: string, csrf: string, state: InventoryState): Html {
-  return html`<section class="panel" aria-labelledby="key-heading">
+  return html`<section aria-labelledby="key-heading">
 <h2 id="key-heading">Add license</h2>
+<div class="panel">
 ${refusalFor(state.refusal, 'key')}
 <form method="post" action="/organizations/${organizationId}/license-keys/preview">
 ${csrfInput(csrf)}
@@ -68,6 +71,7 @@ ${csrfInput(csrf)}
 <p class="hint" id="license-key-hint">The key from the order’s PDF. You see what it holds before it is added; a key is added once.</p>
 <p class="actions"><button type="submit">Check the key</button></p>
 </form>
+</div>
 </section>`;
 }
 

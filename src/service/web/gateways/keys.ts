@@ -48,7 +48,7 @@ ${
     : html`<form method="post" action="/organizations/${organizationId}/license-keys">
 ${csrfInput(customer.csrf)}
 <input type="hidden" name="key" value="${key}">
-<p class="actions"><button type="submit">Add</button> <a class="button secondary" href="/organizations/${organizationId}">Cancel</a></p>
+<p class="actions"><button type="submit" name="add" value="key">Add</button> <a class="button secondary" href="/organizations/${organizationId}">Cancel</a></p>
 </form>`
 }
 </div>`;

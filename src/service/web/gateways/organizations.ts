@@ -45,8 +45,9 @@ ${table({
 })}
 ${
   owner
-    ? html`<section class="panel" aria-labelledby="create-heading">
+    ? html`<section aria-labelledby="create-heading">
 <h2 id="create-heading">Create an organization</h2>
+<div class="panel">
 ${refusalFor(state.refusal, 'create')}
 <form method="post" action="/organizations">
 ${csrfInput(customer.csrf)}
@@ -54,6 +55,7 @@ ${csrfInput(customer.csrf)}
 <input id="organization-name" name="name" type="text" maxlength="200" required value="${state.name ?? ''}">
 <p class="actions"><button type="submit">Create organization</button></p>
 </form>
+</div>
 </section>`
     : ''
 }`;

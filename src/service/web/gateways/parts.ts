@@ -43,7 +43,7 @@ export function deviceStatus(device: Device): Html {
 
 export function proStatus(pro: DeviceView['pro']): Html {
   const [text, tone] = DEVICE_STATUS[pro.status];
-  return html`${badge(text, tone)}${pro.expiresAt === null ? '' : ` expires ${day(pro.expiresAt)}`}`;
+  return html`${badge(text, tone)}${pro.expiresAt === null ? '' : `, expires ${day(pro.expiresAt)}`}`;
 }
 
 const LICENSE_STATUS: Record<GatewayLicense['status'], [string, Tone]> = {
