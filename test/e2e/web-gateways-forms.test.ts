@@ -186,6 +186,30 @@ describe.each(ENGINES)('the gateway pages’ forms (%s)', (engine) => {
     expect(value(await showDevice(service.ctx, fleet.owner, peer)).licenses).toEqual([]);
   });
 
+  it('replaces a failed device: its licenses go to the replacement, and the old one gets no enrollment code', async () => {
+    const failed = await registerTestDevice(service.ctx, fleet, 'Failed gateway');
+    const replacement = await registerTestDevice(service.ctx, fleet, 'New gateway');
+    const licenseId = await associatedLicense(service.ctx, fleet, failed, 'SPC-1YR-LIC');
+    await owner.get(`/devices/${failed}`);
+    const itself = await owner.post(`/devices/${failed}/replace`, { replacementId: failed });
+    expect(itself.status).toBe(400);
+    expect(itself.html).toContain('role="alert">');
+    const replaced = await owner.post(`/devices/${failed}/replace`, { replacementId: replacement });
+    expect(replaced.status).toBe(303);
+    expect(replaced.location).toBe(`/devices/${replacement}?done=replaced`);
+    const page = await owner.get(replaced.location ?? '');
+    expect(page.html).toContain('SecuPoint VPN Client: maximum 22 (2 built-in + 20 from licenses)');
+    expect(page.html).toContain(licenseId);
+    const old = await owner.get(`/devices/${failed}`);
+    expect(old.html).toContain(`Replaced by <a href="/devices/${replacement}">`);
+    expect(old.html).not.toContain('SecuPoint VPN Client: maximum');
+    const refused = await owner.post(`/devices/${failed}/enrollment`, {});
+    expect(refused.status).toBe(409);
+    expect(refused.html).toContain(
+      `role="alert">Gateway ${failed} was replaced by ${replacement}: enroll the replacement instead.`,
+    );
+  });
+
   it('refuses to undo a Merged license with the operation’s words, and leaves it associated', async () => {
     const deviceId = await registerTestDevice(service.ctx, fleet, 'Merged gateway');
     const licenseId = await associatedLicense(service.ctx, fleet, deviceId, 'SPC-1YR-LIC');

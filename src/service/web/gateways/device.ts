@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { DeviceView } from '../../../contract/gateways.js';
 import { ok, type Result } from '../../../domain/errors.js';
+import { formError } from '../../../html/document.js';
 import { csrfInput, field } from '../../../html/forms.js';
 import { type Html, html } from '../../../html/html.js';
 import type { ServiceContext } from '../../context.js';
@@ -184,7 +185,7 @@ ${
 ${
   live
     ? html`<p class="panel"><strong id="secupoint-vpn-client">${secupointLine(view.secupointVpnClient)}</strong></p>`
-    : html`<p class="panel">Replaced by <a href="/devices/${device.replacedBy}">${device.replacedBy}</a>: it holds and counts nothing.</p>`
+    : html`${formError(state.refusal?.message)}<p class="panel">Replaced by <a href="/devices/${device.replacedBy}">${device.replacedBy}</a>: it holds and counts nothing.</p>`
 }
 <dl class="facts panel">
 <dt>License status</dt><dd>${deviceStatus(device)}${device.expiresAt === null ? '' : `, expires ${day(device.expiresAt)}`}</dd>
