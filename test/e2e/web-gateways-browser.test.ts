@@ -31,7 +31,7 @@ describe.skipIf(missing !== undefined)('the gateway pages in Chromium', () => {
   beforeAll(async () => {
     service = await startInProcessService(clock);
     const { ctx } = service;
-    fleet = await gatewayCustomer(ctx, 'Head office');
+    fleet = await gatewayCustomer(ctx, 'Head office', 'fleet@example.com');
     await organizationOf(ctx, fleet.ownerToken, 'Branch offices');
     // The seed's gateway: SPC-1YR-LIC (20 users) and SPC-3YR-LIC (10) bound together give 2 + 30.
     seedGateway = await registerTestDevice(ctx, fleet, 'HQ gateway');

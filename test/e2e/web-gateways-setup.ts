@@ -14,9 +14,12 @@ export interface GatewayCustomer extends TestOrganization {
 
 let made = 0;
 
-export async function gatewayCustomer(ctx: ServiceContext, name = 'Head office'): Promise<GatewayCustomer> {
-  const email = `gateways${++made}-${Date.now().toString(36)}@example.com`;
-  const created = value(await createAccount(ctx, { email, name: `Fleet ${made}` }));
+export async function gatewayCustomer(
+  ctx: ServiceContext,
+  name = 'Head office',
+  email = `gateways${++made}-${Date.now().toString(36)}@example.com`,
+): Promise<GatewayCustomer> {
+  const created = value(await createAccount(ctx, { email, name: 'Fleet GmbH' }));
   await givePassword(ctx, email);
   return { ...(await organizationOf(ctx, created.ownerToken, name)), email };
 }
