@@ -1,5 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { addKey } from '../../src/service/gateways/keys.js';
 import { listLicenses } from '../../src/service/gateways/licenses.js';
 import {
   browserMissing,
@@ -39,6 +40,10 @@ describe.skipIf(missing !== undefined)('the gateway pages in Chromium', () => {
     await associatedLicense(ctx, fleet, seedGateway, 'SPC-3YR-LIC');
     const spare = await registerTestDevice(ctx, fleet, 'Spare gateway');
     mergingLicense = await associatedLicense(ctx, fleet, spare, 'SPC-1YR-LIC');
+    // A license that can be shared (more than 100 users) and one in the inventory: every form shows.
+    const pool = await registerTestDevice(ctx, fleet, 'Pool gateway');
+    await associatedLicense(ctx, fleet, pool, 'SPC-1YR-150-LIC');
+    value(await addKey(ctx, fleet.owner, fleet.organizationId, await boughtKey(ctx, fleet, 'PRO-1YR-LIC')));
     browser = await launchBrowser();
   });
   afterAll(async () => {
@@ -69,6 +74,8 @@ describe.skipIf(missing !== undefined)('the gateway pages in Chromium', () => {
     expect(path(page)).toBe(`/organizations/${fleet.organizationId}`);
     await expect(page.locator('h1').textContent()).resolves.toBe('Head office: Inventory & License');
     expect(await page.locator('tbody tr', { hasText: 'Merging' }).count()).toBeGreaterThanOrEqual(2);
+    expect(await page.locator('fieldset legend', { hasText: 'Share with' }).count()).toBe(1);
+    expect(await page.locator('select[name="deviceId"]').count()).toBe(1);
     expect(await seriousViolations(page)).toEqual([]);
     await screenshot(page, 'gateway-inventory');
 

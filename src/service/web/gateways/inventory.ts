@@ -138,7 +138,7 @@ ${registerForm(organizationId, customer.csrf, state)}
 <h2 id="licenses-heading">Licenses</h2>
 ${refusalFor(state.refusal, 'licenses')}
 ${licenseTable({ csrf: customer.csrf, organizationId, licenses, devices: live, elsewhere })}
-<p class="hint">A license is Merging for 7 days after its association, in which it can be undone; then it is Merged for good. An unassociated license can move to another organization you administer.</p>
+<p class="hint">A license is Merging for 7 days after its association, in which it can be undone; then it is Merged for good. An unassociated license can move to another organization you administer. A SecuPoint license of more than 100 users can be shared by up to 3 gateways of the organization, its own included.</p>
 </section>
 ${addKeyForm(organizationId, customer.csrf, state)}`;
   return sendPage(

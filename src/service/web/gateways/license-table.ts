@@ -77,7 +77,7 @@ function shareForm(license: GatewayLicense, parts: LicenseTableParts): Html {
       : form(
           `/gateway-licenses/${license.id}/share`,
           parts.csrf,
-          html`<fieldset><legend>Share with (up to 3 gateways in all)</legend>${candidates.map(
+          html`<fieldset><legend>Share with</legend>${candidates.map(
             (device) =>
               html`<label class="choice" for="share-${license.id}-${device.id}"><input type="checkbox" id="share-${license.id}-${device.id}" name="deviceIds" value="${device.id}"> ${device.name}</label>`,
           )}<button type="submit" name="share" value="${license.id}">Share</button></fieldset>`,
@@ -100,8 +100,7 @@ function actions(license: GatewayLicense, parts: LicenseTableParts): Html {
 
 function licenseRow(license: GatewayLicense, parts: LicenseTableParts): Html {
   return html`<tr id="${license.id}">
-<td><code class="key">${keyOf(license)}</code><div class="hint">${license.id}</div></td>
-<td>${license.sku}</td>
+<td>${license.sku}<div class="hint">key <code>${keyOf(license)}</code></div></td>
 <td class="number">${license.users}</td>
 <td>${licenseStatus(license)}</td>
 <td>${deviceLink(license.deviceId, parts.devices)}</td>
@@ -116,8 +115,8 @@ export function licenseTable(parts: LicenseTableParts): Html {
   const unassociated = parts.licenses.filter((license) => license.deviceId === null).length;
   return table({
     caption: `${parts.licenses.length} licenses, ${unassociated} unassociated`,
-    head: ['Key', 'Model', 'Users', 'Status', 'Device', 'Association', 'Term', 'Shared with', 'Actions'],
-    numeric: [2],
+    head: ['Model', 'Users', 'Status', 'Device', 'Association', 'Term', 'Shared with', 'Actions'],
+    numeric: [1],
     rows: parts.licenses.map((license) => licenseRow(license, parts)),
     empty: 'No licenses in this organization yet: add a license key below.',
   });
