@@ -5,6 +5,7 @@ import { CSRF_FIELD, csrfMatches, field, parseForm } from '../../html/forms.js';
 import { SITE_CSS } from '../../html/site-css.js';
 import { failureOf, problem } from '../http/problem.js';
 import type { App } from '../http/types.js';
+import { gatewayPages } from './gateways/index.js';
 import { billingPages } from './portal/billing.js';
 import { keyPages } from './portal/keys.js';
 import { problemPage, sendPage } from './respond.js';
@@ -16,7 +17,7 @@ import type { WebDeps, WebModule } from './web-module.js';
 const FORM_LIMIT_BYTES = 64 * 1024;
 
 /** The page groups; each is a WebModule on the same operations as the API. */
-const PAGES: readonly WebModule[] = [signInPages, keyPages, billingPages];
+const PAGES: readonly WebModule[] = [signInPages, keyPages, billingPages, gatewayPages];
 
 /** A browser that says the form came from another site is refused, whatever it carries. */
 function fromThisSite(request: FastifyRequest): boolean {
