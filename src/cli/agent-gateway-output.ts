@@ -1,14 +1,13 @@
 // What the agent's commands print of an enrolled gateway's seats, as its device page shows them.
 import type { GatewayUsage } from '../agent/gateway/gateway-agent.js';
+import { secupointVpnClientLine } from '../domain/gateway-seats.js';
 import { readableInstant, shownKey } from '../domain/key-status.js';
 import { type AgentRunning, printTunnels } from './agent-usage-output.js';
 import { print, table } from './output.js';
 
 /** The device page's section, first: the SecuPoint VPN Client maximum and where it comes from. */
-export const secupointLine = (usage: GatewayUsage): string => {
-  const { maximum, builtIn } = usage.secupointVpnClient;
-  return `SecuPoint VPN Client: maximum ${maximum} (${builtIn} built-in + ${maximum - builtIn} from licenses)`;
-};
+export const secupointLine = (usage: GatewayUsage): string =>
+  secupointVpnClientLine(usage.secupointVpnClient);
 
 function statementLines(usage: GatewayUsage, running: AgentRunning): string[] {
   const lines: string[] = [];

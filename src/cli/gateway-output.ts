@@ -1,4 +1,5 @@
 import type { Device, DeviceView, GatewayLicense } from '../contract/gateways.js';
+import { secupointVpnClientLine } from '../domain/gateway-seats.js';
 import { print, table } from './output.js';
 
 /** How the gateway commands print devices, licenses and the device page. */
@@ -79,11 +80,7 @@ export function printDevicePage(page: DeviceView): void {
     `${device.name} (${device.id}): ${device.model}, serial number ${device.serialNumber}, MAC ${device.mac}`,
   );
   if (device.replacedBy !== null) print(`Replaced by ${device.replacedBy}: it holds and counts nothing.`);
-  const { maximum, builtIn } = secupointVpnClient;
-  if (device.replacedBy === null)
-    print(
-      `SecuPoint VPN Client: maximum ${maximum} (${builtIn} built-in + ${maximum - builtIn} from licenses)`,
-    );
+  if (device.replacedBy === null) print(secupointVpnClientLine(secupointVpnClient));
   print(
     `License status: ${statusOf(device)}${device.expiresAt === null ? '' : `, expires ${day(device.expiresAt)}`}`,
   );

@@ -55,3 +55,7 @@ export function gatewayGrants(bindings: readonly GatewayBinding[], validUntil?: 
 /** The "SecuPoint VPN Client" maximum of a gateway at `now`: 2 + its active licenses + its leases. */
 export const gatewaySeats = (bindings: readonly GatewayBinding[], now: Date, validUntil?: Date): Capacity =>
   capacityAt(gatewayGrants(bindings, validUntil), now, GATEWAY_POLICY);
+
+/** The device page's first line, as EnGenius's console heads it: the maximum and where it comes from. */
+export const secupointVpnClientLine = ({ maximum, builtIn }: { maximum: number; builtIn: number }): string =>
+  `SecuPoint VPN Client: maximum ${maximum} (${builtIn} built-in + ${maximum - builtIn} from licenses)`;

@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { DeviceView } from '../../../contract/gateways.js';
 import { ok, type Result } from '../../../domain/errors.js';
+import { secupointVpnClientLine } from '../../../domain/gateway-seats.js';
 import { formError } from '../../../html/document.js';
 import { csrfInput, field } from '../../../html/forms.js';
 import { type Html, html } from '../../../html/html.js';
@@ -26,7 +27,6 @@ import {
   type Refusal,
   refusalFor,
   refusalOf,
-  secupointLine,
   term,
 } from './parts.js';
 
@@ -184,7 +184,7 @@ ${
 <h1>${device.name}</h1>
 ${
   live
-    ? html`<p class="panel"><strong id="secupoint-vpn-client">${secupointLine(view.secupointVpnClient)}</strong></p>`
+    ? html`<p class="panel"><strong id="secupoint-vpn-client">${secupointVpnClientLine(view.secupointVpnClient)}</strong></p>`
     : html`${formError(state.refusal?.message)}<p class="panel">Replaced by <a href="/devices/${device.replacedBy}">${device.replacedBy}</a>: it holds and counts nothing.</p>`
 }
 <dl class="facts panel">

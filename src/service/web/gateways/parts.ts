@@ -73,10 +73,6 @@ export const term = (license: GatewayLicense): Html =>
     ? html`<span class="muted">starts at its first association</span>`
     : html`${day(license.starts)} → ${day(license.ends)}`;
 
-/** The device page's first line, as the device view gives it (and as `device show` prints it). */
-export const secupointLine = ({ maximum, builtIn }: DeviceView['secupointVpnClient']): string =>
-  `SecuPoint VPN Client: maximum ${maximum} (${builtIn} built-in + ${maximum - builtIn} from licenses)`;
-
 /** A device by name in a list, linking to its page; ids of devices no longer listed stay ids. */
 export function deviceLink(deviceId: string | null, devices: readonly Device[]): Html {
   if (deviceId === null) return html`<span class="muted">none</span>`;
