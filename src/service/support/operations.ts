@@ -330,7 +330,6 @@ export async function declineRequest(
   return decide(ctx, input, 'declined', async () => ok({ decision: reason, outcome: null }));
 }
 
-/** The queue for staff (open ones, oldest first), or an account's own requests. */
 /**
  * Staff see the whole queue and an owner the account's requests; a member sees the requests they
  * opened, not the order numbers others gave in theirs.
@@ -356,4 +355,19 @@ export async function listRequests(
     query = query.where('support_requests.requester_id', '=', filter.requesterId);
   if (filter.status !== undefined) query = query.where('support_requests.status', '=', filter.status);
   return (await query.execute()).map(viewOf);
+}
+
+/** One request, as `principal` may see it (`requestsSeenBy`); one they may not answers as unknown. */
+export async function findRequest(
+  ctx: ServiceContext,
+  principal: Principal,
+  id: string,
+): Promise<Result<SupportRequestView>> {
+  const seen = requestsSeenBy(principal);
+  let query = requestsWithKeys(ctx.store.db).where('support_requests.id', '=', id);
+  if (seen.accountId !== undefined) query = query.where('support_requests.account_id', '=', seen.accountId);
+  if (seen.requesterId !== undefined)
+    query = query.where('support_requests.requester_id', '=', seen.requesterId);
+  const row = await query.executeTakeFirst();
+  return row === undefined ? requestNotFound(id) : ok(viewOf(row));
 }
