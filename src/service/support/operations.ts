@@ -304,11 +304,17 @@ async function decide(
  */
 export async function approveRequest(
   ctx: ServiceContext,
-  input: { id: string; actor: string },
+  input: { id: string; actor: string; note?: string | undefined },
 ): Promise<Result<SupportRequestView>> {
+  // Staff may add a word for the requester; kept where a decline keeps its reason.
+  const note = input.note?.trim() || null;
+  if (note !== null) {
+    const typed = plainText(note, 'note', 'multi');
+    if (!typed.ok) return typed;
+  }
   const approved = await decide(ctx, input, 'approved', async (tx, row, now) => {
     const outcome = await runOperation(tx, ctx, row, input.actor, now);
-    return outcome.ok ? ok({ decision: null, outcome: outcome.value }) : outcome;
+    return outcome.ok ? ok({ decision: note, outcome: outcome.value }) : outcome;
   });
   if (approved.ok && approved.value.type === 'refund') {
     const refund = await refundOfLicense(ctx.store.db, approved.value.licenseId);

@@ -71,9 +71,10 @@ describe.each(ENGINES)('support requests on %s', (engine) => {
     expect((await listRequests(ctx, { status: 'open' })).map((request) => request.id)).toEqual([
       opened.value.id,
     ]);
-    const approved = await approveRequest(ctx, { id: opened.value.id, actor: staff });
+    const approved = await approveRequest(ctx, { id: opened.value.id, actor: staff, note: ' Done. ' });
     expect(approved.ok && approved.value).toMatchObject({
       status: 'approved',
+      decision: 'Done.',
       outcome: { original: license.id },
     });
     expect((await findLicense(ctx, license.id))?.endedReason).toBe('split');
