@@ -96,7 +96,6 @@ ${table({
     const outcome = await outcomeText(ctx, staff.principal, item);
     const action = `/console/requests/${item.id}`;
     const forms = html`<h2>Decide</h2>
-${formError(state.refusal?.detail)}
 <div class="panel">
 <form method="post" action="${action}/approve">
 ${csrfInput(staff.csrf)}
@@ -119,6 +118,7 @@ ${csrfInput(staff.csrf)}
       ['Account', accountLink(item.accountId, account)],
       ['Proof', proofOf(item, account)],
     ])}</div>
+${formError(state.refusal?.detail)}
 ${item.status === 'open' ? forms : html`<h2>Outcome</h2><p class="panel">${outcome ?? ''}</p>`}
 <p><a href="/console">Back to the support queue</a></p>`;
     const status = state.refusal === undefined ? 200 : ERRORS[state.refusal.code].status;
