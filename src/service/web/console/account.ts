@@ -76,8 +76,8 @@ ${table({
   rows: keys.map((key) => keyRow(key, now)),
   empty: 'This account has no license keys yet.',
 })}
+<h2>Issue a key</h2>
 <form method="post" action="${action}/keys" class="panel">
-<h3>Issue a key</h3>
 ${formError(state.refusal?.detail)}
 ${csrfInput(staff.csrf)}
 <label for="connections">Concurrent connections</label>

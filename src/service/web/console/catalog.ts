@@ -16,17 +16,17 @@ const termOf = (product: CatalogProduct): string =>
       ? ''
       : `${product.termYears}-year term`;
 
-const tiersOf = (product: CatalogProduct): Html =>
-  html`<ul class="plain">${product.tiers.map(
-    (tier) =>
-      html`<li>${tier.upTo === null ? `${tier.from} and more` : `${tier.from}–${tier.upTo}`}: ${tier.unitPriceText} each</li>`,
-  )}</ul>`;
+const tiersOf = (product: CatalogProduct): Html[] =>
+  product.tiers.map(
+    (tier, index) =>
+      html`${index === 0 ? '' : html`<br>`}${tier.upTo === null ? `${tier.from} and more` : `${tier.from}–${tier.upTo}`}: ${tier.unitPriceText} each`,
+  );
 
 function bookSection(view: PriceBookView, state: 'in force' | 'scheduled'): Html {
   const book = catalogOf({ ...view, effectiveFrom: new Date(view.effectiveFrom) });
   return html`<section class="panel" aria-labelledby="book-${view.version}">
 <h2 id="book-${view.version}">${view.version} ${badge(state, state === 'in force' ? 'ok' : 'warn')}</h2>
-<p>In force from ${day(view.effectiveFrom)} (${view.effectiveFrom}), prices in ${view.currency}; published ${day(view.createdAt)} by ${view.createdBy}.</p>
+<p>In force from ${view.effectiveFrom.slice(0, 16).replace('T', ' ')} UTC, prices in ${view.currency}; published ${day(view.createdAt)} by ${view.createdBy}.</p>
 ${table({
   caption: `Products of ${view.version} and their price per connection by quantity`,
   head: ['Product', 'SKU', 'Kind', 'Term', 'Prices'],

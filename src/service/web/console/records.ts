@@ -20,7 +20,7 @@ const AUDIT_PAGE = 50;
 /** Reminders each list shows, newest first. */
 const REMINDERS_SHOWN = 100;
 /** How much of a change's record a row shows; the API has all of it. */
-const CHANGE_CHARS = 240;
+const CHANGE_CHARS = 140;
 
 const auditCursor = (request: FastifyRequest, name: 'after' | 'before'): string | undefined => {
   const value = queryValue(request, name);
