@@ -1,4 +1,5 @@
 import { createAccount } from '../../src/service/accounts/operations.js';
+import type { AppDeps } from '../../src/service/app.js';
 import { createStaff } from '../../src/service/auth/staff.js';
 import { issueLicense, type LicenseView } from '../../src/service/licenses/operations.js';
 import type { Engine } from '../../src/service/store/database.js';
@@ -30,9 +31,9 @@ export interface Customer {
  * A service with a staff user and two customer accounts, each with a key bought today and never
  * activated (one a refund would take), every user with the test password.
  */
-export async function consoleWorld(engine: Engine = 'sqlite') {
+export async function consoleWorld(engine: Engine = 'sqlite', deps: Partial<AppDeps> = {}) {
   const clock = new ManualClock(new Date('2027-03-01T09:00:00Z'));
-  const service: InProcessService = await startInProcessService(clock, engine);
+  const service: InProcessService = await startInProcessService(clock, engine, deps);
   const { ctx } = service;
   value(await createStaff(ctx, STAFF));
   await givePassword(ctx, STAFF);

@@ -3,6 +3,7 @@ import { listAccounts, membersOf } from '../../src/service/accounts/operations.j
 import { listInvoices } from '../../src/service/invoices/operations.js';
 import { listLicenses } from '../../src/service/licenses/operations.js';
 import { createOrder } from '../../src/service/orders/operations.js';
+import type { Mailer, OutgoingMail } from '../../src/service/reminders/mailer.js';
 import { ENGINES } from '../support/engines.js';
 import { newKey, ownerOf } from '../support/orders.js';
 import { value } from '../support/results.js';
@@ -136,5 +137,31 @@ describe.each(ENGINES)('the console’s accounts, billing and records pages (%s)
     const reminders = await staff.get('/console/reminders');
     expect(reminders.status).toBe(200);
     expect(reminders.html).toContain('<h2>Due</h2>');
+  });
+});
+
+describe('a new account’s invitation, when the service sends email', () => {
+  const sent: OutgoingMail[] = [];
+  const mailer: Mailer = {
+    from: 'licenses@vendor.example',
+    send: async (mail) => void sent.push(mail),
+    close() {},
+  };
+  let world: Awaited<ReturnType<typeof consoleWorld>>;
+
+  beforeAll(async () => {
+    world = await consoleWorld('sqlite', { mailer });
+  });
+  afterAll(() => world.service.close());
+
+  it('emails the owner the link it shows', async () => {
+    const staff = await world.signedIn(STAFF);
+    await staff.get('/console/accounts');
+    const created = await staff.post('/console/accounts', { email: 'mailed@buyer.example', name: 'Mailed' });
+    expect(created.html).toContain('It was also emailed to the user.');
+    const link = /value="(http:\/\/[^"]+\/password\/set\?token=[^"]+)"/.exec(created.html)?.[1] ?? '';
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatchObject({ to: 'mailed@buyer.example', subject: 'Your Seatkeeper invitation' });
+    expect(sent[0]?.text).toContain(link.replaceAll('&amp;', '&'));
   });
 });
