@@ -2,9 +2,8 @@ import type { RequestType } from '../../../domain/support.js';
 import { type Html, html } from '../../../html/html.js';
 import type { Principal } from '../../auth/principal.js';
 import type { ServiceContext } from '../../context.js';
-import { invoiceFor } from '../../invoices/operations.js';
 import { findLicense } from '../../licenses/operations.js';
-import { refundOfLicense } from '../../orders/order-repository.js';
+import { creditNoteOfRefund } from '../../orders/refunds.js';
 import type { SupportRequestView } from '../../support/operations.js';
 import { badge, day, type Tone } from '../parts.js';
 
@@ -51,10 +50,8 @@ async function keysNamed(ctx: ServiceContext, ids: readonly unknown[]): Promise<
 
 /** A refund's credit note, for those who may read the account's invoices (staff, its owner). */
 async function creditNote(ctx: ServiceContext, viewer: Principal, licenseId: string): Promise<string> {
-  const refund = await refundOfLicense(ctx.store.db, licenseId);
-  if (refund === undefined) return '';
-  const note = await invoiceFor(ctx, viewer, refund.credit_note_id);
-  return note.ok && note.value.number !== null ? `; credit note ${note.value.number}` : '';
+  const note = await creditNoteOfRefund(ctx, viewer, licenseId);
+  return note === undefined || note.number === null ? '' : `; credit note ${note.number}`;
 }
 
 /** What was decided, in a sentence, with staff's note when they gave one. */
