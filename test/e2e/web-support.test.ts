@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addMember } from '../../src/service/accounts/operations.js';
+import { addMember, createAccount } from '../../src/service/accounts/operations.js';
 import { issueLicense } from '../../src/service/licenses/operations.js';
 import { listRequests } from '../../src/service/support/operations.js';
 import { DAY } from '../support/clock.js';
@@ -28,6 +28,10 @@ describe.each(ENGINES)('the customer’s Support pages (%s)', (engine) => {
       expect((await anonymous.get(path)).location).toBe(`/sign-in?next=${encodeURIComponent(path)}`);
     const staff = await world.signedIn(STAFF);
     expect((await staff.get('/support')).location).toBe('/console');
+    value(await createAccount(world.ctx, { email: 'keyless@example.org' }));
+    await givePassword(world.ctx, 'keyless@example.org');
+    const keyless = await world.signedIn('keyless@example.org');
+    expect((await keyless.get('/support/new')).html).toContain('it has none that is not revoked');
   });
 
   it('shows the refusals of the operation verbatim, and a refused form opens nothing', async () => {

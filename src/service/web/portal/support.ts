@@ -135,8 +135,10 @@ ${table({
     const typed = state.typed ?? {};
     const now = ctx.clock.now();
     const member = customer.principal.role !== 'owner';
-    const body = html`<h1>Open a support request</h1>
-<form method="post" action="/support/new" class="panel">
+    const form =
+      keys.length === 0
+        ? html`<p class="panel">A support request is about one of the account’s license keys, and it has none that is not revoked. <a href="/support">Back to Support</a></p>`
+        : html`<form method="post" action="/support/new" class="panel">
 ${formError(state.refusal?.detail)}
 ${csrfInput(customer.csrf)}
 <fieldset><legend>What do you need?</legend>
@@ -149,9 +151,9 @@ ${KINDS.map(
 </fieldset>
 <label for="licenseId">License key</label>
 <select id="licenseId" name="licenseId" required>${keys.map(
-      (key) =>
-        html`<option value="${key.id}"${typed.licenseId === key.id ? html` selected` : ''}>${keyNamed(key.key.slice(-4))}: ${key.connections} connections, ${shownKeyStatus(key, now)}, bought ${day(key.starts)}</option>`,
-    )}</select>
+            (key) =>
+              html`<option value="${key.id}"${typed.licenseId === key.id ? html` selected` : ''}>${keyNamed(key.key.slice(-4))}: ${key.connections} connections, ${shownKeyStatus(key, now)}, bought ${day(key.starts)}</option>`,
+          )}</select>
 <label for="message">Why (staff read it)</label>
 <textarea id="message" name="message" maxlength="${LIMITS.message}" required>${typed.message ?? ''}</textarea>
 ${text('parts', 'For a split: the new keys’ connections', typed, 'Two or more numbers that add up to the key’s connections, such as 5, 5.')}
@@ -167,6 +169,8 @@ ${text('orderNumber', 'The order number issued for that license key', typed)}
 }
 <p class="actions"><button type="submit">Open the request</button> <a href="/support">Cancel</a></p>
 </form>`;
+    const body = html`<h1>Open a support request</h1>
+${form}`;
     const status = state.refusal === undefined ? 200 : ERRORS[state.refusal.code].status;
     return sendPage(
       reply,
