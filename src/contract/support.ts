@@ -27,7 +27,7 @@ export const SupportRequest = Type.Object(
     details: Type.Record(Type.String(), Type.Unknown()),
     status: RequestStatus,
     decision: Type.Union([Type.String(), Type.Null()], {
-      description: 'Staff’s words to the requester: why it was declined',
+      description: 'Staff’s words to the requester: why it was declined, or a note with an approval',
     }),
     decidedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
     outcome: Type.Unknown({ description: 'What the approved operation made' }),

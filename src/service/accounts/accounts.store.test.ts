@@ -5,7 +5,7 @@ import { expectRefusal } from '../../../test/support/results.js';
 import { createBootstrapToken, createStaff, redeemBootstrapToken } from '../auth/staff.js';
 import { authenticate } from '../auth/tokens.js';
 import type { ServiceContext } from '../context.js';
-import { addMember, createAccount, listAccounts } from './operations.js';
+import { addMember, createAccount, listAccounts, membersOf } from './operations.js';
 
 describe.each(ENGINES)('accounts and staff on %s', (engine) => {
   let ctx: ServiceContext & { cleanup: () => Promise<void> };
@@ -113,5 +113,16 @@ describe.each(ENGINES)('accounts and staff on %s', (engine) => {
     const token = await createBootstrapToken(ctx);
     const first = await redeemBootstrapToken(ctx, token ?? '', 'first@vendor.example');
     expect(first.ok && (await authenticate(ctx, first.value.token))).toMatchObject({ kind: 'staff' });
+  });
+  it('lists an account’s users, the owner first, and whether each has set a password', async () => {
+    const created = await createAccount(ctx, { email: 'admin@example.com', name: 'Example' });
+    if (!created.ok) throw new Error(created.error.detail);
+    const id = created.value.account.id;
+    await addMember(ctx, id, 'colleague@example.com');
+    await createAccount(ctx, { email: 'other@example.com' });
+    expect(await membersOf(ctx, id)).toEqual([
+      expect.objectContaining({ email: 'admin@example.com', role: 'owner', hasPassword: false }),
+      expect.objectContaining({ email: 'colleague@example.com', role: 'member', hasPassword: false }),
+    ]);
   });
 });

@@ -4,6 +4,7 @@ import { newId } from '../../domain/ids.js';
 import { plainText } from '../../domain/text.js';
 import { recordAudit } from '../audit/log.js';
 import { addUser, type NewUser } from '../auth/tokens.js';
+import { usersOfAccount } from '../auth/user-repository.js';
 import type { ServiceContext } from '../context.js';
 import type { Database } from '../store/database.js';
 import type { AccountRow } from '../store/schema.js';
@@ -123,4 +124,27 @@ export async function addMember(
     () => fail('email_taken', `${email} is already a user of this account.`, 'email'),
     'users.email',
   );
+}
+
+/** A user of an account as staff see them: never their password, only whether they have set one. */
+export interface MemberView {
+  userId: string;
+  email: string;
+  role: 'owner' | 'member';
+  joinedAt: string;
+  hasPassword: boolean;
+}
+
+/** The account's users, the owner first. */
+export async function membersOf(ctx: ServiceContext, accountId: string): Promise<MemberView[]> {
+  const rows = await usersOfAccount(ctx.store.db, accountId);
+  return rows
+    .map((row) => ({
+      userId: row.id,
+      email: row.email,
+      role: row.role === 'owner' ? ('owner' as const) : ('member' as const),
+      joinedAt: new Date(row.created_at).toISOString(),
+      hasPassword: row.password_hash !== null,
+    }))
+    .sort((a, b) => (a.role === b.role ? 0 : a.role === 'owner' ? -1 : 1));
 }

@@ -98,6 +98,15 @@ describe.each(ENGINES)('the audit log on %s', (engine) => {
       ...Array.from({ length: 24 }, (_, i) => `member-${i}@example.com`),
     ]);
     expect(await auditTrail(ctx, { accountId })).toHaveLength(25);
+    // A page back from the third page is the second, in the same order, and leads on to the third.
+    const first = await auditPage(ctx, { accountId, limit: 10 });
+    if (!first.ok || first.value.next === null) throw new Error('no second page');
+    const forward = await auditPage(ctx, { accountId, after: first.value.next, limit: 10 });
+    if (!forward.ok || forward.value.next === null) throw new Error('no third page');
+    const third = await auditPage(ctx, { accountId, after: forward.value.next, limit: 10 });
+    const firstOfThird = third.ok ? third.value.entries[0]?.id : undefined;
+    const back = await auditPage(ctx, { accountId, before: firstOfThird, limit: 10 });
+    expect(back.ok && back.value).toEqual(forward.ok && forward.value);
     const unknown = await auditPage(ctx, { after: 'aud_01kax5c1x8b2m4n6p8r0s2t000' });
     expect(unknown).toMatchObject({ ok: false, error: { code: 'validation_failed', field: 'after' } });
   });

@@ -71,22 +71,33 @@ export const AUDIT_PAGE_MAX = 1000;
  */
 export async function auditPage(
   ctx: ServiceContext,
-  filter: AuditFilter & { after?: string | undefined; limit?: number | undefined },
+  filter: AuditFilter & {
+    after?: string | undefined;
+    /** The page that ends just before this entry (a page back, as the console's "Previous" asks). */
+    before?: string | undefined;
+    limit?: number | undefined;
+  },
 ): Promise<Result<{ entries: AuditView[]; next: string | null }>> {
   const limit = Math.min(filter.limit ?? AUDIT_PAGE_MAX, AUDIT_PAGE_MAX);
+  const backwards = filter.before !== undefined && filter.after === undefined;
   let query = ctx.store.db
     .selectFrom('audit_log')
     .select(['seq', 'id', 'at', 'actor', 'account_id', 'entity', 'entity_id', 'action', 'before', 'after'])
-    .orderBy('seq')
+    .orderBy('seq', backwards ? 'desc' : 'asc')
     .limit(limit);
-  if (filter.after !== undefined) {
-    let place = ctx.store.db.selectFrom('audit_log').select('seq').where('id', '=', filter.after);
+  const cursor = filter.after ?? filter.before;
+  if (cursor !== undefined) {
+    let place = ctx.store.db.selectFrom('audit_log').select('seq').where('id', '=', cursor);
     // Another account's entry is not one to continue from: it answers as an unknown one.
     if (filter.accountId !== undefined) place = place.where('account_id', '=', filter.accountId);
     const previous = await place.executeTakeFirst();
     if (previous === undefined)
-      return fail('validation_failed', `There is no audit entry ${filter.after} to continue after.`, 'after');
-    query = query.where('seq', '>', previous.seq);
+      return fail(
+        'validation_failed',
+        `There is no audit entry ${cursor} to continue from.`,
+        backwards ? 'before' : 'after',
+      );
+    query = query.where('seq', backwards ? '<' : '>', previous.seq);
   }
   if (filter.entityId !== undefined) query = query.where('entity_id', '=', filter.entityId);
   const licenseId = filter.licenseId;
@@ -105,7 +116,10 @@ export async function auditPage(
       ]),
     );
   if (filter.accountId !== undefined) query = query.where('account_id', '=', filter.accountId);
-  const entries = (await query.execute()).map(viewOf);
+  const rows = await query.execute();
+  const entries = (backwards ? rows.reverse() : rows).map(viewOf);
+  // Read backwards, more always follows: the entry the page was asked to end before.
+  if (backwards) return ok({ entries, next: entries.at(-1)?.id ?? null });
   return ok({ entries, next: entries.length === limit ? (entries.at(-1)?.id ?? null) : null });
 }
 

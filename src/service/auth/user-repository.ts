@@ -59,6 +59,16 @@ export const usersWithPassword = (db: Database, email: string) =>
     .orderBy('id')
     .execute();
 
+/** An account's users, the owner first, then by when they joined. */
+export const usersOfAccount = (db: Database, accountId: string) =>
+  db
+    .selectFrom('users')
+    .select(['id', 'email', 'role', 'created_at', 'password_hash'])
+    .where('account_id', '=', accountId)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+
 /** Every user with this email (lower case), staff or of any account. */
 export const usersByEmail = (db: Database, email: string) =>
   db.selectFrom('users').select(['id', 'account_id as accountId']).where('email', '=', email).execute();

@@ -340,11 +340,19 @@ export async function showOrder(
   return found.ok ? ok(orderView(found.value)) : found;
 }
 
-/** A page of orders, oldest first: staff any account's, an owner the account's own. */
+/** A page of orders, oldest first unless asked newest first: staff any account's, an owner the account's own. */
 export async function listOrders(
   ctx: ServiceContext,
   principal: Principal,
-  filter: { accountId?: string | undefined; after?: string | undefined; limit?: number | undefined },
+  filter: {
+    accountId?: string | undefined;
+    /** Only orders in this state (the console's filter). */
+    status?: Order['status'] | undefined;
+    /** Newest first (the console), where the API pages oldest first. */
+    newestFirst?: boolean | undefined;
+    after?: string | undefined;
+    limit?: number | undefined;
+  },
 ): Promise<Result<{ orders: Order[]; next: string | null }>> {
   const accountId = principal.kind === 'staff' ? filter.accountId : (filter.accountId ?? principal.accountId);
   if (accountId !== undefined) {

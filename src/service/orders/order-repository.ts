@@ -46,14 +46,26 @@ export const ordersByKeyPrefix = (db: Database, accountId: string, prefix: strin
     .orderBy('id')
     .execute();
 
+/** Orders oldest first (`after` the cursor), or newest first (`after` is then the older side). */
 export function ordersWhere(
   db: Database,
-  filter: { accountId?: string | undefined; after?: string | undefined; limit: number },
+  filter: {
+    accountId?: string | undefined;
+    status?: OrderRow['status'] | undefined;
+    newestFirst?: boolean | undefined;
+    after?: string | undefined;
+    limit: number;
+  },
 ): Promise<OrderRow[]> {
+  const newest = filter.newestFirst === true;
   let query = db.selectFrom('orders').selectAll();
   if (filter.accountId !== undefined) query = query.where('account_id', '=', filter.accountId);
-  if (filter.after !== undefined) query = query.where('id', '>', filter.after);
-  return query.orderBy('id').limit(filter.limit).execute();
+  if (filter.status !== undefined) query = query.where('status', '=', filter.status);
+  if (filter.after !== undefined) query = query.where('id', newest ? '<' : '>', filter.after);
+  return query
+    .orderBy('id', newest ? 'desc' : 'asc')
+    .limit(filter.limit)
+    .execute();
 }
 
 /**

@@ -11,7 +11,7 @@ import { saveBillingAddress } from '../invoices/billing-address.js';
 import { invoiceFor, listInvoices } from '../invoices/operations.js';
 import { payOrder } from './checkout.js';
 import { createOrder } from './operations.js';
-import { refundKey } from './refunds.js';
+import { creditNoteOfRefund, refundKey } from './refunds.js';
 
 describe.each(ENGINES)('%s: refunds', (engine) => {
   const buyer = buyerFixture(engine);
@@ -80,6 +80,12 @@ describe.each(ENGINES)('%s: refunds', (engine) => {
     expect(refund.provider_ref).toBe(`test_${refund.id}`);
     expect(refund.refunded_at).not.toBeNull();
     expect(value(await invoiceFor(ctx, owner, order.invoiceId ?? '')).status).toBe('paid');
+    const staff = { kind: 'staff' as const, userId: 'usr_staff' };
+    expect((await creditNoteOfRefund(ctx, staff, keys[1] ?? ''))?.id).toBe(notes[0]?.id);
+    expect((await creditNoteOfRefund(ctx, owner, keys[1] ?? ''))?.number).toBe(notes[0]?.number);
+    const member = { ...owner, role: 'member' as const };
+    expect(await creditNoteOfRefund(ctx, member, keys[1] ?? '')).toBeUndefined();
+    expect(await creditNoteOfRefund(ctx, staff, keys[0] ?? '')).toBeUndefined();
   });
 
   it('refunds a key once, not after 30 days, and returns no money for a key no order sold', async () => {

@@ -3,9 +3,11 @@ import { newId } from '../../domain/ids.js';
 import { money, ratioOf } from '../../domain/money.js';
 import type { OrderLine } from '../../domain/order.js';
 import { recordAudit } from '../audit/log.js';
+import type { Principal } from '../auth/principal.js';
 import type { ServiceContext } from '../context.js';
-import { draftIn, finalizeIn, settleIn } from '../invoices/operations.js';
+import { draftIn, finalizeIn, invoiceFor, settleIn } from '../invoices/operations.js';
 import { issuingAs } from '../invoices/seller.js';
+import type { InvoiceView } from '../invoices/views.js';
 import { licenseById } from '../licenses/license-repository.js';
 import { refundIn } from '../licenses/lifecycle.js';
 import { findLicense, type LicenseView } from '../licenses/operations.js';
@@ -19,6 +21,7 @@ import {
   paymentById,
   paymentsOf,
   refundedOf,
+  refundOfLicense,
 } from './order-repository.js';
 import { orderItems, orderView } from './views.js';
 
@@ -176,4 +179,19 @@ export async function refundKey(
   const view = await findLicense(ctx, input.licenseId);
   if (view === undefined) throw new Error(`refunded ${input.licenseId} but cannot read it back`);
   return ok(view);
+}
+
+/**
+ * The credit note of a key's refund, as `viewer` may read it (staff, the account's owner); none
+ * when no money went back (no order sold the key) or the viewer may not see invoices.
+ */
+export async function creditNoteOfRefund(
+  ctx: ServiceContext,
+  viewer: Principal,
+  licenseId: string,
+): Promise<InvoiceView | undefined> {
+  const refund = await refundOfLicense(ctx.store.db, licenseId);
+  if (refund === undefined) return undefined;
+  const note = await invoiceFor(ctx, viewer, refund.credit_note_id);
+  return note.ok ? note.value : undefined;
 }

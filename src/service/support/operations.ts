@@ -304,11 +304,17 @@ async function decide(
  */
 export async function approveRequest(
   ctx: ServiceContext,
-  input: { id: string; actor: string },
+  input: { id: string; actor: string; note?: string | undefined },
 ): Promise<Result<SupportRequestView>> {
+  // Staff may add a word for the requester; kept where a decline keeps its reason.
+  const note = input.note?.trim() || null;
+  if (note !== null) {
+    const typed = plainText(note, 'note', 'multi');
+    if (!typed.ok) return typed;
+  }
   const approved = await decide(ctx, input, 'approved', async (tx, row, now) => {
     const outcome = await runOperation(tx, ctx, row, input.actor, now);
-    return outcome.ok ? ok({ decision: null, outcome: outcome.value }) : outcome;
+    return outcome.ok ? ok({ decision: note, outcome: outcome.value }) : outcome;
   });
   if (approved.ok && approved.value.type === 'refund') {
     const refund = await refundOfLicense(ctx.store.db, approved.value.licenseId);
@@ -330,7 +336,6 @@ export async function declineRequest(
   return decide(ctx, input, 'declined', async () => ok({ decision: reason, outcome: null }));
 }
 
-/** The queue for staff (open ones, oldest first), or an account's own requests. */
 /**
  * Staff see the whole queue and an owner the account's requests; a member sees the requests they
  * opened, not the order numbers others gave in theirs.
@@ -356,4 +361,19 @@ export async function listRequests(
     query = query.where('support_requests.requester_id', '=', filter.requesterId);
   if (filter.status !== undefined) query = query.where('support_requests.status', '=', filter.status);
   return (await query.execute()).map(viewOf);
+}
+
+/** One request, as `principal` may see it (`requestsSeenBy`); one they may not answers as unknown. */
+export async function findRequest(
+  ctx: ServiceContext,
+  principal: Principal,
+  id: string,
+): Promise<Result<SupportRequestView>> {
+  const seen = requestsSeenBy(principal);
+  let query = requestsWithKeys(ctx.store.db).where('support_requests.id', '=', id);
+  if (seen.accountId !== undefined) query = query.where('support_requests.account_id', '=', seen.accountId);
+  if (seen.requesterId !== undefined)
+    query = query.where('support_requests.requester_id', '=', seen.requesterId);
+  const row = await query.executeTakeFirst();
+  return row === undefined ? requestNotFound(id) : ok(viewOf(row));
 }

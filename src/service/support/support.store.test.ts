@@ -6,7 +6,7 @@ import { addMember } from '../accounts/operations.js';
 import { activate } from '../activation/operations.js';
 import type { ServiceContext } from '../context.js';
 import { findLicense, type LicenseView } from '../licenses/operations.js';
-import { approveRequest, declineRequest, listRequests, openRequest } from './operations.js';
+import { approveRequest, declineRequest, findRequest, listRequests, openRequest } from './operations.js';
 
 describe.each(ENGINES)('support requests on %s', (engine) => {
   let ctx: ServiceContext & { cleanup: () => Promise<void> };
@@ -71,9 +71,10 @@ describe.each(ENGINES)('support requests on %s', (engine) => {
     expect((await listRequests(ctx, { status: 'open' })).map((request) => request.id)).toEqual([
       opened.value.id,
     ]);
-    const approved = await approveRequest(ctx, { id: opened.value.id, actor: staff });
+    const approved = await approveRequest(ctx, { id: opened.value.id, actor: staff, note: ' Done. ' });
     expect(approved.ok && approved.value).toMatchObject({
       status: 'approved',
+      decision: 'Done.',
       outcome: { original: license.id },
     });
     expect((await findLicense(ctx, license.id))?.endedReason).toBe('split');
@@ -250,5 +251,31 @@ describe.each(ENGINES)('support requests on %s', (engine) => {
         .execute();
       expect(children).toHaveLength(2);
     }
+  });
+  it('finds one request for staff, its account’s owner and its requester; anyone else gets not found', async () => {
+    const { owner, license, accountId } = await customer();
+    const opened = await openRequest(ctx, owner, refundOf(license));
+    if (!opened.ok) throw new Error(opened.error.detail);
+    const { id } = opened.value;
+    const member = await addMember(ctx, accountId, 'member@acme.example');
+    if (!member.ok) throw new Error(member.error.detail);
+    const colleague = {
+      kind: 'account' as const,
+      userId: member.value.userId,
+      accountId,
+      role: 'member' as const,
+    };
+    const stranger = (await customer()).owner;
+    expect(await findRequest(ctx, { kind: 'staff', userId: staff }, id)).toMatchObject({
+      ok: true,
+      value: { id },
+    });
+    expect(await findRequest(ctx, owner, id)).toMatchObject({ ok: true, value: { id, type: 'refund' } });
+    for (const other of [colleague, stranger])
+      expect(await findRequest(ctx, other, id)).toMatchObject({
+        ok: false,
+        error: { code: 'request_not_found' },
+      });
+    expect(await findRequest(ctx, owner, 'tkt_unknown')).toMatchObject({ ok: false });
   });
 });

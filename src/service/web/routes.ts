@@ -5,9 +5,11 @@ import { CSRF_FIELD, csrfMatches, field, parseForm } from '../../html/forms.js';
 import { SITE_CSS } from '../../html/site-css.js';
 import { failureOf, problem } from '../http/problem.js';
 import type { App } from '../http/types.js';
+import { consolePages } from './console/index.js';
 import { gatewayPages } from './gateways/index.js';
 import { billingPages } from './portal/billing.js';
 import { keyPages } from './portal/keys.js';
+import { supportPages } from './portal/support.js';
 import { problemPage, sendPage } from './respond.js';
 import { signInPages } from './sign-in.js';
 import { cookiesOf, FORM_COOKIE, Redirect } from './visitor.js';
@@ -17,7 +19,14 @@ import type { WebDeps, WebModule } from './web-module.js';
 const FORM_LIMIT_BYTES = 64 * 1024;
 
 /** The page groups; each is a WebModule on the same operations as the API. */
-const PAGES: readonly WebModule[] = [signInPages, keyPages, billingPages, gatewayPages];
+const PAGES: readonly WebModule[] = [
+  signInPages,
+  keyPages,
+  billingPages,
+  supportPages,
+  gatewayPages,
+  consolePages,
+];
 
 /** A browser that says the form came from another site is refused, whatever it carries. */
 function fromThisSite(request: FastifyRequest): boolean {
