@@ -130,8 +130,9 @@ const serviceField = (serviceUrl: string | undefined, id: string): Fragment =>
 
 function activateForm(parts: ActivationPageParts): Html {
   const refused = refusalFor(parts.refusal, 'activate');
-  return html`<section class="panel" aria-labelledby="activate-title">
+  return html`<section aria-labelledby="activate-title">
 <h2 id="activate-title">Activate a license key</h2>
+<div class="panel">
 ${formError(refused?.message)}
 <form method="post" action="/activate">
 ${csrfInput(parts.csrf)}
@@ -141,6 +142,7 @@ ${csrfInput(parts.csrf)}
 ${serviceField(parts.serviceUrl, 'activate-service')}
 <p class="actions"><button type="submit">Activate</button></p>
 </form>
+</div>
 </section>`;
 }
 
@@ -152,8 +154,9 @@ function replaceForms(parts: ActivationPageParts): Html {
       !parts.usage.licenses.some((other) => other.licenseId === license.replacedBy?.licenseId),
   );
   if (replaced.length === 0) return html``;
-  return html`<section class="panel" aria-labelledby="replace-title">
+  return html`<section aria-labelledby="replace-title">
 <h2 id="replace-title">Replace a key</h2>
+<div class="panel">
 <p>The license service replaced ${replaced.length === 1 ? 'this key' : 'these keys'}: enter the new key for the old one. The old key stops counting when its week of overlap ends.</p>
 ${replaced.map((license) => {
   const refused = refusalFor(parts.refusal, 'replace', license.licenseId);
@@ -168,14 +171,16 @@ ${formError(refused?.message)}
 <p class="actions"><button type="submit">Replace ${shownKey(license.keyHint)}</button></p>
 </form>`;
 })}
+</div>
 </section>`;
 }
 
 function subscribeForm(parts: ActivationPageParts): Html {
   const refused = refusalFor(parts.refusal, 'subscribe');
   const sub = parts.usage.subscription;
-  return html`<section class="panel" aria-labelledby="pool-title">
+  return html`<section aria-labelledby="pool-title">
 <h2 id="pool-title">Subscription</h2>
+<div class="panel">
 ${sub === null ? html`<p>This server is in no subscription pool. A subscription is shared by every server that activates it.</p>` : poolFacts(sub)}
 ${formError(refused?.message)}
 <form method="post" action="/subscribe">
@@ -186,18 +191,21 @@ ${csrfInput(parts.csrf)}
 ${serviceField(parts.serviceUrl, 'subscribe-service')}
 <p class="actions"><button type="submit">${sub === null ? 'Subscribe' : 'Change subscription'}</button></p>
 </form>
+</div>
 </section>`;
 }
 
 function usageSummary(usage: Usage): Html {
   const subscriptionCounts = usage.subscription?.counting === true;
   const builtIn = !subscriptionCounts && !usage.licenses.some((license) => license.status === 'counting');
-  return html`<section class="panel" aria-labelledby="usage-title">
+  return html`<section aria-labelledby="usage-title">
 <h2 id="usage-title">Current usage</h2>
+<div class="panel">
 <p class="figure" aria-describedby="usage-words">[${usage.connected}, ${usage.licensed}]</p>
 <p id="usage-words">${usage.connected} of ${plural(usage.licensed, 'licensed connection')} in use on server <code>${usage.serverId}</code>.</p>
 ${builtIn ? html`<p>No purchased key is active: the 2 built-in connections apply.</p>` : ''}
 ${usage.simulatedMachine === null ? '' : html`<p class="hint">Simulated machine: properties from ${usage.simulatedMachine}, not this machine’s own.</p>`}
+</div>
 </section>`;
 }
 
