@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { pino } from 'pino';
 import type { Agent, Usage } from '../agent/agent.js';
 import { type LicensePage, startLicensePage } from '../agent/page/server.js';
-import { PAGE_PASSWORD_ENV, type PageSettings, pageSettings } from '../agent/page/settings.js';
+import { isLoopback, PAGE_PASSWORD_ENV, type PageSettings, pageSettings } from '../agent/page/settings.js';
 import { systemClock } from '../domain/clock.js';
 import {
   type AgentFlags,
@@ -66,6 +66,11 @@ export async function servePage(
       { event: 'page_listening', url: served.url, password: settings.password !== undefined },
       'license page listening',
     );
+    if (!isLoopback(settings.host))
+      logger.warn(
+        { event: 'page_plain_http' },
+        'the license page speaks plain HTTP: its password crosses the network readable; reach it through an SSH tunnel or a TLS proxy on this machine',
+      );
     return served;
   } catch (error) {
     throw new CliError(

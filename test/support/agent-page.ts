@@ -9,6 +9,7 @@ import type { InProcessService } from './in-process-service.js';
 /** A real agent (its own state directory, trusting the service's vendor key) and its page on 127.0.0.1. */
 export interface AgentWithPage {
   agent: Agent;
+  stateDir: string;
   page: LicensePage;
   /** How many times the page told the agent that something changed. */
   changes: () => number;
@@ -41,6 +42,7 @@ export async function agentWithPage(
   );
   return {
     agent,
+    stateDir: state.path,
     page,
     changes: () => changes,
     close: async () => {

@@ -9,7 +9,13 @@ import type { PageRefusal } from './activation-view.js';
 export interface PageAgent {
   readonly serviceUrl: string | undefined;
   usage(): Usage;
-  activate(typedKey: string, serviceUrl?: string): Promise<Result<LicenseReport>>;
+  activate(
+    typedKey: string,
+    serviceUrl?: string,
+    options?: { failover?: boolean },
+  ): Promise<Result<LicenseReport>>;
+  /** Stored license files it could not read: shown beside the keys, as `agent usage` warns of them. */
+  readonly unreadable: readonly { file: string; reason: string }[];
   joinSubscription(typedKey: string, serviceUrl?: string): Promise<Result<HeartbeatOutcome>>;
 }
 
@@ -57,7 +63,8 @@ export async function activate(agent: PageAgent, body: unknown): Promise<ActionO
     return refused('activate', { code: 'validation_failed', detail: 'Enter the activation key.' }, key);
   const service = serviceUrlOf(agent, body);
   if (!service.ok) return refused('activate', service.error, key);
-  const activated = await agent.activate(key, service.value);
+  // As `agent activate --failover`: a standby server's key is its primary's failover key.
+  const activated = await agent.activate(key, service.value, { failover: field(body, 'failover') === 'yes' });
   if (!activated.ok) return refused('activate', activated.error, key);
   return { done: 'activated' };
 }

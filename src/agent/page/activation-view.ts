@@ -19,6 +19,8 @@ export interface PageRefusal {
 
 export interface ActivationPageParts {
   usage: Usage;
+  /** Stored license files the agent could not read. */
+  unreadable: readonly { file: string; reason: string }[];
   /** The license service the agent knows; without one the activation asks for it. */
   serviceUrl: string | undefined;
   csrf: string;
@@ -140,6 +142,7 @@ ${csrfInput(parts.csrf)}
 <input id="key" name="key" type="text" autocomplete="off" spellcheck="false" required value="${refused?.typed ?? ''}" aria-describedby="key-hint">
 <p class="hint" id="key-hint">Twenty characters in five groups of four, as the key list shows it. Activated keys aggregate to the total.</p>
 ${serviceField(parts.serviceUrl, 'activate-service')}
+<label class="choice"><input type="checkbox" name="failover" value="yes"> This is an integrated failover (standby) server, and the key its failover key</label>
 <p class="actions"><button type="submit">Activate</button></p>
 </form>
 </div>
@@ -195,7 +198,7 @@ ${serviceField(parts.serviceUrl, 'subscribe-service')}
 </section>`;
 }
 
-function usageSummary(usage: Usage): Html {
+function usageSummary(usage: Usage, unreadable: ActivationPageParts['unreadable']): Html {
   const subscriptionCounts = usage.subscription?.counting === true;
   const builtIn = !subscriptionCounts && !usage.licenses.some((license) => license.status === 'counting');
   return html`<section aria-labelledby="usage-title">
@@ -204,6 +207,7 @@ function usageSummary(usage: Usage): Html {
 <p class="figure" aria-describedby="usage-words">[${usage.connected}, ${usage.licensed}]</p>
 <p id="usage-words">${usage.connected} of ${plural(usage.licensed, 'licensed connection')} in use on server <code>${usage.serverId}</code>.</p>
 ${builtIn ? html`<p>No purchased key is active: the 2 built-in connections apply.</p>` : ''}
+${unreadable.map(({ file, reason }) => html`<p class="error">Cannot read license file <code>${file}</code>: ${reason}</p>`)}
 ${usage.simulatedMachine === null ? '' : html`<p class="hint">Simulated machine: properties from ${usage.simulatedMachine}, not this machine’s own.</p>`}
 </div>
 </section>`;
@@ -218,7 +222,7 @@ export function activationPage(parts: ActivationPageParts): Html {
     signOut: parts.signOut,
     notice: parts.notice,
     body: html`<h1>Activation</h1>
-${usageSummary(usage)}
+${usageSummary(usage, parts.unreadable)}
 ${activateForm(parts)}
 ${replaceForms(parts)}
 <h2>License keys</h2>

@@ -1,7 +1,14 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type AgentWithPage, agentWithPage, rawRequest } from '../../../test/support/agent-page.js';
+import { type AgentWithPage, agentWithPage } from '../../../test/support/agent-page.js';
 import { ManualClock } from '../../../test/support/clock.js';
-import { accountWithKey, replacedKey, subscriptionKey } from '../../../test/support/factories.js';
+import {
+  accountWithKey,
+  failoverKeyOf,
+  replacedKey,
+  subscriptionKey,
+} from '../../../test/support/factories.js';
 import { type InProcessService, startInProcessService } from '../../../test/support/in-process-service.js';
 import { FormClient } from '../../../test/support/web.js';
 import { CONTENT_SECURITY_POLICY } from '../../html/document.js';
@@ -111,68 +118,6 @@ describe('the agent’s license page', () => {
     expect(holds()).toEqual(NOTHING);
   });
 
-  it('refuses a form without its CSRF token, or with another browser’s, and changes nothing', async () => {
-    const license = await issue();
-    await browser.get('/');
-    const token = browser.csrf;
-    const without = await browser.post('/activate', { key: license.key, service: service.url, _csrf: '' });
-    expect(without.status).toBe(403);
-    expect(without.html).toContain('This form has expired or came from another site');
-    const stranger = new FormClient(held.page.url);
-    await stranger.get('/');
-    const foreign = await browser.post('/activate', {
-      key: license.key,
-      service: service.url,
-      _csrf: stranger.csrf,
-    });
-    expect(foreign.status).toBe(403);
-    const crossSite = await browser.post(
-      '/activate',
-      { key: license.key, service: service.url, _csrf: token },
-      { origin: 'https://evil.example' },
-    );
-    expect(crossSite.status).toBe(403);
-    expect(holds()).toEqual(NOTHING);
-  });
-
-  it('refuses a foreign Host (DNS rebinding) and every method but GET and POST', async () => {
-    const license = await issue();
-    await browser.get('/');
-    const body = new URLSearchParams({
-      key: license.key,
-      service: service.url,
-      _csrf: browser.csrf,
-    }).toString();
-    const rebound = await rawRequest(held.page.url, {
-      method: 'POST',
-      path: '/activate',
-      headers: {
-        host: `evil.example:${held.page.port}`,
-        cookie: browser.cookieHeader,
-        'content-type': 'application/x-www-form-urlencoded',
-      },
-      body,
-    });
-    expect(rebound.status).toBe(421);
-    expect(
-      (await rawRequest(held.page.url, { method: 'GET', path: '/', headers: { host: 'evil.example' } }))
-        .status,
-    ).toBe(421);
-    const localhost = await rawRequest(held.page.url, {
-      method: 'GET',
-      path: '/',
-      headers: { host: `localhost:${held.page.port}` },
-    });
-    expect(localhost.status).toBe(200);
-    for (const method of ['PUT', 'DELETE', 'OPTIONS']) {
-      const refused = await rawRequest(held.page.url, { method, path: '/' });
-      expect(refused.status).toBe(405);
-      expect(refused.headers.allow).toBe('GET, POST');
-    }
-    expect((await browser.get('/nowhere')).status).toBe(404);
-    expect(holds()).toEqual(NOTHING);
-  });
-
   it('replaces a key the service replaced with the key that replaces it, and no other', async () => {
     const license = await issue(10);
     expect((await held.agent.activate(license.key, service.url)).ok).toBe(true);
@@ -216,53 +161,31 @@ describe('the agent’s license page', () => {
     expect(page.html).toMatch(/of 50 (in use|leased) across the pool/);
     expect(page.html).toContain('Last sync');
   });
-});
 
-describe('the license page behind its admin password', () => {
-  const clock = new ManualClock('2027-03-01T09:00:00.000Z');
-  const PASSWORD = 'a long admin passphrase';
-  let service: InProcessService;
-  let held: AgentWithPage;
-
-  beforeEach(async () => {
-    service = await startInProcessService(clock);
-    held = await agentWithPage(service, clock, { password: PASSWORD });
-  });
-  afterEach(async () => {
-    await held.close();
-    await service.close();
-  });
-
-  it('asks for the password, refuses a wrong one, and lets in the right one with a strict session cookie', async () => {
-    const { license } = await accountWithKey(service.ctx, { connections: 10 });
-    const browser = new FormClient(held.page.url);
-    const first = await browser.get('/');
-    expect(first.status).toBe(303);
-    expect(first.location).toBe('/sign-in');
-    await browser.get('/sign-in');
-    // A form sent without signing in changes nothing.
-    const sneaked = await browser.post('/activate', { key: license.key, service: service.url });
-    expect(sneaked.location).toBe('/sign-in');
-    await browser.get('/sign-in');
-    const wrong = await browser.post('/sign-in', { password: 'not the password at all' });
-    expect(wrong.status).toBe(401);
-    expect(wrong.html).toContain('The password is not right: try again.');
-    expect(browser.cookie('sk_agent_session')).toBeUndefined();
-    expect(held.agent.licenses()).toEqual([]);
-
-    const right = await browser.post('/sign-in', { password: PASSWORD });
-    expect(right.location).toBe('/');
-    const session = right.headers.getSetCookie().find((cookie) => cookie.startsWith('sk_agent_session='));
-    expect(session).toMatch(/; HttpOnly; SameSite=Strict; Max-Age=\d+$/);
-    const page = await browser.get('/');
-    expect(page.status).toBe(200);
-    expect(page.html).toContain('Sign out');
-    const done = await browser.post('/activate', { key: license.key, service: service.url });
+  it('activates a failover key only with its box ticked, as agent activate --failover', async () => {
+    const license = await issue(10);
+    const failover = await failoverKeyOf(service.ctx, license.id);
+    await browser.get('/');
+    const refused = await browser.post('/activate', { key: failover.key, service: service.url });
+    expect(refused.status).toBe(409);
+    expect(refused.html).toContain(
+      'This is a failover license key: it can only be activated on an integrated failover (standby) server, as a failover key.',
+    );
+    expect(holds()).toEqual(NOTHING);
+    const done = await browser.post('/activate', {
+      key: failover.key,
+      service: service.url,
+      failover: 'yes',
+    });
     expect(done.location).toBe('/?done=activated');
     expect(held.agent.usage().licensed).toBe(10);
+  });
 
-    await browser.get('/');
-    await browser.post('/sign-out', {});
-    expect((await browser.get('/')).location).toBe('/sign-in');
+  it('says which stored license file it cannot read, as agent usage warns', async () => {
+    mkdirSync(join(held.stateDir, 'licenses'), { recursive: true });
+    writeFileSync(join(held.stateDir, 'licenses', 'lic_broken.json'), '{ not json');
+    held.agent.reload();
+    const page = await browser.get('/');
+    expect(page.html).toMatch(/Cannot read license file <code>[^<]*lic_broken\.json<\/code>: /);
   });
 });

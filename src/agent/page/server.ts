@@ -146,6 +146,7 @@ export async function startLicensePage(
       status,
       activationPage({
         usage: usage(),
+        unreadable: deps.agent.unreadable,
         serviceUrl: deps.agent.serviceUrl,
         csrf: exchange.csrf,
         signOut: guard.asksPassword,
