@@ -5,6 +5,7 @@ import { issueLicense } from '../../src/service/licenses/operations.js';
 import { type AgentWithPage, agentWithPage } from '../support/agent-page.js';
 import {
   browserMissing,
+  fromTop,
   launchBrowser,
   newProfile,
   press,
@@ -48,8 +49,22 @@ describe.skipIf(missing !== undefined)('the server’s license page in Chromium'
     expect(await seriousViolations(page)).toEqual([]);
     await screenshot(page, 'agent-activation');
 
-    await typeInto(page, { text: 'Enter Activation Key' }, key);
+    // A mistyped key is refused next to the form, what was typed given back to correct.
+    await typeInto(
+      page,
+      { text: 'Enter Activation Key' },
+      `${key.slice(0, -1)}${key.endsWith('0') ? '1' : '0'}`,
+    );
     await typeInto(page, { text: 'License service URL' }, service.url);
+    await press(page, { text: 'Activate' });
+    await expect(page.getByRole('alert').textContent()).resolves.toBe(
+      'A character of the license key is mistyped: check it and try again.',
+    );
+    await expect(page.locator('.figure').textContent()).resolves.toBe('[0, 2]');
+    expect(await seriousViolations(page)).toEqual([]);
+
+    await fromTop(page);
+    await typeInto(page, { text: 'Enter Activation Key' }, key);
     await press(page, { text: 'Activate' });
 
     expect(new URL(page.url()).search).toBe('?done=activated');
@@ -63,5 +78,30 @@ describe.skipIf(missing !== undefined)('the server’s license page in Chromium'
     expect(held.agent.usage()).toMatchObject({ connected: 0, licensed: 10 });
     expect(await seriousViolations(page)).toEqual([]);
     await screenshot(page, 'agent-activated');
+  });
+
+  it('asks for the admin password first when it has one, by keyboard too', async () => {
+    const PASSWORD = 'a long admin passphrase';
+    const guarded = await agentWithPage(service, clock, { password: PASSWORD, seed: 'guarded' });
+    try {
+      const page = await (await newProfile(browser)).newPage();
+      await page.goto(`${guarded.page.url}/`);
+      expect(new URL(page.url()).pathname).toBe('/sign-in');
+      expect(await seriousViolations(page)).toEqual([]);
+      await screenshot(page, 'agent-sign-in');
+      await typeInto(page, { text: 'Password' }, 'not the password at all');
+      await press(page, { text: 'Sign in' });
+      await expect(page.getByRole('alert').textContent()).resolves.toBe(
+        'The password is not right: try again.',
+      );
+      await typeInto(page, { text: 'Password' }, PASSWORD);
+      await press(page, { text: 'Sign in' });
+      expect(new URL(page.url()).pathname).toBe('/');
+      await expect(page.locator('.figure').textContent()).resolves.toBe('[0, 2]');
+      await press(page, { text: 'Sign out' });
+      expect(new URL(page.url()).pathname).toBe('/sign-in');
+    } finally {
+      await guarded.close();
+    }
   });
 });

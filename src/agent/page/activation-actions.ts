@@ -32,10 +32,16 @@ export const DONE = {
 const refused = (
   form: PageRefusal['form'],
   failure: Failure,
-  typed: string,
+  body: unknown,
   licenseId?: string,
 ): ActionOutcome => ({
-  refusal: { form, message: failure.detail, typed, ...(licenseId === undefined ? {} : { licenseId }) },
+  refusal: {
+    form,
+    message: failure.detail,
+    typed: field(body, 'key'),
+    typedService: field(body, 'service'),
+    ...(licenseId === undefined ? {} : { licenseId }),
+  },
   status: ERRORS[failure.code].status,
 });
 
@@ -60,12 +66,12 @@ function serviceUrlOf(agent: PageAgent, body: unknown): Result<string | undefine
 export async function activate(agent: PageAgent, body: unknown): Promise<ActionOutcome> {
   const key = field(body, 'key');
   if (key === '')
-    return refused('activate', { code: 'validation_failed', detail: 'Enter the activation key.' }, key);
+    return refused('activate', { code: 'validation_failed', detail: 'Enter the activation key.' }, body);
   const service = serviceUrlOf(agent, body);
-  if (!service.ok) return refused('activate', service.error, key);
+  if (!service.ok) return refused('activate', service.error, body);
   // As `agent activate --failover`: a standby server's key is its primary's failover key.
   const activated = await agent.activate(key, service.value, { failover: field(body, 'failover') === 'yes' });
-  if (!activated.ok) return refused('activate', activated.error, key);
+  if (!activated.ok) return refused('activate', activated.error, body);
   return { done: 'activated' };
 }
 
@@ -82,12 +88,12 @@ export async function replace(agent: PageAgent, body: unknown): Promise<ActionOu
     return refused(
       'activate',
       { code: 'license_not_found', detail: `No key replaced by the license service is held as ${oldId}.` },
-      '',
+      {},
     );
   if (key === '')
-    return refused('replace', { code: 'validation_failed', detail: 'Enter the new key.' }, key, oldId);
+    return refused('replace', { code: 'validation_failed', detail: 'Enter the new key.' }, body, oldId);
   const parsed = parseLicenseKey(key);
-  if (!parsed.ok) return refused('replace', parsed.error, key, oldId);
+  if (!parsed.ok) return refused('replace', parsed.error, body, oldId);
   const next = old.replacedBy;
   if (licenseKeyHint(parsed.value) !== next.keyHint)
     return refused(
@@ -96,11 +102,11 @@ export async function replace(agent: PageAgent, body: unknown): Promise<ActionOu
         code: 'validation_failed',
         detail: `This is not the key that replaces ${shownKey(old.keyHint)}: its replacement ends in ${next.keyHint}.`,
       },
-      key,
+      body,
       oldId,
     );
   const activated = await agent.activate(key);
-  if (!activated.ok) return refused('replace', activated.error, key, oldId);
+  if (!activated.ok) return refused('replace', activated.error, body, oldId);
   return { done: 'replaced' };
 }
 
@@ -108,10 +114,10 @@ export async function replace(agent: PageAgent, body: unknown): Promise<ActionOu
 export async function subscribe(agent: PageAgent, body: unknown): Promise<ActionOutcome> {
   const key = field(body, 'key');
   if (key === '')
-    return refused('subscribe', { code: 'validation_failed', detail: 'Enter the subscription key.' }, key);
+    return refused('subscribe', { code: 'validation_failed', detail: 'Enter the subscription key.' }, body);
   const service = serviceUrlOf(agent, body);
-  if (!service.ok) return refused('subscribe', service.error, key);
+  if (!service.ok) return refused('subscribe', service.error, body);
   const joined = await agent.joinSubscription(key, service.value);
-  if (!joined.ok) return refused('subscribe', joined.error, key);
+  if (!joined.ok) return refused('subscribe', joined.error, body);
   return { done: 'subscribed' };
 }

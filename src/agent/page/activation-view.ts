@@ -15,6 +15,7 @@ export interface PageRefusal {
   licenseId?: string;
   /** What was typed, given back to correct rather than type again. */
   typed?: string;
+  typedService?: string;
 }
 
 export interface ActivationPageParts {
@@ -35,6 +36,8 @@ export function agentDocument(parts: {
   title: string;
   csrf: string;
   signOut: boolean;
+  /** Where the page is: on Activation itself, elsewhere (an error), or before signing in (no way on). */
+  at: 'activation' | 'elsewhere' | 'sign-in';
   notice?: string | undefined;
   body: Fragment;
 }): Html {
@@ -43,7 +46,11 @@ export function agentDocument(parts: {
     notice: parts.notice,
     body: parts.body,
     header: html`<span class="brand">Seatkeeper agent</span>
-<nav aria-label="Main"><ul><li>Configuration</li><li><a href="/" aria-current="page">Activation</a></li></ul></nav>
+${
+  parts.at === 'sign-in'
+    ? ''
+    : html`<nav aria-label="Main"><ul><li>Configuration</li><li><a href="/"${parts.at === 'activation' ? html` aria-current="page"` : ''}>Activation</a></li></ul></nav>`
+}
 ${
   parts.signOut
     ? html`<form class="who" method="post" action="/sign-out">${csrfInput(parts.csrf)}<button type="submit" class="link">Sign out</button></form>`
@@ -123,11 +130,11 @@ function poolFacts(sub: SubscriptionReport): Html {
 const refusalFor = (refusal: PageRefusal | undefined, form: PageForm, licenseId?: string) =>
   refusal?.form === form && refusal.licenseId === licenseId ? refusal : undefined;
 
-const serviceField = (serviceUrl: string | undefined, id: string): Fragment =>
+const serviceField = (serviceUrl: string | undefined, id: string, typed: string | undefined): Fragment =>
   serviceUrl !== undefined
     ? ''
     : html`<label for="${id}">License service URL</label>
-<input id="${id}" name="service" type="text" inputmode="url" autocomplete="url" required>
+<input id="${id}" name="service" type="text" inputmode="url" autocomplete="url" required value="${typed ?? ''}">
 <p class="hint">Asked once: the agent remembers it after the first activation.</p>`;
 
 function activateForm(parts: ActivationPageParts): Html {
@@ -141,7 +148,7 @@ ${csrfInput(parts.csrf)}
 <label for="key">Enter Activation Key</label>
 <input id="key" name="key" type="text" autocomplete="off" spellcheck="false" required value="${refused?.typed ?? ''}" aria-describedby="key-hint">
 <p class="hint" id="key-hint">Twenty characters in five groups of four, as the key list shows it. Activated keys aggregate to the total.</p>
-${serviceField(parts.serviceUrl, 'activate-service')}
+${serviceField(parts.serviceUrl, 'activate-service', refused?.typedService)}
 <label class="choice"><input type="checkbox" name="failover" value="yes"> This is an integrated failover (standby) server, and the key its failover key</label>
 <p class="actions"><button type="submit">Activate</button></p>
 </form>
@@ -191,7 +198,7 @@ ${csrfInput(parts.csrf)}
 <label for="subscription-key">Enter Subscription Key</label>
 <input id="subscription-key" name="key" type="text" autocomplete="off" spellcheck="false" required value="${refused?.typed ?? ''}" aria-describedby="subscription-hint">
 <p class="hint" id="subscription-hint">The key begins with <code>sks_</code>; this server joins the subscription’s pool.</p>
-${serviceField(parts.serviceUrl, 'subscribe-service')}
+${serviceField(parts.serviceUrl, 'subscribe-service', refused?.typedService)}
 <p class="actions"><button type="submit">${sub === null ? 'Subscribe' : 'Change subscription'}</button></p>
 </form>
 </div>
@@ -218,6 +225,7 @@ export function activationPage(parts: ActivationPageParts): Html {
   const { usage } = parts;
   return agentDocument({
     title: 'Activation',
+    at: 'activation',
     csrf: parts.csrf,
     signOut: parts.signOut,
     notice: parts.notice,
@@ -237,6 +245,7 @@ ${tunnelsTable(usage)}`,
 export function signInPage(parts: { csrf: string; error?: string | undefined }): Html {
   return agentDocument({
     title: 'Sign in',
+    at: 'sign-in',
     csrf: parts.csrf,
     signOut: false,
     body: html`<div class="panel narrow">
@@ -258,6 +267,7 @@ ${csrfInput(parts.csrf)}
 export function problemDocument(parts: { title: string; detail: string; csrf: string }): Html {
   return agentDocument({
     title: parts.title,
+    at: 'elsewhere',
     csrf: parts.csrf,
     signOut: false,
     body: html`<div class="panel narrow"><h1>${parts.title}</h1><p>${parts.detail}</p>
