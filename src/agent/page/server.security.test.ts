@@ -89,6 +89,13 @@ describe('the agent’s license page: who may use it', () => {
       expect(refused.headers.allow).toBe('GET, POST');
     }
     expect((await browser.get('/nowhere')).status).toBe(404);
+    const json = await browser.request('POST', '/activate', JSON.stringify({ key: license.key }), {
+      'content-type': 'application/json',
+    });
+    expect(json.status).toBe(415);
+    await browser.get('/');
+    const huge = await browser.post('/activate', { key: 'A'.repeat(70_000), service: service.url });
+    expect(huge.status).toBe(413);
     expect(holds()).toEqual(NOTHING);
   });
 });

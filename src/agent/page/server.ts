@@ -57,16 +57,17 @@ class TooLarge extends Error {}
 
 function readBody(request: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
+    if (Number(request.headers['content-length'] ?? 0) > FORM_LIMIT_BYTES) {
+      reject(new TooLarge());
+      return;
+    }
     const chunks: Buffer[] = [];
     let size = 0;
     request.on('data', (chunk: Buffer) => {
       size += chunk.length;
-      if (size > FORM_LIMIT_BYTES) {
-        reject(new TooLarge());
-        request.destroy();
-        return;
-      }
-      chunks.push(chunk);
+      // The rest is read and dropped: the answer still reaches the browser.
+      if (size > FORM_LIMIT_BYTES) reject(new TooLarge());
+      else chunks.push(chunk);
     });
     request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     request.on('error', reject);
@@ -255,7 +256,10 @@ export async function startLicensePage(
       try {
         body = parseForm(await readBody(request));
       } catch (error) {
-        if (error instanceof TooLarge) return problem(exchange, 413, 'Too large', 'The form is too large.');
+        if (error instanceof TooLarge) {
+          response.setHeader('connection', 'close');
+          return problem(exchange, 413, 'Too large', 'The form is too large.');
+        }
         throw error;
       }
       // Every form carries its token; a token made for another browser, or none, changes nothing.
