@@ -8,6 +8,9 @@ import { csrfMatches, csrfToken } from '../../html/forms.js';
 export const FORM_COOKIE = 'sk_agent_form';
 export const SESSION_COOKIE = 'sk_agent_session';
 
+/** A browser keeps its form cookie a day: a page left open that long still sends its forms. */
+export const FORM_COOKIE_MS = 24 * 60 * 60_000;
+
 /** A signed-in administrator stays signed in this long without coming back. */
 export const SESSION_IDLE_MS = 60 * 60_000;
 

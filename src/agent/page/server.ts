@@ -15,7 +15,14 @@ import {
   subscribe,
 } from './activation-actions.js';
 import { activationPage, type PageRefusal, problemDocument, signInPage } from './activation-view.js';
-import { cookieHeader, FORM_COOKIE, PageGuard, SESSION_COOKIE, SESSION_IDLE_MS } from './guard.js';
+import {
+  cookieHeader,
+  FORM_COOKIE,
+  FORM_COOKIE_MS,
+  PageGuard,
+  SESSION_COOKIE,
+  SESSION_IDLE_MS,
+} from './guard.js';
 import { isLoopback } from './settings.js';
 
 export type { PageAgent } from './activation-actions.js';
@@ -44,6 +51,13 @@ const FORM_LIMIT_BYTES = 64 * 1024;
 
 const FORM_EXPIRED =
   'This form has expired or came from another site: go back, reload the page and send it again.';
+
+/** The forms that change what the agent holds, by the path they post to. */
+const ACTIONS: Readonly<Record<string, (agent: PageAgent, body: unknown) => Promise<ActionOutcome>>> = {
+  '/activate': activate,
+  '/replace': replace,
+  '/subscribe': subscribe,
+};
 
 /** What one request's answer carries besides its body. */
 interface Exchange {
@@ -188,7 +202,7 @@ export async function startLicensePage(
       // A new form cookie with the session: tokens seen before signing in stop working.
       exchange.cookies.push(
         cookieHeader(SESSION_COOKIE, session, SESSION_IDLE_MS),
-        cookieHeader(FORM_COOKIE, guard.newFormCookie(), SESSION_IDLE_MS),
+        cookieHeader(FORM_COOKIE, guard.newFormCookie(), FORM_COOKIE_MS),
       );
       return redirect(exchange, '/');
     }
@@ -197,12 +211,7 @@ export async function startLicensePage(
       exchange.cookies.push(cookieHeader(SESSION_COOKIE, '', 0));
       return redirect(exchange, guard.asksPassword ? '/sign-in' : '/');
     }
-    const actions: Record<string, (agent: PageAgent, body: unknown) => Promise<ActionOutcome>> = {
-      '/activate': activate,
-      '/replace': replace,
-      '/subscribe': subscribe,
-    };
-    const action = Object.hasOwn(actions, path) ? actions[path] : undefined;
+    const action = Object.hasOwn(ACTIONS, path) ? ACTIONS[path] : undefined;
     if (path !== '/' && action === undefined)
       return problem(
         exchange,
@@ -227,7 +236,7 @@ export async function startLicensePage(
     const exchange: Exchange = {
       request,
       response,
-      cookies: form.fresh ? [cookieHeader(FORM_COOKIE, form.value, SESSION_IDLE_MS * 24)] : [],
+      cookies: form.fresh ? [cookieHeader(FORM_COOKIE, form.value, FORM_COOKIE_MS)] : [],
       csrf: guard.csrf(form.value),
     };
     if (request.method !== 'GET' && request.method !== 'POST') {
