@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../support/engines.js';
 import { freePort } from '../support/openvpn.js';
-import { CLI, installAgent, seatkeeper } from '../support/service-process.js';
+import { CLI, customerWithKey, installAgent, seatkeeper, startService } from '../support/service-process.js';
+import { FormClient } from '../support/web.js';
 
 /** `agent run --page-port` and `agent page`: the license page from the real command, no OpenVPN server up. */
 describe('seatkeeper agent run --page-port, and agent page', () => {
@@ -62,10 +63,11 @@ describe('seatkeeper agent run --page-port, and agent page', () => {
   async function serving(
     args: string[],
     port: number,
+    extra: NodeJS.ProcessEnv = env,
   ): Promise<{ child: ChildProcess; exited: Promise<number | null> }> {
     const child = spawn(process.execPath, [CLI, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, ...env },
+      env: { ...process.env, ...extra },
     });
     children.push(child);
     let log = '';
@@ -113,5 +115,54 @@ describe('seatkeeper agent run --page-port, and agent page', () => {
     expect(await page.text()).toContain('[0, 2]');
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
+  });
+
+  it('activates through the page of a running agent behind its password: agent usage shows [0, 10] at once', async () => {
+    const data = tempDir('seatkeeper-page-service-');
+    const service = await startService({ dataDir: data.path });
+    const agentState = tempDir('seatkeeper-page-live-');
+    try {
+      const { key } = await customerWithKey(data.path, 10);
+      const installed = {
+        SEATKEEPER_OPENVPN_MANAGEMENT: '',
+        SEATKEEPER_AGENT_PAGE_HOST: '',
+        SEATKEEPER_AGENT_PAGE_PORT: '',
+        SEATKEEPER_AGENT_PAGE_PASSWORD: 'a long admin passphrase',
+        ...installAgent(join(data.path, 'agent-config'), service.vendorKeyFile),
+      };
+      const [management, port] = [await freePort(), await freePort()];
+      const { child, exited } = await serving(
+        [
+          'agent',
+          'run',
+          '--state',
+          agentState.path,
+          '--openvpn-management',
+          `127.0.0.1:${management}`,
+          '--page-port',
+          String(port),
+        ],
+        port,
+        installed,
+      );
+      const browser = new FormClient(`http://127.0.0.1:${port}`);
+      expect((await browser.get('/')).location).toBe('/sign-in');
+      await browser.get('/sign-in');
+      expect((await browser.post('/sign-in', { password: 'a long admin passphrase' })).location).toBe('/');
+      await browser.get('/');
+      const done = await browser.post('/activate', { key, service: service.url });
+      expect(done.location).toBe('/?done=activated');
+      expect((await browser.get('/?done=activated')).html).toContain('[0, 10]');
+      const usage = await seatkeeper(['agent', 'usage', '--state', agentState.path, '--json'], {
+        env: installed,
+      });
+      expect(JSON.parse(usage.stdout)).toMatchObject({ connected: 0, licensed: 10 });
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+    } finally {
+      await service.stop();
+      agentState.remove();
+      data.remove();
+    }
   });
 });
