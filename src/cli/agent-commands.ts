@@ -7,6 +7,7 @@ import {
   registerOfflineRequest,
   registerRefresh,
 } from './agent-license-commands.js';
+import { registerPage } from './agent-page-commands.js';
 import { registerRun, registerSubscribe, registerUsage } from './agent-run-commands.js';
 
 export function registerAgentCommands(program: Command): void {
@@ -21,5 +22,6 @@ export function registerAgentCommands(program: Command): void {
   registerOfflineRequest(agent);
   registerOfflineImport(agent);
   registerRun(agent);
+  registerPage(agent);
   registerRefresh(agent);
 }

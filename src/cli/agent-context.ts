@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { Agent } from '../agent/agent.js';
+import { Agent, type Usage } from '../agent/agent.js';
 import { GatewayAgent } from '../agent/gateway/gateway-agent.js';
 import { isEnrolledGateway } from '../agent/gateway/gateway-state.js';
 import {
@@ -129,4 +129,18 @@ export function notifyRunningAgent(stateDir: string): void {
       `warning: could not tell the running agent (pid ${pid}): ${(error as Error).message}; reload it (SIGHUP)`,
     );
   }
+}
+
+/** The usage the running agent last published for this state directory, if one runs. */
+export function liveUsage(stateDir: string): { usage: Usage; pid: number | undefined } | undefined {
+  const state = new AgentState(stateDir);
+  const usage = state.loadLiveUsage();
+  if (usage === undefined) return undefined;
+  return {
+    usage: {
+      ...usage,
+      tunnels: usage.tunnels.map((tunnel) => ({ ...tunnel, connectedAt: new Date(tunnel.connectedAt) })),
+    },
+    pid: state.runningAgent(),
+  };
 }

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { pino } from 'pino';
-import { Agent, type Usage } from '../agent/agent.js';
+import { Agent } from '../agent/agent.js';
 import { gatewayUsageFromJson, liveGatewayUsage } from '../agent/gateway/gateway-usage.js';
 import { vendorKeyFileWarnings, vendorKeyPath } from '../agent/installation.js';
 import { parseManagementAddress } from '../agent/openvpn/management-connection.js';
@@ -13,6 +13,7 @@ import {
   type AgentFlags,
   agentConfigDir,
   isGatewayProfile,
+  liveUsage,
   notifyRunningAgent,
   openAgent,
   openGatewayAgent,
@@ -20,22 +21,9 @@ import {
   withAgentOptions,
 } from './agent-context.js';
 import { printGatewayUsage } from './agent-gateway-output.js';
+import { type PageFlags, pageSettingsOf, servePage, withPageOptions } from './agent-page-commands.js';
 import { printUsage } from './agent-usage-output.js';
 import { CliError, EXIT, note, orExit, printJson } from './output.js';
-
-/** The usage the running agent last published for this state directory, if one runs. */
-function liveUsage(stateDir: string): { usage: Usage; pid: number | undefined } | undefined {
-  const state = new AgentState(stateDir);
-  const usage = state.loadLiveUsage();
-  if (usage === undefined) return undefined;
-  return {
-    usage: {
-      ...usage,
-      tunnels: usage.tunnels.map((tunnel) => ({ ...tunnel, connectedAt: new Date(tunnel.connectedAt) })),
-    },
-    pid: state.runningAgent(),
-  };
-}
 
 function readPasswordFile(file: string | undefined): string | undefined {
   if (file === undefined || file === '') return undefined;
@@ -51,7 +39,7 @@ function readPasswordFile(file: string | undefined): string | undefined {
   }
 }
 
-interface RunFlags extends AgentFlags {
+interface RunFlags extends AgentFlags, PageFlags {
   openvpnManagement?: string;
   managementPasswordFile?: string;
   duplicateCn?: boolean;
@@ -105,6 +93,13 @@ async function run(flags: RunFlags): Promise<void> {
       EXIT.usage,
       'vendor_key_unprotected',
     );
+  const page = pageSettingsOf(flags);
+  if (page !== undefined && isGatewayProfile(flags))
+    throw new CliError(
+      "the license page is a VPN server's: an enrolled gateway's licenses are associated with it in the console",
+      EXIT.usage,
+      'config_invalid',
+    );
   const logger = pino({ level, base: { service: 'seatkeeper-agent' } });
   const instance = isGatewayProfile(flags) ? openGatewayAgent(flags) : openAgent(flags);
   let running: ReturnType<typeof runAgent>;
@@ -130,12 +125,23 @@ async function run(flags: RunFlags): Promise<void> {
       { event: 'management_unprotected' },
       'the management interface has no password: any local user who attaches while the agent is away decides connections; give it a password file or a unix socket',
     );
+  // What the page activates or joins, the running agent reads at once, as after `systemctl reload`.
+  const served =
+    page === undefined || !(instance instanceof Agent)
+      ? undefined
+      : await servePage(page, { agent: instance, changed: () => running.reload(), logger }).catch(
+          (error: unknown) => {
+            running.stop();
+            throw error;
+          },
+        );
   const { connected, licensed } = instance.usage();
   const who =
     instance instanceof Agent ? { serverId: instance.serverId } : { deviceId: instance.enrollment?.deviceId };
   logger.info({ event: 'started', ...who, connected, licensed }, 'agent started');
   const stop = (signal: string) => {
     logger.info({ event: 'stopping', signal }, 'agent stopping');
+    void served?.close();
     running.stop();
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
@@ -199,16 +205,18 @@ export function registerUsage(agent: Command): void {
 }
 
 export function registerRun(agent: Command): void {
-  withAgentOptions(
-    agent
-      .command('run')
-      .description(
-        'Decide every connection of an OpenVPN server (or of an enrolled gateway) through its management interface, until stopped',
-      )
-      .addHelpText(
-        'after',
-        '\nExample:\n  $ seatkeeper agent run --openvpn-management 127.0.0.1:7505 --management-password-file /etc/openvpn/management-password',
-      ),
+  withPageOptions(
+    withAgentOptions(
+      agent
+        .command('run')
+        .description(
+          'Decide every connection of an OpenVPN server (or of an enrolled gateway) through its management interface, until stopped',
+        )
+        .addHelpText(
+          'after',
+          '\nExample:\n  $ seatkeeper agent run --openvpn-management 127.0.0.1:7505 --management-password-file /etc/openvpn/management-password',
+        ),
+    ),
   )
     .option(
       '--openvpn-management <address>',

@@ -1,0 +1,114 @@
+import { randomBytes } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import type { Clock } from '../../domain/clock.js';
+import { hashPassword, verifyPassword } from '../../domain/password.js';
+import { csrfMatches, csrfToken } from '../../html/forms.js';
+
+/** The browser's form cookie (what its CSRF tokens are made of) and its signed-in session. */
+export const FORM_COOKIE = 'sk_agent_form';
+export const SESSION_COOKIE = 'sk_agent_session';
+
+/** A browser keeps its form cookie a day: a page left open that long still sends its forms. */
+export const FORM_COOKIE_MS = 24 * 60 * 60_000;
+
+/** A signed-in administrator stays signed in this long without coming back. */
+export const SESSION_IDLE_MS = 60 * 60_000;
+
+export function cookiesOf(request: IncomingMessage): Map<string, string> {
+  const cookies = new Map<string, string>();
+  for (const part of (request.headers.cookie ?? '').split(';')) {
+    const at = part.indexOf('=');
+    if (at > 0) cookies.set(part.slice(0, at).trim(), part.slice(at + 1).trim());
+  }
+  return cookies;
+}
+
+/** HttpOnly (no script reads it) and SameSite=Strict (no other site's form or link carries it). */
+export const cookieHeader = (name: string, value: string, maxAgeMs: number): string =>
+  [
+    `${name}=${value}`,
+    'Path=/',
+    'HttpOnly',
+    'SameSite=Strict',
+    `Max-Age=${Math.floor(maxAgeMs / 1000)}`,
+  ].join('; ');
+
+const newToken = (): string => randomBytes(32).toString('base64url');
+
+/**
+ * What keeps the page to its administrator: CSRF tokens made with a key of this process alone (a
+ * restart voids every form and session), and, when a password is set, sessions that begin with it.
+ * Sessions live in memory: the page is one process's, and forgetting them at a restart is safe.
+ */
+export class PageGuard {
+  readonly #csrfKey = randomBytes(32);
+  readonly #clock: Clock;
+  readonly #passwordHash: Promise<string> | undefined;
+  /** Session token to the instant it lapses. */
+  readonly #sessions = new Map<string, number>();
+  /** Password checks one at a time: guesses sent in parallel are tried no faster than in a row. */
+  #checking: Promise<unknown> = Promise.resolve();
+
+  constructor(clock: Clock, password: string | undefined) {
+    this.#clock = clock;
+    // Hashed once at the start; the plain password is not kept.
+    this.#passwordHash = password === undefined ? undefined : hashPassword(password);
+  }
+
+  get asksPassword(): boolean {
+    return this.#passwordHash !== undefined;
+  }
+
+  /** The form cookie the browser brought, or a new one to set. */
+  formCookie(request: IncomingMessage): { value: string; fresh: boolean } {
+    const known = cookiesOf(request).get(FORM_COOKIE);
+    return known !== undefined && /^[A-Za-z0-9_-]{32}$/.test(known)
+      ? { value: known, fresh: false }
+      : { value: this.newFormCookie(), fresh: true };
+  }
+
+  newFormCookie(): string {
+    return randomBytes(24).toString('base64url');
+  }
+
+  csrf(formCookie: string): string {
+    return csrfToken(this.#csrfKey, formCookie);
+  }
+
+  csrfMatches(request: IncomingMessage, sent: string): boolean {
+    const cookie = cookiesOf(request).get(FORM_COOKIE);
+    return cookie !== undefined && csrfMatches(this.#csrfKey, cookie, sent);
+  }
+
+  /** Whether the browser may see the page: no password is asked, or its session is alive. */
+  signedIn(request: IncomingMessage): boolean {
+    if (this.#passwordHash === undefined) return true;
+    const token = cookiesOf(request).get(SESSION_COOKIE);
+    if (token === undefined) return false;
+    const lapses = this.#sessions.get(token);
+    const now = this.#clock.now().getTime();
+    if (lapses === undefined || now >= lapses) {
+      this.#sessions.delete(token);
+      return false;
+    }
+    this.#sessions.set(token, now + SESSION_IDLE_MS);
+    return true;
+  }
+
+  /** A new session when the password is the one set; undefined when it is not. */
+  async signIn(typed: string): Promise<string | undefined> {
+    const hash = this.#passwordHash;
+    if (hash === undefined) return undefined;
+    const check = this.#checking.then(async () => verifyPassword(typed, await hash));
+    this.#checking = check.catch(() => false);
+    if (!(await check)) return undefined;
+    const token = newToken();
+    this.#sessions.set(token, this.#clock.now().getTime() + SESSION_IDLE_MS);
+    return token;
+  }
+
+  signOut(request: IncomingMessage): void {
+    const token = cookiesOf(request).get(SESSION_COOKIE);
+    if (token !== undefined) this.#sessions.delete(token);
+  }
+}
