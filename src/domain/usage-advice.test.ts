@@ -25,15 +25,16 @@ describe('sizing advice from the peak of connected tunnels', () => {
       sentence:
         'Your peak in the last 30 days was 101 of 100: more tunnels than licensed, so some were refused or disconnected; a 150-connection key fits.',
     });
-    expect(sizingAdvice(1001, 1000).size).toBe(1500);
-    expect(sizingAdvice(11, 10).size).toBe(25);
+    expect(sizingAdvice(1001, 1000)).toMatchObject({ size: 1500 });
+    expect(sizingAdvice(11, 10)).toMatchObject({ size: 25 });
   });
 
   it('says a smaller key would do at half or less of what is licensed', () => {
     expect(sizingAdvice(50, 100)).toMatchObject({
       kind: 'smaller',
       size: 50,
-      sentence: 'Your peak in the last 30 days was 50 of 100: a smaller key would do, a 50-connection key fits.',
+      sentence:
+        'Your peak in the last 30 days was 50 of 100: a smaller key would do, a 50-connection key fits.',
     });
     expect(sizingAdvice(0, 100)).toMatchObject({ kind: 'smaller', size: 10 });
   });

@@ -2,8 +2,8 @@ import { ok, type Result } from '../../domain/errors.js';
 import { judgeSequence, lowestPrior, type PoolTunnel, tunnelsToDisconnect } from '../../domain/pools.js';
 import type { ServiceContext } from '../context.js';
 import type { Database } from '../store/database.js';
-import { usageWrite } from '../usage/repository.js';
 import type { SubscriptionRow } from '../store/schema.js';
+import { usageWrite } from '../usage/repository.js';
 import {
   answerOf,
   type HeartbeatAnswer,

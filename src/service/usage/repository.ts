@@ -44,7 +44,9 @@ const usageUpsert = precompiled(
           peak: (eb) =>
             eb
               .selectFrom('pool_members')
-              .select((inner) => inner.fn.coalesce(inner.fn.sum<number>('tunnel_count'), inner.lit(0)).as('n'))
+              .select((inner) =>
+                inner.fn.coalesce(inner.fn.sum<number>('tunnel_count'), inner.lit(0)).as('n'),
+              )
               .where('subscription_id', '=', args.subscriptionId)
               .where('last_heartbeat_at', '>', args.since),
           licensed: args.licensed,
