@@ -18,6 +18,8 @@ export const ERRORS = {
   route_not_found: { status: 404, title: 'There is no such endpoint' },
   account_not_found: { status: 404, title: 'There is no such account' },
   email_taken: { status: 409, title: 'An account or user with this email already exists' },
+  user_not_found: { status: 404, title: 'There is no such user in this account' },
+  owner_not_removable: { status: 409, title: 'The account’s owner cannot be removed' },
   bootstrap_token_invalid: { status: 401, title: 'The bootstrap token is unknown or was already used' },
   sign_in_failed: { status: 401, title: 'The email or the password is not right' },
   password_link_invalid: { status: 400, title: 'The link is unknown, was used already or has expired' },

@@ -158,6 +158,25 @@ export async function createQuote(
   return quote.ok ? ok(orderView(quote.value)) : quote;
 }
 
+/**
+ * What ordering `items` would cost now, priced exactly as `createOrder` prices them and stored
+ * nowhere: the page that changes a subscription shows its proration before anything is ordered.
+ */
+export async function previewOrder(
+  ctx: ServiceContext,
+  principal: Principal,
+  input: CreateQuote,
+): Promise<Result<Order>> {
+  const access = await billingAccess(ctx.store.db, principal, input.accountId, 'accountId');
+  if (!access.ok) return access;
+  const priced = await priceQuote(
+    ctx,
+    { ...input, actor: principal.userId, digest: requestDigest(input) },
+    ctx.clock.now(),
+  );
+  return priced.ok ? ok(orderView(priced.value.row)) : priced;
+}
+
 interface Placement {
   paymentMethod: PaymentMethod;
   purchaseOrder?: { accountsPayableEmail: string; endUserAccount: string; reference?: string } | undefined;
