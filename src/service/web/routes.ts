@@ -6,6 +6,9 @@ import { SITE_CSS } from '../../html/site-css.js';
 import { failureOf, problem } from '../http/problem.js';
 import type { App } from '../http/types.js';
 import { keyPages } from './portal/keys.js';
+import { memberPages } from './portal/members.js';
+import { subscriptionPages } from './portal/subscriptions.js';
+import { usagePages } from './portal/usage.js';
 import { problemPage, sendPage } from './respond.js';
 import { signInPages } from './sign-in.js';
 import { cookiesOf, FORM_COOKIE, Redirect } from './visitor.js';
@@ -15,7 +18,7 @@ import type { WebDeps, WebModule } from './web-module.js';
 const FORM_LIMIT_BYTES = 64 * 1024;
 
 /** The page groups; each is a WebModule on the same operations as the API. */
-const PAGES: readonly WebModule[] = [signInPages, keyPages];
+const PAGES: readonly WebModule[] = [signInPages, keyPages, subscriptionPages, usagePages, memberPages];
 
 /** A browser that says the form came from another site is refused, whatever it carries. */
 function fromThisSite(request: FastifyRequest): boolean {
