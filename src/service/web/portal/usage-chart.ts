@@ -41,23 +41,36 @@ function runs(hours: readonly UsageHour[]): UsageHour[][] {
  */
 export function usageChart(series: ChartSeries): Html {
   const top = Math.max(series.licensed, ...series.hours.map((hour) => Math.max(hour.peak, hour.licensed)), 1);
-  const scaleTop = Math.ceil(top * 1.1);
+  const scaleTop = Math.ceil((top * 1.1) / 10) * 10;
   const span = series.to - series.from;
   const x = (at: number) => (LEFT + ((at - series.from) / span) * WIDTH).toFixed(1);
   const y = (count: number) => (TOP + HEIGHT - (count / scaleTop) * HEIGHT).toFixed(1);
-  const points = (hours: readonly UsageHour[], value: (hour: UsageHour) => number) =>
-    hours
-      .flatMap((hour) => [`${x(hour.hour)},${y(value(hour))}`, `${x(hour.hour + HOUR_MS)},${y(value(hour))}`])
-      .join(' ');
+  const steps = (hours: readonly UsageHour[], value: (hour: UsageHour) => number) =>
+    hours.flatMap((hour) => [
+      `${x(hour.hour)},${y(value(hour))}`,
+      `${x(hour.hour + HOUR_MS)},${y(value(hour))}`,
+    ]);
+  // A run of an hour or two is too short to see as a line: it gets a mark too.
   const used = runs(series.hours).map(
-    (run) => html`<polyline class="used" points="${points(run, (hour) => hour.peak)}"/>`,
+    (run) =>
+      html`<polyline class="used" points="${steps(run, (hour) => hour.peak).join(' ')}"/>${
+        run.length > 2
+          ? ''
+          : run.map(
+              (hour) =>
+                html`<circle class="used" cx="${x(hour.hour + HOUR_MS / 2)}" cy="${y(hour.peak)}" r="3"/>`,
+            )
+      }`,
   );
-  const licensed =
-    series.hours.length === 0
-      ? html`<line class="licensed" x1="${LEFT}" x2="${LEFT + WIDTH}" y1="${y(series.licensed)}" y2="${y(series.licensed)}"/>`
-      : runs(series.hours).map(
-          (run) => html`<polyline class="licensed" points="${points(run, (hour) => hour.licensed)}"/>`,
-        );
+  // Licensed runs across the whole window: each reported hour's figure, held until the next, and now's at the end.
+  const first = series.hours[0]?.licensed ?? series.licensed;
+  const licensedPoints = [
+    `${x(series.from)},${y(first)}`,
+    ...steps(series.hours, (hour) => hour.licensed),
+    `${x(series.to - HOUR_MS)},${y(series.hours.at(-1)?.licensed ?? series.licensed)}`,
+    `${x(series.to - HOUR_MS)},${y(series.licensed)}`,
+    `${x(series.to)},${y(series.licensed)}`,
+  ];
   const peak = series.hours.length === 0 ? undefined : Math.max(...series.hours.map((hour) => hour.peak));
   const summary =
     peak === undefined
@@ -67,12 +80,14 @@ export function usageChart(series: ChartSeries): Html {
   return html`<svg class="chart" role="img" viewBox="0 0 ${LEFT + WIDTH + 10} ${bottom + BOTTOM}" aria-labelledby="${series.id}-title" aria-label="${summary}">
 <title id="${series.id}-title">${summary}</title>
 <line class="grid" x1="${LEFT}" x2="${LEFT + WIDTH}" y1="${bottom}" y2="${bottom}"/>
+<line class="grid" x1="${LEFT}" x2="${LEFT + WIDTH}" y1="${y(scaleTop / 2)}" y2="${y(scaleTop / 2)}"/>
 <line class="grid" x1="${LEFT}" x2="${LEFT + WIDTH}" y1="${y(scaleTop)}" y2="${y(scaleTop)}"/>
 <text x="${LEFT - 6}" y="${bottom}" text-anchor="end">0</text>
+<text x="${LEFT - 6}" y="${Number(y(scaleTop / 2)) + 4}" text-anchor="end">${scaleTop / 2}</text>
 <text x="${LEFT - 6}" y="${Number(y(scaleTop)) + 10}" text-anchor="end">${scaleTop}</text>
 <text x="${LEFT}" y="${bottom + 16}">${day(series.from)}</text>
 <text x="${LEFT + WIDTH}" y="${bottom + 16}" text-anchor="end">${day(series.to - 1)}</text>
-${licensed}
+<polyline class="licensed" points="${licensedPoints.join(' ')}"/>
 ${used}
 </svg>`;
 }
