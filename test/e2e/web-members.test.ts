@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listMembers } from '../../src/service/accounts/operations.js';
+import type { Mailer, OutgoingMail } from '../../src/service/reminders/mailer.js';
 import { ManualClock } from '../support/clock.js';
 import { ENGINES } from '../support/engines.js';
 import { type InProcessService, startInProcessService } from '../support/in-process-service.js';
@@ -111,5 +112,41 @@ describe.each(ENGINES)('the Members page (%s)', (engine) => {
     expect(await emails(ours.accountId)).not.toContain(member);
     // Their session ended with them.
     expect((await asMember.get('/keys')).status).toBe(303);
+  });
+});
+
+describe('inviting a member on a service that sends email', () => {
+  const clock = new ManualClock(new Date('2027-03-01T09:00:00Z'));
+  const sent: OutgoingMail[] = [];
+  const mailer: Mailer = {
+    from: 'seatkeeper@vendor.example',
+    send: async (mail) => {
+      sent.push(mail);
+    },
+    close: () => undefined,
+  };
+  let service: InProcessService;
+
+  beforeAll(async () => {
+    service = await startInProcessService(clock, 'sqlite', { mailer });
+    await subscriber(service.ctx, 'owner@example.com');
+  });
+  afterAll(() => service.close());
+
+  it('emails the invitation link, the same one the page shows', async () => {
+    const owner = new FormClient(service.url);
+    await owner.signIn('owner@example.com');
+    await owner.get('/members');
+    const invited = await owner.post('/members', { email: 'new@example.com' });
+    expect(invited.status).toBe(201);
+    expect(invited.html).toContain('We emailed them this link');
+    const link = /href="(http:\/\/[^"]+\/password\/set\?token=[^"]+)"/.exec(invited.html)?.[1] ?? '';
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toMatchObject({
+      to: 'new@example.com',
+      subject: 'You are invited to a Seatkeeper account',
+    });
+    expect(sent[0]?.text).toContain(link.replaceAll('&amp;', '&'));
+    expect(sent[0]?.text).toContain('owner@example.com invited you');
   });
 });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { escapeHtml } from '../../src/html/html.js';
-import { listOrders, previewOrder } from '../../src/service/orders/operations.js';
+import { listOrders } from '../../src/service/orders/operations.js';
+import { previewOrder } from '../../src/service/orders/preview.js';
 import { showSubscription } from '../../src/service/subscriptions/lifecycle.js';
 import { ManualClock } from '../support/clock.js';
 import { ENGINES } from '../support/engines.js';

@@ -66,7 +66,7 @@ async function renewableKeys(
  * Prices `items` for the account, reading before any transaction: on SQLite a transaction that
  * reads first cannot take the write lock while another process holds it.
  */
-async function priceQuote(
+export async function priceQuote(
   ctx: ServiceContext,
   input: { accountId: string; items: OrderItem[]; actor: string; digest: string },
   now: Date,
@@ -156,25 +156,6 @@ export async function createQuote(
     ok(await storeQuote(tx, priced.value.row, now)),
   );
   return quote.ok ? ok(orderView(quote.value)) : quote;
-}
-
-/**
- * What ordering `items` would cost now, priced exactly as `createOrder` prices them and stored
- * nowhere: the page that changes a subscription shows its proration before anything is ordered.
- */
-export async function previewOrder(
-  ctx: ServiceContext,
-  principal: Principal,
-  input: CreateQuote,
-): Promise<Result<Order>> {
-  const access = await billingAccess(ctx.store.db, principal, input.accountId, 'accountId');
-  if (!access.ok) return access;
-  const priced = await priceQuote(
-    ctx,
-    { ...input, actor: principal.userId, digest: requestDigest(input) },
-    ctx.clock.now(),
-  );
-  return priced.ok ? ok(orderView(priced.value.row)) : priced;
 }
 
 interface Placement {

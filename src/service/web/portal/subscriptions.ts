@@ -92,6 +92,8 @@ ${table({
     const pool = unwrap(await showPool(ctx, customer.principal, subscriptionId(request)));
     const { subscription } = pool;
     const owner = customer.principal.role === 'owner';
+    // Only a subscription bought through an order is changed through one.
+    const editable = owner && subscription.billingStatus !== null;
     const body = html`<h1>Subscription …${subscription.key.slice(-4)}</h1>
 <div class="panel">
 <dl class="facts">
@@ -112,8 +114,14 @@ ${table({
   rows: pool.servers.map(serverRow),
   empty: 'No server has activated this subscription yet.',
 })}
-<p class="actions">${owner ? html`<a class="button" href="/subscriptions/${subscription.id}/edit">Edit Subscription</a> ` : ''}<a class="button secondary" href="/usage">See its usage</a></p>
-${owner ? '' : html`<p class="hint">The account’s owner changes the subscription’s connections.</p>`}`;
+<p class="actions">${editable ? html`<a class="button" href="/subscriptions/${subscription.id}/edit">Edit Subscription</a> ` : ''}<a class="button secondary" href="/usage">See its usage</a></p>
+${
+  !owner
+    ? html`<p class="hint">The account’s owner changes the subscription’s connections.</p>`
+    : editable
+      ? ''
+      : html`<p class="hint">Vendor staff set this subscription up: ask them to change its connections.</p>`
+}`;
     return sendPage(
       reply,
       page({
