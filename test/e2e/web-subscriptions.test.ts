@@ -159,4 +159,15 @@ describe.each(ENGINES)('the Subscriptions pages (%s)', (engine) => {
     // Not paid yet: still 100.
     expect(await connections()).toBe(100);
   });
+
+  // Last: it moves the clock past the period's end.
+  it('says a subscription whose renewal is unpaid is in grace, and until when', async () => {
+    clock.set('2027-04-03T09:00:00Z');
+    const owner = await signedIn(ours.owner);
+    const list = await owner.get('/subscriptions');
+    expect(list.html).toContain('in grace');
+    expect(list.html).toContain('unpaid: works until 2027-04-15');
+    const one = await owner.get(`/subscriptions/${ours.sub.id}`);
+    expect(one.html).toContain('unpaid: works until 2027-04-15');
+  });
 });
