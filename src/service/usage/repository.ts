@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { liveSince } from '../../domain/pools.js';
 import type { Database } from '../store/database.js';
 import { precompiled } from '../store/precompiled.js';
@@ -24,51 +25,32 @@ type UsageArgs = {
   since: number;
 };
 
+/**
+ * Rows are written only when they raise the hour's peak: in the steady state a heartbeat's
+ * statement reads and locks nothing, so heartbeats of one pool from several service instances do
+ * not queue on its row. A race past the check still keeps the higher peak.
+ */
 const usageUpsert = precompiled(
-  (db, args: UsageArgs) =>
-    db
-      .insertInto('usage_history')
-      .values([
-        {
-          subject: args.serverId,
-          account_id: args.accountId,
-          hour: args.hour,
-          peak: args.own,
-          licensed: args.licensed,
-        },
-        {
-          subject: args.subscriptionId,
-          account_id: args.accountId,
-          hour: args.hour,
-          // The pool's tunnels as its live members' rows stand, this heartbeat's report included.
-          peak: (eb) =>
-            eb
-              .selectFrom('pool_members')
-              .select((inner) =>
-                inner.fn.coalesce(inner.fn.sum<number>('tunnel_count'), inner.lit(0)).as('n'),
-              )
-              .where('subscription_id', '=', args.subscriptionId)
-              .where('last_heartbeat_at', '>', args.since),
-          licensed: args.licensed,
-        },
-      ])
-      .onConflict((conflict) =>
-        conflict.columns(['subject', 'hour']).doUpdateSet((eb) => ({
-          // The licensed seats go with the peak they were seen with; both read the row as it was.
-          licensed: eb
-            .case()
-            .when('excluded.peak', '>=', eb.ref('usage_history.peak'))
-            .then(eb.ref('excluded.licensed'))
-            .else(eb.ref('usage_history.licensed'))
-            .end(),
-          peak: eb
-            .case()
-            .when('excluded.peak', '>', eb.ref('usage_history.peak'))
-            .then(eb.ref('excluded.peak'))
-            .else(eb.ref('usage_history.peak'))
-            .end(),
-        })),
+  (db, args: UsageArgs) => ({
+    compile: () =>
+      sql`insert into usage_history (subject, account_id, hour, peak, licensed)
+select seen.subject, ${args.accountId}, ${args.hour}, seen.peak, ${args.licensed} from (
+  select ${args.serverId} as subject, ${args.own} as peak
+  union all
+  select ${args.subscriptionId} as subject,
+    (select coalesce(sum(tunnel_count), 0) from pool_members
+      where subscription_id = ${args.subscriptionId} and last_heartbeat_at > ${args.since}) as peak
+) as seen
+where not exists (
+  select 1 from usage_history known
+  where known.subject = seen.subject and known.hour = ${args.hour} and known.peak >= seen.peak
+)
+on conflict (subject, hour) do update set
+  licensed = case when excluded.peak >= usage_history.peak then excluded.licensed else usage_history.licensed end,
+  peak = case when excluded.peak > usage_history.peak then excluded.peak else usage_history.peak end`.compile(
+        db,
       ),
+  }),
   ['serverId', 'subscriptionId', 'accountId', 'hour', 'own', 'licensed', 'since'],
 );
 
