@@ -7,6 +7,8 @@ import type { Principal } from '../auth/principal.js';
 import { resumeSession, startSession } from '../auth/sessions.js';
 import { authenticate } from '../auth/tokens.js';
 import type { ServiceContext } from '../context.js';
+import { issueLicense } from '../licenses/operations.js';
+import { listRequests, openRequest } from '../support/operations.js';
 import { addMember, createAccount, listMembers, removeMember } from './operations.js';
 
 describe.each(ENGINES)('an account’s members on %s', (engine) => {
@@ -80,5 +82,30 @@ describe.each(ENGINES)('an account’s members on %s', (engine) => {
     value(await removeMember(ctx, staff, other.account.id, stranger.userId));
     expect(await authenticate(ctx, stranger.token)).toBeUndefined();
     expect(await authenticate(ctx, member.token)).toMatchObject({ role: 'member' });
+  });
+
+  it('keeps the support requests a removed member opened, in the owner’s name with who asked', async () => {
+    const member = value(await addMember(ctx, accountId, 'm@example.com', owner.userId));
+    const license = value(await issueLicense(ctx, { accountId, connections: 10 }));
+    const asMember = { kind: 'account', userId: member.userId, accountId, role: 'member' } as const;
+    // A member proves the key is the account's: its key, its holder and its order number.
+    value(
+      await openRequest(ctx, asMember, {
+        type: 'refund',
+        licenseId: license.id,
+        message: 'Bought by mistake.',
+        licenseKey: license.key,
+        primaryHolder: 'owner@example.com',
+        orderNumber: license.orderNumber ?? '',
+      }),
+    );
+    value(await removeMember(ctx, owner, accountId, member.userId));
+    const [kept] = await listRequests(ctx, {});
+    expect(kept).toMatchObject({ requesterEmail: 'm@example.com', status: 'open' });
+    const stored = await ctx.store.db
+      .selectFrom('support_requests')
+      .select('requester_id')
+      .executeTakeFirst();
+    expect(stored?.requester_id).toBe(owner.userId);
   });
 });
