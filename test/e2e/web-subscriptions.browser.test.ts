@@ -63,6 +63,8 @@ describe.skipIf(missing !== undefined)('Subscriptions, Usage and Members in Chro
     await checked(page, 'subscription');
 
     await press(page, { text: 'Edit Subscription' });
+    expect(await heading(page)).toMatch(/^Edit Subscription/);
+    expect(await seriousViolations(page)).toEqual([]);
     await typeInto(page, { name: 'connections' }, '150');
     await press(page, { text: 'See the price' });
     const lines = await page.locator('tbody').textContent();
