@@ -26,9 +26,9 @@ type UsageArgs = {
 };
 
 /**
- * Rows are written only when they raise the hour's peak: in the steady state a heartbeat's
- * statement reads and locks nothing, so heartbeats of one pool from several service instances do
- * not queue on its row. A race past the check still keeps the higher peak.
+ * Rows are written only when they raise the hour’s peak: in the steady state a heartbeat’s
+ * statement only reads (it writes and locks nothing), so heartbeats of one pool from several
+ * service instances do not queue on its row. A race past the check still keeps the higher peak.
  */
 const usageUpsert = precompiled(
   (db, args: UsageArgs) => ({
