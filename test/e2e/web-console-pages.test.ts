@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listAccounts, membersOf } from '../../src/service/accounts/operations.js';
+import { listAccounts, listMembers } from '../../src/service/accounts/operations.js';
 import { listInvoices } from '../../src/service/invoices/operations.js';
 import { listLicenses } from '../../src/service/licenses/operations.js';
 import { createOrder } from '../../src/service/orders/operations.js';
@@ -65,13 +65,13 @@ describe.each(ENGINES)('the console’s accounts, billing and records pages (%s)
     const keys = await listLicenses(world.ctx, { accountId: world.owner.accountId });
     expect(keys.map((key) => key.connections).sort()).toEqual([10, 25]);
 
-    const [owner] = await membersOf(world.ctx, world.owner.accountId);
+    const [owner] = value(await listMembers(world.ctx, staffPrincipal, world.owner.accountId));
     await staff.get(path);
     const link = await staff.post(`${path}/users/${owner?.userId}/link`, {});
     expect(link.status).toBe(200);
     expect(link.html).toContain('Password link for owner@example.com');
     // Another account's user is not this account's: nothing is made for them.
-    const [stranger] = await membersOf(world.ctx, world.other.accountId);
+    const [stranger] = value(await listMembers(world.ctx, staffPrincipal, world.other.accountId));
     await staff.get(path);
     expect((await staff.post(`${path}/users/${stranger?.userId}/link`, {})).status).toBe(404);
     expect((await staff.get('/console/accounts/acc_01kax5c1x8b2m4n6p8r0s2t4v6')).status).toBe(404);

@@ -48,6 +48,20 @@ describe.skipIf(missing !== undefined)('the first sign-ins, as the README tells 
     await typeInto(page, { name: 'password' }, 'a staff passphrase here');
     await press(page, { text: 'Create and sign in' });
     expect(new URL(page.url()).pathname).toBe('/console');
+    await expect(page.locator('h1').textContent()).resolves.toBe('Support queue');
+
+    // The first customer: Accounts, create, and the link the page shows once.
+    await press(page, { text: 'Accounts' });
+    await typeInto(page, { text: 'Registered admin email' }, 'first@customer.example');
+    await press(page, { text: 'Create the account' });
+    const link = await page.locator('#made-link').inputValue();
+    expect(link).toMatch(/\/password\/set\?token=skp_/);
+    const customer = await (await newProfile(browser)).newPage();
+    await customer.goto(link);
+    await typeInto(customer, { name: 'password' }, 'the first customer phrase');
+    await typeInto(customer, { name: 'again' }, 'the first customer phrase');
+    await press(customer, { text: 'Set password and sign in' });
+    await expect(customer.locator('h1').textContent()).resolves.toBe('Manage License Keys');
 
     const again = await (await newProfile(browser)).newPage();
     await again.goto(`${service.url}/welcome`);

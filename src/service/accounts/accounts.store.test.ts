@@ -5,7 +5,7 @@ import { expectRefusal } from '../../../test/support/results.js';
 import { createBootstrapToken, createStaff, redeemBootstrapToken } from '../auth/staff.js';
 import { authenticate } from '../auth/tokens.js';
 import type { ServiceContext } from '../context.js';
-import { addMember, createAccount, listAccounts, membersOf } from './operations.js';
+import { addMember, createAccount, listAccounts, listMembers } from './operations.js';
 
 describe.each(ENGINES)('accounts and staff on %s', (engine) => {
   let ctx: ServiceContext & { cleanup: () => Promise<void> };
@@ -120,7 +120,8 @@ describe.each(ENGINES)('accounts and staff on %s', (engine) => {
     const id = created.value.account.id;
     await addMember(ctx, id, 'colleague@example.com');
     await createAccount(ctx, { email: 'other@example.com' });
-    expect(await membersOf(ctx, id)).toEqual([
+    const members = await listMembers(ctx, { kind: 'staff', userId: 'operator' }, id);
+    expect(members.ok && members.value).toEqual([
       expect.objectContaining({ email: 'admin@example.com', role: 'owner', hasPassword: false }),
       expect.objectContaining({ email: 'colleague@example.com', role: 'member', hasPassword: false }),
     ]);

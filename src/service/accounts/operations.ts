@@ -3,8 +3,9 @@ import { fail, ok, type Result } from '../../domain/errors.js';
 import { newId } from '../../domain/ids.js';
 import { plainText } from '../../domain/text.js';
 import { recordAudit } from '../audit/log.js';
+import { canManageAccount, canSeeAccount, type Principal } from '../auth/principal.js';
 import { addUser, type NewUser } from '../auth/tokens.js';
-import { usersOfAccount } from '../auth/user-repository.js';
+import { accountUser, accountUsers, deleteUser } from '../auth/user-repository.js';
 import type { ServiceContext } from '../context.js';
 import type { Database } from '../store/database.js';
 import type { AccountRow } from '../store/schema.js';
@@ -126,25 +127,80 @@ export async function addMember(
   );
 }
 
-/** A user of an account as staff see them: never their password, only whether they have set one. */
+/** A user of an account as its owner and staff see them: never their password, only whether they have set one. */
 export interface MemberView {
   userId: string;
   email: string;
   role: 'owner' | 'member';
-  joinedAt: string;
+  /** False until they open their invitation (or a reset link) and choose one. */
   hasPassword: boolean;
+  createdAt: string;
+}
+
+/** Staff or the owner manage members; a member is refused, anyone else finds no account. */
+function manageAccess(principal: Principal, accountId: string): Result<void> {
+  if (canManageAccount(principal, accountId)) return ok(undefined);
+  if (canSeeAccount(principal, accountId))
+    return fail('forbidden', 'Only the account’s owner manages its members.');
+  return fail('account_not_found', `There is no account ${accountId}.`, 'accountId');
 }
 
 /** The account's users, the owner first. */
-export async function membersOf(ctx: ServiceContext, accountId: string): Promise<MemberView[]> {
-  const rows = await usersOfAccount(ctx.store.db, accountId);
-  return rows
-    .map((row) => ({
-      userId: row.id,
-      email: row.email,
-      role: row.role === 'owner' ? ('owner' as const) : ('member' as const),
-      joinedAt: new Date(row.created_at).toISOString(),
-      hasPassword: row.password_hash !== null,
-    }))
-    .sort((a, b) => (a.role === b.role ? 0 : a.role === 'owner' ? -1 : 1));
+export async function listMembers(
+  ctx: ServiceContext,
+  principal: Principal,
+  accountId: string,
+): Promise<Result<MemberView[]>> {
+  const access = manageAccess(principal, accountId);
+  if (!access.ok) return access;
+  const users = await accountUsers(ctx.store.db, accountId);
+  return ok(
+    users.map((user) => ({
+      userId: user.id,
+      email: user.email,
+      role: user.role === 'owner' ? 'owner' : 'member',
+      hasPassword: Boolean(user.has_password),
+      createdAt: new Date(user.created_at).toISOString(),
+    })),
+  );
+}
+
+/**
+ * Removes a member from the account: their API tokens and sessions end with them. The owner
+ * stays; a user of another account is unknown here.
+ */
+export async function removeMember(
+  ctx: ServiceContext,
+  principal: Principal,
+  accountId: string,
+  userId: string,
+): Promise<Result<{ userId: string; email: string }>> {
+  const access = manageAccess(principal, accountId);
+  if (!access.ok) return access;
+  const now = ctx.clock.now();
+  return inTransaction(ctx.store.db, async (tx) => {
+    const user = await accountUser(tx, accountId, userId);
+    if (user === undefined)
+      return fail('user_not_found', `There is no user ${userId} in this account.`, 'userId');
+    if (user.role !== 'member')
+      return fail(
+        'owner_not_removable',
+        `${user.email} owns the account: its owner cannot be removed.`,
+        'userId',
+      );
+    const [owner] = (await accountUsers(tx, accountId)).filter((known) => known.role === 'owner');
+    if (owner === undefined) throw new Error(`account ${accountId} has no owner`);
+    await deleteUser(tx, user.id, owner.id);
+    await recordAudit(tx, now, [
+      {
+        actor: principal.userId,
+        accountId,
+        entity: 'account',
+        entityId: accountId,
+        action: 'member_removed',
+        before: { userId: user.id, email: user.email, role: 'member' },
+      },
+    ]);
+    return ok({ userId: user.id, email: user.email });
+  });
 }

@@ -59,20 +59,48 @@ export const usersWithPassword = (db: Database, email: string) =>
     .orderBy('id')
     .execute();
 
-/** An account's users, the owner first, then by when they joined. */
-export const usersOfAccount = (db: Database, accountId: string) =>
-  db
-    .selectFrom('users')
-    .select(['id', 'email', 'role', 'created_at', 'password_hash'])
-    .where('account_id', '=', accountId)
-    .orderBy('created_at')
-    .orderBy('id')
-    .execute();
-
 /** Every user with this email (lower case), staff or of any account. */
 export const usersByEmail = (db: Database, email: string) =>
   db.selectFrom('users').select(['id', 'account_id as accountId']).where('email', '=', email).execute();
 
 export async function setPasswordHash(db: Database, userId: string, hash: string): Promise<void> {
   await db.updateTable('users').set({ password_hash: hash }).where('id', '=', userId).execute();
+}
+
+/** The users of an account, the owner first, each with whether they have set a password. */
+export const accountUsers = (db: Database, accountId: string) =>
+  db
+    .selectFrom('users')
+    .select(['id', 'email', 'role', 'created_at'])
+    .select((eb) => eb('password_hash', 'is not', null).as('has_password'))
+    .where('account_id', '=', accountId)
+    .orderBy('role', 'desc')
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+
+export const accountUser = (db: Database, accountId: string, userId: string) =>
+  db
+    .selectFrom('users')
+    .select(['id', 'email', 'role'])
+    .where('account_id', '=', accountId)
+    .where('id', '=', userId)
+    .executeTakeFirst();
+
+/**
+ * Deletes a user with every way they had in: API tokens, web sessions, password links, gateway
+ * organizations they administered. Support requests they filed stay with the account, in `heir`'s
+ * name (each keeps the email of who asked).
+ */
+export async function deleteUser(db: Database, userId: string, heir: string): Promise<void> {
+  await db.deleteFrom('api_tokens').where('user_id', '=', userId).execute();
+  await db.deleteFrom('web_sessions').where('user_id', '=', userId).execute();
+  await db.deleteFrom('password_links').where('user_id', '=', userId).execute();
+  await db.deleteFrom('organization_admins').where('user_id', '=', userId).execute();
+  await db
+    .updateTable('support_requests')
+    .set({ requester_id: heir })
+    .where('requester_id', '=', userId)
+    .execute();
+  await db.deleteFrom('users').where('id', '=', userId).execute();
 }

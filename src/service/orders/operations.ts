@@ -66,7 +66,7 @@ async function renewableKeys(
  * Prices `items` for the account, reading before any transaction: on SQLite a transaction that
  * reads first cannot take the write lock while another process holds it.
  */
-async function priceQuote(
+export async function priceQuote(
   ctx: ServiceContext,
   input: { accountId: string; items: OrderItem[]; actor: string; digest: string },
   now: Date,

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { ServiceContext } from '../context.js';
 import { sweepPayments } from '../orders/sweeps.js';
 import { billSubscriptions } from '../subscriptions/billing.js';
+import { pruneUsage } from '../usage/operations.js';
 import type { Mailer } from './mailer.js';
 import { sendDueReminders } from './operations.js';
 
@@ -59,9 +60,18 @@ export function startReminderJob(
     }
   };
 
+  const runPrune = async () => {
+    try {
+      await pruneUsage(ctx);
+    } catch (error) {
+      logger.warn({ err: (error as Error).message }, 'usage history pruning failed');
+    }
+  };
+
   const runPass = async () => {
     await runBilling();
     await runSweep();
+    await runPrune();
     if (mailer === undefined) return;
     try {
       const result = await sendDueReminders(ctx, mailer, runner, () => stopped);

@@ -3,6 +3,7 @@ import { grantLease, judgeSequence, liveSince } from '../../domain/pools.js';
 import type { ServiceContext } from '../context.js';
 import type { SubscriptionRow } from '../store/schema.js';
 import { inTransaction } from '../store/transaction.js';
+import { usageWrite } from '../usage/repository.js';
 import {
   answerOf,
   type HeartbeatAnswer,
@@ -45,6 +46,7 @@ export async function leaseHeartbeat(
       own = request.tunnels.length;
       const report = { ...reported(request, at), lease, lease_expires_at: leaseExpiresAt };
       await writeLeaseReport(tx, subscription.id, request.serverId, report);
+      await tx.executeQuery(usageWrite(tx, subscription, request.serverId, own, at));
     }
     const used = await leasedIn(tx, subscription.id, at);
     return ok(

@@ -3,6 +3,7 @@ import { judgeSequence, lowestPrior, type PoolTunnel, tunnelsToDisconnect } from
 import type { ServiceContext } from '../context.js';
 import type { Database } from '../store/database.js';
 import type { SubscriptionRow } from '../store/schema.js';
+import { usageWrite } from '../usage/repository.js';
 import {
   answerOf,
   type HeartbeatAnswer,
@@ -51,7 +52,13 @@ export async function reconcileHeartbeat(
     lowestPrior(request.sequence, request.sentAt),
   );
   // Heartbeats are many and small: they share commits (the answer still waits for the commit).
-  const applied = await ctx.batch.run((tx) => tx.executeQuery(report));
+  // An applied report adds to the hour's usage history in the same commit: one statement more.
+  const usage = usageWrite(db, subscription, request.serverId, request.tunnels.length, at);
+  const applied = await ctx.batch.run(async (tx) => {
+    const written = await tx.executeQuery(report);
+    if ((written.numAffectedRows ?? 0n) > 0n) await tx.executeQuery(usage);
+    return written;
+  });
   let heardAt = at;
   if (applied.numAffectedRows === 0n) {
     // Nothing applied: a stranger, a sequence out of order, or a repeat answered from what is stored.

@@ -308,3 +308,22 @@ export async function leasedIn(
   if (except !== undefined) query = query.where('server_id', '!=', except);
   return Number((await query.executeTakeFirstOrThrow()).leased);
 }
+
+/** The pool's members as the pages show them: who, when last heard from, their tunnels then. */
+export const poolMembers = (db: Database, subscriptionIds: readonly string[]) =>
+  subscriptionIds.length === 0
+    ? Promise.resolve([])
+    : db
+        .selectFrom('pool_members')
+        .select([
+          'subscription_id',
+          'server_id',
+          'hostname',
+          'joined_at',
+          'last_heartbeat_at',
+          'tunnel_count',
+        ])
+        .where('subscription_id', 'in', subscriptionIds)
+        .orderBy('hostname')
+        .orderBy('server_id')
+        .execute();

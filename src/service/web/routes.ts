@@ -9,7 +9,10 @@ import { consolePages } from './console/index.js';
 import { gatewayPages } from './gateways/index.js';
 import { billingPages } from './portal/billing.js';
 import { keyPages } from './portal/keys.js';
+import { memberPages } from './portal/members.js';
+import { subscriptionPages } from './portal/subscriptions.js';
 import { supportPages } from './portal/support.js';
+import { usagePages } from './portal/usage.js';
 import { problemPage, sendPage } from './respond.js';
 import { signInPages } from './sign-in.js';
 import { cookiesOf, FORM_COOKIE, Redirect } from './visitor.js';
@@ -23,7 +26,10 @@ const PAGES: readonly WebModule[] = [
   signInPages,
   keyPages,
   billingPages,
+  subscriptionPages,
+  usagePages,
   supportPages,
+  memberPages,
   gatewayPages,
   consolePages,
 ];

@@ -4,8 +4,8 @@ import { type Currency, formatMoney, money } from '../../../domain/money.js';
 import { formError } from '../../../html/document.js';
 import { csrfInput, field, wholeNumber } from '../../../html/forms.js';
 import { type Fragment, html } from '../../../html/html.js';
-import { type AccountView, findAccount, membersOf } from '../../accounts/operations.js';
-import { problem } from '../../http/problem.js';
+import { type AccountView, findAccount, listMembers } from '../../accounts/operations.js';
+import { problem, unwrap } from '../../http/problem.js';
 import { issueLicense, type LicenseView, listLicenses } from '../../licenses/operations.js';
 import { listOrders } from '../../orders/operations.js';
 import { listSubscriptions } from '../../subscriptions/lifecycle.js';
@@ -54,7 +54,7 @@ export const accountPages: WebModule = (app, deps) => {
     const now = ctx.clock.now();
     const [keys, members, subscriptions, orders] = await Promise.all([
       listLicenses(ctx, { accountId: account.id }),
-      membersOf(ctx, account.id),
+      listMembers(ctx, staff.principal, account.id).then(unwrap),
       listSubscriptions(ctx, { accountId: account.id }),
       listOrders(ctx, staff.principal, { accountId: account.id, newestFirst: true, limit: ORDERS_SHOWN }),
     ]);
@@ -95,7 +95,7 @@ ${table({
 <td>${member.email}</td>
 <td>${member.role}</td>
 <td>${member.hasPassword ? 'set' : 'not set yet'}</td>
-<td>${day(member.joinedAt)}</td>
+<td>${day(member.createdAt)}</td>
 <td><form method="post" action="${action}/users/${member.userId}/link" class="inline">${csrfInput(staff.csrf)}<button type="submit" class="secondary" aria-label="New ${member.hasPassword ? 'password' : 'invitation'} link for ${member.email}">New ${member.hasPassword ? 'password' : 'invitation'} link</button></form></td>
 </tr>`,
   ),
@@ -174,7 +174,9 @@ ${table({
     const account = await accountOf(request);
     const { userId } = request.params as { userId: string };
     // A user of another account answers as an unknown one.
-    const user = (await membersOf(ctx, account.id)).find((member) => member.userId === userId);
+    const user = unwrap(await listMembers(ctx, staff.principal, account.id)).find(
+      (member) => member.userId === userId,
+    );
     if (user === undefined)
       throw problem('route_not_found', `There is no page ${request.url.split('?')[0]}.`);
     const link = await makePasswordLink(deps, request, user, account.name);

@@ -4,7 +4,8 @@ import { ERRORS, type Failure } from '../../../domain/errors.js';
 import { formError } from '../../../html/document.js';
 import { csrfInput, field } from '../../../html/forms.js';
 import { type Fragment, html } from '../../../html/html.js';
-import { createAccount, listAccounts, membersOf } from '../../accounts/operations.js';
+import { createAccount, listAccounts, listMembers } from '../../accounts/operations.js';
+import { unwrap } from '../../http/problem.js';
 import { page } from '../layout.js';
 import { day, table } from '../parts.js';
 import { sendPage } from '../respond.js';
@@ -85,7 +86,7 @@ ${csrfInput(staff.csrf)}
     });
     if (!created.ok) return accountsPage(request, reply, staff, { ...typed, refusal: created.error });
     const { account } = created.value;
-    const [owner] = await membersOf(ctx, account.id);
+    const [owner] = unwrap(await listMembers(ctx, staff.principal, account.id));
     if (owner === undefined) throw new Error(`the account ${account.id} was created without its owner`);
     const link = await makePasswordLink(deps, request, owner, account.name);
     const made = html`<p class="notice" role="status">Account <a href="/console/accounts/${account.id}">${account.name}</a> created.</p>
