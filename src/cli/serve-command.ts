@@ -111,6 +111,9 @@ async function serve(flags: ServiceFlags): Promise<void> {
     await ctx.store.close();
     throw cannotListen(error, settings);
   });
+  // On a port the system chose, links sent to people (password links, payment returns) name that port.
+  if (settings.port === 0 && flags.publicUrl === undefined && !process.env.SEATKEEPER_PUBLIC_URL)
+    ctx.policy.publicUrl = address;
   const openFolder = openFolderWarning(settings.dataDir);
   if (openFolder !== undefined) logger.warn({ dataDir: settings.dataDir }, openFolder);
   // One write, so that whoever reads stderr gets the whole banner at once, bootstrap token included.

@@ -70,6 +70,7 @@ describe.skipIf(missing !== undefined)('a tour of every page', () => {
       '/orders/{id}': paid.id,
       '/invoices/{id}': paid.invoiceId ?? '',
       '/subscriptions/{id}': subscription.id,
+      '/subscriptions/{id}/edit': subscription.id,
       '/organizations/{id}': organization.id,
       '/devices/{id}': device.id,
     });
