@@ -1,11 +1,13 @@
 import type { FastifyRequest } from 'fastify';
+import { shownKey } from '../../../domain/key-status.js';
 import { formError } from '../../../html/document.js';
 import { csrfInput } from '../../../html/forms.js';
 import { type Html, html } from '../../../html/html.js';
 import type { ServiceContext } from '../../context.js';
 import { asSeenBy, type LicenseView, listLicenses } from '../../licenses/operations.js';
+import { type TransferredKey, transferredKeys } from '../../licenses/transferred.js';
 import { page } from '../layout.js';
-import { day, keyStatusBadge, shownKeyStatus, table } from '../parts.js';
+import { badge, day, keyStatusBadge, shownKeyStatus, table } from '../parts.js';
 import { noticeOf, sendPage } from '../respond.js';
 import { type Customer, requireCustomer } from '../visitor.js';
 import type { WebModule } from '../web-module.js';
@@ -41,9 +43,11 @@ export async function manageKeysPage(
   error?: string,
 ): Promise<Html> {
   const now = ctx.clock.now();
-  const keys = (await listLicenses(ctx, { accountId: customer.principal.accountId })).map(
-    asSeenBy(customer.principal),
-  );
+  const [listed, transferred] = await Promise.all([
+    listLicenses(ctx, { accountId: customer.principal.accountId }),
+    transferredKeys(ctx, customer.principal.accountId),
+  ]);
+  const keys = listed.map(asSeenBy(customer.principal));
   const owner = customer.principal.role === 'owner';
   const counts = new Map<string, number>();
   for (const key of keys)
@@ -75,7 +79,8 @@ ${list}
 <p class="hint">Tick the keys to renew: each is renewed at today’s price for its connections, from the end of its term (or from today, if it has ended).</p>
 </form>`
     : html`${list}<p class="hint">The account’s owner renews keys and sees their orders.</p>`
-}`;
+}
+${transferred.length === 0 ? '' : transferredTable(transferred)}`;
   return page({
     title: 'Manage License Keys',
     visitor: customer,
@@ -84,6 +89,25 @@ ${list}
     body,
   });
 }
+
+/** Keys this account gave away: revoked here, with where they went. */
+const transferredTable = (keys: readonly TransferredKey[]): Html =>
+  html`<h2>Transferred to other accounts</h2>
+${table({
+  caption: `${keys.length} keys transferred out`,
+  head: ['License key', 'Status', 'Connections', 'Term ends', 'Transferred'],
+  numeric: [2],
+  rows: keys.map(
+    (key) => html`<tr>
+<td><code class="key">${shownKey(key.keyHint)}</code></td>
+<td>${badge('revoked', 'bad')}<div class="hint">transferred${key.toAccountEmail === null ? '' : ` to ${key.toAccountEmail}`}</div></td>
+<td class="number">${key.connections}</td>
+<td>${key.ends === '' ? '' : day(key.ends)}</td>
+<td>${day(key.transferredAt)}</td>
+</tr>`,
+  ),
+  empty: '',
+})}`;
 
 /** License Keys → Manage License Keys: every key of the account, and the renewal of some. */
 export const keyPages: WebModule = (app, { ctx }) => {
