@@ -7,6 +7,7 @@ import { DAY, ManualClock } from '../support/clock.js';
 import { ENGINES } from '../support/engines.js';
 import { failoverKeyOf, replacedKey } from '../support/factories.js';
 import { type InProcessService, startInProcessService } from '../support/in-process-service.js';
+import { order, pay } from '../support/orders.js';
 import { value } from '../support/results.js';
 import { FormClient, givePassword } from '../support/web.js';
 
@@ -69,8 +70,15 @@ describe.each(ENGINES)('Manage License Keys says what each key is and why (%s)',
       expired: expired.key.slice(-4),
       moved: moved.key.slice(-4),
     });
-    await givePassword(ctx, 'owner@example.com');
+    const ownerId = await givePassword(ctx, 'owner@example.com');
     await givePassword(ctx, 'member@example.com');
+    const buyer = { kind: 'account' as const, userId: ownerId, accountId, role: 'owner' as const };
+    const bought = await pay(
+      ctx,
+      buyer,
+      value(await order(ctx, buyer, [{ type: 'key', sku: 'key-1y', connections: 10 }])),
+    );
+    Object.assign(hints, { boughtOrder: bought.number, boughtInvoice: bought.invoiceId ?? '' });
     owner = new FormClient(service.url);
     await owner.signIn('owner@example.com');
     member = new FormClient(service.url);
@@ -101,5 +109,15 @@ describe.each(ENGINES)('Manage License Keys says what each key is and why (%s)',
     expect(theirs.html).not.toMatch(/<th scope="col">Order<\/th>/);
     expect(theirs.html).not.toMatch(/SO-[0-9A-Z]{8}/);
     expect(theirs.html).not.toContain('Renew a License Key');
+  });
+
+  it('prints the invoice of a key’s order from its row', async () => {
+    const { html } = await owner.get('/keys');
+    const link = new RegExp(`href="(/invoices\\?order=${hints.boughtOrder})"`).exec(html)?.[1] ?? '';
+    expect(link).not.toBe('');
+    const invoices = await owner.get(link.replace('&amp;', '&'));
+    expect(invoices.status).toBe(200);
+    expect(invoices.html).toContain(`href="/invoices/${hints.boughtInvoice}"`);
+    expect(invoices.html.match(/Print Invoice<\/a>/g)?.length).toBe(1);
   });
 });

@@ -36,14 +36,22 @@ function invoiceRow(invoice: Invoice): Html {
 export const invoicePages: WebModule = (app, { ctx }) => {
   app.get('/invoices', async (request, reply) => {
     const customer = await requireOwner(ctx, request, reply);
-    const { invoices } = unwrap(await listInvoices(ctx, customer.principal, {}));
+    const { invoices: all } = unwrap(await listInvoices(ctx, customer.principal, {}));
+    // Print Invoice for a license key: the invoices of the key's order.
+    const order = (request.query as { order?: unknown }).order;
+    const invoices =
+      typeof order === 'string' ? all.filter((invoice) => invoice.order?.number === order) : all;
     const body = html`<h1>Invoices</h1>
+${typeof order === 'string' ? html`<p>Of order ${order} · <a href="/invoices">all invoices</a></p>` : ''}
 ${table({
   caption: `${invoices.length} invoices, newest first`,
   head: ['Number', 'Date', 'Total', 'Status', 'Order', 'Document'],
   numeric: [2],
   rows: [...invoices].reverse().map(invoiceRow),
-  empty: 'No invoices yet: each order issues one.',
+  empty:
+    typeof order === 'string'
+      ? 'This order has no invoice here: a key your vendor issued without an order has none.'
+      : 'No invoices yet: each order issues one.',
 })}
 <p class="hint">Bank wire and ACH payment details are included on all invoices. <a href="/orders">Orders</a> · <a href="/billing-address">Billing Address</a></p>`;
     return sendPage(reply, page({ title: 'Invoices', visitor: customer, section: '/invoices', body }));

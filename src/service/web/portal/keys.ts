@@ -28,7 +28,15 @@ ${owner ? html`<td>${renewable ? html`<input type="checkbox" name="key" value="$
 <td class="number">${key.connections}</td>
 <td>${day(key.starts)} → ${day(key.ends)}${key.legacy ? html`<div class="hint">old terms: never expires on its server</div>` : ''}</td>
 <td>${key.server === null ? html`<span class="muted">none</span>` : key.server.hostname}</td>
-${owner ? html`<td>${key.orderNumber ?? html`<span class="muted">—</span>`}</td>` : ''}
+${
+  owner
+    ? html`<td>${
+        key.orderNumber === null
+          ? html`<span class="muted">—</span>`
+          : html`${key.orderNumber}<div><a href="/invoices?order=${encodeURIComponent(key.orderNumber)}" aria-label="Print Invoice for …${key.key.slice(-4)}">Print Invoice</a></div>`
+      }</td>`
+    : ''
+}
 </tr>`;
 }
 
