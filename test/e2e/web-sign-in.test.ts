@@ -76,13 +76,15 @@ describe.each(ENGINES)('signing in to the pages (%s)', (engine) => {
 
   it('sends an open redirect home instead', async () => {
     const browser = new FormClient(service.url);
-    await browser.get('/sign-in');
-    const signedIn = await browser.post('/sign-in', {
-      email: owner,
-      password: PASSWORD,
-      next: '//evil.example/x',
-    });
-    expect(signedIn.location).toBe('/keys');
+    await browser.signIn(owner);
+    for (const next of ['//evil.example/x', '/\t/evil.example', '/\\evil.example', 'https://evil.example/']) {
+      const fresh = new FormClient(service.url);
+      await fresh.get('/sign-in');
+      const signedIn = await fresh.post('/sign-in', { email: owner, password: PASSWORD, next });
+      expect(signedIn.location, JSON.stringify(next)).toBe('/keys');
+    }
+    const already = await browser.get(`/sign-in?next=${encodeURIComponent('/\t/evil.example')}`);
+    expect(already.location).toBe('/keys');
   });
 
   it('ends the session at sign-out', async () => {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Clock } from '../../domain/clock.js';
 import { hashPassword, verifyPassword } from '../../domain/password.js';
-import { csrfMatches, csrfToken } from '../../html/forms.js';
+import { cookiesOf, csrfMatches, csrfToken } from '../../html/forms.js';
 
 /** The browser's form cookie (what its CSRF tokens are made of) and its signed-in session. */
 export const FORM_COOKIE = 'sk_agent_form';
@@ -13,15 +13,6 @@ export const FORM_COOKIE_MS = 24 * 60 * 60_000;
 
 /** A signed-in administrator stays signed in this long without coming back. */
 export const SESSION_IDLE_MS = 60 * 60_000;
-
-export function cookiesOf(request: IncomingMessage): Map<string, string> {
-  const cookies = new Map<string, string>();
-  for (const part of (request.headers.cookie ?? '').split(';')) {
-    const at = part.indexOf('=');
-    if (at > 0) cookies.set(part.slice(0, at).trim(), part.slice(at + 1).trim());
-  }
-  return cookies;
-}
 
 /** HttpOnly (no script reads it) and SameSite=Strict (no other site's form or link carries it). */
 export const cookieHeader = (name: string, value: string, maxAgeMs: number): string =>
@@ -61,7 +52,7 @@ export class PageGuard {
 
   /** The form cookie the browser brought, or a new one to set. */
   formCookie(request: IncomingMessage): { value: string; fresh: boolean } {
-    const known = cookiesOf(request).get(FORM_COOKIE);
+    const known = cookiesOf(request.headers).get(FORM_COOKIE);
     return known !== undefined && /^[A-Za-z0-9_-]{32}$/.test(known)
       ? { value: known, fresh: false }
       : { value: this.newFormCookie(), fresh: true };
@@ -76,14 +67,14 @@ export class PageGuard {
   }
 
   csrfMatches(request: IncomingMessage, sent: string): boolean {
-    const cookie = cookiesOf(request).get(FORM_COOKIE);
+    const cookie = cookiesOf(request.headers).get(FORM_COOKIE);
     return cookie !== undefined && csrfMatches(this.#csrfKey, cookie, sent);
   }
 
   /** Whether the browser may see the page: no password is asked, or its session is alive. */
   signedIn(request: IncomingMessage): boolean {
     if (this.#passwordHash === undefined) return true;
-    const token = cookiesOf(request).get(SESSION_COOKIE);
+    const token = cookiesOf(request.headers).get(SESSION_COOKIE);
     if (token === undefined) return false;
     const lapses = this.#sessions.get(token);
     const now = this.#clock.now().getTime();
@@ -108,7 +99,7 @@ export class PageGuard {
   }
 
   signOut(request: IncomingMessage): void {
-    const token = cookiesOf(request).get(SESSION_COOKIE);
+    const token = cookiesOf(request.headers).get(SESSION_COOKIE);
     if (token !== undefined) this.#sessions.delete(token);
   }
 }

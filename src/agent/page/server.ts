@@ -2,7 +2,15 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { isIP } from 'node:net';
 import type { Clock } from '../../domain/clock.js';
 import { CONTENT_SECURITY_POLICY } from '../../html/document.js';
-import { CSRF_FIELD, field, parseForm, secretField } from '../../html/forms.js';
+import {
+  CSRF_FIELD,
+  FORM_EXPIRED,
+  FORM_LIMIT_BYTES,
+  field,
+  fromThisSite,
+  parseForm,
+  secretField,
+} from '../../html/forms.js';
 import { type Html, render } from '../../html/html.js';
 import { SITE_CSS } from '../../html/site-css.js';
 import type { Usage } from '../agent.js';
@@ -47,10 +55,6 @@ export interface LicensePage {
 }
 
 /** A form is at most this large: the page takes a few fields, never uploads. */
-const FORM_LIMIT_BYTES = 64 * 1024;
-
-const FORM_EXPIRED =
-  'This form has expired or came from another site: go back, reload the page and send it again.';
 
 /** The forms that change what the agent holds, by the path they post to. */
 const ACTIONS: Readonly<Record<string, (agent: PageAgent, body: unknown) => Promise<ActionOutcome>>> = {
@@ -108,18 +112,6 @@ export function hostAllowed(header: string | undefined, bound: { host: string; p
   const everywhere = boundName === '0.0.0.0' || boundName === '::';
   if (everywhere) return isIP(host.name) !== 0 || host.name === 'localhost';
   return isLoopback(boundName) && isLoopback(host.name);
-}
-
-/** A browser that says the form came from another site is refused, whatever it carries. */
-function fromThisSite(request: IncomingMessage): boolean {
-  if (request.headers['sec-fetch-site'] === 'cross-site') return false;
-  const origin = request.headers.origin;
-  if (origin === undefined || origin === 'null') return true;
-  try {
-    return new URL(origin).host === request.headers.host;
-  } catch {
-    return false;
-  }
 }
 
 function send(exchange: Exchange, status: number, body: string, type = 'text/html; charset=utf-8'): void {
@@ -272,7 +264,11 @@ export async function startLicensePage(
         throw error;
       }
       // Every form carries its token; a token made for another browser, or none, changes nothing.
-      if (form.fresh || !fromThisSite(request) || !guard.csrfMatches(request, field(body, CSRF_FIELD)))
+      if (
+        form.fresh ||
+        !fromThisSite(request.headers) ||
+        !guard.csrfMatches(request, field(body, CSRF_FIELD))
+      )
         return problem(exchange, 403, 'The form has expired', FORM_EXPIRED);
     }
     return route(exchange, path, body);

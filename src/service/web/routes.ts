@@ -1,7 +1,16 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { ERRORS } from '../../domain/errors.js';
 import { CONTENT_SECURITY_POLICY } from '../../html/document.js';
-import { CSRF_FIELD, csrfMatches, field, parseForm } from '../../html/forms.js';
+import {
+  CSRF_FIELD,
+  cookiesOf,
+  csrfMatches,
+  FORM_EXPIRED,
+  FORM_LIMIT_BYTES,
+  field,
+  fromThisSite,
+  parseForm,
+} from '../../html/forms.js';
 import { SITE_CSS } from '../../html/site-css.js';
 import { failureOf, problem } from '../http/problem.js';
 import type { App } from '../http/types.js';
@@ -15,11 +24,8 @@ import { supportPages } from './portal/support.js';
 import { usagePages } from './portal/usage.js';
 import { problemPage, sendPage } from './respond.js';
 import { signInPages } from './sign-in.js';
-import { cookiesOf, FORM_COOKIE, Redirect } from './visitor.js';
+import { FORM_COOKIE, Redirect } from './visitor.js';
 import type { WebDeps, WebModule } from './web-module.js';
-
-/** A form is at most this large: pages take a few fields, never uploads. */
-const FORM_LIMIT_BYTES = 64 * 1024;
 
 /** The page groups; each is a WebModule on the same operations as the API. */
 const PAGES: readonly WebModule[] = [
@@ -33,21 +39,6 @@ const PAGES: readonly WebModule[] = [
   gatewayPages,
   consolePages,
 ];
-
-/** A browser that says the form came from another site is refused, whatever it carries. */
-function fromThisSite(request: FastifyRequest): boolean {
-  if (request.headers['sec-fetch-site'] === 'cross-site') return false;
-  const origin = request.headers.origin;
-  if (origin === undefined || origin === 'null') return true;
-  try {
-    return new URL(origin).host === request.host;
-  } catch {
-    return false;
-  }
-}
-
-const FORM_EXPIRED =
-  'This form has expired or came from another site: go back, reload the page and send it again.';
 
 /** A page request (a browser's): answered in HTML, where the API answers in problem+json. */
 export const wantsPage = (request: FastifyRequest): boolean =>
@@ -68,6 +59,8 @@ export async function webRoutes(app: App, deps: WebDeps): Promise<void> {
     web.addHook('onRoute', (route) => {
       route.schema = { ...route.schema, hide: true };
     });
+    // Pages take forms, nothing else: a JSON or other body is refused before any handler sees it.
+    web.removeAllContentTypeParsers();
     web.addContentTypeParser(
       'application/x-www-form-urlencoded',
       { parseAs: 'string', bodyLimit: FORM_LIMIT_BYTES },
@@ -87,11 +80,11 @@ export async function webRoutes(app: App, deps: WebDeps): Promise<void> {
     // Every form posts its CSRF token; a token made for another browser, or none, changes nothing.
     web.addHook('preHandler', async (request) => {
       if (request.method !== 'POST') return;
-      const cookie = cookiesOf(request).get(FORM_COOKIE);
+      const cookie = cookiesOf(request.headers).get(FORM_COOKIE);
       const sent = field(request.body, CSRF_FIELD);
       if (
         cookie === undefined ||
-        !fromThisSite(request) ||
+        !fromThisSite(request.headers, request.host) ||
         !csrfMatches(deps.ctx.vendor.dataKey, cookie, sent)
       )
         throw problem('form_expired', FORM_EXPIRED);
@@ -99,7 +92,11 @@ export async function webRoutes(app: App, deps: WebDeps): Promise<void> {
 
     web.setErrorHandler((error: FastifyError, request, reply) => {
       if (error instanceof Redirect) return reply.redirect(error.location, 303);
-      const failure = failureOf(error, request);
+      const known = failureOf(error, request);
+      const failure =
+        known.code === 'unsupported_media_type'
+          ? { ...known, detail: 'Send the form as a browser does (application/x-www-form-urlencoded).' }
+          : known;
       if (failure.code === 'unauthenticated')
         return reply.redirect(`/sign-in?next=${encodeURIComponent(request.url)}`, 303);
       return sendPage(reply, problemPage(failure, request.id), ERRORS[failure.code].status);

@@ -4,7 +4,7 @@ import type { Failure } from '../../domain/errors.js';
 import { prefixKey } from '../../domain/failed-attempts.js';
 import { checkNewPassword, hashPassword } from '../../domain/password.js';
 import { formError } from '../../html/document.js';
-import { field, secretField } from '../../html/forms.js';
+import { cookiesOf, field, secretField } from '../../html/forms.js';
 import { type Html, html } from '../../html/html.js';
 import {
   issuePasswordLink,
@@ -21,7 +21,6 @@ import { signInKey } from '../http/rate-limit.js';
 import { page } from './layout.js';
 import { sendPage } from './respond.js';
 import {
-  cookiesOf,
   formCsrf,
   localPath,
   Redirect,
@@ -114,7 +113,7 @@ ${
   });
 
   app.post('/sign-out', async (request, reply) => {
-    const token = cookiesOf(request).get(SESSION_COOKIE);
+    const token = cookiesOf(request.headers).get(SESSION_COOKIE);
     if (token !== undefined) await endSession(ctx, token);
     setCookie(ctx, request, reply, SESSION_COOKIE, '', 0);
     renewFormCookie(ctx, request, reply);

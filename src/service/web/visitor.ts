@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { csrfToken } from '../../html/forms.js';
+import { cookiesOf, csrfToken } from '../../html/forms.js';
 import type { Principal } from '../auth/principal.js';
 import { resumeSession, SESSION_MAX_MS, type Session } from '../auth/sessions.js';
 import type { ServiceContext } from '../context.js';
@@ -15,15 +15,6 @@ export class Redirect extends Error {
   constructor(readonly location: string) {
     super(`see ${location}`);
   }
-}
-
-export function cookiesOf(request: FastifyRequest): Map<string, string> {
-  const cookies = new Map<string, string>();
-  for (const part of (request.headers.cookie ?? '').split(';')) {
-    const at = part.indexOf('=');
-    if (at > 0) cookies.set(part.slice(0, at).trim(), part.slice(at + 1).trim());
-  }
-  return cookies;
 }
 
 /** Secure when the browser reached the service over TLS, directly or through a trusted proxy. */
@@ -66,7 +57,7 @@ const visitors = new WeakMap<FastifyRequest, Promise<Session | undefined>>();
 function sessionOf(ctx: ServiceContext, request: FastifyRequest): Promise<Session | undefined> {
   let session = visitors.get(request);
   if (session === undefined) {
-    const token = cookiesOf(request).get(SESSION_COOKIE);
+    const token = cookiesOf(request.headers).get(SESSION_COOKIE);
     session = token === undefined ? Promise.resolve(undefined) : resumeSession(ctx, token);
     visitors.set(request, session);
   }
@@ -89,7 +80,9 @@ function giveFormCookie(ctx: ServiceContext, request: FastifyRequest, reply: Fas
  */
 export function formCsrf(ctx: ServiceContext, request: FastifyRequest, reply: FastifyReply): string {
   const cookie =
-    formCookies.get(request) ?? cookiesOf(request).get(FORM_COOKIE) ?? giveFormCookie(ctx, request, reply);
+    formCookies.get(request) ??
+    cookiesOf(request.headers).get(FORM_COOKIE) ??
+    giveFormCookie(ctx, request, reply);
   return csrfToken(ctx.vendor.dataKey, cookie);
 }
 
@@ -151,6 +144,12 @@ export async function requireOwner(
   return customer;
 }
 
-/** Only paths of this site: a `next` that names another site would make sign-in an open redirect. */
-export const localPath = (next: string | undefined, fallback: string): string =>
-  next !== undefined && /^\/(?![/\\])/.test(next) ? next : fallback;
+/**
+ * Only paths of this site: a `next` that names another site would make sign-in an open redirect.
+ * Browsers drop tabs and newlines and read a backslash as a slash, so any of those is refused too.
+ */
+export function localPath(next: string | undefined, fallback: string): string {
+  if (next === undefined || !next.startsWith('/') || /[\u0000-\u001f\u007f\\]/.test(next)) return fallback;
+  const resolved = new URL(next, 'http://this.site');
+  return resolved.origin === 'http://this.site' ? `${resolved.pathname}${resolved.search}${resolved.hash}` : fallback;
+}
