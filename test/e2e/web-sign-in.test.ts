@@ -1,3 +1,4 @@
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addMember, createAccount } from '../../src/service/accounts/operations.js';
 import {
@@ -186,6 +187,22 @@ describe.each(ENGINES)('signing in to the pages (%s)', (engine) => {
       expect((await new FormClient(limited.url).signIn('guarded@example.com')).status).toBe(303);
     } finally {
       await limited.close();
+    }
+  });
+
+  it('keeps a link’s token out of the request log', async () => {
+    const lines: string[] = [];
+    const logged = await startInProcessService(clock, engine, {
+      logger: pino({ level: 'info' }, { write: (line: string) => lines.push(line) }),
+    });
+    try {
+      const token = 'skp_0123456789abcdefghijklmnopqrstuvwxyzABCDEFG';
+      expect((await new FormClient(logged.url).get(passwordLinkPath(token))).status).toBe(400);
+      const line = lines.find((entry) => entry.includes('/password/set'));
+      expect(line).toContain('token=[redacted]');
+      expect(lines.join('\n')).not.toContain(token.slice(4));
+    } finally {
+      await logged.close();
     }
   });
 });

@@ -1,5 +1,18 @@
 import { type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 
+/** A one-use link's token in a query (`/password/set?token=...`) never reaches the log. */
+const withoutSecrets = (url: string): string =>
+  url.replace(/([?&](?:token|key|code)=)[^&#]*/gi, '$1[redacted]');
+
+/** What the log says of a request: Fastify's usual fields, the URL without its secrets. */
+const requestFields = (request: FastifyRequest) => ({
+  method: request.method,
+  url: withoutSecrets(request.url),
+  host: request.host,
+  remoteAddress: request.ip,
+  remotePort: request.socket?.remotePort,
+});
+
 /**
  * One line per request, written when it is answered, and none for an attempt refused because of
  * earlier failures: a flood of guesses past the limit writes nothing (the block itself is logged).
@@ -15,11 +28,14 @@ export class RequestLog extends LogController {
     if (this.isLogDisabled(request)) return;
     if (error) {
       reply.log.error(
-        { req: request, res: reply, err: error, responseTime: reply.elapsedTime },
+        { req: requestFields(request), res: reply, err: error, responseTime: reply.elapsedTime },
         'request errored',
       );
     } else if (reply.statusCode !== 429) {
-      reply.log.info({ req: request, res: reply, responseTime: reply.elapsedTime }, 'request completed');
+      reply.log.info(
+        { req: requestFields(request), res: reply, responseTime: reply.elapsedTime },
+        'request completed',
+      );
     }
   }
 }
