@@ -10,7 +10,7 @@ export interface Html {
   readonly [MARKUP]: string;
 }
 
-/** What a template may interpolate: nothing, false and null vanish; arrays are joined. */
+/** What a template may interpolate: undefined, null, true and false vanish; arrays are joined. */
 export type Fragment = Html | string | number | bigint | boolean | null | undefined | readonly Fragment[];
 
 const ENTITIES: Record<string, string> = {

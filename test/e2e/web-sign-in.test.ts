@@ -1,11 +1,7 @@
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addMember, createAccount } from '../../src/service/accounts/operations.js';
-import {
-  issuePasswordLink,
-  passwordLinkFor,
-  passwordLinkPath,
-} from '../../src/service/auth/password-links.js';
+import { linkForUser, passwordLinkFor, passwordLinkPath } from '../../src/service/auth/password-links.js';
 import { createStaff } from '../../src/service/auth/staff.js';
 import { ManualClock } from '../support/clock.js';
 import { ENGINES } from '../support/engines.js';
@@ -109,12 +105,9 @@ describe.each(ENGINES)('signing in to the pages (%s)', (engine) => {
   it('sets a password once through its link, and signs in with it', async () => {
     const staff = await createStaff(service.ctx, 'helper@vendor.example');
     if (!staff.ok) throw new Error(staff.error.detail);
-    const token = await issuePasswordLink(
-      service.ctx.store.db,
-      staff.value.userId,
-      'invitation',
-      clock.now(),
-    );
+    const made = await linkForUser(service.ctx, { userId: staff.value.userId, actor: 'operator' });
+    if (!made.ok) throw new Error(made.error.detail);
+    const { token } = made.value;
     const browser = new FormClient(service.url);
     const form = await browser.get(passwordLinkPath(token));
     expect(form.html).toContain('helper@vendor.example');

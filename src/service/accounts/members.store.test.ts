@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../test/support/clock.js';
 import { ENGINES, testContext } from '../../../test/support/engines.js';
 import { expectRefusal, value } from '../../../test/support/results.js';
-import { issuePasswordLink, passwordLinkHolder } from '../auth/password-links.js';
+import { linkForUser, passwordLinkHolder } from '../auth/password-links.js';
 import type { Principal } from '../auth/principal.js';
 import { resumeSession, startSession } from '../auth/sessions.js';
 import { authenticate } from '../auth/tokens.js';
@@ -38,7 +38,7 @@ describe.each(ENGINES)('an account’s members on %s', (engine) => {
   it('removes a member: their token, sessions and links stop working, and it is in the audit log', async () => {
     const member = value(await addMember(ctx, accountId, 'm@example.com', owner.userId));
     const session = await startSession(ctx, member.userId);
-    const link = await issuePasswordLink(ctx.store.db, member.userId, 'invitation', ctx.clock.now());
+    const link = value(await linkForUser(ctx, { userId: member.userId, actor: owner.userId })).token;
     expect(await authenticate(ctx, member.token)).toMatchObject({ role: 'member' });
 
     expect(value(await removeMember(ctx, owner, accountId, member.userId))).toEqual({

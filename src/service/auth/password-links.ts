@@ -16,26 +16,116 @@ export type LinkPurpose = keyof typeof LINK_LIFETIME_MS;
 /** The path a link's token opens: the page that sets the password. */
 export const passwordLinkPath = (token: string): string => `/password/set?token=${encodeURIComponent(token)}`;
 
-/** A one-use token that lets its holder set `userId`'s password, inside the caller's transaction. */
+/** A link just made: its token is shown or sent once, never stored. */
+export interface PasswordLink {
+  token: string;
+  userId: string;
+  email: string;
+  purpose: LinkPurpose;
+  expiresAt: string;
+}
+
+/**
+ * A one-use token that lets its holder set a user's password, inside the caller's transaction,
+ * with its audit entry: whoever made a link for whom is on record (it could take the account over).
+ */
 export async function issuePasswordLink(
-  db: Database,
-  userId: string,
-  purpose: LinkPurpose,
+  tx: Database,
+  input: {
+    user: { id: string; accountId: string | null; email: string };
+    purpose: LinkPurpose;
+    actor: string;
+  },
   now: Date,
-): Promise<string> {
+): Promise<PasswordLink> {
   const token = newToken('skp');
-  await db
+  const expiresAt = now.getTime() + LINK_LIFETIME_MS[input.purpose];
+  await tx
     .insertInto('password_links')
     .values({
       token_digest: tokenDigest(token),
-      user_id: userId,
-      purpose,
+      user_id: input.user.id,
+      purpose: input.purpose,
       created_at: now.getTime(),
-      expires_at: now.getTime() + LINK_LIFETIME_MS[purpose],
+      expires_at: expiresAt,
       used_at: null,
     })
     .execute();
-  return token;
+  await recordAudit(tx, now, [
+    {
+      actor: input.actor,
+      accountId: input.user.accountId,
+      entity: 'user',
+      entityId: input.user.id,
+      action: 'password_link_issued',
+      after: { purpose: input.purpose },
+    },
+  ]);
+  return {
+    token,
+    userId: input.user.id,
+    email: input.user.email,
+    purpose: input.purpose,
+    expiresAt: new Date(expiresAt).toISOString(),
+  };
+}
+
+/** A user a link may be made for: an invitation while they have no password, a reset after. */
+const purposeOf = (user: { password_hash: string | null }): LinkPurpose =>
+  user.password_hash === null ? 'invitation' : 'reset';
+
+/** A link for one user (staff or the account's owner made it), in a transaction of its own. */
+export async function linkForUser(
+  ctx: ServiceContext,
+  input: { userId: string; actor: string },
+): Promise<Result<PasswordLink>> {
+  const now = ctx.clock.now();
+  return inTransaction(ctx.store.db, async (tx) => {
+    const user = await tx
+      .selectFrom('users')
+      .select(['id', 'account_id', 'email', 'password_hash'])
+      .where('id', '=', input.userId)
+      .executeTakeFirst();
+    if (user === undefined) return fail('user_not_found', `There is no user ${input.userId}.`, 'userId');
+    const holder = { id: user.id, accountId: user.account_id, email: user.email };
+    return ok(
+      await issuePasswordLink(tx, { user: holder, purpose: purposeOf(user), actor: input.actor }, now),
+    );
+  });
+}
+
+/** A reset link asked for from the sign-in page is made at most this often for one user. */
+export const RESET_EVERY_MS = 5 * 60_000;
+
+/**
+ * "Forgot your password?": a reset link for each user with this email, unless one was made in
+ * the last few minutes, so that the form cannot flood a mailbox or the table.
+ */
+export async function requestPasswordReset(ctx: ServiceContext, email: string): Promise<PasswordLink[]> {
+  const now = ctx.clock.now();
+  const made = await inTransaction(ctx.store.db, async (tx) => {
+    const users = await tx
+      .selectFrom('users')
+      .select(['id', 'account_id', 'email'])
+      .where('email', '=', email)
+      .where('password_hash', 'is not', null)
+      .execute();
+    const links: PasswordLink[] = [];
+    for (const user of users) {
+      const recent = await tx
+        .selectFrom('password_links')
+        .select('token_digest')
+        .where('user_id', '=', user.id)
+        .where('purpose', '=', 'reset')
+        .where('created_at', '>', now.getTime() - RESET_EVERY_MS)
+        .executeTakeFirst();
+      if (recent !== undefined) continue;
+      const holder = { id: user.id, accountId: user.account_id, email: user.email };
+      links.push(await issuePasswordLink(tx, { user: holder, purpose: 'reset', actor: user.id }, now));
+    }
+    return ok(links);
+  });
+  return made.ok ? made.value : [];
 }
 
 const unusable = () =>
@@ -87,6 +177,13 @@ export async function setPasswordWithLink(
     if (spent === undefined) return unusable();
     await setPasswordHash(tx, spent.user_id, hash);
     await endSessionsOf(tx, spent.user_id);
+    // Any other link of the user's (an older reset, the invitation staff saw) ends with this one.
+    await tx
+      .updateTable('password_links')
+      .set({ used_at: now.getTime() })
+      .where('user_id', '=', spent.user_id)
+      .where('used_at', 'is', null)
+      .execute();
     const user = await tx
       .selectFrom('users')
       .select('account_id')
@@ -113,12 +210,8 @@ export async function setPasswordWithLink(
 export async function passwordLinkFor(
   ctx: ServiceContext,
   input: { email: string; accountId?: string | undefined; actor: string },
-): Promise<Result<{ token: string; email: string; purpose: LinkPurpose; expiresAt: string }>> {
-  const now = ctx.clock.now();
-  let query = ctx.store.db
-    .selectFrom('users')
-    .select(['id', 'account_id', 'password_hash'])
-    .where('email', '=', input.email);
+): Promise<Result<PasswordLink>> {
+  let query = ctx.store.db.selectFrom('users').select('id').where('email', '=', input.email);
   if (input.accountId !== undefined) query = query.where('account_id', '=', input.accountId);
   const users = await query.execute();
   const [user] = users;
@@ -134,26 +227,5 @@ export async function passwordLinkFor(
       `${input.email} is a user of ${users.length} accounts: name the account.`,
       'account',
     );
-  const purpose: LinkPurpose = user.password_hash === null ? 'invitation' : 'reset';
-  const issued = await inTransaction(ctx.store.db, async (tx) => {
-    const made = await issuePasswordLink(tx, user.id, purpose, now);
-    await recordAudit(tx, now, [
-      {
-        actor: input.actor,
-        accountId: user.account_id,
-        entity: 'user',
-        entityId: user.id,
-        action: 'password_link_issued',
-        after: { purpose },
-      },
-    ]);
-    return ok(made);
-  });
-  if (!issued.ok) return issued;
-  return ok({
-    token: issued.value,
-    email: input.email,
-    purpose,
-    expiresAt: new Date(now.getTime() + LINK_LIFETIME_MS[purpose]).toISOString(),
-  });
+  return linkForUser(ctx, { userId: user.id, actor: input.actor });
 }

@@ -72,3 +72,10 @@ export async function endSession(ctx: ServiceContext, token: string): Promise<vo
 export async function endSessionsOf(db: Database, userId: string): Promise<void> {
   await db.deleteFrom('web_sessions').where('user_id', '=', userId).execute();
 }
+
+/** Forgets ended sessions and links that can no longer be used: the periodic job's tidy-up. */
+export async function forgetEndedSignIns(ctx: ServiceContext): Promise<void> {
+  const now = ctx.clock.now().getTime();
+  await ctx.store.db.deleteFrom('web_sessions').where('expires_at', '<=', now).execute();
+  await ctx.store.db.deleteFrom('password_links').where('expires_at', '<=', now).execute();
+}

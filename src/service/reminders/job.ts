@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
+import { forgetEndedSignIns } from '../auth/sessions.js';
 import type { ServiceContext } from '../context.js';
 import { sweepPayments } from '../orders/sweeps.js';
 import { billSubscriptions } from '../subscriptions/billing.js';
@@ -63,8 +64,9 @@ export function startReminderJob(
   const runPrune = async () => {
     try {
       await pruneUsage(ctx);
+      await forgetEndedSignIns(ctx);
     } catch (error) {
-      logger.warn({ err: (error as Error).message }, 'usage history pruning failed');
+      logger.warn({ err: (error as Error).message }, 'pruning the usage history or ended sessions failed');
     }
   };
 

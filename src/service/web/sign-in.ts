@@ -7,18 +7,18 @@ import { formError } from '../../html/document.js';
 import { cookiesOf, field, secretField } from '../../html/forms.js';
 import { type Html, html } from '../../html/html.js';
 import {
-  issuePasswordLink,
   LINK_LIFETIME_MS,
   passwordLinkHolder,
-  passwordLinkPath,
+  requestPasswordReset,
   setPasswordWithLink,
 } from '../auth/password-links.js';
 import { checkPassword } from '../auth/passwords.js';
 import { endSession, SESSION_MAX_MS, startSession } from '../auth/sessions.js';
 import { redeemBootstrapToken } from '../auth/staff.js';
-import { hasStaff, usersByEmail } from '../auth/user-repository.js';
+import { hasStaff } from '../auth/user-repository.js';
 import { signInKey } from '../http/rate-limit.js';
 import { page } from './layout.js';
+import { mailLink, passwordLinkUrl } from './password-mail.js';
 import { sendPage } from './respond.js';
 import {
   formCsrf,
@@ -40,7 +40,8 @@ const homeOf = (kind: 'staff' | 'account'): string => (kind === 'staff' ? '/cons
 
 const passwordHint = html`<p class="hint" id="password-hint">At least 12 characters: a phrase of a few words is easiest to remember.</p>`;
 
-export const signInPages: WebModule = (app, { ctx, mailer, failures }) => {
+export const signInPages: WebModule = (app, deps) => {
+  const { ctx, mailer, failures } = deps;
   /** Signs the browser in as `userId`: a new session, and a new form cookie with it. */
   async function signIn(request: FastifyRequest, reply: FastifyReply, userId: string): Promise<void> {
     const token = await startSession(ctx, userId);
@@ -154,22 +155,14 @@ ${formError(state.error)}
         }),
         503,
       );
-    const now = ctx.clock.now();
-    const users = await usersByEmail(ctx.store.db, email.value);
-    for (const user of users) {
-      const token = await issuePasswordLink(ctx.store.db, user.id, 'reset', now);
-      const link = new URL(
-        passwordLinkPath(token),
-        ctx.policy.publicUrl ?? `${request.protocol}://${request.host}`,
-      );
-      await mailer
-        .send({
-          to: email.value,
-          subject: 'Set a new Seatkeeper password',
-          text: `Someone (we hope you) asked to reset the password of ${email.value}.\n\nSet a new one here within an hour:\n${link.href}\n\nIf it was not you, ignore this email: your password stays as it is.\n`,
-          messageId: `<${token.slice(4, 24)}@seatkeeper>`,
-        })
-        .catch((error: unknown) => request.log.error({ err: error }, 'a password reset email was not sent'));
+    // The emails leave after the answer: a known email answers as fast as an unknown one.
+    for (const link of await requestPasswordReset(ctx, email.value)) {
+      const url = passwordLinkUrl(ctx, link.token);
+      void mailLink(deps, request, {
+        to: link.email,
+        subject: 'Set a new Seatkeeper password',
+        text: `Someone (we hope you) asked to reset the password of ${link.email}.\n\nSet a new one here within an hour:\n${url}\n\nIf it was not you, ignore this email: your password stays as it is.\n`,
+      });
     }
     // The same answer whether or not the email is known: the form tells nobody who has an account.
     const sent = `If a user signs in as ${email.value}, an email with a link is on its way. The link works for ${LINK_LIFETIME_MS.reset / 3_600_000} hour, once.`;

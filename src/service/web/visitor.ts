@@ -151,5 +151,7 @@ export async function requireOwner(
 export function localPath(next: string | undefined, fallback: string): string {
   if (next === undefined || !next.startsWith('/') || /[\u0000-\u001f\u007f\\]/.test(next)) return fallback;
   const resolved = new URL(next, 'http://this.site');
-  return resolved.origin === 'http://this.site' ? `${resolved.pathname}${resolved.search}${resolved.hash}` : fallback;
+  return resolved.origin === 'http://this.site'
+    ? `${resolved.pathname}${resolved.search}${resolved.hash}`
+    : fallback;
 }

@@ -179,7 +179,7 @@ ${table({
     );
     if (user === undefined)
       throw problem('route_not_found', `There is no page ${request.url.split('?')[0]}.`);
-    const link = await makePasswordLink(deps, request, user, account.name);
+    const link = await makePasswordLink(deps, request, user, account.name, staff.principal.userId);
     return accountPage(request, reply, staff, account, { made: madeLinkPanel(link) });
   });
 };

@@ -88,7 +88,7 @@ ${csrfInput(staff.csrf)}
     const { account } = created.value;
     const [owner] = unwrap(await listMembers(ctx, staff.principal, account.id));
     if (owner === undefined) throw new Error(`the account ${account.id} was created without its owner`);
-    const link = await makePasswordLink(deps, request, owner, account.name);
+    const link = await makePasswordLink(deps, request, owner, account.name, staff.principal.userId);
     const made = html`<p class="notice" role="status">Account <a href="/console/accounts/${account.id}">${account.name}</a> created.</p>
 ${madeLinkPanel(link)}`;
     return accountsPage(request, reply, staff, { made });

@@ -1,7 +1,9 @@
 import type { FastifyRequest } from 'fastify';
 import { type Html, html } from '../../../html/html.js';
 import type { MemberView } from '../../accounts/operations.js';
-import { issuePasswordLink, LINK_LIFETIME_MS, passwordLinkPath } from '../../auth/password-links.js';
+import { LINK_LIFETIME_MS, linkForUser } from '../../auth/password-links.js';
+import { unwrap } from '../../http/problem.js';
+import { mailLink, passwordLinkUrl } from '../password-mail.js';
 import type { WebDeps } from '../web-module.js';
 
 /**
@@ -16,39 +18,23 @@ export interface MadeLink {
 }
 
 export async function makePasswordLink(
-  { ctx, mailer }: WebDeps,
+  deps: WebDeps,
   request: FastifyRequest,
-  user: Pick<MemberView, 'userId' | 'email' | 'hasPassword'>,
+  user: Pick<MemberView, 'userId' | 'email'>,
   accountName: string,
+  actor: string,
 ): Promise<MadeLink> {
-  const purpose = user.hasPassword ? 'reset' : 'invitation';
-  const token = await issuePasswordLink(ctx.store.db, user.userId, purpose, ctx.clock.now());
-  const href = new URL(
-    passwordLinkPath(token),
-    ctx.policy.publicUrl ?? `${request.protocol}://${request.host}`,
-  ).href;
-  const hours = LINK_LIFETIME_MS[purpose] / 3_600_000;
-  let emailed = false;
-  if (mailer !== undefined) {
-    const text =
-      purpose === 'invitation'
+  const link = unwrap(await linkForUser(deps.ctx, { userId: user.userId, actor }));
+  const href = passwordLinkUrl(deps.ctx, link.token);
+  const hours = LINK_LIFETIME_MS[link.purpose] / 3_600_000;
+  const emailed = await mailLink(deps, request, {
+    to: user.email,
+    subject: link.purpose === 'invitation' ? 'Your Seatkeeper invitation' : 'Set a new Seatkeeper password',
+    text:
+      link.purpose === 'invitation'
         ? `You are invited to manage the Seatkeeper licenses of ${accountName}.\n\nChoose your password here within ${hours / 24} days:\n${href}\n`
-        : `Vendor staff made you a link to set a new Seatkeeper password for ${accountName}.\n\nSet it here within ${hours} hour:\n${href}\n\nIf you did not ask for it, ignore this email: your password stays as it is.\n`;
-    emailed = await mailer
-      .send({
-        to: user.email,
-        subject: purpose === 'invitation' ? 'Your Seatkeeper invitation' : 'Set a new Seatkeeper password',
-        text,
-        messageId: `<${token.slice(4, 24)}@seatkeeper>`,
-      })
-      .then(
-        () => true,
-        (error: unknown) => {
-          request.log.error({ err: error }, 'a password link email was not sent');
-          return false;
-        },
-      );
-  }
+        : `Vendor staff made you a link to set a new Seatkeeper password for ${accountName}.\n\nSet it here within ${hours} hour:\n${href}\n\nIf you did not ask for it, ignore this email: your password stays as it is.\n`,
+  });
   return { email: user.email, href, hours, emailed };
 }
 

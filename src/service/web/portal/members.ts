@@ -5,10 +5,11 @@ import { formError } from '../../../html/document.js';
 import { csrfInput, field } from '../../../html/forms.js';
 import { type Html, html } from '../../../html/html.js';
 import { addMember, listMembers, type MemberView, removeMember } from '../../accounts/operations.js';
-import { issuePasswordLink, LINK_LIFETIME_MS, passwordLinkPath } from '../../auth/password-links.js';
+import { LINK_LIFETIME_MS, linkForUser } from '../../auth/password-links.js';
 import { unwrap } from '../../http/problem.js';
 import { page } from '../layout.js';
 import { badge, table } from '../parts.js';
+import { mailLink, passwordLinkUrl } from '../password-mail.js';
 import { noticeOf, sendPage } from '../respond.js';
 import { type Customer, Redirect, requireOwner } from '../visitor.js';
 import type { WebModule } from '../web-module.js';
@@ -71,7 +72,8 @@ ${csrfInput(customer.csrf)}
 }
 
 /** Members (the owner's): who signs in for the account, inviting one, removing one. */
-export const memberPages: WebModule = (app, { ctx, mailer }) => {
+export const memberPages: WebModule = (app, deps) => {
+  const { ctx } = deps;
   async function show(reply: FastifyReply, customer: Customer, state: MembersState, status = 200) {
     const members = unwrap(await listMembers(ctx, customer.principal, customer.principal.accountId));
     return sendPage(reply, membersPage(customer, members, state), status);
@@ -100,27 +102,13 @@ export const memberPages: WebModule = (app, { ctx, mailer }) => {
         { email: typed, error: added.error.detail },
         ERRORS[added.error.code].status,
       );
-    const token = await issuePasswordLink(ctx.store.db, added.value.userId, 'invitation', ctx.clock.now());
-    const link = new URL(
-      passwordLinkPath(token),
-      ctx.policy.publicUrl ?? `${request.protocol}://${request.host}`,
-    ).href;
-    let emailed = false;
-    if (mailer !== undefined)
-      emailed = await mailer
-        .send({
-          to: email.value,
-          subject: 'You are invited to a Seatkeeper account',
-          text: `${customer.email} invited you to their Seatkeeper account.\n\nChoose your password here within ${INVITATION_DAYS} days:\n${link}\n\nThe link works once.\n`,
-          messageId: `<${token.slice(4, 24)}@seatkeeper>`,
-        })
-        .then(
-          () => true,
-          (error: unknown) => {
-            request.log.error({ err: error }, 'an invitation email was not sent');
-            return false;
-          },
-        );
+    const invitation = unwrap(await linkForUser(ctx, { userId: added.value.userId, actor: userId }));
+    const link = passwordLinkUrl(ctx, invitation.token);
+    const emailed = await mailLink(deps, request, {
+      to: email.value,
+      subject: 'You are invited to a Seatkeeper account',
+      text: `${customer.email} invited you to their Seatkeeper account.\n\nChoose your password here within ${INVITATION_DAYS} days:\n${link}\n\nThe link works once.\n`,
+    });
     return show(reply, customer, { invited: { email: email.value, link, emailed } }, 201);
   });
 
