@@ -1,12 +1,17 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { MAX_LICENSES_PER_KEY } from '../domain/gateway-license.js';
+import { MAX_ITEM_CONNECTIONS } from '../domain/order.js';
 import { Sku } from '../domain/price-book.js';
 import { PRO_LICENSE_CONNECTIONS } from '../domain/purchase-rules.js';
 import { Email, Instant, NextPage, PageQuery, Shared } from './common.js';
 import { Id } from './ids.js';
 
 const SubscriptionId = Id('sub', 'A subscription of the account, bought through an order');
-const Connections = Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'Concurrent connections' });
+const Connections = Type.Integer({
+  minimum: 1,
+  maximum: MAX_ITEM_CONNECTIONS,
+  description: 'Concurrent connections',
+});
 
 export const OrderItem = Type.Union([
   Type.Object(

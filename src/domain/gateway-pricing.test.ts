@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_PRICE_BOOK } from './default-price-book.js';
 import { GATEWAY_LICENSE_MODELS } from './gateway-license.js';
 import { priceGatewayLicenses } from './gateway-pricing.js';
-import { priceOrder } from './order.js';
+import { MAX_ITEM_CONNECTIONS, priceOrder } from './order.js';
 import type { PriceBook, Product } from './price-book.js';
 import { checkPriceBook } from './price-book-check.js';
 import { checkOrder } from './purchase-rules.js';
@@ -91,6 +91,23 @@ describe('priceOrder with gateway licenses', () => {
       [2, 1, 150_00],
     ]);
     expect(priced.value.totals.subtotal.amount).toBe(570_00);
+  });
+
+  it('refuses an item of more connections than any order takes, whichever way it was ordered', () => {
+    const priced = priceOrder({
+      books: [DEFAULT_PRICE_BOOK],
+      items: [
+        { type: 'key', sku: 'key-1y', connections: 10 },
+        { type: 'key', sku: 'key-1y', connections: MAX_ITEM_CONNECTIONS + 1 },
+      ],
+      named,
+      taxRate: 0,
+      now: NOW,
+    });
+    expect(!priced.ok && priced.error).toMatchObject({
+      code: 'validation_failed',
+      field: 'items.1.connections',
+    });
   });
 
   it('refuses an order naming an unknown gateway model, with the item it names', () => {

@@ -15,6 +15,8 @@ import { isoDate } from './terms.js';
  * number of licenses"), and the order keeps those prices whatever the book says later.
  */
 
+/** The most connections one item of an order is for, whichever way it is ordered (API, command, page). */
+export const MAX_ITEM_CONNECTIONS = 1_000_000;
 export type OrderItem =
   | { type: 'key'; sku: string; connections: number }
   | { type: 'renewal'; licenseId: string; years: number }
@@ -153,6 +155,15 @@ export function priceOrder(input: {
   const book = currentBook(books, now);
   if (book === undefined)
     return fail('product_not_found', `No price book is in force on ${isoDate(now)}.`, 'items');
+  const oversized = items.findIndex(
+    (item) => 'connections' in item && item.connections > MAX_ITEM_CONNECTIONS,
+  );
+  if (oversized >= 0)
+    return fail(
+      'validation_failed',
+      `An item is for at most ${MAX_ITEM_CONNECTIONS.toLocaleString('en-US')} connections.`,
+      `items.${oversized}.connections`,
+    );
   const lines: OrderLine[] = [];
   let connections = 0;
   for (const [index, item] of items.entries()) {
