@@ -6,13 +6,8 @@ import { formatAmount } from '../domain/money.js';
 import { OFFLINE_METHODS } from '../domain/purchase-rules.js';
 import { resolveAccount } from '../service/accounts/operations.js';
 import { payOrder } from '../service/orders/checkout.js';
-import {
-  cancelOrder,
-  createOrder,
-  createQuote,
-  listOrders,
-  showOrder,
-} from '../service/orders/operations.js';
+import { cancelOrder, createOrder, createQuote } from '../service/orders/operations.js';
+import { listOrders, showOrder } from '../service/orders/order-reads.js';
 import { TEST_CARDS } from '../service/payments/test-provider.js';
 import { hasItems, type ItemFlags, itemOptions, itemsOf } from './order-items.js';
 import {

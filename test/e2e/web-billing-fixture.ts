@@ -2,7 +2,7 @@ import type { PriceBookInput } from '../../src/contract/catalog.js';
 import { addMember, createAccount } from '../../src/service/accounts/operations.js';
 import { addPriceBook } from '../../src/service/catalog/operations.js';
 import { issueLicense, type LicenseView } from '../../src/service/licenses/operations.js';
-import { listOrders } from '../../src/service/orders/operations.js';
+import { listOrders } from '../../src/service/orders/order-reads.js';
 import type { Engine } from '../../src/service/store/database.js';
 import { ManualClock } from '../support/clock.js';
 import { type InProcessService, startInProcessService } from '../support/in-process-service.js';

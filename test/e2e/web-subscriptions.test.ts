@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { escapeHtml } from '../../src/html/html.js';
-import { listOrders } from '../../src/service/orders/operations.js';
+import { listOrders } from '../../src/service/orders/order-reads.js';
 import { previewOrder } from '../../src/service/orders/preview.js';
 import { showSubscription } from '../../src/service/subscriptions/lifecycle.js';
 import { ManualClock } from '../support/clock.js';

@@ -12,7 +12,7 @@ import type { OrderRow, PaymentRow } from '../store/schema.js';
 import { inTransaction } from '../store/transaction.js';
 import { isUniqueViolation } from '../store/unique.js';
 import { paymentAudit, type Settled, settle } from './confirm.js';
-import { orderFor } from './operations.js';
+import { orderFor } from './order-reads.js';
 import {
   insertPayment,
   markPaymentPending,

@@ -7,7 +7,8 @@ import type { ServiceContext } from '../context.js';
 import { documentFor } from '../invoices/document.js';
 import { findLicense } from '../licenses/operations.js';
 import { markInvoicePaid, voidInvoiceOrOrder } from './invoice-settlement.js';
-import { createOrder, showOrder } from './operations.js';
+import { createOrder } from './operations.js';
+import { showOrder } from './order-reads.js';
 
 const purchaseOrder = {
   accountsPayableEmail: 'ap@customer.example',

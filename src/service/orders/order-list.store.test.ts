@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ENGINES } from '../../../test/support/engines.js';
 import { buyerFixture, order, pay } from '../../../test/support/orders.js';
 import { value } from '../../../test/support/results.js';
-import { listOrders } from './operations.js';
+import { listOrders } from './order-reads.js';
 
 describe.each(ENGINES)('%s: the console’s list of orders', (engine) => {
   const buyer = buyerFixture(engine);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ENGINES } from '../../../test/support/engines.js';
 import { boughtSubscription, order, subscriberFixture } from '../../../test/support/orders.js';
 import { expectRefusal, value } from '../../../test/support/results.js';
-import { listOrders } from './operations.js';
+import { listOrders } from './order-reads.js';
 import { previewOrder } from './preview.js';
 
 describe.each(ENGINES)('%s: an order’s price before it is made', (engine) => {

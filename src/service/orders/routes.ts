@@ -13,7 +13,8 @@ import { BEARER, requirePrincipal } from '../http/authenticate.js';
 import { unwrap } from '../http/problem.js';
 import type { RouteModule } from '../http/types.js';
 import { payOrder } from './checkout.js';
-import { cancelOrder, createOrder, createQuote, listOrders, showOrder } from './operations.js';
+import { cancelOrder, createOrder, createQuote } from './operations.js';
+import { listOrders, showOrder } from './order-reads.js';
 
 const tags = ['orders'];
 

@@ -19,7 +19,8 @@ import { billSubscriptions } from '../subscriptions/billing.js';
 import { heartbeat } from '../subscriptions/heartbeat.js';
 import { createSubscription, type SubscriptionView, showSubscription } from '../subscriptions/lifecycle.js';
 import { subscriptionById } from '../subscriptions/repository.js';
-import { createQuote, showOrder } from './operations.js';
+import { createQuote } from './operations.js';
+import { showOrder } from './order-reads.js';
 
 describe.each(ENGINES)('%s: subscription changes', (engine) => {
   // Subscriptions at a flat $10.00 per connection a month, from 1 December.

@@ -7,7 +7,7 @@ import { type Fragment, html } from '../../../html/html.js';
 import { type AccountView, findAccount, listMembers } from '../../accounts/operations.js';
 import { problem, unwrap } from '../../http/problem.js';
 import { issueLicense, type LicenseView, listLicenses } from '../../licenses/operations.js';
-import { listOrders } from '../../orders/operations.js';
+import { listOrders } from '../../orders/order-reads.js';
 import { listSubscriptions } from '../../subscriptions/lifecycle.js';
 import { page } from '../layout.js';
 import { badge, day, keyStatusBadge, table } from '../parts.js';

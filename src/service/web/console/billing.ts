@@ -11,7 +11,7 @@ import { problem } from '../../http/problem.js';
 import { listInvoices } from '../../invoices/operations.js';
 import type { InvoiceView } from '../../invoices/views.js';
 import { markInvoicePaid, voidInvoiceOrOrder } from '../../orders/invoice-settlement.js';
-import { listOrders } from '../../orders/operations.js';
+import { listOrders } from '../../orders/order-reads.js';
 import { page } from '../layout.js';
 import { badge, day, type Tone, table } from '../parts.js';
 import { noticeOf, sendPage } from '../respond.js';

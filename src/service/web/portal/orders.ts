@@ -6,7 +6,8 @@ import { html } from '../../../html/html.js';
 import type { ServiceContext } from '../../context.js';
 import { problem, unwrap } from '../../http/problem.js';
 import { completeTestPayment, payOrder } from '../../orders/checkout.js';
-import { createOrder, listOrders, showOrder } from '../../orders/operations.js';
+import { createOrder } from '../../orders/operations.js';
+import { listOrders, showOrder } from '../../orders/order-reads.js';
 import { page } from '../layout.js';
 import { day, table } from '../parts.js';
 import { noticeOf, sendPage } from '../respond.js';
@@ -92,8 +93,8 @@ async function afterPayment(
 export const orderPages: WebModule = (app, { ctx }) => {
   app.get('/orders', async (request, reply) => {
     const customer = await requireOwner(ctx, request, reply);
-    const { orders } = unwrap(await listOrders(ctx, customer.principal, {}));
-    const rows = [...orders].reverse().map(
+    const { orders } = unwrap(await listOrders(ctx, customer.principal, { newestFirst: true }));
+    const rows = orders.map(
       (
         order,
       ) => html`<tr><td><a href="/orders/${order.id}">${order.number}</a></td><td>${day(order.createdAt)}</td>
