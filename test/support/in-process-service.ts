@@ -29,6 +29,8 @@ export async function startInProcessService(
   const { location, cleanup, ...ctx } = await testContext(engine, clock);
   const app = await createApp({ ...ctx, logger: pino({ level: 'silent' }), ...deps });
   const url = await app.listen({ host: '127.0.0.1', port: 0 });
+  // As `serve` does on a port the system chose: links sent to people name where it listens.
+  ctx.policy.publicUrl ??= url;
   let closed = false;
   return {
     url,

@@ -29,3 +29,13 @@ export function problemPage(failure: Failure, requestId: string): Html {
 </div>`,
   });
 }
+
+/** A parameter of the page's path (`/orders/:id`); routes only match when it is there. */
+export const pathParam = (request: FastifyRequest, name = 'id'): string =>
+  String((request.params as Record<string, unknown>)[name] ?? '');
+
+/** A query parameter as typed, trimmed; '' when absent or sent twice. */
+export const queryParam = (request: FastifyRequest, name: string): string => {
+  const value = (request.query as Record<string, unknown> | undefined)?.[name];
+  return typeof value === 'string' ? value.trim() : '';
+};

@@ -19,7 +19,7 @@ import { hasStaff } from '../auth/user-repository.js';
 import { signInKey } from '../http/rate-limit.js';
 import { page } from './layout.js';
 import { mailLink, passwordLinkUrl } from './password-mail.js';
-import { sendPage } from './respond.js';
+import { queryParam, sendPage } from './respond.js';
 import {
   formCsrf,
   localPath,
@@ -30,11 +30,6 @@ import {
   visitorOf,
 } from './visitor.js';
 import type { WebModule } from './web-module.js';
-
-const query = (request: FastifyRequest, name: string): string | undefined => {
-  const value = (request.query as Record<string, unknown> | undefined)?.[name];
-  return typeof value === 'string' ? value : undefined;
-};
 
 const homeOf = (kind: 'staff' | 'account'): string => (kind === 'staff' ? '/console' : '/keys');
 
@@ -84,10 +79,10 @@ ${
 
   app.get('/sign-in', async (request, reply) => {
     const visitor = await visitorOf(ctx, request, reply);
-    const next = query(request, 'next');
+    const next = queryParam(request, 'next');
     if (visitor !== undefined) throw new Redirect(localPath(next, homeOf(visitor.principal.kind)));
     const notice =
-      query(request, 'done') === 'password' ? 'Your password is set: sign in with it.' : undefined;
+      queryParam(request, 'done') === 'password' ? 'Your password is set: sign in with it.' : undefined;
     const firstStart = !(await hasStaff(ctx.store.db));
     return sendPage(reply, signInForm(request, reply, { next: next ?? '', notice, firstStart }));
   });
@@ -203,7 +198,7 @@ ${passwordHint}
     });
 
   app.get('/password/set', async (request, reply) => {
-    const token = query(request, 'token') ?? '';
+    const token = queryParam(request, 'token') ?? '';
     const holder = await passwordLinkHolder(ctx, token);
     if (!holder.ok) return sendPage(reply, linkProblem(holder.error), 400);
     const { email, purpose } = holder.value;

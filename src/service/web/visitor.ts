@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { SINGLE_LINE } from '../../domain/text.js';
 import { cookiesOf, csrfToken } from '../../html/forms.js';
 import type { Principal } from '../auth/principal.js';
 import { resumeSession, SESSION_MAX_MS, type Session } from '../auth/sessions.js';
@@ -148,8 +149,11 @@ export async function requireOwner(
  * Only paths of this site: a `next` that names another site would make sign-in an open redirect.
  * Browsers drop tabs and newlines and read a backslash as a slash, so any of those is refused too.
  */
+const ONE_LINE = new RegExp(SINGLE_LINE);
+
 export function localPath(next: string | undefined, fallback: string): string {
-  if (next === undefined || !next.startsWith('/') || /[\u0000-\u001f\u007f\\]/.test(next)) return fallback;
+  if (next === undefined || !next.startsWith('/') || next.includes('\\') || !ONE_LINE.test(next))
+    return fallback;
   const resolved = new URL(next, 'http://this.site');
   return resolved.origin === 'http://this.site'
     ? `${resolved.pathname}${resolved.search}${resolved.hash}`

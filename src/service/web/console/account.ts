@@ -11,11 +11,10 @@ import { listOrders } from '../../orders/order-reads.js';
 import { listSubscriptions } from '../../subscriptions/lifecycle.js';
 import { page } from '../layout.js';
 import { badge, day, keyStatusBadge, table } from '../parts.js';
-import { noticeOf, sendPage } from '../respond.js';
+import { noticeOf, pathParam, sendPage } from '../respond.js';
 import { Redirect, requireStaffVisitor, type Visitor } from '../visitor.js';
 import type { WebModule } from '../web-module.js';
 import { madeLinkPanel, makePasswordLink } from './invitations.js';
-import { idParam } from './shared.js';
 
 /** The orders an account's page lists, newest first; the Orders page has them all. */
 const ORDERS_SHOWN = 20;
@@ -38,9 +37,9 @@ export const accountPages: WebModule = (app, deps) => {
   const { ctx } = deps;
 
   async function accountOf(request: FastifyRequest): Promise<AccountView> {
-    const account = await findAccount(ctx, idParam(request));
+    const account = await findAccount(ctx, pathParam(request));
     if (account === undefined)
-      throw problem('account_not_found', `There is no account ${idParam(request)}.`, 'id');
+      throw problem('account_not_found', `There is no account ${pathParam(request)}.`, 'id');
     return account;
   }
 

@@ -8,11 +8,10 @@ import { createAccount, listAccounts, listMembers } from '../../accounts/operati
 import { unwrap } from '../../http/problem.js';
 import { page } from '../layout.js';
 import { day, table } from '../parts.js';
-import { sendPage } from '../respond.js';
+import { queryParam, sendPage } from '../respond.js';
 import { requireStaffVisitor, type Visitor } from '../visitor.js';
 import type { WebModule } from '../web-module.js';
 import { madeLinkPanel, makePasswordLink } from './invitations.js';
-import { queryValue } from './shared.js';
 
 /** Accounts: the list (searched by email) and a new account with its owner's invitation. */
 export const accountListPages: WebModule = (app, deps) => {
@@ -24,7 +23,7 @@ export const accountListPages: WebModule = (app, deps) => {
     staff: Visitor,
     state: { refusal?: Failure; email?: string; name?: string; made?: Fragment } = {},
   ): Promise<FastifyReply> {
-    const search = queryValue(request, 'email').toLowerCase();
+    const search = queryParam(request, 'email').toLowerCase();
     const accounts = (await listAccounts(ctx)).filter(
       (account) => search === '' || account.email.includes(search),
     );

@@ -14,10 +14,10 @@ import { markInvoicePaid, voidInvoiceOrOrder } from '../../orders/invoice-settle
 import { listOrders } from '../../orders/order-reads.js';
 import { page } from '../layout.js';
 import { badge, day, type Tone, table } from '../parts.js';
-import { noticeOf, sendPage } from '../respond.js';
+import { noticeOf, pathParam, queryParam, sendPage } from '../respond.js';
 import { Redirect, requireStaffVisitor, type Visitor } from '../visitor.js';
 import type { WebModule } from '../web-module.js';
-import { accountLink, accountsByIds, choices, idParam, queryValue } from './shared.js';
+import { accountLink, accountsByIds, choices } from './shared.js';
 
 /** Rows a page of orders or invoices shows; "Next page" goes on from the last. */
 const PAGE_SIZE = 50;
@@ -38,7 +38,7 @@ const oneOf = <T extends string>(value: string, allowed: readonly T[]): T | unde
 
 /** A cursor from a link: an id of the kind the list pages by, or a page that does not exist. */
 function cursorOf(request: FastifyRequest, prefix: string): string | undefined {
-  const after = queryValue(request, 'after');
+  const after = queryParam(request, 'after');
   if (after === '') return undefined;
   if (!new RegExp(`^${prefix}_${ID_BODY}$`).test(after))
     throw problem('validation_failed', `There is no page after ${after}.`, 'after');
@@ -54,7 +54,7 @@ const nextLink = (path: string, filter: Record<string, string>, next: string | n
 export const billingPages: WebModule = (app, { ctx }) => {
   app.get('/console/orders', async (request, reply) => {
     const staff = await requireStaffVisitor(ctx, request, reply);
-    const status = oneOf(queryValue(request, 'status'), ORDER_STATUSES);
+    const status = oneOf(queryParam(request, 'status'), ORDER_STATUSES);
     const listed = await listOrders(ctx, staff.principal, {
       status,
       newestFirst: true,
@@ -100,7 +100,7 @@ ${nextLink('/console/orders', status === undefined ? {} : { status }, next)}`;
     refusal?: Failure,
   ): Promise<FastifyReply> {
     // Open invoices by default: they are the ones waiting for staff.
-    const asked = queryValue(request, 'status');
+    const asked = queryParam(request, 'status');
     const status = request.method === 'POST' || asked === '' ? 'open' : oneOf(asked, INVOICE_STATUSES);
     const listed = await listInvoices(ctx, staff.principal, {
       status,
@@ -151,7 +151,7 @@ ${nextLink('/console/invoices', { status: status ?? 'all' }, next)}
   ] as const)
     app.post(`/console/invoices/:id/${action}`, async (request, reply) => {
       const staff = await requireStaffVisitor(ctx, request, reply);
-      const moved = await move(ctx, { id: idParam(request), actor: staff.principal.userId });
+      const moved = await move(ctx, { id: pathParam(request), actor: staff.principal.userId });
       if (!moved.ok) {
         if (moved.error.code === 'invoice_not_found') throw problem(moved.error.code, moved.error.detail);
         return invoicesPage(request, reply, staff, moved.error);

@@ -10,10 +10,10 @@ import { problem } from '../../http/problem.js';
 import { listReminders, type ReminderView } from '../../reminders/operations.js';
 import { page } from '../layout.js';
 import { badge, day, table } from '../parts.js';
-import { sendPage } from '../respond.js';
+import { queryParam, sendPage } from '../respond.js';
 import { requireStaffVisitor } from '../visitor.js';
 import type { WebModule } from '../web-module.js';
-import { accountLink, accountsByIds, queryValue } from './shared.js';
+import { accountLink, accountsByIds } from './shared.js';
 
 /** Entries a page of the audit log shows. */
 const AUDIT_PAGE = 50;
@@ -23,7 +23,7 @@ const REMINDERS_SHOWN = 100;
 const CHANGE_CHARS = 140;
 
 const auditCursor = (request: FastifyRequest, name: 'after' | 'before'): string | undefined => {
-  const value = queryValue(request, name);
+  const value = queryParam(request, name);
   if (value === '') return undefined;
   if (!new RegExp(`^aud_${ID_BODY}$`).test(value))
     throw problem('validation_failed', `There is no audit entry ${value} to page from.`, name);
@@ -39,7 +39,7 @@ const changeOf = (entry: AuditView): string => {
 export const recordPages: WebModule = (app, { ctx }) => {
   app.get('/console/audit', async (request, reply) => {
     const staff = await requireStaffVisitor(ctx, request, reply);
-    const reference = queryValue(request, 'account');
+    const reference = queryParam(request, 'account');
     const account = reference === '' ? undefined : await resolveAccount(ctx, reference);
     const after = auditCursor(request, 'after');
     const before = after === undefined ? auditCursor(request, 'before') : undefined;

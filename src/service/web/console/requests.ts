@@ -16,11 +16,11 @@ import {
 } from '../../support/operations.js';
 import { page } from '../layout.js';
 import { day, table } from '../parts.js';
-import { noticeOf, sendPage } from '../respond.js';
+import { noticeOf, pathParam, sendPage } from '../respond.js';
 import { Redirect, requireStaffVisitor, type Visitor } from '../visitor.js';
 import type { WebModule } from '../web-module.js';
 import { age, KIND_LABELS, keyNamed, outcomeText, requestFacts, requestStatusBadge } from './request-view.js';
-import { accountLink, accountsByIds, idParam } from './shared.js';
+import { accountLink, accountsByIds } from './shared.js';
 
 /** Decided requests the queue still shows below the open ones, newest first. */
 const DECIDED_SHOWN = 50;
@@ -89,7 +89,7 @@ ${table({
     staff: Visitor,
     state: { refusal?: Failure; note?: string; reason?: string } = {},
   ): Promise<FastifyReply> {
-    const found = await findRequest(ctx, staff.principal, idParam(request));
+    const found = await findRequest(ctx, staff.principal, pathParam(request));
     if (!found.ok) throw problem(found.error.code, found.error.detail, found.error.field);
     const item = found.value;
     const account = await findAccount(ctx, item.accountId);
@@ -142,7 +142,7 @@ ${item.status === 'open' ? forms : html`<h2>Outcome</h2><p class="panel">${outco
 
   app.post('/console/requests/:id/approve', async (request, reply) => {
     const staff = await requireStaffVisitor(ctx, request, reply);
-    const id = idParam(request);
+    const id = pathParam(request);
     await knownRequest(ctx, staff.principal, id);
     const note = field(request.body, 'note');
     const approved = await approveRequest(ctx, { id, actor: staff.principal.userId, note });
@@ -152,7 +152,7 @@ ${item.status === 'open' ? forms : html`<h2>Outcome</h2><p class="panel">${outco
 
   app.post('/console/requests/:id/decline', async (request, reply) => {
     const staff = await requireStaffVisitor(ctx, request, reply);
-    const id = idParam(request);
+    const id = pathParam(request);
     await knownRequest(ctx, staff.principal, id);
     const reason = field(request.body, 'reason');
     const declined = await declineRequest(ctx, { id, actor: staff.principal.userId, reason });

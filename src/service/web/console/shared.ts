@@ -1,16 +1,8 @@
-import type { FastifyRequest } from 'fastify';
 import { type Html, html } from '../../../html/html.js';
 import { type AccountView, findAccount } from '../../accounts/operations.js';
 import type { ServiceContext } from '../../context.js';
 
 /** What the console's pages share: the id in the path, a query value, accounts named by their ids. */
-
-export const idParam = (request: FastifyRequest): string => (request.params as { id: string }).id;
-
-export const queryValue = (request: FastifyRequest, name: string): string => {
-  const value = (request.query as Record<string, unknown> | undefined)?.[name];
-  return typeof value === 'string' ? value.trim() : '';
-};
 
 /** The accounts these ids name, read once each. */
 export async function accountsByIds(

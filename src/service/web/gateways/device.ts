@@ -13,7 +13,7 @@ import { listOrganizations, showOrganization } from '../../gateways/organization
 import { unwrap } from '../../http/problem.js';
 import { page } from '../layout.js';
 import { badge, day, table } from '../parts.js';
-import { noticeOf, sendPage } from '../respond.js';
+import { noticeOf, pathParam, sendPage } from '../respond.js';
 import { type Customer, Redirect, requireCustomer } from '../visitor.js';
 import type { WebModule } from '../web-module.js';
 import { GATEWAYS_SECTION } from './organizations.js';
@@ -22,7 +22,6 @@ import {
   choose,
   deviceStatus,
   keyOf,
-  pathId,
   proStatus,
   type Refusal,
   refusalFor,
@@ -214,7 +213,7 @@ ${live ? actions : ''}`;
 
 export const devicePages: WebModule = (app, { ctx }) => {
   app.get('/devices/:id', async (request, reply) =>
-    devicePage(ctx, request, reply, await requireCustomer(ctx, request, reply), pathId(request)),
+    devicePage(ctx, request, reply, await requireCustomer(ctx, request, reply), pathParam(request)),
   );
 
   /** A device action: checked as the device page is first, so unknown and not administered answer as it does. */
@@ -225,7 +224,7 @@ export const devicePages: WebModule = (app, { ctx }) => {
   ) =>
     app.post(`/devices/:id/${path}`, async (request, reply) => {
       const customer = await requireCustomer(ctx, request, reply);
-      const deviceId = pathId(request);
+      const deviceId = pathParam(request);
       unwrap(await showDevice(ctx, customer.principal, deviceId));
       const next = await act(customer, deviceId, request.body);
       if (!next.ok)
@@ -258,7 +257,7 @@ export const devicePages: WebModule = (app, { ctx }) => {
   // The code is shown in this answer, never in a URL or a redirect's notice.
   app.post('/devices/:id/enrollment', async (request, reply) => {
     const customer = await requireCustomer(ctx, request, reply);
-    const deviceId = pathId(request);
+    const deviceId = pathParam(request);
     unwrap(await showDevice(ctx, customer.principal, deviceId));
     const made = await createEnrollment(ctx, customer.principal, deviceId);
     return devicePage(

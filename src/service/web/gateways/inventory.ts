@@ -9,12 +9,12 @@ import { listOrganizations, showOrganization } from '../../gateways/organization
 import { unwrap } from '../../http/problem.js';
 import { page } from '../layout.js';
 import { day, table } from '../parts.js';
-import { noticeOf, sendPage } from '../respond.js';
+import { noticeOf, pathParam, sendPage } from '../respond.js';
 import { type Customer, Redirect, requireCustomer } from '../visitor.js';
 import type { WebModule } from '../web-module.js';
 import { licenseTable } from './license-table.js';
 import { GATEWAYS_SECTION } from './organizations.js';
-import { deviceStatus, pathId, type Refusal, refusalFor, refusalOf } from './parts.js';
+import { deviceStatus, type Refusal, refusalFor, refusalOf } from './parts.js';
 
 /** What a refused form is shown again with: the refusal and what was typed. */
 export interface InventoryState {
@@ -156,12 +156,12 @@ ${addKeyForm(organizationId, customer.csrf, state)}`;
 
 export const inventoryPages: WebModule = (app, { ctx }) => {
   app.get('/organizations/:id', async (request, reply) =>
-    inventoryPage(ctx, request, reply, await requireCustomer(ctx, request, reply), pathId(request)),
+    inventoryPage(ctx, request, reply, await requireCustomer(ctx, request, reply), pathParam(request)),
   );
 
   app.post('/organizations/:id/devices', async (request, reply) => {
     const customer = await requireCustomer(ctx, request, reply);
-    const organizationId = pathId(request);
+    const organizationId = pathParam(request);
     const typed = Object.fromEntries(
       REGISTER_FIELDS.map((input) => [input.name, field(request.body, input.name)]),
     ) as Record<(typeof REGISTER_FIELDS)[number]['name'], string>;

@@ -4,12 +4,12 @@ import { addKey, type KeyPreviewView, previewKey } from '../../gateways/keys.js'
 import { showOrganization } from '../../gateways/organizations.js';
 import { unwrap } from '../../http/problem.js';
 import { page } from '../layout.js';
-import { sendPage } from '../respond.js';
+import { pathParam, sendPage } from '../respond.js';
 import { Redirect, requireCustomer } from '../visitor.js';
 import type { WebModule } from '../web-module.js';
 import { inventoryPage } from './inventory.js';
 import { GATEWAYS_SECTION } from './organizations.js';
-import { pathId, refusalOf } from './parts.js';
+import { refusalOf } from './parts.js';
 
 const years = (count: number): string => `${count} year${count === 1 ? '' : 's'}`;
 
@@ -26,7 +26,7 @@ ${preview.kind === 'secupoint' ? html`<dt>VPN users in all</dt><dd>${preview.tot
 export const keyPages: WebModule = (app, { ctx }) => {
   app.post('/organizations/:id/license-keys/preview', async (request, reply) => {
     const customer = await requireCustomer(ctx, request, reply);
-    const organizationId = pathId(request);
+    const organizationId = pathParam(request);
     const organization = unwrap(await showOrganization(ctx, customer.principal, organizationId));
     const key = field(request.body, 'key');
     const previewed = await previewKey(ctx, customer.principal, key);
@@ -60,7 +60,7 @@ ${csrfInput(customer.csrf)}
 
   app.post('/organizations/:id/license-keys', async (request, reply) => {
     const customer = await requireCustomer(ctx, request, reply);
-    const organizationId = pathId(request);
+    const organizationId = pathParam(request);
     const key = field(request.body, 'key');
     const added = await addKey(ctx, customer.principal, organizationId, key);
     if (!added.ok)

@@ -6,10 +6,11 @@ import type { Principal } from '../../auth/principal.js';
 import { associateLicense, moveLicense, showLicense, undoAssociation } from '../../gateways/licenses.js';
 import { shareLicense, undoShare } from '../../gateways/sharing.js';
 import { unwrap } from '../../http/problem.js';
+import { pathParam } from '../respond.js';
 import { Redirect, requireCustomer } from '../visitor.js';
 import type { WebModule } from '../web-module.js';
 import { inventoryPage } from './inventory.js';
-import { pathId, refusalOf } from './parts.js';
+import { refusalOf } from './parts.js';
 
 type Act = (principal: Principal, licenseId: string, body: unknown) => Promise<Result<GatewayLicense>>;
 
@@ -21,7 +22,7 @@ export const licenseActionPages: WebModule = (app, { ctx }) => {
   const action = (path: string, done: string, act: Act) =>
     app.post(`/gateway-licenses/:id/${path}`, async (request: FastifyRequest, reply: FastifyReply) => {
       const customer = await requireCustomer(ctx, request, reply);
-      const licenseId = pathId(request);
+      const licenseId = pathParam(request);
       // Another account's license is unknown (404); one of an organization not administered, 403.
       const license = unwrap(await showLicense(ctx, customer.principal, licenseId));
       const outcome = await act(customer.principal, licenseId, request.body);

@@ -1,4 +1,3 @@
-import type { FastifyRequest } from 'fastify';
 import type { Device, DeviceView, GatewayLicense } from '../../../contract/gateways.js';
 import { ERRORS, type Failure } from '../../../domain/errors.js';
 import { formError } from '../../../html/document.js';
@@ -8,7 +7,6 @@ import { badge, day, type Tone } from '../parts.js';
 /** Pieces the gateway pages share: statuses in the console's words, refusals beside their form. */
 
 /** The id in the page's path (`/devices/:id`), as typed: unknown ids answer 404 from the operations. */
-export const pathId = (request: FastifyRequest): string => (request.params as { id: string }).id;
 
 /** A form the operation refused: its message, verbatim, shown beside that form with the catalog's status. */
 export interface Refusal {

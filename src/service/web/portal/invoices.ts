@@ -8,10 +8,9 @@ import { invoiceMarkup } from '../../invoices/render-html.js';
 import { renderInvoicePdf } from '../../invoices/render-pdf.js';
 import { page } from '../layout.js';
 import { badge, day, type Tone, table } from '../parts.js';
-import { sendPage } from '../respond.js';
+import { pathParam, sendPage } from '../respond.js';
 import { requireOwner } from '../visitor.js';
 import type { WebModule } from '../web-module.js';
-import { param } from './orders.js';
 
 const STATUS_TONE: Record<Invoice['status'], Tone> = {
   draft: 'plain',
@@ -60,7 +59,7 @@ ${table({
   // Print Invoice: the same document as the PDF and the API's printable page, in the page frame.
   app.get('/invoices/:id', async (request, reply) => {
     const customer = await requireOwner(ctx, request, reply);
-    const id = param(request, 'id');
+    const id = pathParam(request, 'id');
     const doc = unwrap(await documentFor(ctx, customer.principal, id));
     const { header, content } = invoiceMarkup(doc);
     const body = html`<article class="panel invoice">
@@ -74,7 +73,7 @@ ${trusted(content)}
 
   app.get('/invoices/:id/pdf', async (request, reply) => {
     const customer = await requireOwner(ctx, request, reply);
-    const doc = unwrap(await documentFor(ctx, customer.principal, param(request, 'id')));
+    const doc = unwrap(await documentFor(ctx, customer.principal, pathParam(request, 'id')));
     const pdf = await renderInvoicePdf(doc);
     return reply
       .type('application/pdf')

@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply } from 'fastify';
 import type { Order, Payment } from '../../../contract/orders.js';
 import { ERRORS, type Failure } from '../../../domain/errors.js';
 import { field } from '../../../html/forms.js';
@@ -10,7 +10,7 @@ import { createOrder } from '../../orders/operations.js';
 import { listOrders, showOrder } from '../../orders/order-reads.js';
 import { page } from '../layout.js';
 import { day, table } from '../parts.js';
-import { noticeOf, sendPage } from '../respond.js';
+import { noticeOf, pathParam, sendPage } from '../respond.js';
 import { type Customer, Redirect, requireOwner } from '../visitor.js';
 import type { WebModule } from '../web-module.js';
 import {
@@ -24,8 +24,6 @@ import {
 } from './order-page.js';
 
 /** A path parameter; the routes' patterns make sure it is there. */
-export const param = (request: FastifyRequest, name: string): string =>
-  String((request.params as Record<string, unknown>)[name] ?? '');
 
 /** A form's attempt token, as the page made it: anything else is not a form of ours. */
 export function attemptOf(body: unknown): string {
@@ -116,13 +114,13 @@ ${table({ caption: `${orders.length} orders and quotes, newest first`, head: ['O
 
   app.get('/orders/:id', async (request, reply) => {
     const customer = await requireOwner(ctx, request, reply);
-    const order = unwrap(await showOrder(ctx, customer.principal, param(request, 'id')));
+    const order = unwrap(await showOrder(ctx, customer.principal, pathParam(request, 'id')));
     return showOrderPage(ctx, reply, customer, order, { notice: noticeOf(request, PAID_NOTICE) });
   });
 
   app.post('/orders/:id/pay', async (request, reply) => {
     const customer = await requireOwner(ctx, request, reply);
-    const id = param(request, 'id');
+    const id = pathParam(request, 'id');
     const order = unwrap(await showOrder(ctx, customer.principal, id));
     const attempt = attemptOf(request.body);
     const method = field(request.body, 'method') === 'paypal' ? 'paypal' : 'card';
@@ -158,7 +156,7 @@ ${table({ caption: `${orders.length} orders and quotes, newest first`, head: ['O
     const customer = await requireOwner(ctx, request, reply);
     const outcome = field(request.body, 'outcome') === 'declined' ? 'declined' : 'succeeded';
     const completed = unwrap(
-      await completeTestPayment(ctx, customer.principal, param(request, 'id'), outcome),
+      await completeTestPayment(ctx, customer.principal, pathParam(request, 'id'), outcome),
     );
     return afterPayment(ctx, reply, customer, completed);
   });

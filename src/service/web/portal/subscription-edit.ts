@@ -12,7 +12,7 @@ import { previewOrder } from '../../orders/preview.js';
 import type { SubscriptionView } from '../../subscriptions/lifecycle.js';
 import { type PoolView, showPool } from '../../subscriptions/pool-view.js';
 import { page } from '../layout.js';
-import { sendPage } from '../respond.js';
+import { pathParam, sendPage } from '../respond.js';
 import { type Customer, Redirect, requireOwner } from '../visitor.js';
 import type { WebModule } from '../web-module.js';
 
@@ -20,8 +20,6 @@ const CONNECTIONS_REFUSED = 'Type the connections as a whole number, 1 or more.'
 
 /** What the browser's confirmation carries so that sending it twice orders once. */
 const IDEMPOTENCY_KEY = /^web-[0-9a-f-]{36}$/;
-
-const subscriptionId = (request: FastifyRequest): string => (request.params as { id: string }).id;
 
 const title = (subscription: SubscriptionView) => `Edit Subscription …${subscription.key.slice(-4)}`;
 
@@ -79,7 +77,7 @@ ${csrfInput(customer.csrf)}
 export const subscriptionEditPages: WebModule = (app, { ctx }) => {
   async function ownersPool(request: FastifyRequest, reply: FastifyReply) {
     const customer = await requireOwner(ctx, request, reply);
-    return { customer, pool: unwrap(await showPool(ctx, customer.principal, subscriptionId(request))) };
+    return { customer, pool: unwrap(await showPool(ctx, customer.principal, pathParam(request))) };
   }
 
   const refused = (

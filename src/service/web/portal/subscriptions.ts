@@ -1,11 +1,10 @@
-import type { FastifyRequest } from 'fastify';
 import { type Html, html } from '../../../html/html.js';
 import { unwrap } from '../../http/problem.js';
 import type { SubscriptionView } from '../../subscriptions/lifecycle.js';
 import { type PoolServer, type PoolView, poolsOf, showPool } from '../../subscriptions/pool-view.js';
 import { page } from '../layout.js';
 import { badge, day, table } from '../parts.js';
-import { noticeOf, sendPage } from '../respond.js';
+import { noticeOf, pathParam, sendPage } from '../respond.js';
 import { type Customer, requireCustomer } from '../visitor.js';
 import type { WebModule } from '../web-module.js';
 import { subscriptionEditPages } from './subscription-edit.js';
@@ -61,8 +60,6 @@ function serverRow(server: PoolServer): Html {
 </tr>`;
 }
 
-const subscriptionId = (request: FastifyRequest): string => (request.params as { id: string }).id;
-
 /** Subscriptions: the account's pools of connections, and the servers using each. */
 export const subscriptionPages: WebModule = (app, deps) => {
   const { ctx } = deps;
@@ -89,7 +86,7 @@ ${table({
   app.get('/subscriptions/:id', async (request, reply) => {
     const customer = await requireCustomer(ctx, request, reply);
     const now = ctx.clock.now();
-    const pool = unwrap(await showPool(ctx, customer.principal, subscriptionId(request)));
+    const pool = unwrap(await showPool(ctx, customer.principal, pathParam(request)));
     const { subscription } = pool;
     const owner = customer.principal.role === 'owner';
     // Only a subscription bought through an order is changed through one.

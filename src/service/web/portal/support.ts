@@ -16,10 +16,9 @@ import {
   requestFacts,
   requestStatusBadge,
 } from '../console/request-view.js';
-import { idParam } from '../console/shared.js';
 import { page } from '../layout.js';
 import { day, shownKeyStatus, table } from '../parts.js';
-import { noticeOf, sendPage } from '../respond.js';
+import { noticeOf, pathParam, sendPage } from '../respond.js';
 import { type Customer, Redirect, requireCustomer } from '../visitor.js';
 import type { WebModule } from '../web-module.js';
 
@@ -203,7 +202,7 @@ ${form}`;
 
   app.get('/support/:id', async (request: FastifyRequest, reply) => {
     const customer = await requireCustomer(ctx, request, reply);
-    const found = await findRequest(ctx, customer.principal, idParam(request));
+    const found = await findRequest(ctx, customer.principal, pathParam(request));
     if (!found.ok) throw problem(found.error.code, found.error.detail, found.error.field);
     const item = found.value;
     const outcome = await outcomeText(ctx, customer.principal, item);
