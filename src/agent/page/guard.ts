@@ -26,6 +26,9 @@ export const cookieHeader = (name: string, value: string, maxAgeMs: number): str
 
 const newToken = (): string => randomBytes(32).toString('base64url');
 
+/** Ten wrong passwords in ten minutes, and the page checks none until the ten minutes end. */
+export const GUESSES = { limit: 10, windowMs: 600_000 } as const;
+
 /**
  * What keeps the page to its administrator: CSRF tokens made with a key of this process alone (a
  * restart voids every form and session), and, when a password is set, sessions that begin with it.
@@ -39,6 +42,8 @@ export class PageGuard {
   readonly #sessions = new Map<string, number>();
   /** Password checks one at a time: guesses sent in parallel are tried no faster than in a row. */
   #checking: Promise<unknown> = Promise.resolve();
+  /** Wrong passwords in the current window, and when it ends. */
+  #guesses = { count: 0, windowEndsAt: 0 };
 
   constructor(clock: Clock, password: string | undefined) {
     this.#clock = clock;
@@ -86,13 +91,26 @@ export class PageGuard {
     return true;
   }
 
+  /** When guessing may go on, after too many wrong passwords; undefined while it may. */
+  blockedUntil(): number | undefined {
+    const now = this.#clock.now().getTime();
+    const { count, windowEndsAt } = this.#guesses;
+    return count >= GUESSES.limit && now < windowEndsAt ? windowEndsAt : undefined;
+  }
+
   /** A new session when the password is the one set; undefined when it is not. */
   async signIn(typed: string): Promise<string | undefined> {
     const hash = this.#passwordHash;
-    if (hash === undefined) return undefined;
+    if (hash === undefined || this.blockedUntil() !== undefined) return undefined;
     const check = this.#checking.then(async () => verifyPassword(typed, await hash));
     this.#checking = check.catch(() => false);
-    if (!(await check)) return undefined;
+    if (!(await check)) {
+      const now = this.#clock.now().getTime();
+      if (now >= this.#guesses.windowEndsAt)
+        this.#guesses = { count: 0, windowEndsAt: now + GUESSES.windowMs };
+      this.#guesses.count += 1;
+      return undefined;
+    }
     const token = newToken();
     this.#sessions.set(token, this.#clock.now().getTime() + SESSION_IDLE_MS);
     return token;

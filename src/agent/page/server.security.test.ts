@@ -4,6 +4,7 @@ import { ManualClock } from '../../../test/support/clock.js';
 import { accountWithKey } from '../../../test/support/factories.js';
 import { type InProcessService, startInProcessService } from '../../../test/support/in-process-service.js';
 import { FormClient } from '../../../test/support/web.js';
+import { GUESSES } from './guard.js';
 
 /** The license page of a real agent, activating through a real service on 127.0.0.1. */
 describe('the agent’s license page: who may use it', () => {
@@ -146,5 +147,18 @@ describe('the license page behind its admin password', () => {
     await browser.get('/');
     await browser.post('/sign-out', {});
     expect((await browser.get('/')).location).toBe('/sign-in');
+  });
+
+  it('stops checking passwords after ten wrong ones, until the ten minutes end', async () => {
+    const browser = new FormClient(held.page.url);
+    await browser.get('/sign-in');
+    for (let i = 0; i < GUESSES.limit; i++)
+      expect((await browser.post('/sign-in', { password: `guess number ${i}` })).status).toBe(401);
+    const blocked = await browser.post('/sign-in', { password: PASSWORD });
+    expect(blocked.status).toBe(429);
+    expect(blocked.html).toContain('Too many wrong passwords');
+    expect(browser.cookie('sk_agent_session')).toBeUndefined();
+    clock.advance(GUESSES.windowMs);
+    expect((await browser.post('/sign-in', { password: PASSWORD })).location).toBe('/');
   });
 });

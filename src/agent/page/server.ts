@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { isIP } from 'node:net';
 import type { Clock } from '../../domain/clock.js';
+import { readableInstant } from '../../domain/key-status.js';
 import { CONTENT_SECURITY_POLICY } from '../../html/document.js';
 import {
   CSRF_FIELD,
@@ -184,6 +185,16 @@ export async function startLicensePage(
     if (path === '/sign-in') {
       if (!guard.asksPassword || (get && guard.signedIn(request))) return redirect(exchange, '/');
       if (get) return sendPage(exchange, 200, signInPage({ csrf: exchange.csrf }));
+      const blocked = guard.blockedUntil();
+      if (blocked !== undefined)
+        return sendPage(
+          exchange,
+          429,
+          signInPage({
+            csrf: exchange.csrf,
+            error: `Too many wrong passwords: try again after ${readableInstant(new Date(blocked))}.`,
+          }),
+        );
       const session = await guard.signIn(secretField(body, 'password'));
       if (session === undefined)
         return sendPage(
