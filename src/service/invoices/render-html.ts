@@ -1,18 +1,8 @@
 import { createHash } from 'node:crypto';
+import { escapeHtml } from '../../html/html.js';
 import type { InvoiceDocument } from './document.js';
 
 /** An invoice as a printable, accessible web page: the same words as its PDF, in the same order. */
-
-const ENTITIES: Record<string, string> = {
-  '&': '&amp;',
-  '<': '&lt;',
-  '>': '&gt;',
-  '"': '&quot;',
-  "'": '&#39;',
-};
-
-/** Text as HTML: what a customer typed (a company name, an address) is never markup. */
-export const escapeHtml = (text: string): string => text.replace(/[&<>"']/g, (c) => ENTITIES[c] ?? c);
 
 const STYLE = `
 body { font-family: "DejaVu Sans", Verdana, sans-serif; color: #111; margin: 2rem auto; max-width: 48rem; padding: 0 1rem; line-height: 1.4; }
