@@ -178,19 +178,24 @@ export async function removeMember(
   const access = manageAccess(principal, accountId);
   if (!access.ok) return access;
   const now = ctx.clock.now();
-  return inTransaction(ctx.store.db, async (tx) => {
-    const user = await accountUser(tx, accountId, userId);
-    if (user === undefined)
+  // Read before the transaction, whose first statement is then a write: on SQLite a transaction
+  // that reads first cannot take the write lock while another process holds it.
+  const db = ctx.store.db;
+  const user = await accountUser(db, accountId, userId);
+  if (user === undefined)
+    return fail('user_not_found', `There is no user ${userId} in this account.`, 'userId');
+  if (user.role !== 'member')
+    return fail(
+      'owner_not_removable',
+      `${user.email} owns the account: its owner cannot be removed.`,
+      'userId',
+    );
+  const [owner] = (await accountUsers(db, accountId)).filter((known) => known.role === 'owner');
+  if (owner === undefined) throw new Error(`account ${accountId} has no owner`);
+  return inTransaction(db, async (tx) => {
+    // Removed meanwhile by another request: one removal, one audit entry.
+    if (!(await deleteUser(tx, user.id, owner.id)))
       return fail('user_not_found', `There is no user ${userId} in this account.`, 'userId');
-    if (user.role !== 'member')
-      return fail(
-        'owner_not_removable',
-        `${user.email} owns the account: its owner cannot be removed.`,
-        'userId',
-      );
-    const [owner] = (await accountUsers(tx, accountId)).filter((known) => known.role === 'owner');
-    if (owner === undefined) throw new Error(`account ${accountId} has no owner`);
-    await deleteUser(tx, user.id, owner.id);
     await recordAudit(tx, now, [
       {
         actor: principal.userId,

@@ -80,18 +80,18 @@ export async function linkForUser(
   input: { userId: string; actor: string },
 ): Promise<Result<PasswordLink>> {
   const now = ctx.clock.now();
-  return inTransaction(ctx.store.db, async (tx) => {
-    const user = await tx
-      .selectFrom('users')
-      .select(['id', 'account_id', 'email', 'password_hash'])
-      .where('id', '=', input.userId)
-      .executeTakeFirst();
-    if (user === undefined) return fail('user_not_found', `There is no user ${input.userId}.`, 'userId');
-    const holder = { id: user.id, accountId: user.account_id, email: user.email };
-    return ok(
-      await issuePasswordLink(tx, { user: holder, purpose: purposeOf(user), actor: input.actor }, now),
-    );
-  });
+  // Read before the transaction: on SQLite a transaction that reads first cannot then take the
+  // write lock while another process holds it. A user is never renamed, only removed.
+  const user = await ctx.store.db
+    .selectFrom('users')
+    .select(['id', 'account_id', 'email', 'password_hash'])
+    .where('id', '=', input.userId)
+    .executeTakeFirst();
+  if (user === undefined) return fail('user_not_found', `There is no user ${input.userId}.`, 'userId');
+  const holder = { id: user.id, accountId: user.account_id, email: user.email };
+  return inTransaction(ctx.store.db, async (tx) =>
+    ok(await issuePasswordLink(tx, { user: holder, purpose: purposeOf(user), actor: input.actor }, now)),
+  );
 }
 
 /** A reset link asked for from the sign-in page is made at most this often for one user. */
@@ -103,23 +103,31 @@ export const RESET_EVERY_MS = 5 * 60_000;
  */
 export async function requestPasswordReset(ctx: ServiceContext, email: string): Promise<PasswordLink[]> {
   const now = ctx.clock.now();
-  const made = await inTransaction(ctx.store.db, async (tx) => {
-    const users = await tx
-      .selectFrom('users')
-      .select(['id', 'account_id', 'email'])
-      .where('email', '=', email)
-      .where('password_hash', 'is not', null)
-      .execute();
+  const db = ctx.store.db;
+  // Read first, outside the transaction (see linkForUser); two requests in the same instant may
+  // both make a link, which the throttle allows: it bounds a flood, not a pair.
+  const users = await db
+    .selectFrom('users')
+    .select(['id', 'account_id', 'email'])
+    .where('email', '=', email)
+    .where('password_hash', 'is not', null)
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom('password_links')
+            .select('token_digest')
+            .whereRef('password_links.user_id', '=', 'users.id')
+            .where('purpose', '=', 'reset')
+            .where('created_at', '>', now.getTime() - RESET_EVERY_MS),
+        ),
+      ),
+    )
+    .execute();
+  if (users.length === 0) return [];
+  const made = await inTransaction(db, async (tx) => {
     const links: PasswordLink[] = [];
     for (const user of users) {
-      const recent = await tx
-        .selectFrom('password_links')
-        .select('token_digest')
-        .where('user_id', '=', user.id)
-        .where('purpose', '=', 'reset')
-        .where('created_at', '>', now.getTime() - RESET_EVERY_MS)
-        .executeTakeFirst();
-      if (recent !== undefined) continue;
       const holder = { id: user.id, accountId: user.account_id, email: user.email };
       links.push(await issuePasswordLink(tx, { user: holder, purpose: 'reset', actor: user.id }, now));
     }

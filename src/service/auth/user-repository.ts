@@ -90,9 +90,9 @@ export const accountUser = (db: Database, accountId: string, userId: string) =>
 /**
  * Deletes a user with every way they had in: API tokens, web sessions, password links, gateway
  * organizations they administered. Support requests they filed stay with the account, in `heir`'s
- * name (each keeps the email of who asked).
+ * name (each keeps the email of who asked). False when there was no such user to delete.
  */
-export async function deleteUser(db: Database, userId: string, heir: string): Promise<void> {
+export async function deleteUser(db: Database, userId: string, heir: string): Promise<boolean> {
   await db.deleteFrom('api_tokens').where('user_id', '=', userId).execute();
   await db.deleteFrom('web_sessions').where('user_id', '=', userId).execute();
   await db.deleteFrom('password_links').where('user_id', '=', userId).execute();
@@ -102,5 +102,6 @@ export async function deleteUser(db: Database, userId: string, heir: string): Pr
     .set({ requester_id: heir })
     .where('requester_id', '=', userId)
     .execute();
-  await db.deleteFrom('users').where('id', '=', userId).execute();
+  const deleted = await db.deleteFrom('users').where('id', '=', userId).executeTakeFirst();
+  return deleted.numDeletedRows > 0n;
 }
