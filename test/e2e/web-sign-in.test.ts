@@ -74,14 +74,24 @@ describe.each(ENGINES)('signing in to the pages (%s)', (engine) => {
   it('sends an open redirect home instead', async () => {
     const browser = new FormClient(service.url);
     await browser.signIn(owner);
-    for (const next of ['//evil.example/x', '/\t/evil.example', '/\\evil.example', 'https://evil.example/']) {
+    for (const next of [
+      '//evil.example/x',
+      '/\t/evil.example',
+      '/\\evil.example',
+      'https://evil.example/',
+      '/.//evil.example',
+      '/..//evil.example/x',
+      '/%2e//evil.example',
+    ]) {
       const fresh = new FormClient(service.url);
       await fresh.get('/sign-in');
       const signedIn = await fresh.post('/sign-in', { email: owner, password: PASSWORD, next });
       expect(signedIn.location, JSON.stringify(next)).toBe('/keys');
     }
-    const already = await browser.get(`/sign-in?next=${encodeURIComponent('/\t/evil.example')}`);
-    expect(already.location).toBe('/keys');
+    for (const next of ['/\t/evil.example', '/.//evil.example']) {
+      const already = await browser.get(`/sign-in?next=${encodeURIComponent(next)}`);
+      expect(already.location, next).toBe('/keys');
+    }
   });
 
   it('ends the session at sign-out', async () => {
@@ -126,6 +136,22 @@ describe.each(ENGINES)('signing in to the pages (%s)', (engine) => {
     expect(again.html).toContain('password_link_invalid');
     const other = new FormClient(service.url);
     expect((await other.signIn('helper@vendor.example', 'a long new passphrase')).location).toBe('/console');
+  });
+
+  it('refuses a body that is not a form with a page, never an error of its own', async () => {
+    const browser = new FormClient(service.url);
+    await browser.get('/sign-in');
+    for (const [type, body] of [
+      ['application/json', '{"_csrf":1,"email":["a"],"password":{}}'],
+      ['text/plain', 'email=owner@example.com'],
+    ] as const) {
+      const answer = await browser.request('POST', '/sign-in', body, { 'content-type': type });
+      expect(answer.status, type).toBe(400);
+      expect(answer.html).toContain('Send the form as a browser does');
+    }
+    await browser.get('/sign-in');
+    const arrays = await browser.post('/sign-in', { email: [owner, owner], password: [PASSWORD, 'x'] });
+    expect(arrays.status).toBe(303);
   });
 
   it('answers an unknown page with an HTML 404 and the API with problem+json', async () => {

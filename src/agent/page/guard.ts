@@ -98,22 +98,30 @@ export class PageGuard {
     return count >= GUESSES.limit && now < windowEndsAt ? windowEndsAt : undefined;
   }
 
-  /** A new session when the password is the one set; undefined when it is not. */
-  async signIn(typed: string): Promise<string | undefined> {
+  /**
+   * A new session when the password is the one set; `wrong` when it is not; `blocked` after too
+   * many wrong ones. The limit is judged and counted in the queue, one guess at a time, so guesses
+   * sent together are held to it as well.
+   */
+  async signIn(typed: string): Promise<{ session: string } | 'wrong' | 'blocked'> {
     const hash = this.#passwordHash;
-    if (hash === undefined || this.blockedUntil() !== undefined) return undefined;
-    const check = this.#checking.then(async () => verifyPassword(typed, await hash));
-    this.#checking = check.catch(() => false);
-    if (!(await check)) {
+    if (hash === undefined) return 'wrong';
+    const check = this.#checking.then(async (): Promise<boolean | 'blocked'> => {
+      if (this.blockedUntil() !== undefined) return 'blocked';
+      if (await verifyPassword(typed, await hash)) return true;
       const now = this.#clock.now().getTime();
       if (now >= this.#guesses.windowEndsAt)
         this.#guesses = { count: 0, windowEndsAt: now + GUESSES.windowMs };
       this.#guesses.count += 1;
-      return undefined;
-    }
+      return false;
+    });
+    this.#checking = check.catch(() => false);
+    const outcome = await check;
+    if (outcome === 'blocked') return 'blocked';
+    if (!outcome) return 'wrong';
     const token = newToken();
     this.#sessions.set(token, this.#clock.now().getTime() + SESSION_IDLE_MS);
-    return token;
+    return { session: token };
   }
 
   signOut(request: IncomingMessage): void {

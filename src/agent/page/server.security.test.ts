@@ -161,4 +161,17 @@ describe('the license page behind its admin password', () => {
     clock.advance(GUESSES.windowMs);
     expect((await browser.post('/sign-in', { password: PASSWORD })).location).toBe('/');
   });
+
+  it('holds guesses sent all at once to the same limit', async () => {
+    const browser = new FormClient(held.page.url);
+    await browser.get('/sign-in');
+    const answers = await Promise.all(
+      Array.from({ length: GUESSES.limit + 5 }, (_, i) =>
+        browser.post('/sign-in', { password: `guess ${i} at once` }),
+      ),
+    );
+    const statuses = answers.map((answer) => answer.status);
+    expect(statuses.filter((status) => status === 401)).toHaveLength(GUESSES.limit);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(5);
+  });
 });

@@ -55,8 +55,6 @@ export interface LicensePage {
   close: () => Promise<void>;
 }
 
-/** A form is at most this large: the page takes a few fields, never uploads. */
-
 /** The forms that change what the agent holds, by the path they post to. */
 const ACTIONS: Readonly<Record<string, (agent: PageAgent, body: unknown) => Promise<ActionOutcome>>> = {
   '/activate': activate,
@@ -185,23 +183,23 @@ export async function startLicensePage(
     if (path === '/sign-in') {
       if (!guard.asksPassword || (get && guard.signedIn(request))) return redirect(exchange, '/');
       if (get) return sendPage(exchange, 200, signInPage({ csrf: exchange.csrf }));
-      const blocked = guard.blockedUntil();
-      if (blocked !== undefined)
+      const outcome = await guard.signIn(secretField(body, 'password'));
+      if (outcome === 'blocked')
         return sendPage(
           exchange,
           429,
           signInPage({
             csrf: exchange.csrf,
-            error: `Too many wrong passwords: try again after ${readableInstant(new Date(blocked))}.`,
+            error: `Too many wrong passwords: try again after ${readableInstant(new Date(guard.blockedUntil() ?? 0))}.`,
           }),
         );
-      const session = await guard.signIn(secretField(body, 'password'));
-      if (session === undefined)
+      if (outcome === 'wrong')
         return sendPage(
           exchange,
           401,
           signInPage({ csrf: exchange.csrf, error: 'The password is not right: try again.' }),
         );
+      const session = outcome.session;
       // A new form cookie with the session: tokens seen before signing in stop working.
       exchange.cookies.push(
         cookieHeader(SESSION_COOKIE, session, SESSION_IDLE_MS),

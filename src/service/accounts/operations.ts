@@ -3,6 +3,7 @@ import { fail, ok, type Result } from '../../domain/errors.js';
 import { newId } from '../../domain/ids.js';
 import { plainText } from '../../domain/text.js';
 import { recordAudit } from '../audit/log.js';
+import { issuePasswordLink, type PasswordLink } from '../auth/password-links.js';
 import { canManageAccount, canSeeAccount, type Principal } from '../auth/principal.js';
 import { addUser, type NewUser } from '../auth/tokens.js';
 import { accountUser, accountUsers, deleteUser } from '../auth/user-repository.js';
@@ -101,7 +102,9 @@ export async function addMember(
   accountId: string,
   email: string,
   actor = 'operator',
-): Promise<Result<NewUser>> {
+  /** An invitation link made with the member, in the same transaction: never one without the other. */
+  options: { invite?: boolean } = {},
+): Promise<Result<NewUser & { invitation?: PasswordLink }>> {
   if ((await findAccount(ctx, accountId)) === undefined) {
     return fail('account_not_found', `There is no account ${accountId}.`, 'accountId');
   }
@@ -120,7 +123,12 @@ export async function addMember(
             after: { userId: added.userId, email: added.email, role: 'member', tokenId: added.tokenId },
           },
         ]);
-        return ok(added);
+        if (options.invite !== true) return ok(added);
+        const user = { id: added.userId, accountId, email: added.email };
+        return ok({
+          ...added,
+          invitation: await issuePasswordLink(tx, { user, purpose: 'invitation', actor }, now),
+        });
       }),
     () => fail('email_taken', `${email} is already a user of this account.`, 'email'),
     'users.email',

@@ -103,31 +103,26 @@ export const RESET_EVERY_MS = 5 * 60_000;
  */
 export async function requestPasswordReset(ctx: ServiceContext, email: string): Promise<PasswordLink[]> {
   const now = ctx.clock.now();
-  const db = ctx.store.db;
-  // Read first, outside the transaction (see linkForUser); two requests in the same instant may
-  // both make a link, which the throttle allows: it bounds a flood, not a pair.
-  const users = await db
-    .selectFrom('users')
-    .select(['id', 'account_id', 'email'])
-    .where('email', '=', email)
-    .where('password_hash', 'is not', null)
-    .where((eb) =>
-      eb.not(
-        eb.exists(
-          eb
-            .selectFrom('password_links')
-            .select('token_digest')
-            .whereRef('password_links.user_id', '=', 'users.id')
-            .where('purpose', '=', 'reset')
-            .where('created_at', '>', now.getTime() - RESET_EVERY_MS),
-        ),
-      ),
-    )
-    .execute();
-  if (users.length === 0) return [];
-  const made = await inTransaction(db, async (tx) => {
+  const made = await inTransaction(ctx.store.db, async (tx) => {
+    // A write first, touching nothing: it takes SQLite's write lock and PostgreSQL's row locks on
+    // the users asked about, so requests sent at once see each other's links and make one.
+    const users = await tx
+      .updateTable('users')
+      .set((eb) => ({ email: eb.ref('email') }))
+      .where('email', '=', email)
+      .where('password_hash', 'is not', null)
+      .returning(['id', 'account_id', 'email'])
+      .execute();
     const links: PasswordLink[] = [];
     for (const user of users) {
+      const recent = await tx
+        .selectFrom('password_links')
+        .select('token_digest')
+        .where('user_id', '=', user.id)
+        .where('purpose', '=', 'reset')
+        .where('created_at', '>', now.getTime() - RESET_EVERY_MS)
+        .executeTakeFirst();
+      if (recent !== undefined) continue;
       const holder = { id: user.id, accountId: user.account_id, email: user.email };
       links.push(await issuePasswordLink(tx, { user: holder, purpose: 'reset', actor: user.id }, now));
     }

@@ -14,7 +14,8 @@ export interface SignedIn {
  * The hash of a password nobody knows, at today's parameters: an unknown email is checked against
  * it, so that it costs what a known one does and the answer's timing tells nothing.
  */
-const DECOY_HASH = 'scrypt$32768$8$3$ccygHfCEH6a0lTr4XBml_A$P_FwbBGeNPg_9W1yw0vbvNx55dAgep5jAdXTTJqNHB4';
+export const DECOY_HASH =
+  'scrypt$32768$8$3$ccygHfCEH6a0lTr4XBml_A$P_FwbBGeNPg_9W1yw0vbvNx55dAgep5jAdXTTJqNHB4';
 
 const refused = () =>
   fail('sign_in_failed', 'The email or the password is not right. Check both, or reset your password.');

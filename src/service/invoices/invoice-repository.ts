@@ -41,11 +41,14 @@ export function invoicesWhere(
     accountId?: string | undefined;
     status?: InvoiceRow['status'] | undefined;
     after?: string | undefined;
+    /** Newest first (the pages), where the API pages oldest first. */
+    newestFirst?: boolean | undefined;
     limit: number;
   },
 ): Promise<InvoiceRow[]> {
-  let query = db.selectFrom('invoices').select(INVOICE_COLUMNS).orderBy('id').limit(filter.limit);
-  if (filter.after !== undefined) query = query.where('id', '>', filter.after);
+  const order = filter.newestFirst === true ? 'desc' : 'asc';
+  let query = db.selectFrom('invoices').select(INVOICE_COLUMNS).orderBy('id', order).limit(filter.limit);
+  if (filter.after !== undefined) query = query.where('id', order === 'asc' ? '>' : '<', filter.after);
   if (filter.accountId !== undefined) query = query.where('account_id', '=', filter.accountId);
   if (filter.status !== undefined) query = query.where('status', '=', filter.status);
   return query.execute();

@@ -346,6 +346,7 @@ export async function listInvoices(
     accountId?: string | undefined;
     status?: InvoiceStatus | undefined;
     after?: string | undefined;
+    newestFirst?: boolean | undefined;
     limit?: number | undefined;
   },
 ): Promise<Result<{ invoices: InvoiceView[]; next: string | null }>> {

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { ERRORS } from '../../domain/errors.js';
+import { ERRORS, type Failure } from '../../domain/errors.js';
 import { CONTENT_SECURITY_POLICY } from '../../html/document.js';
 import {
   CSRF_FIELD,
@@ -93,9 +93,13 @@ export async function webRoutes(app: App, deps: WebDeps): Promise<void> {
     web.setErrorHandler((error: FastifyError, request, reply) => {
       if (error instanceof Redirect) return reply.redirect(error.location, 303);
       const known = failureOf(error, request);
-      const failure =
+      // A page takes a browser's form: a body of another kind is a request that is not valid here.
+      const failure: Failure =
         known.code === 'unsupported_media_type'
-          ? { ...known, detail: 'Send the form as a browser does (application/x-www-form-urlencoded).' }
+          ? {
+              code: 'validation_failed',
+              detail: 'Send the form as a browser does (application/x-www-form-urlencoded).',
+            }
           : known;
       if (failure.code === 'unauthenticated')
         return reply.redirect(`/sign-in?next=${encodeURIComponent(request.url)}`, 303);

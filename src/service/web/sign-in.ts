@@ -8,6 +8,7 @@ import { cookiesOf, field, secretField } from '../../html/forms.js';
 import { type Html, html } from '../../html/html.js';
 import {
   LINK_LIFETIME_MS,
+  type PasswordLink,
   passwordLinkHolder,
   requestPasswordReset,
   setPasswordWithLink,
@@ -150,15 +151,18 @@ ${formError(state.error)}
         }),
         503,
       );
-    // The emails leave after the answer: a known email answers as fast as an unknown one.
-    for (const link of await requestPasswordReset(ctx, email.value)) {
-      const url = passwordLinkUrl(ctx, link.token);
-      void mailLink(deps, request, {
-        to: link.email,
-        subject: 'Set a new Seatkeeper password',
-        text: `Someone (we hope you) asked to reset the password of ${link.email}.\n\nSet a new one here within an hour:\n${url}\n\nIf it was not you, ignore this email: your password stays as it is.\n`,
-      });
-    }
+    // The links are made and mailed after the answer: a known email answers as fast as an unknown one.
+    const mailEach = (links: readonly PasswordLink[]) => {
+      for (const link of links)
+        void mailLink(deps, request, {
+          to: link.email,
+          subject: 'Set a new Seatkeeper password',
+          text: `Someone (we hope you) asked to reset the password of ${link.email}.\n\nSet a new one here within an hour:\n${passwordLinkUrl(ctx, link.token)}\n\nIf it was not you, ignore this email: your password stays as it is.\n`,
+        });
+    };
+    requestPasswordReset(ctx, email.value).then(mailEach, (error: unknown) =>
+      request.log.error({ err: error }, 'a password reset link was not made'),
+    );
     // The same answer whether or not the email is known: the form tells nobody who has an account.
     const sent = `If a user signs in as ${email.value}, an email with a link is on its way. The link works for ${LINK_LIFETIME_MS.reset / 3_600_000} hour, once.`;
     return sendPage(reply, forgotForm(request, reply, { sent }));

@@ -155,7 +155,8 @@ export function localPath(next: string | undefined, fallback: string): string {
   if (next === undefined || !next.startsWith('/') || next.includes('\\') || !ONE_LINE.test(next))
     return fallback;
   const resolved = new URL(next, 'http://this.site');
-  return resolved.origin === 'http://this.site'
-    ? `${resolved.pathname}${resolved.search}${resolved.hash}`
-    : fallback;
+  const path = `${resolved.pathname}${resolved.search}${resolved.hash}`;
+  // Dot segments can collapse `/.//evil.example` into `//evil.example`: judge the result too.
+  if (path.startsWith('//')) return fallback;
+  return resolved.origin === 'http://this.site' ? path : fallback;
 }

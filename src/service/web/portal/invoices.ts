@@ -35,7 +35,7 @@ function invoiceRow(invoice: Invoice): Html {
 export const invoicePages: WebModule = (app, { ctx }) => {
   app.get('/invoices', async (request, reply) => {
     const customer = await requireOwner(ctx, request, reply);
-    const { invoices: all } = unwrap(await listInvoices(ctx, customer.principal, {}));
+    const { invoices: all } = unwrap(await listInvoices(ctx, customer.principal, { newestFirst: true }));
     // Print Invoice for a license key: the invoices of the key's order.
     const order = (request.query as { order?: unknown }).order;
     const invoices =
@@ -46,7 +46,7 @@ ${table({
   caption: `${invoices.length} invoices, newest first`,
   head: ['Number', 'Date', 'Total', 'Status', 'Order', 'Document'],
   numeric: [2],
-  rows: [...invoices].reverse().map(invoiceRow),
+  rows: invoices.map(invoiceRow),
   empty:
     typeof order === 'string'
       ? 'This order has no invoice here: a key your vendor issued without an order has none.'

@@ -5,7 +5,7 @@ import { formError } from '../../../html/document.js';
 import { csrfInput, field } from '../../../html/forms.js';
 import { type Html, html } from '../../../html/html.js';
 import { addMember, listMembers, type MemberView, removeMember } from '../../accounts/operations.js';
-import { LINK_LIFETIME_MS, linkForUser } from '../../auth/password-links.js';
+import { LINK_LIFETIME_MS } from '../../auth/password-links.js';
 import { unwrap } from '../../http/problem.js';
 import { page } from '../layout.js';
 import { badge, table } from '../parts.js';
@@ -94,7 +94,7 @@ export const memberPages: WebModule = (app, deps) => {
     const email = normalizeEmail(typed);
     if (!email.ok) return show(reply, customer, { email: typed, error: email.error.detail }, 400);
     const { accountId, userId } = customer.principal;
-    const added = await addMember(ctx, accountId, email.value, userId);
+    const added = await addMember(ctx, accountId, email.value, userId, { invite: true });
     if (!added.ok)
       return show(
         reply,
@@ -102,7 +102,8 @@ export const memberPages: WebModule = (app, deps) => {
         { email: typed, error: added.error.detail },
         ERRORS[added.error.code].status,
       );
-    const invitation = unwrap(await linkForUser(ctx, { userId: added.value.userId, actor: userId }));
+    const { invitation } = added.value;
+    if (invitation === undefined) throw new Error('a member invited without an invitation link');
     const link = passwordLinkUrl(ctx, invitation.token);
     const emailed = await mailLink(deps, request, {
       to: email.value,

@@ -23,8 +23,6 @@ import {
   renewsOnly,
 } from './order-page.js';
 
-/** A path parameter; the routes' patterns make sure it is there. */
-
 /** A form's attempt token, as the page made it: anything else is not a form of ours. */
 export function attemptOf(body: unknown): string {
   const attempt = field(body, 'attempt');
