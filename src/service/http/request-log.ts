@@ -4,13 +4,17 @@ import { type FastifyReply, type FastifyRequest, LogController } from 'fastify';
 const withoutSecrets = (url: string): string =>
   url.replace(/([?&](?:token|key|code)=)[^&#]*/gi, '$1[redacted]');
 
-/** What the log says of a request: Fastify's usual fields, the URL without its secrets. */
+/**
+ * The request as Fastify's log serializer reads it (method, url, host, ip, socket's port), with
+ * the URL's secrets left out: the serializer then writes its usual fields.
+ */
 const requestFields = (request: FastifyRequest) => ({
   method: request.method,
   url: withoutSecrets(request.url),
   host: request.host,
-  remoteAddress: request.ip,
-  remotePort: request.socket?.remotePort,
+  ip: request.ip,
+  headers: {},
+  socket: { remotePort: request.socket?.remotePort },
 });
 
 /**
