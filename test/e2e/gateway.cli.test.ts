@@ -43,18 +43,13 @@ describe('agent enroll and usage on a gateway', { timeout: 120_000 }, () => {
     for (const made of dirs) made.remove();
   });
 
+  /** `agent enroll` with a code into a state folder, against the running service. */
+  const enroll = (code: string, state: string, ...more: string[]) =>
+    cli('agent', 'enroll', '--service', service.url, '--code', code, '--state', state, ...more);
+
   it('enrolls and shows the SecuPoint VPN Client maximum first, as the device page does', async () => {
     const state = dir();
-    const enrolled = await cli(
-      'agent',
-      'enroll',
-      '--service',
-      service.url,
-      '--code',
-      prepared.codes[0] as string,
-      '--state',
-      state,
-    );
+    const enrolled = await enroll(prepared.codes[0] as string, state);
     expect(enrolled.code, enrolled.stderr).toBe(0);
     expect(enrolled.stdout).toContain(
       `Enrolled gateway ${prepared.deviceIds[0]} of organization ${prepared.organizationId}`,
@@ -108,17 +103,7 @@ describe('agent enroll and usage on a gateway', { timeout: 120_000 }, () => {
 
   it('with no license of its own, the 2 built-in seats; a statement edited by hand counts nothing', async () => {
     const state = dir();
-    const enrolled = await cli(
-      'agent',
-      'enroll',
-      '--service',
-      service.url,
-      '--code',
-      prepared.codes[1] as string,
-      '--state',
-      state,
-      '--json',
-    );
+    const enrolled = await enroll(prepared.codes[1] as string, state, '--json');
     expect(enrolled.code, enrolled.stderr).toBe(0);
     expect(JSON.parse(enrolled.stdout)).toMatchObject({
       deviceId: prepared.deviceIds[1],
@@ -150,44 +135,17 @@ describe('agent enroll and usage on a gateway', { timeout: 120_000 }, () => {
   });
 
   it('refuses a code that is wrong or spent, a server’s state directory, and no vendor key', async () => {
-    const wrong = await cli(
-      'agent',
-      'enroll',
-      '--service',
-      service.url,
-      '--code',
-      'ske_wrong',
-      '--state',
-      dir(),
-    );
+    const wrong = await enroll('ske_wrong', dir());
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toMatch(/\(enrollment_invalid\)/);
     // The second gateway's code was spent by the test before.
-    const spent = await cli(
-      'agent',
-      'enroll',
-      '--service',
-      service.url,
-      '--code',
-      prepared.codes[1] as string,
-      '--state',
-      dir(),
-    );
+    const spent = await enroll(prepared.codes[1] as string, dir());
     expect(spent.code).toBe(1);
     expect(spent.stderr).toMatch(/\(enrollment_invalid\)/);
     const server = dir();
     mkdirSync(join(server, 'licenses'));
     writeFileSync(join(server, 'licenses', 'lic_1.json'), '{}');
-    const taken = await cli(
-      'agent',
-      'enroll',
-      '--service',
-      service.url,
-      '--code',
-      prepared.codes[2] as string,
-      '--state',
-      server,
-    );
+    const taken = await enroll(prepared.codes[2] as string, server);
     expect(taken.code).toBe(2);
     expect(taken.stderr).toMatch(/holds a VPN server's keys or subscription/);
     const bare = await seatkeeper([

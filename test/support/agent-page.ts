@@ -1,10 +1,12 @@
 import { request as httpRequest } from 'node:http';
+import { afterEach, beforeEach } from 'vitest';
 import { Agent } from '../../src/agent/agent.js';
 import { type LicensePage, startLicensePage } from '../../src/agent/page/server.js';
 import type { Clock } from '../../src/domain/clock.js';
 import { tempDir } from './engines.js';
-import { machine, vendorKeyOf } from './factories.js';
-import type { InProcessService } from './in-process-service.js';
+import { accountWithKey, machine, vendorKeyOf } from './factories.js';
+import { type InProcessService, startInProcessService } from './in-process-service.js';
+import { FormClient } from './web.js';
 
 /** A real agent (its own state directory, trusting the service's vendor key) and its page on 127.0.0.1. */
 export interface AgentWithPage {
@@ -75,3 +77,33 @@ export function rawRequest(
     sent.end(options.body);
   });
 }
+
+/**
+ * For each test, a fresh service, an agent serving its page and a browser at it; `issue` a key to
+ * activate, and `holds()`, what the agent holds (a refused form must leave it as `NOTHING`).
+ */
+export function agentPageWorld(clock: Clock, options: { password?: string } = {}) {
+  const world = {
+    service: undefined as unknown as InProcessService,
+    held: undefined as unknown as AgentWithPage,
+    browser: undefined as unknown as FormClient,
+    issue: async (connections = 10) => (await accountWithKey(world.service.ctx, { connections })).license,
+    holds: () => {
+      const { connected, licensed, licenses, subscription } = world.held.agent.usage();
+      return { connected, licensed, licenses: licenses.length, subscription };
+    },
+  };
+  beforeEach(async () => {
+    world.service = await startInProcessService(clock);
+    world.held = await agentWithPage(world.service, clock, options);
+    world.browser = new FormClient(world.held.page.url);
+  });
+  afterEach(async () => {
+    await world.held.close();
+    await world.service.close();
+  });
+  return world;
+}
+
+/** What an agent with no key and no subscription holds: its 2 built-in connections. */
+export const HOLDS_NOTHING = { connected: 0, licensed: 2, licenses: 0, subscription: null };

@@ -1,54 +1,39 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type AgentWithPage, agentWithPage, rawRequest } from '../../../test/support/agent-page.js';
+import { describe, expect, it } from 'vitest';
+import { agentPageWorld, HOLDS_NOTHING, rawRequest } from '../../../test/support/agent-page.js';
 import { ManualClock } from '../../../test/support/clock.js';
 import { accountWithKey } from '../../../test/support/factories.js';
-import { type InProcessService, startInProcessService } from '../../../test/support/in-process-service.js';
 import { FormClient } from '../../../test/support/web.js';
 import { GUESSES } from './guard.js';
 
 /** The license page of a real agent, activating through a real service on 127.0.0.1. */
 describe('the agent’s license page: who may use it', () => {
   const clock = new ManualClock('2027-03-01T09:00:00.000Z');
-  let service: InProcessService;
-  let held: AgentWithPage;
-  let browser: FormClient;
-
-  beforeEach(async () => {
-    service = await startInProcessService(clock);
-    held = await agentWithPage(service, clock);
-    browser = new FormClient(held.page.url);
-  });
-  afterEach(async () => {
-    await held.close();
-    await service.close();
-  });
-
-  const issue = async (connections = 10) => (await accountWithKey(service.ctx, { connections })).license;
-  /** What the agent holds: the proof that a refused form changed nothing. */
-  const holds = () => {
-    const { connected, licensed, licenses, subscription } = held.agent.usage();
-    return { connected, licensed, licenses: licenses.length, subscription };
-  };
-  const NOTHING = { connected: 0, licensed: 2, licenses: 0, subscription: null };
+  const world = agentPageWorld(clock);
+  const { issue, holds } = world;
+  const NOTHING = HOLDS_NOTHING;
 
   it('refuses a form without its CSRF token, or with another browser’s, and changes nothing', async () => {
     const license = await issue();
-    await browser.get('/');
-    const token = browser.csrf;
-    const without = await browser.post('/activate', { key: license.key, service: service.url, _csrf: '' });
+    await world.browser.get('/');
+    const token = world.browser.csrf;
+    const without = await world.browser.post('/activate', {
+      key: license.key,
+      service: world.service.url,
+      _csrf: '',
+    });
     expect(without.status).toBe(403);
     expect(without.html).toContain('This form has expired or came from another site');
-    const stranger = new FormClient(held.page.url);
+    const stranger = new FormClient(world.held.page.url);
     await stranger.get('/');
-    const foreign = await browser.post('/activate', {
+    const foreign = await world.browser.post('/activate', {
       key: license.key,
-      service: service.url,
+      service: world.service.url,
       _csrf: stranger.csrf,
     });
     expect(foreign.status).toBe(403);
-    const crossSite = await browser.post(
+    const crossSite = await world.browser.post(
       '/activate',
-      { key: license.key, service: service.url, _csrf: token },
+      { key: license.key, service: world.service.url, _csrf: token },
       { origin: 'https://evil.example' },
     );
     expect(crossSite.status).toBe(403);
@@ -57,45 +42,48 @@ describe('the agent’s license page: who may use it', () => {
 
   it('refuses a foreign Host (DNS rebinding) and every method but GET and POST', async () => {
     const license = await issue();
-    await browser.get('/');
+    await world.browser.get('/');
     const body = new URLSearchParams({
       key: license.key,
-      service: service.url,
-      _csrf: browser.csrf,
+      service: world.service.url,
+      _csrf: world.browser.csrf,
     }).toString();
-    const rebound = await rawRequest(held.page.url, {
+    const rebound = await rawRequest(world.held.page.url, {
       method: 'POST',
       path: '/activate',
       headers: {
-        host: `evil.example:${held.page.port}`,
-        cookie: browser.cookieHeader,
+        host: `evil.example:${world.held.page.port}`,
+        cookie: world.browser.cookieHeader,
         'content-type': 'application/x-www-form-urlencoded',
       },
       body,
     });
     expect(rebound.status).toBe(421);
     expect(
-      (await rawRequest(held.page.url, { method: 'GET', path: '/', headers: { host: 'evil.example' } }))
+      (await rawRequest(world.held.page.url, { method: 'GET', path: '/', headers: { host: 'evil.example' } }))
         .status,
     ).toBe(421);
-    const localhost = await rawRequest(held.page.url, {
+    const localhost = await rawRequest(world.held.page.url, {
       method: 'GET',
       path: '/',
-      headers: { host: `localhost:${held.page.port}` },
+      headers: { host: `localhost:${world.held.page.port}` },
     });
     expect(localhost.status).toBe(200);
     for (const method of ['PUT', 'DELETE', 'OPTIONS']) {
-      const refused = await rawRequest(held.page.url, { method, path: '/' });
+      const refused = await rawRequest(world.held.page.url, { method, path: '/' });
       expect(refused.status).toBe(405);
       expect(refused.headers.allow).toBe('GET, POST');
     }
-    expect((await browser.get('/nowhere')).status).toBe(404);
-    const json = await browser.request('POST', '/activate', JSON.stringify({ key: license.key }), {
+    expect((await world.browser.get('/nowhere')).status).toBe(404);
+    const json = await world.browser.request('POST', '/activate', JSON.stringify({ key: license.key }), {
       'content-type': 'application/json',
     });
     expect(json.status).toBe(415);
-    await browser.get('/');
-    const huge = await browser.post('/activate', { key: 'A'.repeat(70_000), service: service.url });
+    await world.browser.get('/');
+    const huge = await world.browser.post('/activate', {
+      key: 'A'.repeat(70_000),
+      service: world.service.url,
+    });
     expect(huge.status).toBe(413);
     expect(holds()).toEqual(NOTHING);
   });
@@ -104,34 +92,24 @@ describe('the agent’s license page: who may use it', () => {
 describe('the license page behind its admin password', () => {
   const clock = new ManualClock('2027-03-01T09:00:00.000Z');
   const PASSWORD = 'a long admin passphrase';
-  let service: InProcessService;
-  let held: AgentWithPage;
-
-  beforeEach(async () => {
-    service = await startInProcessService(clock);
-    held = await agentWithPage(service, clock, { password: PASSWORD });
-  });
-  afterEach(async () => {
-    await held.close();
-    await service.close();
-  });
+  const world = agentPageWorld(clock, { password: PASSWORD });
 
   it('asks for the password, refuses a wrong one, and lets in the right one with a strict session cookie', async () => {
-    const { license } = await accountWithKey(service.ctx, { connections: 10 });
-    const browser = new FormClient(held.page.url);
+    const { license } = await accountWithKey(world.service.ctx, { connections: 10 });
+    const browser = new FormClient(world.held.page.url);
     const first = await browser.get('/');
     expect(first.status).toBe(303);
     expect(first.location).toBe('/sign-in');
     await browser.get('/sign-in');
     // A form sent without signing in changes nothing.
-    const sneaked = await browser.post('/activate', { key: license.key, service: service.url });
+    const sneaked = await browser.post('/activate', { key: license.key, service: world.service.url });
     expect(sneaked.location).toBe('/sign-in');
     await browser.get('/sign-in');
     const wrong = await browser.post('/sign-in', { password: 'not the password at all' });
     expect(wrong.status).toBe(401);
     expect(wrong.html).toContain('The password is not right: try again.');
     expect(browser.cookie('sk_agent_session')).toBeUndefined();
-    expect(held.agent.licenses()).toEqual([]);
+    expect(world.held.agent.licenses()).toEqual([]);
 
     const right = await browser.post('/sign-in', { password: PASSWORD });
     expect(right.location).toBe('/');
@@ -140,9 +118,9 @@ describe('the license page behind its admin password', () => {
     const page = await browser.get('/');
     expect(page.status).toBe(200);
     expect(page.html).toContain('Sign out');
-    const done = await browser.post('/activate', { key: license.key, service: service.url });
+    const done = await browser.post('/activate', { key: license.key, service: world.service.url });
     expect(done.location).toBe('/?done=activated');
-    expect(held.agent.usage().licensed).toBe(10);
+    expect(world.held.agent.usage().licensed).toBe(10);
 
     await browser.get('/');
     await browser.post('/sign-out', {});
@@ -150,7 +128,7 @@ describe('the license page behind its admin password', () => {
   });
 
   it('stops checking passwords after ten wrong ones, until the ten minutes end', async () => {
-    const browser = new FormClient(held.page.url);
+    const browser = new FormClient(world.held.page.url);
     await browser.get('/sign-in');
     for (let i = 0; i < GUESSES.limit; i++)
       expect((await browser.post('/sign-in', { password: `guess number ${i}` })).status).toBe(401);
@@ -163,7 +141,7 @@ describe('the license page behind its admin password', () => {
   });
 
   it('holds guesses sent all at once to the same limit', async () => {
-    const browser = new FormClient(held.page.url);
+    const browser = new FormClient(world.held.page.url);
     await browser.get('/sign-in');
     const answers = await Promise.all(
       Array.from({ length: GUESSES.limit + 5 }, (_, i) =>

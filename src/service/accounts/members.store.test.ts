@@ -26,6 +26,38 @@ describe.each(ENGINES)('an account’s members on %s', (engine) => {
   });
   afterEach(async () => ctx.cleanup());
 
+  it('removes a member once when two removals race: one succeeds, one audit entry', async () => {
+    const member = value(await addMember(ctx, accountId, 'm@example.com', owner.userId));
+    const outcomes = await Promise.all(
+      [1, 2, 3].map(() => removeMember(ctx, owner, accountId, member.userId)),
+    );
+    expect(outcomes.filter((outcome) => outcome.ok)).toHaveLength(1);
+    for (const refused of outcomes.filter((outcome) => !outcome.ok)) expectRefusal(refused, 'user_not_found');
+    const removals = await ctx.store.db
+      .selectFrom('audit_log')
+      .select('id')
+      .where('action', '=', 'member_removed')
+      .execute();
+    expect(removals).toHaveLength(1);
+  });
+
+  it('makes a member and their invitation together: the link sets the new member’s password', async () => {
+    const added = value(
+      await addMember(ctx, accountId, 'invited@example.com', owner.userId, { invite: true }),
+    );
+    expect(added.invitation?.purpose).toBe('invitation');
+    expect(value(await passwordLinkHolder(ctx, added.invitation?.token ?? ''))).toEqual({
+      email: 'invited@example.com',
+      purpose: 'invitation',
+    });
+    expectRefusal(
+      await addMember(ctx, accountId, 'invited@example.com', owner.userId, { invite: true }),
+      'email_taken',
+    );
+    const links = await ctx.store.db.selectFrom('password_links').select('user_id').execute();
+    expect(links).toEqual([{ user_id: added.userId }]);
+  });
+
   it('lists the owner first, then members, with whether each set a password', async () => {
     value(await addMember(ctx, accountId, 'm@example.com', owner.userId));
     const members = value(await listMembers(ctx, owner, accountId));

@@ -43,6 +43,15 @@ describe.each(ENGINES)('password links (%s)', (engine) => {
     expect(audited).toHaveLength(2);
   });
 
+  it('makes one reset link when requests for it race', async () => {
+    const made = await Promise.all(
+      Array.from({ length: 6 }, () => requestPasswordReset(ctx, 'owner@example.com')),
+    );
+    expect(made.flat()).toHaveLength(1);
+    const links = await ctx.store.db.selectFrom('password_links').select('user_id').execute();
+    expect(links).toEqual([{ user_id: userId }]);
+  });
+
   it('ends every other link of the user once one is used', async () => {
     const first = value(await linkForUser(ctx, { userId, actor: 'usr_staff' }));
     const second = value(await linkForUser(ctx, { userId, actor: 'usr_staff' }));
